@@ -1,0 +1,108 @@
+"""One diagnostic type and one renderer for every mistake a user can make.
+
+A diagnostic renders as::
+
+    policies/x.policy:12:5: error: unknown name 'paid_order'
+       12 |     sum(shop_daily.paid_order during period) >= 900万
+          |                    ^~~~~~~~~~
+    hint: did you mean 'paid_orders'?
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A region of a source file; lines and columns count from 1."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def point(cls, line: int, column: int) -> "Span":
+        return cls(line, column, line, column + 1)
+
+
+NO_SPAN = Span(0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """An error or warning about a user's file (policy, data, parameters, options)."""
+
+    file: str
+    span: Span
+    message: str
+    hint: str | None = None
+    severity: str = "error"
+    source_line: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.span, self.message)
+
+    def render(self) -> str:
+        if self.span.line and self.span.column:
+            head = f"{self.file}:{self.span.line}:{self.span.column}: {self.severity}: {self.message}"
+        elif self.span.line:
+            head = f"{self.file}:{self.span.line}: {self.severity}: {self.message}"
+        else:
+            head = f"{self.file}: {self.severity}: {self.message}"
+        lines = [head]
+        if self.source_line is not None and self.span.line and self.span.column:
+            text = self.source_line.rstrip("\n").expandtabs(1)
+            number = str(self.span.line)
+            lines.append(f" {number} | {text}")
+            width = 1
+            if self.span.end_line == self.span.line:
+                width = max(1, self.span.end_column - self.span.column)
+            width = min(width, max(1, len(text) - self.span.column + 2))
+            lines.append(f" {' ' * len(number)} | {' ' * (self.span.column - 1)}^{'~' * (width - 1)}")
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
+
+
+@dataclass
+class SourceFile:
+    """The text of a user's file, kept to quote lines in diagnostics."""
+
+    name: str
+    text: str
+    _lines: list[str] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._lines = self.text.split("\n")
+
+    def line(self, number: int) -> str | None:
+        if 1 <= number <= len(self._lines):
+            return self._lines[number - 1]
+        return None
+
+    def diagnostic(self, span: Span, message: str, hint: str | None = None, severity: str = "error") -> Diagnostic:
+        return Diagnostic(self.name, span, message, hint, severity, self.line(span.line))
+
+
+class ClausewiseError(Exception):
+    """A user-caused failure carrying one or more diagnostics; never an internal bug."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+    @classmethod
+    def simple(cls, where: str, message: str, hint: str | None = None) -> "ClausewiseError":
+        return cls([Diagnostic(where, NO_SPAN, message, hint)])
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A 'did you mean' hint for a misspelt name, or None."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    if not matches:
+        return None
+    return "did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"

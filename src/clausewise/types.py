@@ -1,0 +1,125 @@
+"""Value types of the policy language and of table fields.
+
+Quantities carry a unit (orders, yuan, ...) so that the checker can refuse to compare
+yuan with orders. Numbers are exact: integral units hold ``int``, decimal units hold
+``decimal.Decimal``; binary floats never appear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Union
+
+#: Units whose values are whole numbers (counts).
+INTEGRAL_UNITS = frozenset({"count", "orders", "points", "merchants", "days"})
+#: Units whose values are exact decimals.
+DECIMAL_UNITS = frozenset({"yuan", "rate", "score"})
+UNITS = INTEGRAL_UNITS | DECIMAL_UNITS
+#: Non-numeric scalar kinds.
+KINDS = frozenset({"string", "bool", "date", "month", "enum"})
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A natural month, e.g. ``2024-02``."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12 or not 1 <= self.year <= 9999:
+            raise ValueError(f"no such month {self.year:04d}-{self.month:02d}")
+
+    @classmethod
+    def of(cls, day: dt.date) -> "Month":
+        return cls(day.year, day.month)
+
+    @classmethod
+    def parse(cls, text: str) -> "Month":
+        parts = text.strip().split("-")
+        if len(parts) != 2 or len(parts[0]) != 4 or len(parts[1]) != 2:
+            raise ValueError(f"not a month (YYYY-MM): {text!r}")
+        return cls(int(parts[0]), int(parts[1]))
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.shift(1).first_day - dt.timedelta(days=1)
+
+    def shift(self, months: int) -> "Month":
+        index = self.year * 12 + (self.month - 1) + months
+        return Month(index // 12, index % 12 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+Scalar = Union[int, Decimal, bool, str, dt.date, Month, None]
+
+
+@dataclass(frozen=True)
+class ValueType:
+    """The static type of a field, parameter or expression.
+
+    ``kind`` is a unit from :data:`UNITS`, one of :data:`KINDS`, or ``"number"`` for a
+    bare literal that takes the unit of what it is compared with.
+    """
+
+    kind: str
+    enum_values: tuple[str, ...] = ()
+    is_list: bool = False
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in UNITS or self.kind == "number"
+
+    @property
+    def is_integral(self) -> bool:
+        return self.kind in INTEGRAL_UNITS
+
+    def __str__(self) -> str:
+        base = f"enum({', '.join(self.enum_values)})" if self.kind == "enum" else self.kind
+        return f"list({base})" if self.is_list else base
+
+
+NUMBER = ValueType("number")
+BOOL = ValueType("bool")
+DATE = ValueType("date")
+MONTH = ValueType("month")
+STRING = ValueType("string")
+DAYS = ValueType("days")
+COUNT = ValueType("count")
+
+
+@dataclass(frozen=True)
+class FieldSchema:
+    """One column of a table as a policy declares it."""
+
+    name: str
+    type: ValueType
+    optional: bool = False
+    #: ``(table, field)`` this column refers to, if any (``-> shops``).
+    references: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A table of the data dictionary, as far as a policy reads it."""
+
+    name: str
+    fields: tuple[FieldSchema, ...]
+    #: Fields that identify a row; no two rows may share them. Empty: no key.
+    key: tuple[str, ...] = ()
+    #: The date or month column that places a row in time (``by date``), if any.
+    time_field: str | None = None
+
+    def field(self, name: str) -> FieldSchema | None:
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        return None
