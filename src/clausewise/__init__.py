@@ -1,0 +1,14 @@
+"""clausewise: platform rules as policies, compiled to Answer Set Programming, explained verdicts.
+
+    >>> import clausewise
+    >>> policy = clausewise.load_policy("policies/tier.policy")
+    >>> result = policy.evaluate("examples/tier", as_of="2024-04-01", params={...})
+"""
+
+from .api import Policy, compile_policy_text, load_policy
+from .diagnostics import ClausewiseError, Diagnostic
+from .models import Evaluation, ExplanationNode, Verdict
+
+__all__ = ["ClausewiseError", "Diagnostic", "Evaluation", "ExplanationNode", "Policy", "Verdict",
+           "compile_policy_text", "load_policy"]
+__version__ = "0.1.0"

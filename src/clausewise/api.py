@@ -1,0 +1,188 @@
+"""The library API: ``load_policy(path).evaluate(data, as_of=..., params=...)``.
+
+Pipeline (one module per stage): parse → check → plan → compile → measure → solve → explain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from . import data as data_mod
+from .atoms import LeafEvaluator, LeafResult, source_text
+from .check import Checked, check
+from .compile import compile_plan
+from .diagnostics import ClausewiseError, did_you_mean
+from .explain import make_verdict
+from .measure import Data, Evaluator, Missing, Scope
+from .models import Accounting, Evaluation, RejectedRow, TableCount
+from .params import resolve_params
+from .parse import parse_file, parse_text
+from .plan import Plan, plan
+from .solve import solve
+
+DataSource = str | Path | Sequence[str | Path] | Mapping[str, Any]
+CHUNK = 2000
+
+
+@dataclass
+class Policy:
+    """A checked, compiled policy version."""
+
+    checked: Checked
+    plan: Plan
+    program: str
+    text: str
+
+    @property
+    def name(self) -> str:
+        return self.checked.header.name
+
+    @property
+    def version(self) -> str:
+        return self.checked.header.version or ""
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def in_force(self, day: dt.date) -> bool:
+        h = self.checked.header
+        return (h.effective_from is None or h.effective_from <= day) and (h.effective_to is None or day <= h.effective_to)
+
+    def source_text(self, node) -> str:
+        return source_text(self.text, node)
+
+    def load_data(self, source: DataSource) -> dict[str, data_mod.Table]:
+        """The tables this policy reads, validated row by row."""
+        schemas = self.checked.tables
+        tables: dict[str, data_mod.Table] = {}
+        if isinstance(source, Mapping):
+            for name, rows in source.items():
+                if name not in schemas:
+                    raise ClausewiseError.simple("<data>", f"policy {self.name} reads no table '{name}'", did_you_mean(name, schemas))
+                tables[name] = rows if isinstance(rows, data_mod.Table) else data_mod.table_from_rows(rows, schemas[name])
+        else:
+            paths = [source] if isinstance(source, (str, Path)) else list(source)
+            files = data_mod.find_table_files(paths)
+            for name in sorted(schemas):
+                if name in files:
+                    tables[name] = data_mod.load_table(files[name], schemas[name])
+        absent = sorted(set(schemas) - set(tables))
+        if absent:
+            raise ClausewiseError.simple("<data>", f"no data for table{'s' if len(absent) > 1 else ''} {', '.join(absent)}",
+                                         f"policy {self.name} reads {', '.join(sorted(schemas))}; give a file per table, e.g. {absent[0]}.csv")
+        return tables
+
+    def evaluate(self, data: DataSource, as_of: dt.date | str, params: Mapping[str, Any] | None = None,
+                 entities: Iterable[str] | None = None, progress: Callable[[int, int], None] | None = None) -> Evaluation:
+        """Verdicts for every entity (or the ones named) on the as-of date."""
+        as_of = as_of if isinstance(as_of, dt.date) else _parse_day(as_of)
+        if not self.in_force(as_of):
+            h = self.checked.header
+            raise ClausewiseError.simple(self.checked.source.name, f"policy {self.name} version {self.version} is not in force on {as_of}",
+                                         f"it is in force from {h.effective_from}" + (f" to {h.effective_to}" if h.effective_to else ""))
+        values, convention = resolve_params(self.checked, dict(params or {}))
+        tables = self.load_data(data)
+        rows = {name: t.rows for name, t in tables.items()}
+        ev = Evaluator(self.checked, Data(rows), values, as_of, convention)
+        leaf_eval = LeafEvaluator(ev)
+        key_field = self.checked.tables[self.checked.entity_table].key[0]
+        entity_rows = {str(r[key_field]): r for r in rows[self.checked.entity_table]}
+        wanted = sorted(entity_rows) if entities is None else list(entities)
+        for entity in wanted:
+            if entity not in entity_rows:
+                raise ClausewiseError.simple("<data>", f"no {self.checked.entity_table} row for entity '{entity}'",
+                                             did_you_mean(entity, entity_rows))
+        verdicts = []
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start:start + CHUNK]
+            verdicts += self._evaluate_chunk(chunk, entity_rows, ev, leaf_eval, as_of)
+            if progress:
+                progress(start + len(chunk), len(wanted))
+        counts = [TableCount(table=n, rows_read=t.rows_read, rows_used=len(t.rows), rows_rejected=len(t.rejected))
+                  for n, t in sorted(tables.items())]
+        rejected = [RejectedRow(table=n, file=e.file, row=e.row, line=e.line, field=e.field, reason=e.reason)
+                    for n, t in sorted(tables.items()) for e in t.rejected]
+        accounting = Accounting(tables=counts, rows_read=sum(c.rows_read for c in counts),
+                                rows_used=sum(c.rows_used for c in counts), rows_rejected=sum(c.rows_rejected for c in counts),
+                                entities_in=len(wanted), verdicts_out=len(verdicts))
+        shown = {k: _show(v) for k, v in sorted(values.items())}
+        shown["period_day_count_convention"] = convention
+        return Evaluation(policy=self.name, version=self.version, as_of=as_of, params=shown, verdicts=verdicts,
+                          accounting=accounting, rejected=rejected)
+
+    def _evaluate_chunk(self, chunk: list[str], entity_rows: dict, ev: Evaluator, leaf_eval: LeafEvaluator, as_of: dt.date):
+        leaf_facts, rank_facts = [], []
+        per_entity: dict[str, dict[str, LeafResult]] = {}
+        for entity in chunk:
+            row = entity_rows[entity]
+            scope = Scope(row, self.checked.entity_table, row)
+            results = {leaf.id: leaf_eval.evaluate(leaf.cond, scope) for leaf in self.plan.leaves()}
+            per_entity[entity] = results
+            leaf_facts += [(entity, node_id, r.status) for node_id, r in results.items()]
+            for d in self.plan.decides:
+                if d.decl.combine != "first":
+                    rank_facts += [(entity, d.field, i, r) for i, r in self._ranks(d, ev, scope)]
+        answers = solve(self.program, chunk, leaf_facts, rank_facts)
+        verdicts = []
+        for entity in chunk:
+            row = entity_rows[entity]
+            scope = Scope(row, self.checked.entity_table, row)
+            answer = answers[entity]
+            values = {}
+            for d in self.plan.decides:
+                clause = answer.chosen.get(d.field)
+                if clause is not None:
+                    value = ev.eval(d.decl.clauses[clause - 1].value, scope)
+                    if isinstance(value, Missing):
+                        answer.undecided.add(d.field)
+                    values[d.field] = value
+            verdicts.append(make_verdict(self.plan, entity, as_of, answer, per_entity[entity], values, self.source_text))
+        return verdicts
+
+    def _ranks(self, d, ev: Evaluator, scope: Scope) -> list[tuple[int, int]]:
+        """Order the clause values of a min/max decide: rank 0 is the one that wins."""
+        values = []
+        for i, clause in enumerate(d.decl.clauses, 1):
+            value = ev.eval(clause.value, scope)
+            if not isinstance(value, Missing):
+                values.append((i, value))
+        present = sorted({v for _, v in values if v is not None}, reverse=d.decl.combine == "max")
+        position = {v: r for r, v in enumerate(present)}
+        return [(i, position[v] if v is not None else len(present)) for i, v in values]
+
+
+def _show(value: Any) -> str:
+    from .explain import fmt
+
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "}"
+    return fmt(value)
+
+
+def _parse_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ClausewiseError.simple("--as-of", f"not a date: {text!r}", "write YYYY-MM-DD, e.g. 2024-02-29") from None
+
+
+def compile_policy_text(text: str, filename: str = "<policy>") -> Policy:
+    tree = parse_text(text, filename)
+    from .diagnostics import SourceFile
+
+    checked = check(tree, SourceFile(filename, text))
+    logic = plan(checked)
+    return Policy(checked, logic, compile_plan(logic), text)
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Parse, check and compile a policy file; raise ClausewiseError for mistakes in it."""
+    tree, source = parse_file(path)
+    checked = check(tree, source)
+    logic = plan(checked)
+    return Policy(checked, logic, compile_plan(logic), source.text)

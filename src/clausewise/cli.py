@@ -1,0 +1,205 @@
+"""The ``clausewise`` command line: a thin layer over the library.
+
+Exit codes: 0 all compliant (or all checks pass), 1 some entity not compliant or
+undetermined, 2 a bad policy, bad data or bad usage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .api import Policy, load_policy
+from .diagnostics import ClausewiseError
+from .explain import COLORS, render_text
+from .models import Evaluation, Verdict
+from .params import load_params_file
+from .records import decision_record, write_verdicts
+
+
+def _fail(err: ClausewiseError) -> None:
+    for d in err.diagnostics:
+        click.echo(d.render(), err=True)
+    sys.exit(2)
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Report ClausewiseError as diagnostics with exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ClausewiseError as err:
+            _fail(err)
+
+    return wrapper
+
+
+def evaluation_options(fn: Callable) -> Callable:
+    """Options shared by every command that evaluates a policy over data."""
+    options = [
+        click.option("--data", "data", multiple=True, required=True, type=click.Path(),
+                     help="A directory of table files, or one table file (CSV, JSON Lines, Parquet). Repeatable."),
+        click.option("--as-of", "as_of", default=None, help="The evaluation day, YYYY-MM-DD (default: today)."),
+        click.option("--param", "param", multiple=True, metavar="NAME=VALUE",
+                     help="A parameter value, e.g. --param silver_paid_orders=900万. Repeatable."),
+        click.option("--params", "params_file", type=click.Path(), default=None,
+                     help="A JSON file of parameter values."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def gather_params(param: tuple[str, ...], params_file: str | None) -> dict[str, Any]:
+    values: dict[str, Any] = load_params_file(params_file) if params_file else {}
+    for item in param:
+        if "=" not in item:
+            raise ClausewiseError.simple("--param", f"expected NAME=VALUE, got {item!r}")
+        name, value = item.split("=", 1)
+        values[name.strip()] = value
+    return values
+
+
+def as_of_day(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ClausewiseError.simple("--as-of", f"not a date: {text!r}", "write YYYY-MM-DD, e.g. 2024-02-29") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clausewise")
+def main() -> None:
+    """clausewise: platform rules as policies, checked, compiled to ASP and explained."""
+
+
+@main.command()
+@click.argument("policies", nargs=-1, required=True, type=click.Path())
+def check(policies: tuple[str, ...]) -> None:
+    """Check POLICIES statically and print every diagnostic (exit 2 on errors)."""
+    failed = False
+    for path in policies:
+        try:
+            policy = load_policy(path)
+        except ClausewiseError as err:
+            failed = True
+            for d in err.diagnostics:
+                click.echo(d.render(), err=True)
+            continue
+        for warning in policy.checked.warnings:
+            click.echo(warning.render(), err=True)
+        c = policy.checked
+        click.echo(f"{path}: ok — policy {policy.name} version {policy.version}: {len(c.tables)} tables, "
+                   f"{len(c.params)} parameters, {len(c.rules)} rules, {len(c.decides)} outcome fields")
+    sys.exit(2 if failed else 0)
+
+
+@main.command(name="compile")
+@click.argument("policy", type=click.Path())
+@user_errors
+def compile_cmd(policy: str) -> None:
+    """Print the Answer Set Program that POLICY compiles to."""
+    click.echo(load_policy(policy).program, nl=False)
+
+
+@main.command()
+@click.argument("policy", type=click.Path())
+@evaluation_options
+@click.option("--entity", required=True, help="The entity to explain (a provider or shop id).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the labels.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--color/--no-color", default=None, help="Colour the tree (default: when writing to a terminal).")
+@user_errors
+def explain(policy: str, data, as_of, param, params_file, entity: str, lang: str, fmt: str, color) -> None:
+    """Explain the verdict of POLICY for one entity: every condition, observed vs bound, the gap."""
+    loaded = load_policy(policy)
+    result = loaded.evaluate(list(data), as_of_day(as_of), gather_params(param, params_file), entities=[entity])
+    verdict = result.verdicts[0]
+    if fmt == "json":
+        click.echo(verdict.model_dump_json(indent=2))
+    else:
+        use_color = sys.stdout.isatty() if color is None else color
+        style = (lambda text, status: click.style(text, fg=COLORS[status])) if use_color else (lambda text, status: text)
+        click.echo(render_text(verdict, lang, style), color=use_color)
+    sys.exit(0 if verdict.compliant in (True, None) and not _undecided(verdict) else 1)
+
+
+def _undecided(verdict: Verdict) -> bool:
+    return verdict.compliant is None and any(not o.decided for o in verdict.outcome_details)
+
+
+@main.command()
+@click.argument("policy", type=click.Path())
+@evaluation_options
+@click.option("--out", required=True, type=click.Path(), help="Where to write verdicts: .jsonl, .csv or .parquet.")
+@user_errors
+def audit(policy: str, data, as_of, param, params_file, out: str) -> None:
+    """Evaluate POLICY for every entity; write verdicts, a summary and a decision record."""
+    loaded = load_policy(policy)
+    out_path = Path(out)
+    if out_path.suffix not in (".jsonl", ".csv", ".parquet"):
+        raise ClausewiseError.simple("--out", f"unsupported output type '{out_path.suffix}'", "use .jsonl, .csv or .parquet")
+    params = gather_params(param, params_file)
+    day = as_of_day(as_of)
+    show_bar = sys.stderr.isatty()
+    with click.progressbar(length=1, label="evaluating", file=sys.stderr if show_bar else open("/dev/null", "w")) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        result = loaded.evaluate(list(data), day, params, progress=progress)
+    write_verdicts(result, out_path)
+    record = decision_record(loaded, result, [Path(p) for p in data], out_path)
+    record_path = out_path.with_name(out_path.name + ".record.json")
+    record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    click.echo(summary(result))
+    click.echo(f"verdicts: {out_path}\ndecision record: {record_path}")
+    bad = any(v.compliant is False or _undecided(v) or v.compliant is None and loaded.plan.compliant for v in result.verdicts)
+    sys.exit(1 if bad else 0)
+
+
+def summary(result: Evaluation) -> str:
+    """Entities per outcome, the most common failing conditions, and the row accounting."""
+    a = result.accounting
+    lines = [f"policy {result.policy} {result.version}, as of {result.as_of}: {a.entities_in} entities, {a.verdicts_out} verdicts",
+             f"rows: {a.rows_read} read = {a.rows_used} used + {a.rows_rejected} rejected"]
+    compliance = Counter("compliant" if v.compliant else "not compliant" if v.compliant is False else "undetermined"
+                         for v in result.verdicts if v.compliant is not None or True)
+    lines.append("compliance: " + ", ".join(f"{k} {n}" for k, n in sorted(compliance.items())))
+    fields = sorted({o.field for v in result.verdicts for o in v.outcome_details})
+    for f in fields:
+        counts = Counter(str(v.outcomes.get(f)) if next(o for o in v.outcome_details if o.field == f).decided else "undecided"
+                         for v in result.verdicts)
+        lines.append(f"{f}: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
+    failing: Counter = Counter()
+    for v in result.verdicts:
+        stack = list(v.rules)
+        while stack:
+            node = stack.pop()
+            if node.kind == "condition" and node.status == "fail":
+                failing[f"{node.id} [{', '.join(node.cites)}]"] += 1
+            stack += node.children
+    if failing:
+        lines.append("most common failing conditions:")
+        lines += [f"  {n:>6}  {name}" for name, n in sorted(failing.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+    for r in result.rejected[:20]:
+        lines.append(f"rejected: {r.file}:{r.line}: row {r.row}" + (f", field '{r.field}'" if r.field else "") + f": {r.reason}")
+    if len(result.rejected) > 20:
+        lines.append(f"... and {len(result.rejected) - 20} more rejected rows")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

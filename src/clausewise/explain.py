@@ -1,0 +1,187 @@
+"""Turn solver answers and leaf figures into verdicts, and render them for people.
+
+The explanation tree mirrors the policy: every rule, every group and every alternative of
+an any-of group, each with its status, observed value, bound, gap, windows and citations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from .atoms import LeafResult
+from .models import ExplanationNode, Gap, Outcome, Verdict, WindowUsed
+from .plan import LogicNode, Plan
+from .solve import EntityAnswer
+from .types import Month
+
+UNIT_ZH = {"orders": "单", "yuan": "元", "points": "分", "merchants": "个", "count": "个", "days": "天"}
+UNIT_EN = {"orders": "orders", "yuan": "yuan", "points": "points", "merchants": "merchants", "count": "", "days": "days"}
+KIND_LABELS = {
+    "all": ("全部满足", "all of"), "any": ("任一满足", "any one of"), "none": ("均不满足", "none of"),
+    "not": ("不满足", "not"), "if": ("适用时满足", "if applicable"),
+}
+
+
+def fmt(value: Any) -> str:
+    """Exact, human display: 9,000,000 · 299,999.99 · 2024-02-29 · true."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+            return f"{int(value):,}"
+        text = f"{value.normalize():,f}" if abs(value.as_tuple().exponent) < 30 else str(value)
+        return text
+    if isinstance(value, (dt.date, Month)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "{" + ", ".join(fmt(v) for v in value) + "}"
+    return str(value)
+
+
+def outcome_json(value: Any) -> bool | int | str | None:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return fmt(value).replace(",", "") if isinstance(value, Decimal) else str(value)
+
+
+def build_node(plan: Plan, node: LogicNode, answer: EntityAnswer, leaves: dict[str, LeafResult],
+               source_text) -> ExplanationNode:
+    status = answer.status.get(node.id, "unknown")
+    zh, en = (node.labels.zh, node.labels.en) if node.labels else KIND_LABELS.get(node.kind, ("", ""))
+    fields: dict[str, Any] = {}
+    if node.kind == "leaf":
+        leaf = leaves[node.id]
+        expression = source_text(node.cond)
+        if not node.labels:
+            zh = en = expression
+        fields = dict(
+            expression=expression,
+            observed=fmt(leaf.observed) if leaf.observed is not None or leaf.status != "unknown" and leaf.op else None,
+            bound=fmt(leaf.bound) if leaf.op else None,
+            comparison=leaf.op, unit=leaf.unit if leaf.unit not in (None, "number") else None,
+            witness=leaf.witness, windows=[WindowUsed(expression=e, dates=d) for e, d in leaf.windows],
+            missing=list(leaf.missing),
+        )
+        if leaf.gap is not None and leaf.status == "fail":
+            direction = "short" if leaf.op in (">=", ">") else "over" if leaf.op in ("<=", "<") else "off"
+            fields["gap"] = Gap(amount=fmt(leaf.gap), percent=None if leaf.gap_percent is None else f"{leaf.gap_percent}%",
+                                direction=direction)
+    elif node.kind == "ref":
+        zh, en = (node.labels.zh, node.labels.en) if node.labels else (f"规则 {node.target}", f"rule {node.target}")
+    children = [build_node(plan, plan.nodes[c], answer, leaves, source_text) for c in node.children]
+    kind = "at_least" if node.kind == "at_least" else ("condition" if node.kind == "leaf" else node.kind)
+    if node.kind == "at_least":
+        zh, en = (node.labels.zh, node.labels.en) if node.labels else (f"至少满足{node.n}项", f"at least {node.n} of")
+    return ExplanationNode(id=node.id, kind=kind, status=status, cites=list(node.cites), label_zh=zh, label_en=en,
+                           decided_by_missing=node.id in answer.missing_decided, children=children, **fields)
+
+
+def collect_missing(node: ExplanationNode, out: list[str]) -> None:
+    for reason in node.missing:
+        if reason not in out:
+            out.append(reason)
+    for child in node.children:
+        collect_missing(child, out)
+
+
+# ---- text rendering -------------------------------------------------------------------------------
+MARKS = {"pass": "✔", "fail": "✘", "unknown": "?", "na": "–"}
+COLORS = {"pass": "green", "fail": "red", "unknown": "yellow", "na": "bright_black"}
+WORDS = {"en": {"pass": "pass", "fail": "FAIL", "unknown": "UNKNOWN", "na": "n/a"},
+         "zh": {"pass": "通过", "fail": "未通过", "unknown": "数据缺失", "na": "不适用"}}
+
+
+def render_gap(node: ExplanationNode, lang: str) -> str:
+    gap = node.gap
+    unit = (UNIT_ZH if lang == "zh" else UNIT_EN).get(node.unit or "", "")
+    amount = f"{gap.amount} {unit}".strip() if lang == "en" else f"{gap.amount}{unit}"
+    pct = f", {gap.percent}" if gap.percent else ""
+    if lang == "zh":
+        word = {"short": "差", "over": "超出", "off": "相差"}[gap.direction]
+        return f"{word} {amount}{pct}"
+    return f"{gap.direction} by {amount}{pct}"
+
+
+def render_text(verdict: Verdict, lang: str = "en", style=lambda text, status: text) -> str:
+    """The explanation tree as text; ``style`` may colour a line by status."""
+    zh = lang == "zh"
+    lines = [f"{verdict.policy} {verdict.version} · {'实体' if zh else 'entity'} {verdict.entity} · "
+             f"{'评估日' if zh else 'as of'} {verdict.as_of}"]
+    if verdict.compliant is not None:
+        word = ("合规" if verdict.compliant else "不合规") if zh else ("compliant" if verdict.compliant else "NOT compliant")
+        lines.append(style(word, "pass" if verdict.compliant else "fail"))
+    elif any(o.field for o in verdict.outcome_details):
+        pass
+    for outcome in verdict.outcome_details:
+        label = outcome.label_zh if zh else outcome.label_en
+        value = fmt(outcome.value) if outcome.decided else ("未定(数据缺失)" if zh else "undecided (missing data)")
+        cites = f" [{', '.join(outcome.cites)}]"
+        lines.append(f"  {label} ({outcome.field}) = {value}{cites}")
+    for rule in verdict.rules:
+        _render_node(rule, lang, 1, lines, style)
+    if verdict.missing_data:
+        lines.append("缺失数据:" if zh else "missing data:")
+        lines += [f"  - {m}" for m in verdict.missing_data]
+    return "\n".join(lines)
+
+
+def _render_node(node: ExplanationNode, lang: str, depth: int, lines: list[str], style) -> None:
+    zh = lang == "zh"
+    label = node.label_zh if zh else node.label_en
+    head = f"{'  ' * depth}{MARKS[node.status]} {label} [{', '.join(node.cites)}] {WORDS[lang][node.status]}"
+    lines.append(style(head, node.status))
+    pad = "  " * (depth + 2)
+    if node.kind == "condition":
+        if node.comparison and node.observed is not None:
+            unit = (UNIT_ZH if zh else UNIT_EN).get(node.unit or "", "")
+            obs = f"{node.observed} {unit}".rstrip() if not zh else f"{node.observed}{unit}"
+            bound = f"{node.bound} {unit}".rstrip() if not zh else f"{node.bound}{unit}"
+            cmp = f"{'观测值' if zh else 'observed'} {obs} {node.comparison} {bound}"
+            if node.gap:
+                cmp += f" — {render_gap(node, lang)}"
+            lines.append(pad + cmp)
+        elif node.observed is not None:
+            lines.append(pad + f"{'值' if zh else 'value'} {node.observed}")
+        if node.witness:
+            lines.append(pad + f"{'最佳月份/日期' if zh else 'best month/day'}: {node.witness}")
+        for window in node.windows:
+            lines.append(pad + f"{'窗口' if zh else 'window'} {window.expression} = {window.dates}")
+        for reason in node.missing:
+            lines.append(pad + f"{'缺失' if zh else 'missing'}: {reason}")
+        if node.decided_by_missing:
+            lines.append(pad + ("数据缺失,按规则判定" if zh else "data missing: decided by the policy's 'missing' setting"))
+        if node.label_en != node.expression and node.expression:
+            lines.append(pad + f"{'表达式' if zh else 'expression'}: {node.expression}")
+    for child in node.children:
+        _render_node(child, lang, depth + 1, lines, style)
+
+
+def make_verdict(plan: Plan, entity: str, as_of: dt.date, answer: EntityAnswer, leaves: dict[str, LeafResult],
+                 outcome_values: dict[str, Any], source_text) -> Verdict:
+    rules = [build_node(plan, plan.nodes[r], answer, leaves, source_text) for r in plan.rules]
+    details = []
+    for d in plan.decides:
+        clause = answer.chosen.get(d.field)
+        decided = clause is not None and d.field not in answer.undecided
+        meta = d.decl.meta
+        details.append(Outcome(field=d.field, value=outcome_json(outcome_values.get(d.field)) if decided else None,
+                               decided=decided, clause=clause, because=d.when_nodes[clause - 1] if decided else None,
+                               cites=list(meta.cites), label_zh=meta.labels.zh if meta.labels else d.field,
+                               label_en=meta.labels.en if meta.labels else d.field))
+    compliant = None
+    if plan.compliant:
+        status = answer.status.get(plan.compliant)
+        compliant = True if status in ("pass", "na") else False if status == "fail" else None
+    missing: list[str] = []
+    for rule in rules:
+        collect_missing(rule, missing)
+    h = plan.checked.header
+    return Verdict(entity=entity, policy=h.name, version=h.version or "", as_of=as_of, compliant=compliant,
+                   outcomes={o.field: o.value for o in details}, outcome_details=details, rules=rules,
+                   missing_data=sorted(missing))

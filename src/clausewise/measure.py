@@ -1,0 +1,369 @@
+"""The measure stage: every figure a policy needs, computed exactly from the data.
+
+Sums of yuan and orders are Python ints and Decimals, never 32-bit solver integers, so no
+figure can wrap. A value that cannot be known (an empty field, a missing row, a missing
+per-key parameter) is a :class:`Missing` carrying the reasons; it never passes or fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import ast
+from .check import Checked
+from .types import Month
+from .windows import Window, last_n, month_window, n_days_from, quarter_of
+
+
+@dataclass(frozen=True)
+class Missing:
+    reasons: tuple[str, ...]
+
+    def __or__(self, other: "Missing") -> "Missing":
+        return Missing(tuple(dict.fromkeys(self.reasons + other.reasons)))
+
+
+def missing(*values) -> Missing | None:
+    found = [v for v in values if isinstance(v, Missing)]
+    if not found:
+        return None
+    result = found[0]
+    for more in found[1:]:
+        result = result | more
+    return result
+
+
+@dataclass(frozen=True)
+class Item:
+    """One related item of a relation (a bound shop) and the days it is related."""
+
+    key: Any
+    row: dict | None
+    intervals: tuple[tuple[dt.date, dt.date | None], ...] | None  # end excluded; None: always
+
+    def active_on(self, day: dt.date) -> bool:
+        if self.intervals is None:
+            return True
+        return any(start <= day and (end is None or day < end) for start, end in self.intervals)
+
+
+@dataclass
+class Scope:
+    entity: dict
+    subject_table: str
+    subject: dict | None  # the subject row (entity row or a related item's row)
+    item: Item | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    row: dict | None = None
+
+
+class Data:
+    """Accepted rows of every table, with lazily built indexes by field."""
+
+    def __init__(self, tables: dict[str, list[dict]]):
+        self.tables = tables
+        self._indexes: dict[tuple[str, str], dict] = {}
+
+    def index(self, table: str, field_name: str) -> dict:
+        key = (table, field_name)
+        if key not in self._indexes:
+            idx: dict = defaultdict(list)
+            for row in self.tables.get(table, ()):
+                idx[row.get(field_name)].append(row)
+            self._indexes[key] = dict(idx)
+        return self._indexes[key]
+
+
+class Evaluator:
+    """Evaluates expressions and inner conditions for one as-of date and parameter set."""
+
+    def __init__(self, checked: Checked, data: Data, params: dict[str, Any], as_of: dt.date, convention: str):
+        self.c, self.data, self.params, self.as_of, self.convention = checked, data, params, as_of, convention
+        self.windows_used: list[tuple[Any, Window]] = []
+        self._lets: dict[tuple[int, str], Any] = {}
+
+    # ---- expressions ----------------------------------------------------------------------------
+    def eval(self, node, scope: Scope) -> Any:
+        match node:
+            case ast.Number(value=value) | ast.String(value=value) | ast.BoolLit(value=value):
+                return value
+            case ast.DateLit(value=value) | ast.MonthLit(value=value):
+                return value
+            case ast.NoneLit():
+                return None
+            case ast.AsOf():
+                return self.as_of
+            case ast.Name() | ast.Attr():
+                return self.reference(node, scope)
+            case ast.Index(name=name, key=key):
+                k = self.eval(key, scope)
+                if isinstance(k, Missing):
+                    return k
+                table = self.params[name]
+                if k not in table:
+                    return Missing((f"parameter {name} has no value for {k!r}",))
+                return table[k]
+            case ast.AtDate():
+                return self.at_date(node, scope)
+            case ast.Arith(op=op, left=left, right=right):
+                a, b = self.eval(left, scope), self.eval(right, scope)
+                return missing(a, b) or arith(op, a, b)
+            case ast.Neg(expr=inner):
+                v = self.eval(inner, scope)
+                return v if isinstance(v, Missing) else -v
+            case ast.Range() | ast.Calendar() | ast.LastN() | ast.NFrom():
+                return self.window(node, scope)
+            case ast.Edge(kind=kind, window=w):
+                win = self.as_window(self.eval(w, scope))
+                return win if isinstance(win, Missing) else (win.start if kind == "start" else win.end)
+            case ast.FirstDay(var=var, window=w, cond=cond):
+                win = self.as_window(self.eval(w, scope))
+                if isinstance(win, Missing):
+                    return win
+                for day in win.days():
+                    verdict = self.truth(cond, self.bind(scope, var, day))
+                    if isinstance(verdict, Missing):
+                        return verdict
+                    if verdict:
+                        return day
+                return None
+            case ast.SetLit(items=items):
+                return [self.eval(i, scope) for i in items]
+            case ast.Aggregate():
+                return self.aggregate(node, scope)
+        raise AssertionError(f"cannot evaluate {type(node).__name__}")
+
+    def bind(self, scope: Scope, name: str, value: Any) -> Scope:
+        return Scope(scope.entity, scope.subject_table, scope.subject, scope.item, {**scope.vars, name: value}, scope.row)
+
+    def reference(self, node, scope: Scope) -> Any:
+        ref = self.c.refs.get(id(node))
+        if ref is None and isinstance(node, ast.Attr):
+            return self.reference(node.base, scope)
+        kind = ref[0]
+        if kind == "var":
+            return scope.vars[ref[1]]
+        if kind == "rowfield":
+            return _field(scope.row, ref[1], "row")
+        if kind == "let":
+            key = (id(scope.entity), ref[1])
+            if key not in self._lets:
+                self._lets[key] = self.eval(self.c.lets[ref[1]].expr, scope)
+            return self._lets[key]
+        if kind == "param":
+            return self.params[ref[1]]
+        if kind == "convention":
+            return self.convention
+        if kind == "enum":
+            return ref[1]
+        if kind == "entity_field":
+            return _field(scope.entity, ref[1], self.c.entity_table, self.entity_key(scope))
+        if kind == "itemfield":
+            item: Item = scope.vars[ref[1]]
+            if item.row is None:
+                return Missing((f"no row for related item {item.key!r}",))
+            return _field(item.row, ref[2], "row", item.key)
+        if kind == "rowvarfield":
+            return _field(scope.vars[ref[1]], ref[2], "row")
+        if kind == "lookup":
+            _, table, fname, (tfield, sfield) = ref
+            subject_value = scope.subject.get(sfield) if scope.subject else None
+            rows = self.data.index(table, tfield).get(subject_value, [])
+            if not rows:
+                return Missing((f"no {table} row for {subject_value!r}",))
+            return _field(rows[0], fname, table, subject_value)
+        if kind == "relation":
+            return self.relation_items(ref[1], scope)
+        raise AssertionError(f"unresolved reference {ref}")
+
+    def entity_key(self, scope: Scope) -> Any:
+        return scope.entity.get(self.c.tables[self.c.entity_table].key[0])
+
+    def at_date(self, node: ast.AtDate, scope: Scope) -> Any:
+        _, table, fname, (tfield, sfield) = self.c.refs[id(node)]
+        day = self.eval(node.date, scope)
+        if isinstance(day, Missing):
+            return day
+        subject_value = scope.subject.get(sfield) if scope.subject else None
+        time_field = self.c.tables[table].time_field
+        for row in self.data.index(table, tfield).get(subject_value, ()):
+            if row.get(time_field) == day:
+                return _field(row, fname, table, f"{subject_value} on {day}")
+        return Missing((f"no {table} row for {subject_value!r} on {day}",))
+
+    # ---- windows ----------------------------------------------------------------------------------
+    def window(self, node, scope: Scope) -> Window | Missing:
+        match node:
+            case ast.Range(start=a, end=b):
+                start, end = self.eval(a, scope), self.eval(b, scope)
+                if bad := missing(start, end):
+                    return bad
+                if isinstance(start, Month):
+                    win = Window(start.first_day, end.last_day, True)
+                else:
+                    win = Window(start, end)
+            case ast.Calendar(kind=kind, date=d, previous=previous):
+                day = self.eval(d, scope)
+                if isinstance(day, Missing):
+                    return day
+                if kind == "month":
+                    month = Month.of(day).shift(-1 if previous else 0)
+                    win = month_window(month)
+                else:
+                    win = quarter_of(day, previous)
+            case ast.LastN(count=count, end=d):
+                day = self.eval(d, scope)
+                if isinstance(day, Missing):
+                    return day
+                win = last_n(count.value, count.unit, day)
+            case ast.NFrom(count=count, start=d):
+                day = self.eval(d, scope)
+                if isinstance(day, Missing):
+                    return day
+                win = n_days_from(count.value, day, self.convention)
+        self.windows_used.append((node, win))
+        return win
+
+    def as_window(self, value: Any) -> Window | Missing:
+        if isinstance(value, (Window, Missing)):
+            return value
+        if isinstance(value, Month):
+            return month_window(value)
+        if isinstance(value, dt.date):
+            return Window(value, value)
+        raise AssertionError(f"not a window: {value!r}")
+
+    # ---- relations and rows ---------------------------------------------------------------------------
+    def relation_items(self, name: str, scope: Scope) -> list[Item]:
+        rel = self.c.relations[name]
+        key = self.entity_key(scope)
+        spans: dict[Any, list] = defaultdict(list)
+        for row in self.data.index(rel.via, rel.from_field).get(key, ()):
+            start = row.get(rel.start_field) if rel.start_field else None
+            end = row.get(rel.end_field) if rel.end_field else None
+            spans[row.get(rel.to_field)].append((start, end) if rel.start_field else None)
+        target_key = self.c.tables[rel.target].key[0] if self.c.tables[rel.target].key else None
+        items = []
+        for value in sorted(spans, key=str):
+            rows = self.data.index(rel.target, target_key).get(value) if target_key else None
+            intervals = None if None in spans[value] else tuple(sorted(spans[value]))
+            items.append(Item(value, rows[0] if rows else None, intervals))
+        return items
+
+    def rows(self, node: ast.Aggregate, scope: Scope) -> list[tuple[dict, Scope]] | Missing:
+        _, table, (tfield, sfield) = self.c.refs[id(node)]
+        subjects: list[tuple[Any, Item | None]] = []
+        if node.over is not None:
+            over = self.eval(node.over, scope)
+            target = self.c.tables[self.c.sort(node.over).table]
+            for item in over if isinstance(over, list) else [over]:
+                value = item.key if target.key and sfield == target.key[0] else (item.row or {}).get(sfield)
+                subjects.append((value, item))
+        else:
+            subjects.append((scope.subject.get(sfield) if scope.subject else None, scope.item))
+        window = None
+        if node.during is not None:
+            window = self.as_window(self.eval(node.during, scope))
+            if isinstance(window, Missing):
+                return window
+            self.windows_used.append((node.during, window))
+        time_field = self.c.tables[table].time_field
+        out = []
+        for value, item in subjects:
+            for row in self.data.index(table, tfield).get(value, ()):
+                when = row.get(time_field) if time_field else None
+                if window is not None and not window.contains(when):
+                    continue
+                if item is not None and time_field and isinstance(when, dt.date) and not item.active_on(when):
+                    continue
+                inner = Scope(scope.entity, table, row, item, scope.vars, row)
+                out.append((row, inner))
+        return out
+
+    def aggregate(self, node: ast.Aggregate, scope: Scope) -> Any:
+        ref = self.c.refs[id(node)]
+        if ref[0] == "items":
+            items = self.eval(node.target, scope)
+            count = 0
+            for item in items:
+                inner = Scope(scope.entity, "", item.row, item, dict(scope.vars), None)
+                if node.binder:
+                    inner.vars[node.binder] = item
+                if node.where is not None:
+                    verdict = self.truth(node.where, inner)
+                    if isinstance(verdict, Missing):
+                        return verdict
+                    if not verdict:
+                        continue
+                count += 1
+            return count
+        rows = self.rows(node, scope)
+        if isinstance(rows, Missing):
+            return rows
+        values = []
+        fname = node.target.name if isinstance(node.target, ast.Attr) else None
+        for row, inner in rows:
+            if node.binder:
+                inner = self.bind(inner, node.binder, row)
+                inner.row = None
+            if node.where is not None:
+                verdict = self.truth(node.where, inner)
+                if isinstance(verdict, Missing):
+                    return verdict
+                if not verdict:
+                    continue
+            if fname is None:
+                values.append(1)
+                continue
+            value = row.get(fname)
+            if value is None:
+                if node.fn == "count":
+                    continue
+                return Missing((f"{ref[1]}.{fname} is empty in a row counted here",))
+            values.append(value)
+        if node.fn == "count":
+            return len(set(values)) if node.distinct else len(values)
+        if node.fn == "sum":
+            return sum(values, 0)
+        if not values:
+            return Missing((f"no {ref[1]} rows to take the {node.fn} of",))
+        if node.fn == "avg":
+            return Decimal(sum(values, 0)) / Decimal(len(values))
+        return min(values) if node.fn == "min" else max(values)
+
+    # ---- inner conditions (inside aggregates and quantifiers): True, False or Missing --------------------
+    def truth(self, node, scope: Scope) -> bool | Missing:
+        from .atoms import inner_truth  # local import: atoms builds on this module
+
+        return inner_truth(self, node, scope)
+
+
+def _field(row: dict | None, name: str, table: str, key: Any = None) -> Any:
+    if row is None:
+        return Missing((f"no {table} row",))
+    value = row.get(name)
+    if value is None:
+        where = f" for {key!r}" if key is not None else ""
+        return Missing((f"{table}.{name} is empty{where}",))
+    return value
+
+
+def arith(op: str, a: Any, b: Any) -> Any:
+    if isinstance(a, dt.date):
+        if isinstance(b, dt.date):
+            return (a - b).days
+        return a + dt.timedelta(days=b) if op == "+" else a - dt.timedelta(days=b)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if b == 0:
+        return Missing(("division by zero",))
+    result = Decimal(a) / Decimal(b)
+    return int(result) if result == result.to_integral_value() else result

@@ -1,0 +1,114 @@
+"""Pydantic models of what clausewise returns: verdicts, explanations, accounting.
+
+They serialise to JSON (``model_dump_json``) and publish a JSON Schema
+(``Evaluation.model_json_schema()``). Figures are strings in exact decimal notation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict
+
+Status = Literal["pass", "fail", "unknown", "na"]
+OutcomeValue = Union[bool, int, str, None]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Gap(_Model):
+    amount: str
+    percent: Optional[str] = None
+    direction: Literal["short", "over", "off"]
+
+
+class WindowUsed(_Model):
+    expression: str
+    dates: str
+
+
+class ExplanationNode(_Model):
+    id: str
+    kind: str
+    status: Status
+    cites: list[str]
+    label_zh: str
+    label_en: str
+    expression: Optional[str] = None
+    observed: Optional[str] = None
+    bound: Optional[str] = None
+    comparison: Optional[str] = None
+    unit: Optional[str] = None
+    gap: Optional[Gap] = None
+    witness: Optional[str] = None
+    windows: list[WindowUsed] = []
+    missing: list[str] = []
+    decided_by_missing: bool = False
+    children: list["ExplanationNode"] = []
+
+
+class Outcome(_Model):
+    field: str
+    value: OutcomeValue
+    decided: bool
+    clause: Optional[int] = None
+    because: Optional[str] = None
+    cites: list[str]
+    label_zh: str
+    label_en: str
+
+
+class Verdict(_Model):
+    entity: str
+    policy: str
+    version: str
+    as_of: dt.date
+    compliant: Optional[bool]
+    outcomes: dict[str, OutcomeValue]
+    outcome_details: list[Outcome]
+    rules: list[ExplanationNode]
+    missing_data: list[str]
+
+
+class RejectedRow(_Model):
+    table: str
+    file: str
+    row: int
+    line: int
+    field: Optional[str]
+    reason: str
+
+
+class TableCount(_Model):
+    table: str
+    rows_read: int
+    rows_used: int
+    rows_rejected: int
+
+
+class Accounting(_Model):
+    tables: list[TableCount]
+    rows_read: int
+    rows_used: int
+    rows_rejected: int
+    entities_in: int
+    verdicts_out: int
+
+
+class Evaluation(_Model):
+    policy: str
+    version: str
+    as_of: dt.date
+    params: dict[str, str]
+    verdicts: list[Verdict]
+    accounting: Accounting
+    rejected: list[RejectedRow]
+
+    def verdict(self, entity: str) -> Verdict:
+        for v in self.verdicts:
+            if v.entity == entity:
+                return v
+        raise KeyError(entity)
