@@ -20,6 +20,7 @@ from . import __version__
 from .api import Policy, load_policy
 from .diagnostics import ClausewiseError
 from .explain import COLORS, render_text
+from .fmt import format_text
 from .models import Evaluation, Verdict
 from .params import load_params_file
 from .records import decision_record, write_verdicts
@@ -112,6 +113,36 @@ def check(policies: tuple[str, ...]) -> None:
 def compile_cmd(policy: str) -> None:
     """Print the Answer Set Program that POLICY compiles to."""
     click.echo(load_policy(policy).program, nl=False)
+
+
+@main.command(name="fmt")
+@click.argument("policies", nargs=-1, required=True, type=click.Path())
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file is not formatted.")
+def fmt_cmd(policies: tuple[str, ...], check_only: bool) -> None:
+    """Rewrite POLICIES in canonical form (comments kept); --check only reports."""
+    status = 0
+    for path in policies:
+        try:
+            text = Path(path).read_text("utf-8")
+            formatted = format_text(text, path)
+        except (OSError, UnicodeDecodeError) as exc:
+            click.echo(f"{path}: error: cannot read: {exc}", err=True)
+            status = 2
+            continue
+        except ClausewiseError as err:
+            for d in err.diagnostics:
+                click.echo(d.render(), err=True)
+            status = 2
+            continue
+        if formatted == text:
+            continue
+        if check_only:
+            click.echo(f"{path}: would reformat")
+            status = max(status, 1)
+        else:
+            Path(path).write_text(formatted, "utf-8")
+            click.echo(f"{path}: reformatted")
+    sys.exit(status)
 
 
 @main.command()

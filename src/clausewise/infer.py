@@ -165,7 +165,7 @@ class ExprChecker:
                 return vsort(DATE)
             case ast.FirstDay(var=var, window=window, cond=cond):
                 self.expect_window(window, scope)
-                self.cond(cond, {**scope, "vars": {**scope["vars"], var: vsort(DATE)}})
+                self.cond(cond, {**scope, "inner": True, "vars": {**scope["vars"], var: vsort(DATE)}})
                 return vsort(DATE)
             case ast.SetLit(items=items):
                 sorts = [self.scalar(i, scope) for i in items]
@@ -189,7 +189,9 @@ class ExprChecker:
             return Sort("none")
         f = table.field(name)
         if f is None:
-            self.error(node, f"table '{table.name}' has no field '{name}'", did_you_mean(name, [x.name for x in table.fields]))
+            sp = node.span
+            where = ast.Name(name, span=type(sp)(sp.end_line, sp.end_column - len(name), sp.end_line, sp.end_column))
+            self.error(where, f"table '{table.name}' has no field '{name}'", did_you_mean(name, [x.name for x in table.fields]))
             return Sort("none")
         if bsort.kind == "table":
             return Sort("column", f.type, table.name, name)
@@ -299,7 +301,9 @@ class ExprChecker:
 
     def aggregate(self, node: ast.Aggregate, scope: dict) -> Sort:
         target = self.expr(node.target, scope)
-        inner = {**scope, "vars": dict(scope["vars"]), "row": None}
+        if target.kind == "none":
+            return target  # already reported
+        inner = {**scope, "vars": dict(scope["vars"]), "row": None, "inner": True}
         subject = scope["subject"]
         if node.over is not None:
             over = self.expr(node.over, scope)
@@ -368,7 +372,7 @@ class ExprChecker:
                 self.cond(b, scope)
             case ast.Quantified(var=var, unit=unit, window=window, cond=inner):
                 self.expect_window(window, scope)
-                self.cond(inner, {**scope, "vars": {**scope["vars"], var: vsort(DATE if unit == "day" else MONTH)}})
+                self.cond(inner, {**scope, "inner": True, "vars": {**scope["vars"], var: vsort(DATE if unit == "day" else MONTH)}})
             case ast.Compare():
                 self.compare(node, scope)
             case ast.Member(item=item, collection=coll):
@@ -392,6 +396,9 @@ class ExprChecker:
                 self.scalar(inner, scope)
             case ast.Truth(expr=inner):
                 if isinstance(inner, ast.Name) and inner.name in self.rules and inner.name not in scope["vars"]:
+                    if scope.get("inner"):
+                        self.error(node, f"rule '{inner.name}' cannot be used inside a figure (an aggregate, "
+                                         "'any month', 'first day')", "combine rules outside: rule_a and count(...) > 0")
                     self.refs[id(inner)] = ("rule", inner.name)
                     return
                 sort = self.scalar(inner, scope)

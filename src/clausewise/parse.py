@@ -410,13 +410,13 @@ def _syntax_diagnostic(source: SourceFile, err: UnexpectedInput) -> Diagnostic:
                                  "names are lower-case letters, digits and '_'; strings use double quotes")
     if isinstance(err, UnexpectedEOF):
         last = len(source.text.rstrip().split("\n"))
-        return source.diagnostic(Span.point(last, max(1, len(source.line(last) or ""))),
+        return source.diagnostic(Span.point(last, len(source.line(last) or "") + 1),
                                  "unexpected end of file", f"expected {_describe_expected(set(err.expected))}")
     assert isinstance(err, UnexpectedToken)
     tok = err.token
     if tok.type == "$END":
         last = len(source.text.rstrip().split("\n"))
-        return source.diagnostic(Span.point(last, max(1, len(source.line(last) or ""))),
+        return source.diagnostic(Span.point(last, len(source.line(last) or "") + 1),
                                  "unexpected end of file", f"expected {_describe_expected(set(err.expected))}")
     return source.diagnostic(_tok_span(tok), f"unexpected {str(tok)!r}",
                              f"expected {_describe_expected(set(err.accepts or err.expected))}")
