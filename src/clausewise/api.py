@@ -67,7 +67,7 @@ class Policy:
                 tables[name] = rows if isinstance(rows, data_mod.Table) else data_mod.table_from_rows(rows, schemas[name])
         else:
             paths = [source] if isinstance(source, (str, Path)) else list(source)
-            files = data_mod.find_table_files(paths)
+            files = data_mod.find_table_files(paths, schemas)
             for name in sorted(schemas):
                 if name in files:
                     tables[name] = data_mod.load_table(files[name], schemas[name])

@@ -101,8 +101,15 @@ class ClausewiseError(Exception):
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """A 'did you mean' hint for a misspelt name, or None."""
-    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
-    if not matches:
+    """A 'did you mean' hint for a misspelt name, or None (only the closest few matches)."""
+    scored = []
+    for candidate in sorted(set(candidates)):
+        ratio = difflib.SequenceMatcher(None, name, candidate).ratio()
+        if ratio >= 0.6:
+            scored.append((-ratio, candidate))
+    if not scored:
         return None
+    scored.sort()
+    best = -scored[0][0]
+    matches = [c for r, c in scored[:3] if -r >= best - 0.05]
     return "did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .api import Policy
+from .data import file_sha256
 from .models import Evaluation, ExplanationNode, Verdict
 from .solve import engine_version
 
@@ -67,20 +67,12 @@ def write_verdicts(result: Evaluation, path: Path) -> None:
     pq.write_table(table, path)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def decision_record(policy: Policy, result: Evaluation, data_paths: list[Path], out: Path) -> dict[str, Any]:
     files = []
     for p in data_paths:
         for f in sorted(p.iterdir()) if p.is_dir() else [p]:
             if f.is_file() and f.suffix in (".csv", ".jsonl", ".ndjson", ".parquet") and f.stem in policy.checked.tables:
-                files.append({"table": f.stem, "path": str(f), "sha256": sha256_file(f)})
+                files.append({"table": f.stem, "path": str(f), "sha256": file_sha256(f)})
     return {
         "policy": {"id": policy.name, "version": policy.version, "file": policy.checked.source.name,
                    "sha256": policy.content_hash},
@@ -89,6 +81,6 @@ def decision_record(policy: Policy, result: Evaluation, data_paths: list[Path], 
         "data": files,
         "engine": {"clausewise": __version__, "clingo": engine_version()},
         "accounting": result.accounting.model_dump(),
-        "verdicts": {"path": str(out), "sha256": sha256_file(out)},
+        "verdicts": {"path": str(out), "sha256": file_sha256(out)},
         "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
     }

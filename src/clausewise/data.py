@@ -1,0 +1,377 @@
+"""The data stage: table files (CSV, JSON Lines, Parquet) into validated rows.
+
+Every table a policy reads is declared in it (``table shop_daily key shop_id, date {...}``).
+Each row is validated against that declaration by a pydantic model built from it; a bad
+row is kept out of the evaluation and reported with its file, row, line, field and reason,
+so that ``rows read = rows used + rows rejected`` always holds. Values are exact: counts
+are ``int``, money and rates are ``Decimal``; binary floats never reach a verdict.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Iterable, Iterator, Mapping, Sequence
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
+
+from .diagnostics import ClausewiseError, Diagnostic, Span, did_you_mean
+from .types import INTEGRAL_UNITS, FieldSchema, Month, Scalar, TableSchema, ValueType
+
+SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INT = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+TRUE_WORDS = {"true": True, "1": True, "false": False, "0": False}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one data row was rejected."""
+
+    file: str
+    row: int  # 1-based data row (the header is not a row)
+    line: int  # line of the file where the row starts (Parquet: 0)
+    field: str | None
+    reason: str
+
+    def diagnostic(self) -> Diagnostic:
+        where = f"row {self.row}" + (f", field '{self.field}'" if self.field else "")
+        return Diagnostic(self.file, Span(self.line, 0, self.line, 0) if self.line else Span(0, 0, 0, 0),
+                          f"{where}: {self.reason}", severity="error")
+
+
+@dataclass
+class Table:
+    """The accepted rows of one table and the rows it rejected."""
+
+    schema: TableSchema
+    rows: list[dict[str, Any]]
+    source: str
+    rows_read: int
+    rejected: list[RowError] = field(default_factory=list)
+
+
+# ---- one value ------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+def _integral(value: Any, unit: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"not a whole number of {unit}: {value!r}")
+    if isinstance(value, int):
+        result = value
+    elif isinstance(value, (float, Decimal)) and value == int(value):
+        result = int(value)
+    elif isinstance(value, str) and _INT.fullmatch(value.strip()):
+        result = int(value.strip())
+    else:
+        raise ValueError(f"not a whole number of {unit}: {value!r}")
+    if result < 0:
+        raise ValueError(f"negative {unit}: {result}")
+    return result
+
+
+def _decimal(value: Any, unit: str) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))  # the shortest decimal that reads back as this float
+    elif isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        result = Decimal(value.strip())
+    else:
+        raise ValueError(f"not a number: {value!r}")
+    if not result.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    if unit == "yuan" and result != result.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
+        raise ValueError(f"more than 2 decimal places in a yuan amount: {value}")
+    if unit == "rate" and not 0 <= result <= 1:
+        raise ValueError(f"a rate must lie between 0 and 1 (write 3% as 0.03): {value}")
+    if unit == "score" and result < 0:
+        raise ValueError(f"negative score: {value}")
+    return result
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"a timestamp where a date is expected: {value}")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"not a date (YYYY-MM-DD): {value!r}")
+
+
+def _month(value: Any) -> Month:
+    if isinstance(value, Month):
+        return value
+    if isinstance(value, str):
+        try:
+            return Month.parse(value)
+        except ValueError:
+            pass
+    raise ValueError(f"not a month (YYYY-MM): {value!r}")
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS:
+        return TRUE_WORDS[value.strip().lower()]
+    raise ValueError(f"not a boolean (true/false/1/0): {value!r}")
+
+
+def _scalar(value: Any, vtype: ValueType) -> Scalar:
+    kind = vtype.kind
+    if isinstance(value, str):
+        _text(value)
+    if kind in INTEGRAL_UNITS:
+        return _integral(value, kind)
+    if kind in ("yuan", "rate", "score"):
+        return _decimal(value, kind)
+    if kind == "date":
+        return _date(value)
+    if kind == "month":
+        return _month(value)
+    if kind == "bool":
+        return _bool(value)
+    if not isinstance(value, str):
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and kind == "string":
+            return str(value)
+        raise ValueError(f"not text: {value!r}")
+    text = value.strip()
+    if kind == "enum" and text not in vtype.enum_values:
+        hint = did_you_mean(text, vtype.enum_values)
+        raise ValueError(f"'{text}' is not one of {', '.join(vtype.enum_values)}" + (f" ({hint})" if hint else ""))
+    return text
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def parse_value(value: Any, vtype: ValueType, optional: bool = False) -> Any:
+    """One field value, from text or a typed value; raise ValueError with a reason."""
+    if _is_empty(value):
+        if optional:
+            return None
+        raise ValueError("missing value")
+    if vtype.is_list:
+        items = value if isinstance(value, (list, tuple)) else str(_text(value)).split(";")
+        return tuple(_scalar(item, vtype) for item in items if not _is_empty(item))
+    return _scalar(value, vtype)
+
+
+# ---- one row ----------------------------------------------------------------------------------------
+
+
+def _validator(f: FieldSchema):
+    return BeforeValidator(lambda value: parse_value(value, f.type, f.optional))
+
+
+@lru_cache(maxsize=64)
+def row_model(schema: TableSchema) -> type[BaseModel]:
+    """The pydantic model of one row of ``schema``; extra columns are ignored."""
+    fields: dict[str, Any] = {f"f_{i}": (Annotated[Any, _validator(f)], ...) for i, f in enumerate(schema.fields)}
+    model = create_model(f"Row_{schema.name}", __config__=ConfigDict(extra="ignore", populate_by_name=False), **fields)
+    return model
+
+
+class _RowValidator:
+    """Validates rows of one table, tracking keys to reject duplicates."""
+
+    def __init__(self, schema: TableSchema, source: str):
+        self.schema = schema
+        self.source = source
+        self.model = row_model(schema)
+        self.names = [f.name for f in schema.fields]
+        self.seen: dict[tuple, int] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.rejected: list[RowError] = []
+        self.read = 0
+
+    def add(self, raw: Mapping[str, Any], line: int) -> None:
+        self.read += 1
+        row_no = self.read
+        try:
+            validated = self.model.model_validate({f"f_{i}": raw.get(n) for i, n in enumerate(self.names)})
+        except ValidationError as err:
+            first = err.errors()[0]
+            index = int(str(first["loc"][0])[2:]) if first["loc"] else None
+            reason = str(first["msg"]).removeprefix("Value error, ")
+            more = len(err.errors()) - 1
+            if more:
+                reason += f" (and {more} more bad field{'s' if more > 1 else ''} in this row)"
+            self.rejected.append(RowError(self.source, row_no, line, self.names[index] if index is not None else None, reason))
+            return
+        row = {n: getattr(validated, f"f_{i}") for i, n in enumerate(self.names)}
+        if self.schema.key:
+            key = tuple(row[k] for k in self.schema.key)
+            if key in self.seen:
+                shown = ", ".join(f"{k}={row[k]}" for k in self.schema.key)
+                self.rejected.append(RowError(self.source, row_no, line, self.schema.key[0],
+                                              f"duplicate key ({shown}); first given in row {self.seen[key]}"))
+                return
+            self.seen[key] = row_no
+        self.rows.append(row)
+
+    def table(self) -> Table:
+        return Table(self.schema, self.rows, self.source, self.read, self.rejected)
+
+
+def _missing_columns(schema: TableSchema, present: Iterable[str], source: str) -> None:
+    have = set(present)
+    absent = [f.name for f in schema.fields if f.name not in have]
+    if absent:
+        hints = [did_you_mean(name, have) for name in absent]
+        hint = next((h for h in hints if h), None) or f"the columns of {schema.name} are {', '.join(f.name for f in schema.fields)}"
+        raise ClausewiseError([Diagnostic(source, Span(1, 0, 1, 0),
+                                          f"table {schema.name} has no column{'s' if len(absent) > 1 else ''} "
+                                          f"{', '.join(absent)}", hint)])
+
+
+# ---- files ---------------------------------------------------------------------------------------------
+
+
+def _csv_rows(path: Path, schema: TableSchema) -> Iterator[tuple[dict[str, Any], int]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        _missing_columns(schema, reader.fieldnames or (), str(path))
+        line = reader.line_num + 1
+        for raw in reader:
+            yield raw, line
+            line = reader.line_num + 1
+
+
+def _jsonl_rows(path: Path, schema: TableSchema, validator: _RowValidator) -> Iterator[tuple[dict[str, Any], int]]:
+    checked_columns = False
+    with path.open(encoding="utf-8") as handle:
+        for number, text in enumerate(handle, 1):
+            if not text.strip():
+                continue
+            try:
+                raw = json.loads(text, parse_float=Decimal)
+            except json.JSONDecodeError as err:
+                validator.read += 1
+                validator.rejected.append(RowError(str(path), validator.read, number, None, f"not valid JSON: {err.msg}"))
+                continue
+            if not isinstance(raw, dict):
+                validator.read += 1
+                validator.rejected.append(RowError(str(path), validator.read, number, None, "not a JSON object"))
+                continue
+            if not checked_columns:
+                _missing_columns(schema, raw.keys(), str(path))
+                checked_columns = True
+            yield raw, number
+
+
+def _parquet_rows(path: Path, schema: TableSchema) -> Iterator[tuple[dict[str, Any], int]]:
+    import pyarrow.parquet as pq
+
+    try:
+        pfile = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise ClausewiseError.simple(str(path), f"not a readable Parquet file: {exc}") from None
+    _missing_columns(schema, pfile.schema_arrow.names, str(path))
+    columns = [f.name for f in schema.fields]
+    for batch in pfile.iter_batches(columns=columns, batch_size=65536):
+        for raw in batch.to_pylist():
+            yield raw, 0
+
+
+def load_table(path: str | Path, schema: TableSchema) -> Table:
+    """Read and validate one table file; its suffix says its format."""
+    path = Path(path)
+    validator = _RowValidator(schema, str(path))
+    try:
+        if path.suffix == ".csv":
+            rows: Iterable = _csv_rows(path, schema)
+        elif path.suffix in (".jsonl", ".ndjson"):
+            rows = _jsonl_rows(path, schema, validator)
+        elif path.suffix == ".parquet":
+            rows = _parquet_rows(path, schema)
+        else:
+            raise ClausewiseError.simple(str(path), f"unsupported data file type '{path.suffix}'",
+                                         "use .csv, .jsonl (.ndjson) or .parquet")
+        for raw, line in rows:
+            validator.add(raw, line)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ClausewiseError.simple(str(path), f"cannot read: {exc}") from None
+    return validator.table()
+
+
+def table_from_rows(rows: Iterable[Mapping[str, Any]], schema: TableSchema, source: str | None = None) -> Table:
+    """Validate rows given in memory (text or typed values), as a file's rows would be."""
+    source = source or f"<{schema.name}>"
+    validator = _RowValidator(schema, source)
+    checked_columns = False
+    for raw in rows:
+        if not checked_columns:
+            _missing_columns(schema, raw.keys(), source)
+            checked_columns = True
+        validator.add(raw, 0)
+    return validator.table()
+
+
+def find_table_files(paths: Sequence[str | Path], tables: Iterable[str]) -> dict[str, Path]:
+    """Map table name → file from directories (files of other tables ignored) and named files."""
+    known = set(tables)
+    found: dict[str, Path] = {}
+    problems: list[Diagnostic] = []
+
+    def add(name: str, file: Path) -> None:
+        if name in found:
+            problems.append(Diagnostic(str(file), Span(0, 0, 0, 0), f"a second file for table {name}",
+                                       f"the first is {found[name]}; give one file per table"))
+        else:
+            found[name] = file
+
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for file in sorted(path.iterdir()):
+                if file.is_file() and file.suffix in SUFFIXES and file.stem in known:
+                    add(file.stem, file)
+        elif path.is_file():
+            if path.suffix not in SUFFIXES:
+                problems.append(Diagnostic(str(path), Span(0, 0, 0, 0), f"unsupported data file type '{path.suffix}'",
+                                           "use .csv, .jsonl (.ndjson) or .parquet"))
+            elif path.stem not in known:
+                hint = did_you_mean(path.stem, known) or f"the policy reads {', '.join(sorted(known))}"
+                problems.append(Diagnostic(str(path), Span(0, 0, 0, 0), f"unknown table '{path.stem}'", hint))
+            else:
+                add(path.stem, path)
+        else:
+            problems.append(Diagnostic(str(path), Span(0, 0, 0, 0), "no such file or directory"))
+    if problems:
+        raise ClausewiseError(problems)
+    return found
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
