@@ -186,3 +186,61 @@ def load_policy(path: str | Path) -> Policy:
     checked = check(tree, source)
     logic = plan(checked)
     return Policy(checked, logic, compile_plan(logic), source.text)
+
+
+@dataclass
+class PolicyVersions:
+    """Several versions of one policy; an evaluation uses the version in force on its as-of day."""
+
+    versions: list[Policy]
+
+    @property
+    def name(self) -> str:
+        return self.versions[0].name
+
+    def in_force_on(self, day: dt.date | str) -> Policy:
+        day = day if isinstance(day, dt.date) else _parse_day(day)
+        for policy in self.versions:
+            if policy.in_force(day):
+                return policy
+        spans = "; ".join(f"{p.version}: {_span(p)}" for p in self.versions)
+        raise ClausewiseError.simple(self.versions[0].checked.source.name,
+                                     f"no version of policy {self.name} is in force on {day}", f"versions: {spans}")
+
+    def evaluate(self, data: DataSource, as_of: dt.date | str, params: Mapping[str, Any] | None = None,
+                 entities: Iterable[str] | None = None, progress: Callable[[int, int], None] | None = None) -> Evaluation:
+        return self.in_force_on(as_of).evaluate(data, as_of, params, entities, progress)
+
+
+def _span(policy: Policy) -> str:
+    h = policy.checked.header
+    return f"{h.effective_from or 'always'} to {h.effective_to or 'open end'}"
+
+
+def load_versions(paths: Sequence[str | Path]) -> PolicyVersions:
+    """Load policy files (or every ``*.policy`` of a directory) that are versions of one policy.
+
+    Two versions in force on the same day are an error: the as-of date must pick one.
+    """
+    files: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        files += sorted(path.glob("*.policy")) if path.is_dir() else [path]
+    if not files:
+        raise ClausewiseError.simple(str(paths[0]) if paths else "<policy>", "no .policy files here")
+    loaded = [load_policy(f) for f in files]
+    names = sorted({p.name for p in loaded})
+    if len(names) > 1:
+        raise ClausewiseError.simple(str(paths[0]), f"these files hold different policies: {', '.join(names)}",
+                                     "give the versions of one policy (files with the same policy id)")
+    loaded.sort(key=lambda p: (p.checked.header.effective_from or dt.date.min, p.version))
+    for earlier, later in zip(loaded, loaded[1:]):
+        end = earlier.checked.header.effective_to
+        start = later.checked.header.effective_from or dt.date.min
+        if end is None or end >= start:
+            raise ClausewiseError.simple(
+                later.checked.source.name,
+                f"versions {earlier.version} and {later.version} of policy {later.name} are both in force on {start}",
+                f"end the earlier one with 'effective from {earlier.checked.header.effective_from} to "
+                f"{start - dt.timedelta(days=1)}'" if start != dt.date.min else None)
+    return PolicyVersions(loaded)

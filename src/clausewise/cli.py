@@ -17,7 +17,7 @@ from typing import Any, Callable
 import click
 
 from . import __version__
-from .api import Policy, load_policy
+from .api import Policy, load_policy, load_versions
 from .diagnostics import ClausewiseError
 from .explain import COLORS, render_text
 from .fmt import format_text
@@ -155,8 +155,9 @@ def fmt_cmd(policies: tuple[str, ...], check_only: bool) -> None:
 @user_errors
 def explain(policy: str, data, as_of, param, params_file, entity: str, lang: str, fmt: str, color) -> None:
     """Explain the verdict of POLICY for one entity: every condition, observed vs bound, the gap."""
-    loaded = load_policy(policy)
-    result = loaded.evaluate(list(data), as_of_day(as_of), gather_params(param, params_file), entities=[entity])
+    day = as_of_day(as_of)
+    loaded = load_versions([policy]).in_force_on(day)
+    result = loaded.evaluate(list(data), day, gather_params(param, params_file), entities=[entity])
     verdict = result.verdicts[0]
     if fmt == "json":
         click.echo(verdict.model_dump_json(indent=2))
@@ -178,12 +179,12 @@ def _undecided(verdict: Verdict) -> bool:
 @user_errors
 def audit(policy: str, data, as_of, param, params_file, out: str) -> None:
     """Evaluate POLICY for every entity; write verdicts, a summary and a decision record."""
-    loaded = load_policy(policy)
+    day = as_of_day(as_of)
+    loaded = load_versions([policy]).in_force_on(day)
     out_path = Path(out)
     if out_path.suffix not in (".jsonl", ".csv", ".parquet"):
         raise ClausewiseError.simple("--out", f"unsupported output type '{out_path.suffix}'", "use .jsonl, .csv or .parquet")
     params = gather_params(param, params_file)
-    day = as_of_day(as_of)
     show_bar = sys.stderr.isatty()
     with click.progressbar(length=1, label="evaluating", file=sys.stderr if show_bar else open("/dev/null", "w")) as bar:
         def progress(done: int, total: int) -> None:
@@ -199,6 +200,36 @@ def audit(policy: str, data, as_of, param, params_file, out: str) -> None:
     click.echo(f"verdicts: {out_path}\ndecision record: {record_path}")
     bad = any(v.compliant is False or _undecided(v) or v.compliant is None and loaded.plan.compliant for v in result.verdicts)
     sys.exit(1 if bad else 0)
+
+
+@main.command(name="test")
+@click.argument("policies", nargs=-1, required=True, type=click.Path())
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
+              help="Also fail when fewer rules and conditions than this were seen both passing and failing.")
+@user_errors
+def test_cmd(policies: tuple[str, ...], min_coverage: float | None) -> None:
+    """Run the test cases beside POLICIES (X.tests.toml next to X.policy), with coverage."""
+    from .policytest import report, run_tests, test_file_for
+
+    files: list[Path] = []
+    for given in policies:
+        path = Path(given)
+        files += sorted(path.glob("*.policy")) if path.is_dir() else [path]
+    failed = False
+    for path in files:
+        tests = test_file_for(path)
+        if not tests.exists():
+            click.echo(f"{path}: warning: no test file {tests}", err=True)
+            continue
+        run = run_tests(load_policy(path), path, tests)
+        click.echo(report(run))
+        cov = run.coverage
+        percent = 100 * sum(cov.covered(n) for n in cov.nodes) / max(1, len(cov.nodes))
+        if run.failed or (min_coverage is not None and percent < min_coverage):
+            failed = True
+            if not run.failed:
+                click.echo(f"coverage {percent:.1f}% is below --min-coverage {min_coverage:g}%")
+    sys.exit(1 if failed else 0)
 
 
 def summary(result: Evaluation) -> str:
