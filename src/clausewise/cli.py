@@ -185,18 +185,20 @@ def audit(policy: str, data, as_of, param, params_file, out: str) -> None:
     if out_path.suffix not in (".jsonl", ".csv", ".parquet"):
         raise ClausewiseError.simple("--out", f"unsupported output type '{out_path.suffix}'", "use .jsonl, .csv or .parquet")
     params = gather_params(param, params_file)
-    show_bar = sys.stderr.isatty()
-    with click.progressbar(length=1, label="evaluating", file=sys.stderr if show_bar else open("/dev/null", "w")) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
+    if sys.stderr.isatty():
+        with click.progressbar(length=1, label="evaluating", file=sys.stderr) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
 
-        result = loaded.evaluate(list(data), day, params, progress=progress)
+            result = loaded.evaluate(list(data), day, params, progress=progress)
+    else:
+        result = loaded.evaluate(list(data), day, params)
     write_verdicts(result, out_path)
     record = decision_record(loaded, result, [Path(p) for p in data], out_path)
     record_path = out_path.with_name(out_path.name + ".record.json")
     record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    click.echo(summary(result))
+    click.echo(summary(result, loaded.plan.compliant is not None))
     click.echo(f"verdicts: {out_path}\ndecision record: {record_path}")
     bad = any(v.compliant is False or _undecided(v) or v.compliant is None and loaded.plan.compliant for v in result.verdicts)
     sys.exit(1 if bad else 0)
@@ -232,14 +234,15 @@ def test_cmd(policies: tuple[str, ...], min_coverage: float | None) -> None:
     sys.exit(1 if failed else 0)
 
 
-def summary(result: Evaluation) -> str:
+def summary(result: Evaluation, has_compliance: bool = True) -> str:
     """Entities per outcome, the most common failing conditions, and the row accounting."""
     a = result.accounting
     lines = [f"policy {result.policy} {result.version}, as of {result.as_of}: {a.entities_in} entities, {a.verdicts_out} verdicts",
              f"rows: {a.rows_read} read = {a.rows_used} used + {a.rows_rejected} rejected"]
-    compliance = Counter("compliant" if v.compliant else "not compliant" if v.compliant is False else "undetermined"
-                         for v in result.verdicts if v.compliant is not None or True)
-    lines.append("compliance: " + ", ".join(f"{k} {n}" for k, n in sorted(compliance.items())))
+    if has_compliance:
+        compliance = Counter("compliant" if v.compliant else "not compliant" if v.compliant is False else "undetermined"
+                             for v in result.verdicts)
+        lines.append("compliance: " + ", ".join(f"{k} {n}" for k, n in sorted(compliance.items())))
     fields = sorted({o.field for v in result.verdicts for o in v.outcome_details})
     for f in fields:
         counts = Counter(str(v.outcomes.get(f)) if next(o for o in v.outcome_details if o.field == f).decided else "undecided"
