@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import data as data_mod
+from . import workers as workers_mod
 from .atoms import LeafEvaluator, LeafResult, source_text
 from .check import Checked, check
 from .compile import compile_plan
@@ -78,8 +80,15 @@ class Policy:
         return tables
 
     def evaluate(self, data: DataSource, as_of: dt.date | str, params: Mapping[str, Any] | None = None,
-                 entities: Iterable[str] | None = None, progress: Callable[[int, int], None] | None = None) -> Evaluation:
-        """Verdicts for every entity (or the ones named) on the as-of date."""
+                 entities: Iterable[str] | None = None, progress: Callable[[int, int], None] | None = None,
+                 workers: int = 1, time_limit: float | None = None, memory_limit: int | None = None) -> Evaluation:
+        """Verdicts for every entity (or the ones named) on the as-of date.
+
+        ``workers`` > 1 evaluates chunks of entities in that many processes. ``time_limit``
+        (seconds, for the whole call) and ``memory_limit`` (bytes a worker may allocate)
+        stop an evaluation with :class:`clausewise.workers.LimitExceeded` instead of a hang.
+        """
+        started = time.monotonic()
         as_of = as_of if isinstance(as_of, dt.date) else _parse_day(as_of)
         if not self.in_force(as_of):
             h = self.checked.header
@@ -97,12 +106,25 @@ class Policy:
             if entity not in entity_rows:
                 raise ClausewiseError.simple("<data>", f"no {self.checked.entity_table} row for entity '{entity}'",
                                              did_you_mean(entity, entity_rows))
+        size = CHUNK if workers <= 1 else max(1, min(CHUNK, -(-len(wanted) // (4 * workers))))
+        chunks = [wanted[start:start + size] for start in range(0, len(wanted), size)]
         verdicts = []
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start:start + CHUNK]
-            verdicts += self._evaluate_chunk(chunk, entity_rows, ev, leaf_eval, as_of)
+        if workers <= 1 and time_limit is None and memory_limit is None:
+            for chunk in chunks:
+                verdicts += self._evaluate_chunk(chunk, entity_rows, ev, leaf_eval, as_of)
+                if progress:
+                    progress(len(verdicts), len(wanted))
+        else:
+            remaining = None if time_limit is None else time_limit - (time.monotonic() - started)
+            if remaining is not None and remaining <= 0:
+                raise workers_mod.LimitExceeded(ClausewiseError.simple(
+                    "<evaluation>", f"the evaluation did not finish within the time limit of {time_limit:g} s",
+                    "loading the data alone took longer; raise --time-limit").diagnostics)
+            done = workers_mod.run_chunks(lambda i: self._evaluate_chunk(chunks[i], entity_rows, ev, leaf_eval, as_of),
+                                          len(chunks), workers, remaining, memory_limit)
+            verdicts = [v for chunk_verdicts in done for v in chunk_verdicts]
             if progress:
-                progress(start + len(chunk), len(wanted))
+                progress(len(verdicts), len(wanted))
         counts = [TableCount(table=n, rows_read=t.rows_read, rows_used=len(t.rows), rows_rejected=len(t.rejected))
                   for n, t in sorted(tables.items())]
         rejected = [RejectedRow(table=n, file=e.file, row=e.row, line=e.line, field=e.field, reason=e.reason)
@@ -208,8 +230,10 @@ class PolicyVersions:
                                      f"no version of policy {self.name} is in force on {day}", f"versions: {spans}")
 
     def evaluate(self, data: DataSource, as_of: dt.date | str, params: Mapping[str, Any] | None = None,
-                 entities: Iterable[str] | None = None, progress: Callable[[int, int], None] | None = None) -> Evaluation:
-        return self.in_force_on(as_of).evaluate(data, as_of, params, entities, progress)
+                 entities: Iterable[str] | None = None, progress: Callable[[int, int], None] | None = None,
+                 **limits: Any) -> Evaluation:
+        """Evaluate with the version in force on ``as_of`` (same options as :meth:`Policy.evaluate`)."""
+        return self.in_force_on(as_of).evaluate(data, as_of, params, entities, progress, **limits)
 
 
 def _span(policy: Policy) -> str:

@@ -24,6 +24,7 @@ from .fmt import format_text
 from .models import Evaluation, Verdict
 from .params import load_params_file
 from .records import decision_record, write_verdicts
+from .workers import default_workers
 
 
 def _fail(err: ClausewiseError) -> None:
@@ -45,6 +46,25 @@ def user_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+_SIZES = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6, "mib": 2**20,
+          "g": 2**30, "gb": 10**9, "gib": 2**30}
+
+
+def _memory_option(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    text = value.strip().lower().replace(" ", "")
+    number = text.rstrip("kmgib")
+    unit = text[len(number):]
+    try:
+        size = float(number) * _SIZES[unit]
+    except (ValueError, KeyError):
+        raise click.BadParameter(f"{value!r} is not a size; write e.g. 2GiB, 500MiB or 1000000000") from None
+    if size < 2**20:
+        raise click.BadParameter(f"{value!r} is below 1 MiB")
+    return int(size)
+
+
 def evaluation_options(fn: Callable) -> Callable:
     """Options shared by every command that evaluates a policy over data."""
     options = [
@@ -55,6 +75,10 @@ def evaluation_options(fn: Callable) -> Callable:
                      help="A parameter value, e.g. --param silver_paid_orders=900万. Repeatable."),
         click.option("--params", "params_file", type=click.Path(), default=None,
                      help="A JSON file of parameter values."),
+        click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+                     help="Stop with an error (exit 2) if the evaluation takes longer."),
+        click.option("--memory-limit", callback=_memory_option, default=None, metavar="SIZE",
+                     help="Stop with an error (exit 2) if evaluating needs more memory, e.g. 2GiB, 500MiB."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -153,11 +177,13 @@ def fmt_cmd(policies: tuple[str, ...], check_only: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--color/--no-color", default=None, help="Colour the tree (default: when writing to a terminal).")
 @user_errors
-def explain(policy: str, data, as_of, param, params_file, entity: str, lang: str, fmt: str, color) -> None:
+def explain(policy: str, data, as_of, param, params_file, time_limit, memory_limit, entity: str, lang: str, fmt: str,
+            color) -> None:
     """Explain the verdict of POLICY for one entity: every condition, observed vs bound, the gap."""
     day = as_of_day(as_of)
     loaded = load_versions([policy]).in_force_on(day)
-    result = loaded.evaluate(list(data), day, gather_params(param, params_file), entities=[entity])
+    result = loaded.evaluate(list(data), day, gather_params(param, params_file), entities=[entity],
+                             time_limit=time_limit, memory_limit=memory_limit)
     verdict = result.verdicts[0]
     if fmt == "json":
         click.echo(verdict.model_dump_json(indent=2))
@@ -176,8 +202,10 @@ def _undecided(verdict: Verdict) -> bool:
 @click.argument("policy", type=click.Path())
 @evaluation_options
 @click.option("--out", required=True, type=click.Path(), help="Where to write verdicts: .jsonl, .csv or .parquet.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes evaluating chunks of entities in parallel (default: one per core).")
 @user_errors
-def audit(policy: str, data, as_of, param, params_file, out: str) -> None:
+def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit, out: str, workers: int | None) -> None:
     """Evaluate POLICY for every entity; write verdicts, a summary and a decision record."""
     day = as_of_day(as_of)
     loaded = load_versions([policy]).in_force_on(day)
@@ -185,15 +213,16 @@ def audit(policy: str, data, as_of, param, params_file, out: str) -> None:
     if out_path.suffix not in (".jsonl", ".csv", ".parquet"):
         raise ClausewiseError.simple("--out", f"unsupported output type '{out_path.suffix}'", "use .jsonl, .csv or .parquet")
     params = gather_params(param, params_file)
+    limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit}
     if sys.stderr.isatty():
         with click.progressbar(length=1, label="evaluating", file=sys.stderr) as bar:
             def progress(done: int, total: int) -> None:
                 bar.length = total
                 bar.update(done - bar.pos)
 
-            result = loaded.evaluate(list(data), day, params, progress=progress)
+            result = loaded.evaluate(list(data), day, params, progress=progress, **limits)
     else:
-        result = loaded.evaluate(list(data), day, params)
+        result = loaded.evaluate(list(data), day, params, **limits)
     write_verdicts(result, out_path)
     record = decision_record(loaded, result, [Path(p) for p in data], out_path)
     record_path = out_path.with_name(out_path.name + ".record.json")
