@@ -263,6 +263,10 @@ def test_cmd(policies: tuple[str, ...], min_coverage: float | None) -> None:
     sys.exit(1 if failed else 0)
 
 
+def _shown(value: Any) -> str:
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def summary(result: Evaluation, has_compliance: bool = True) -> str:
     """Entities per outcome, the most common failing conditions, and the row accounting."""
     a = result.accounting
@@ -274,14 +278,16 @@ def summary(result: Evaluation, has_compliance: bool = True) -> str:
         lines.append("compliance: " + ", ".join(f"{k} {n}" for k, n in sorted(compliance.items())))
     fields = sorted({o.field for v in result.verdicts for o in v.outcome_details})
     for f in fields:
-        counts = Counter(str(v.outcomes.get(f)) if next(o for o in v.outcome_details if o.field == f).decided else "undecided"
-                         for v in result.verdicts)
+        counts = Counter(_shown(v.outcomes.get(f)) if next(o for o in v.outcome_details if o.field == f).decided
+                         else "undecided" for v in result.verdicts)
         lines.append(f"{f}: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
     failing: Counter = Counter()
     for v in result.verdicts:
         stack = list(v.rules)
         while stack:
             node = stack.pop()
+            if node.status == "na":
+                continue  # a branch that does not apply: its guards failing is no finding
             if node.kind == "condition" and node.status == "fail":
                 failing[f"{node.id} [{', '.join(node.cites)}]"] += 1
             stack += node.children

@@ -20,6 +20,8 @@ from .solve import engine_version
 
 
 def _failing(node: ExplanationNode, out: list[str]) -> list[str]:
+    if node.status == "na":
+        return out
     if node.kind == "condition" and node.status == "fail":
         out.append(node.id)
     for child in node.children:
