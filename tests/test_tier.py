@@ -9,6 +9,10 @@ from clausewise.models import ExplanationNode
 
 from conftest import POLICIES
 
+#: TIER-4: the benefits a silver provider gets (no numbers in the text)
+SILVER_BENEFITS = ("merchant_matchmaking;new_merchant_cold_start;marketing_support;compliance_support;"
+                   "product_priority_access;training")
+
 PARAMS = {"evaluation_period": "2024-01..2024-03",
           "qualified_merchant_monthly_order_threshold": {"女装": 5000, "食品饮料": 8000}}
 
@@ -96,7 +100,7 @@ def test_missing_per_industry_standard_is_unknown_not_a_guess(tier):
     assert q.status == "unknown"
     assert q.missing == ["parameter qualified_merchant_monthly_order_threshold has no value for '美妆'"]
     assert node(verdict, "silver").status == "unknown"
-    assert verdict.outcomes == {"tier": None}
+    assert verdict.outcomes == {"tier": None, "benefits": None}
     assert verdict.outcome_details[0].decided is False
     assert verdict.missing_data == ["parameter qualified_merchant_monthly_order_threshold has no value for '美妆'"]
 
@@ -104,13 +108,13 @@ def test_missing_per_industry_standard_is_unknown_not_a_guess(tier):
 def test_any_of_passes_on_one_indicator_even_when_another_is_unknown(tier):
     verdict = qualified(tier, [9_000_000, 0, 0], category="美妆", extra_params={"silver_active_merchants": "1"})
     assert node(verdict, "silver.optional_indicators").status == "pass"
-    assert verdict.outcomes == {"tier": "silver"}
+    assert verdict.outcomes == {"tier": "silver", "benefits": SILVER_BENEFITS}
 
 
 def test_provider_without_bindings_is_base(tier):
     result = tier.evaluate(data([], [], shops={}, providers=("P9",)), "2024-04-01", PARAMS)
     v = result.verdicts[0]
-    assert v.outcomes == {"tier": "base"}
+    assert v.outcomes == {"tier": "base", "benefits": None}
     assert node(v, "silver.paid_orders").observed == "0"
 
 

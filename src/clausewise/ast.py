@@ -265,6 +265,7 @@ class Header(Node):
     entity: str | None = None
     entity_table: str | None = None
     compliant: Cond | None = None
+    cites: tuple[str, ...] = ()  # clauses the header encodes (scope, effective dates)
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,19 @@ class DecideDecl(Node):
     combine: str = "first"
 
 
-Decl = Union[TableDecl, RelationDecl, ParamDecl, LetDecl, RuleDecl, DecideDecl]
+@dataclass(frozen=True)
+class NotEncoded(Node):
+    """``not encoded [CITE, ...] "理由" / "reason"``: clauses deliberately left out."""
+
+    cites: tuple[str, ...]
+    reason: Labels
+
+    @property
+    def name(self) -> str:
+        return "not encoded " + ", ".join(self.cites)
+
+
+Decl = Union[TableDecl, RelationDecl, ParamDecl, LetDecl, RuleDecl, DecideDecl, NotEncoded]
 
 
 @dataclass(frozen=True)

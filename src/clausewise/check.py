@@ -92,6 +92,8 @@ class Checker(ExprChecker):
         self.check_header(header)
         seen: dict[str, ast.Node] = {}
         for decl in self.tree.decls:
+            if isinstance(decl, ast.NotEncoded):
+                continue
             if decl.name in seen:
                 self.error(decl, f"'{decl.name}' is declared twice", f"first declared on line {seen[decl.name].span.line}")
                 continue

@@ -263,6 +263,33 @@ def test_cmd(policies: tuple[str, ...], min_coverage: float | None) -> None:
     sys.exit(1 if failed else 0)
 
 
+@main.command(name="coverage")
+@click.argument("policies", nargs=-1, required=True, type=click.Path())
+@click.option("--catalog", type=click.Path(), default=None,
+              help="The rules catalog (default: $CLAUSEWISE_CATALOG, else ../shared/rules-catalog.md).")
+@click.option("--all", "all_documents", is_flag=True, help="List the clauses of every document, not only those the policies cite.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@user_errors
+def coverage_cmd(policies: tuple[str, ...], catalog: str | None, all_documents: bool, fmt: str) -> None:
+    """Map every catalog clause to the policy element that encodes it, or to the reason it is
+    not encoded; exit 1 if a clause is missing or a citation names no catalog clause."""
+    from .coverage import coverage, default_catalog, render_coverage
+    from .parse import parse_file
+
+    catalog_path = Path(catalog) if catalog else default_catalog()
+    if catalog_path is None:
+        raise ClausewiseError.simple("--catalog", "no rules catalog found",
+                                     "give it with --catalog PATH or set CLAUSEWISE_CATALOG")
+    files = [f for p in policies for f in (sorted(Path(p).glob("*.policy")) if Path(p).is_dir() else [Path(p)])]
+    trees = []
+    for f in files:
+        load_policy(f)  # only checked policies are listed
+        trees.append((str(f), parse_file(f)[0]))
+    report = coverage(trees, catalog_path, all_documents)
+    click.echo(report.model_dump_json(indent=2) if fmt == "json" else render_coverage(report))
+    sys.exit(0 if report.complete else 1)
+
+
 def _shown(value: Any) -> str:
     return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 

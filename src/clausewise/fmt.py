@@ -82,7 +82,7 @@ class Formatter:
             self.header(tree.header)
         previous = None
         for decl in tree.decls:
-            same_kind = type(decl) is type(previous) and isinstance(decl, ast.ParamDecl | ast.LetDecl | ast.RelationDecl)
+            same_kind = type(decl) is type(previous) and isinstance(decl, ast.ParamDecl | ast.LetDecl | ast.RelationDecl | ast.NotEncoded)
             if self.out and self.out[-1] != "" and not same_kind:
                 self.out.append("")
             self.decl(decl)
@@ -91,7 +91,8 @@ class Formatter:
         return "\n".join(self.out).rstrip("\n") + "\n"
 
     def header(self, h: ast.Header) -> None:
-        self.emit(h, 0, f"policy {h.name} {{")
+        cites = f" [{', '.join(h.cites)}]" if h.cites else ""
+        self.emit(h, 0, f"policy {h.name}{cites} {{")
         if h.title:
             self.out.append(f"{INDENT}title {self.labels(h.title)}")
         if h.version is not None:
@@ -129,6 +130,8 @@ class Formatter:
                 self.emit(d, 0, f"{head} {body}" if len(head) + len(body) < 110 else f"{head}\n{INDENT}{body}")
             case ast.LetDecl():
                 self.emit(d, 0, f"let {d.name}{self.meta(d.meta)} = {self.expr(d.expr)}")
+            case ast.NotEncoded():
+                self.emit(d, 0, f"not encoded [{', '.join(d.cites)}] {self.labels(d.reason)}")
             case ast.RuleDecl():
                 self.emit(d, 0, f"rule {d.name}{self.meta(d.meta)} =")
                 self.cond_block(d.body, 1, attach=True)

@@ -104,8 +104,8 @@ class _ToAst(Transformer):
 
     # header
     def policy_block(self, meta, items):
-        values: dict = {"sources": []}
-        for key, value in items[1:]:
+        values: dict = {"sources": [], "cites": items[1] or ()}
+        for key, value in items[2:]:
             if key == "sources":
                 values["sources"].append(value)
             elif key in values:
@@ -188,6 +188,9 @@ class _ToAst(Transformer):
         name, m, type_, optional, combine, *clauses = items
         return ast.DecideDecl(str(name), m, type_, tuple(clauses), optional is not None,
                               combine or "first", span=_span(meta))
+
+    def not_encoded_decl(self, meta, items):
+        return ast.NotEncoded(items[0], items[1], span=_span(meta))
 
     def combine(self, meta, items):
         return str(items[1])
