@@ -172,3 +172,20 @@ def test_settlement_after_exit_depends_on_todays_score(novice):
     exited = shop(graduated_on="2024-01-10")
     assert evaluate(novice, exited, daily=[{"date": str(AS_OF), "experience_score": "4.4"}]).outcomes["settlement_days"] == 4
     assert evaluate(novice, exited, daily=[{"date": str(AS_OF), "experience_score": "4.39"}]).outcomes["settlement_days"] == 10
+
+
+def test_bound_shows_as_the_rule_text_writes_it(novice):
+    at = evaluate(novice, daily=[{"date": str(AS_OF), "experience_score": "4.0"}])
+    n = node(at, "dynamic_pass.experience")
+    assert (n.observed, n.comparison, n.bound) == ("4.0", ">", "4.0")
+
+
+def test_missing_data_lists_only_what_decided_something(novice):
+    # graduated_on is empty, but 'graduated_on is set' fails, so the rule 'exited' fails anyway:
+    # the empty field decided nothing and is not reported as missing data.
+    v = evaluate(novice)
+    assert node(v, "exited").status == "fail"
+    assert [m for m in v.missing_data if "graduated_on" in m] == []
+    # a missing score decides the dynamic assessment under 'missing fails' (AMB-N5): reported
+    no_score = evaluate(novice, daily=[{"date": day(-1), "experience_score": "4.8"}])
+    assert f"no shop_daily row for 'S1' on {AS_OF}" in no_score.missing_data

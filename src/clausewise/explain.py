@@ -35,8 +35,8 @@ def fmt(value: Any) -> str:
     if isinstance(value, Decimal):
         if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
             return f"{int(value):,}"
-        text = f"{value.normalize():,f}" if abs(value.as_tuple().exponent) < 30 else str(value)
-        return text
+        # as written (a bound of 4.0 shows as 4.0); trailing zeros of a computed quotient go
+        return f"{value:,f}" if -value.as_tuple().exponent <= 2 else f"{value.normalize():,f}"
     if isinstance(value, (dt.date, Month)):
         return str(value)
     if isinstance(value, (list, tuple)):
@@ -70,8 +70,7 @@ def build_node(plan: Plan, node: LogicNode, answer: EntityAnswer, leaves: dict[s
         )
         if leaf.gap is not None and leaf.status == "fail":
             direction = "short" if leaf.op in (">=", ">") else "over" if leaf.op in ("<=", "<") else "off"
-            fields["gap"] = Gap(amount=fmt(leaf.gap), percent=None if leaf.gap_percent is None else f"{leaf.gap_percent}%",
-                                direction=direction)
+            fields["gap"] = Gap(amount=fmt(leaf.gap), percent=percent_text(leaf.gap_percent), direction=direction)
     elif node.kind == "ref":
         zh, en = (node.labels.zh, node.labels.en) if node.labels else (f"规则 {node.target}", f"rule {node.target}")
     children = [build_node(plan, plan.nodes[c], answer, leaves, source_text) for c in node.children]
@@ -82,12 +81,24 @@ def build_node(plan: Plan, node: LogicNode, answer: EntityAnswer, leaves: dict[s
                            decided_by_missing=node.id in answer.missing_decided, children=children, **fields)
 
 
-def collect_missing(node: ExplanationNode, out: list[str]) -> None:
-    for reason in node.missing:
-        if reason not in out:
-            out.append(reason)
+def percent_text(percent: Decimal | None) -> str | None:
+    """A gap's share of its bound, to 0.1%; a gap too small to show as 0.1% reads "<0.1%"."""
+    if percent is None:
+        return None
+    return "<0.1%" if percent == 0 else f"{percent}%"
+
+
+def collect_missing(node: ExplanationNode, out: list[str], relevant: bool = True) -> None:
+    """The missing data that decided something: those of unknown nodes reached through unknown
+    nodes only, and those of nodes a ``missing fails|passes`` reading decided. Data missing
+    under a node that passed or failed anyway changed nothing and are not listed."""
+    here = (relevant and node.status == "unknown") or node.decided_by_missing
+    if here:
+        for reason in node.missing:
+            if reason not in out:
+                out.append(reason)
     for child in node.children:
-        collect_missing(child, out)
+        collect_missing(child, out, here)
 
 
 # ---- text rendering -------------------------------------------------------------------------------
