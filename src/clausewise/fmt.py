@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import ast
+from .layout import wrap_lines
 from .parse import parse_text
 
 INDENT = "  "
@@ -88,7 +89,7 @@ class Formatter:
             self.decl(decl)
             previous = decl
         self.rest()
-        return "\n".join(self.out).rstrip("\n") + "\n"
+        return "\n".join(wrap_lines(self.out)).rstrip("\n") + "\n"
 
     def header(self, h: ast.Header) -> None:
         cites = f" [{', '.join(h.cites)}]" if h.cites else ""
