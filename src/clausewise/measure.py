@@ -19,6 +19,10 @@ from .types import Month
 from .windows import Window, last_n, month_window, n_days_from, quarter_of
 
 
+#: what a row filtered out of an aggregate adds
+SKIP = object()
+
+
 @dataclass(frozen=True)
 class Missing:
     reasons: tuple[str, ...]
@@ -85,9 +89,13 @@ class Evaluator:
         self.c, self.data, self.params, self.as_of, self.convention = checked, data, params, as_of, convention
         self.windows_used: list[tuple[Any, Window]] = []
         self._lets: dict[tuple[int, str], Any] = {}
+        #: analysis hook (what-if, verify, diff): id(expression or leaf condition) -> assumed value
+        self.overrides: dict[int, Any] = {}
 
     # ---- expressions ----------------------------------------------------------------------------
     def eval(self, node, scope: Scope) -> Any:
+        if self.overrides and id(node) in self.overrides:
+            return self.overrides[id(node)]
         match node:
             case ast.Number(value=value) | ast.String(value=value) | ast.BoolLit(value=value):
                 return value
@@ -99,14 +107,16 @@ class Evaluator:
                 return self.as_of
             case ast.Name() | ast.Attr():
                 return self.reference(node, scope)
-            case ast.Index(name=name, key=key):
-                k = self.eval(key, scope)
-                if isinstance(k, Missing):
-                    return k
+            case ast.Index(name=name, key=key, more=more):
                 table = self.params[name]
-                if k not in table:
-                    return Missing((f"parameter {name} has no value for {k!r}",))
-                return table[k]
+                for k_node in (key, *more):
+                    k = self.eval(k_node, scope)
+                    if isinstance(k, Missing):
+                        return k
+                    if k not in table:
+                        return Missing((f"parameter {name} has no value for {k!r}",))
+                    table = table[k]
+                return table
             case ast.AtDate():
                 return self.at_date(node, scope)
             case ast.Arith(op=op, left=left, right=right):
@@ -119,10 +129,10 @@ class Evaluator:
                 return self.window(node, scope)
             case ast.Edge(kind=kind, window=w):
                 win = self.as_window(self.eval(w, scope))
-                return win if isinstance(win, Missing) else (win.start if kind == "start" else win.end)
+                return win if win is None or isinstance(win, Missing) else (win.start if kind == "start" else win.end)
             case ast.FirstDay(var=var, window=w, cond=cond):
                 win = self.as_window(self.eval(w, scope))
-                if isinstance(win, Missing):
+                if win is None or isinstance(win, Missing):
                     return win
                 for day in win.days():
                     verdict = self.truth(cond, self.bind(scope, var, day))
@@ -135,6 +145,10 @@ class Evaluator:
                 return [self.eval(i, scope) for i in items]
             case ast.Aggregate():
                 return self.aggregate(node, scope)
+            case ast.CountUnits() | ast.IfExpr() | ast.Band() | ast.TopN():
+                from .measure_derived import derived  # local import: it builds on this module
+
+                return derived(self, node, scope)
         raise AssertionError(f"cannot evaluate {type(node).__name__}")
 
     def bind(self, scope: Scope, name: str, value: Any) -> Scope:
@@ -202,13 +216,15 @@ class Evaluator:
                 start, end = self.eval(a, scope), self.eval(b, scope)
                 if bad := missing(start, end):
                     return bad
+                if start is None or end is None:
+                    return None  # a window from or to a day that does not exist (none)
                 if isinstance(start, Month):
                     win = Window(start.first_day, end.last_day, True)
                 else:
                     win = Window(start, end)
             case ast.Calendar(kind=kind, date=d, previous=previous):
                 day = self.eval(d, scope)
-                if isinstance(day, Missing):
+                if day is None or isinstance(day, Missing):
                     return day
                 if kind == "month":
                     month = Month.of(day).shift(-1 if previous else 0)
@@ -217,19 +233,19 @@ class Evaluator:
                     win = quarter_of(day, previous)
             case ast.LastN(count=count, end=d):
                 day = self.eval(d, scope)
-                if isinstance(day, Missing):
+                if day is None or isinstance(day, Missing):
                     return day
                 win = last_n(count.value, count.unit, day)
             case ast.NFrom(count=count, start=d):
                 day = self.eval(d, scope)
-                if isinstance(day, Missing):
+                if day is None or isinstance(day, Missing):
                     return day
                 win = n_days_from(count.value, day, self.convention)
         self.windows_used.append((node, win))
         return win
 
-    def as_window(self, value: Any) -> Window | Missing:
-        if isinstance(value, (Window, Missing)):
+    def as_window(self, value: Any) -> Window | Missing | None:
+        if value is None or isinstance(value, (Window, Missing)):
             return value
         if isinstance(value, Month):
             return month_window(value)
@@ -250,7 +266,7 @@ class Evaluator:
         items = []
         for value in sorted(spans, key=str):
             rows = self.data.index(rel.target, target_key).get(value) if target_key else None
-            intervals = None if None in spans[value] else tuple(sorted(spans[value]))
+            intervals = None if None in spans[value] else tuple(sorted(spans[value], key=_open_end_last))
             items.append(Item(value, rows[0] if rows else None, intervals))
         return items
 
@@ -268,7 +284,7 @@ class Evaluator:
         window = None
         if node.during is not None:
             window = self.as_window(self.eval(node.during, scope))
-            if isinstance(window, Missing):
+            if window is None or isinstance(window, Missing):
                 return window
             self.windows_used.append((node.during, window))
         time_field = self.c.tables[table].time_field
@@ -301,36 +317,53 @@ class Evaluator:
                         continue
                 count += 1
             return count
+        if node.over is None and not node.binder:
+            from .measure_derived import cached_aggregate  # rows filtered once per entity, windows by bisection
+
+            return cached_aggregate(self, node, scope)
         rows = self.rows(node, scope)
-        if isinstance(rows, Missing):
-            return rows
+        if rows is None or isinstance(rows, Missing):
+            return rows  # none: a window that does not exist
         values = []
-        fname = node.target.name if isinstance(node.target, ast.Attr) else None
         for row, inner in rows:
             if node.binder:
                 inner = self.bind(inner, node.binder, row)
                 inner.row = None
-            if node.where is not None:
-                verdict = self.truth(node.where, inner)
-                if isinstance(verdict, Missing):
-                    return verdict
-                if not verdict:
-                    continue
-            if fname is None:
-                values.append(1)
-                continue
-            value = row.get(fname)
-            if value is None:
-                if node.fn == "count":
-                    continue
-                return Missing((f"{ref[1]}.{fname} is empty in a row counted here",))
-            values.append(value)
+            value = self.row_value(node, row, inner)
+            if isinstance(value, Missing):
+                return value
+            if value is not SKIP:
+                values.append(value)
+        return self.combine(node, values)
+
+    def row_value(self, node: ast.Aggregate, row: dict, inner: Scope) -> Any:
+        """What one row adds to an aggregate: a value, SKIP (filtered out) or Missing."""
+        if node.where is not None:
+            verdict = self.truth(node.where, inner)
+            if isinstance(verdict, Missing):
+                return verdict
+            if not verdict:
+                return SKIP
+        if isinstance(node.target, ast.Name):
+            return 1
+        if not isinstance(node.target, ast.Attr) or self.c.refs.get(id(node.target), ("",))[0] == "rowfield":
+            value = self.eval(node.target, inner)  # a row expression: sum(T.score * weight[T.indicator] ...)
+            return SKIP if value is None and node.fn == "count" else value
+        value = row.get(node.target.name)
+        if value is None:
+            if node.fn == "count":
+                return SKIP
+            return Missing((f"{self.c.refs[id(node)][1]}.{node.target.name} is empty in a row counted here",))
+        return value
+
+    def combine(self, node: ast.Aggregate, values: list) -> Any:
+        table = self.c.refs[id(node)][1]
         if node.fn == "count":
             return len(set(values)) if node.distinct else len(values)
         if node.fn == "sum":
             return sum(values, 0)
         if not values:
-            return Missing((f"no {ref[1]} rows to take the {node.fn} of",))
+            return Missing((f"no {table} rows to take the {node.fn} of",))
         if node.fn == "avg":
             return Decimal(sum(values, 0)) / Decimal(len(values))
         return min(values) if node.fn == "min" else max(values)
@@ -353,6 +386,8 @@ def _field(row: dict | None, name: str, table: str, key: Any = None) -> Any:
 
 
 def arith(op: str, a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None  # arithmetic on a value that does not exist (none) gives none
     if isinstance(a, dt.date):
         if isinstance(b, dt.date):
             return (a - b).days
@@ -367,3 +402,8 @@ def arith(op: str, a: Any, b: Any) -> Any:
         return Missing(("division by zero",))
     result = Decimal(a) / Decimal(b)
     return int(result) if result == result.to_integral_value() else result
+
+
+def _open_end_last(span: tuple) -> tuple:
+    """Sort key of a binding span: an open end (None, still bound) after every date."""
+    return span[0], span[1] is None, span[1] or dt.date.min

@@ -1,0 +1,468 @@
+"""Figures and their candidate values: the search space of what-if, verify and diff.
+
+A *figure* is a data-dependent expression a leaf condition compares or tests: an aggregate
+(``sum(shop_daily.paid_orders over bound_shops during ...)``), a field (``graduated_on``), a
+value on a day (``shop_daily.experience_score on as_of``). The same expression text in several
+leaves is one figure. A leaf too complex to split (a quantifier, a membership in a window made
+from data) is itself a yes/no figure. Bounds that do not depend on data (literals, parameters,
+``as_of``) stay fixed.
+
+Each figure gets a few candidate values: the values where some leaf over it changes status
+(the bound, and one step either side in the figure's unit: 1 for counts, the bound's last
+decimal place for scores and rates, 0.01 for yuan), plus its current value (what-if) or a
+missing value (verify, diff). Every leaf's status is computed for every combination of its
+figures' candidates in exact Python (through the evaluator's override hook), so the solver only
+ever sees statuses and small candidate indexes, never a figure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Mapping
+
+from . import ast
+from .api import Policy
+from .atoms import LeafEvaluator
+from .measure import Data, Evaluator, Missing, Scope
+from .params import resolve_params
+from .solve import EntityAnswer, solve
+from .types import Month, ValueType
+from .windows import Window
+
+#: the value a witness gives a figure to make it missing (an empty field, an absent row)
+ASSUMED_MISSING = Missing(("assumed missing (analysis witness)",))
+NON_NEGATIVE = {"count", "orders", "points", "merchants", "yuan", "rate", "score"}
+DEFAULT_EXPONENT = {"yuan": -2, "rate": -2, "score": -1}
+MAX_CASES = 4096
+WITNESS = "witness"
+
+
+@dataclass
+class Figure:
+    key: str  # the expression text, whitespace normalised (or "leaf <id>" for a yes/no leaf)
+    text: str
+    name: str  # a short name for output: the leaf's name
+    nodes: list[Any] = field(default_factory=list)  # the AST nodes the override replaces
+    vtype: ValueType | None = None
+    is_leaf: bool = False
+    may_miss: bool = False
+    bounds: list[Any] = field(default_factory=list)
+    members: list[Any] = field(default_factory=list)
+    current: Any = None
+    candidates: list[Any] = field(default_factory=list)
+
+    def show(self, value: Any) -> str:
+        from .explain import fmt
+
+        if isinstance(value, Missing):
+            return "missing"
+        if self.is_leaf:
+            return "holds" if value else "does not hold"
+        return fmt(value)
+
+
+@dataclass
+class LeafSpace:
+    node_id: str
+    figures: list[str]  # figure keys
+    cases: list[tuple[tuple[int, ...], str]]  # candidate indexes (one per figure) -> status
+
+
+@dataclass
+class Subject:
+    """One entity to analyse: an evaluator over its data (or over none: a generated witness)."""
+
+    policy: Policy
+    ev: Evaluator
+    leaf_eval: LeafEvaluator
+    entity: str
+    row: dict
+    as_of: dt.date
+    free_params: frozenset[str] = frozenset()
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.row, self.policy.checked.entity_table, self.row)
+
+
+def subject_from_data(policy: Policy, data: Any, entity: str, as_of: dt.date, params: Mapping[str, Any]) -> Subject:
+    """An entity of real data (validated as ``evaluate`` does)."""
+    from .diagnostics import ClausewiseError, did_you_mean
+
+    values, convention = resolve_params(policy.checked, dict(params))
+    tables = policy.load_data(data)
+    ev = Evaluator(policy.checked, Data({n: t.rows for n, t in tables.items()}), values, as_of, convention)
+    key = policy.checked.tables[policy.checked.entity_table].key[0]
+    rows = {str(r[key]): r for r in tables[policy.checked.entity_table].rows}
+    if entity not in rows:
+        raise ClausewiseError.simple("--entity", f"no {policy.checked.entity_table} row for entity '{entity}'",
+                                     did_you_mean(entity, rows))
+    return Subject(policy, ev, LeafEvaluator(ev), entity, rows[entity], as_of)
+
+
+def synthetic_subject(policy: Policy, as_of: dt.date, params: Mapping[str, Any]) -> Subject:
+    """A generated entity with no data: every figure gets its value from a witness assignment.
+
+    Required parameters without a value are left free: a bound that uses one becomes a figure.
+    """
+    c = policy.checked
+    free = frozenset(n for n, p in c.params.items() if p.default is None and n not in params)
+    values, convention = resolve_params(dataclasses.replace(c, params={n: p for n, p in c.params.items() if n not in free}),
+                                        dict(params))
+    for name in free:
+        values[name] = {} if c.params[name].per is not None else None
+    table = c.tables[c.entity_table]
+    row = {f.name: None for f in table.fields} | {table.key[0]: WITNESS}
+    ev = Evaluator(c, Data({c.entity_table: [row]}), values, as_of, convention)
+    return Subject(policy, ev, LeafEvaluator(ev), WITNESS, row, as_of, free)
+
+
+# ---- which expressions are figures ------------------------------------------------------------------------
+def depends_on_data(subject: Subject, node: Any) -> bool:
+    """Whether an expression's value comes from the entity's data (or a free parameter)."""
+    c = subject.policy.checked
+    match node:
+        case ast.Number() | ast.String() | ast.BoolLit() | ast.DateLit() | ast.MonthLit() | ast.NoneLit() | ast.AsOf():
+            return False
+        case ast.Aggregate() | ast.AtDate() | ast.FirstDay():
+            return True
+        case ast.Index(name=name, key=key):
+            return name in subject.free_params or depends_on_data(subject, key)
+        case ast.Name() | ast.Attr():
+            ref = c.refs.get(id(node))
+            if ref is None:
+                return depends_on_data(subject, node.base) if isinstance(node, ast.Attr) else True
+            if ref[0] == "param":
+                return ref[1] in subject.free_params
+            if ref[0] in ("enum", "convention"):
+                return False
+            if ref[0] == "let":
+                return depends_on_data(subject, c.lets[ref[1]].expr)
+            return True
+    if isinstance(node, ast.Node):
+        return any(depends_on_data(subject, getattr(node, f.name)) for f in dataclasses.fields(node)
+                   if isinstance(getattr(node, f.name), (ast.Node, tuple)) and f.name != "span")
+    if isinstance(node, tuple):
+        return any(depends_on_data(subject, item) for item in node)
+    return False
+
+
+def may_be_missing(subject: Subject, node: Any) -> bool:
+    """Whether a figure can be missing in some data (an optional field, an absent row, a per-key value)."""
+    c = subject.policy.checked
+    match node:
+        case ast.AtDate() | ast.Index():
+            return True
+        case ast.Aggregate(fn=fn, where=where, target=target):
+            if fn in ("avg", "min", "max"):
+                return True
+            ref = c.refs.get(id(node))
+            if fn == "sum" and ref and ref[0] != "items" and isinstance(target, ast.Attr):
+                schema = c.tables[ref[1]].field(target.name)
+                if schema is not None and schema.optional:
+                    return True
+            return where is not None and _cond_may_miss(subject, where)
+        case ast.Name() | ast.Attr():
+            ref = c.refs.get(id(node))
+            if ref is None:
+                return True
+            if ref[0] == "entity_field":
+                schema = c.tables[c.entity_table].field(ref[1])
+                return schema is None or schema.optional
+            if ref[0] == "let":
+                return may_be_missing(subject, c.lets[ref[1]].expr)
+            return ref[0] not in ("param", "enum", "convention")
+    if isinstance(node, ast.Node):
+        return any(may_be_missing(subject, getattr(node, f.name)) for f in dataclasses.fields(node)
+                   if isinstance(getattr(node, f.name), ast.Node))
+    return False
+
+
+def _cond_may_miss(subject: Subject, cond: Any) -> bool:
+    if isinstance(cond, (ast.IsSet,)):
+        return False
+    if isinstance(cond, ast.Node):
+        return any((may_be_missing(subject, v) if not isinstance(v, (ast.Group, ast.Not, ast.IfThen, ast.Quantified,
+                                                                        ast.Compare, ast.Member, ast.Truth, ast.Entry))
+                    else _cond_may_miss(subject, v))
+                   for f in dataclasses.fields(cond) if f.name != "span"
+                   for v in (getattr(cond, f.name) if isinstance(getattr(cond, f.name), tuple) else (getattr(cond, f.name),))
+                   if isinstance(v, ast.Node))
+    return False
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class SpaceBuilder:
+    """Finds the figures of one or more policies (sharing figures by expression text)."""
+
+    def __init__(self) -> None:
+        self.figures: dict[str, Figure] = {}
+        #: per subject (by id): leaf node id -> figure keys, in the order the leaf uses them
+        self.leaf_figures: dict[int, dict[str, list[str]]] = {}
+
+    def _figure(self, subject: Subject, expr: Any, name: str, is_leaf: bool = False) -> Figure:
+        text = subject.policy.source_text(expr)
+        if isinstance(expr, (ast.Name, ast.Attr)):
+            name = _key(text)  # a field or named value: its own name reads best
+        key = f"leaf {name}" if is_leaf else _key(text)
+        fig = self.figures.get(key)
+        if fig is None:
+            sort = None if is_leaf else subject.policy.checked.sorts.get(id(expr))
+            fig = self.figures[key] = Figure(key, text, name, vtype=sort.vtype if sort else None, is_leaf=is_leaf)
+        fig.nodes.append(expr)
+        return fig
+
+    def add(self, subject: Subject) -> None:
+        """Collect the figures of every leaf of the subject's policy and their bounds."""
+        per_leaf: dict[str, list[str]] = {}
+        pairs: list[tuple[Figure, Figure]] = []
+        for leaf in subject.policy.plan.leaves():
+            name = leaf.name or _name_of(leaf.id)
+            cond = leaf.cond
+            figs: list[Figure] = []
+            if isinstance(cond, ast.Compare):
+                sides = [(s, depends_on_data(subject, s)) for s in (cond.left, cond.right)]
+                if all(d for _, d in sides):
+                    a, b = (self._figure(subject, s, name) for s, _ in sides)
+                    figs, pairs = [a, b], pairs + [(a, b)]
+                elif any(d for _, d in sides):
+                    (side, _), (other, _) = sorted(sides, key=lambda sd: not sd[1])
+                    inner, offset_expr, sign = _split_offset(subject, side)
+                    fig = self._figure(subject, inner, name)
+                    bound = subject.ev.eval(other, subject.scope)
+                    if offset_expr is not None and not isinstance(bound, Missing):
+                        offset = subject.ev.eval(offset_expr, subject.scope)
+                        bound = _shift(bound, offset, -sign) if not isinstance(offset, Missing) else bound
+                    if not isinstance(bound, Missing):
+                        fig.bounds.append(bound)
+                    figs = [fig]
+            elif isinstance(cond, ast.Member) and depends_on_data(subject, cond.item) \
+                    and not depends_on_data(subject, cond.collection):
+                fig = self._figure(subject, cond.item, name)
+                coll = subject.ev.eval(cond.collection, subject.scope)
+                if isinstance(coll, (Window, Month, dt.date)):
+                    win = subject.ev.as_window(coll)
+                    fig.bounds += [win.start, win.end]
+                elif isinstance(coll, list):
+                    fig.members += [v for v in coll if not isinstance(v, Missing)]
+                figs = [fig]
+            elif isinstance(cond, (ast.IsSet, ast.Truth)) and depends_on_data(subject, cond.expr) \
+                    and not isinstance(cond.expr, ast.Aggregate):
+                figs = [self._figure(subject, cond.expr, name)]
+            elif depends_on_data(subject, cond):
+                figs = [self._figure(subject, cond, leaf.id, is_leaf=True)]
+            for fig in figs:
+                fig.may_miss = fig.may_miss or (not fig.is_leaf and may_be_missing(subject, fig.nodes[-1]))
+            per_leaf[leaf.id] = [f.key for f in figs]
+        for a, b in pairs:  # a figure compared with a figure: each takes the other's bounds
+            a.bounds, b.bounds = a.bounds + b.bounds, b.bounds + a.bounds
+        self.leaf_figures[id(subject)] = per_leaf
+
+    def set_current(self, subject: Subject) -> None:
+        """What-if: every figure's value in the subject's data."""
+        for fig in self.figures.values():
+            node = fig.nodes[0]
+            if fig.is_leaf:
+                result = subject.leaf_eval.evaluate(node, subject.scope)
+                fig.current = ASSUMED_MISSING if result.status == "unknown" else result.status == "pass"
+            else:
+                fig.current = subject.ev.eval(node, subject.scope)
+
+    def finish(self, with_current: bool, allow_missing: bool) -> None:
+        """Every figure's candidate values (index 0: the current value when ``with_current``)."""
+        for fig in self.figures.values():
+            values = candidate_values(fig)
+            if with_current:
+                values = [fig.current] + [v for v in values if v != fig.current or type(v) is not type(fig.current)]
+                if fig.is_leaf:
+                    values = [fig.current]  # a whole condition is not a figure to repair
+            elif allow_missing and fig.may_miss:
+                values.append(ASSUMED_MISSING)
+            fig.candidates = values
+
+    def leaf_space(self, subject: Subject) -> dict[str, LeafSpace]:
+        """Every leaf's status for every combination of its figures' candidates, in exact Python."""
+        spaces: dict[str, LeafSpace] = {}
+        for leaf in subject.policy.plan.leaves():
+            keys = self.leaf_figures[id(subject)][leaf.id]
+            ranges = [range(len(self.figures[k].candidates)) for k in keys]
+            combos = list(itertools.islice(itertools.product(*ranges), MAX_CASES + 1))
+            if len(combos) > MAX_CASES:
+                raise ValueError(f"leaf {leaf.id} has too many cases to search")
+            cases = []
+            for combo in combos:
+                assignment = {k: self.figures[k].candidates[i] for k, i in zip(keys, combo)}
+                subject.ev.overrides = self.overrides(assignment)
+                cases.append((combo, subject.leaf_eval.evaluate(leaf.cond, subject.scope).status))
+            subject.ev.overrides = {}
+            spaces[leaf.id] = LeafSpace(leaf.id, keys, cases)
+        return spaces
+
+    def overrides(self, assignment: Mapping[str, Any]) -> dict[int, Any]:
+        return {id(node): value for key, value in assignment.items() if key in self.figures
+                for node in self.figures[key].nodes}
+
+
+def _name_of(node_id: str) -> str:
+    """The nearest named part of a node id: ``b_points`` for ``dynamic_pass....b_points.then``."""
+    parts = [p for p in re.split(r"[.#]", node_id) if not p.isdigit() and p not in ("if", "then", "not")]
+    return parts[-1] if parts else node_id
+
+
+def _split_offset(subject: Subject, side: Any) -> tuple[Any, Any, int]:
+    """``graduated_on + 90 days`` -> (graduated_on, 90 days, +1): the figure is the data part."""
+    if isinstance(side, ast.Arith) and side.op in ("+", "-"):
+        left, right = depends_on_data(subject, side.left), depends_on_data(subject, side.right)
+        if left and not right:
+            return side.left, side.right, 1 if side.op == "+" else -1
+    return side, None, 1
+
+
+def _shift(value: Any, offset: Any, sign: int) -> Any:
+    if isinstance(value, dt.date) and isinstance(offset, int):
+        return value + dt.timedelta(days=sign * offset)
+    if isinstance(value, (int, Decimal)) and isinstance(offset, (int, Decimal)):
+        return value + sign * offset
+    return value
+
+
+def step_of(fig: Figure, value: Any) -> Any:
+    """One step in the figure's unit: 1 for whole numbers, else the finest decimal place in play."""
+    kind = fig.vtype.kind if fig.vtype else None
+    if fig.vtype is not None and fig.vtype.is_integral and isinstance(value, int):
+        return 1
+    exponents = [DEFAULT_EXPONENT.get(kind or "", 0)]
+    for v in (value, fig.current):
+        if isinstance(v, Decimal):
+            exponents.append(v.as_tuple().exponent)
+    return 1 if min(exponents) >= 0 and isinstance(value, int) else Decimal(1).scaleb(min(min(exponents), 0))
+
+
+def candidate_values(fig: Figure) -> list[Any]:
+    """The values where some leaf over the figure may change status, sorted."""
+    kind = fig.vtype.kind if fig.vtype else None
+    if fig.is_leaf or kind == "bool":
+        return [False, True]
+    found: list[Any] = []
+    for bound in fig.bounds:
+        if isinstance(bound, bool) or bound is None:
+            continue
+        if isinstance(bound, (int, Decimal)):
+            step = step_of(fig, bound)
+            found += [bound - step, bound, bound + step]
+        elif isinstance(bound, dt.date):
+            found += [bound - dt.timedelta(days=1), bound, bound + dt.timedelta(days=1)]
+        elif isinstance(bound, Month):
+            found += [bound.shift(-1), bound, bound.shift(1)]
+        elif isinstance(bound, str):
+            found.append(bound)
+    if kind == "enum" and fig.vtype is not None:
+        found += list(fig.vtype.enum_values)
+    elif kind == "string" or fig.members:
+        found += [m for m in fig.members if isinstance(m, str)]
+        other = "other"
+        while other in found:
+            other += "_"
+        found.append(other)
+    if kind in NON_NEGATIVE:
+        found = [v for v in found if not isinstance(v, (int, Decimal)) or v >= 0]
+    if kind == "rate":
+        found = [v for v in found if not isinstance(v, (int, Decimal)) or v <= 1]
+    if not found:
+        found = _default_values(kind)
+    unique = list(dict.fromkeys(found))
+    try:
+        return sorted(unique)
+    except TypeError:
+        return unique
+
+
+def _default_values(kind: str | None) -> list[Any]:
+    if kind in ("date",):
+        return [dt.date(2024, 1, 1)]
+    if kind in ("yuan", "rate", "score"):
+        return [Decimal("0"), Decimal("1")]
+    return [0, 1]
+
+
+# ---- evaluating an assignment through the ordinary pipeline ------------------------------------------------
+@dataclass
+class Evaluated:
+    answer: EntityAnswer
+    values: dict[str, Any]
+
+    def outcome(self, field_name: str) -> Any:
+        """The field's value, or ``"undecided"``."""
+        if field_name == "compliant":
+            return {"pass": True, "fail": False}.get(self.answer.status.get("compliant", ""), "undecided")
+        if field_name in self.answer.undecided or field_name not in self.answer.chosen:
+            return "undecided"
+        return self.values.get(field_name)
+
+
+def evaluate_with(subject: Subject, overrides: Mapping[int, Any]) -> Evaluated:
+    """The entity's statuses and outcomes with figures overridden: the same leaf evaluator and
+    clingo program as :meth:`Policy.evaluate`, used to check every repair and witness."""
+    policy, ev, scope = subject.policy, subject.ev, subject.scope
+    ev.overrides = dict(overrides)
+    try:
+        facts = [(subject.entity, leaf.id, subject.leaf_eval.evaluate(leaf.cond, scope).status)
+                 for leaf in policy.plan.leaves()]
+        ranks = [(subject.entity, d.field, i, r) for d in policy.plan.decides if d.decl.combine != "first"
+                 for i, r in policy._ranks(d, ev, scope)]
+        answer = solve(policy.program, [subject.entity], facts, ranks)[subject.entity]
+        values = {}
+        for d in policy.plan.decides:
+            clause = answer.chosen.get(d.field)
+            if clause is not None:
+                value = ev.eval(d.decl.clauses[clause - 1].value, scope)
+                if isinstance(value, Missing):
+                    answer.undecided.add(d.field)
+                values[d.field] = value
+        return Evaluated(answer, values)
+    finally:
+        ev.overrides = {}
+
+
+# ---- the facts of a search space -----------------------------------------------------------------------------
+def space_facts(builder: SpaceBuilder, spaces: Mapping[str, tuple[Subject, dict[str, LeafSpace]]]) -> tuple[list, list[str]]:
+    """Facts for :mod:`clausewise.search`: figures by index, candidates, leaf cases per policy tag.
+
+    Returns the facts and the figure keys (a figure's index in the facts is its position)."""
+    from .search import Constant
+
+    keys = sorted(builder.figures)
+    index = {k: i for i, k in enumerate(keys)}
+    facts: list = [("witness", [WITNESS])]
+    for k in keys:
+        fig = builder.figures[k]
+        facts.append(("figure", [index[k]]))
+        for v, value in enumerate(fig.candidates):
+            facts.append(("option", [index[k], v]))
+            if isinstance(value, Missing):
+                facts.append(("missing_value", [index[k], v]))
+    for tag, (subject, leaves) in spaces.items():
+        for leaf_id, space in sorted(leaves.items()):
+            for case_no, (combo, status) in enumerate(space.cases):
+                facts.append(("case", [Constant(tag), leaf_id, case_no, Constant(status)]))
+                for k, v in zip(space.figures, combo):
+                    facts.append(("needs", [Constant(tag), leaf_id, case_no, index[k], v]))
+        policy = subject.policy
+        for d in policy.plan.decides:
+            if d.decl.combine != "first":
+                for i, r in policy._ranks(d, subject.ev, subject.scope):
+                    facts.append((f"{tag}_rank", [WITNESS, d.field, i, r]))
+    return facts, keys
+
+
+def chosen_values(builder: SpaceBuilder, keys: list[str], model) -> dict[str, int]:
+    """Figure key -> candidate index, from a model's ``value/2`` atoms."""
+    return {keys[s.arguments[0].number]: s.arguments[1].number for s in model if s.name == "value"}
