@@ -206,6 +206,7 @@ class _RowValidator:
         self.source = source
         self.model = row_model(schema)
         self.names = [f.name for f in schema.fields]
+        self.parsers = [(f.name, f.type, f.optional) for f in schema.fields]
         self.seen: dict[tuple, int] = {}
         self.rows: list[dict[str, Any]] = []
         self.rejected: list[RowError] = []
@@ -214,6 +215,16 @@ class _RowValidator:
     def add(self, raw: Mapping[str, Any], line: int) -> None:
         self.read += 1
         row_no = self.read
+        try:  # fast path: the model's own field parsers, called directly
+            row = {n: parse_value(raw.get(n), vtype, optional) for n, vtype, optional in self.parsers}
+        except (ValueError, AssertionError):  # a bad row: the model reports every bad field
+            row = self._validate(raw, row_no, line)
+            if row is None:
+                return
+        self._keep(row, row_no, line)
+
+    def _validate(self, raw: Mapping[str, Any], row_no: int, line: int) -> dict[str, Any] | None:
+        """Validate one row with the pydantic model; record why it is rejected (None) if it is."""
         try:
             validated = self.model.model_validate({f"f_{i}": raw.get(n) for i, n in enumerate(self.names)})
         except ValidationError as err:
@@ -224,8 +235,10 @@ class _RowValidator:
             if more:
                 reason += f" (and {more} more bad field{'s' if more > 1 else ''} in this row)"
             self.rejected.append(RowError(self.source, row_no, line, self.names[index] if index is not None else None, reason))
-            return
-        row = {n: getattr(validated, f"f_{i}") for i, n in enumerate(self.names)}
+            return None
+        return {n: getattr(validated, f"f_{i}") for i, n in enumerate(self.names)}
+
+    def _keep(self, row: dict[str, Any], row_no: int, line: int) -> None:
         if self.schema.key:
             key = tuple(row[k] for k in self.schema.key)
             if key in self.seen:

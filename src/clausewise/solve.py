@@ -25,6 +25,9 @@ class EntityAnswer:
     undecided: set[str] = field(default_factory=set)
     missing_decided: set[str] = field(default_factory=set)
 
+    def copy(self) -> "EntityAnswer":
+        return EntityAnswer(dict(self.status), dict(self.chosen), set(self.undecided), set(self.missing_decided))
+
 
 class SolverError(Exception):
     pass
@@ -45,33 +48,57 @@ def check_program(text: str) -> None:
 
 def solve(program: str, entities: Iterable[str], leaves: Iterable[tuple[str, str, str]],
           ranks: Iterable[tuple[str, str, int, int]] = ()) -> dict[str, EntityAnswer]:
-    """Ground and solve the program over the given facts; one answer per entity."""
+    """Ground and solve the program over the given facts; one answer per entity.
+
+    The compiled program never relates two entities (every rule is keyed on ``E``), so an
+    entity's answer depends only on its own ``leaf`` and ``rank`` facts. Entities with the
+    same facts therefore share one solved answer: clingo grounds each distinct set of facts
+    once, and every entity gets its own copy of that answer.
+    """
+    entities = list(entities)
+    facts: dict[str, list[tuple]] = {entity: [] for entity in entities}
+    for entity, node, status in leaves:
+        facts[entity].append((node, status))
+    for entity, field_name, clause, rank in ranks:
+        if not (INT_MIN <= rank <= INT_MAX and INT_MIN <= clause <= INT_MAX):
+            raise SolverError("rank outside the solver's 32-bit range")
+        facts[entity].append((field_name, clause, rank))
+    signature_of = {entity: tuple(entity_facts) for entity, entity_facts in facts.items()}
+    distinct = list(dict.fromkeys(signature_of.values()))
+    solved = _solve_distinct(program, distinct)
+    by_signature = dict(zip(distinct, solved))
+    return {entity: by_signature[signature_of[entity]].copy() for entity in entities}
+
+
+def _solve_distinct(program: str, signatures: list[tuple]) -> list[EntityAnswer]:
+    """Solve once for each fact set; the k-th set is entity ``k`` (a small integer) in the program."""
     ctl = clingo.Control(["--warn=none", "--models=1"])
     ctl.add("base", [], program)
     status_sym = {s: clingo.Function(s) for s in STATUSES}
-    node_syms: dict[str, clingo.Symbol] = {}
-    answers: dict[str, EntityAnswer] = {}
+    names: dict[str, clingo.Symbol] = {}
+
+    def name(text: str) -> clingo.Symbol:
+        return names.get(text) or names.setdefault(text, clingo.String(text))
+
+    answers = [EntityAnswer() for _ in signatures]
     with ctl.backend() as backend:
         def fact(sym: clingo.Symbol) -> None:
             backend.add_rule([backend.add_atom(sym)])
 
-        for entity in entities:
-            answers[entity] = EntityAnswer()
-            fact(clingo.Function("entity", [clingo.String(entity)]))
-        for entity, node, status in leaves:
-            nsym = node_syms.get(node) or node_syms.setdefault(node, clingo.String(node))
-            fact(clingo.Function("leaf", [clingo.String(entity), nsym, status_sym[status]]))
-        for entity, field_name, clause, rank in ranks:
-            if not (INT_MIN <= rank <= INT_MAX and INT_MIN <= clause <= INT_MAX):
-                raise SolverError("rank outside the solver's 32-bit range")
-            fact(clingo.Function("rank", [clingo.String(entity), clingo.String(field_name),
-                                          clingo.Number(clause), clingo.Number(rank)]))
+        for k, signature in enumerate(signatures):
+            entity = clingo.Number(k)
+            fact(clingo.Function("entity", [entity]))
+            for item in signature:
+                if len(item) == 2:
+                    fact(clingo.Function("leaf", [entity, name(item[0]), status_sym[item[1]]]))
+                else:
+                    fact(clingo.Function("rank", [entity, name(item[0]), clingo.Number(item[1]), clingo.Number(item[2])]))
     ctl.ground([("base", [])])
 
     def on_model(model: clingo.Model) -> None:
         for sym in model.symbols(shown=True):
             args = sym.arguments
-            answer = answers[args[0].string]
+            answer = answers[args[0].number]
             if sym.name == "status":
                 answer.status[args[1].string] = args[2].name
             elif sym.name == "chosen":

@@ -16,7 +16,7 @@ import resource
 import time
 import traceback
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from .diagnostics import ClausewiseError
 
@@ -75,11 +75,22 @@ def run_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_li
     ``time_limit`` is in seconds for the whole call; ``memory_limit`` is in bytes, the memory
     each worker may allocate beyond what it inherited from the parent.
     """
+    return list(iter_chunks(work, count, workers, time_limit, memory_limit))
+
+
+def iter_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_limit: float | None = None,
+                memory_limit: int | None = None) -> Iterator[Any]:
+    """Like :func:`run_chunks`, but yields ``work(0)``, ``work(1)``, ... in order as soon as each is ready.
+
+    Worker ``w`` computes items ``w``, ``w + workers``, ... in that order, so only the results that
+    arrive ahead of their turn are held in memory.
+    """
     global _WORK
     ctx = mp.get_context("fork")
     workers = max(1, min(workers, count)) if count else 1
     deadline = time.monotonic() + time_limit if time_limit is not None else None
     results: dict[int, Any] = {}
+    next_index = 0
     processes: list[mp.process.BaseProcess] = []
     pending: dict[Connection, mp.process.BaseProcess] = {}
     _WORK = work
@@ -109,6 +120,9 @@ def run_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_li
                     raise RuntimeError(f"an evaluation worker stopped unexpectedly (exit code {process.exitcode})") from None
                 if kind == "item":
                     results[index] = payload
+                    while next_index in results:
+                        yield results.pop(next_index)
+                        next_index += 1
                 elif kind == "done":
                     pending.pop(conn)  # type: ignore[arg-type]
                 elif kind == "memory":
@@ -123,7 +137,9 @@ def run_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_li
             if process.is_alive():
                 process.kill()
             process.join()
-    return [results[i] for i in range(count)]
+    while next_index in results:  # defensive: every item has been yielded above
+        yield results.pop(next_index)
+        next_index += 1
 
 
 def _memory_message(limit: int) -> str:
