@@ -328,5 +328,45 @@ def summary(result: Evaluation, has_compliance: bool = True) -> str:
     return "\n".join(lines)
 
 
+# ---- analysis by search: what-if, verify, diff (see whatif.py, verify.py, diff.py) ----------------------------
+@main.command(name="what-if")
+@click.argument("policy", type=click.Path())
+@evaluation_options
+@click.option("--entity", required=True, help="The entity (a provider or shop id).")
+@click.option("--target", "targets", multiple=True, required=True, metavar="FIELD=VALUE",
+              help="The outcome to reach, e.g. --target tier=silver or --target compliant=true. Repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@user_errors
+def what_if_cmd(policy: str, data, as_of, param, params_file, time_limit, memory_limit, entity: str,
+                targets: tuple[str, ...], fmt: str) -> None:
+    """The smallest changes to ENTITY's figures that reach the target outcome (exit 1 if none)."""
+    from .whatif import what_if
+
+    day = as_of_day(as_of)
+    loaded = load_versions([policy]).in_force_on(day)
+    result = what_if(loaded, list(data), entity, list(targets), day, gather_params(param, params_file))
+    click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render())
+    sys.exit(0 if result.reachable else 1)
+
+
+@main.command(name="verify")
+@click.argument("policy", type=click.Path())
+@click.option("--as-of", "as_of", default=None, help="The day to analyse (default: the policy's first day in force).")
+@click.option("--param", "param", multiple=True, metavar="NAME=VALUE", help="A parameter value. Repeatable.")
+@click.option("--params", "params_file", type=click.Path(), default=None, help="A JSON file of parameter values.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@user_errors
+def verify_cmd(policy: str, as_of, param, params_file, fmt: str) -> None:
+    """Search POLICY for overlapping clauses, gaps, shadowed clauses and conditions that never
+    hold or never fail, each with a witness entity (exit 1 if there are findings)."""
+    from .verify import verify
+
+    loaded = load_policy(policy)
+    day = as_of_day(as_of) if as_of else None
+    result = verify(loaded, day, gather_params(param, params_file))
+    click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render())
+    sys.exit(1 if result.findings else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

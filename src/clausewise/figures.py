@@ -176,6 +176,9 @@ def may_be_missing(subject: Subject, node: Any) -> bool:
                 return schema is None or schema.optional
             if ref[0] == "let":
                 return may_be_missing(subject, c.lets[ref[1]].expr)
+            if ref[0] in ("rowfield", "rowvarfield"):  # a column of the rows aggregated: empty only if optional
+                name = ref[-1]
+                return any((f := t.field(name)) is not None and f.optional for t in c.tables.values())
             return ref[0] not in ("param", "enum", "convention")
     if isinstance(node, ast.Node):
         return any(may_be_missing(subject, getattr(node, f.name)) for f in dataclasses.fields(node)

@@ -92,6 +92,14 @@ class WhatIf:
     def reachable(self) -> bool:
         return self.already or bool(self.repairs)
 
+    def to_json(self) -> dict[str, Any]:
+        return {"entity": self.entity, "targets": self.targets, "before": {k: _show(v) for k, v in self.before.items()},
+                "already": self.already, "reachable": self.reachable,
+                "repairs": [{"changes": [{"figure": c.name, "expression": c.expression, "from": _show(c.old),
+                                          "to": _show(c.new), "text": c.describe()} for c in r.changes],
+                             "relative_change_bp": r.weight, "outcomes": {k: _show(v) for k, v in r.outcomes.items()}}
+                            for r in self.repairs]}
+
     def render(self) -> str:
         want = ", ".join(f"{f} = {v}" for f, v in self.targets.items())
         now = ", ".join(f"{f} = {_show(self.before[f])}" for f in self.targets)

@@ -1,0 +1,218 @@
+"""Verify: analysis of a policy by search, without data.
+
+Every figure of the policy (see :mod:`clausewise.figures`) may take any of its candidate values,
+or be missing where data can be missing; clingo computes everything that can happen at all
+(its brave consequences) and, for each finding, an example: a *witness*, an assignment of
+figure values. Findings:
+
+* ``overlap``: two clauses of one outcome field can apply at once; the field's priority
+  (first match, or the smallest/largest value) resolves it, shown so the officer sees it.
+  (Two rules setting one field differently at once cannot happen: a field has one decide block.)
+* ``shadowed``: a clause that is never chosen (an earlier or better clause always wins).
+* ``gap``: a field no clause decides even with complete data; ``undecided``: a field that is
+  undecided when data are missing.
+* ``never-holds`` / ``never-fails``: a rule or condition that can never pass / never fail
+  (``never-fires`` for a whole rule), e.g. because of the parameters.
+
+Every witness is checked by evaluating it through the ordinary pipeline; ``checked`` says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .api import Policy
+from .figures import ASSUMED_MISSING, WITNESS, Evaluated, SpaceBuilder, Subject, evaluate_with, space_facts, synthetic_subject
+from .search import VERIFY_RULES, Constant, Search, sym
+
+
+@dataclass
+class Finding:
+    kind: str
+    subject: str  # a node id or a field
+    message: str
+    #: what evaluating the witness must give: ("status", node, status) | ("chosen", field, clause)
+    #: | ("undecided", field) | ("overlap", field, i, j)
+    claim: tuple
+    witness: dict[str, Any] = field(default_factory=dict)  # figure key -> value
+    shown: list[str] = field(default_factory=list)  # "name = value" for the figures that matter
+    checked: bool = False
+
+    def render(self) -> str:
+        lines = [f"{self.kind}: {self.message}"]
+        if self.shown:
+            lines.append("    witness: " + "; ".join(self.shown))
+        if not self.checked:
+            lines.append("    (the witness did not check out on re-evaluation)")
+        return "\n".join(lines)
+
+
+@dataclass
+class Verification:
+    policy: str
+    version: str
+    as_of: dt.date
+    figures: int
+    findings: list[Finding]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"policy": self.policy, "version": self.version, "as_of": str(self.as_of), "figures": self.figures,
+                "findings": [{"kind": f.kind, "subject": f.subject, "message": f.message, "witness": f.shown,
+                              "checked": f.checked} for f in self.findings]}
+
+    def render(self) -> str:
+        head = f"verify {self.policy} {self.version} (as of {self.as_of}; {self.figures} figures searched)"
+        if not self.findings:
+            return head + "\nno findings"
+        counts: dict[str, int] = {}
+        for f in self.findings:
+            counts[f.kind] = counts.get(f.kind, 0) + 1
+        summary = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
+        return "\n".join([head, *(f.render() for f in self.findings), f"findings: {summary}"])
+
+
+def claim_holds(claim: tuple, evaluated: Evaluated) -> bool:
+    """Whether an evaluated witness shows what a finding claims."""
+    answer = evaluated.answer
+    match claim:
+        case ("status", node, status):
+            return answer.status.get(node) == status
+        case ("chosen", field_name, clause):
+            return answer.chosen.get(field_name) == clause and field_name not in answer.undecided
+        case ("undecided", field_name):
+            return field_name in answer.undecided or field_name not in answer.chosen
+        case ("overlap", field_name, i, j):
+            return answer.status.get(f"{field_name}#{i}") == "pass" and answer.status.get(f"{field_name}#{j}") == "pass"
+    return False
+
+
+def _leaves_under(policy: Policy, node_ids: list[str]) -> set[str]:
+    nodes, seen, out = policy.plan.nodes, set(), set()
+    stack = list(node_ids)
+    while stack:
+        node = nodes.get(stack.pop())
+        if node is None or node.id in seen:
+            continue
+        seen.add(node.id)
+        if node.kind == "leaf":
+            out.add(node.id)
+        stack += node.children + ([node.target] if node.target else [])
+    return out
+
+
+class _Verifier:
+    def __init__(self, policy: Policy, subject: Subject):
+        self.policy, self.subject = policy, subject
+        self.builder = SpaceBuilder()
+        self.builder.add(subject)
+        self.builder.finish(with_current=False, allow_missing=True)
+        facts, self.keys = space_facts(self.builder, {"a": (subject, self.builder.leaf_space(subject))})
+        for d in policy.plan.decides:
+            facts += [("when_clause", [d.field, i]) for i, w in enumerate(d.when_nodes, 1) if w is not None]
+        self.search = Search({"a": policy.program}, VERIFY_RULES, facts)
+        per_leaf = self.builder.leaf_figures[id(subject)]
+        self.free_leaves = {leaf for leaf, figs in per_leaf.items() if figs}
+
+    def depends(self, node_ids: list[str]) -> bool:
+        return bool(_leaves_under(self.policy, node_ids) & self.free_leaves)
+
+    def witness(self, finding: Finding, assume: list, node_ids: list[str], complete: bool = False) -> Finding:
+        model = self.search.optimum(assume, complete)
+        if model is None:
+            return finding
+        values = {s.arguments[0].number: s.arguments[1].number for s in model if s.name == "value"}
+        assignment = {self.keys[f]: self.builder.figures[self.keys[f]].candidates[v] for f, v in values.items()}
+        finding.witness = assignment
+        used = {k for leaf in _leaves_under(self.policy, node_ids)
+                for k in self.builder.leaf_figures[id(self.subject)].get(leaf, [])}
+        if finding.kind in ("undecided",):  # what makes it undecided: the missing figures
+            used = {k for k in used if isinstance(assignment[k], type(ASSUMED_MISSING))}
+        names = {k: self.builder.figures[k].name for k in used}
+        shown = sorted((names[k] if list(names.values()).count(names[k]) == 1 else f"{names[k]} ({self.builder.figures[k].text})",
+                        self.builder.figures[k].show(assignment[k])) for k in used)
+        finding.shown = [f"{name} = {value}" for name, value in shown]
+        evaluated = evaluate_with(self.subject, self.builder.overrides(assignment))
+        finding.checked = claim_holds(finding.claim, evaluated)
+        return finding
+
+
+def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[str, Any] | None = None) -> Verification:
+    """Search the policy for overlaps, gaps, shadowed clauses and conditions that never hold or fail."""
+    h = policy.checked.header
+    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of) if as_of else (h.effective_from or dt.date.today())
+    subject = synthetic_subject(policy, day, params or {})
+    v = _Verifier(policy, subject)
+    possible = v.search.brave()
+    complete = v.search.brave(complete=True)
+    statuses: dict[str, set[str]] = {}
+    chosen: set[tuple[str, int]] = set()
+    undecided: set[str] = set()
+    overlaps = []
+    for s in possible:
+        args = s.arguments
+        if s.name == "a_status":
+            statuses.setdefault(args[1].string, set()).add(args[2].name)
+        elif s.name == "a_chosen":
+            chosen.add((args[1].string, args[2].number))
+        elif s.name == "a_undecided":
+            undecided.add(args[1].string)
+        elif s.name == "overlap":
+            overlaps.append((args[0].string, args[1].number, args[2].number))
+    gaps = {s.arguments[1].string for s in complete if s.name == "a_undecided"}
+    findings: list[Finding] = []
+    plan = policy.plan
+    for d in plan.decides:
+        values = [policy.source_text(c.value) for c in d.decl.clauses]
+        how = {"first": "the earlier clause wins", "min": "the smaller value wins", "max": "the larger value wins"}[d.decl.combine]
+        for f_name, i, j in sorted(overlaps):
+            if f_name == d.field and values[i - 1] != values[j - 1]:  # the same value either way: no conflict
+                finding = Finding("overlap", d.field, f"{d.field}: clauses {i} ({values[i - 1]}) and {j} ({values[j - 1]}) "
+                                  f"apply at once; {how}", ("overlap", d.field, i, j))
+                findings.append(v.witness(finding, [sym("overlap", d.field, i, j)],
+                                          [w for w in (d.when_nodes[i - 1], d.when_nodes[j - 1]) if w]))
+        for i, when in enumerate(d.when_nodes, 1):
+            if (d.field, i) in chosen:
+                continue
+            if when is None:
+                finding = Finding("shadowed", f"{d.field}#{i}", f"{d.field}: clause {i} ({values[i - 1]}, otherwise) "
+                                  "is never chosen: some earlier clause always decides", ("none",))
+                finding.checked = True  # nothing can witness what cannot happen
+                findings.append(finding)
+            elif "pass" in statuses.get(when, set()):
+                finding = Finding("shadowed", f"{d.field}#{i}", f"{d.field}: clause {i} ({values[i - 1]}) is never chosen: "
+                                  "whenever its condition holds another clause decides", ("status", when, "pass"))
+                findings.append(v.witness(finding, [sym("a_status", WITNESS, when, Constant("pass"))], [when]))
+            else:
+                seen = sorted(statuses.get(when, {"na"}))
+                finding = Finding("never-applies", f"{d.field}#{i}", f"{d.field}: clause {i} ({values[i - 1]}) never "
+                                  f"applies: its condition is always {' or '.join(seen)}", ("status", when, seen[0]))
+                findings.append(v.witness(finding, [sym("a_status", WITNESS, when, Constant(seen[0]))], [when]))
+        whens = [w for w in d.when_nodes if w]
+        if d.field in gaps:
+            finding = Finding("gap", d.field, f"{d.field}: no clause applies, even with complete data", ("undecided", d.field))
+            findings.append(v.witness(finding, [sym("a_undecided", WITNESS, d.field)], whens, complete=True))
+        elif d.field in undecided:
+            finding = Finding("undecided", d.field, f"{d.field}: undecided when data are missing", ("undecided", d.field))
+            findings.append(v.witness(finding, [sym("a_undecided", WITNESS, d.field)], whens))
+    rules = set(plan.rules)
+    for node_id in sorted(plan.nodes):
+        if node_id.split("#")[0] in {d.field for d in plan.decides} and "#" in node_id:
+            continue  # clause conditions: covered by the outcome findings above
+        if not v.depends([node_id]):
+            continue  # decided by the parameters alone
+        seen = statuses.get(node_id, set())
+        example = sorted(seen)[0] if seen else None
+        if seen and "pass" not in seen:
+            kind = "never-fires" if node_id in rules else "never-holds"
+            what = "rule" if node_id in rules else "condition"
+            message = f"{what} {node_id} can never pass (it is always {' or '.join(sorted(seen))})"
+        elif seen and "fail" not in seen:
+            kind, message = "never-fails", f"{'rule' if node_id in rules else 'condition'} {node_id} can never fail " \
+                                           f"(it is always {' or '.join(sorted(seen))})"
+        else:
+            continue
+        finding = Finding(kind, node_id, message, ("status", node_id, example))
+        findings.append(v.witness(finding, [sym("a_status", WITNESS, node_id, Constant(example))], [node_id]))
+    return Verification(policy.name, policy.version, day, len(v.keys), findings)
