@@ -1,0 +1,132 @@
+"""Verify: every witness, evaluated through the ordinary pipeline, shows what its finding claims;
+on a small policy the findings agree with brute force over every candidate assignment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from click.testing import CliRunner
+
+import clausewise
+from clausewise.cli import main
+from clausewise.figures import SpaceBuilder, evaluate_with, synthetic_subject
+from clausewise.verify import claim_holds, verify
+
+from conftest import HEADER, POLICIES
+
+LADDER = HEADER + """
+rule busy [X-1] "忙" / "busy" = sum(shop_daily.paid_orders during last 30 days to as_of) >= 100
+rule quiet [X-1] "闲" / "quiet" = sum(shop_daily.paid_orders during last 30 days to as_of) < 10
+rule some [X-2] "有单" / "some orders" = sum(shop_daily.paid_orders during last 30 days to as_of) >= 20
+rule always [X-3] "恒真" / "always" = count(shop_daily during last 30 days to as_of) >= 0
+decide level [X-1] "档位" / "level": enum(high, mid, low) {
+  high when busy
+  mid when some
+  low when quiet
+}
+decide flag [X-2] "标记" / "flag": bool {
+  true when some
+  true when busy
+  otherwise false
+}
+decide shadow [X-2] "遮蔽" / "shadowed": bool {
+  false when some
+  true when busy
+  otherwise false
+}
+"""
+
+
+def recheck(policy, result) -> None:
+    """Evaluate every witness again, independently of verify's own check."""
+    subject = synthetic_subject(policy, result.as_of, {})
+    builder = SpaceBuilder()
+    builder.add(subject)
+    for finding in result.findings:
+        assert finding.checked, finding.render()
+        if finding.witness:
+            assert claim_holds(finding.claim, evaluate_with(subject, builder.overrides(finding.witness))), finding.render()
+
+
+@pytest.mark.parametrize("name", ["tier.policy", "novice.policy"])
+def test_bundled_policies_witnesses_check_out(name):
+    policy = clausewise.load_policy(POLICIES / name)
+    result = verify(policy)
+    recheck(policy, result)
+
+
+def test_novice_findings():
+    result = verify(clausewise.load_policy(POLICIES / "novice.policy"))
+    kinds = {(f.kind, f.subject) for f in result.findings}
+    assert ("overlap", "exit_date") in kinds  # a direct-pass shop with an earlier graduation date
+    assert ("never-holds", "dynamic_pass.serious_violations.any_b") in kinds  # off under the default reading
+    assert ("undecided", "settlement_days") in kinds
+    overlap = next(f for f in result.findings if f.kind == "overlap" and f.subject == "exit_date")
+    assert "brand_is_known = true" in overlap.shown and "shop_type = flagship" in overlap.shown
+
+
+def test_parameters_change_the_findings():
+    policy = clausewise.load_policy(POLICIES / "novice.policy")
+    result = verify(policy, params={"b_class_rule_mode": "any_b_violation"})
+    subjects = {f.subject for f in result.findings if f.kind == "never-holds"}
+    assert "dynamic_pass.serious_violations.any_b" not in subjects
+    assert "dynamic_pass.serious_violations.b_points" in subjects
+
+
+@pytest.fixture(scope="module")
+def ladder():
+    policy = clausewise.compile_policy_text(LADDER, "ladder.policy")
+    return policy, verify(policy, "2024-03-01")
+
+
+def test_ladder_gap_overlap_shadow(ladder):
+    policy, result = ladder
+    recheck(policy, result)
+    found = {(f.kind, f.subject) for f in result.findings}
+    assert ("gap", "level") in found  # 10 to 19 orders: no clause applies
+    gap = next(f for f in result.findings if f.kind == "gap")
+    assert 10 <= gap.witness["sum(shop_daily.paid_orders during last 30 days to as_of)"] <= 19
+    assert ("overlap", "level") in found
+    assert ("shadowed", "shadow#2") in found  # busy implies some: 'false when some' always wins first
+    assert ("never-fails", "always") in found
+    assert not any(f.kind == "overlap" and f.subject == "flag" for f in result.findings)  # same value: no conflict
+
+
+def test_ladder_against_brute_force(ladder):
+    policy, result = ladder
+    subject = synthetic_subject(policy, dt.date(2024, 3, 1), {})
+    builder = SpaceBuilder()
+    builder.add(subject)
+    builder.finish(with_current=False, allow_missing=True)
+    keys = sorted(builder.figures)
+    chosen, gaps, overlaps, statuses = set(), set(), set(), {}
+    for values in itertools.product(*[builder.figures[k].candidates for k in keys]):
+        evaluated = evaluate_with(subject, builder.overrides(dict(zip(keys, values))))
+        answer = evaluated.answer
+        complete = not any(type(v).__name__ == "Missing" for v in values)
+        for d in policy.plan.decides:
+            if d.field in answer.chosen and d.field not in answer.undecided:
+                chosen.add((d.field, answer.chosen[d.field]))
+            elif complete:
+                gaps.add(d.field)
+            passing = [i for i, w in enumerate(d.when_nodes, 1) if w and answer.status.get(w) == "pass"]
+            values_text = [policy.source_text(c.value) for c in d.decl.clauses]
+            overlaps |= {(d.field, i, j) for i, j in itertools.combinations(passing, 2) if values_text[i - 1] != values_text[j - 1]}
+        for node, status in answer.status.items():
+            statuses.setdefault(node, set()).add(status)
+    found = {(f.kind, f.subject) for f in result.findings}
+    assert {f for f in gaps} == {s for k, s in found if k == "gap"}
+    assert {(f, i, j) for f, i, j in overlaps} == {f.claim[1:] for f in result.findings if f.kind == "overlap"}
+    never_chosen = {f"{d.field}#{i}" for d in policy.plan.decides for i in range(1, len(d.decl.clauses) + 1)
+                    if (d.field, i) not in chosen}
+    assert never_chosen == {s for k, s in found if k in ("shadowed", "never-applies")}
+    assert {n for n in policy.plan.rules if "pass" not in statuses[n]} == {s for k, s in found if k == "never-fires"}
+    assert {n for n in policy.plan.rules if "fail" not in statuses[n]} == {s for k, s in found if k == "never-fails"}
+
+
+def test_cli_verify():
+    out = CliRunner().invoke(main, ["verify", str(POLICIES / "novice.policy")])
+    assert out.exit_code == 1 and "overlap: exit_date: clauses 1 (opened_on) and 2 (graduated_on)" in out.output
+    assert "witness:" in out.output and "did not check out" not in out.output
