@@ -83,7 +83,6 @@ class Policy:
         if absent:
             raise ClausewiseError.simple("<data>", f"no data for table{'s' if len(absent) > 1 else ''} {', '.join(absent)}",
                                          f"policy {self.name} reads {', '.join(sorted(schemas))}; give a file per table, e.g. {absent[0]}.csv")
-        data_mod.reject_unknown_entities(tables, self.checked.entity_table)
         return tables
 
     def evaluate(self, data: DataSource, as_of: dt.date | str, params: Mapping[str, Any] | None = None,
