@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import data as data_mod
 from . import workers as workers_mod
+from . import measure_derived
 from .atoms import LeafEvaluator, LeafResult, source_text
 from .check import Checked, check
 from .compile import compile_plan
@@ -83,6 +84,7 @@ class Policy:
         if absent:
             raise ClausewiseError.simple("<data>", f"no data for table{'s' if len(absent) > 1 else ''} {', '.join(absent)}",
                                          f"policy {self.name} reads {', '.join(sorted(schemas))}; give a file per table, e.g. {absent[0]}.csv")
+        data_mod.reject_unknown_entities(tables, self.checked.entity_table)
         return tables
 
     def evaluate(self, data: DataSource, as_of: dt.date | str, params: Mapping[str, Any] | None = None,
@@ -113,8 +115,7 @@ class Policy:
         rows = {name: t.rows for name, t in tables.items()}
         ev = Evaluator(self.checked, Data(rows), values, as_of, convention)
         leaf_eval = LeafEvaluator(ev)
-        key_field = self.checked.tables[self.checked.entity_table].key[0]
-        entity_rows = {str(r[key_field]): r for r in rows[self.checked.entity_table]}
+        entity_rows = measure_derived.entity_rows(self.checked, rows[self.checked.entity_table])  # 'P01/catering' with 'for each'
         wanted = sorted(entity_rows) if entities is None else list(entities)
         for entity in wanted:
             if entity not in entity_rows:

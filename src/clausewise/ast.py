@@ -85,8 +85,11 @@ class Attr(Node):
 
 @dataclass(frozen=True)
 class Index(Node):
+    """``name[key]``; a parameter with several keys: ``name[k1, k2]`` (``more`` holds k2, ...)."""
+
     name: str
     key: "Expr"
+    more: tuple["Expr", ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,9 +174,48 @@ class Aggregate(Node):
     where: "Cond | None" = None
 
 
+@dataclass(frozen=True)
+class CountUnits(Node):
+    """``count(month m in W where c)``: the months (or days) of a window meeting a condition."""
+
+    unit: str  # month | day
+    var: str
+    window: "Expr"
+    where: "Cond | None" = None
+
+
+@dataclass(frozen=True)
+class IfExpr(Node):
+    """``if c then a else b``: a value chosen by a condition (unknown when c is)."""
+
+    cond: "Cond"
+    then: "Expr"
+    orelse: "Expr"
+
+
+@dataclass(frozen=True)
+class Band(Node):
+    """``band of x in ladder``: the key of the highest threshold of a ladder that x reaches."""
+
+    value: "Expr"
+    ladder: "Expr"
+
+
+@dataclass(frozen=True)
+class TopN(Node):
+    """``top N (field by agg >= bound)``: the field values whose figure meets the bound,
+    largest figure first (ties by value), at most N."""
+
+    count: "Expr"
+    field: str
+    figure: "Aggregate"
+    op: str | None = None
+    bound: "Expr | None" = None
+
+
 Expr = Union[
     Number, String, BoolLit, DateLit, MonthLit, NoneLit, AsOf, Name, Attr, Index, AtDate, Arith, Neg,
-    Range, Calendar, LastN, NFrom, Edge, FirstDay, SetLit, Aggregate,
+    Range, Calendar, LastN, NFrom, Edge, FirstDay, SetLit, Aggregate, CountUnits, IfExpr, Band, TopN,
 ]
 
 
@@ -265,6 +307,10 @@ class Header(Node):
     entity: str | None = None
     entity_table: str | None = None
     compliant: Cond | None = None
+    #: ``entity provider in ls_providers for each assessed_industry: enum(...)``: one verdict
+    #: per entity row and value; the value is known by this name.
+    dimension: str | None = None
+    dimension_type: "TypeExpr | None" = None
     cites: tuple[str, ...] = ()  # clauses the header encodes (scope, effective dates)
 
 
@@ -302,6 +348,8 @@ class ParamDecl(Node):
     type: TypeExpr
     per: TypeExpr | None = None
     default: Expr | None = None
+    #: further key types of a parameter with several keys (``per enum(a, b), string``)
+    per_more: tuple[TypeExpr, ...] = ()
 
 
 @dataclass(frozen=True)

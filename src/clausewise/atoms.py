@@ -144,6 +144,8 @@ class LeafEvaluator:
         window = self.ev.as_window(self.ev.eval(cond.window, scope))
         if isinstance(window, Missing):
             return LeafResult("unknown", missing=window.reasons)
+        if window is None:  # a window from or to a day that does not exist
+            return LeafResult("fail" if cond.kind == "any" else "pass", witness="(no window)")
         self.ev.windows_used.append((cond.window, window))
         units = list(window.months()) if cond.unit == "month" else list(window.days())
         results = [(u, self._leaf(cond.cond, self.ev.bind(scope, cond.var, u))) for u in units]
@@ -205,6 +207,8 @@ def inner_truth(ev: Evaluator, node, scope: Scope) -> bool | Missing:
             window = ev.as_window(ev.eval(w, scope))
             if isinstance(window, Missing):
                 return window
+            if window is None:  # a window from or to a day that does not exist: no month or day
+                return kind != "any"
             ev.windows_used.append((w, window))
             units = window.months() if unit == "month" else window.days()
             values = [inner_truth(ev, inner, ev.bind(scope, var, u)) for u in units]
@@ -218,6 +222,8 @@ def inner_truth(ev: Evaluator, node, scope: Scope) -> bool | Missing:
             value, container = ev.eval(item, scope), ev.eval(coll, scope)
             if bad := missing(value, container):
                 return bad
+            if container is None or value is None:
+                return negated  # nothing is in a window that does not exist; none is in nothing
             if isinstance(container, (Window, Month, dt.date)):
                 found = ev.as_window(container).contains(value)
             else:

@@ -13,6 +13,7 @@ from typing import Iterator
 from . import ast
 from .diagnostics import ClausewiseError, Diagnostic, SourceFile, did_you_mean
 from .infer import CONVENTION, CONVENTIONS, SCALAR_KINDS, WINDOW_TYPE, ExprChecker, Sort, field_type
+from .infer_derived import DerivedChecker
 from .types import FieldSchema, TableSchema, ValueType
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Param:
     per: ValueType | None
     default: ast.Expr | None
     decl: ast.ParamDecl | None
+    #: the types of further keys (``per enum(a, b), string``): values are nested by key
+    per_more: tuple[ValueType, ...] = ()
 
 
 @dataclass
@@ -53,12 +56,15 @@ class Checked:
     sorts: dict[int, Sort] = field(default_factory=dict)
     refs: dict[int, tuple] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
+    #: ``entity ... for each NAME: enum(...)``: the name and its values (one verdict per row and value)
+    dimension: str | None = None
+    dimension_values: tuple[str, ...] = ()
 
     def sort(self, node) -> Sort:
         return self.sorts[id(node)]
 
 
-class Checker(ExprChecker):
+class Checker(ExprChecker, DerivedChecker):
     def __init__(self, tree: ast.PolicyFile, source: SourceFile):
         self.tree, self.source = tree, source
         self.errors: list[Diagnostic] = []
@@ -118,6 +124,7 @@ class Checker(ExprChecker):
                        did_you_mean(header.entity_table, self.tables))
         elif header.entity_table and len(self.tables[header.entity_table].key) != 1:
             self.error(header, f"entity table '{header.entity_table}' needs a one-field key", "declare it: table NAME key FIELD { ... }")
+        self.check_dimension(header)
         if self.errors:
             raise ClausewiseError(self.errors)
         for decl in self.tree.decls:
@@ -131,7 +138,25 @@ class Checker(ExprChecker):
         if self.errors:
             raise ClausewiseError(self.errors)
         return Checked(self.tree, self.source, header, self.entity_table, self.tables, self.relations, self.params,
-                       self.lets, self.rules, self.decides, self.sorts, self.refs, self.warnings)
+                       self.lets, self.rules, self.decides, self.sorts, self.refs, self.warnings,
+                       self.dimension_name, self.dimension_type.enum_values if self.dimension_type else ())
+
+    def check_dimension(self, h: ast.Header) -> None:
+        """``for each NAME: enum(...)``: a new name, with the values to assess each entity for."""
+        if h.dimension is None or h.dimension_type is None:
+            return
+        vt = field_type(h.dimension_type)
+        if vt.kind != "enum" or vt.is_list:
+            self.error(h.dimension_type, f"'for each {h.dimension}' needs the values listed: enum(a, b, c)")
+            return
+        clash = [t.name for t in self.tables.values() if t.field(h.dimension)]
+        declared = {d.name for d in self.tree.decls if not isinstance(d, ast.NotEncoded)}
+        if clash or h.dimension in declared:
+            where = f"a field of table '{clash[0]}'" if clash else "declared in the policy"
+            self.error(h, f"'{h.dimension}' is already {where}",
+                       f"choose another name, e.g. 'for each assessed_{h.dimension}: ...'")
+            return
+        self.dimension_name, self.dimension_type = h.dimension, vt
 
     def check_header(self, h: ast.Header) -> None:
         for attr, what in (("title", "title \"中文\" / \"English\""), ("version", 'version "1"'),
@@ -184,14 +209,17 @@ class Checker(ExprChecker):
         if vt.kind not in SCALAR_KINDS | {"enum", "window"}:
             self.error(p.type, f"unknown type '{p.type.name}'", did_you_mean(p.type.name, SCALAR_KINDS | {"window"}))
         per = field_type(p.per) if p.per else None
-        self.params[p.name] = Param(p.name, vt, per, p.default, p)
+        self.params[p.name] = Param(p.name, vt, per, p.default, p, tuple(field_type(t) for t in p.per_more))
 
     def check_decl(self, decl) -> None:
         match decl:
             case ast.ParamDecl(default=default) if default is not None:
                 param = self.params[decl.name]
-                if param.per is not None:
-                    self.error(default, "a per-key parameter takes its values from the parameters file, not a default")
+                if param.per is not None and not (isinstance(default, ast.SetLit) and not default.items):
+                    self.error(default, "a per-key parameter takes its values from the parameters file, not a default",
+                               "or '= {}': no values unless given (a key without a value makes its condition unknown)")
+                elif param.per is not None:
+                    pass  # '= {}': optional, empty unless given
                 elif param.vtype.kind == "enum" and isinstance(default, ast.Name) and default.name in param.vtype.enum_values:
                     self.refs[id(default)] = ("enum", default.name)
                 else:

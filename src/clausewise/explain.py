@@ -44,9 +44,11 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def outcome_json(value: Any) -> bool | int | str | None:
+def outcome_json(value: Any) -> bool | int | str | list[str] | None:
     if value is None or isinstance(value, (bool, int, str)):
         return value
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
     return fmt(value).replace(",", "") if isinstance(value, Decimal) else str(value)
 
 

@@ -104,7 +104,8 @@ class Formatter:
         for file, title in h.sources:
             self.out.append(f"{INDENT}source {quote(file)}" + (f" {quote(title)}" if title is not None else ""))
         if h.entity:
-            self.out.append(f"{INDENT}entity {h.entity} in {h.entity_table}")
+            each = f" for each {h.dimension}: {self.type(h.dimension_type)}" if h.dimension and h.dimension_type else ""
+            self.out.append(f"{INDENT}entity {h.entity} in {h.entity_table}{each}")
         if h.compliant is not None:
             self.out.append(f"{INDENT}compliant when {self.inline(h.compliant)}")
         self.leading(h.span.end_line, 1)
@@ -125,7 +126,7 @@ class Formatter:
                 bounds = f" while {d.start_field} until {d.end_field}" if d.start_field else ""
                 self.emit(d, 0, f"relation {d.name}{self.meta(d.meta)}: {d.target} via {d.via}{bounds}")
             case ast.ParamDecl():
-                per = f" per {self.type(d.per)}" if d.per else ""
+                per = f" per {', '.join(self.type(t) for t in (d.per, *d.per_more))}" if d.per else ""
                 default = f" = {self.expr(d.default)}" if d.default is not None else ""
                 head, body = f"param {d.name}{self.meta(d.meta)}:", f"{self.type(d.type)}{per}{default}"
                 self.emit(d, 0, f"{head} {body}" if len(head) + len(body) < 110 else f"{head}\n{INDENT}{body}")
@@ -255,8 +256,18 @@ class Formatter:
                 return name, top
             case ast.Attr(base=base, name=name):
                 return f"{self.expr(base, P_POSTFIX)}.{name}", P_POSTFIX
-            case ast.Index(name=name, key=key):
-                return f"{name}[{self.expr(key)}]", top
+            case ast.Index(name=name, key=key, more=more):
+                return f"{name}[{', '.join(self.expr(k) for k in (key, *more))}]", top
+            case ast.CountUnits(unit=unit, var=var, window=window, where=where):
+                cond = f" where {self.inline(where)}" if where is not None else ""
+                return f"count({unit} {var} in {self.expr(window)}{cond})", top
+            case ast.IfExpr(cond=cond, then=then, orelse=orelse):
+                return f"if {self.inline(cond, 'then')} then {self.expr(then)} else {self.expr(orelse)}", P_RANGE
+            case ast.Band(value=value, ladder=ladder):
+                return f"band of {self.expr(value, P_POSTFIX)} in {self.expr(ladder, P_POSTFIX)}", top
+            case ast.TopN(count=count, field=field, figure=figure, op=op, bound=bound):
+                cut = f" {op} {self.expr(bound)}" if op else ""
+                return f"top {self.expr(count, top)} ({field} by {self.expr(figure)}{cut})", top
             case ast.AtDate(expr=inner, date=date):
                 return f"{self.expr(inner, P_POSTFIX)} on {self.expr(date, top)}", P_POSTFIX
             case ast.Arith(op=op, left=left, right=right):

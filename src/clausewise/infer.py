@@ -92,6 +92,9 @@ class ExprChecker:
                 self.error(node, f"'{name}' holds one value per {param.per}", f"pick one: {name}[key]")
             self.refs[id(node)] = ("param", name)
             return Sort("window") if param.vtype.kind == "window" else vsort(param.vtype)
+        if name == self.dimension_name:
+            self.refs[id(node)] = ("entity_field", name)
+            return vsort(self.dimension_type)
         if name == CONVENTION:
             self.refs[id(node)] = ("convention",)
             return vsort(ValueType("enum", CONVENTIONS))
@@ -140,15 +143,10 @@ class ExprChecker:
                 return self.name_sort(node, scope)
             case ast.Attr(base=base, name=name):
                 return self.attr(node, base, name, scope)
-            case ast.Index(name=name, key=key):
-                param = self.params.get(name)
-                if param is None or param.per is None:
-                    self.error(node, f"'{name}' is not a per-key parameter",
-                               did_you_mean(name, [p for p, v in self.params.items() if v.per]))
-                    return Sort("none")
-                self.used_params.add(name)
-                self.expect_value(key, self.expr(key, scope), param.per, f"the key of '{name}'", scope)
-                return vsort(param.vtype)
+            case ast.Index(name=name):
+                return self.index(node, scope)
+            case ast.CountUnits() | ast.IfExpr() | ast.Band() | ast.TopN():
+                return self.derived(node, scope)
             case ast.AtDate(expr=inner, date=date):
                 return self.at_date(node, inner, date, scope)
             case ast.Arith():
@@ -193,6 +191,9 @@ class ExprChecker:
             where = ast.Name(name, span=type(sp)(sp.end_line, sp.end_column - len(name), sp.end_line, sp.end_column))
             self.error(where, f"table '{table.name}' has no field '{name}'", did_you_mean(name, [x.name for x in table.fields]))
             return Sort("none")
+        if bsort.kind == "table" and scope.get("row") == table.name:
+            self.refs[id(node)] = ("rowfield", name)  # T.f inside an aggregate over T: this row's f
+            return vsort(f.type)
         if bsort.kind == "table":
             return Sort("column", f.type, table.name, name)
         self.refs[id(node)] = ("itemfield" if bsort.kind == "item" else "rowvarfield", base.name, name)
@@ -300,7 +301,8 @@ class ExprChecker:
             self.error(node, f"expected a window (like 2023-12-01 .. 2024-02-29), found {sort.vtype or sort.kind}")
 
     def aggregate(self, node: ast.Aggregate, scope: dict) -> Sort:
-        target = self.expr(node.target, scope)
+        row_expr = not isinstance(node.target, (ast.Attr, ast.Name))
+        target = self.row_expression_target(node) if row_expr else self.expr(node.target, scope)
         if target.kind == "none":
             return target  # already reported
         inner = {**scope, "vars": dict(scope["vars"]), "row": None, "inner": True}
@@ -334,7 +336,11 @@ class ExprChecker:
                 self.error(node, "'distinct' goes with count()")
             if target.kind == "table" and node.fn != "count":
                 self.error(node, f"{node.fn}() needs a field: {node.fn}({table}.FIELD ...)")
-            if target.kind == "column" and node.fn in ("sum", "avg") and not target.vtype.is_numeric:
+            if row_expr:  # sum(T.f * weight[T.g] ...): the expression is evaluated in each row
+                target = self.scalar(node.target, inner)
+                if target.kind == "none":
+                    return target
+            if target.kind != "table" and node.fn in ("sum", "avg") and not target.vtype.is_numeric:
                 self.error(node.target, f"cannot {node.fn} {target.vtype} values")
             self.refs[id(node)] = ("rows", table, self.link(table, subject))
             if node.during is not None and not self.tables[table].time_field:
@@ -432,7 +438,8 @@ class ExprChecker:
     def _is_enum_symbol(self, side: ast.Name, other, scope: dict) -> bool:
         """A bare name compared with an enum value, and not a name of its own, is a symbol."""
         name = side.name
-        if name in scope["vars"] or name in self.lets or name in self.params or name in self.tables:
+        if name in scope["vars"] or name in self.lets or name in self.params or name in self.tables \
+                or name == self.dimension_name:
             return False
         row = scope.get("row")
         if row and self.tables[row].field(name) or self.tables[self.entity_table].field(name):

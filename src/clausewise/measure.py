@@ -91,6 +91,7 @@ class Evaluator:
         self._lets: dict[tuple[int, str], Any] = {}
         #: analysis hook (what-if, verify, diff): id(expression or leaf condition) -> assumed value
         self.overrides: dict[int, Any] = {}
+        self._row_cache: dict = {}  # see measure_derived: rows of an aggregate, filtered once per entity
 
     # ---- expressions ----------------------------------------------------------------------------
     def eval(self, node, scope: Scope) -> Any:
@@ -108,7 +109,7 @@ class Evaluator:
             case ast.Name() | ast.Attr():
                 return self.reference(node, scope)
             case ast.Index(name=name, key=key, more=more):
-                table = self.params[name]
+                table = self.params[name] or {}  # '= {}': no values given
                 for k_node in (key, *more):
                     k = self.eval(k_node, scope)
                     if isinstance(k, Missing):
@@ -134,13 +135,17 @@ class Evaluator:
                 win = self.as_window(self.eval(w, scope))
                 if win is None or isinstance(win, Missing):
                     return win
-                for day in win.days():
-                    verdict = self.truth(cond, self.bind(scope, var, day))
-                    if isinstance(verdict, Missing):
-                        return verdict
-                    if verdict:
-                        return day
-                return None
+                mark = len(self.windows_used)  # the windows of each day tried are not shown
+                try:
+                    for day in win.days():
+                        verdict = self.truth(cond, self.bind(scope, var, day))
+                        if isinstance(verdict, Missing):
+                            return verdict
+                        if verdict:
+                            return day
+                    return None
+                finally:
+                    del self.windows_used[mark:]
             case ast.SetLit(items=items):
                 return [self.eval(i, scope) for i in items]
             case ast.Aggregate():
@@ -348,7 +353,9 @@ class Evaluator:
             return 1
         if not isinstance(node.target, ast.Attr) or self.c.refs.get(id(node.target), ("",))[0] == "rowfield":
             value = self.eval(node.target, inner)  # a row expression: sum(T.score * weight[T.indicator] ...)
-            return SKIP if value is None and node.fn == "count" else value
+            if value is None:
+                return SKIP if node.fn == "count" else Missing((f"{self.c.refs[id(node)][1]}: a value is empty in a row counted here",))
+            return value
         value = row.get(node.target.name)
         if value is None:
             if node.fn == "count":

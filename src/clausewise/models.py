@@ -12,7 +12,7 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict
 
 Status = Literal["pass", "fail", "unknown", "na"]
-OutcomeValue = Union[bool, int, str, None]
+OutcomeValue = Union[bool, int, str, list[str], None]  # a list: e.g. the labels of 'top N'
 
 
 class _Model(BaseModel):

@@ -108,4 +108,13 @@ def _convert(param: Param, raw: Any) -> Any:
             raise ValueError('a per-key parameter takes a JSON object, e.g. {"女装": 5000}') from None
     if not isinstance(raw, dict):
         raise ValueError('a per-key parameter takes a JSON object, e.g. {"女装": 5000}')
-    return {parse_param_value(k, param.per): parse_param_value(v, param.vtype) for k, v in raw.items()}
+    return _nested(raw, (param.per, *param.per_more), param.vtype)
+
+
+def _nested(raw: Any, keys: tuple[ValueType, ...], vtype: ValueType) -> Any:
+    """A parameter with several keys (``per enum(a, b), string``) is an object of objects."""
+    if not keys:
+        return parse_param_value(raw, vtype)
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected an object keyed by {keys[0]}, got {raw!r}")
+    return {parse_param_value(k, keys[0]): _nested(v, keys[1:], vtype) for k, v in raw.items()}

@@ -118,7 +118,7 @@ class _ToAst(Transformer):
         if "effective" in values:
             values["effective_from"], values["effective_to"] = values.pop("effective")
         if "entity" in values:
-            values["entity"], values["entity_table"] = values.pop("entity")
+            values["entity"], values["entity_table"], values["dimension"], values["dimension_type"] = values.pop("entity")
         return ast.Header(str(items[0]), span=_span(meta), **values)
 
     def h_title(self, meta, items):
@@ -135,7 +135,8 @@ class _ToAst(Transformer):
         return ("sources", (unquote(items[0]), unquote(items[1]) if items[1] is not None else None))
 
     def h_entity(self, meta, items):
-        return ("entity", (str(items[0]), str(items[1])))
+        dimension = str(items[2]) if items[2] is not None else None
+        return ("entity", (str(items[0]), str(items[1]), dimension, items[3]))
 
     def h_compliant(self, meta, items):
         return ("compliant", items[0])
@@ -175,10 +176,11 @@ class _ToAst(Transformer):
 
     def param_decl(self, meta, items):
         name, m, type_, per, default = items
-        return ast.ParamDecl(str(name), m, type_, per, default, span=_span(meta))
+        first, more = (per[0], tuple(per[1:])) if per else (None, ())
+        return ast.ParamDecl(str(name), m, type_, first, default, per_more=more, span=_span(meta))
 
     def per_clause(self, meta, items):
-        return items[0]
+        return list(items)
 
     def let_decl(self, meta, items):
         return ast.LetDecl(str(items[0]), items[1], items[2], span=_span(meta))
@@ -303,7 +305,24 @@ class _ToAst(Transformer):
         return ast.Name(str(items[0]), span=_span(meta))
 
     def index(self, meta, items):
-        return ast.Index(str(items[0]), items[1], span=_span(meta))
+        return ast.Index(str(items[0]), items[1], tuple(items[2:]), span=_span(meta))
+
+    def count_units(self, meta, items):
+        fn, unit, var, window, where = items
+        if fn != "count":
+            raise _UserError(_span(meta), f"{fn}() of {unit}s: only count() counts the {unit}s of a window",
+                             f"write: count({unit} {var} in ... where ...)")
+        return ast.CountUnits(unit, str(var), window, where, span=_span(meta))
+
+    def if_expr(self, meta, items):
+        return ast.IfExpr(items[0], items[1], items[2], span=_span(meta))
+
+    def band(self, meta, items):
+        return ast.Band(items[0], items[1], span=_span(meta))
+
+    def top_n(self, meta, items):
+        count, name, figure, op, bound = items
+        return ast.TopN(count, str(name), figure, op, bound, span=_span(meta))
 
     def aggregate(self, meta, items):
         fn, body = items

@@ -37,7 +37,8 @@ def flat_row(verdict: Verdict, fields: list[str]) -> dict[str, Any]:
     for f in fields:
         o = details.get(f)
         row[f] = "undecided" if o is None or not o.decided else ("" if o.value is None else str(o.value).lower()
-                                                                  if isinstance(o.value, bool) else str(o.value))
+                                                                  if isinstance(o.value, bool) else ";".join(o.value)
+                                                                  if isinstance(o.value, list) else str(o.value))
     failing: list[str] = []
     for rule in verdict.rules:
         _failing(rule, failing)

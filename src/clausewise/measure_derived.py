@@ -1,0 +1,180 @@
+"""Derived values, measured exactly: conditional values, ladders, top-N lists, counts of the
+months or days of a window, aggregates of row expressions, and the per-entity row cache.
+
+An aggregate over a table's rows filters the rows of its subject once per entity (its
+``where`` and row values do not depend on the window) and then picks a window's rows by
+bisection, so cumulative figures (``sum(T.f during start of W .. d)`` for every day d of a
+60-day cold start) cost one pass over the rows instead of one per day.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from typing import Any
+
+from . import ast
+from .measure import SKIP, Evaluator, Missing, Scope, missing
+from .types import Month
+from .windows import Window
+
+
+# ---- entities ------------------------------------------------------------------------------------
+def entity_rows(checked, rows: list[dict]) -> dict[str, dict]:
+    """The entities to evaluate by id: one per row, or with ``for each NAME: enum(a, b)`` one
+    per row and value (``P01/a``), the value readable by NAME. Each dict lives as long as the
+    evaluation (the evaluator's caches key on it)."""
+    key_field = checked.tables[checked.entity_table].key[0]
+    if not checked.dimension:
+        return {str(r[key_field]): r for r in rows}
+    return {f"{r[key_field]}/{value}": {**r, checked.dimension: value}
+            for r in rows for value in checked.dimension_values}
+
+
+# ---- derived values ------------------------------------------------------------------------------
+def derived(ev: Evaluator, node, scope: Scope) -> Any:
+    match node:
+        case ast.IfExpr(cond=cond, then=then, orelse=orelse):
+            verdict = ev.truth(cond, scope)
+            if isinstance(verdict, Missing):
+                return verdict
+            return ev.eval(then if verdict else orelse, scope)
+        case ast.CountUnits(unit=unit, var=var, window=w, where=where):
+            window = ev.as_window(ev.eval(w, scope))
+            if window is None or isinstance(window, Missing):
+                return window
+            ev.windows_used.append((w, window))
+            units = window.months() if unit == "month" else window.days()
+            mark = len(ev.windows_used)  # the windows of each month or day are not shown
+            verdicts = [True if where is None else ev.truth(where, ev.bind(scope, var, u)) for u in units]
+            del ev.windows_used[mark:]
+            return missing(*verdicts) or sum(1 for v in verdicts if v is True)
+        case ast.Band(value=value, ladder=ladder):
+            return band(ev.eval(value, scope), ev.eval(ladder, scope))
+        case ast.TopN():
+            return top_n(ev, node, scope)
+    raise AssertionError(type(node).__name__)
+
+
+def band(value: Any, ladder: Any) -> Any:
+    """The key of the highest threshold that ``value`` reaches (>=); none below the lowest.
+    Two keys with the same threshold: the first in sorted order."""
+    if isinstance(value, Missing) or isinstance(ladder, Missing) or value is None:
+        return value if not isinstance(ladder, Missing) else ladder
+    reached = [(threshold, key) for key, threshold in ladder.items() if value >= threshold]
+    if not reached:
+        return None
+    best = max(t for t, _ in reached)
+    return sorted(str(k) for t, k in reached if t == best)[0]
+
+
+def top_n(ev: Evaluator, node: ast.TopN, scope: Scope) -> Any:
+    """The group keys whose figure meets the bound, the largest figure first (ties: by key)."""
+    from .atoms import compare
+
+    count = ev.eval(node.count, scope)
+    bound = ev.eval(node.bound, scope) if node.bound is not None else None
+    if bad := missing(count, bound):
+        return bad
+    rows = ev.rows(node.figure, scope)
+    if rows is None or isinstance(rows, Missing):
+        return rows
+    groups: dict[Any, list] = {}
+    for row, inner in rows:
+        value = ev.row_value(node.figure, row, inner)
+        if isinstance(value, Missing):
+            return value
+        key = row.get(node.field)
+        if key is None:
+            return Missing((f"{ev.c.refs[id(node.figure)][1]}.{node.field} is empty in a row ranked here",))
+        groups.setdefault(key, [])
+        if value is not SKIP:
+            groups[key].append(value)
+    figures = [(ev.combine(node.figure, values), key) for key, values in groups.items()]
+    if bad := missing(*(f for f, _ in figures)):
+        return bad
+    kept = [(f, key) for f, key in figures if node.op is None or compare(node.op, f, bound)]
+    kept.sort(key=lambda fk: (-fk[0], str(fk[1])))
+    return [str(key) for _, key in kept[: max(count, 0)]]
+
+
+# ---- aggregates over rows, cached per entity ---------------------------------------------------------
+def _free_vars(ev: Evaluator, node: ast.Aggregate) -> tuple[str, ...]:
+    """The bound names (quantifier and binder variables) a row's value or filter depends on."""
+    cache = ev.__dict__.setdefault("_free_vars", {})
+    if id(node) not in cache:
+        names: set[str] = set()
+
+        def walk(n) -> None:
+            ref = ev.c.refs.get(id(n))
+            if ref and ref[0] in ("var", "itemfield", "rowvarfield"):
+                names.add(ref[1])
+            for value in vars(n).values():
+                for child in value if isinstance(value, tuple) else (value,):
+                    if isinstance(child, ast.Node) and not isinstance(child, ast.Labels | ast.Meta):
+                        walk(child)
+
+        for part in (node.target, node.where):
+            if part is not None:
+                walk(part)
+        cache[id(node)] = tuple(sorted(names))
+    return cache[id(node)]
+
+
+def _token(value: Any) -> Any:
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return ("id", id(value))
+
+
+def _entity_rows(ev: Evaluator, node: ast.Aggregate, scope: Scope) -> tuple[list, list]:
+    """(times, values) of every row of the subject that passes the filter, in time order."""
+    _, table, (tfield, sfield) = ev.c.refs[id(node)]
+    subject_value = scope.subject.get(sfield) if scope.subject else None
+    key = (id(node), id(scope.subject), id(scope.item), subject_value,
+           tuple(_token(scope.vars.get(v)) for v in _free_vars(ev, node)))
+    cache = ev.__dict__.setdefault("_row_cache", {})
+    owner = (id(scope.entity), id(ev.params))
+    if ev.__dict__.get("_row_cache_owner") != owner:
+        cache.clear()
+        ev.__dict__["_row_cache_owner"] = owner
+    if key in cache and not ev.overrides:
+        return cache[key]
+    time_field = ev.c.tables[table].time_field
+    entries = []
+    for row in ev.data.index(table, tfield).get(subject_value, ()):
+        when = row.get(time_field) if time_field else None
+        if scope.item is not None and time_field and isinstance(when, dt.date) and not scope.item.active_on(when):
+            continue
+        value = ev.row_value(node, row, Scope(scope.entity, table, row, scope.item, scope.vars, row))
+        if value is not SKIP:
+            entries.append((when, value))
+    if time_field:
+        entries.sort(key=lambda e: e[0])
+    result = ([w for w, _ in entries], [v for _, v in entries])
+    if not ev.overrides:
+        cache[key] = result
+    return result
+
+
+def cached_aggregate(ev: Evaluator, node: ast.Aggregate, scope: Scope) -> Any:
+    window = None
+    if node.during is not None:
+        window = ev.as_window(ev.eval(node.during, scope))
+        if window is None or isinstance(window, Missing):
+            return window
+        ev.windows_used.append((node.during, window))
+    times, values = _entity_rows(ev, node, scope)
+    if window is not None:
+        values = _in_window(times, values, window)
+    if bad := missing(*values):
+        return bad
+    return ev.combine(node, values)
+
+
+def _in_window(times: list, values: list, window: Window) -> list:
+    if times and isinstance(times[0], dt.date):
+        return values[bisect.bisect_left(times, window.start): bisect.bisect_right(times, window.end)]
+    return [v for t, v in zip(times, values) if isinstance(t, (dt.date, Month)) and window.contains(t)]
