@@ -1,0 +1,260 @@
+"""Diff: who is affected by a change between two policy versions, and how.
+
+With data, both versions evaluate the same data on the same as-of day with the same parameters;
+every entity whose outcome changes is listed with the conditions (matched by node id) whose
+status changed. Without data, clingo searches the figures of both versions together (a figure is
+shared when its expression text is the same) for every kind of outcome change ("field F: a -> b")
+and gives a witness entity for each, checked by evaluating it under both versions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .api import Policy
+from .figures import (ASSUMED_MISSING, Evaluated, SpaceBuilder, Subject, evaluate_with, space_facts,
+                      synthetic_subject)
+from .infer import CONVENTION
+from .measure import Missing
+from .models import Verdict
+from .search import DIFF_RULES, Constant, Search, sym
+
+UNDECIDED = "undecided"
+NO_FIELD = "(no such field)"
+SHOWN_NODES = 8
+SHOWN_FIGURES = 6
+
+
+@dataclass
+class EntityChange:
+    entity: str
+    outcomes: dict[str, tuple[str, str]]  # field -> (old, new)
+    nodes: list[tuple[str, str, str]]  # node id, old status, new status ("-" where the node does not exist)
+
+    def render(self) -> str:
+        lines = [f"{self.entity}: " + "; ".join(f"{f} {a} -> {b}" for f, (a, b) in sorted(self.outcomes.items()))]
+        for node, a, b in self.nodes[:SHOWN_NODES]:
+            lines.append(f"    {node}: {a} -> {b}")
+        if len(self.nodes) > SHOWN_NODES:
+            lines.append(f"    ... and {len(self.nodes) - SHOWN_NODES} more conditions")
+        return "\n".join(lines)
+
+
+@dataclass
+class ChangeKind:
+    field: str
+    old: str
+    new: str
+    witness: dict[str, Any] = field(default_factory=dict)
+    shown: list[str] = field(default_factory=list)
+    because: list[str] = field(default_factory=list)  # leaf conditions whose status differs on the witness
+    checked: bool = False
+
+    def render(self) -> str:
+        lines = [f"{self.field}: {self.old} -> {self.new}"]
+        if self.because:
+            lines.append("    because: " + "; ".join(self.because))
+        if len(self.shown) <= SHOWN_FIGURES:
+            lines.append("    witness: " + ("; ".join(self.shown) or "(any entity)"))
+        else:
+            lines.append(f"    witness: {len(self.shown)} figures (all of them with --format json)")
+        if not self.checked:
+            lines.append("    (the witness did not check out on re-evaluation)")
+        return "\n".join(lines)
+
+
+@dataclass
+class Diff:
+    old: str
+    new: str
+    entities: list[EntityChange] | None = None  # with data
+    evaluated: int = 0
+    kinds: list[ChangeKind] | None = None  # without data
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.entities) if self.entities is not None else bool(self.kinds)
+
+    def render(self) -> str:
+        head = f"diff {self.old} -> {self.new}"
+        if self.entities is not None:
+            lines = [f"{head}: {len(self.entities)} of {self.evaluated} entities change"]
+            lines += [e.render() for e in self.entities]
+        else:
+            lines = [f"{head}: {len(self.kinds or [])} kinds of outcome change (witness entities generated)"]
+            lines += [k.render() for k in self.kinds or []]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"old": self.old, "new": self.new}
+        if self.entities is not None:
+            out["evaluated"] = self.evaluated
+            out["entities"] = [{"entity": e.entity, "outcomes": {f: {"old": a, "new": b} for f, (a, b) in e.outcomes.items()},
+                                "conditions": [{"id": n, "old": a, "new": b} for n, a, b in e.nodes]} for e in self.entities]
+        else:
+            out["kinds"] = [{"field": k.field, "old": k.old, "new": k.new, "because": k.because, "witness": k.shown,
+                             "checked": k.checked}
+                            for k in self.kinds or []]
+        return out
+
+
+def _label(policy: Policy) -> str:
+    return f"{policy.name} {policy.version}"
+
+
+def _own_params(policy: Policy, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters this version declares (a parameter only one version has goes to that one)."""
+    return {k: v for k, v in params.items() if k in policy.checked.params or k == CONVENTION}
+
+
+def diff(old: Policy, new: Policy, data: Any = None, as_of: dt.date | str | None = None,
+         params: Mapping[str, Any] | None = None) -> Diff:
+    """Compare two versions: on data (entities that change) or, without data, by search."""
+    params = params or {}
+    if data is not None:
+        day = as_of if as_of is not None else dt.date.today()
+        return _diff_data(old, new, data, day, params)
+    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of) if as_of else \
+        max(d for d in (old.checked.header.effective_from, new.checked.header.effective_from, dt.date(2000, 1, 1)) if d)
+    return _diff_search(old, new, day, params)
+
+
+def _statuses(verdict: Verdict) -> dict[str, str]:
+    out, stack = {}, list(verdict.rules)
+    while stack:
+        node = stack.pop()
+        out[node.id] = node.status
+        stack += node.children
+    return out
+
+
+def _outcomes(verdict: Verdict) -> dict[str, str]:
+    out = {o.field: (_text(o.value) if o.decided else UNDECIDED) for o in verdict.outcome_details}
+    out["compliant"] = {True: "true", False: "false", None: UNDECIDED}[verdict.compliant]
+    return out
+
+
+def _text(value: Any) -> str:
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _diff_data(old: Policy, new: Policy, data: Any, day: Any, params: Mapping[str, Any]) -> Diff:
+    a = old.evaluate(data, day, _own_params(old, params))
+    b = new.evaluate(data, day, _own_params(new, params))
+    after = {v.entity: v for v in b.verdicts}
+    changes = []
+    for before in a.verdicts:
+        later = after.get(before.entity)
+        if later is None:
+            continue
+        oa, ob = _outcomes(before), _outcomes(later)
+        moved = {f: (oa.get(f, NO_FIELD), ob.get(f, NO_FIELD)) for f in sorted(set(oa) | set(ob))
+                 if oa.get(f, NO_FIELD) != ob.get(f, NO_FIELD)}
+        if not moved:
+            continue
+        sa, sb = _statuses(before), _statuses(later)
+        nodes = [(n, sa.get(n, "-"), sb.get(n, "-")) for n in sorted(set(sa) | set(sb)) if sa.get(n, "-") != sb.get(n, "-")]
+        changes.append(EntityChange(before.entity, moved, nodes))
+    return Diff(_label(old), _label(new), changes, len(a.verdicts))
+
+
+# ---- without data: search ---------------------------------------------------------------------------------
+def _clause_texts(subject: Subject) -> dict[str, list[str]]:
+    """Each clause's value as shown: its value where it is fixed, else its expression."""
+    policy, out = subject.policy, {}
+    for d in policy.plan.decides:
+        texts = []
+        for clause in d.decl.clauses:
+            value = subject.ev.eval(clause.value, subject.scope)
+            texts.append(policy.source_text(clause.value) if isinstance(value, Missing) else _text(value))
+        out[d.field] = texts
+    return out
+
+
+def outcome_text(subject: Subject, evaluated: Evaluated, field_name: str) -> str:
+    """A field as the search sees it: the chosen clause's value text, ``undecided``, or for
+    ``compliant`` the compliance node's status."""
+    if field_name == "compliant":
+        if subject.policy.plan.compliant is None:
+            return NO_FIELD
+        return evaluated.answer.status.get("compliant", "na")
+    texts = _clause_texts(subject)
+    if field_name not in texts:
+        return NO_FIELD
+    clause = evaluated.answer.chosen.get(field_name)
+    return texts[field_name][clause - 1] if clause is not None else UNDECIDED
+
+
+def _diff_search(old: Policy, new: Policy, day: dt.date, params: Mapping[str, Any]) -> Diff:
+    subjects = {"old": synthetic_subject(old, day, _own_params(old, params)),
+                "new": synthetic_subject(new, day, _own_params(new, params))}
+    builder = SpaceBuilder()
+    for s in subjects.values():
+        builder.add(s)
+    builder.finish(with_current=False, allow_missing=True)
+    facts, keys = space_facts(builder, {tag: (s, builder.leaf_space(s)) for tag, s in subjects.items()})
+    for tag, s in subjects.items():
+        for f_name, texts in _clause_texts(s).items():
+            facts.append(("has_field", [Constant(tag), f_name]))
+            facts += [("clause_value", [Constant(tag), f_name, i, t]) for i, t in enumerate(texts, 1)]
+        if s.policy.plan.compliant is not None:
+            facts.append(("has_field", [Constant(tag), "compliant"]))
+    search = Search({"old": old.program, "new": new.program}, DIFF_RULES, facts)
+    kinds = []
+    for atom in sorted(a for a in search.brave() if a.name == "change"):
+        f_name, a, b = (atom.arguments[0].string, *(_sym_text(x) for x in atom.arguments[1:]))
+        kind = ChangeKind(f_name, a, b)
+        model = search.optimum([atom])
+        if model is not None:
+            chosen = {keys[s.arguments[0].number]: s.arguments[1].number for s in model if s.name == "value"}
+            kind.witness = {k: builder.figures[k].candidates[v] for k, v in chosen.items()}
+            results = {tag: evaluate_with(s, builder.overrides(kind.witness)) for tag, s in subjects.items()}
+            kind.checked = outcome_text(subjects["old"], results["old"], f_name) == a and \
+                outcome_text(subjects["new"], results["new"], f_name) == b
+            kind.shown = _shown(builder, subjects, f_name, kind.witness)
+            kind.because = _because(builder, subjects, results, kind.witness)
+        kinds.append(kind)
+    return Diff(_label(old), _label(new), kinds=kinds)
+
+
+def _because(builder: SpaceBuilder, subjects: dict[str, Subject], results: dict[str, Evaluated],
+             witness: dict[str, Any]) -> list[str]:
+    """The leaf conditions whose status differs between the versions on the witness, with their figures."""
+    leaves = {tag: {leaf.id for leaf in s.policy.plan.leaves()} for tag, s in subjects.items()}
+    out = []
+    for node in sorted(leaves["old"] | leaves["new"]):
+        a = results["old"].answer.status.get(node, "-") if node in leaves["old"] else "-"
+        b = results["new"].answer.status.get(node, "-") if node in leaves["new"] else "-"
+        if a == b or {a, b} <= {"-", "na"}:
+            continue
+        keys = dict.fromkeys(k for tag, s in subjects.items() if node in leaves[tag]
+                             for k in builder.leaf_figures[id(s)].get(node, []))
+        figures = ", ".join(f"{builder.figures[k].name} = {builder.figures[k].show(witness[k])}" for k in keys if k in witness)
+        out.append(f"{node} {a} -> {b}" + (f" ({figures})" if figures else ""))
+    return out
+
+
+def _sym_text(symbol) -> str:
+    return symbol.string if symbol.type.name == "String" else str(symbol)
+
+
+def _shown(builder: SpaceBuilder, subjects: dict[str, Subject], f_name: str, witness: dict[str, Any]) -> list[str]:
+    """The witness values of the figures that can affect the field in either version."""
+    from .verify import _leaves_under
+
+    used: set[str] = set()
+    for s in subjects.values():
+        plan = s.policy.plan
+        roots = [w for d in plan.decides if d.field == f_name for w in d.when_nodes if w]
+        if f_name == "compliant" and plan.compliant:
+            roots.append(plan.compliant)
+        for leaf in _leaves_under(s.policy, roots):
+            used.update(builder.leaf_figures[id(s)].get(leaf, []))
+    names = {k: builder.figures[k].name for k in used}
+    return sorted(f"{names[k] if list(names.values()).count(names[k]) == 1 else builder.figures[k].text} = "
+                  f"{builder.figures[k].show(witness[k])}" for k in used if k in witness)
+
+
+__all__ = ["ASSUMED_MISSING", "ChangeKind", "Diff", "EntityChange", "diff", "outcome_text"]

@@ -1,0 +1,118 @@
+"""Diff: entities that change (with data) match evaluating each version; generated witnesses
+(without data) give the claimed change under both versions; kinds agree with brute force."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import clausewise
+from clausewise.cli import main
+from clausewise.diff import diff, outcome_text
+from clausewise.figures import SpaceBuilder, evaluate_with, synthetic_subject
+
+from conftest import EXAMPLES, POLICIES
+from test_whatif import SMALL, small_data
+
+NOVICE_DATA = str(EXAMPLES / "novice")
+
+
+@pytest.fixture(scope="module")
+def novice_pair():
+    old = clausewise.load_policy(POLICIES / "novice.policy")
+    text = old.text.replace('version "2022-10-13"', 'version "2024-draft"').replace(
+        "shop_daily.experience_score on as_of > 4.0", "shop_daily.experience_score on as_of >= 4.7")
+    return old, clausewise.compile_policy_text(text, "novice-2024.policy")
+
+
+def outcomes(verdict) -> dict:
+    return {**verdict.outcomes, "compliant": verdict.compliant,
+            **{o.field: "undecided" for o in verdict.outcome_details if not o.decided}}
+
+
+def test_with_data_lists_exactly_the_entities_that_change(novice_pair):
+    old, new = novice_pair
+    result = diff(old, new, NOVICE_DATA, "2024-03-15")
+    a = {v.entity: outcomes(v) for v in old.evaluate(NOVICE_DATA, "2024-03-15").verdicts}
+    b = {v.entity: outcomes(v) for v in new.evaluate(NOVICE_DATA, "2024-03-15").verdicts}
+    assert {e.entity for e in result.entities} == {k for k in a if a[k] != b[k]} != set()
+    s07 = next(e for e in result.entities if e.entity == "S07")
+    assert s07.outcomes["daily_order_cap"] == ("3000", "1000")
+    assert ("dynamic_pass.experience", "pass", "fail") in s07.nodes
+    assert result.evaluated == 14 and "S07: compliant true -> false" in result.render()
+
+
+def test_no_change_against_itself(novice_pair):
+    old, _ = novice_pair
+    assert not diff(old, old, NOVICE_DATA, "2024-03-15").changed
+    assert not diff(old, old).changed
+
+
+def recheck(old, new, result, day) -> None:
+    subjects = [synthetic_subject(old, day, {}), synthetic_subject(new, day, {})]
+    builder = SpaceBuilder()
+    for s in subjects:
+        builder.add(s)
+    for kind in result.kinds:
+        assert kind.checked, kind.render()
+        got = [outcome_text(s, evaluate_with(s, builder.overrides(kind.witness)), kind.field) for s in subjects]
+        assert got == [kind.old, kind.new], kind.render()
+
+
+def test_without_data_witnesses_check_out(novice_pair):
+    old, new = novice_pair
+    result = diff(old, new)
+    recheck(old, new, result, dt.date(2022, 10, 13))
+    kinds = {(k.field, k.old, k.new) for k in result.kinds}
+    assert ("daily_order_cap", "3000", "1000") in kinds and ("compliant", "pass", "fail") in kinds
+    assert all(k.because and "dynamic_pass.experience pass -> fail" in k.because[0] for k in result.kinds)
+
+
+def test_without_data_against_brute_force():
+    old = clausewise.compile_policy_text(SMALL, "small.policy")
+    new_text = SMALL.replace("= 100", "= 80").replace('"体验分" / "score":', '"体验分" / "score" missing passes:')
+    new_text = new_text.replace('shop_daily.experience_score on as_of > 4.0', 'shop_daily.experience_score on as_of >= 4.0')
+    new = clausewise.compile_policy_text(new_text, "small2.policy")
+    day = dt.date(2024, 3, 1)
+    result = diff(old, new, as_of=day)
+    recheck(old, new, result, day)
+    subjects = [synthetic_subject(old, day, {}), synthetic_subject(new, day, {})]
+    builder = SpaceBuilder()
+    for s in subjects:
+        builder.add(s)
+    builder.finish(with_current=False, allow_missing=True)
+    keys = sorted(builder.figures)
+    expected = set()
+    for values in itertools.product(*[builder.figures[k].candidates for k in keys]):
+        overrides = builder.overrides(dict(zip(keys, values)))
+        a, b = (outcome_text(s, evaluate_with(s, overrides), "level") for s in subjects)
+        if a != b:
+            expected.add(("level", a, b))
+    assert {(k.field, k.old, k.new) for k in result.kinds} == expected != set()
+
+
+def test_data_diff_of_small_policies():
+    old = clausewise.compile_policy_text(SMALL, "small.policy")
+    new = clausewise.compile_policy_text(SMALL.replace("= 100", "= 80"), "small2.policy")
+    result = diff(old, new, small_data(90, "4.5"), "2024-03-01")
+    assert [(e.entity, e.outcomes["level"]) for e in result.entities] == [("S1", ("low", "high"))]
+    assert not diff(old, new, small_data(120, "4.5"), "2024-03-01").changed
+
+
+def test_cli_diff(tmp_path):
+    changed = tmp_path / "tier-800.policy"
+    changed.write_text((POLICIES / "tier.policy").read_text("utf-8").replace("= 900万", "= 800万"), "utf-8")
+    runner = CliRunner()
+    out = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(changed), "--data", str(EXAMPLES / "tier"),
+                               "--params", str(EXAMPLES / "tier" / "params.json"), "--as-of", "2024-04-01"])
+    assert out.exit_code == 1 and "P03:" in out.output and "tier base -> silver" in out.output
+    out = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(changed), "--format", "json"])
+    kinds = json.loads(out.output)["kinds"]
+    assert out.exit_code == 1 and any(k["field"] == "tier" and k["old"] == "base" and k["new"] == "silver" and k["checked"]
+                                      for k in kinds)
+    same = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(POLICIES / "tier.policy")])
+    assert same.exit_code == 0 and "0 kinds of outcome change" in same.output
