@@ -227,3 +227,18 @@ def test_list_outcome_in_json_and_csv(policy, tmp_path):
     assert '"cities":["重庆","成都"]' in result.verdict("P1/food").model_dump_json()
     write_verdicts(result, tmp_path / "v.csv")
     assert "重庆;成都" in (tmp_path / "v.csv").read_text("utf-8")
+
+
+def test_fmt_keeps_named_members_under_if_then():
+    text = POLICY + '''rule gated [X-7] "门" / "gated" = if line = food then any of {
+  early [X-7] "早" / "early": first_sale < 2024-02-01
+  inner [X-7] "内" / "inner": if line = food then all of {
+    named [X-7] "名" / "named": first_sale is set
+  }
+}
+'''
+    once = format_text(text)
+    assert parse_text(once) == parse_text(text) and format_text(once) == once
+    assert "early [X-7]" in once and "named [X-7]" in once
+    policy = compile_policy_text(text, "gated.policy")
+    assert {"gated.then.early", "gated.then.inner.then.named"} <= set(policy.plan.nodes)

@@ -176,8 +176,21 @@ class Formatter:
         return isinstance(c, ast.Group) and (any(e.name or e.meta for e in c.entries) or c.kind in ("none", "at_least")
                                              or len(self.inline(c)) > 90)
 
+    def needs_block(self, c) -> bool:
+        """A block group, or ``if a then`` a block group (named members cannot be written inline)."""
+        return self.is_block(c) or (isinstance(c, ast.IfThen) and self.needs_block(c.then))
+
     def cond_block(self, c, depth: int, attach: bool = False) -> None:
         """Write a condition; groups with named members become blocks."""
+        if isinstance(c, ast.IfThen) and self.needs_block(c.then):
+            head = f"if {self.inline(c.cond)} then"
+            if attach and self.out:
+                self.out[-1] += f" {head}"
+            else:
+                self.emit(c, depth, head)
+                depth += 1
+            self.cond_block(c.then, depth, attach=True)
+            return
         if self.is_block(c):
             head = {"all": "all of", "any": "any of", "none": "none of"}.get(c.kind, f"at least {c.n} of")
             if attach and self.out:
@@ -197,7 +210,7 @@ class Formatter:
             self.cond_block(e.cond, depth)
             return
         self.emit(e, depth, f"{e.name}{self.meta(e.meta)}:")
-        if self.is_block(e.cond):
+        if self.needs_block(e.cond):
             self.cond_block(e.cond, depth + 1, attach=True)
         elif isinstance(e.cond, ast.IfThen) and len(self.inline(e.cond)) > 90:
             self.out.append(INDENT * (depth + 1) + f"if {self.inline(e.cond.cond)}")
