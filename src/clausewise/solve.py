@@ -96,19 +96,38 @@ def _solve_distinct(program: str, signatures: list[tuple]) -> list[EntityAnswer]
     ctl.ground([("base", [])])
 
     def on_model(model: clingo.Model) -> None:
+        # Reading a symbol's text is one call into clingo; reading its parts is six.
         for sym in model.symbols(shown=True):
-            args = sym.arguments
-            answer = answers[args[0].number]
-            if sym.name == "status":
-                answer.status[args[1].string] = args[2].name
-            elif sym.name == "chosen":
-                answer.chosen[args[1].string] = args[2].number
-            elif sym.name == "undecided":
-                answer.undecided.add(args[1].string)
-            elif sym.name == "missing_decided":
-                answer.missing_decided.add(args[1].string)
+            name, _, rest = str(sym).partition("(")
+            index, _, rest = rest[:-1].partition(",")
+            answer = answers[int(index)]
+            if name == "status":
+                node, _, status = rest.rpartition(",")
+                answer.status[_unquote(node)] = status
+            elif name == "chosen":
+                field_name, _, clause = rest.rpartition(",")
+                answer.chosen[_unquote(field_name)] = int(clause)
+            elif name == "undecided":
+                answer.undecided.add(_unquote(rest))
+            elif name == "missing_decided":
+                answer.missing_decided.add(_unquote(rest))
 
     result = ctl.solve(on_model=on_model)
     if not result.satisfiable:
         raise SolverError("the compiled program has no answer set (a compiler bug)")
     return answers
+
+
+def _unquote(term: str) -> str:
+    """The text of a clingo string term as clingo prints it (``"a.b"``; escapes ``\\\\``, ``\\"``, ``\\n``)."""
+    text = term[1:-1]
+    if "\\" not in text:
+        return text
+    out, chars = [], iter(text)
+    for char in chars:
+        if char == "\\":
+            nxt = next(chars, "")
+            out.append("\n" if nxt == "n" else nxt)
+        else:
+            out.append(char)
+    return "".join(out)
