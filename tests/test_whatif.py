@@ -81,7 +81,8 @@ def brute_force(policy, data, entity, field, value, as_of, params=None):
         for subset in itertools.combinations(keys, size):
             for values in itertools.product(*[builder.figures[k].candidates[1:] for k in subset]):
                 assignment = dict(zip(subset, values))
-                evaluated = evaluate_with(subject, builder.overrides(assignment))
+                current = {k: f.current for k, f in builder.figures.items()}
+                evaluated = evaluate_with(subject, builder.overrides(current | assignment))
                 if str(evaluated.outcome(field)).lower() == value:
                     weight = sum(relative_weight(builder.figures[k].current, v, cap) for k, v in assignment.items())
                     key = frozenset(subset)

@@ -231,7 +231,7 @@ def _because(builder: SpaceBuilder, subjects: dict[str, Subject], results: dict[
             continue
         keys = dict.fromkeys(k for tag, s in subjects.items() if node in leaves[tag]
                              for k in builder.leaf_figures[id(s)].get(node, []))
-        figures = ", ".join(f"{builder.figures[k].name} = {builder.figures[k].show(witness[k])}" for k in keys if k in witness)
+        figures = ", ".join(f"{builder.label(k)} = {builder.figures[k].show(witness[k])}" for k in keys if k in witness)
         out.append(f"{node} {a} -> {b}" + (f" ({figures})" if figures else ""))
     return out
 
@@ -252,9 +252,7 @@ def _shown(builder: SpaceBuilder, subjects: dict[str, Subject], f_name: str, wit
             roots.append(plan.compliant)
         for leaf in _leaves_under(s.policy, roots):
             used.update(builder.leaf_figures[id(s)].get(leaf, []))
-    names = {k: builder.figures[k].name for k in used}
-    return sorted(f"{names[k] if list(names.values()).count(names[k]) == 1 else builder.figures[k].text} = "
-                  f"{builder.figures[k].show(witness[k])}" for k in used if k in witness)
+    return sorted(f"{builder.label(k)} = {builder.figures[k].show(witness[k])}" for k in used if k in witness)
 
 
 __all__ = ["ASSUMED_MISSING", "ChangeKind", "Diff", "EntityChange", "diff", "outcome_text"]

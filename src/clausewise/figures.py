@@ -84,6 +84,8 @@ class Subject:
     row: dict
     as_of: dt.date
     free_params: frozenset[str] = frozenset()
+    #: a generated entity: the evaluation day is a figure too (``as_of > end of period`` may go either way)
+    free_as_of: bool = False
 
     @property
     def scope(self) -> Scope:
@@ -119,7 +121,7 @@ def synthetic_subject(policy: Policy, as_of: dt.date, params: Mapping[str, Any])
     table = c.tables[c.entity_table]
     row = {f.name: None for f in table.fields} | {table.key[0]: WITNESS}
     ev = Evaluator(c, Data({c.entity_table: [row]}), values, as_of, convention)
-    return Subject(policy, ev, LeafEvaluator(ev), WITNESS, row, as_of, free)
+    return Subject(policy, ev, LeafEvaluator(ev), WITNESS, row, as_of, free, free_as_of=True)
 
 
 # ---- which expressions are figures ------------------------------------------------------------------------
@@ -127,7 +129,9 @@ def depends_on_data(subject: Subject, node: Any) -> bool:
     """Whether an expression's value comes from the entity's data (or a free parameter)."""
     c = subject.policy.checked
     match node:
-        case ast.Number() | ast.String() | ast.BoolLit() | ast.DateLit() | ast.MonthLit() | ast.NoneLit() | ast.AsOf():
+        case ast.AsOf():
+            return subject.free_as_of
+        case ast.Number() | ast.String() | ast.BoolLit() | ast.DateLit() | ast.MonthLit() | ast.NoneLit():
             return False
         case ast.Aggregate() | ast.AtDate() | ast.FirstDay():
             return True
@@ -213,8 +217,8 @@ class SpaceBuilder:
 
     def _figure(self, subject: Subject, expr: Any, name: str, is_leaf: bool = False) -> Figure:
         text = subject.policy.source_text(expr)
-        if isinstance(expr, (ast.Name, ast.Attr)):
-            name = _key(text)  # a field or named value: its own name reads best
+        if isinstance(expr, (ast.Name, ast.Attr, ast.AsOf)):
+            name = _key(text)  # a field, a named value or the evaluation day: its own name reads best
         key = f"leaf {name}" if is_leaf else _key(text)
         fig = self.figures.get(key)
         if fig is None:
@@ -267,6 +271,11 @@ class SpaceBuilder:
             per_leaf[leaf.id] = [f.key for f in figs]
         for a, b in pairs:  # a figure compared with a figure: each takes the other's bounds
             a.bounds, b.bounds = a.bounds + b.bounds, b.bounds + a.bounds
+            if not a.bounds:  # neither has one: a common grid around one base value, so every order can occur
+                base = subject.as_of if a.vtype is not None and a.vtype.kind == "date" else _default_values(
+                    a.vtype.kind if a.vtype else None)[-1]
+                a.bounds.append(base)
+                b.bounds.append(base)
         self.leaf_figures[id(subject)] = per_leaf
 
     def set_current(self, subject: Subject) -> None:
@@ -308,6 +317,12 @@ class SpaceBuilder:
             subject.ev.overrides = {}
             spaces[leaf.id] = LeafSpace(leaf.id, keys, cases)
         return spaces
+
+    def label(self, key: str) -> str:
+        """A figure's short name, with its expression when another figure has the same name."""
+        fig = self.figures[key]
+        clash = sum(1 for f in self.figures.values() if f.name == fig.name) > 1
+        return f"{fig.name} ({fig.text})" if clash and not fig.is_leaf else fig.name
 
     def overrides(self, assignment: Mapping[str, Any]) -> dict[int, Any]:
         return {id(node): value for key, value in assignment.items() if key in self.figures

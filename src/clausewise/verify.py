@@ -27,6 +27,8 @@ from .api import Policy
 from .figures import ASSUMED_MISSING, WITNESS, Evaluated, SpaceBuilder, Subject, evaluate_with, space_facts, synthetic_subject
 from .search import VERIFY_RULES, Constant, Search, sym
 
+SHOWN_FIGURES = 8
+
 
 @dataclass
 class Finding:
@@ -42,7 +44,9 @@ class Finding:
 
     def render(self) -> str:
         lines = [f"{self.kind}: {self.message}"]
-        if self.shown:
+        if len(self.shown) > SHOWN_FIGURES:
+            lines.append(f"    witness: {len(self.shown)} figures (all of them with --format json)")
+        elif self.shown:
             lines.append("    witness: " + "; ".join(self.shown))
         if not self.checked:
             lines.append("    (the witness did not check out on re-evaluation)")
@@ -129,9 +133,7 @@ class _Verifier:
                 for k in self.builder.leaf_figures[id(self.subject)].get(leaf, [])}
         if finding.kind in ("undecided",):  # what makes it undecided: the missing figures
             used = {k for k in used if isinstance(assignment[k], type(ASSUMED_MISSING))}
-        names = {k: self.builder.figures[k].name for k in used}
-        shown = sorted((names[k] if list(names.values()).count(names[k]) == 1 else f"{names[k]} ({self.builder.figures[k].text})",
-                        self.builder.figures[k].show(assignment[k])) for k in used)
+        shown = sorted((self.builder.label(k), self.builder.figures[k].show(assignment[k])) for k in used)
         finding.shown = [f"{name} = {value}" for name, value in shown]
         evaluated = evaluate_with(self.subject, self.builder.overrides(assignment))
         finding.checked = claim_holds(finding.claim, evaluated)

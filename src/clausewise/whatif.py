@@ -239,7 +239,9 @@ def _repair(builder: SpaceBuilder, subject: Subject, changed: list[str], chosen:
     for key in changed:
         fig: Figure = builder.figures[key]
         changes.append(Change(key, fig.name, fig.text, fig.current, fig.candidates[chosen[key]]))
-    after = evaluate_with(subject, builder.overrides({c.figure: c.new for c in changes}))
+    # unchanged figures keep the values just measured (not measured again: the same numbers, faster)
+    unchanged = {k: f.current for k, f in builder.figures.items()}
+    after = evaluate_with(subject, builder.overrides(unchanged | {c.figure: c.new for c in changes}))
     if not _meets(after, goals, subject):
         return None
     weight = sum(relative_weight(c.old, c.new, cap) for c in changes)
