@@ -222,6 +222,12 @@ def field_parser(f: FieldSchema) -> Callable[[Any], Any]:
                     return stripped
             return general(value)
         return text
+    if kind in ("yuan", "rate", "score"):
+        def decimal(value: Any) -> Any:
+            if type(value) is str and "\x00" not in value and value.strip():
+                return _decimal(value, kind)
+            return general(value)
+        return decimal
     return general
 
 
