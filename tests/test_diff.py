@@ -68,7 +68,7 @@ def test_without_data_witnesses_check_out(novice_pair):
     result = diff(old, new)
     recheck(old, new, result, dt.date(2022, 10, 13))
     kinds = {(k.field, k.old, k.new) for k in result.kinds}
-    assert ("daily_order_cap", "3000", "1000") in kinds and ("compliant", "pass", "fail") in kinds
+    assert ("daily_order_cap", "3000", "1000") in kinds and ("compliant", "true", "false") in kinds
     assert all(k.because and "dynamic_pass.experience pass -> fail" in k.because[0] for k in result.kinds)
 
 

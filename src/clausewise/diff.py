@@ -24,6 +24,8 @@ from .search import DIFF_RULES, Constant, Search, sym
 UNDECIDED = "undecided"
 NO_FIELD = "(no such field)"
 SHOWN_NODES = 8
+#: compliance as verdicts show it: a condition that does not apply is compliant
+COMPLIANCE = {"pass": "true", "na": "true", "fail": "false", "unknown": UNDECIDED}
 SHOWN_FIGURES = 6
 
 
@@ -179,7 +181,7 @@ def outcome_text(subject: Subject, evaluated: Evaluated, field_name: str) -> str
     if field_name == "compliant":
         if subject.policy.plan.compliant is None:
             return NO_FIELD
-        return evaluated.answer.status.get("compliant", "na")
+        return COMPLIANCE[evaluated.answer.status.get("compliant", "na")]
     texts = _clause_texts(subject)
     if field_name not in texts:
         return NO_FIELD

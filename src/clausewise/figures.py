@@ -420,7 +420,7 @@ class Evaluated:
     def outcome(self, field_name: str) -> Any:
         """The field's value, or ``"undecided"``."""
         if field_name == "compliant":
-            return {"pass": True, "fail": False}.get(self.answer.status.get("compliant", ""), "undecided")
+            return {"pass": True, "na": True, "fail": False}.get(self.answer.status.get("compliant", ""), "undecided")
         if field_name in self.answer.undecided or field_name not in self.answer.chosen:
             return "undecided"
         return self.values.get(field_name)

@@ -49,7 +49,7 @@ BRIDGE = """\
 WHATIF_RULES = """\
 % ---- what-if: reach the target with the fewest, then the smallest, changes
 %   goal(G,F,I).    goal G is met when outcome field F is decided by clause I
-%   goal_status(G,N,S). goal G is met when node N has status S (e.g. compliant)
+%   goal_status(G,N,S). goal G is met when node N has status S (one of them, if several)
 %   weight(F,V,W).  the relative change of taking candidate V of F, in basis points (1/10000)
 %   nearness(F,V,R). candidate V is the R-th nearest to F's current value (a bound first)
 changed(F) :- value(F,V), V != 0.
@@ -84,8 +84,10 @@ out(P,F,A) :- P = old, old_chosen(E,F,I), not old_undecided(E,F), clause_value(P
 out(P,F,A) :- P = new, new_chosen(E,F,I), not new_undecided(E,F), clause_value(P,F,I,A).
 out(old,F,"undecided") :- old_undecided(E,F).
 out(new,F,"undecided") :- new_undecided(E,F).
-out(old,"compliant",S) :- old_status(E,"compliant",S).
-out(new,"compliant",S) :- new_status(E,"compliant",S).
+% compliance as verdicts show it: a condition that does not apply (na) is compliant
+compliance(pass,"true"). compliance(na,"true"). compliance(fail,"false"). compliance(unknown,"undecided").
+out(old,"compliant",T) :- old_status(E,"compliant",S), compliance(S,T).
+out(new,"compliant",T) :- new_status(E,"compliant",S), compliance(S,T).
 out(P,F,"(no such field)") :- some_field(F), policy(P), not has_field(P,F).
 some_field(F) :- has_field(_,F).
 change(F,A,B) :- out(old,F,A), out(new,F,B), A != B.

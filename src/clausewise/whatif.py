@@ -114,12 +114,14 @@ class WhatIf:
         lines.append(f"to reach {want}, change {n} figure{'s' if n != 1 else ''}:")
         for i, repair in enumerate(self.repairs):
             lines.append(f"  {'or: ' if i else ''}{repair.describe()}")
-        lines.append("figures:")
         seen: dict[str, str] = {}
         for repair in self.repairs:
             for c in repair.changes:
-                seen.setdefault(c.name, c.expression)
-        lines += [f"  {name} = {expr}" for name, expr in seen.items() if name != expr]
+                if c.name != c.expression:
+                    seen.setdefault(c.name, c.expression)
+        if seen:
+            lines.append("figures:")
+            lines += [f"  {name} = {expr}" for name, expr in seen.items()]
         if self.unchecked:
             lines.append(f"({self.unchecked} proposed repair(s) did not check out on re-evaluation and are not shown)")
         return "\n".join(lines)
@@ -156,7 +158,7 @@ def parse_targets(policy: Policy, subject: Subject, targets: Mapping[str, str] |
         if name == "compliant" and policy.plan.compliant is not None:
             if _norm(value) not in ("true", "false"):
                 raise ClausewiseError.simple("--target", f"compliant is true or false, not {value!r}")
-            goals[name] = "pass" if _norm(value) == "true" else "fail"
+            goals[name] = "pass na" if _norm(value) == "true" else "fail"  # verdicts count na as compliant
             continue
         if name not in decides:
             fields = list(decides) + (["compliant"] if policy.plan.compliant else [])
@@ -203,7 +205,7 @@ def what_if(policy: Policy, data: Any, entity: str, targets: Mapping[str, str] |
         facts += [("nearness", [i, v, rank]) for rank, v in enumerate(order)]
     for g, (name, goal) in enumerate(sorted(goals.items())):
         if isinstance(goal, str):
-            facts.append(("goal_status", [g, "compliant", Constant(goal)]))
+            facts += [("goal_status", [g, "compliant", Constant(status)]) for status in goal.split()]
         else:
             facts += [("goal", [g, name, i]) for i in goal]
     found: list[list[str]] = []
@@ -263,7 +265,7 @@ def _distance(fig: Figure, value: Any) -> tuple:
 def _meets(evaluated, goals: dict[str, list[int] | str], subject: Subject) -> bool:
     for name, goal in goals.items():
         if isinstance(goal, str):
-            if evaluated.answer.status.get("compliant") != goal:
+            if evaluated.answer.status.get("compliant") not in goal.split():
                 return False
         elif name in evaluated.answer.undecided or evaluated.answer.chosen.get(name) not in goal:
             return False
