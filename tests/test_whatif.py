@@ -7,6 +7,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import clausewise
 from clausewise.cli import main
@@ -171,3 +173,16 @@ def test_bad_targets_are_diagnostics(tier):
     assert ok.exit_code == 0 and "paid_orders +10 (to 9,000,000)" in ok.output
     as_json = json.loads(runner.invoke(main, base + ["--target", "tier=silver", "--format", "json"]).output)
     assert as_json["repairs"][0]["changes"][0]["to"] == "9,000,000"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(orders=st.integers(0, 200), score=st.sampled_from(["", "3.9", "4.0", "4.1", "4.8"]),
+       shop_type=st.sampled_from(["ordinary", "flagship"]), target=st.sampled_from(["high", "low"]))
+def test_small_policy_random_entities(small, orders, score, shop_type, target):
+    data = small_data(orders, score, shop_type)
+    result = check_repairs(small, data, "S1", "level", target, "2024-03-01")
+    size, best = brute_force(small, data, "S1", "level", target, "2024-03-01")
+    if result.already:
+        assert size == 0
+    else:
+        assert {frozenset(r.overrides): r.weight for r in result.repairs} == best

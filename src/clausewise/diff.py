@@ -13,13 +13,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .api import Policy
-from .figures import (ASSUMED_MISSING, Evaluated, SpaceBuilder, Subject, evaluate_with, space_facts,
-                      synthetic_subject)
+from .api import Policy, _parse_day
+from .figures import Evaluated, SpaceBuilder, Subject, evaluate_with, space_facts, synthetic_subject
 from .infer import CONVENTION
 from .measure import Missing
 from .models import Verdict
-from .search import DIFF_RULES, Constant, Search, sym
+from .search import DIFF_RULES, Constant, Search
 
 UNDECIDED = "undecided"
 NO_FIELD = "(no such field)"
@@ -118,7 +117,7 @@ def diff(old: Policy, new: Policy, data: Any = None, as_of: dt.date | str | None
     if data is not None:
         day = as_of if as_of is not None else dt.date.today()
         return _diff_data(old, new, data, day, params)
-    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of) if as_of else \
+    day = as_of if isinstance(as_of, dt.date) else _parse_day(as_of) if as_of else \
         max(d for d in (old.checked.header.effective_from, new.checked.header.effective_from, dt.date(2000, 1, 1)) if d)
     return _diff_search(old, new, day, params)
 
@@ -257,4 +256,4 @@ def _shown(builder: SpaceBuilder, subjects: dict[str, Subject], f_name: str, wit
     return sorted(f"{builder.label(k)} = {builder.figures[k].show(witness[k])}" for k in used if k in witness)
 
 
-__all__ = ["ASSUMED_MISSING", "ChangeKind", "Diff", "EntityChange", "diff", "outcome_text"]
+__all__ = ["ChangeKind", "Diff", "EntityChange", "diff", "outcome_text"]

@@ -308,7 +308,11 @@ class SpaceBuilder:
             ranges = [range(len(self.figures[k].candidates)) for k in keys]
             combos = list(itertools.islice(itertools.product(*ranges), MAX_CASES + 1))
             if len(combos) > MAX_CASES:
-                raise ValueError(f"leaf {leaf.id} has too many cases to search")
+                from .diagnostics import ClausewiseError
+
+                raise ClausewiseError.simple(subject.policy.checked.source.name,
+                                             f"condition {leaf.id} has too many combinations of figure values to search",
+                                             "split it into named conditions over fewer figures each")
             cases = []
             for combo in combos:
                 assignment = {k: self.figures[k].candidates[i] for k, i in zip(keys, combo)}

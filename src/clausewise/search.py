@@ -190,10 +190,5 @@ class Search:
         return best[0] if result.satisfiable and best else None
 
 
-def one_shot(programs: dict[str, str], rules: str, facts: Iterable[Fact]) -> list[clingo.Symbol] | None:
-    """Ground a fresh search and return one optimal answer set (or None)."""
-    return Search(programs, rules, facts).optimum()
-
-
 def sym(name: str, *args: object) -> clingo.Symbol:
     return clingo.Function(name, [_term(a) for a in args])

@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .api import Policy
+from .api import Policy, _parse_day
 from .figures import ASSUMED_MISSING, WITNESS, Evaluated, SpaceBuilder, Subject, evaluate_with, space_facts, synthetic_subject
 from .search import VERIFY_RULES, Constant, Search, sym
 
@@ -143,7 +143,7 @@ class _Verifier:
 def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[str, Any] | None = None) -> Verification:
     """Search the policy for overlaps, gaps, shadowed clauses and conditions that never hold or fail."""
     h = policy.checked.header
-    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of) if as_of else (h.effective_from or dt.date.today())
+    day = as_of if isinstance(as_of, dt.date) else _parse_day(as_of) if as_of else (h.effective_from or dt.date.today())
     subject = synthetic_subject(policy, day, params or {})
     v = _Verifier(policy, subject)
     possible = v.search.brave()

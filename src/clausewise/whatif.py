@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, Mapping
 
-from .api import Policy
+from .api import Policy, _parse_day
 from .diagnostics import ClausewiseError, did_you_mean
 from .explain import fmt
 from .figures import Figure, SpaceBuilder, Subject, evaluate_with, space_facts, subject_from_data
@@ -139,22 +139,27 @@ def _norm(text: str) -> str:
     return text.strip().lower().replace(",", "")
 
 
-def parse_targets(policy: Policy, subject: Subject, targets: Mapping[str, str] | list[str]) -> dict[str, list[int] | str]:
-    """``tier=silver`` -> the clauses of ``tier`` that give silver (``compliant=true`` -> a status)."""
-    pairs: list[tuple[str, str]] = []
+def target_pairs(targets: Mapping[str, Any] | list[str]) -> dict[str, str]:
+    """``["tier=silver"]`` or ``{"tier": "silver"}`` -> ``{"tier": "silver"}``."""
+    pairs: dict[str, str] = {}
     for item in (targets.items() if isinstance(targets, Mapping) else targets):
         if isinstance(item, tuple):
-            pairs.append((item[0], str(item[1])))
+            pairs[str(item[0]).strip()] = str(item[1]).strip()
         elif "=" in item:
             name, value = item.split("=", 1)
-            pairs.append((name.strip(), value.strip()))
+            pairs[name.strip()] = value.strip()
         else:
             raise ClausewiseError.simple("--target", f"expected FIELD=VALUE, got {item!r}", "e.g. --target tier=silver")
     if not pairs:
         raise ClausewiseError.simple("--target", "no target given", "e.g. --target tier=silver")
+    return pairs
+
+
+def parse_targets(policy: Policy, subject: Subject, pairs: dict[str, str]) -> dict[str, list[int] | str]:
+    """``tier=silver`` -> the clauses of ``tier`` that give silver (``compliant=true`` -> statuses)."""
     decides = {d.field: d for d in policy.plan.decides}
     goals: dict[str, list[int] | str] = {}
-    for name, value in pairs:
+    for name, value in pairs.items():
         if name == "compliant" and policy.plan.compliant is not None:
             if _norm(value) not in ("true", "false"):
                 raise ClausewiseError.simple("--target", f"compliant is true or false, not {value!r}")
@@ -180,12 +185,10 @@ def parse_targets(policy: Policy, subject: Subject, targets: Mapping[str, str] |
 def what_if(policy: Policy, data: Any, entity: str, targets: Mapping[str, str] | list[str],
             as_of: dt.date | str, params: Mapping[str, Any] | None = None, max_repairs: int = MAX_REPAIRS) -> WhatIf:
     """The smallest changes to ``entity``'s figures that give every target outcome."""
-    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
+    day = as_of if isinstance(as_of, dt.date) else _parse_day(as_of)
     subject = subject_from_data(policy, data, entity, day, params or {})
-    goals = parse_targets(policy, subject, targets)
-    wanted = {name: v for name, v in (t.split("=", 1) if isinstance(t, str) else t
-                                      for t in (targets.items() if isinstance(targets, Mapping) else targets))}
-    wanted = {k.strip(): str(v).strip() for k, v in wanted.items()}
+    wanted = target_pairs(targets)
+    goals = parse_targets(policy, subject, wanted)
     now = evaluate_with(subject, {})
     result = WhatIf(entity, wanted, {f: now.outcome(f) for f in goals})
     if _meets(now, goals, subject):
