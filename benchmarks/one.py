@@ -1,0 +1,93 @@
+"""Run one engine on one workload in this process and print what it measured as JSON.
+
+The runner (``benchmarks/run.py``) starts one such process per measurement, so that each
+engine's peak memory is its own. The timed part reads the data files, evaluates every entity
+and writes the verdicts out; it excludes the interpreter's start and imports.
+
+    python -m benchmarks.one figures clausewise DATA_DIR [--workers 2]
+    python -m benchmarks.one figures zen-engine DATA_DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+AS_OF = {"figures": "2024-04-01", "novice": "2024-03-31", "bindings": "2024-04-01"}
+POLICY = {"figures": HERE / "silver_figures.policy", "novice": ROOT / "policies" / "novice.policy",
+          "bindings": ROOT / "policies" / "tier.policy"}
+OUTCOME = {"figures": "tier", "novice": "in_novice_period", "bindings": "tier"}
+
+
+def digest(pairs: list[tuple[str, object]]) -> str:
+    """A hash of every (entity, outcome) pair, to check that engines agree."""
+    h = hashlib.sha256()
+    for entity, value in pairs:
+        h.update(f"{entity}\t{value}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def run_clausewise(workload: str, data: Path, workers: int) -> tuple[list[tuple[str, object]], int, dict]:
+    """Explained verdicts of every entity, streamed to a JSON Lines file chunk by chunk."""
+    import clausewise
+
+    policy = clausewise.load_policy(POLICY[workload])
+    params_file = data / "params.json"
+    params = json.loads(params_file.read_text(encoding="utf-8")) if params_file.exists() else {}
+    outcome = OUTCOME[workload]
+    pairs: list[tuple[str, object]] = []
+    first_chunk: list[float] = []
+    started = time.perf_counter()
+
+    def render(verdicts):  # runs in the worker: explained verdicts as JSON Lines
+        return "".join(v.model_dump_json() + "\n" for v in verdicts), [(v.entity, v.outcomes[outcome]) for v in verdicts]
+
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl", delete=False) as out:
+        def on_chunk(payload) -> None:
+            text, chunk_pairs = payload
+            if not first_chunk:
+                first_chunk.append(time.perf_counter() - started)
+            out.write(text)
+            pairs.extend(chunk_pairs)
+
+        result = policy.evaluate(data, AS_OF[workload], params, workers=workers, on_chunk=on_chunk, render=render)
+    size = os.path.getsize(out.name)
+    os.unlink(out.name)
+    return pairs, result.accounting.rows_read, {"first_chunk_s": round(first_chunk[0], 3) if first_chunk else None,
+                                                "verdict_bytes": size}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workload", choices=sorted(POLICY))
+    parser.add_argument("engine")
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    extra: dict = {}
+    if args.engine == "clausewise":
+        pairs, rows, extra = run_clausewise(args.workload, args.data, args.workers)
+    else:
+        from benchmarks.peers.engines import PEERS
+
+        pairs = PEERS[args.engine](args.data / "provider_figures.csv")
+        rows = len(pairs)
+    seconds = time.perf_counter() - started
+    pairs.sort(key=lambda p: p[0])
+    counts = Counter(str(v) for _, v in pairs)
+    json.dump({"seconds": seconds, "entities": len(pairs), "rows": rows, "digest": digest(pairs),
+               "counts": dict(sorted(counts.items())), **extra}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,323 @@
+"""The benchmark runner: generate data, measure every engine, print a table, write docs/benchmarks.md.
+
+    ./dev bench                                  # everything, as recorded in docs/benchmarks.md
+    ./dev bench --workloads 1 --sizes 10000      # a quick look
+
+Each measurement runs in its own process (``benchmarks/one.py``); its peak memory is the
+largest proportional set size (PSS, so pages shared by forked workers count once) of that
+process and its children, sampled every 50 ms. Workload 1 checks that every engine gives
+clausewise's verdicts before it reports a time: a benchmark of a wrong answer is worthless.
+Results are kept in ``--results`` (JSON) and the document is rendered from them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import generate
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PEERS = ["zen-engine", "regopy", "cedarpy (batch)", "plain Python", "hand-written ASP"]
+ENGINE_PEERS = ["zen-engine", "regopy", "cedarpy (batch)"]
+
+
+# ---- one measurement ----------------------------------------------------------------------------------
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def _pss(pid: int) -> int:
+    total = 0
+    for p in _tree(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            pass
+    return total
+
+
+def measure(args: list[str]) -> dict:
+    """Run ``python -m benchmarks.one ARGS``; its JSON result plus peak memory and wall time."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.one", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=ROOT, env=env, text=True)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _pss(proc.pid))
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmarks.one {' '.join(args)} failed:\n{err}")
+    result = json.loads(out)
+    result.update(peak_bytes=peak, process_seconds=time.perf_counter() - started)
+    return result
+
+
+# ---- workloads ----------------------------------------------------------------------------------------
+
+
+def _data(base: Path, name: str, make) -> Path:
+    """A generated data directory, made once (a marker file says it is complete)."""
+    path = base / name
+    if not (path / ".complete").exists():
+        print(f"generating {path} ...", file=sys.stderr, flush=True)
+        make(path)
+        (path / ".complete").write_text("ok")
+    return path
+
+
+def workload1(results: dict, base: Path, sizes: list[int], workers: int, engines: list[str], single: int) -> None:
+    for size in sizes:
+        data = _data(base, f"figures-{size}", lambda p: generate.write_figures(p, size))
+        runs = [("clausewise", workers)] + ([("clausewise", 1)] if size <= single else []) + [(e, 1) for e in engines]
+        reference = None
+        for engine, w in runs:
+            label = engine if engine != "clausewise" else f"clausewise ({w} worker{'s' if w > 1 else ''})"
+            print(f"workload 1, {size:,} providers: {label} ...", file=sys.stderr, flush=True)
+            r = measure(["figures", engine, str(data), "--workers", str(w)])
+            reference = reference or r["digest"]
+            if r["digest"] != reference:
+                raise SystemExit(f"{label} disagrees with clausewise on {data}: {r['counts']} (digest {r['digest']})")
+            r["agrees"] = True
+            results[f"1|{size}|{label}"] = r
+            print(f"  {r['seconds']:.2f} s, {r['entities'] / r['seconds']:,.0f} entities/s, "
+                  f"peak {r['peak_bytes'] / 2**20:,.0f} MiB, verdicts {r['counts']}", file=sys.stderr, flush=True)
+
+
+def workload2(results: dict, base: Path, shops: int, days: int, workers: int) -> None:
+    data = _data(base, f"novice-{shops}x{days}",
+                 lambda p: generate.write_novice(p, shops, days, dt.date(2024, 3, 31)))
+    print(f"workload 2, {shops:,} shops x {days} days ...", file=sys.stderr, flush=True)
+    r = measure(["novice", "clausewise", str(data), "--workers", str(workers)])
+    results[f"2|{shops}x{days}|clausewise ({workers} workers)"] = r
+    print(f"  {r['seconds']:.1f} s, {r['rows'] / r['seconds']:,.0f} rows/s", file=sys.stderr, flush=True)
+
+
+def workload3(results: dict, base: Path, providers: int, shops: int, days: int, workers: int) -> None:
+    data = _data(base, f"bindings-{providers}x{shops}x{days}",
+                 lambda p: generate.write_bindings(p, providers, shops, days, dt.date(2024, 3, 31)))
+    print(f"workload 3, {providers:,} providers, {shops:,} shops x {days} days ...", file=sys.stderr, flush=True)
+    r = measure(["bindings", "clausewise", str(data), "--workers", str(workers)])
+    results[f"3|{providers}x{shops}x{days}|clausewise ({workers} workers)"] = r
+    print(f"  {r['seconds']:.1f} s, {r['rows'] / r['seconds']:,.0f} rows/s", file=sys.stderr, flush=True)
+
+
+def workload4(results: dict, repeat: int) -> None:
+    """Explain one entity: a cold CLI process, and a warm library call in one process."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    cli = [sys.executable, "-m", "clausewise.cli", "explain", "policies/tier.policy", "--data", "examples/tier",
+           "--params", "examples/tier/params.json", "--as-of", "2024-04-01", "--entity", "P03"]
+    subprocess.run(cli, cwd=ROOT, env=env, capture_output=True)  # first run may write the parser cache
+    cold = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        done = subprocess.run(cli, cwd=ROOT, env=env, capture_output=True, text=True)
+        cold.append(time.perf_counter() - started)
+        if "P03" not in done.stdout:
+            raise SystemExit(f"cold explain failed: {done.stderr}")
+    code = ("import clausewise, json, time\n"
+            "p = clausewise.load_policy('policies/tier.policy')\n"
+            "params = json.load(open('examples/tier/params.json'))\n"
+            "times = []\n"
+            f"for _ in range({repeat * 4}):\n"
+            "    t = time.perf_counter()\n"
+            "    r = p.evaluate('examples/tier', '2024-04-01', params, entities=['P03'])\n"
+            "    v = r.verdict('P03'); v.model_dump_json()\n"
+            "    times.append(time.perf_counter() - t)\n"
+            "print(json.dumps(times))\n")
+    warm = json.loads(subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                                     check=True).stdout)
+    import_code = "import time; t = time.perf_counter(); import clausewise.cli; print(time.perf_counter() - t)"
+    imports = [float(subprocess.run([sys.executable, "-c", import_code], cwd=ROOT, env=env, capture_output=True,
+                                    text=True, check=True).stdout) for _ in range(repeat)]
+    results["4|explain|cold CLI"] = {"median": statistics.median(cold), "min": min(cold), "runs": len(cold),
+                                     "import_median": statistics.median(imports)}
+    results["4|explain|warm library"] = {"median": statistics.median(warm), "min": min(warm), "runs": len(warm)}
+    print(f"workload 4: cold CLI median {statistics.median(cold):.3f} s (imports {statistics.median(imports):.3f} s), "
+          f"warm library median {statistics.median(warm) * 1000:.1f} ms", file=sys.stderr, flush=True)
+
+
+# ---- the document ----------------------------------------------------------------------------------------
+
+
+def conditions() -> dict:
+    import clingo
+
+    def version(module: str) -> str:
+        try:
+            from importlib.metadata import version as v
+            return v(module)
+        except Exception:
+            return "not installed"
+
+    commit = os.environ.get("BENCH_COMMIT") or subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                                              capture_output=True, text=True).stdout.strip()
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) * 1024
+    return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit,
+            "python": platform.python_version(), "clingo": clingo.__version__,
+            "cores": os.cpu_count(), "memory_gib": round(mem / 2**30, 1), "load": os.getloadavg(),
+            "cpu": _cpu_name(),
+            "versions": {m: version(m) for m in ("zen-engine", "regopy", "cedarpy", "pydantic", "duckdb")}}
+
+
+def _cpu_name() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def table1(results: dict) -> list[str]:
+    sizes = sorted({int(k.split("|")[1]) for k in results if k.startswith("1|")})
+    lines = []
+    for size in sizes:
+        rows = {k.split("|")[2]: v for k, v in results.items() if k.startswith(f"1|{size}|")}
+        main = next((v for k, v in rows.items() if k.startswith("clausewise (") and "1 worker)" not in k), None)
+        lines += [f"**{size:,} providers** (verdicts: {', '.join(f'{k} {v:,}' for k, v in next(iter(rows.values()))['counts'].items())})", "",
+                  "| engine | seconds | entities/s | rows/s | µs/entity | peak memory | clausewise is … × faster |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for label, r in sorted(rows.items(), key=lambda kv: kv[1]["seconds"]):
+            ratio = "—" if r is main or main is None else f"{r['seconds'] / main['seconds']:.2f}"
+            lines.append(f"| {label} | {r['seconds']:.2f} | {r['entities'] / r['seconds']:,.0f} | {r['rows'] / r['seconds']:,.0f} | "
+                         f"{r['seconds'] / r['entities'] * 1e6:.1f} | {r['peak_bytes'] / 2**20:,.0f} MiB | {ratio} |")
+        lines.append("")
+    return lines
+
+
+def render(results: dict, cond: dict, command: str) -> str:
+    out = ["# Benchmarks", "", f"Reproduce: `{command}`", "",
+           f"Measured {cond['date']} at commit `{cond['commit']}` on {cond['cores']} cores ({cond['cpu']}), "
+           f"{cond['memory_gib']} GiB; load average at the end {', '.join(f'{x:.1f}' for x in cond['load'])} "
+           "(other engineers ran test suites on the same machine during the run). "
+           f"Python {cond['python']}, clingo {cond['clingo']}, "
+           + ", ".join(f"{k} {v}" for k, v in cond["versions"].items()) + ".", "",
+           "## Workload 1: the silver tier on provider-level figures", "",
+           "`benchmarks/silver_figures.policy` (TIER-3, same thresholds and citations as `policies/tier.policy`) "
+           "over `provider_figures.csv`; peers in `benchmarks/peers/`. Every engine reads the same CSV file; "
+           "clausewise validates every row, explains every verdict (the full explanation tree, labels in "
+           "Chinese and English, observed value, bound, gap, citations) and streams them as JSON Lines to a "
+           "file; the peers return the tier only. Every engine's verdicts were checked equal to clausewise's "
+           "before its time was recorded.", ""]
+    out += table1(results)
+    w2 = {k: v for k, v in results.items() if k.startswith("2|")}
+    if w2:
+        out += ["## Workload 2: the novice daily assessment from raw rows", "",
+                "| data | engine | seconds | shops/s | rows/s | peak memory | first chunk after |", "|---|---|---:|---:|---:|---:|---:|"]
+        for k, r in w2.items():
+            _, size, label = k.split("|")
+            out.append(f"| {size} | {label} | {r['seconds']:.1f} | {r['entities'] / r['seconds']:,.0f} | "
+                       f"{r['rows'] / r['seconds']:,.0f} | {r['peak_bytes'] / 2**20:,.0f} MiB | {r.get('first_chunk_s')} s |")
+        out.append("")
+    w3 = {k: v for k, v in results.items() if k.startswith("3|")}
+    if w3:
+        out += ["## Workload 3: the tier from bindings and shop_daily", "",
+                "| providers × shops × days | engine | seconds | providers/s | rows/s | peak memory | first chunk after |",
+                "|---|---|---:|---:|---:|---:|---:|"]
+        for k, r in w3.items():
+            _, size, label = k.split("|")
+            out.append(f"| {size} | {label} | {r['seconds']:.1f} | {r['entities'] / r['seconds']:,.0f} | "
+                       f"{r['rows'] / r['seconds']:,.0f} | {r['peak_bytes'] / 2**20:,.0f} MiB | {r.get('first_chunk_s')} s |")
+        out.append("")
+    w4 = {k: v for k, v in results.items() if k.startswith("4|")}
+    if w4:
+        out += ["## Workload 4: one-entity explain latency", "", "| path | median | best | runs |", "|---|---:|---:|---:|"]
+        for k, r in w4.items():
+            out.append(f"| {k.split('|')[2]} | {r['median'] * 1000:.0f} ms | {r['min'] * 1000:.0f} ms | {r['runs']} |")
+        cold = w4.get("4|explain|cold CLI")
+        if cold:
+            out.append(f"\nOf the cold CLI time, importing `clausewise.cli` (Python, pydantic, clingo, lark, click) "
+                       f"takes {cold['import_median'] * 1000:.0f} ms (median).")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workloads", default="1,2,3,4")
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="workload 1: providers")
+    parser.add_argument("--engines", default=",".join(PEERS), help="workload 1: peers to measure")
+    parser.add_argument("--single-worker-up-to", type=int, default=100_000,
+                        help="workload 1: also measure clausewise with one worker up to this size")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--novice", default="100000x90", help="workload 2: SHOPSxDAYS")
+    parser.add_argument("--bindings", default="1000x100000x91",
+                        help="workload 3: PROVIDERSxSHOPSxDAYS (the issue's 10000x1000000x91 needs ~30 GiB: see docs/benchmarks.md)")
+    parser.add_argument("--repeat", type=int, default=7, help="workload 4: runs")
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/clausewise-bench"))
+    parser.add_argument("--results", type=Path, default=None, help="JSON file of results (kept across runs)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    results_file = args.results or args.data_dir / "results.json"
+    results = json.loads(results_file.read_text()) if results_file.exists() else {}
+    workloads = {int(w) for w in args.workloads.split(",")}
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    if 1 in workloads:
+        workload1(results, args.data_dir, [int(s) for s in args.sizes.split(",")], args.workers,
+                  [e for e in args.engines.split(",") if e], args.single_worker_up_to)
+        results_file.write_text(json.dumps(results, indent=1))
+    if 2 in workloads:
+        shops, days = (int(x) for x in args.novice.split("x"))
+        workload2(results, args.data_dir, shops, days, args.workers)
+        results_file.write_text(json.dumps(results, indent=1))
+    if 3 in workloads:
+        providers, shops, days = (int(x) for x in args.bindings.split("x"))
+        workload3(results, args.data_dir, providers, shops, days, args.workers)
+        results_file.write_text(json.dumps(results, indent=1))
+    if 4 in workloads:
+        workload4(results, args.repeat)
+        results_file.write_text(json.dumps(results, indent=1))
+    command = "./dev bench " + " ".join(sys.argv[1:])
+    text = render(results, conditions(), command.strip())
+    write_doc(args.out, text)
+    print(text)
+
+
+BEGIN, END = "<!-- results: begin (written by benchmarks/run.py) -->", "<!-- results: end -->"
+
+
+def write_doc(path: Path, text: str) -> None:
+    """Put the generated tables between the markers of ``path``, keeping the hand-written analysis."""
+    block = f"{BEGIN}\n{text}{END}\n"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        new = head + block + rest.split(END, 1)[1].lstrip("\n")
+    else:
+        new = block + old
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
