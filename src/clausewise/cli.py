@@ -291,6 +291,8 @@ def coverage_cmd(policies: tuple[str, ...], catalog: str | None, all_documents: 
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "{" + ", ".join(value) + "}"
     return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
