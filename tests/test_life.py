@@ -101,7 +101,9 @@ def test_met_on_day_30_passes_on_day_31_in_cycle_1(life):
     assert v.outcomes["cold_start_status"] == "passed"
     assert (v.outcomes["cold_start_pass_date"], v.outcomes["cold_start_pass_cycle"]) == (str(day(31)), 1)
     assert v.outcomes["industry_permission"] == "certified" and on_30.outcomes["industry_permission"] == "initial"
-    assert node(v, "cold_start_passed").observed == str(day(31))
+    leaf = node(v, "cold_start_passed.cycle_1")
+    assert (leaf.status, leaf.observed, leaf.witness) == ("pass", "50,000", str(day(30)))
+    assert node(on_30, "cold_start_passed.cycle_1").observed == "20,000"  # day 30 is not yet known on day 30
 
 
 def test_day_31_starts_again_from_zero(life):
@@ -111,6 +113,9 @@ def test_day_31_starts_again_from_zero(life):
     met = Rows().sell(day(1), "49999.99").sell(day(31), "50000")
     v = verdict(life, met, day(32))
     assert (v.outcomes["cold_start_pass_date"], v.outcomes["cold_start_pass_cycle"]) == (str(day(32)), 2)
+    leaf = node(v, "cold_start_passed.cycle_2")
+    assert (leaf.observed, leaf.witness) == ("50,000", str(day(31)))  # day 31 alone: the cycle restarts
+    assert node(v, "cold_start_passed.cycle_1").gap.amount == "0.01"
 
 
 def test_met_on_day_60_passes_on_day_61_not_fails(life):

@@ -148,7 +148,12 @@ class LeafEvaluator:
             return LeafResult("fail" if cond.kind == "any" else "pass", witness="(no window)")
         self.ev.windows_used.append((cond.window, window))
         units = list(window.months()) if cond.unit == "month" else list(window.days())
-        results = [(u, self._leaf(cond.cond, self.ev.bind(scope, cond.var, u))) for u in units]
+        results, unit_windows = [], {}
+        for u in units:  # only the windows of the month or day shown are listed
+            mark = len(self.ev.windows_used)
+            results.append((u, self._leaf(cond.cond, self.ev.bind(scope, cond.var, u))))
+            unit_windows[u] = self.ev.windows_used[mark:]
+            del self.ev.windows_used[mark:]
         want = "pass" if cond.kind == "any" else "fail"
         decisive = [(u, r) for u, r in results if r.status == want]
         unknown = [(u, r) for u, r in results if r.status == "unknown"]
@@ -163,6 +168,7 @@ class LeafEvaluator:
             status = "fail" if cond.kind == "any" else "pass"
         else:
             return LeafResult("fail" if cond.kind == "any" else "pass", witness="(empty window)")
+        self.ev.windows_used.extend(unit_windows.get(unit, []))
         reasons = tuple(dict.fromkeys(m for _, r in unknown for m in r.missing)) if status == "unknown" else ()
         return LeafResult(status, chosen.observed, chosen.bound, chosen.op, chosen.unit,
                           chosen.gap if status == "fail" else None, chosen.gap_percent if status == "fail" else None,
