@@ -242,3 +242,9 @@ def test_fmt_keeps_named_members_under_if_then():
     assert "early [X-7]" in once and "named [X-7]" in once
     policy = compile_policy_text(text, "gated.policy")
     assert {"gated.then.early", "gated.then.inner.then.named"} <= set(policy.plan.nodes)
+
+
+def test_a_bare_key_is_not_an_entity_of_a_for_each_policy(policy):
+    with pytest.raises(ClausewiseError) as err:
+        policy.evaluate(rows(), "2024-04-01", PARAMS, entities=["P1"])
+    assert err.value.diagnostics[0].hint == "one verdict per line: P1/food, P1/travel"

@@ -120,7 +120,8 @@ class Policy:
         for entity in wanted:
             if entity not in entity_rows:
                 raise ClausewiseError.simple("<data>", f"no {self.checked.entity_table} row for entity '{entity}'",
-                                             did_you_mean(entity, entity_rows))
+                                             measure_derived.entity_hint(self.checked, entity, entity_rows)
+                                             or did_you_mean(entity, entity_rows))
         size = CHUNK if workers <= 1 else max(1, min(CHUNK, -(-len(wanted) // (4 * workers))))
         chunks = [wanted[start:start + size] for start in range(0, len(wanted), size)]
         verdicts: list[Verdict] = []

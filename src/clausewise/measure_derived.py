@@ -31,6 +31,14 @@ def entity_rows(checked, rows: list[dict]) -> dict[str, dict]:
             for r in rows for value in checked.dimension_values}
 
 
+def entity_hint(checked, entity: str, known: dict) -> str | None:
+    """With ``for each``, a bare key names no verdict: list the pairs it has."""
+    pairs = [e for e in known if e.split("/", 1)[0] == entity] if checked.dimension else []
+    if not pairs:
+        return None
+    return f"one verdict per {checked.dimension}: {', '.join(sorted(pairs))}"
+
+
 # ---- derived values ------------------------------------------------------------------------------
 def derived(ev: Evaluator, node, scope: Scope) -> Any:
     match node:
