@@ -64,6 +64,9 @@ decide first_sale_day [X-5] "首日" / "first sale": date optional {
 decide first_sale_next [X-5] "次日" / "day after the first sale": date optional {
   otherwise first_sale + 1 day
 }
+decide sale_days [X-6] "销售天数" / "days with sales in January": count {
+  otherwise count(day d in 2024-01 where sum(daily.gmv during d where industry = line) > 0)
+}
 decide nickname [X-4] "昵称" / "nickname": string optional {
   otherwise if nicknames[provider_id] is set then nicknames[provider_id] else "-"
 }
@@ -148,6 +151,7 @@ def test_count_of_months_meeting_a_condition(policy):
     result = policy.evaluate(rows(daily), "2024-04-01", PARAMS).verdict("P1/food")
     busy = result.rules[0]
     assert busy.status == "pass" and busy.observed == "2"  # January and March: 2 distinct active days
+    assert result.outcomes["sale_days"] == 2  # January 1 and 2 (one row each)
 
 
 def test_conditional_value_and_none_arithmetic(policy):

@@ -229,6 +229,7 @@ def test_hotel_travel_gmv_or_average_active_merchants(life, counts, gmv, status,
     v = verdict(life, rows, "2024-04-01", "hotel_travel")
     assert v.outcomes["certification_status"] == status
     assert v.outcomes["agency_operation_dispatch_restricted"] is dispatch
+    assert v.outcomes["agency_operation_dispatch_restricted_from"] == ("2024-04-01" if dispatch else None)
     assert v.outcomes["rating_eligible_this_quarter"] is (status == "passed")
     assert verdict(life, rows, "2024-04-01").outcomes["agency_operation_dispatch_restricted"] is None  # catering
 
