@@ -252,3 +252,71 @@ def test_a_bare_key_is_not_an_entity_of_a_for_each_policy(policy):
     with pytest.raises(ClausewiseError) as err:
         policy.evaluate(rows(), "2024-04-01", PARAMS, entities=["P1"])
     assert err.value.diagnostics[0].hint == "one verdict per line: P1/food, P1/travel"
+
+
+SUMS = """policy sums {
+  title "和" / "sums"
+  version "1"
+  effective from 2020-01-01
+  source "x.txt"
+  entity provider in providers for each line: enum(food, travel)
+}
+table providers key provider_id {
+  provider_id: string
+}
+table daily key provider_id, date, industry, city by date {
+  provider_id: string -> providers
+  date: date
+  industry: enum(food, travel)
+  city: string
+  gmv: yuan
+}
+param w [X-1]: window
+param ladder [X-2]: yuan per string
+decide total [X-1] "和" / "total": yuan {
+  otherwise sum(daily.gmv during w where industry = line)
+}
+decide running [X-1] "首日" / "first day the running total reaches 100": date optional {
+  otherwise first day d in w where sum(daily.gmv during start of w .. d where industry = line) >= 100
+}
+decide step [X-2] "档" / "step": string optional {
+  otherwise band of sum(daily.gmv during w where industry = line) in ladder
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def sums():
+    return compile_policy_text(SUMS, "sums.policy")
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_rows = st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["food", "travel"]), st.sampled_from(["a", "b"]),
+                           st.integers(0, 9999)), max_size=25, unique_by=lambda r: r[:3])
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows_=_rows, start=st.integers(0, 40), length=st.integers(0, 20),
+       steps=st.dictionaries(st.sampled_from(["x", "y", "z"]), st.integers(0, 300), max_size=3))
+def test_cached_sums_running_totals_and_bands_match_brute_force(sums, rows_, start, length, steps):
+    import datetime as dt
+
+    base = dt.date(2024, 1, 1)
+    data = {"providers": [{"provider_id": "P1"}],
+            "daily": [{"provider_id": "P1", "date": str(base + dt.timedelta(days=n)), "industry": i, "city": c,
+                       "gmv": str(Decimal(g) / 100)} for n, i, c, g in rows_]}
+    first, last = base + dt.timedelta(days=start), base + dt.timedelta(days=start + length)
+    got = sums.evaluate(data, "2024-06-01", {"w": f"{first}..{last}", "ladder": steps}).verdict("P1/food").outcomes
+    food = [(base + dt.timedelta(days=n), Decimal(g) / 100) for n, i, _, g in rows_ if i == "food"]
+    total = sum((g for d, g in food if first <= d <= last), Decimal(0))
+    assert Decimal(got["total"]) == total
+    running = None
+    for k in range(length + 1):
+        day = first + dt.timedelta(days=k)
+        if sum((g for d, g in food if first <= d <= day), Decimal(0)) >= 100:
+            running = str(day)
+            break
+    assert got["running"] == running
+    reached = sorted((-t, name) for name, t in steps.items() if total >= t)
+    assert got["step"] == (reached[0][1] if reached else None)
