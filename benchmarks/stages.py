@@ -1,0 +1,92 @@
+"""Where the time of ``Policy.evaluate`` goes, stage by stage, in one process (no profiler overhead).
+
+    python -m benchmarks.stages DATA_DIR [--policy benchmarks/silver_figures.policy] [--as-of 2024-04-01]
+
+It repeats the steps of ``Policy._evaluate_chunk`` with a clock around each: load and validate
+the rows, measure the leaf conditions, solve, build the explained verdicts, write them as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import time
+from pathlib import Path
+
+import clausewise
+from clausewise.atoms import LeafEvaluator
+from clausewise.explain import make_verdict
+from clausewise.measure import Data, Evaluator, Scope
+from clausewise.params import resolve_params
+from clausewise.solve import solve
+
+HERE = Path(__file__).resolve().parent
+
+
+def stages(policy_path: Path, data: Path, as_of: str, chunk: int = 2000) -> dict[str, float]:
+    import datetime as dt
+
+    policy = clausewise.load_policy(policy_path)
+    day = dt.date.fromisoformat(as_of)
+    params_file = data / "params.json"
+    params = json.loads(params_file.read_text(encoding="utf-8")) if params_file.exists() else {}
+    times = dict.fromkeys(("load and validate", "measure leaves", "solve", "explain (models)", "JSON"), 0.0)
+    gc.disable()
+    t = time.perf_counter()
+    tables = policy.load_data(data)
+    times["load and validate"] = time.perf_counter() - t
+    values, convention = resolve_params(policy.checked, params)
+    rows = {name: table.rows for name, table in tables.items()}
+    ev = Evaluator(policy.checked, Data(rows), values, day, convention)
+    leaf_eval = LeafEvaluator(ev)
+    key = policy.checked.tables[policy.checked.entity_table].key[0]
+    entity_rows = {str(r[key]): r for r in rows[policy.checked.entity_table]}
+    wanted = sorted(entity_rows)
+    leaves = list(policy.plan.leaves())
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start:start + chunk]
+        t = time.perf_counter()
+        per_entity, facts = {}, []
+        for entity in part:
+            scope = Scope(entity_rows[entity], policy.checked.entity_table, entity_rows[entity])
+            results = {leaf.id: leaf_eval.evaluate(leaf.cond, scope) for leaf in leaves}
+            per_entity[entity] = results
+            facts += [(entity, node_id, r.status) for node_id, r in results.items()]
+        times["measure leaves"] += time.perf_counter() - t
+        t = time.perf_counter()
+        answers = solve(policy.program, part, facts, [])
+        times["solve"] += time.perf_counter() - t
+        t = time.perf_counter()
+        verdicts = []
+        for entity in part:
+            scope = Scope(entity_rows[entity], policy.checked.entity_table, entity_rows[entity])
+            values_out = {d.field: ev.eval(d.decl.clauses[answers[entity].chosen[d.field] - 1].value, scope)
+                          for d in policy.plan.decides if d.field in answers[entity].chosen}
+            verdicts.append(make_verdict(policy.plan, entity, day, answers[entity], per_entity[entity], values_out,
+                                         policy.source_text))
+        times["explain (models)"] += time.perf_counter() - t
+        t = time.perf_counter()
+        "".join(v.model_dump_json() + "\n" for v in verdicts)
+        times["JSON"] += time.perf_counter() - t
+    gc.enable()
+    times["entities"] = len(wanted)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--policy", type=Path, default=HERE / "silver_figures.policy")
+    parser.add_argument("--as-of", default="2024-04-01")
+    args = parser.parse_args()
+    times = stages(args.policy, args.data, args.as_of)
+    n = times.pop("entities")
+    total = sum(times.values())
+    for stage, seconds in times.items():
+        print(f"{stage:20} {seconds:8.2f} s {seconds / n * 1e6:8.1f} µs/entity {seconds / total * 100:5.1f}%")
+    print(f"{'total':20} {total:8.2f} s {total / n * 1e6:8.1f} µs/entity")
+
+
+if __name__ == "__main__":
+    main()
