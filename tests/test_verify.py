@@ -50,7 +50,7 @@ def recheck(policy, result) -> None:
             assert claim_holds(finding.claim, evaluate_with(subject, builder.overrides(finding.witness))), finding.render()
 
 
-@pytest.mark.parametrize("name", ["tier.policy", "novice.policy"])
+@pytest.mark.parametrize("name", ["tier.policy", "novice.policy", "renew.policy", "life.policy"])
 def test_bundled_policies_witnesses_check_out(name):
     policy = clausewise.load_policy(POLICIES / name)
     result = verify(policy)

@@ -40,6 +40,12 @@ def tier():
 
 
 @pytest.fixture(scope="module")
+def tier_data(tier):
+    """The tier example's tables, validated once for the module."""
+    return tier.load_data(str(EXAMPLES / "tier"))
+
+
+@pytest.fixture(scope="module")
 def small():
     return clausewise.compile_policy_text(SMALL, "small.policy")
 
@@ -95,9 +101,9 @@ def brute_force(policy, data, entity, field, value, as_of, params=None):
 
 
 @pytest.mark.parametrize("entity", ["P03", "P12", "P07", "P05"])
-def test_tier_repairs_are_right_and_minimal(tier, entity):
-    result = check_repairs(tier, str(EXAMPLES / "tier"), entity, "tier", "silver", "2024-04-01", TIER_PARAMS)
-    size, best = brute_force(tier, str(EXAMPLES / "tier"), entity, "tier", "silver", "2024-04-01", TIER_PARAMS)
+def test_tier_repairs_are_right_and_minimal(tier, tier_data, entity):
+    result = check_repairs(tier, tier_data, entity, "tier", "silver", "2024-04-01", TIER_PARAMS)
+    size, best = brute_force(tier, tier_data, entity, "tier", "silver", "2024-04-01", TIER_PARAMS)
     assert result.repairs and size is not None
     assert {len(r.changes) for r in result.repairs} == {size}
     assert {frozenset(r.overrides) for r in result.repairs} == set(best)
@@ -105,20 +111,20 @@ def test_tier_repairs_are_right_and_minimal(tier, entity):
         assert repair.weight == best[frozenset(repair.overrides)]
 
 
-def test_tier_p03_is_ten_orders_short(tier):
-    result = what_if(tier, str(EXAMPLES / "tier"), "P03", ["tier=silver"], "2024-04-01", TIER_PARAMS)
+def test_tier_p03_is_ten_orders_short(tier, tier_data):
+    result = what_if(tier, tier_data, "P03", ["tier=silver"], "2024-04-01", TIER_PARAMS)
     assert [r.describe() for r in result.repairs] == ["paid_orders +10 (to 9,000,000)"]
     assert result.before == {"tier": "base"}
 
 
-def test_tier_p12_alternatives(tier):
-    result = what_if(tier, str(EXAMPLES / "tier"), "P12", {"tier": "silver"}, "2024-04-01", TIER_PARAMS)
+def test_tier_p12_alternatives(tier, tier_data):
+    result = what_if(tier, tier_data, "P12", {"tier": "silver"}, "2024-04-01", TIER_PARAMS)
     assert [r.describe() for r in result.repairs] == ["active_merchants +1 (to 1,000)", "qualified_merchants +1 (to 150)"]
     assert "or: qualified_merchants +1 (to 150)" in result.render()
 
 
-def test_already_there(tier):
-    result = what_if(tier, str(EXAMPLES / "tier"), "P01", ["tier=silver"], "2024-04-01", TIER_PARAMS)
+def test_already_there(tier, tier_data):
+    result = what_if(tier, tier_data, "P01", ["tier=silver"], "2024-04-01", TIER_PARAMS)
     assert result.already and result.reachable and not result.repairs
 
 
@@ -161,16 +167,24 @@ def test_weights_fit_in_32_bits():
     assert relative_weight(0, 5, 10**6) == 10_000 and relative_weight(100, 101, 10**6) == 100
 
 
-def test_bad_targets_are_diagnostics(tier):
+def test_bad_targets_are_diagnostics(tier, tier_data):
+    for target, message in [("tier=silverr", "no clause of 'tier' gives 'silverr'"),
+                            ("tierr=silver", "no outcome field 'tierr'"), ("tier", "expected FIELD=VALUE")]:
+        with pytest.raises(clausewise.ClausewiseError) as err:
+            what_if(tier, tier_data, "P03", [target], "2024-04-01", TIER_PARAMS)
+        assert message in err.value.diagnostics[0].render()
+    with pytest.raises(clausewise.ClausewiseError, match="did you mean"):
+        what_if(tier, tier_data, "P3", ["tier=silver"], "2024-04-01", TIER_PARAMS)
+
+
+def test_cli_what_if():
     runner = CliRunner()
     base = ["what-if", str(POLICIES / "tier.policy"), "--data", str(EXAMPLES / "tier"), "--params",
             str(EXAMPLES / "tier" / "params.json"), "--as-of", "2024-04-01", "--entity", "P03"]
-    bad = runner.invoke(main, base + ["--target", "tier=silverr"])
-    assert bad.exit_code == 2 and "no clause of 'tier' gives 'silverr'" in bad.output and "did you mean" in bad.output
-    bad = runner.invoke(main, base + ["--target", "tierr=silver"])
-    assert bad.exit_code == 2 and "no outcome field 'tierr'" in bad.output
     ok = runner.invoke(main, base + ["--target", "tier=silver"])
     assert ok.exit_code == 0 and "paid_orders +10 (to 9,000,000)" in ok.output
+    bad = runner.invoke(main, base + ["--target", "tier=silverr"])
+    assert bad.exit_code == 2 and "error: no clause of 'tier' gives 'silverr'" in bad.output and "Traceback" not in bad.output
     as_json = json.loads(runner.invoke(main, base + ["--target", "tier=silver", "--format", "json"]).output)
     assert as_json["repairs"][0]["changes"][0]["to"] == "9,000,000"
 
@@ -186,3 +200,15 @@ def test_small_policy_random_entities(small, orders, score, shop_type, target):
         assert size == 0
     else:
         assert {frozenset(r.overrides): r.weight for r in result.repairs} == best
+
+
+def test_best_month_figure_and_for_each_entities():
+    """LIFE: 'any month m in W: x >= b' is repaired through its best month; the industry a
+    'for each' verdict is about is not a figure to change."""
+    life = clausewise.load_policy(POLICIES / "life.policy")
+    params = json.loads((EXAMPLES / "life" / "params.json").read_text("utf-8"))
+    data = str(EXAMPLES / "life")
+    result = check_repairs(life, data, "P03/catering", "certification_status", "passed", "2024-04-01", params)
+    assert [r.describe() for r in result.repairs] == ["catering_certification (best month) +0.01 (to 300,000)"]
+    result = what_if(life, data, "P02/hotel_travel", ["certification_status=passed"], "2024-04-01", params)
+    assert result.repairs and not any(c.name == "assessed_industry" for r in result.repairs for c in r.changes)

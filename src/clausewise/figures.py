@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
 
-from . import ast
+from . import ast, measure_derived
 from .api import Policy
-from .atoms import LeafEvaluator
+from .atoms import LeafEvaluator, compare
 from .measure import Data, Evaluator, Missing, Scope
 from .params import resolve_params
 from .solve import EntityAnswer, solve
@@ -55,6 +55,8 @@ class Figure:
     members: list[Any] = field(default_factory=list)
     current: Any = None
     candidates: list[Any] = field(default_factory=list)
+    #: 'any month m in W: x >= b' as a figure (the best month's x): the comparison (op, bound, x on the left)
+    test: tuple[str, Any, bool] | None = None
 
     def show(self, value: Any) -> str:
         from .explain import fmt
@@ -99,11 +101,10 @@ def subject_from_data(policy: Policy, data: Any, entity: str, as_of: dt.date, pa
     values, convention = resolve_params(policy.checked, dict(params))
     tables = policy.load_data(data)
     ev = Evaluator(policy.checked, Data({n: t.rows for n, t in tables.items()}), values, as_of, convention)
-    key = policy.checked.tables[policy.checked.entity_table].key[0]
-    rows = {str(r[key]): r for r in tables[policy.checked.entity_table].rows}
+    rows = measure_derived.entity_rows(policy.checked, tables[policy.checked.entity_table].rows)  # 'P01/catering'
     if entity not in rows:
         raise ClausewiseError.simple("--entity", f"no {policy.checked.entity_table} row for entity '{entity}'",
-                                     did_you_mean(entity, rows))
+                                     measure_derived.entity_hint(policy.checked, entity, rows) or did_you_mean(entity, rows))
     return Subject(policy, ev, LeafEvaluator(ev), entity, rows[entity], as_of)
 
 
@@ -147,6 +148,8 @@ def depends_on_data(subject: Subject, node: Any) -> bool:
                 return False
             if ref[0] == "let":
                 return depends_on_data(subject, c.lets[ref[1]].expr)
+            if ref[0] == "entity_field" and ref[1] == c.dimension:
+                return subject.free_as_of  # 'for each NAME': which verdict it is, not a figure of real data
             return True
     if isinstance(node, ast.Node):
         return any(depends_on_data(subject, getattr(node, f.name)) for f in dataclasses.fields(node)
@@ -176,6 +179,8 @@ def may_be_missing(subject: Subject, node: Any) -> bool:
             if ref is None:
                 return True
             if ref[0] == "entity_field":
+                if ref[1] == c.dimension:
+                    return False  # 'for each NAME': every verdict has its value
                 schema = c.tables[c.entity_table].field(ref[1])
                 return schema is None or schema.optional
             if ref[0] == "let":
@@ -264,6 +269,8 @@ class SpaceBuilder:
             elif isinstance(cond, (ast.IsSet, ast.Truth)) and depends_on_data(subject, cond.expr) \
                     and not isinstance(cond.expr, ast.Aggregate):
                 figs = [self._figure(subject, cond.expr, name)]
+            elif (fig := self._best_unit(subject, cond, name, leaf.id)) is not None:
+                figs = [fig]
             elif depends_on_data(subject, cond):
                 figs = [self._figure(subject, cond, leaf.id, is_leaf=True)]
             for fig in figs:
@@ -278,11 +285,35 @@ class SpaceBuilder:
                 b.bounds.append(base)
         self.leaf_figures[id(subject)] = per_leaf
 
+    def _best_unit(self, subject: Subject, cond: Any, name: str, leaf_id: str) -> Figure | None:
+        """``any month m in W: x >= b`` with a fixed bound: a figure, the best month's x."""
+        if not (isinstance(cond, ast.Quantified) and cond.kind == "any" and isinstance(cond.cond, ast.Compare)):
+            return None
+        inner = cond.cond
+        fixed = [not _uses_var(subject, side, cond.var) and not depends_on_data(subject, side) for side in (inner.left, inner.right)]
+        if fixed.count(True) != 1:
+            return None
+        side, other = (inner.right, inner.left) if fixed[0] else (inner.left, inner.right)
+        bound = subject.ev.eval(other, subject.scope)
+        if isinstance(bound, Missing):
+            return None
+        text = f"{subject.policy.source_text(side)} in the best {cond.unit} of {subject.policy.source_text(cond.window)}"
+        sort = subject.policy.checked.sorts.get(id(side))
+        fig = self.figures.setdefault(f"leaf {leaf_id}", Figure(f"leaf {leaf_id}", text, f"{name} (best {cond.unit})",
+                                                                vtype=sort.vtype if sort else None))
+        fig.nodes.append(cond)
+        fig.test = (inner.op, bound, side is inner.left)
+        fig.bounds.append(bound)
+        return fig
+
     def set_current(self, subject: Subject) -> None:
         """What-if: every figure's value in the subject's data."""
         for fig in self.figures.values():
             node = fig.nodes[0]
-            if fig.is_leaf:
+            if fig.test is not None:
+                result = subject.leaf_eval.evaluate(node, subject.scope)
+                fig.current = ASSUMED_MISSING if result.status == "unknown" or result.observed is None else result.observed
+            elif fig.is_leaf:
                 result = subject.leaf_eval.evaluate(node, subject.scope)
                 fig.current = ASSUMED_MISSING if result.status == "unknown" else result.status == "pass"
             else:
@@ -329,8 +360,28 @@ class SpaceBuilder:
         return f"{fig.name} ({fig.text})" if clash and not fig.is_leaf else fig.name
 
     def overrides(self, assignment: Mapping[str, Any]) -> dict[int, Any]:
-        return {id(node): value for key, value in assignment.items() if key in self.figures
-                for node in self.figures[key].nodes}
+        """The evaluator's overrides for figure values (a best-month figure decides its condition)."""
+        out: dict[int, Any] = {}
+        for key, value in assignment.items():
+            fig = self.figures.get(key)
+            if fig is None:
+                continue
+            if fig.test is not None and not isinstance(value, Missing):
+                op, bound, left = fig.test
+                value = compare(op, value, bound) if left else compare(op, bound, value)
+            out.update((id(node), value) for node in fig.nodes)
+        return out
+
+
+def _uses_var(subject: Subject, node: Any, var: str) -> bool:
+    """Whether an expression refers to a quantifier's variable."""
+    if isinstance(node, ast.Name) and subject.policy.checked.refs.get(id(node), ("",))[0] == "var":
+        return node.name == var
+    if isinstance(node, ast.Node):
+        return any(_uses_var(subject, getattr(node, f.name), var) for f in dataclasses.fields(node) if f.name != "span")
+    if isinstance(node, tuple):
+        return any(_uses_var(subject, item, var) for item in node)
+    return False
 
 
 def _name_of(node_id: str) -> str:
