@@ -13,7 +13,8 @@ from click.testing import CliRunner
 import clausewise
 from clausewise.cli import main
 from clausewise.diff import diff, outcome_text
-from clausewise.figures import SpaceBuilder, evaluate_with, synthetic_subject
+from clausewise.figures import SpaceBuilder
+from clausewise.subjects import evaluate_with, synthetic_subject
 
 from conftest import EXAMPLES, POLICIES
 from test_whatif import SMALL, small_data

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 import clausewise
 from clausewise.cli import main
-from clausewise.figures import SpaceBuilder, evaluate_with, synthetic_subject
+from clausewise.figures import SpaceBuilder
+from clausewise.subjects import evaluate_with, synthetic_subject
 from clausewise.verify import claim_holds, verify
 
 from conftest import HEADER, POLICIES

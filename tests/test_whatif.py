@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 import clausewise
 from clausewise.cli import main
-from clausewise.figures import SpaceBuilder, evaluate_with, subject_from_data
+from clausewise.figures import SpaceBuilder
+from clausewise.subjects import evaluate_with, subject_from_data
 from clausewise.whatif import relative_weight, weight_cap, what_if
 
 from conftest import EXAMPLES, HEADER, POLICIES

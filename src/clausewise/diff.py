@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .api import Policy, _parse_day
-from .figures import Evaluated, SpaceBuilder, Subject, evaluate_with, space_facts, synthetic_subject
+from .figures import SpaceBuilder, space_facts
+from .subjects import Evaluated, Subject, evaluate_with, synthetic_subject
 from .infer import CONVENTION
 from .measure import Missing
 from .models import Verdict

@@ -25,21 +25,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
 
-from . import ast, measure_derived
-from .api import Policy
-from .atoms import LeafEvaluator, compare
-from .measure import Data, Evaluator, Missing, Scope
-from .params import resolve_params
-from .solve import EntityAnswer, solve
+from . import ast
+from .atoms import compare
+from .measure import Missing
+from .subjects import ASSUMED_MISSING, WITNESS, Subject
 from .types import Month, ValueType
 from .windows import Window
 
-#: the value a witness gives a figure to make it missing (an empty field, an absent row)
-ASSUMED_MISSING = Missing(("assumed missing (analysis witness)",))
 NON_NEGATIVE = {"count", "orders", "points", "merchants", "yuan", "rate", "score"}
 DEFAULT_EXPONENT = {"yuan": -2, "rate": -2, "score": -1}
 MAX_CASES = 4096
-WITNESS = "witness"
 
 
 @dataclass
@@ -73,56 +68,6 @@ class LeafSpace:
     node_id: str
     figures: list[str]  # figure keys
     cases: list[tuple[tuple[int, ...], str]]  # candidate indexes (one per figure) -> status
-
-
-@dataclass
-class Subject:
-    """One entity to analyse: an evaluator over its data (or over none: a generated witness)."""
-
-    policy: Policy
-    ev: Evaluator
-    leaf_eval: LeafEvaluator
-    entity: str
-    row: dict
-    as_of: dt.date
-    free_params: frozenset[str] = frozenset()
-    #: a generated entity: the evaluation day is a figure too (``as_of > end of period`` may go either way)
-    free_as_of: bool = False
-
-    @property
-    def scope(self) -> Scope:
-        return Scope(self.row, self.policy.checked.entity_table, self.row)
-
-
-def subject_from_data(policy: Policy, data: Any, entity: str, as_of: dt.date, params: Mapping[str, Any]) -> Subject:
-    """An entity of real data (validated as ``evaluate`` does)."""
-    from .diagnostics import ClausewiseError, did_you_mean
-
-    values, convention = resolve_params(policy.checked, dict(params))
-    tables = policy.load_data(data)
-    ev = Evaluator(policy.checked, Data({n: t.rows for n, t in tables.items()}), values, as_of, convention)
-    rows = measure_derived.entity_rows(policy.checked, tables[policy.checked.entity_table].rows)  # 'P01/catering'
-    if entity not in rows:
-        raise ClausewiseError.simple("--entity", f"no {policy.checked.entity_table} row for entity '{entity}'",
-                                     measure_derived.entity_hint(policy.checked, entity, rows) or did_you_mean(entity, rows))
-    return Subject(policy, ev, LeafEvaluator(ev), entity, rows[entity], as_of)
-
-
-def synthetic_subject(policy: Policy, as_of: dt.date, params: Mapping[str, Any]) -> Subject:
-    """A generated entity with no data: every figure gets its value from a witness assignment.
-
-    Required parameters without a value are left free: a bound that uses one becomes a figure.
-    """
-    c = policy.checked
-    free = frozenset(n for n, p in c.params.items() if p.default is None and n not in params)
-    values, convention = resolve_params(dataclasses.replace(c, params={n: p for n, p in c.params.items() if n not in free}),
-                                        dict(params))
-    for name in free:
-        values[name] = {} if c.params[name].per is not None else None
-    table = c.tables[c.entity_table]
-    row = {f.name: None for f in table.fields} | {table.key[0]: WITNESS}
-    ev = Evaluator(c, Data({c.entity_table: [row]}), values, as_of, convention)
-    return Subject(policy, ev, LeafEvaluator(ev), WITNESS, row, as_of, free, free_as_of=True)
 
 
 # ---- which expressions are figures ------------------------------------------------------------------------
@@ -466,45 +411,6 @@ def _default_values(kind: str | None) -> list[Any]:
     return [0, 1]
 
 
-# ---- evaluating an assignment through the ordinary pipeline ------------------------------------------------
-@dataclass
-class Evaluated:
-    answer: EntityAnswer
-    values: dict[str, Any]
-
-    def outcome(self, field_name: str) -> Any:
-        """The field's value, or ``"undecided"``."""
-        if field_name == "compliant":
-            return {"pass": True, "na": True, "fail": False}.get(self.answer.status.get("compliant", ""), "undecided")
-        if field_name in self.answer.undecided or field_name not in self.answer.chosen:
-            return "undecided"
-        return self.values.get(field_name)
-
-
-def evaluate_with(subject: Subject, overrides: Mapping[int, Any]) -> Evaluated:
-    """The entity's statuses and outcomes with figures overridden: the same leaf evaluator and
-    clingo program as :meth:`Policy.evaluate`, used to check every repair and witness."""
-    policy, ev, scope = subject.policy, subject.ev, subject.scope
-    ev.overrides = dict(overrides)
-    try:
-        facts = [(subject.entity, leaf.id, subject.leaf_eval.evaluate(leaf.cond, scope).status)
-                 for leaf in policy.plan.leaves()]
-        ranks = [(subject.entity, d.field, i, r) for d in policy.plan.decides if d.decl.combine != "first"
-                 for i, r in policy._ranks(d, ev, scope)]
-        answer = solve(policy.program, [subject.entity], facts, ranks)[subject.entity]
-        values = {}
-        for d in policy.plan.decides:
-            clause = answer.chosen.get(d.field)
-            if clause is not None:
-                value = ev.eval(d.decl.clauses[clause - 1].value, scope)
-                if isinstance(value, Missing):
-                    answer.undecided.add(d.field)
-                values[d.field] = value
-        return Evaluated(answer, values)
-    finally:
-        ev.overrides = {}
-
-
 # ---- the facts of a search space -----------------------------------------------------------------------------
 def space_facts(builder: SpaceBuilder, spaces: Mapping[str, tuple[Subject, dict[str, LeafSpace]]]) -> tuple[list, list[str]]:
     """Facts for :mod:`clausewise.search`: figures by index, candidates, leaf cases per policy tag.
@@ -534,8 +440,3 @@ def space_facts(builder: SpaceBuilder, spaces: Mapping[str, tuple[Subject, dict[
                 for i, r in policy._ranks(d, subject.ev, subject.scope):
                     facts.append((f"{tag}_rank", [WITNESS, d.field, i, r]))
     return facts, keys
-
-
-def chosen_values(builder: SpaceBuilder, keys: list[str], model) -> dict[str, int]:
-    """Figure key -> candidate index, from a model's ``value/2`` atoms."""
-    return {keys[s.arguments[0].number]: s.arguments[1].number for s in model if s.name == "value"}

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .api import Policy, _parse_day
-from .figures import ASSUMED_MISSING, WITNESS, Evaluated, SpaceBuilder, Subject, evaluate_with, space_facts, synthetic_subject
+from .figures import SpaceBuilder, space_facts
+from .subjects import ASSUMED_MISSING, WITNESS, Evaluated, Subject, evaluate_with, synthetic_subject
 from .search import VERIFY_RULES, Constant, Search, sym
 
 SHOWN_FIGURES = 8

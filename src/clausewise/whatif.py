@@ -18,7 +18,8 @@ from typing import Any, Mapping
 from .api import Policy, _parse_day
 from .diagnostics import ClausewiseError, did_you_mean
 from .explain import fmt
-from .figures import Figure, SpaceBuilder, Subject, evaluate_with, space_facts, subject_from_data
+from .figures import Figure, SpaceBuilder, space_facts
+from .subjects import Subject, evaluate_with, subject_from_data
 from .measure import Missing
 from .search import WHATIF_RULES, Constant, Search
 
