@@ -51,9 +51,9 @@ def recheck(policy, result) -> None:
             assert claim_holds(finding.claim, evaluate_with(subject, builder.overrides(finding.witness))), finding.render()
 
 
-@pytest.mark.parametrize("name", ["tier.policy", "novice.policy", "renew.policy", "life.policy"])
+@pytest.mark.parametrize("name", ["tier.policy", "novice.policy", "renew.policy", "life.policy", "../tests/cases/features.policy"])
 def test_bundled_policies_witnesses_check_out(name):
-    policy = clausewise.load_policy(POLICIES / name)
+    policy = clausewise.load_policy(POLICIES / name)  # features.policy: every construct of the language
     result = verify(policy)
     recheck(policy, result)
 
