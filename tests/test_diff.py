@@ -117,3 +117,14 @@ def test_cli_diff(tmp_path):
                                       for k in kinds)
     same = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(POLICIES / "tier.policy")])
     assert same.exit_code == 0 and "0 kinds of outcome change" in same.output
+
+
+def test_at_least_groups_and_ranked_outcomes():
+    """The language-features policy (at least N of, by min, missing passes ...) against a variant."""
+    path = POLICIES.parent / "tests" / "cases" / "features.policy"
+    old = clausewise.load_policy(path)
+    new = clausewise.compile_policy_text(old.text.replace("at least 2 of", "at least 1 of"), "features2.policy")
+    assert not diff(old, old).changed
+    result = diff(old, new)
+    assert result.changed
+    recheck(old, new, result, old.checked.header.effective_from or dt.date(2000, 1, 1))
