@@ -30,6 +30,8 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INT = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 TRUE_WORDS = {"true": True, "1": True, "false": False, "0": False}
+#: Decimal values (yuan, rates, scores) must stay below this magnitude.
+MAX_DECIMAL = Decimal("1e18")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class Table:
     source: str
     rows_read: int
     rejected: list[RowError] = field(default_factory=list)
+    #: (row, line) of each accepted row, for rejections made after validation
+    positions: list[tuple[int, int]] = field(default_factory=list)
 
 
 # ---- one value ------------------------------------------------------------------------------------
@@ -73,7 +77,7 @@ def _integral(value: Any, unit: str) -> int:
         raise ValueError(f"not a whole number of {unit}: {value!r}")
     if isinstance(value, int):
         result = value
-    elif isinstance(value, (float, Decimal)) and value == int(value):
+    elif isinstance(value, (float, Decimal)) and _finite(value) and value == int(value):
         result = int(value)
     elif isinstance(value, str) and _INT.fullmatch(value.strip()):
         result = int(value.strip())
@@ -99,6 +103,8 @@ def _decimal(value: Any, unit: str) -> Decimal:
         raise ValueError(f"not a number: {value!r}")
     if not result.is_finite():
         raise ValueError(f"not a finite number: {value!r}")
+    if abs(result) >= MAX_DECIMAL:  # keeps every sum of up to 10^8 such values exact in 28 digits
+        raise ValueError(f"out of range (at most 18 digits before the decimal point): {value}")
     if unit == "yuan" and result != result.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
         raise ValueError(f"more than 2 decimal places in a yuan amount: {value}")
     if unit == "rate" and not 0 <= result <= 1:
@@ -106,6 +112,10 @@ def _decimal(value: Any, unit: str) -> Decimal:
     if unit == "score" and result < 0:
         raise ValueError(f"negative score: {value}")
     return result
+
+
+def _finite(value: float | Decimal) -> bool:
+    return value.is_finite() if isinstance(value, Decimal) else value - value == 0
 
 
 def _date(value: Any) -> dt.date:
@@ -258,6 +268,7 @@ class _RowValidator:
         self.seen: dict[tuple, int] = {}
         self.rows: list[dict[str, Any]] = []
         self.rejected: list[RowError] = []
+        self.positions: list[tuple[int, int]] = []
         self.read = 0
 
     def add(self, raw: Mapping[str, Any], line: int) -> None:
@@ -296,9 +307,10 @@ class _RowValidator:
                 return
             self.seen[key] = row_no
         self.rows.append(row)
+        self.positions.append((row_no, line))
 
     def table(self) -> Table:
-        return Table(self.schema, self.rows, self.source, self.read, self.rejected)
+        return Table(self.schema, self.rows, self.source, self.read, self.rejected, self.positions)
 
 
 def _missing_columns(schema: TableSchema, present: Iterable[str], source: str) -> None:
@@ -428,6 +440,31 @@ def find_table_files(paths: Sequence[str | Path], tables: Iterable[str]) -> dict
     if problems:
         raise ClausewiseError(problems)
     return found
+
+
+def reject_unknown_entities(tables: Mapping[str, Table], entity_table: str) -> None:
+    """Reject rows that point at an entity the entity table does not have (they could reach no verdict)."""
+    entity = tables.get(entity_table)
+    if entity is None or len(entity.schema.key) != 1:
+        return
+    key = entity.schema.key[0]
+    known = {row[key] for row in entity.rows}
+    for name, table in tables.items():
+        links = [f.name for f in table.schema.fields
+                 if name != entity_table and f.references and f.references[0] == entity_table and f.references[1] in ("", key)]
+        if not links or len(table.positions) != len(table.rows):
+            continue
+        kept, positions = [], []
+        for row, (row_no, line) in zip(table.rows, table.positions):
+            unknown = next((f for f in links if row[f] is not None and row[f] not in known), None)
+            if unknown is None:
+                kept.append(row)
+                positions.append((row_no, line))
+            else:
+                table.rejected.append(RowError(table.source, row_no, line, unknown,
+                                               f"no {entity_table} row for {unknown} '{row[unknown]}'"))
+        table.rows, table.positions = kept, positions
+        table.rejected.sort(key=lambda e: e.row)
 
 
 def file_sha256(path: str | Path) -> str:
