@@ -218,15 +218,20 @@ class Formatter:
         else:
             self.out.append(INDENT * (depth + 1) + self.inline(e.cond))
 
+    def inline_entry(self, e: ast.Entry) -> str:
+        """A group member on one line, keeping its name, citation and labels."""
+        return f"{e.name}{self.meta(e.meta)}: {self.inline(e.cond)}" if e.name else self.inline(e.cond)
+
     def inline(self, c, context: str = "top") -> str:
         match c:
-            case ast.Group(kind=kind, entries=entries) if kind in ("all", "any") and not any(e.name or e.meta for e in entries):
+            case ast.Group(kind=kind, entries=entries) if kind in ("all", "any") and len(entries) > 1 \
+                    and not any(e.name or e.meta for e in entries):  # one entry: 'all of { a }' is not 'a'
                 word = " and " if kind == "all" else " or "
                 text = word.join(self.inline(e.cond, kind) for e in entries)
                 return f"({text})" if context in ("all", "any", "not", "then") else text
             case ast.Group(kind=kind, entries=entries, n=n):
                 head = {"all": "all of", "any": "any of", "none": "none of"}.get(kind, f"at least {n} of")
-                return f"{head} {{ " + "  ".join(self.inline(e.cond) for e in entries) + " }"
+                return f"{head} {{ " + "  ".join(self.inline_entry(e) for e in entries) + " }"
             case ast.Not(cond=inner):
                 return f"not {self.inline(inner, 'not')}"
             case ast.IfThen(cond=a, then=b):

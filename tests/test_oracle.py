@@ -1,0 +1,89 @@
+"""The clingo path against the oracle (tests/oracle): generated policies and data, and the bundled examples.
+
+A CI-sized run: 150 generated policies of 16 entities each (2,400 verdicts, every outcome,
+compliance and explanation node compared). The long run is ``./dev oracle`` (docs/trust.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from clausewise.api import compile_policy_text, load_policy
+from tests.conftest import EXAMPLES, POLICIES
+from tests.oracle import interp
+from tests.oracle.compare import differences, disagreements
+from tests.oracle.gen import HEADER, Case, cases
+from tests.oracle.interp import Oracle, Win, calendar
+
+CI = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+
+
+@CI
+@given(cases(16))
+def test_generated_policies_agree_with_the_oracle(case):
+    compared, problems = disagreements(case)
+    assert compared == 16
+    assert not problems, "\n".join(problems[:20]) + "\n\n" + case.text
+
+
+@pytest.mark.parametrize("name, as_of, params", [
+    ("tier", "2024-04-01", json.loads((EXAMPLES / "tier" / "params.json").read_text("utf-8"))),
+    ("novice", "2024-03-15", {}),
+])
+def test_bundled_examples_agree_with_the_oracle(name, as_of, params):
+    policy = load_policy(POLICIES / f"{name}.policy")
+    evaluation = policy.evaluate(EXAMPLES / name, as_of=as_of, params=params)
+    tables = policy.load_data(EXAMPLES / name)
+    assert evaluation.verdicts
+    assert differences(policy, evaluation, tables, params, dt.date.fromisoformat(as_of)) == []
+
+
+# ---- the comparison can fail: a planted bug in either path is reported -------------------------------
+SMALL = Case(HEADER % ("", 5) + 'rule r0 [X-1] "规则" / "rule" = at least 2 of { verified  staff >= 2  region = east }\n'
+             'decide level [X-2] "等级" / "level": enum(high, mid, low) {\n  high when r0\n  otherwise low\n}\n',
+             {"period": "2024-01..2024-03", "cat_standard": {}}, dt.date(2024, 2, 29),
+             {"providers": [{"provider_id": "P1", "region": "east", "joined_on": None, "deposit": None, "staff": 2,
+                             "verified": None, "cap_override": None}],
+              "provider_profile": [], "provider_daily": [], "shops": [], "bindings": [], "shop_daily": [], "violations": []})
+
+
+def test_a_planted_oracle_bug_is_a_disagreement(monkeypatch):
+    assert disagreements(SMALL) == (1, [])
+    monkeypatch.setattr(interp, "combine", lambda kind, statuses, n=0: "fail")
+    _, problems = disagreements(SMALL)
+    assert "entity P1: node r0: clingo pass, oracle fail" in problems
+    assert "entity P1: outcome level: clingo 'high' decided=True, oracle 'low' decided=True" in problems
+
+
+def test_a_planted_data_difference_is_a_disagreement():
+    policy = compile_policy_text(SMALL.text)
+    evaluation = policy.evaluate(SMALL.rows, as_of=SMALL.as_of, params=SMALL.params)
+    other = {**SMALL.rows, "providers": [{**SMALL.rows["providers"][0], "staff": 1}]}
+    problems = differences(policy, evaluation, policy.load_data(other), SMALL.params, SMALL.as_of)
+    assert "entity P1: node r0: clingo pass, oracle unknown" in problems
+
+
+# ---- the oracle's own calendar, written from the language reference and C-4 ----------------------------
+@pytest.mark.parametrize("kind, day, previous, expected", [
+    ("quarter", dt.date(2024, 2, 29), False, Win(dt.date(2024, 1, 1), dt.date(2024, 3, 31))),
+    ("quarter", dt.date(2024, 1, 1), True, Win(dt.date(2023, 10, 1), dt.date(2023, 12, 31))),
+    ("month", dt.date(2024, 3, 31), True, Win(dt.date(2024, 2, 1), dt.date(2024, 2, 29))),
+    ("month", dt.date(2023, 3, 1), True, Win(dt.date(2023, 2, 1), dt.date(2023, 2, 28))),
+])
+def test_oracle_calendar(kind, day, previous, expected):
+    assert calendar(kind, day, previous) == expected
+
+
+def test_oracle_reads_day_count_convention_c4():
+    policy = compile_policy_text(SMALL.text)
+    for convention, end in (("start_day_is_day_1", dt.date(2024, 3, 29)), ("start_day_excluded", dt.date(2024, 3, 30))):
+        oracle = Oracle(policy.checked, {}, {"period_day_count_convention": convention}, SMALL.as_of)
+        from clausewise import ast
+
+        window = ast.NFrom(ast.Number(30, "days", "30 days"), ast.DateLit(dt.date(2024, 2, 29)))
+        assert oracle.value(window, None) == Win(dt.date(2024, 2, 29), end)
