@@ -400,3 +400,16 @@ def test_cli_audit_and_explain(tmp_path):
     run = subprocess.run([*cli, "explain", str(POLICIES / "life.policy"), *common, "--entity", "P03/catering",
                           "--no-color"], capture_output=True, text=True, cwd=ROOT)
     assert "short by 0.01 yuan" in run.stdout and "cold-start cycle passed in" in run.stdout
+
+
+def test_text_explanation_shows_why_other_industries_rules_do_not_apply(life):
+    from clausewise.explain import render_text
+
+    v = verdict(life, comprehensive().sell("2024-02-10", "99999.99", "comprehensive", "le"), "2024-04-01", "comprehensive")
+    text = render_text(v)
+    assert "– catering: paid GMV of any month of the quarter at least 300,000 yuan [LIFE-CAT-CERT] n/a" in text
+    assert "observed comprehensive = catering" in text
+    assert "where industry = catering) >= certification_monthly_gmv" not in text  # not assessed: not shown
+    assert "short by 0.01 yuan" in text  # LE at 99,999.99
+    catering = node(v, "catering_certification")
+    assert catering.status == "na" and len(catering.children) == 2  # the JSON keeps the whole tree

@@ -171,7 +171,10 @@ def _render_node(node: ExplanationNode, lang: str, depth: int, lines: list[str],
             lines.append(pad + ("数据缺失,按规则判定" if zh else "data missing: decided by the policy's 'missing' setting"))
         if node.label_en != node.expression and node.expression:
             lines.append(pad + f"{'表达式' if zh else 'expression'}: {node.expression}")
-    for child in node.children:
+    children = node.children
+    if node.kind == "if" and node.status == "na":
+        children = children[:1]  # why it does not apply; what it would require is in --format json
+    for child in children:
         _render_node(child, lang, depth + 1, lines, style)
 
 
