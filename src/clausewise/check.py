@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from . import ast
-from .diagnostics import ClausewiseError, Diagnostic, SourceFile, did_you_mean
+from .diagnostics import ClausewiseError, Diagnostic, SourceFile, Span, did_you_mean
 from .infer import CONVENTION, CONVENTIONS, SCALAR_KINDS, WINDOW_TYPE, ExprChecker, Sort, field_type
 from .infer_derived import DerivedChecker
 from .types import FieldSchema, TableSchema, ValueType
@@ -93,7 +93,8 @@ class Checker(ExprChecker, DerivedChecker):
     def run(self) -> Checked:
         header = self.tree.header
         if header is None:
-            self.error(self.tree, "no policy block", "start the file with: policy NAME { title ... }")
+            first = self.tree.decls[0].span if self.tree.decls else Span.point(1, 1)  # an empty file: its first line
+            self.errors.append(self.source.diagnostic(first, "no policy block", "start the file with: policy NAME { title ... }"))
             raise ClausewiseError(self.errors)
         self.check_header(header)
         seen: dict[str, ast.Node] = {}
