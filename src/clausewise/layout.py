@@ -26,8 +26,8 @@ def columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _split_comment(line: str) -> tuple[str, str]:
-    """The code of a line and its trailing comment (``#`` outside strings)."""
+def _code_chars(line: str):
+    """(index, character) of every character outside string literals."""
     in_string = escaped = False
     for i, ch in enumerate(line):
         if in_string:
@@ -39,7 +39,14 @@ def _split_comment(line: str) -> tuple[str, str]:
                 in_string = False
         elif ch == '"':
             in_string = True
-        elif ch == "#":
+        else:
+            yield i, ch
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    """The code of a line and its trailing comment (``#`` outside strings)."""
+    for i, ch in _code_chars(line):
+        if ch == "#":
             return line[:i].rstrip(), line[i:]
     return line, ""
 
@@ -47,19 +54,9 @@ def _split_comment(line: str) -> tuple[str, str]:
 def _breaks(code: str) -> list[tuple[int, int, int]]:
     """Candidate breaks as (index of the space, nesting depth, preference class)."""
     found = []
-    depth, in_string, escaped = 0, False, False
-    for i, ch in enumerate(code):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-            continue
-        if ch == '"':
-            in_string = True
-        elif ch in OPEN:
+    depth = 0
+    for i, ch in _code_chars(code):
+        if ch in OPEN:
             depth += 1
         elif ch in CLOSE:
             depth -= 1
