@@ -87,3 +87,18 @@ def test_oracle_reads_day_count_convention_c4():
 
         window = ast.NFrom(ast.Number(30, "days", "30 days"), ast.DateLit(dt.date(2024, 2, 29)))
         assert oracle.value(window, None) == Win(dt.date(2024, 2, 29), end)
+
+
+# ---- regressions found by the oracle ------------------------------------------------------------------------
+def test_by_min_with_a_missing_value_in_a_passing_clause_is_undecided():
+    """The missing cap might be the smallest: the outcome must be undecided, not the next value (was: 1000)."""
+    text = HEADER % ("", 5) + ('decide cap [X-2] "上限" / "cap": orders optional by min {\n  1000 orders when region = east\n'
+                               '  cap_override when region = east\n  otherwise none\n}\n')
+    provider = {"provider_id": "P1", "region": "east", "joined_on": None, "deposit": None, "staff": 2, "verified": None}
+    rows = {**SMALL.rows, "providers": [{**provider, "cap_override": None}, {**provider, "provider_id": "P2", "cap_override": 5},
+                                        {**provider, "provider_id": "P3", "region": "west", "cap_override": None}]}
+    case = Case(text, SMALL.params, SMALL.as_of, rows)
+    assert disagreements(case) == (3, [])
+    result = compile_policy_text(text).evaluate(rows, as_of=SMALL.as_of, params=SMALL.params)
+    assert [(v.entity, v.outcomes["cap"], v.outcome_details[0].decided) for v in result.verdicts] == [
+        ("P1", None, False), ("P2", 5, True), ("P3", None, True)]

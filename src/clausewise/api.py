@@ -184,6 +184,9 @@ class Policy:
             answer = answers[entity]
             values = {}
             for d in self.plan.decides:
+                if d.decl.combine != "first" and self._value_in_doubt(d, answer, ev, scope):
+                    answer.chosen.pop(d.field, None)
+                    answer.undecided.add(d.field)
                 clause = answer.chosen.get(d.field)
                 if clause is not None:
                     value = ev.eval(d.decl.clauses[clause - 1].value, scope)
@@ -192,6 +195,13 @@ class Policy:
                     values[d.field] = value
             verdicts.append(make_verdict(self.plan, entity, as_of, answer, per_entity[entity], values, self.source_text))
         return verdicts
+
+    @staticmethod
+    def _value_in_doubt(d, answer, ev: Evaluator, scope: Scope) -> bool:
+        """By min/max: a clause that passes or may pass has a missing value, so the best value is not known."""
+        return any(isinstance(ev.eval(clause.value, scope), Missing)
+                   for clause, when in zip(d.decl.clauses, d.when_nodes)
+                   if when is None or answer.status.get(when) in ("pass", "unknown"))
 
     def _ranks(self, d, ev: Evaluator, scope: Scope) -> list[tuple[int, int]]:
         """Order the clause values of a min/max decide: rank 0 is the one that wins."""

@@ -263,7 +263,7 @@ def policy_text(draw) -> tuple[str, Ctx]:
     if draw(st.booleans()):
         combine = draw(st.sampled_from(["min", "max"]))
         parts.append(f'decide cap [G-D2] "上限" / "cap": orders optional by {combine} {{\n'
-                     f'  {near(draw, 1000)} orders when {small()}\n  cap_orders when {small()}\n'
+                     f'  {near(draw, 1000)} orders when {small()}\n  {draw(st.sampled_from(["cap_orders", "cap_override"]))} when {small()}\n'
                      f'  {near(draw, 1000)} orders when {small()}\n  otherwise {draw(st.sampled_from(["none", "5 orders"]))}\n}}\n')
     if draw(st.booleans()):
         parts.append(f'decide flag [G-D3] "标记" / "flag": bool {{\n  true when {small()}\n  otherwise false\n}}\n')
