@@ -7,7 +7,8 @@ an any-of group, each with its status, observed value, bound, gap, windows and c
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+import re
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from .atoms import LeafResult
@@ -113,12 +114,24 @@ WORDS = {"en": {"pass": "pass", "fail": "FAIL", "unknown": "UNKNOWN", "na": "n/a
 def render_gap(node: ExplanationNode, lang: str) -> str:
     gap = node.gap
     unit = (UNIT_ZH if lang == "zh" else UNIT_EN).get(node.unit or "", "")
-    amount = f"{gap.amount} {unit}".strip() if lang == "en" else f"{gap.amount}{unit}"
+    amount = f"{shown(gap.amount)} {unit}".strip() if lang == "en" else f"{shown(gap.amount)}{unit}"
     pct = f", {gap.percent}" if gap.percent else ""
     if lang == "zh":
         word = {"short": "差", "over": "超出", "off": "相差"}[gap.direction]
         return f"{word} {amount}{pct}"
     return f"{gap.direction} by {amount}{pct}"
+
+
+_LONG_DECIMAL = re.compile(r"^(-?[\d,]+)\.(\d{7,})$")
+
+
+def shown(text: str | None) -> str | None:
+    """A figure for people: an exact quotient with a long expansion (a monthly average of
+    61.1333…) is shown rounded to two places as ``≈61.13``; the JSON keeps every digit."""
+    if text is None or not _LONG_DECIMAL.match(text):
+        return text
+    value = Decimal(text.replace(",", ""))
+    return "≈" + f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,f}"
 
 
 def render_text(verdict: Verdict, lang: str = "en", style=lambda text, status: text) -> str:
@@ -133,7 +146,7 @@ def render_text(verdict: Verdict, lang: str = "en", style=lambda text, status: t
         pass
     for outcome in verdict.outcome_details:
         label = outcome.label_zh if zh else outcome.label_en
-        value = fmt(outcome.value) if outcome.decided else ("未定(数据缺失)" if zh else "undecided (missing data)")
+        value = shown(fmt(outcome.value)) if outcome.decided else ("未定(数据缺失)" if zh else "undecided (missing data)")
         cites = f" [{', '.join(outcome.cites)}]"
         lines.append(f"  {label} ({outcome.field}) = {value}{cites}")
     for rule in verdict.rules:
@@ -153,14 +166,15 @@ def _render_node(node: ExplanationNode, lang: str, depth: int, lines: list[str],
     if node.kind == "condition":
         if node.comparison and node.observed is not None:
             unit = (UNIT_ZH if zh else UNIT_EN).get(node.unit or "", "")
-            obs = f"{node.observed} {unit}".rstrip() if not zh else f"{node.observed}{unit}"
-            bound = f"{node.bound} {unit}".rstrip() if not zh else f"{node.bound}{unit}"
+            observed, bound_text = shown(node.observed), shown(node.bound)
+            obs = f"{observed} {unit}".rstrip() if not zh else f"{observed}{unit}"
+            bound = f"{bound_text} {unit}".rstrip() if not zh else f"{bound_text}{unit}"
             cmp = f"{'观测值' if zh else 'observed'} {obs} {node.comparison} {bound}"
             if node.gap:
                 cmp += f" — {render_gap(node, lang)}"
             lines.append(pad + cmp)
         elif node.observed is not None:
-            lines.append(pad + f"{'值' if zh else 'value'} {node.observed}")
+            lines.append(pad + f"{'值' if zh else 'value'} {shown(node.observed)}")
         if node.witness:
             lines.append(pad + f"{'最佳月份/日期' if zh else 'best month/day'}: {node.witness}")
         for window in node.windows:
