@@ -4,6 +4,8 @@ examples/tier    12 industry-belt providers, their bound shops and daily paid or
                  silver criteria (TIER-3) over the evaluation period 2024-01..2024-03.
 examples/novice  14 shops on 2024-03-15 for the novice-period rules (NOVICE-1 to NOVICE-4),
                  with three deliberately bad rows in shop_daily.csv to show rejected rows.
+examples/renew   36 providers for the 2024 renewal rules (written by gen_renew.py).
+examples/life    24 life-services providers, 72 (provider, industry) verdicts (gen_life.py).
 
 examples/README.md tells the story of each entity.
 """
@@ -157,11 +159,23 @@ def novice(root: Path) -> None:
                                               "complaint_rate"], medians)
 
 
+def _sibling(name: str):
+    """A generator module beside this file (examples/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(root: Path = HERE) -> None:
     tier = Tier()
     tier.build()
     tier.write(root / "tier")
     novice(root / "novice")
+    _sibling("gen_renew").main(root)
+    _sibling("gen_life").main(root / "life")
 
 
 if __name__ == "__main__":

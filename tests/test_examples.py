@@ -16,7 +16,7 @@ def test_generator_reproduces_the_bundled_files_byte_for_byte(tmp_path):
     spec.loader.exec_module(module)
     module.main(tmp_path)
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert written == sorted(p.relative_to(EXAMPLES) for d in ("tier", "novice") for p in (EXAMPLES / d).iterdir())
+    assert written == sorted(p.relative_to(EXAMPLES) for d in ("tier", "novice", "renew", "life") for p in (EXAMPLES / d).iterdir())
     for rel in written:
         assert (tmp_path / rel).read_bytes() == (EXAMPLES / rel).read_bytes(), rel
 
