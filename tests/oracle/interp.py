@@ -162,7 +162,17 @@ class Oracle:
                 self.params[name] = self._param(params[name], p.vtype.kind, p.per is not None)
             elif p.default is not None:
                 self.params[name] = None  # filled lazily: defaults are expressions
+        self._index: dict[tuple[str, str], dict[Any, list[dict]]] = {}
         self._defaults = {n: p.default for n, p in checked.params.items() if n not in params and p.default is not None}
+
+    def rows_where(self, table: str, field_name: str, value: Any) -> list[dict]:
+        """The rows of ``table`` whose ``field_name`` equals ``value`` (indexed once per table and field)."""
+        index = self._index.get((table, field_name))
+        if index is None:
+            index = self._index[(table, field_name)] = {}
+            for r in self.rows[table]:
+                index.setdefault(r[field_name], []).append(r)
+        return index.get(value, [])
 
     def _param(self, raw: Any, kind: str, per: bool) -> Any:
         if per:
@@ -418,7 +428,7 @@ class Oracle:
             return present(env.vars[ref[1]].get(ref[2]))
         if kind == "lookup":
             _, table, fname, (tf, sf) = ref
-            found = [r for r in self.rows[table] if r[tf] == env.subject.get(sf)]
+            found = self.rows_where(table, tf, env.subject.get(sf))
             return present(found[0][fname]) if found else MISSING
         if kind == "at":
             _, table, fname, (tf, sf) = ref
@@ -426,7 +436,7 @@ class Oracle:
             if isinstance(day, Missing):
                 return MISSING
             time_field = self.c.tables[table].time_field
-            found = [r for r in self.rows[table] if r[tf] == env.subject.get(sf) and r[time_field] == day]
+            found = [r for r in self.rows_where(table, tf, env.subject.get(sf)) if r[time_field] == day]
             return present(found[0][fname]) if found else MISSING
         if kind in ("items", "rows"):
             return self.aggregate(expr, env)
@@ -451,15 +461,13 @@ class Oracle:
         subject_key = self.c.tables[self.c.entity_table].key[0]
         target_key = self.c.tables[rel.target].key[0]
         spans: dict[Any, list] = {}
-        for r in self.rows[rel.via]:
-            if r[rel.from_field] != env.subject.get(subject_key):
-                continue
+        for r in self.rows_where(rel.via, rel.from_field, env.subject.get(subject_key)):
             start = r[rel.start_field] if rel.start_field else dt.date.min
             end = r[rel.end_field] if rel.end_field else None
             spans.setdefault(r[rel.to_field], []).append((start, end))
         items = []
         for key in sorted(spans):
-            row = next((t for t in self.rows[rel.target] if t[target_key] == key), None)
+            row = next(iter(self.rows_where(rel.target, target_key, key)), None)
             items.append(Item(row if row is not None else {target_key: key}, tuple(spans[key])))
         return items
 
@@ -488,9 +496,7 @@ class Oracle:
         target_field = agg.target.name if isinstance(agg.target, ast.Attr) else None
         values, unknown = [], False
         for subject, subject_table, item in self.subjects(agg, env):
-            for r in self.rows[table]:
-                if r[tf] != subject.get(sf):
-                    continue
+            for r in self.rows_where(table, tf, subject.get(sf)):
                 when = r[schema.time_field] if schema.time_field else None
                 if item is not None and when is not None and not item.bound_on(when):
                     continue
