@@ -102,3 +102,10 @@ def test_by_min_with_a_missing_value_in_a_passing_clause_is_undecided():
     result = compile_policy_text(text).evaluate(rows, as_of=SMALL.as_of, params=SMALL.params)
     assert [(v.entity, v.outcomes["cap"], v.outcome_details[0].decided) for v in result.verdicts] == [
         ("P1", None, False), ("P2", 5, True), ("P3", None, True)]
+
+
+def test_the_long_run_entry_point_reports_its_figure(capsys):
+    from tests.oracle import run
+
+    assert run.main(["24", "--seed", "1"]) == 0
+    assert capsys.readouterr().out.startswith("cases: 24, disagreements: 0 (2 generated policies, seed 1, ")
