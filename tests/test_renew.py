@@ -215,7 +215,9 @@ def test_the_cool_down_under_both_day_count_conventions(policy, applied, convent
     assert v.outcomes["manual_exception_possible"] is (not accepted)
     leaf = node(v, "reapplied_after_cooldown.from_revocation.then")
     assert (leaf.observed, leaf.bound) == (applied, window.split("..")[1])
-    assert [(w.expression, w.dates) for w in leaf.windows] == [("90 days from revoked_on", window)]
+    # the latest re-application counts those after the assessment period: both windows are shown
+    assert [(w.expression, w.dates) for w in leaf.windows] == [
+        ("assessment_period", "2023-12-01..2024-02-29"), ("90 days from revoked_on", window)]
 
 
 def test_the_cool_down_from_the_delisting_notice(policy):

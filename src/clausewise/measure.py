@@ -169,10 +169,7 @@ class Evaluator:
         if kind == "rowfield":
             return _field(scope.row, ref[1], "row")
         if kind == "let":
-            key = (id(scope.entity), ref[1])
-            if key not in self._lets:
-                self._lets[key] = self.eval(self.c.lets[ref[1]].expr, scope)
-            return self._lets[key]
+            return self.let_value(node, ref[1], scope)
         if kind == "param":
             return self.params[ref[1]]
         if kind == "convention":
@@ -198,6 +195,20 @@ class Evaluator:
         if kind == "relation":
             return self.relation_items(ref[1], scope)
         raise AssertionError(f"unresolved reference {ref}")
+
+    def let_value(self, node, name: str, scope: Scope) -> Any:
+        """A named value, computed once per entity; the windows it used are shown at every use
+        (a window-valued let by its name: ``assessment_period = 2023-12-01..2024-02-29``)."""
+        key = (id(scope.entity), name)
+        if key not in self._lets:
+            mark = len(self.windows_used)
+            value = self.eval(self.c.lets[name].expr, scope)
+            windows = [(node, value)] if isinstance(value, Window) else self.windows_used[mark:]
+            del self.windows_used[mark:]
+            self._lets[key] = (value, windows)
+        value, windows = self._lets[key]
+        self.windows_used.extend(windows)
+        return value
 
     def entity_key(self, scope: Scope) -> Any:
         return scope.entity.get(self.c.tables[self.c.entity_table].key[0])
