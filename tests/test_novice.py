@@ -189,3 +189,22 @@ def test_missing_data_lists_only_what_decided_something(novice):
     # a missing score decides the dynamic assessment under 'missing fails' (AMB-N5): reported
     no_score = evaluate(novice, daily=[{"date": day(-1), "experience_score": "4.8"}])
     assert f"no shop_daily row for 'S1' on {AS_OF}" in no_score.missing_data
+
+
+def test_overlapping_post_exit_caps_hold_until_the_later_end(novice):
+    """NOVICE-4.3 overlap: 60-day and 3-day restrictions at once; the cap is 1,000 until the later end."""
+    exited = shop(graduated_on="2024-01-10")
+    findings = [(day(-59), "improper_graduation"), (day(-1), "fulfillment_risk")]  # ends day 0 and day +1
+
+    def on(offset):
+        as_of = AS_OF + dt.timedelta(days=offset)
+        return evaluate(novice, exited, findings=findings, as_of=as_of,
+                        daily=[{"date": str(as_of), "signed_orders": "120", "experience_score": "4.5"}])
+
+    both, later_only, none_left = on(0), on(1), on(2)
+    assert (node(both, "improper_graduation_restricted").status, node(both, "post_exit_fulfillment_restricted").status) \
+        == ("pass", "pass")
+    assert both.outcomes["daily_order_cap"] == 1000
+    assert node(later_only, "improper_graduation_restricted").status == "fail"
+    assert later_only.outcomes["daily_order_cap"] == 1000
+    assert none_left.outcomes["daily_order_cap"] is None
