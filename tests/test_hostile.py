@@ -315,7 +315,7 @@ def test_bindings_with_the_same_start_one_open_are_merged():
                                    'decide level [X-2] "等级" / "level": enum(high, low) {\n  high when r\n  otherwise low\n}\n')
     rows = {"providers": [{"provider_id": "P1", "region": "east", "joined_on": "", "deposit": "", "staff": "", "verified": "",
                            "cap_override": ""}],
-            "provider_profile": [], "provider_daily": [], "shops": [{"shop_id": "S1", "main_category": "女装"}],
+            "provider_profile": [], "provider_daily": [], "provider_monthly": [], "shops": [{"shop_id": "S1", "main_category": "女装"}],
             "bindings": [{"provider_id": "P1", "shop_id": "S1", "bound_on": "2024-01-01", "unbound_on": "2024-02-01"},
                          {"provider_id": "P1", "shop_id": "S1", "bound_on": "2024-01-01", "unbound_on": ""}],
             "shop_daily": [{"shop_id": "S1", "date": d, "paid_orders": "1", "gmv": "0", "score": ""}

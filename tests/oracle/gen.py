@@ -43,6 +43,12 @@ table provider_daily key provider_id, date by date {
   date: date
   complaints: count optional
 }
+table provider_monthly key provider_id, month by month {
+  provider_id: string -> providers
+  month: month
+  income: yuan
+  deals: orders optional
+}
 table shops key shop_id {
   shop_id: string
   main_category: string
@@ -76,6 +82,8 @@ let q [G-5] "上季度" / "previous quarter" = previous quarter of as_of
 D = dt.date
 AS_OF = [D(2024, 2, 29), D(2024, 3, 1), D(2024, 3, 31), D(2024, 4, 1), D(2024, 1, 1), D(2023, 3, 1), D(2024, 12, 31)]
 PERIODS = ["2024-01..2024-03", "2023-12..2024-02", "2024-02-01..2024-02-29", "2023-10..2023-12", "2024-02..2024-02"]
+MONTHS = [f"{y}-{m:02d}" for y, m in [(2023, 10), (2023, 11), (2023, 12), (2024, 1), (2024, 2), (2024, 3), (2024, 4),
+                                      (2024, 11), (2024, 12)]]
 CATEGORIES = ["女装", "宠物", "食品"]
 ORDER_SCALES = [1, 3, 1_000_000, 715_827_883, 1_073_741_824, 2_147_483_647]
 YUAN_SCALES = [Decimal("0.01"), Decimal("1.00"), Decimal("10737418.24"), Decimal("21474836.47"), Decimal("1000000000.00")]
@@ -144,7 +152,7 @@ def month_window(draw) -> str:
 @st.composite
 def leaf(draw, ctx: Ctx) -> str:
     op = draw(st.sampled_from(OPS))
-    kind = draw(st.integers(0, 20))
+    kind = draw(st.integers(0, 23))
     if kind == 0:
         return f"staff {op} {draw(st.sampled_from([0, 1, 2, 2147483647, 2147483648, 3000000000]))}"
     if kind == 1:
@@ -196,6 +204,13 @@ def leaf(draw, ctx: Ctx) -> str:
         return draw(st.sampled_from([f"provider_profile.rating {op} 4.5", "provider_profile.certified",
                                      "provider_profile.rating is set", f"provider_daily.complaints on as_of {op} {draw(st.integers(0, 2))}",
                                      f"provider_daily.complaints on (as_of - 1 day) {op} 1", "provider_daily.complaints on 2024-02-29 is missing"]))
+    if kind == 21:
+        return f"sum(provider_monthly.income during {draw(month_window())}) {op} {yuan_bound(draw, ctx)} yuan"
+    if kind == 22:
+        return f"any month m in {draw(month_window())}: sum(provider_monthly.deals during m) {op} {orders_bound(draw, ctx)}"
+    if kind == 23:
+        return (f"count(provider_monthly during {draw(month_window())} where income > {yuan_bound(draw, ctx)} yuan) "
+                f"{op} {draw(st.integers(0, 2))}")
     return draw(st.sampled_from([f"(first day d in ({draw(day_window(True))}) where count(violations during d) > 0) {op} {draw(st.sampled_from(['2024-02-29', 'as_of', '2024-01-01']))}",
                                  f"(first day d in ({draw(day_window(True))}) where sum(shop_daily.paid_orders over bound_shops during d) >= {orders_bound(draw, ctx)}) is set",
                                  f"every day d in last 3 days to as_of: count(violations during d) = 0",
@@ -286,7 +301,7 @@ def rows_for(rnd: random.Random, ctx: Ctx, as_of: dt.date, entities: int) -> dic
     def money(top: int) -> Decimal:
         return max(Decimal(0), s.yuan * rnd.randint(0, top) + Decimal("0.01") * rnd.randint(-1, 1))
 
-    providers, bindings, daily, violations, profiles, provider_daily = [], [], [], [], [], []
+    providers, bindings, daily, violations, profiles, provider_daily, monthly = [], [], [], [], [], [], []
     shops = [{"shop_id": f"S{i}", "main_category": rnd.choice(CATEGORIES)} for i in range(6)]
     for i in range(entities):
         pid = f"P{i:03d}"
@@ -305,6 +320,9 @@ def rows_for(rnd: random.Random, ctx: Ctx, as_of: dt.date, entities: int) -> dic
         for day in sorted({as_of, as_of - dt.timedelta(days=1), D(2024, 2, 29)}):
             if rnd.random() < 0.5:
                 provider_daily.append({"provider_id": pid, "date": day, "complaints": maybe(rnd.randint(0, 2))})
+        for month in sorted(rnd.sample(MONTHS, rnd.randint(0, 4))):
+            monthly.append({"provider_id": pid, "month": month, "income": money(2),
+                            "deals": maybe(near(s.orders * rnd.randint(0, 2)))})
         for _ in range(rnd.randint(0, 3)):
             start = rnd.choice(days)
             end = maybe(rnd.choice([d for d in days if d >= start]), 2)
@@ -317,7 +335,7 @@ def rows_for(rnd: random.Random, ctx: Ctx, as_of: dt.date, entities: int) -> dic
             daily.append({"shop_id": shop["shop_id"], "date": day, "paid_orders": near(s.orders * rnd.randint(0, 2)),
                           "gmv": money(2), "score": maybe(rnd.choice([Decimal("4.0"), Decimal("4.5")]))})
     return {"providers": providers, "shops": shops, "bindings": bindings, "shop_daily": daily,
-            "violations": violations, "provider_profile": profiles, "provider_daily": provider_daily}
+            "violations": violations, "provider_profile": profiles, "provider_daily": provider_daily, "provider_monthly": monthly}
 
 
 @st.composite

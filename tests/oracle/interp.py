@@ -500,7 +500,7 @@ class Oracle:
                 when = r[schema.time_field] if schema.time_field else None
                 if item is not None and when is not None and not item.bound_on(when):
                     continue
-                if during is not None and when not in during:
+                if during is not None and not in_window(when, during):
                     continue
                 if agg.where is not None:
                     inner = Env(env.entity, subject, subject_table, None if agg.binder else r,
@@ -578,6 +578,14 @@ def calendar(kind: str, d: dt.date, previous: bool) -> Win:
     first = 3 * ((d.month - 1) // 3) + 1
     y, m = month_shift(d.year, first, -3 if previous else 0)
     return Win(dt.date(y, m, 1), month_window(*month_shift(y, m, 2)).end)
+
+
+def in_window(when: Any, w: Win) -> bool:
+    """A day in a window; a month (a row of a monthly table) when all its days are."""
+    if isinstance(when, Month):
+        days = month_window(when.year, when.month)
+        return w.start <= days.start and days.end <= w.end
+    return when in w
 
 
 def days_of(w: Win) -> list[dt.date]:
