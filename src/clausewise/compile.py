@@ -84,11 +84,15 @@ def _node_rules(node: LogicNode, plan: Plan) -> list[str]:
                     f"{me}(E,{'fail' if node.kind == 'any' else 'pass'}) :- {h}_fail(E), not {h}_pass(E), not {h}_unknown(E)."]
         out.append(f"{me}(E,na) :- entity(E), not {h}_pass(E), not {h}_fail(E), not {h}_unknown(E).")
     elif node.kind == "at_least":
+        # like the other groups, a group none of whose members applies does not apply itself
+        h = me.replace("s_", "h_", 1) if me.startswith("s_") else "h" + me
         passing = "; ".join(f"{i}: {k}(E,pass)" for i, k in enumerate(kids))
         maybe = "; ".join(f"{i}: {k}(E,pass); {i}: {k}(E,unknown)" for i, k in enumerate(kids))
+        out += [f"{h}_applies(E) :- {k}(E,S), S != na." for k in kids]
         out += [f"{me}(E,pass) :- entity(E), #count{{ {passing} }} >= {node.n}.",
-                f"{me}(E,fail) :- entity(E), #count{{ {maybe} }} < {node.n}.",
-                f"{me}(E,unknown) :- entity(E), not {me}(E,pass), not {me}(E,fail)."]
+                f"{me}(E,fail) :- {h}_applies(E), #count{{ {maybe} }} < {node.n}.",
+                f"{me}(E,unknown) :- {h}_applies(E), not {me}(E,pass), not {me}(E,fail).",
+                f"{me}(E,na) :- entity(E), not {h}_applies(E), not {me}(E,pass)."]
     if node.missing:
         final, decided = pred(node.id), "fail" if node.missing == "fails" else "pass"
         out += [f"% missing data {node.missing}: an unknown result counts as {decided}",

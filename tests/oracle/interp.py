@@ -115,6 +115,8 @@ def combine(kind: str, statuses: list[str], n: int = 0) -> str:
     if kind == "at_least":
         if passes >= n:
             return PASS
+        if not (passes or fails or unknowns):
+            return NA  # no member applies: the group does not apply, as all/any/none of
         return UNKNOWN if passes + unknowns >= n else FAIL  # members that do not apply do not count
     raise ValueError(kind)
 
