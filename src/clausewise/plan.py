@@ -44,6 +44,8 @@ class Plan:
     rules: list[str]
     decides: list[DecidePlan]
     compliant: str | None
+    #: what explanations repeat for every entity (labels, citations, expression text), by node id
+    explain_cache: dict[str, dict] = field(default_factory=dict, repr=False, compare=False)
 
     def leaves(self) -> list[LogicNode]:
         return [n for n in self.nodes.values() if n.kind == "leaf"]
