@@ -44,3 +44,14 @@ def golden(name: str, actual: str) -> None:
         if not UPDATE_GOLDEN:
             pytest.fail(f"golden file {name} was missing and has been written; check it in")
     assert actual == path.read_text("utf-8"), f"differs from golden file {name} (CLAUSEWISE_UPDATE_GOLDEN=1 to accept)"
+
+
+def node(verdict, node_id: str):
+    """The explanation node with this id anywhere in a verdict's tree (KeyError if none)."""
+    stack = list(verdict.rules)
+    while stack:
+        n = stack.pop()
+        if n.id == node_id:
+            return n
+        stack += n.children
+    raise KeyError(node_id)

@@ -6,8 +6,7 @@ import pytest
 
 from clausewise.api import compile_policy_text
 
-from conftest import HEADER
-from test_tier import node
+from conftest import HEADER, node
 
 POLICY = HEADER + """
 rule g [NOVICE-1] "组" / "group" = KIND {

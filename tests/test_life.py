@@ -19,9 +19,8 @@ import pytest
 
 import clausewise
 from clausewise.diagnostics import ClausewiseError
-from clausewise.models import ExplanationNode
 
-from conftest import EXAMPLES, POLICIES, ROOT
+from conftest import EXAMPLES, POLICIES, ROOT, node
 
 PARAMS = {"cold_start_gmv_yuan": {"catering": "50000", "hotel_travel": "30000", "comprehensive": "20000"},
           "rating_weight": {"catering": {"a": "0.5", "b": "0.5"}, "hotel_travel": {"a": "1"}, "comprehensive": {"a": "1"}},
@@ -74,15 +73,6 @@ class Rows:
 def verdict(life, rows: Rows, as_of, industry="catering", **params):
     return life.evaluate(rows.tables, as_of, {**PARAMS, **params}, entities=[f"P1/{industry}"]).verdicts[0]
 
-
-def node(v, node_id: str) -> ExplanationNode:
-    stack = list(v.rules)
-    while stack:
-        n = stack.pop()
-        if n.id == node_id:
-            return n
-        stack += n.children
-    raise KeyError(node_id)
 
 
 TRIGGER = D("2023-10-01")  # joined 2023-09-30, catering selected: day 1 is 2023-10-01

@@ -8,8 +8,7 @@ import pytest
 
 import clausewise
 
-from conftest import POLICIES
-from test_tier import node
+from conftest import POLICIES, node
 
 AS_OF = dt.date(2024, 3, 15)
 

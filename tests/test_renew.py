@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 import clausewise
 from clausewise.cli import main
 from clausewise.diagnostics import ClausewiseError
-from clausewise.models import ExplanationNode, Verdict
+from clausewise.models import Verdict
 
-from conftest import EXAMPLES, POLICIES
+from conftest import EXAMPLES, POLICIES, node
 
 POLICY = POLICIES / "renew.policy"
 DATA = EXAMPLES / "renew"
@@ -38,15 +38,6 @@ def policy() -> clausewise.api.Policy:
 def examples(policy):
     return policy.evaluate(DATA, AS_OF, json.loads(PARAMS_FILE.read_text("utf-8")))
 
-
-def node(verdict: Verdict, node_id: str) -> ExplanationNode:
-    stack = list(verdict.rules)
-    while stack:
-        n = stack.pop()
-        if n.id == node_id:
-            return n
-        stack += n.children
-    raise KeyError(node_id)
 
 
 def rows(*, certified="2023-03-01", regularized="2023-06-01", revoked="", delisted="",

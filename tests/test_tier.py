@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 import clausewise
-from clausewise.models import ExplanationNode
 
-from conftest import POLICIES
+from conftest import POLICIES, node
 
 #: TIER-4: the benefits a silver provider gets (no numbers in the text)
 SILVER_BENEFITS = ("merchant_matchmaking;new_merchant_cold_start;marketing_support;compliance_support;"
@@ -21,15 +20,6 @@ PARAMS = {"evaluation_period": "2024-01..2024-03",
 def tier():
     return clausewise.load_policy(POLICIES / "tier.policy")
 
-
-def node(verdict, node_id: str) -> ExplanationNode:
-    stack = list(verdict.rules)
-    while stack:
-        n = stack.pop()
-        if n.id == node_id:
-            return n
-        stack += n.children
-    raise KeyError(node_id)
 
 
 def data(bindings, daily, shops=None, providers=("P1",)):
