@@ -5,14 +5,27 @@
     >>> result = policy.evaluate("examples/tier", as_of="2024-04-01", params={...})
 """
 
+from typing import Any
+
 from .api import Policy, compile_policy_text, load_policy
 from .diagnostics import ClausewiseError, Diagnostic
 from .models import Evaluation, ExplanationNode, Verdict
-from .diff import diff as diff_policies
-from .verify import verify as verify_policy
-from .whatif import what_if
 
 __all__ = ["ClausewiseError", "Diagnostic", "diff_policies", "Evaluation", "ExplanationNode", "Policy", "Verdict",
            "compile_policy_text", "load_policy",
            "verify_policy", "what_if"]
 __version__ = "0.1.0"
+
+#: the analysis entry points, imported on first use so evaluating (and a cold CLI) does not load them
+_ANALYSIS = {"diff_policies": ("diff", "diff"), "verify_policy": ("verify", "verify"), "what_if": ("whatif", "what_if")}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ANALYSIS:
+        import importlib
+
+        module, attr = _ANALYSIS[name]
+        value = getattr(importlib.import_module(f".{module}", __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'clausewise' has no attribute {name!r}")
