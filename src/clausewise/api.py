@@ -182,19 +182,26 @@ class Policy:
             row = entity_rows[entity]
             scope = Scope(row, self.checked.entity_table, row)
             answer = answers[entity]
-            values = {}
-            for d in self.plan.decides:
-                if d.decl.combine != "first" and self._value_in_doubt(d, answer, ev, scope):
-                    answer.chosen.pop(d.field, None)
-                    answer.undecided.add(d.field)
-                clause = answer.chosen.get(d.field)
-                if clause is not None:
-                    value = ev.eval(d.decl.clauses[clause - 1].value, scope)
-                    if isinstance(value, Missing):
-                        answer.undecided.add(d.field)
-                    values[d.field] = value
+            values = self.outcome_values(answer, ev, scope)
             verdicts.append(make_verdict(self.plan, entity, as_of, answer, per_entity[entity], values, self.source_text))
         return verdicts
+
+    def outcome_values(self, answer, ev: Evaluator, scope: Scope) -> dict[str, Any]:
+        """The value of every chosen outcome clause. A field whose value is missing, or whose
+        min/max choice a clause with a missing value puts in doubt, is marked undecided in
+        ``answer`` (shared by evaluation and the analysis commands)."""
+        values: dict[str, Any] = {}
+        for d in self.plan.decides:
+            if d.decl.combine != "first" and self._value_in_doubt(d, answer, ev, scope):
+                answer.chosen.pop(d.field, None)
+                answer.undecided.add(d.field)
+            clause = answer.chosen.get(d.field)
+            if clause is not None:
+                value = ev.eval(d.decl.clauses[clause - 1].value, scope)
+                if isinstance(value, Missing):
+                    answer.undecided.add(d.field)
+                values[d.field] = value
+        return values
 
     @staticmethod
     def _value_in_doubt(d, answer, ev: Evaluator, scope: Scope) -> bool:

@@ -102,14 +102,6 @@ def evaluate_with(subject: Subject, overrides: Mapping[int, Any]) -> Evaluated:
         ranks = [(subject.entity, d.field, i, r) for d in policy.plan.decides if d.decl.combine != "first"
                  for i, r in policy._ranks(d, ev, scope)]
         answer = solve(policy.program, [subject.entity], facts, ranks)[subject.entity]
-        values = {}
-        for d in policy.plan.decides:
-            clause = answer.chosen.get(d.field)
-            if clause is not None:
-                value = ev.eval(d.decl.clauses[clause - 1].value, scope)
-                if isinstance(value, Missing):
-                    answer.undecided.add(d.field)
-                values[d.field] = value
-        return Evaluated(answer, values)
+        return Evaluated(answer, policy.outcome_values(answer, ev, scope))
     finally:
         ev.overrides = {}
