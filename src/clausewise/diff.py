@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from .api import Policy, _parse_day
 from .figures import SpaceBuilder, space_facts
-from .subjects import Evaluated, Subject, evaluate_with, synthetic_subject
+from .subjects import Evaluated, Subject, evaluate_with, synthetic_subject, witness_lines
 from .infer import CONVENTION
 from .measure import Missing
 from .models import Verdict
@@ -26,7 +26,6 @@ NO_FIELD = "(no such field)"
 SHOWN_NODES = 8
 #: compliance as verdicts show it: a condition that does not apply is compliant
 COMPLIANCE = {"pass": "true", "na": "true", "fail": "false", "unknown": UNDECIDED}
-SHOWN_FIGURES = 6
 
 
 @dataclass
@@ -58,12 +57,7 @@ class ChangeKind:
         lines = [f"{self.field}: {self.old} -> {self.new}"]
         if self.because:
             lines.append("    because: " + "; ".join(self.because))
-        if len(self.shown) <= SHOWN_FIGURES:
-            lines.append("    witness: " + ("; ".join(self.shown) or "(any entity)"))
-        else:
-            lines.append(f"    witness: {len(self.shown)} figures (all of them with --format json)")
-        if not self.checked:
-            lines.append("    (the witness did not check out on re-evaluation)")
+        lines += witness_lines(self.shown, self.checked, empty="(any entity)")
         return "\n".join(lines)
 
 

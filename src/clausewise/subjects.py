@@ -23,6 +23,21 @@ from .solve import EntityAnswer, solve
 
 #: the value a witness gives a figure to make it missing (an empty field, an absent row)
 ASSUMED_MISSING = Missing(("assumed missing (analysis witness)",))
+#: a witness of more figures than this is summarised in text (JSON lists all)
+SHOWN_FIGURES = 8
+
+
+def witness_lines(shown: list[str], checked: bool, empty: str | None = None) -> list[str]:
+    """The text lines of a witness: its figures (or a summary), and a warning if re-evaluating
+    it did not give the claimed outcome."""
+    lines = []
+    if len(shown) > SHOWN_FIGURES:
+        lines.append(f"    witness: {len(shown)} figures (all of them with --format json)")
+    elif shown or empty:
+        lines.append("    witness: " + ("; ".join(shown) or str(empty)))
+    if not checked:
+        lines.append("    (the witness did not check out on re-evaluation)")
+    return lines
 #: the id of a generated entity
 WITNESS = "witness"
 

@@ -25,10 +25,9 @@ from typing import Any, Mapping
 
 from .api import Policy, _parse_day
 from .figures import SpaceBuilder, space_facts
-from .subjects import ASSUMED_MISSING, WITNESS, Evaluated, Subject, evaluate_with, synthetic_subject
+from .subjects import ASSUMED_MISSING, WITNESS, Evaluated, witness_lines, Subject, evaluate_with, synthetic_subject
 from .search import VERIFY_RULES, Constant, Search, sym
 
-SHOWN_FIGURES = 8
 
 
 @dataclass
@@ -45,12 +44,7 @@ class Finding:
 
     def render(self) -> str:
         lines = [f"{self.kind}: {self.message}"]
-        if len(self.shown) > SHOWN_FIGURES:
-            lines.append(f"    witness: {len(self.shown)} figures (all of them with --format json)")
-        elif self.shown:
-            lines.append("    witness: " + "; ".join(self.shown))
-        if not self.checked:
-            lines.append("    (the witness did not check out on re-evaluation)")
+        lines += witness_lines(self.shown, self.checked)
         return "\n".join(lines)
 
 
