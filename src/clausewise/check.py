@@ -12,7 +12,7 @@ from typing import Iterator
 
 from . import ast
 from .diagnostics import ClausewiseError, Diagnostic, SourceFile, Span, did_you_mean
-from .infer import CONVENTION, CONVENTIONS, SCALAR_KINDS, WINDOW_TYPE, ExprChecker, Sort, field_type
+from .infer import SCALAR_KINDS, WINDOW_TYPE, ExprChecker, Sort, field_type
 from .infer_derived import DerivedChecker
 from .types import FieldSchema, TableSchema, ValueType
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import click
 
 from . import __version__
-from .api import Policy, load_policy, load_versions
+from .api import load_policy, load_versions
 from .diagnostics import ClausewiseError
 from .explain import COLORS, render_text
 from .fmt import format_text
