@@ -12,7 +12,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Mapping
 
-from .check import CONVENTION, CONVENTIONS, Checked, Param
+from .check import Checked, Param
+from .infer import CONVENTION, CONVENTIONS
 from .diagnostics import ClausewiseError, did_you_mean
 from .parse import parse_number
 from .types import Month, ValueType
