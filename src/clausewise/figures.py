@@ -254,15 +254,7 @@ class SpaceBuilder:
     def set_current(self, subject: Subject) -> None:
         """What-if: every figure's value in the subject's data."""
         for fig in self.figures.values():
-            node = fig.nodes[0]
-            if fig.test is not None:
-                result = subject.leaf_eval.evaluate(node, subject.scope)
-                fig.current = ASSUMED_MISSING if result.status == "unknown" or result.observed is None else result.observed
-            elif fig.is_leaf:
-                result = subject.leaf_eval.evaluate(node, subject.scope)
-                fig.current = ASSUMED_MISSING if result.status == "unknown" else result.status == "pass"
-            else:
-                fig.current = subject.ev.eval(node, subject.scope)
+            fig.current = figure_value(fig, subject)
 
     def finish(self, with_current: bool, allow_missing: bool) -> None:
         """Every figure's candidate values (index 0: the current value when ``with_current``)."""
@@ -316,6 +308,18 @@ class SpaceBuilder:
                 value = compare(op, value, bound) if left else compare(op, bound, value)
             out.update((id(node), value) for node in fig.nodes)
         return out
+
+
+def figure_value(fig: Figure, subject: Subject) -> Any:
+    """The figure's value in the subject's data (a yes/no figure: whether its condition holds)."""
+    node = fig.nodes[0]
+    if fig.test is not None:
+        result = subject.leaf_eval.evaluate(node, subject.scope)
+        return ASSUMED_MISSING if result.status == "unknown" or result.observed is None else result.observed
+    if fig.is_leaf:
+        result = subject.leaf_eval.evaluate(node, subject.scope)
+        return ASSUMED_MISSING if result.status == "unknown" else result.status == "pass"
+    return subject.ev.eval(node, subject.scope)
 
 
 def _uses_var(subject: Subject, node: Any, var: str) -> bool:

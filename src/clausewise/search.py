@@ -190,5 +190,40 @@ class Search:
         return best[0] if result.satisfiable and best else None
 
 
+    def guard(self, name: str) -> clingo.Symbol:
+        """A fresh assumption atom: nogoods added under it hold only in solves that assume it."""
+        atom = sym("guard", name)
+        with self.ctl.backend() as backend:
+            backend.add_external(backend.add_atom(atom), clingo.TruthValue.False_)
+        return atom
+
+    def forbid(self, atoms: Sequence[clingo.Symbol], guard: clingo.Symbol) -> bool:
+        """A nogood through the backend: no answer set (that assumes ``guard``) has all ``atoms``.
+        False if one of them is not in the grounded program (nothing to forbid)."""
+        literals = []
+        for atom in atoms:
+            found = self.ctl.symbolic_atoms[atom]
+            if found is None:
+                return False
+            literals.append(found.literal)
+        with self.ctl.backend() as backend:
+            backend.add_rule([], literals + [backend.add_atom(guard)])
+        return True
+
+
+    def forbid_values(self, keys: list[str], index: dict[int, int], unmet: list[str], used: set[str],
+                      guard: clingo.Symbol) -> bool:
+        """After a witness no rows realize: for each figure the rows could not give (that the claim
+        reads), a nogood on its value; if there is none, one on the whole assignment of the claim's figures."""
+        position = {k: i for i, k in enumerate(keys)}
+        culprits = [k for k in unmet if k in used] or list(unmet)
+        groups = [[k] for k in culprits] or [sorted(used) or list(keys)]
+        added = False
+        for group in groups:
+            atoms = [sym("value", position[k], index[position[k]]) for k in group if position.get(k) in index]
+            added = bool(atoms) and self.forbid(atoms, guard) or added
+        return added
+
+
 def sym(name: str, *args: object) -> clingo.Symbol:
     return clingo.Function(name, [_term(a) for a in args])

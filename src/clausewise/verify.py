@@ -14,7 +14,10 @@ figure values. Findings:
 * ``never-holds`` / ``never-fails``: a rule or condition that can never pass / never fail
   (``never-fires`` for a whole rule), e.g. because of the parameters.
 
-Every witness is checked by evaluating it through the ordinary pipeline; ``checked`` says so.
+Every witness is turned into data rows (:mod:`clausewise.synth`) and those rows are evaluated
+through :meth:`Policy.evaluate`; ``checked`` means that real evaluation gives the claim. A figure
+assignment no rows give is excluded (a nogood) and clingo asks for another, a few times; a
+finding none of whose witnesses is realized says so and is not counted.
 """
 
 from __future__ import annotations
@@ -25,8 +28,14 @@ from typing import Any, Mapping
 
 from .api import Policy, _parse_day
 from .figures import SpaceBuilder, space_facts
-from .subjects import ASSUMED_MISSING, WITNESS, Evaluated, witness_lines, Subject, evaluate_with, synthetic_subject
+from .subjects import ASSUMED_MISSING, WITNESS, Evaluated, Subject, synthetic_subject, witness_lines
 from .search import VERIFY_RULES, Constant, Search, sym
+from .synth import RowCheck, WitnessData, evaluate_rows, realize
+
+#: figure assignments tried per finding before giving up on realizing it as data
+RETRIES = 8
+#: findings that claim something can happen: only a witness realized as rows makes them sound
+CAN_HAPPEN = ("overlap", "gap", "undecided")
 
 
 
@@ -38,14 +47,32 @@ class Finding:
     #: what evaluating the witness must give: ("status", node, status) | ("chosen", field, clause)
     #: | ("undecided", field) | ("overlap", field, i, j)
     claim: tuple
-    witness: dict[str, Any] = field(default_factory=dict)  # figure key -> value
-    shown: list[str] = field(default_factory=list)  # "name = value" for the figures that matter
+    witness: dict[str, Any] = field(default_factory=dict)  # figure key -> value (the search's)
+    shown: list[str] = field(default_factory=list)  # "name = value": the figures that matter, measured on the rows
+    #: True when the witness's rows, evaluated as real data, give the claim
     checked: bool = False
+    data: WitnessData | None = None  # the rows of the witness (when realized)
+    figure_shown: list[str] = field(default_factory=list)  # the search's figure values (first witness)
+
+    @property
+    def sound(self) -> bool:
+        """A claim that something can happen needs a realized witness; 'never' claims do not."""
+        return self.checked or self.kind not in CAN_HAPPEN
 
     def render(self) -> str:
-        lines = [f"{self.kind}: {self.message}"]
-        lines += witness_lines(self.shown, self.checked)
-        return "\n".join(lines)
+        return "\n".join([f"{self.kind}: {self.message}", *data_lines(self.checked, self.shown, self.data,
+                                                                       self.figure_shown, bool(self.witness))])
+
+
+def data_lines(checked: bool, shown: list[str], data: WitnessData | None, figure_shown: list[str],
+               searched: bool) -> list[str]:
+    """A witness in text: its figures measured on its rows and the rows' size, or why there are none."""
+    if checked and data is not None:
+        return witness_lines(shown, True) + [f"    {data.summary()}"]
+    if not searched:
+        return witness_lines(shown, True)
+    figures = "; ".join(figure_shown) or "(any entity)"
+    return [f"    no witness could be realized as data rows; figure-level witness: {figures}"]
 
 
 @dataclass
@@ -59,17 +86,26 @@ class Verification:
     def to_json(self) -> dict[str, Any]:
         return {"policy": self.policy, "version": self.version, "as_of": str(self.as_of), "figures": self.figures,
                 "findings": [{"kind": f.kind, "subject": f.subject, "message": f.message, "witness": f.shown,
-                              "checked": f.checked} for f in self.findings]}
+                              "checked": f.checked, "sound": f.sound, "figure_witness": f.figure_shown,
+                              "data": f.data.to_json() if f.data is not None else None} for f in self.findings]}
 
     def render(self) -> str:
         head = f"verify {self.policy} {self.version} (as of {self.as_of}; {self.figures} figures searched)"
         if not self.findings:
             return head + "\nno findings"
         counts: dict[str, int] = {}
+        unsound: dict[str, int] = {}
         for f in self.findings:
-            counts[f.kind] = counts.get(f.kind, 0) + 1
-        summary = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
-        return "\n".join([head, *(f.render() for f in self.findings), f"findings: {summary}"])
+            tally = counts if f.sound else unsound
+            tally[f.kind] = tally.get(f.kind, 0) + 1
+        summary = f"findings: {', '.join(f'{k} {n}' for k, n in sorted(counts.items())) or 'none'}"
+        if unsound:
+            summary += "; not realized as data (not counted): " + ", ".join(f"{k} {n}" for k, n in sorted(unsound.items()))
+        return "\n".join([head, *(f.render() for f in self.findings), summary])
+
+    @property
+    def sound_findings(self) -> list[Finding]:
+        return [f for f in self.findings if f.sound]
 
 
 def claim_holds(claim: tuple, evaluated: Evaluated) -> bool:
@@ -87,6 +123,34 @@ def claim_holds(claim: tuple, evaluated: Evaluated) -> bool:
     return False
 
 
+def verdict_agrees(claim: tuple, check: RowCheck) -> bool:
+    """Whether :meth:`Policy.evaluate`'s verdict on the rows shows the claim, as far as a verdict
+    shows it (clause conditions are not in a verdict: those come from the same evaluation's statuses)."""
+    verdict = check.verdict
+    if verdict is None:
+        return False
+    outcomes = {o.field: o for o in verdict.outcome_details}
+    match claim:
+        case ("status", node, status):
+            stack = list(verdict.rules)
+            while stack:
+                n = stack.pop()
+                if n.id == node:
+                    return n.status == status
+                stack += n.children
+            return True
+        case ("chosen", field_name, clause):
+            o = outcomes.get(field_name)
+            return o is not None and o.decided and o.clause == clause
+        case ("undecided", field_name):
+            o = outcomes.get(field_name)
+            return o is not None and not o.decided
+        case ("overlap", field_name, i, j):
+            o = outcomes.get(field_name)
+            return o is not None and o.decided and o.clause in (i, j)
+    return True
+
+
 def _leaves_under(policy: Policy, node_ids: list[str]) -> set[str]:
     nodes, seen, out = policy.plan.nodes, set(), set()
     stack = list(node_ids)
@@ -102,8 +166,8 @@ def _leaves_under(policy: Policy, node_ids: list[str]) -> set[str]:
 
 
 class _Verifier:
-    def __init__(self, policy: Policy, subject: Subject):
-        self.policy, self.subject = policy, subject
+    def __init__(self, policy: Policy, subject: Subject, params: Mapping[str, Any] | None = None):
+        self.policy, self.subject, self.params = policy, subject, dict(params or {})
         self.builder = SpaceBuilder()
         self.builder.add(subject)
         self.builder.finish(with_current=False, allow_missing=True)
@@ -118,21 +182,38 @@ class _Verifier:
         return bool(_leaves_under(self.policy, node_ids) & self.free_leaves)
 
     def witness(self, finding: Finding, assume: list, node_ids: list[str], complete: bool = False) -> Finding:
-        model = self.search.optimum(assume, complete)
-        if model is None:
-            return finding
-        values = {s.arguments[0].number: s.arguments[1].number for s in model if s.name == "value"}
-        assignment = {self.keys[f]: self.builder.figures[self.keys[f]].candidates[v] for f, v in values.items()}
-        finding.witness = assignment
+        """A witness realized as rows whose real evaluation gives the claim, trying up to
+        :data:`RETRIES` figure assignments (each failed one excluded by a nogood)."""
         used = {k for leaf in _leaves_under(self.policy, node_ids)
                 for k in self.builder.leaf_figures[id(self.subject)].get(leaf, [])}
-        if finding.kind in ("undecided",):  # what makes it undecided: the missing figures
-            used = {k for k in used if isinstance(assignment[k], type(ASSUMED_MISSING))}
-        shown = sorted((self.builder.label(k), self.builder.figures[k].show(assignment[k])) for k in used)
-        finding.shown = [f"{name} = {value}" for name, value in shown]
-        evaluated = evaluate_with(self.subject, self.builder.overrides(assignment))
-        finding.checked = claim_holds(finding.claim, evaluated)
+        guard = None
+        for attempt in range(RETRIES):
+            model = self.search.optimum(assume + ([guard] if guard is not None else []), complete)
+            if model is None:
+                break
+            index = {s.arguments[0].number: s.arguments[1].number for s in model if s.name == "value"}
+            assignment = {self.keys[f]: self.builder.figures[self.keys[f]].candidates[v] for f, v in index.items()}
+            if attempt == 0:
+                finding.witness = assignment
+                finding.figure_shown = self.show(finding, assignment, used)
+            r = realize(self.policy, self.builder, assignment, self.subject.as_of, self.params)
+            check = evaluate_rows(self.policy, r)
+            if check.problem is None and claim_holds(finding.claim, check.evaluated) and verdict_agrees(finding.claim, check):
+                finding.witness, finding.checked, finding.data = assignment, True, WitnessData.of(r)
+                finding.shown = self.show(finding, r.values, used)
+                return finding
+            if guard is None:
+                guard = self.search.guard(f"{finding.kind} {finding.subject} {finding.claim}")
+            if not self.search.forbid_values(self.keys, index, r.unmet, used, guard):
+                break
         return finding
+
+    def show(self, finding: Finding, values: Mapping[str, Any], used: set[str]) -> list[str]:
+        keys = {k for k in used if k in values}
+        if finding.kind in ("undecided",):  # what makes it undecided: the missing figures
+            keys = {k for k in keys if isinstance(values[k], type(ASSUMED_MISSING))}
+        shown = sorted((self.builder.label(k), self.builder.figures[k].show(values[k])) for k in keys)
+        return [f"{name} = {value}" for name, value in shown]
 
 
 def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[str, Any] | None = None) -> Verification:
@@ -140,7 +221,7 @@ def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[s
     h = policy.checked.header
     day = as_of if isinstance(as_of, dt.date) else _parse_day(as_of) if as_of else (h.effective_from or dt.date.today())
     subject = synthetic_subject(policy, day, params or {})
-    v = _Verifier(policy, subject)
+    v = _Verifier(policy, subject, params)
     possible = v.search.brave()
     complete = v.search.brave(complete=True)
     statuses: dict[str, set[str]] = {}

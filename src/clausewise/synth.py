@@ -1,0 +1,672 @@
+"""Row synthesis: a witness (figure values) turned into concrete data rows.
+
+verify and diff (without data) find witnesses as *figure values*, each figure free on its own;
+no data need produce such a combination. :func:`realize` builds rows in the policy's declared
+tables (the entity row, related rows, rows placed inside the windows the figures aggregate over)
+so that, figure by figure, the value measured on the rows is the witness value. It works by
+generate and test with the ordinary evaluator: each figure's candidate changes (a field set, a row
+added or a value raised) are tried in turn, and one is kept only if every figure realized before
+it keeps its value, so figures over shared rows stay consistent or are reported as unmet. The
+caller then evaluates the rows through :meth:`Policy.evaluate`; only that decides a claim.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from decimal import Decimal
+from typing import Any, Callable, Iterator, Mapping
+
+from . import ast
+from .api import Policy
+from .atoms import LeafEvaluator
+from .diagnostics import ClausewiseError
+from .figures import Figure, SpaceBuilder, figure_value
+from .measure import Data, Evaluator, Missing
+from .measure_derived import entity_rows
+from .params import resolve_params
+from .subjects import WITNESS, Subject
+from .infer import CONVENTION
+from .types import FieldSchema, Month, ValueType
+from .windows import Window, months_window
+
+#: a value no sum of the synthesized rows reaches (the threshold of a 'never' key)
+BIG = 10**12
+#: at most this many row templates are tried per figure
+MAX_TEMPLATES = 400
+Mod = Callable[["Draft"], "Draft | None"]
+
+
+@dataclass
+class Draft:
+    """Data under construction: the as-of day, parameters, the entity row and other tables."""
+
+    as_of: dt.date
+    params: dict[str, Any]
+    entity: dict[str, Any]
+    dimension: str | None
+    tables: dict[str, list[dict]] = field(default_factory=dict)
+    serial: int = 0
+
+    def copy(self) -> "Draft":
+        return Draft(self.as_of, dict(self.params), dict(self.entity), self.dimension,
+                     {t: [dict(r) for r in rows] for t, rows in self.tables.items()}, self.serial)
+
+    def fresh(self, prefix: str) -> str:
+        self.serial += 1
+        return f"{prefix}{self.serial}"
+
+
+@dataclass
+class Realization:
+    """Rows that realize a witness (as far as they do), and how to evaluate them."""
+
+    tables: dict[str, list[dict]]  # table -> typed rows (the entity table included)
+    entity: str  # the entity id to evaluate (``witness``, or ``witness/<value>`` with ``for each``)
+    as_of: dt.date
+    params: dict[str, Any]  # every parameter given to the evaluation (the free ones chosen here)
+    values: dict[str, Any]  # figure key -> its value measured on the rows
+    unmet: list[str]  # figure keys whose measured value is not the witness value
+    columns: dict[str, list[str]] = field(default_factory=dict)  # table -> its declared columns
+
+    def text_tables(self) -> dict[str, list[dict[str, str]]]:
+        """The rows as text, as a CSV file holds them (sorted, deterministic)."""
+        return {t: [{k: text_value(v) for k, v in r.items()} for r in rows] for t, rows in sorted(self.tables.items())}
+
+    def text_params(self) -> dict[str, Any]:
+        return {k: _param_text(v) for k, v in sorted(self.params.items())}
+
+
+def text_value(value: Any) -> str:
+    """A typed value as data files write it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (list, tuple)):
+        return ";".join(text_value(v) for v in value)
+    return str(value)
+
+
+def _param_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _param_text(v) for k, v in value.items()}
+    return text_value(value) if not isinstance(value, str) else value
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether a measured value is the witness value (missing is missing, whatever the reason)."""
+    if isinstance(a, Missing) or isinstance(b, Missing):
+        return isinstance(a, Missing) and isinstance(b, Missing)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b
+
+
+# ---- defaults ------------------------------------------------------------------------------------------------
+def _low(vtype: ValueType) -> Any:
+    return 0 if vtype.is_integral else Decimal(1)
+
+
+def _default(f: FieldSchema, as_of: dt.date) -> Any:
+    t = f.type
+    if f.optional:
+        return None
+    if t.is_list:
+        return []
+    if t.kind == "date":
+        return as_of - dt.timedelta(days=60)
+    if t.kind == "month":
+        return Month.of(as_of)
+    if t.kind == "bool":
+        return False
+    if t.kind == "enum":
+        return t.enum_values[0]
+    if t.kind == "string":
+        return "a"
+    return 0 if t.is_integral else Decimal(0)
+
+
+def _free_param(policy: Policy, name: str, as_of: dt.date) -> Any:
+    """A value for a required parameter nobody gave: the last three months, or per key a low
+    value for key ``a`` (and every enum key) and an unreachable one for key ``b``."""
+    p = policy.checked.params[name]
+    if p.vtype.kind == "window":
+        last = Month.of(as_of).shift(-1)
+        return months_window(last.shift(-2), last)
+    if p.per is None:
+        return _low(p.vtype) if p.vtype.is_numeric else _default(FieldSchema(name, p.vtype), as_of)
+
+    def level(keys: tuple[ValueType, ...]) -> Any:
+        if not keys:
+            return _low(p.vtype) if p.vtype.is_numeric else _default(FieldSchema(name, p.vtype), as_of)
+        if keys[0].kind == "enum":
+            return {k: level(keys[1:]) for k in keys[0].enum_values}
+        return {"a": level(keys[1:]), "b": BIG if p.vtype.is_numeric and not keys[1:] else level(keys[1:])}
+    return level((p.per, *p.per_more))
+
+
+# ---- measuring -------------------------------------------------------------------------------------------------
+def draft_subject(policy: Policy, draft: Draft) -> Subject:
+    """The draft's entity, evaluated on the draft's rows (no overrides)."""
+    c = policy.checked
+    values, convention = resolve_params(c, draft.params)
+    tables = {**draft.tables, c.entity_table: [draft.entity]}
+    ev = Evaluator(c, Data(tables), values, draft.as_of, convention)
+    rows = entity_rows(c, [draft.entity])
+    entity = next(iter(rows)) if not c.dimension else f"{WITNESS}/{draft.dimension}"
+    return Subject(policy, ev, LeafEvaluator(ev), entity, rows[entity], draft.as_of)
+
+
+class _Builder:
+    def __init__(self, policies: list[Policy], space: SpaceBuilder):
+        self.policies, self.space = policies, space
+        self.policy, self.c = policies[0], policies[0].checked
+
+    def owner(self, fig: Figure) -> Policy:
+        """The policy a figure's first node belongs to (diff: one of two versions)."""
+        for p in self.policies:
+            if id(fig.nodes[0]) in p.checked.sorts or id(fig.nodes[0]) in p.checked.refs:
+                return p
+        return self.policies[0]
+
+    def use(self, fig: Figure) -> None:
+        self.policy = self.owner(fig)
+        self.c = self.policy.checked
+
+    def measure(self, draft: Draft, keys: list[str]) -> dict[str, Any] | None:
+        try:
+            subjects: dict[int, Subject] = {}
+            out = {}
+            for k in keys:
+                p = self.owner(self.space.figures[k])
+                if id(p) not in subjects:
+                    subjects[id(p)] = draft_subject(p, _complete(p, draft))
+                out[k] = figure_value(self.space.figures[k], subjects[id(p)])
+            return out
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+            return None  # a draft the evaluator cannot take (e.g. a value of the wrong type): not a candidate
+
+    def eval(self, draft: Draft, node: Any) -> Any:
+        subject = draft_subject(self.policy, draft)
+        try:
+            return subject.ev.eval(node, subject.scope)
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+            return Missing(("cannot evaluate here",))
+
+    # ---- candidate changes per figure ----------------------------------------------------------------------
+    def mods(self, fig: Figure, goal: Any, draft: Draft) -> Iterator[Draft]:
+        node = fig.nodes[0]
+        if isinstance(node, ast.Quantified):
+            yield from self.quantified(node, goal, draft, fig)
+        else:
+            yield from self.expr(node, goal, draft, depth=0)
+
+    def expr(self, node: Any, goal: Any, draft: Draft, depth: int) -> Iterator[Draft]:
+        if depth > 4:
+            return
+        c = self.c
+        ref = c.refs.get(id(node))
+        kind = ref[0] if ref else None
+        if kind == "entity_field":
+            d = draft.copy()
+            if ref[1] == c.dimension:
+                if isinstance(goal, Missing):
+                    return
+                d.dimension = goal
+            else:
+                f = c.tables[c.entity_table].field(ref[1])
+                if isinstance(goal, Missing) and (f is None or not f.optional):
+                    return  # a required field is never empty in accepted data
+                d.entity[ref[1]] = None if isinstance(goal, Missing) else goal
+            yield d
+        elif kind == "param" and not isinstance(goal, Missing):
+            d = draft.copy()
+            d.params[ref[1]] = goal
+            yield d
+        elif kind in ("lookup", "at"):
+            yield from self.point_row(node, ref, goal, draft)
+        elif kind == "let":
+            yield from self.expr(c.lets[ref[1]].expr, goal, draft, depth + 1)
+        elif isinstance(node, ast.IfExpr):
+            yield from self.expr(node.then, goal, draft, depth + 1)
+            yield from self.expr(node.orelse, goal, draft, depth + 1)
+        elif isinstance(node, ast.Arith) and not isinstance(goal, Missing):
+            yield from self.arith(node, goal, draft, depth)
+        elif isinstance(node, ast.Aggregate) and kind in ("rows", "items"):
+            yield from self.aggregate(node, goal, draft)
+        if isinstance(goal, dt.date) and kind not in ("entity_field", "param"):
+            yield from self.shift(node, goal, draft)
+
+    def arith(self, node: ast.Arith, goal: Any, draft: Draft, depth: int) -> Iterator[Draft]:
+        left, right = self.eval(draft, node.left), self.eval(draft, node.right)
+        inverse = {"+": (_minus, lambda g, a: _minus(g, a)), "-": (_plus, lambda g, a: _minus(a, g)),
+                   "/": (_times, None), "*": (_over, None)}.get(node.op)
+        if inverse is None:
+            return
+        if not isinstance(right, Missing) and (want := _try(inverse[0], goal, right)) is not None:
+            yield from self.expr(node.left, want, draft, depth + 1)
+        if inverse[1] is not None and not isinstance(left, Missing) and (want := _try(inverse[1], goal, left)) is not None:
+            yield from self.expr(node.right, want, draft, depth + 1)
+
+    def shift(self, node: Any, goal: dt.date, draft: Draft) -> Iterator[Draft]:
+        """A date made from an entity date field (``end of 90 days from revoked_on``): set the
+        field to the goal, see how far off the result is, and move the field back by that much."""
+        for name in self.date_fields(node, 0):
+            d = draft.copy()
+            d.entity[name] = goal
+            got = self.eval(d, node)
+            if isinstance(got, dt.date):
+                d.entity[name] = goal - (got - goal)
+                yield d
+
+    def date_fields(self, node: Any, depth: int) -> list[str]:
+        c, out = self.c, []
+        for sub in _walk(node):
+            ref = c.refs.get(id(sub))
+            if ref and ref[0] == "entity_field":
+                f = c.tables[c.entity_table].field(ref[1])
+                if f is not None and f.type.kind == "date" and ref[1] not in out:
+                    out.append(ref[1])
+            elif ref and ref[0] == "let" and depth < 3:
+                out += [n for n in self.date_fields(c.lets[ref[1]].expr, depth + 1) if n not in out]
+        return out
+
+    def point_row(self, node: Any, ref: tuple, goal: Any, draft: Draft) -> Iterator[Draft]:
+        """``T.f`` of the entity's one row in T, or ``T.f on DAY``: set the field, or drop the row."""
+        _, table, fname, (tfield, sfield) = ref
+        schema = self.c.tables[table]
+        subject = draft.dimension if sfield == self.c.dimension else draft.entity.get(sfield)
+        day = self.eval(draft, node.date) if isinstance(node, ast.AtDate) else None
+        if isinstance(day, Missing):
+            return
+
+        def mine(row: dict) -> bool:
+            return row.get(tfield) == subject and (day is None or row.get(schema.time_field) == day)
+        rows = draft.tables.get(table, [])
+        if isinstance(goal, Missing):
+            if schema.field(fname) is not None and schema.field(fname).optional:
+                d = draft.copy()
+                for row in d.tables.get(table, []):
+                    if mine(row):
+                        row[fname] = None
+                yield d
+            d = draft.copy()
+            d.tables[table] = [r for r in rows if not mine(r)]
+            yield d
+            return
+        d = draft.copy()
+        found = [r for r in d.tables.setdefault(table, []) if mine(r)]
+        if not found:
+            row = {f.name: _default(f, draft.as_of) for f in schema.fields} | {tfield: subject}
+            if day is not None:
+                row[schema.time_field] = day
+            d.tables[table].append(row)
+            found = [row]
+        for row in found:
+            row[fname] = goal
+        yield d
+
+    # ---- rows counted by an aggregate ------------------------------------------------------------------------
+    def days(self, draft: Draft, windows: list[Any]) -> list[dt.date]:
+        """Days to place a row on: the as-of day, the edges of the windows in play, entity dates."""
+        out = [draft.as_of, draft.as_of - dt.timedelta(days=1)]
+        for w in windows:
+            if isinstance(w, Window):
+                out += [w.start, w.end, w.start + dt.timedelta(days=1)]
+        for value in list(draft.entity.values()) + list(draft.params.values()):
+            if isinstance(value, dt.date):
+                out += [value + dt.timedelta(days=k) for k in (0, 1, 2)]
+            elif isinstance(value, Window):
+                out += [value.start, value.end]
+        return list(dict.fromkeys(out))
+
+    def aggregate(self, node: ast.Aggregate, goal: Any, draft: Draft) -> Iterator[Draft]:
+        now = self.eval(draft, node)
+        window = self.eval(draft, node.during) if node.during is not None else None
+        days = self.days(draft, [window])
+        if node.fn == "count":
+            copies = goal - now if isinstance(goal, int) and isinstance(now, int) else 1
+            if copies <= 0:
+                return
+            for make in self.templates(node, draft, days, None, None):
+                d = draft.copy()
+                for _ in range(copies):
+                    make(d)
+                yield d
+            return
+        if node.fn in ("sum", "max", "min", "avg") and isinstance(node.target, ast.Attr):
+            amount = goal
+            if node.fn == "sum" and not isinstance(goal, Missing):
+                if isinstance(now, Missing):
+                    return
+                amount = goal - now
+                if amount == 0:
+                    return
+                yield from self.bump(node, amount, draft)
+            for make in self.templates(node, draft, days, node.target.name, amount):
+                d = draft.copy()
+                make(d)
+                yield d
+
+    def bump(self, node: ast.Aggregate, amount: Any, draft: Draft) -> Iterator[Draft]:
+        """Raise (or lower) the summed field of a row already there."""
+        table, name = self.c.refs[id(node)][1], node.target.name
+        rows = draft.tables.get(table, [])
+        for i in list(range(min(3, len(rows)))) + list(range(max(3, len(rows) - 3), len(rows))):
+            if isinstance(rows[i].get(name), (int, Decimal)) and (rows[i][name] + amount >= 0 or amount > 0):
+                d = draft.copy()
+                d.tables[table][i][name] = rows[i][name] + amount
+                yield d
+
+    def templates(self, node: ast.Aggregate, draft: Draft, days: list[dt.date], amount_field: str | None,
+                  amount: Any) -> Iterator[Callable[[Draft], None]]:
+        """Ways to add one row (and the related item it needs) that the aggregate may count."""
+        c = self.c
+        ref = c.refs[id(node)]
+        if ref[0] == "items":  # count(s in REL where ...): a new related item, with a row for each inner aggregate
+            name = node.target.name if isinstance(node.target, ast.Name) else None
+            rel = c.relations.get(name) if name else None
+            if rel is None:
+                return
+            inner = [a for a in _walk(node.where) if isinstance(a, ast.Aggregate) and c.refs.get(id(a), ("",))[0] == "rows"]
+            for item_fields in self.variants(rel.target, set(), days, None, None, limit=20):
+                def make(d: Draft, item_fields=item_fields) -> None:
+                    key = self.new_item(d, rel, item_fields, days)
+                    for agg in inner:
+                        t = c.refs[id(agg)][1]
+                        row = {f.name: _default(f, d.as_of) for f in c.tables[t].fields}
+                        row |= {c.refs[id(agg)][2][0]: key, c.tables[t].time_field: min(days)}
+                        if isinstance(agg.target, ast.Attr):
+                            row[agg.target.name] = 1
+                        d.tables.setdefault(t, []).append(row)
+                yield make
+            return
+        table, (tfield, sfield) = ref[1], ref[2]
+        wanted = {n for n in _names(node.where)} | ({node.target.name} if isinstance(node.target, ast.Attr) else set())
+        rel = None
+        if node.over is not None and isinstance(node.over, ast.Name):
+            rel = c.relations.get(node.over.name)
+        for fields in self.variants(table, wanted, days, amount_field, amount, limit=MAX_TEMPLATES):
+            def make(d: Draft, fields=fields) -> None:
+                row = {f.name: _default(f, d.as_of) for f in c.tables[table].fields} | fields
+                if rel is not None:
+                    row[tfield] = self.new_item(d, rel, {}, days)
+                else:
+                    row[tfield] = d.dimension if sfield == c.dimension else d.entity.get(sfield)
+                d.tables.setdefault(table, []).append(row)
+            yield make
+
+    def new_item(self, d: Draft, rel: Any, fields: dict, days: list[dt.date]) -> str:
+        """A new related item (a shop) and the via row (a binding) that relates it from before every day."""
+        c = self.c
+        target = c.tables[rel.target]
+        key = d.fresh("S")
+        row = {f.name: _default(f, d.as_of) for f in target.fields} | fields | {target.key[0]: key}
+        d.tables.setdefault(rel.target, []).append(row)
+        via = {f.name: _default(f, d.as_of) for f in c.tables[rel.via].fields}
+        via |= {rel.from_field: d.entity[c.tables[c.entity_table].key[0]], rel.to_field: key}
+        if rel.start_field:
+            via[rel.start_field] = min(days) - dt.timedelta(days=1)
+        if rel.end_field:
+            via[rel.end_field] = None
+        d.tables.setdefault(rel.via, []).append(via)
+        return key
+
+    def variants(self, table: str, wanted: set[str], days: list[dt.date], amount_field: str | None, amount: Any,
+                 limit: int) -> Iterator[dict]:
+        """Field values to try for a new row: the time field on each day, the fields a condition
+        reads over their values (constants first), the amount fixed."""
+        schema = self.c.tables[table]
+        choices: list[tuple[str, list[Any]]] = []
+        for f in schema.fields:
+            if f.name == amount_field and isinstance(amount, (int, Decimal)) and amount < 0 and f.type.kind != "yuan":
+                return  # counts, orders, points, rates and scores are never negative
+            if f.name == amount_field:
+                choices.append((f.name, [None if isinstance(amount, Missing) else amount]))
+            elif f.name == schema.time_field:
+                choices.append((f.name, days if f.type.kind == "date" else list(dict.fromkeys(Month.of(x) for x in days))))
+            elif f.name in wanted or (f.type.kind in ("string", "enum") and not f.references and f.name not in schema.key[:1]):
+                choices.append((f.name, self.values_of(f, days)))
+        names = [n for n, _ in choices]
+        for combo in itertools.islice(itertools.product(*(v for _, v in choices)), limit):
+            yield dict(zip(names, combo))
+
+    def values_of(self, f: FieldSchema, days: list[dt.date]) -> list[Any]:
+        t = f.type
+        if t.kind == "bool":
+            out: list[Any] = [True, False]
+        elif t.kind == "enum":
+            out = list(t.enum_values) if not t.is_list else [[], list(t.enum_values)]
+        elif t.kind == "string":
+            out = ["a", "b", "z"]
+        elif t.kind == "date":
+            out = list(days)
+        elif t.is_numeric:
+            out = [1, 0] if t.is_integral else [Decimal(1), Decimal(0)]
+        else:
+            out = [_default(f, days[0])]
+        return out + ([None] if f.optional else [])
+
+    # ---- 'any month m in W: ...' and whole conditions as figures -------------------------------------------------
+    def quantified(self, node: ast.Quantified, goal: Any, draft: Draft, fig: Figure) -> Iterator[Draft]:
+        window = self.eval(draft, node.window)
+        if not isinstance(window, Window):
+            return
+        days = [window.start, window.start + dt.timedelta(days=1), window.end]
+        inner = [a for a in _walk(node.cond) if isinstance(a, ast.Aggregate) and isinstance(a.target, ast.Attr)]
+        amounts: list[Any] = [goal] if fig.test is not None else ([1, 10**6, 10**9] if goal is True else [])
+        if isinstance(goal, Missing):
+            amounts = [Missing(("",))]
+        for agg in inner:
+            for amount in amounts:
+                for make in self.templates(agg, draft, days, agg.target.name, amount):
+                    d = draft.copy()
+                    make(d)
+                    yield d
+
+
+def _complete(policy: Policy, draft: Draft) -> Draft:
+    """Every column this policy declares present in every row (another version may declare more);
+    parameters this version does not declare left out."""
+    c = policy.checked
+    d = Draft(draft.as_of, {k: v for k, v in draft.params.items() if k in c.params or k == CONVENTION},
+              dict(draft.entity), draft.dimension, {}, draft.serial)
+    for f in c.tables[c.entity_table].fields:
+        d.entity.setdefault(f.name, _default(f, draft.as_of))
+    for t, rows in draft.tables.items():
+        if t in c.tables:
+            d.tables[t] = [{f.name: r.get(f.name, _default(f, draft.as_of)) for f in c.tables[t].fields} | r for r in rows]
+    return d
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    if isinstance(node, ast.Node):
+        yield node
+        for f in dataclasses.fields(node):
+            if f.name != "span":
+                yield from _walk(getattr(node, f.name))
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _walk(item)
+
+
+def _names(node: Any) -> Iterator[str]:
+    for sub in _walk(node):
+        if isinstance(sub, ast.Attr):
+            yield sub.name
+        elif isinstance(sub, ast.Name):
+            yield sub.name
+
+
+def _plus(a: Any, b: Any) -> Any:
+    return a + (dt.timedelta(days=b) if isinstance(a, dt.date) and isinstance(b, int) else b)
+
+
+def _minus(a: Any, b: Any) -> Any:
+    if isinstance(a, dt.date) and isinstance(b, dt.date):
+        return (a - b).days
+    return a - (dt.timedelta(days=b) if isinstance(a, dt.date) and isinstance(b, int) else b)
+
+
+def _times(a: Any, b: Any) -> Any:
+    return a * b
+
+
+def _over(a: Any, b: Any) -> Any:
+    value = Decimal(a) / Decimal(b)
+    return int(value) if value == int(value) else value
+
+
+def _try(fn: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    try:
+        return fn(a, b)
+    except (TypeError, ArithmeticError, ValueError, OverflowError):
+        return None
+
+
+def _rank(policy: Policy, fig: Figure) -> tuple[int, str]:
+    """Realize fields first, then single rows, counts, sums and derived values, whole conditions last."""
+    node = fig.nodes[0]
+    ref = policy.checked.refs.get(id(node))
+    kind = ref[0] if ref else None
+    if kind in ("entity_field", "param"):
+        order = 0
+    elif kind in ("lookup", "at"):
+        order = 1
+    elif isinstance(node, ast.Aggregate) and node.fn == "count":
+        order = 2 if kind == "items" else 3
+    elif isinstance(node, ast.Quantified):
+        order = 6
+    else:
+        order = 4 if isinstance(node, ast.Aggregate) else 5
+    return order, fig.key
+
+
+def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mapping[str, Any], as_of: dt.date,
+            params: Mapping[str, Any]) -> Realization:
+    """Rows in the policy's tables (for diff: both versions') whose figures take the witness values,
+    as far as possible; ``unmet`` lists the figures the rows could not be made to give (shared rows,
+    derived values)."""
+    policies = [policies] if isinstance(policies, Policy) else list(policies)
+    policy = policies[0]
+    c = policy.checked
+    keys = [k for k in witness if k in space.figures]
+    day = witness.get("as_of") if isinstance(witness.get("as_of"), dt.date) else as_of
+    given = dict(params)
+    for pol in policies:
+        for name, p in pol.checked.params.items():
+            if p.default is None and name not in given:
+                given[name] = _free_param(pol, name, day)
+    table = c.tables[c.entity_table]
+    entity = {f.name: _default(f, day) for f in table.fields} | {table.key[0]: WITNESS}
+    draft = Draft(day, given, entity, c.dimension_values[0] if c.dimension else None)
+    b = _Builder(policies, space)
+    done: list[str] = []
+    unmet: list[str] = []
+    for key in sorted(keys, key=lambda k: _rank(policy, space.figures[k])):
+        if key == "as_of":
+            done.append(key)
+            continue
+        goal = witness[key]
+        now = b.measure(draft, [key] + done)
+        if now is not None and same(now[key], goal):
+            done.append(key)
+            continue
+        b.use(space.figures[key])
+        for candidate in b.mods(space.figures[key], goal, draft):
+            got = b.measure(candidate, [key] + done)
+            if got is not None and all(same(got[k], witness[k]) for k in [key] + done):
+                draft = candidate
+                done.append(key)
+                break
+        else:
+            unmet.append(key)
+    values = b.measure(draft, keys) or {}
+    unmet = sorted(k for k in keys if not same(values.get(k), witness[k]))
+    h = c.header
+    if "as_of" in keys and ((h.effective_from and day < h.effective_from) or (h.effective_to and day > h.effective_to)):
+        unmet.append("as_of")  # no evaluation on a day the policy is not in force
+    for pol in policies[1:]:  # columns only a later version declares
+        full = _complete(pol, draft)
+        draft.entity = full.entity | draft.entity
+        draft.tables = {t: full.tables.get(t, rows) for t, rows in draft.tables.items()}
+    subject = draft_subject(policy, _complete(policy, draft))
+    tables = {t: [] for pol in policies for t in pol.checked.tables} | draft.tables | {c.entity_table: [draft.entity]}
+    columns: dict[str, list[str]] = {}
+    for pol in policies:
+        for t, schema in pol.checked.tables.items():
+            columns[t] = list(dict.fromkeys(columns.get(t, []) + [f.name for f in schema.fields]))
+    return Realization(tables, subject.entity, draft.as_of, draft.params, values, unmet, columns)
+
+
+@dataclass
+class RowCheck:
+    """What the ordinary evaluation makes of synthesized rows."""
+
+    evaluated: Any  # subjects.Evaluated: statuses of every node and the chosen clauses
+    verdict: Any  # models.Verdict from Policy.evaluate
+    problem: str | None = None  # rows the validation rejected
+
+
+def evaluate_rows(policy: Policy, r: Realization) -> RowCheck:
+    """Evaluate the rows through :meth:`Policy.evaluate` (validated as real data) and, for the
+    statuses a verdict does not show (clause conditions), the same evaluator and program on them."""
+    from .subjects import evaluate_with, subject_from_data
+
+    c = policy.checked  # the rows and parameters as text, exactly as --witness-data writes them
+    params = {k: v for k, v in r.text_params().items() if k in c.params or k == CONVENTION}
+    tables = {t: rows for t, rows in r.text_tables().items() if t in c.tables}
+    try:
+        result = policy.evaluate(tables, as_of=r.as_of, params=params, entities=[r.entity])
+    except ClausewiseError as exc:
+        return RowCheck(None, None, exc.diagnostics[0].message)
+    problem = None
+    if result.rejected:
+        bad = result.rejected[0]
+        problem = f"{bad.table} row {bad.row}: {bad.reason}"
+    verdict = result.verdict(r.entity) if any(v.entity == r.entity for v in result.verdicts) else None
+    subject = subject_from_data(policy, tables, r.entity, r.as_of, params)
+    return RowCheck(evaluate_with(subject, {}), verdict, problem if verdict is not None else problem or "no verdict")
+
+
+@dataclass
+class WitnessData:
+    """A realized witness as a user can reproduce it: rows as text, the day, the parameters."""
+
+    entity: str
+    as_of: dt.date
+    params: dict[str, Any]
+    tables: dict[str, list[dict[str, str]]]
+    columns: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, r: Realization) -> "WitnessData":
+        return cls(r.entity, r.as_of, r.text_params(), r.text_tables(), r.columns)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{t} {len(rows)}" for t, rows in self.tables.items() if rows)
+        return f"rows: {counts} (entity {self.entity}, as of {self.as_of})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"entity": self.entity, "as_of": str(self.as_of), "params": self.params, "tables": self.tables}
+
+    def write(self, directory: str | Path) -> Path:
+        """One CSV file per table and ``params.json``, for ``explain --data DIR --params DIR/params.json``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        for table, rows in self.tables.items():
+            with open(out / f"{table}.csv", "w", newline="", encoding="utf-8") as handle:
+                names = self.columns.get(table) or (list(rows[0]) if rows else [])
+                writer = csv.DictWriter(handle, fieldnames=names, lineterminator="\n")
+                writer.writeheader()
+                writer.writerows(rows)
+        (out / "params.json").write_text(json.dumps(self.params, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        return out
