@@ -37,8 +37,10 @@ def digest(pairs: list[tuple[str, object]]) -> str:
 
 
 def run_clausewise(workload: str, data: Path, workers: int) -> tuple[list[tuple[str, object]], int, dict]:
-    """Explained verdicts of every entity, streamed to a JSON Lines file chunk by chunk."""
+    """Explained verdicts of every entity, streamed to a JSON Lines file chunk by chunk, with the
+    summary's counts: what ``clausewise audit --out X.jsonl`` does (records.VerdictSink, Tally)."""
     import clausewise
+    from clausewise.records import Tally, VerdictSink
 
     policy = clausewise.load_policy(POLICY[workload])
     params_file = data / "params.json"
@@ -46,22 +48,24 @@ def run_clausewise(workload: str, data: Path, workers: int) -> tuple[list[tuple[
     outcome = OUTCOME[workload]
     pairs: list[tuple[str, object]] = []
     first_chunk: list[float] = []
+    tally = Tally()
     started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "verdicts.jsonl"
+        with VerdictSink(out, [d.field for d in policy.plan.decides]) as sink:
+            def render(raws):  # runs in the worker: explained verdicts as JSON Lines, and the counts
+                return sink.render(raws), Tally.of(raws), [(r.entity, r.outcome(outcome)) for r in raws]
 
-    def render(verdicts):  # runs in the worker: explained verdicts as JSON Lines
-        return "".join(v.model_dump_json() + "\n" for v in verdicts), [(v.entity, v.outcomes[outcome]) for v in verdicts]
+            def on_chunk(payload) -> None:
+                text, chunk_tally, chunk_pairs = payload
+                if not first_chunk:
+                    first_chunk.append(time.perf_counter() - started)
+                sink.write(text)
+                tally.add(chunk_tally)
+                pairs.extend(chunk_pairs)
 
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl", delete=False) as out:
-        def on_chunk(payload) -> None:
-            text, chunk_pairs = payload
-            if not first_chunk:
-                first_chunk.append(time.perf_counter() - started)
-            out.write(text)
-            pairs.extend(chunk_pairs)
-
-        result = policy.evaluate(data, AS_OF[workload], params, workers=workers, on_chunk=on_chunk, render=render)
-    size = os.path.getsize(out.name)
-    os.unlink(out.name)
+            result = policy.evaluate(data, AS_OF[workload], params, workers=workers, on_chunk=on_chunk, render_raw=render)
+        size = out.stat().st_size
     return pairs, result.accounting.rows_read, {"first_chunk_s": round(first_chunk[0], 3) if first_chunk else None,
                                                 "verdict_bytes": size}
 

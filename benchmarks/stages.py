@@ -3,7 +3,8 @@
     python -m benchmarks.stages DATA_DIR [--policy benchmarks/silver_figures.policy] [--as-of 2024-04-01]
 
 It repeats the steps of ``Policy._evaluate_chunk`` with a clock around each: load and validate
-the rows, measure the leaf conditions, solve, build the explained verdicts, write them as JSON.
+the rows, measure the leaf conditions, solve, the outcome values, the explained verdicts as
+JSON text (what ``clausewise audit`` writes).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import clausewise
 from clausewise.atoms import LeafEvaluator
-from clausewise.explain import make_verdict
+from clausewise import measure_derived
+from clausewise.encode import RawVerdict, VerdictEncoder
 from clausewise.measure import Data, Evaluator, Scope
 from clausewise.params import resolve_params
 from clausewise.solve import solve
@@ -31,7 +33,7 @@ def stages(policy_path: Path, data: Path, as_of: str, chunk: int = 2000) -> dict
     day = dt.date.fromisoformat(as_of)
     params_file = data / "params.json"
     params = json.loads(params_file.read_text(encoding="utf-8")) if params_file.exists() else {}
-    times = dict.fromkeys(("load and validate", "measure leaves", "solve", "explain (models)", "JSON"), 0.0)
+    times = dict.fromkeys(("load and validate", "measure leaves", "solve", "outcome values", "verdict JSON"), 0.0)
     gc.disable()
     t = time.perf_counter()
     tables = policy.load_data(data)
@@ -40,35 +42,36 @@ def stages(policy_path: Path, data: Path, as_of: str, chunk: int = 2000) -> dict
     rows = {name: table.rows for name, table in tables.items()}
     ev = Evaluator(policy.checked, Data(rows), values, day, convention)
     leaf_eval = LeafEvaluator(ev)
-    key = policy.checked.tables[policy.checked.entity_table].key[0]
-    entity_rows = {str(r[key]): r for r in rows[policy.checked.entity_table]}
+    encoder = VerdictEncoder(policy.plan, day, policy.source_text)
+    entity_rows = measure_derived.entity_rows(policy.checked, rows[policy.checked.entity_table])
     wanted = sorted(entity_rows)
     leaves = list(policy.plan.leaves())
     for start in range(0, len(wanted), chunk):
         part = wanted[start:start + chunk]
         t = time.perf_counter()
-        per_entity, facts = {}, []
+        per_entity, facts, ranks = {}, [], []
         for entity in part:
             scope = Scope(entity_rows[entity], policy.checked.entity_table, entity_rows[entity])
             results = {leaf.id: leaf_eval.evaluate(leaf.cond, scope) for leaf in leaves}
             per_entity[entity] = results
             facts += [(entity, node_id, r.status) for node_id, r in results.items()]
+            for d in policy.plan.decides:
+                if d.decl.combine != "first":
+                    ranks += [(entity, d.field, i, r) for i, r in policy._ranks(d, ev, scope)]
         times["measure leaves"] += time.perf_counter() - t
         t = time.perf_counter()
-        answers = solve(policy.program, part, facts, [])
+        answers = solve(policy.program, part, facts, ranks)
         times["solve"] += time.perf_counter() - t
         t = time.perf_counter()
-        verdicts = []
+        raw = []
         for entity in part:
             scope = Scope(entity_rows[entity], policy.checked.entity_table, entity_rows[entity])
-            values_out = {d.field: ev.eval(d.decl.clauses[answers[entity].chosen[d.field] - 1].value, scope)
-                          for d in policy.plan.decides if d.field in answers[entity].chosen}
-            verdicts.append(make_verdict(policy.plan, entity, day, answers[entity], per_entity[entity], values_out,
-                                         policy.source_text))
-        times["explain (models)"] += time.perf_counter() - t
+            outcome = policy.outcome_values(answers[entity], ev, scope)
+            raw.append(RawVerdict(encoder, entity, answers[entity], per_entity[entity], outcome))
+        times["outcome values"] += time.perf_counter() - t
         t = time.perf_counter()
-        "".join(v.model_dump_json() + "\n" for v in verdicts)
-        times["JSON"] += time.perf_counter() - t
+        "".join(r.json() + "\n" for r in raw)
+        times["verdict JSON"] += time.perf_counter() - t
     gc.enable()
     times["entities"] = len(wanted)
     return times

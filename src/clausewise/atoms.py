@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from . import ast
+from .closures import compile_value
 from .measure import Evaluator, Missing, Scope, missing
 from .types import Month
 from .windows import Window
@@ -44,6 +45,20 @@ def compare(op: str, a: Any, b: Any) -> bool:
     return OPS[op](a, b)
 
 
+def compared(op: str, a: Any, b: Any, unit: str | None) -> LeafResult:
+    """The result of a comparison leaf on its two values (either may be Missing)."""
+    if (type(a) is Missing or type(b) is Missing) and (bad := missing(a, b)):
+        return LeafResult("unknown", None if isinstance(a, Missing) else a, None if isinstance(b, Missing) else b,
+                          op, unit, missing=bad.reasons)
+    ok = compare(op, a, b)
+    result = LeafResult("pass" if ok else "fail", a, b, op, unit)
+    if not ok:
+        integral = isinstance(a, int) and isinstance(b, int)
+        result.gap = gap_of(op, a, b, integral)
+        result.gap_percent = _percent(result.gap, b)
+    return result
+
+
 def gap_of(op: str, observed: Any, bound: Any, integral: bool) -> Any:
     """How far a failing comparison is from passing (always positive), or None."""
     if isinstance(observed, dt.date) and isinstance(bound, dt.date):
@@ -61,9 +76,12 @@ def gap_of(op: str, observed: Any, bound: Any, integral: bool) -> Any:
     return None
 
 
+_TENTH = Decimal("0.1")
+
+
 def _percent(gap: Any, bound: Any) -> Decimal | None:
     if isinstance(gap, (int, Decimal)) and isinstance(bound, (int, Decimal)) and bound and not isinstance(bound, bool):
-        return (Decimal(gap) * 100 / abs(Decimal(bound))).quantize(Decimal("0.1"))
+        return (Decimal(gap) * 100 / abs(Decimal(bound))).quantize(_TENTH)
     return None
 
 
@@ -83,9 +101,21 @@ def source_text(text: str, node) -> str:
 class LeafEvaluator:
     """Evaluates the leaves of a plan for one entity at a time."""
 
-    def __init__(self, ev: Evaluator):
+    def __init__(self, ev: Evaluator, compiled: bool = True):
         self.ev = ev
         self.c = ev.c
+        self.compiled = compiled  # False: every leaf through the tree walker (to compare the two)
+        self._fast: dict[int, Callable[[Scope], LeafResult] | bool] = {}
+
+    def _compile(self, cond) -> Callable[[Scope], LeafResult] | None:
+        """A closure for a comparison of plain values (see :mod:`clausewise.closures`), else None."""
+        if not self.compiled or not isinstance(cond, ast.Compare):
+            return None
+        left, right = compile_value(self.ev, cond.left), compile_value(self.ev, cond.right)
+        if left is None or right is None:
+            return None
+        op, unit = cond.op, self.compare_unit(cond)
+        return lambda scope: compared(op, left(scope), right(scope), unit)
 
     def text(self, node) -> str:
         return source_text(self.c.source.text, node)
@@ -94,7 +124,17 @@ class LeafEvaluator:
         sort = self.c.sorts.get(id(node))
         return sort.vtype.kind if sort is not None and sort.vtype is not None else None
 
+    def compare_unit(self, cond: ast.Compare) -> str | None:
+        """The unit a comparison's figures are shown in: the left side's, else the right side's."""
+        left = self.unit(cond.left)
+        return left if left not in (None, "number") else self.unit(cond.right)
+
     def evaluate(self, cond, scope: Scope) -> LeafResult:
+        fast = self._fast.get(id(cond))
+        if fast is None:  # the plan's conditions live as long as the evaluator: id() is a stable key
+            fast = self._fast[id(cond)] = self._compile(cond) or False
+        if fast and not self.ev.overrides:
+            return fast(scope)
         self.ev.windows_used = []
         if self.ev.overrides and id(cond) in self.ev.overrides:  # analysis hook: a leaf decided by assumption
             assumed = self.ev.overrides[id(cond)]
@@ -115,18 +155,7 @@ class LeafEvaluator:
     def _leaf(self, cond, scope: Scope) -> LeafResult:
         match cond:
             case ast.Compare(op=op, left=left, right=right):
-                a, b = self.ev.eval(left, scope), self.ev.eval(right, scope)
-                unit = self.unit(left) if self.unit(left) not in (None, "number") else self.unit(right)
-                if bad := missing(a, b):
-                    return LeafResult("unknown", None if isinstance(a, Missing) else a, None if isinstance(b, Missing) else b,
-                                      op, unit, missing=bad.reasons)
-                ok = compare(op, a, b)
-                result = LeafResult("pass" if ok else "fail", a, b, op, unit)
-                if not ok:
-                    integral = isinstance(a, int) and isinstance(b, int)
-                    result.gap = gap_of(op, a, b, integral)
-                    result.gap_percent = _percent(result.gap, b)
-                return result
+                return compared(op, self.ev.eval(left, scope), self.ev.eval(right, scope), self.compare_unit(cond))
             case ast.Quantified():
                 return self.quantified(cond, scope)
             case _:

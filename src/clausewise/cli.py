@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,7 +22,7 @@ from .explain import COLORS, render_text
 from .fmt import format_text
 from .models import Evaluation, Verdict
 from .params import load_params_file
-from .records import decision_record, write_verdicts
+from .records import Tally, VerdictSink, decision_record
 from .workers import default_workers
 
 
@@ -214,23 +213,31 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
         raise ClausewiseError.simple("--out", f"unsupported output type '{out_path.suffix}'", "use .jsonl, .csv or .parquet")
     params = gather_params(param, params_file)
     limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit}
-    if sys.stderr.isatty():
-        with click.progressbar(length=1, label="evaluating", file=sys.stderr) as bar:
-            def progress(done: int, total: int) -> None:
-                bar.length = total
-                bar.update(done - bar.pos)
+    tally = Tally()
+    with VerdictSink(out_path, [d.field for d in loaded.plan.decides]) as sink:
+        def render(raws: list) -> tuple:  # in the worker: the chunk's file text or records, and its counts
+            return sink.render(raws), Tally.of(raws)
 
-            result = loaded.evaluate(list(data), day, params, progress=progress, **limits)
-    else:
-        result = loaded.evaluate(list(data), day, params, **limits)
-    write_verdicts(result, out_path)
+        def on_chunk(payload: tuple) -> None:
+            sink.write(payload[0])
+            tally.add(payload[1])
+
+        streaming = {"render_raw": render, "on_chunk": on_chunk, **limits}
+        if sys.stderr.isatty():
+            with click.progressbar(length=1, label="evaluating", file=sys.stderr) as bar:
+                def progress(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done - bar.pos)
+
+                result = loaded.evaluate(list(data), day, params, progress=progress, **streaming)
+        else:
+            result = loaded.evaluate(list(data), day, params, **streaming)
     record = decision_record(loaded, result, [Path(p) for p in data], out_path)
     record_path = out_path.with_name(out_path.name + ".record.json")
     record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    click.echo(summary(result, loaded.plan.compliant is not None))
+    click.echo(summary(result, tally, loaded.plan.compliant is not None))
     click.echo(f"verdicts: {out_path}\ndecision record: {record_path}")
-    bad = any(v.compliant is False or _undecided(v) or v.compliant is None and loaded.plan.compliant for v in result.verdicts)
-    sys.exit(1 if bad else 0)
+    sys.exit(1 if tally.flagged else 0)
 
 
 @main.command(name="test")
@@ -290,39 +297,18 @@ def coverage_cmd(policies: tuple[str, ...], catalog: str | None, all_documents: 
     sys.exit(0 if report.complete else 1)
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, list):
-        return "{" + ", ".join(value) + "}"
-    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def summary(result: Evaluation, has_compliance: bool = True) -> str:
+def summary(result: Evaluation, tally: Tally, has_compliance: bool = True) -> str:
     """Entities per outcome, the most common failing conditions, and the row accounting."""
     a = result.accounting
     lines = [f"policy {result.policy} {result.version}, as of {result.as_of}: {a.entities_in} entities, {a.verdicts_out} verdicts",
              f"rows: {a.rows_read} read = {a.rows_used} used + {a.rows_rejected} rejected"]
     if has_compliance:
-        compliance = Counter("compliant" if v.compliant else "not compliant" if v.compliant is False else "undetermined"
-                             for v in result.verdicts)
-        lines.append("compliance: " + ", ".join(f"{k} {n}" for k, n in sorted(compliance.items())))
-    fields = sorted({o.field for v in result.verdicts for o in v.outcome_details})
-    for f in fields:
-        counts = Counter(_shown(v.outcomes.get(f)) if next(o for o in v.outcome_details if o.field == f).decided
-                         else "undecided" for v in result.verdicts)
+        lines.append("compliance: " + ", ".join(f"{k} {n}" for k, n in sorted(tally.compliance.items())))
+    for f, counts in sorted(tally.outcomes.items()):
         lines.append(f"{f}: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
-    failing: Counter = Counter()
-    for v in result.verdicts:
-        stack = list(v.rules)
-        while stack:
-            node = stack.pop()
-            if node.status == "na":
-                continue  # a branch that does not apply: its guards failing is no finding
-            if node.kind == "condition" and node.status == "fail":
-                failing[f"{node.id} [{', '.join(node.cites)}]"] += 1
-            stack += node.children
-    if failing:
+    if tally.failing:
         lines.append("most common failing conditions:")
-        lines += [f"  {n:>6}  {name}" for name, n in sorted(failing.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+        lines += [f"  {n:>6}  {name}" for name, n in sorted(tally.failing.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
     for r in result.rejected[:20]:
         lines.append(f"rejected: {r.file}:{r.line}: row {r.row}" + (f", field '{r.field}'" if r.field else "") + f": {r.reason}")
     if len(result.rejected) > 20:

@@ -53,7 +53,7 @@ def outcome_json(value: Any) -> bool | int | str | list[str] | None:
     return fmt(value).replace(",", "") if isinstance(value, Decimal) else str(value)
 
 
-def _static(plan: Plan, node: LogicNode, source_text) -> dict[str, Any]:
+def static_fields(plan: Plan, node: LogicNode, source_text) -> dict[str, Any]:
     """The fields of a node that are the same for every entity, computed once per plan."""
     cached = plan.explain_cache.get(node.id)
     if cached is not None:
@@ -73,28 +73,47 @@ def _static(plan: Plan, node: LogicNode, source_text) -> dict[str, Any]:
     return static
 
 
+def observed_shown(leaf: LeafResult) -> bool:
+    """Whether a leaf's explanation shows an observed value (``none`` included)."""
+    return leaf.observed is not None or leaf.status != "unknown" and leaf.op is not None
+
+
+def gap_direction(op: str | None) -> str:
+    return "short" if op in (">=", ">") else "over" if op in ("<=", "<") else "off"
+
+
+def leaf_fields(leaf: LeafResult) -> dict[str, Any]:
+    """What a leaf's explanation says about its figures: observed value, bound, comparison,
+    unit, gap (when it fails), best month or day, windows and missing data — as text.
+
+    The JSON writer (:mod:`clausewise.encode`) says the same through the same helpers
+    (:func:`observed_shown`, :func:`gap_direction`, :func:`fmt`, :func:`percent_text`).
+    """
+    out: dict[str, Any] = dict(
+        observed=fmt(leaf.observed) if observed_shown(leaf) else None,
+        bound=fmt(leaf.bound) if leaf.op else None,
+        comparison=leaf.op, unit=leaf.unit if leaf.unit not in (None, "number") else None,
+        witness=leaf.witness, windows=[{"expression": e, "dates": d} for e, d in leaf.windows],
+        missing=list(leaf.missing))
+    if leaf.gap is not None and leaf.status == "fail":
+        out["gap"] = {"amount": fmt(leaf.gap), "percent": percent_text(leaf.gap_percent), "direction": gap_direction(leaf.op)}
+    return out
+
+
 def build_node(plan: Plan, node: LogicNode, answer: EntityAnswer, leaves: dict[str, LeafResult],
                source_text) -> dict[str, Any]:
     """One explanation node and its children, as the dict of an :class:`ExplanationNode`.
 
     Verdicts are validated once, whole (:func:`make_verdict`): pydantic builds the nested
-    models in one call, several times faster than one model per node (most of an audit's time).
+    models in one call, several times faster than one model per node.
     """
-    out = dict(_static(plan, node, source_text), status=answer.status.get(node.id, "unknown"),
+    out = dict(static_fields(plan, node, source_text), status=answer.status.get(node.id, "unknown"),
                decided_by_missing=node.id in answer.missing_decided,
                children=[build_node(plan, plan.nodes[c], answer, leaves, source_text) for c in node.children])
     if node.kind != "leaf":
         out["windows"], out["missing"] = [], []
         return out
-    leaf = leaves[node.id]
-    out.update(observed=fmt(leaf.observed) if leaf.observed is not None or leaf.status != "unknown" and leaf.op else None,
-               bound=fmt(leaf.bound) if leaf.op else None,
-               comparison=leaf.op, unit=leaf.unit if leaf.unit not in (None, "number") else None,
-               witness=leaf.witness, windows=[{"expression": e, "dates": d} for e, d in leaf.windows],
-               missing=list(leaf.missing))
-    if leaf.gap is not None and leaf.status == "fail":
-        direction = "short" if leaf.op in (">=", ">") else "over" if leaf.op in ("<=", "<") else "off"
-        out["gap"] = {"amount": fmt(leaf.gap), "percent": percent_text(leaf.gap_percent), "direction": direction}
+    out.update(leaf_fields(leaves[node.id]))
     return out
 
 

@@ -92,6 +92,7 @@ class Evaluator:
         #: analysis hook (what-if, verify, diff): id(expression or leaf condition) -> assumed value
         self.overrides: dict[int, Any] = {}
         self._row_cache: dict = {}  # see measure_derived: rows of an aggregate, filtered once per entity
+        self.compiled: dict[int, Any] = {}  # see closures: expressions compiled to closures, by node id
 
     # ---- expressions ----------------------------------------------------------------------------
     def eval(self, node, scope: Scope) -> Any:

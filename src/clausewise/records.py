@@ -1,4 +1,5 @@
-"""Audit outputs: verdict files (JSON Lines, CSV, Parquet) and the decision record of a run.
+"""Audit outputs: verdict files (JSON Lines, CSV, Parquet), written chunk by chunk as the
+workers finish them, the summary's counts, and the decision record of a run.
 
 The decision record names everything a later reader needs to reproduce and check an audit:
 the policy's id, version and content hash, the hash of every data file, the parameters,
@@ -9,14 +10,32 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .api import Policy
 from .data import file_sha256
+from .encode import RawVerdict
 from .models import Evaluation, ExplanationNode, Verdict
 from .solve import engine_version
+
+
+def _cell(decided: bool, value: Any) -> str:
+    """An outcome value in a flat record: ``undecided``, empty for none, ``a;b`` for a list."""
+    if not decided:
+        return "undecided"
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return ";".join(value) if isinstance(value, list) else str(value)
+
+
+def _compliant_cell(compliant: bool | None) -> str:
+    return "" if compliant is None else str(compliant).lower()
 
 
 def _failing(node: ExplanationNode, out: list[str]) -> list[str]:
@@ -31,14 +50,11 @@ def _failing(node: ExplanationNode, out: list[str]) -> list[str]:
 
 def flat_row(verdict: Verdict, fields: list[str]) -> dict[str, Any]:
     """One verdict as a flat record for CSV and Parquet."""
-    row: dict[str, Any] = {"entity": verdict.entity, "as_of": str(verdict.as_of),
-                           "compliant": "" if verdict.compliant is None else str(verdict.compliant).lower()}
+    row: dict[str, Any] = {"entity": verdict.entity, "as_of": str(verdict.as_of), "compliant": _compliant_cell(verdict.compliant)}
     details = {o.field: o for o in verdict.outcome_details}
     for f in fields:
         o = details.get(f)
-        row[f] = "undecided" if o is None or not o.decided else ("" if o.value is None else str(o.value).lower()
-                                                                  if isinstance(o.value, bool) else ";".join(o.value)
-                                                                  if isinstance(o.value, list) else str(o.value))
+        row[f] = _cell(o is not None and o.decided, o.value if o is not None else None)
     failing: list[str] = []
     for rule in verdict.rules:
         _failing(rule, failing)
@@ -47,27 +63,119 @@ def flat_row(verdict: Verdict, fields: list[str]) -> dict[str, Any]:
     return row
 
 
-def write_verdicts(result: Evaluation, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".jsonl":
-        with path.open("w", encoding="utf-8") as out:
-            for verdict in result.verdicts:
-                out.write(verdict.model_dump_json() + "\n")
-        return
-    fields = [o.field for o in result.verdicts[0].outcome_details] if result.verdicts else []
-    rows = [flat_row(v, fields) for v in result.verdicts]
-    columns = ["entity", "as_of", "compliant", *fields, "failing_conditions", "missing_data"]
-    if path.suffix == ".csv":
-        with path.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.DictWriter(out, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(rows)
-        return
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def flat_raw(raw: RawVerdict, fields: list[str]) -> list[str]:
+    """:func:`flat_row` of a raw verdict (the model is never built), as the list of its cells."""
+    return [raw.entity, str(raw.encoder.as_of), _compliant_cell(raw.compliant),
+            *(_cell(raw.decided(f), raw.outcome(f)) for f in fields),
+            ";".join(raw.failing_conditions()), ";".join(raw.missing_data())]
 
-    table = pa.table({c: [r[c] for r in rows] for c in columns}, schema=pa.schema([(c, pa.string()) for c in columns]))
-    pq.write_table(table, path)
+
+def write_verdicts(result: Evaluation, path: Path) -> None:
+    """Write an evaluation's verdicts (models) to .jsonl, .csv or .parquet."""
+    fields = [o.field for o in result.verdicts[0].outcome_details] if result.verdicts else []
+    with VerdictSink(path, fields) as sink:
+        if path.suffix == ".jsonl":
+            sink.write("".join(v.model_dump_json() + "\n" for v in result.verdicts))
+        else:
+            sink.write([list(flat_row(v, fields).values()) for v in result.verdicts])
+
+
+class VerdictSink:
+    """A verdict file written chunk by chunk: JSON Lines, CSV or Parquet (one row group a chunk).
+
+    :meth:`render` runs in the worker that evaluated a chunk and gives what :meth:`write`
+    appends in the parent: JSON Lines text, or the flat records of :func:`flat_raw`.
+    """
+
+    def __init__(self, path: Path, fields: list[str]):
+        self.path, self.fields = path, fields
+        self.columns = ["entity", "as_of", "compliant", *fields, "failing_conditions", "missing_data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._parquet = None
+        if path.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            self._schema = pa.schema([(c, pa.string()) for c in self.columns])
+            self._parquet = pq.ParquetWriter(path, self._schema)
+            self._file = None
+        else:
+            self._file = path.open("w", encoding="utf-8", newline="")
+            if path.suffix == ".csv":
+                self._csv = csv.writer(self._file, lineterminator="\r\n")
+                self._csv.writerow(self.columns)
+
+    def render(self, raws: list[RawVerdict]) -> str | list[list[str]]:
+        if self.path.suffix == ".jsonl":
+            return "".join([r.json() + "\n" for r in raws])
+        return [flat_raw(r, self.fields) for r in raws]
+
+    def write(self, payload: str | list[list[str]]) -> None:
+        if isinstance(payload, str):
+            self._file.write(payload)
+        elif self._parquet is not None:
+            import pyarrow as pa
+
+            if payload:
+                columns = list(zip(*payload))
+                self._parquet.write_table(pa.table(dict(zip(self.columns, map(list, columns))), schema=self._schema))
+        else:
+            self._csv.writerows(payload)
+
+    def __enter__(self) -> "VerdictSink":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        else:
+            self._file.close()
+
+
+@dataclass
+class Tally:
+    """What an audit's summary reports, counted per chunk (in the workers) and added up."""
+
+    compliance: Counter = field(default_factory=Counter)  # compliant | not compliant | undetermined
+    outcomes: dict[str, Counter] = field(default_factory=dict)  # field -> shown value -> verdicts
+    failing: Counter = field(default_factory=Counter)  # "id [cites]" -> verdicts where it failed
+    flagged: int = 0  # verdicts not compliant or undetermined: the audit exits 1
+
+    @classmethod
+    def of(cls, raws: list[RawVerdict]) -> "Tally":
+        tally = cls()
+        for raw in raws:
+            tally.count(raw)
+        return tally
+
+    def count(self, raw: RawVerdict) -> None:
+        plan = raw.encoder.plan
+        compliant = raw.compliant
+        self.compliance["compliant" if compliant else "not compliant" if compliant is False else "undetermined"] += 1
+        undecided = False
+        for d in plan.decides:
+            decided = raw.decided(d.field)
+            undecided |= not decided
+            shown = shown_value(raw.outcome(d.field)) if decided else "undecided"
+            self.outcomes.setdefault(d.field, Counter())[shown] += 1
+        for node_id in raw.failing_conditions():
+            self.failing[f"{node_id} [{', '.join(plan.nodes[node_id].cites)}]"] += 1
+        if compliant is False or (compliant is None and (undecided or plan.compliant)):
+            self.flagged += 1
+
+    def add(self, other: "Tally") -> None:
+        self.compliance.update(other.compliance)
+        for name, counts in other.outcomes.items():
+            self.outcomes.setdefault(name, Counter()).update(counts)
+        self.failing.update(other.failing)
+        self.flagged += other.flagged
+
+
+def shown_value(value: Any) -> str:
+    """An outcome value in the audit summary: ``{a, b}``, ``none``, ``true``."""
+    if isinstance(value, list):
+        return "{" + ", ".join(value) + "}"
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def decision_record(policy: Policy, result: Evaluation, data_paths: list[Path], out: Path) -> dict[str, Any]:
