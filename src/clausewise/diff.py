@@ -4,7 +4,9 @@ With data, both versions evaluate the same data on the same as-of day with the s
 every entity whose outcome changes is listed with the conditions (matched by node id) whose
 status changed. Without data, clingo searches the figures of both versions together (a figure is
 shared when its expression text is the same) for every kind of outcome change ("field F: a -> b")
-and gives a witness entity for each, checked by evaluating it under both versions.
+and gives a witness entity for each: data rows (:mod:`clausewise.synth`) on which both versions,
+evaluated through :meth:`Policy.evaluate`, give the change. A figure assignment no rows give is
+excluded by a nogood and another searched; a change no rows show says so.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from typing import Any, Mapping
 
 from .api import Policy, _parse_day
 from .figures import SpaceBuilder, space_facts
-from .subjects import Evaluated, Subject, evaluate_with, synthetic_subject, witness_lines
+from .subjects import Evaluated, Subject, synthetic_subject, witness_lines
 from .infer import CONVENTION
 from .measure import Missing
 from .models import Verdict
 from .search import DIFF_RULES, Constant, Search
+from .synth import WitnessData, evaluate_rows, realize
+from .verify import RETRIES, data_lines
 
 UNDECIDED = "undecided"
 NO_FIELD = "(no such field)"
@@ -51,13 +55,19 @@ class ChangeKind:
     witness: dict[str, Any] = field(default_factory=dict)
     shown: list[str] = field(default_factory=list)
     because: list[str] = field(default_factory=list)  # leaf conditions whose status differs on the witness
+    #: True when the witness's rows, evaluated as real data under both versions, give the change
     checked: bool = False
+    data: WitnessData | None = None
+    figure_shown: list[str] = field(default_factory=list)  # the search's figure values (first witness)
 
     def render(self) -> str:
         lines = [f"{self.field}: {self.old} -> {self.new}"]
-        if self.because:
+        if self.because and self.checked:
             lines.append("    because: " + "; ".join(self.because))
-        lines += witness_lines(self.shown, self.checked, empty="(any entity)")
+        if self.checked and self.data is not None:
+            lines += witness_lines(self.shown, True, empty="(any entity)") + [f"    {self.data.summary()}"]
+        else:
+            lines += data_lines(False, self.shown, None, self.figure_shown, True)
         return "\n".join(lines)
 
 
@@ -71,7 +81,7 @@ class Diff:
 
     @property
     def changed(self) -> bool:
-        return bool(self.entities) if self.entities is not None else bool(self.kinds)
+        return bool(self.entities) if self.entities is not None else any(k.checked for k in self.kinds or [])
 
     def render(self) -> str:
         head = f"diff {self.old} -> {self.new}"
@@ -79,8 +89,11 @@ class Diff:
             lines = [f"{head}: {len(self.entities)} of {self.evaluated} entities change"]
             lines += [e.render() for e in self.entities]
         else:
-            lines = [f"{head}: {len(self.kinds or [])} kinds of outcome change (witness entities generated)"]
-            lines += [k.render() for k in self.kinds or []]
+            kinds = self.kinds or []
+            lines = [f"{head}: {sum(k.checked for k in kinds)} kinds of outcome change (witness data generated)"]
+            if any(not k.checked for k in kinds):
+                lines[0] += f"; {sum(not k.checked for k in kinds)} more not realized as data (not counted)"
+            lines += [k.render() for k in kinds]
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -91,7 +104,8 @@ class Diff:
                                 "conditions": [{"id": n, "old": a, "new": b} for n, a, b in e.nodes]} for e in self.entities]
         else:
             out["kinds"] = [{"field": k.field, "old": k.old, "new": k.new, "because": k.because, "witness": k.shown,
-                             "checked": k.checked}
+                             "checked": k.checked, "figure_witness": k.figure_shown,
+                             "data": k.data.to_json() if k.data is not None else None}
                             for k in self.kinds or []]
         return out
 
@@ -201,22 +215,41 @@ def _diff_search(old: Policy, new: Policy, day: dt.date, params: Mapping[str, An
     kinds = []
     for atom in sorted(a for a in search.brave() if a.name == "change"):
         f_name, a, b = (atom.arguments[0].string, *(_sym_text(x) for x in atom.arguments[1:]))
-        kind = ChangeKind(f_name, a, b)
-        model = search.optimum([atom])
-        if model is not None:
-            chosen = {keys[s.arguments[0].number]: s.arguments[1].number for s in model if s.name == "value"}
-            kind.witness = {k: builder.figures[k].candidates[v] for k, v in chosen.items()}
-            results = {tag: evaluate_with(s, builder.overrides(kind.witness)) for tag, s in subjects.items()}
-            kind.checked = outcome_text(subjects["old"], results["old"], f_name) == a and \
-                outcome_text(subjects["new"], results["new"], f_name) == b
-            kind.shown = _shown(builder, subjects, f_name, kind.witness)
-            kind.because = _because(builder, subjects, results, kind.witness)
-        kinds.append(kind)
+        kinds.append(_witness(ChangeKind(f_name, a, b), atom, search, builder, keys, subjects, day, params))
     return Diff(_label(old), _label(new), kinds=kinds)
 
 
+def _witness(kind: ChangeKind, atom: Any, search: Search, builder: SpaceBuilder, keys: list[str],
+             subjects: dict[str, Subject], day: dt.date, params: Mapping[str, Any]) -> ChangeKind:
+    """Rows on which both versions give the change, trying up to RETRIES figure assignments."""
+    used = _used(builder, subjects, kind.field)
+    guard = None
+    for attempt in range(RETRIES):
+        model = search.optimum([atom] + ([guard] if guard is not None else []))
+        if model is None:
+            break
+        index = {s.arguments[0].number: s.arguments[1].number for s in model if s.name == "value"}
+        witness = {keys[f]: builder.figures[keys[f]].candidates[v] for f, v in index.items()}
+        if attempt == 0:
+            kind.witness, kind.figure_shown = witness, _shown(builder, subjects, kind.field, witness)
+        r = realize([s.policy for s in subjects.values()], builder, witness, day, params)
+        checks = {tag: evaluate_rows(s.policy, r) for tag, s in subjects.items()}
+        if all(c.problem is None for c in checks.values()) and \
+                outcome_text(subjects["old"], checks["old"].evaluated, kind.field) == kind.old and \
+                outcome_text(subjects["new"], checks["new"].evaluated, kind.field) == kind.new:
+            kind.witness, kind.checked, kind.data = witness, True, WitnessData.of(r)
+            kind.shown = _shown(builder, subjects, kind.field, r.values)
+            kind.because = _because(builder, subjects, {t: c.evaluated for t, c in checks.items()}, r.values)
+            return kind
+        if guard is None:
+            guard = search.guard(f"change {kind.field} {kind.old} {kind.new}")
+        if not search.forbid_values(keys, index, r.unmet, used, guard):
+            break
+    return kind
+
+
 def _because(builder: SpaceBuilder, subjects: dict[str, Subject], results: dict[str, Evaluated],
-             witness: dict[str, Any]) -> list[str]:
+             witness: Mapping[str, Any]) -> list[str]:
     """The leaf conditions whose status differs between the versions on the witness, with their figures."""
     leaves = {tag: {leaf.id for leaf in s.policy.plan.leaves()} for tag, s in subjects.items()}
     out = []
@@ -236,8 +269,14 @@ def _sym_text(symbol) -> str:
     return symbol.string if symbol.type.name == "String" else str(symbol)
 
 
-def _shown(builder: SpaceBuilder, subjects: dict[str, Subject], f_name: str, witness: dict[str, Any]) -> list[str]:
+def _shown(builder: SpaceBuilder, subjects: dict[str, Subject], f_name: str, witness: Mapping[str, Any]) -> list[str]:
     """The witness values of the figures that can affect the field in either version."""
+    used = _used(builder, subjects, f_name)
+    return sorted(f"{builder.label(k)} = {builder.figures[k].show(witness[k])}" for k in used if k in witness)
+
+
+def _used(builder: SpaceBuilder, subjects: dict[str, Subject], f_name: str) -> set[str]:
+    """The figures that can affect the field in either version."""
     from .verify import _leaves_under
 
     used: set[str] = set()
@@ -248,7 +287,7 @@ def _shown(builder: SpaceBuilder, subjects: dict[str, Subject], f_name: str, wit
             roots.append(plan.compliant)
         for leaf in _leaves_under(s.policy, roots):
             used.update(builder.leaf_figures[id(s)].get(leaf, []))
-    return sorted(f"{builder.label(k)} = {builder.figures[k].show(witness[k])}" for k in used if k in witness)
+    return used
 
 
 __all__ = ["ChangeKind", "Diff", "EntityChange", "diff", "outcome_text"]

@@ -194,7 +194,7 @@ class Search:
         """A fresh assumption atom: nogoods added under it hold only in solves that assume it."""
         atom = sym("guard", name)
         with self.ctl.backend() as backend:
-            backend.add_external(backend.add_atom(atom), clingo.TruthValue.False_)
+            backend.add_external(backend.add_atom(atom), clingo.TruthValue.Free)
         return atom
 
     def forbid(self, atoms: Sequence[clingo.Symbol], guard: clingo.Symbol) -> bool:
@@ -216,7 +216,7 @@ class Search:
         """After a witness no rows realize: for each figure the rows could not give (that the claim
         reads), a nogood on its value; if there is none, one on the whole assignment of the claim's figures."""
         position = {k: i for i, k in enumerate(keys)}
-        culprits = [k for k in unmet if k in used] or list(unmet)
+        culprits = [k for k in unmet if k in used or k == "as_of"] or list(unmet)
         groups = [[k] for k in culprits] or [sorted(used) or list(keys)]
         added = False
         for group in groups:

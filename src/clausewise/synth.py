@@ -394,11 +394,13 @@ class _Builder:
         rel = None
         if node.over is not None and isinstance(node.over, ast.Name):
             rel = c.relations.get(node.over.name)
-        for fields in self.variants(table, wanted, days, amount_field, amount, limit=MAX_TEMPLATES):
-            def make(d: Draft, fields=fields) -> None:
+        items = list(self.variants(rel.target, set(), days, None, None, limit=20)) if rel is not None else [{}]
+        rows = list(self.variants(table, wanted, days, amount_field, amount, limit=MAX_TEMPLATES))
+        for item_fields, fields in itertools.islice(((i, f) for f in rows for i in items), MAX_TEMPLATES):
+            def make(d: Draft, fields=fields, item_fields=item_fields) -> None:
                 row = {f.name: _default(f, d.as_of) for f in c.tables[table].fields} | fields
                 if rel is not None:
-                    row[tfield] = self.new_item(d, rel, {}, days)
+                    row[tfield] = self.new_item(d, rel, item_fields, days)
                 else:
                     row[tfield] = d.dimension if sfield == c.dimension else d.entity.get(sfield)
                 d.tables.setdefault(table, []).append(row)
