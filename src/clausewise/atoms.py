@@ -25,7 +25,7 @@ OPS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class LeafResult:
     status: str  # pass | fail | unknown
     observed: Any = None

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -193,6 +194,10 @@ def parse_value(value: Any, vtype: ValueType, optional: bool = False) -> Any:
     return _scalar(value, vtype)
 
 
+#: how many distinct texts one field's parser remembers (days, ids, categories; see field_parser)
+MEMO_LIMIT = 1 << 20
+
+
 def field_parser(f: FieldSchema) -> Callable[[Any], Any]:
     """``parse_value`` for one field, with a shortcut for the common well-formed text of a file.
 
@@ -213,29 +218,52 @@ def field_parser(f: FieldSchema) -> Callable[[Any], Any]:
             return general(value)
         return integral
     if kind == "date":
+        days: dict[str, dt.date] = {}  # a time series repeats its days: parse each once, share the objects
+
         def date(value: Any) -> Any:
+            known = days.get(value) if type(value) is str else None
+            if known is not None:
+                return known
             if (type(value) is str and len(value) == 10 and value.isascii() and value[4] == "-" and value[7] == "-"
                     and value[:4].isdigit() and value[5:7].isdigit() and value[8:].isdigit()):
                 try:
-                    return dt.date.fromisoformat(value)
+                    day = dt.date.fromisoformat(value)
                 except ValueError:
                     pass
+                else:
+                    if len(days) < MEMO_LIMIT:
+                        days[value] = day
+                    return day
             return general(value)
         return date
     if kind in ("string", "enum"):
         allowed = frozenset(vtype.enum_values) if kind == "enum" else None
+        texts: dict[str, str] = {}  # ids and categories repeat from row to row: keep one copy of each
 
         def text(value: Any) -> Any:
+            known = texts.get(value) if type(value) is str else None
+            if known is not None:
+                return known
             if type(value) is str and "\x00" not in value:
                 stripped = value.strip()
                 if stripped and (allowed is None or stripped in allowed):
+                    if len(texts) < MEMO_LIMIT:
+                        texts[value] = stripped
                     return stripped
             return general(value)
         return text
     if kind in ("yuan", "rate", "score"):
+        decimals: dict[str, Decimal] = {}  # rates and scores repeat: parse each text once
+
         def decimal(value: Any) -> Any:
+            known = decimals.get(value) if type(value) is str else None
+            if known is not None:
+                return known
             if type(value) is str and "\x00" not in value and value.strip():
-                return _decimal(value, kind)
+                number = _decimal(value, kind)
+                if len(decimals) < MEMO_LIMIT:
+                    decimals[value] = number
+                return number
             return general(value)
         return decimal
     return general
@@ -282,6 +310,18 @@ class _RowValidator:
                 return
         self._keep(row, row_no, line)
 
+    def add_values(self, values: Sequence[Any], line: int) -> None:
+        """:meth:`add` for a row given as its fields' values, in the schema's field order."""
+        self.read += 1
+        row_no = self.read
+        try:
+            row = {n: parse(v) for (n, parse), v in zip(self.parsers, values)}
+        except (ValueError, AssertionError):
+            row = self._validate(dict(zip(self.names, values)), row_no, line)
+            if row is None:
+                return
+        self._keep(row, row_no, line)
+
     def _validate(self, raw: Mapping[str, Any], row_no: int, line: int) -> dict[str, Any] | None:
         """Validate one row with the pydantic model; record why it is rejected (None) if it is."""
         try:
@@ -299,7 +339,7 @@ class _RowValidator:
 
     def _keep(self, row: dict[str, Any], row_no: int, line: int) -> None:
         if self.schema.key:
-            key = tuple(row[k] for k in self.schema.key)
+            key = tuple([row[k] for k in self.schema.key])
             if key in self.seen:
                 shown = ", ".join(f"{k}={row[k]}" for k in self.schema.key)
                 self.rejected.append(RowError(self.source, row_no, line, self.schema.key[0],
@@ -327,13 +367,25 @@ def _missing_columns(schema: TableSchema, present: Iterable[str], source: str) -
 # ---- files ---------------------------------------------------------------------------------------------
 
 
-def _csv_rows(path: Path, schema: TableSchema) -> Iterator[tuple[dict[str, Any], int]]:
+def _csv_rows(path: Path, schema: TableSchema, validator: _RowValidator) -> None:
+    """Validate every row of a CSV file (as ``csv.DictReader`` reads it: blank lines skipped,
+    a short row's last fields empty, extra cells ignored, the last of two equal column names used)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        _missing_columns(schema, reader.fieldnames or (), str(path))
+        reader = csv.reader(handle)
+        header = next(reader, None) or []
+        _missing_columns(schema, header, str(path))
+        column = {name: i for i, name in enumerate(header)}
+        positions = [column[f.name] for f in schema.fields]
+        pick = operator.itemgetter(*positions)
+        width = max(positions) + 1
+        single = len(positions) == 1
         line = reader.line_num + 1
-        for raw in reader:
-            yield raw, line
+        for row in reader:
+            if len(row) >= width:
+                values = pick(row)
+                validator.add_values((values,) if single else values, line)
+            elif row:
+                validator.add_values([row[i] if i < len(row) else None for i in positions], line)
             line = reader.line_num + 1
 
 
@@ -379,7 +431,8 @@ def load_table(path: str | Path, schema: TableSchema) -> Table:
     validator = _RowValidator(schema, str(path))
     try:
         if path.suffix == ".csv":
-            rows: Iterable = _csv_rows(path, schema)
+            rows: Iterable = ()
+            _csv_rows(path, schema, validator)
         elif path.suffix in (".jsonl", ".ndjson"):
             rows = _jsonl_rows(path, schema, validator)
         elif path.suffix == ".parquet":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,16 +76,25 @@ def write_verdicts(result: Evaluation, path: Path) -> None:
     fields = [o.field for o in result.verdicts[0].outcome_details] if result.verdicts else []
     with VerdictSink(path, fields) as sink:
         if path.suffix == ".jsonl":
-            sink.write("".join(v.model_dump_json() + "\n" for v in result.verdicts))
+            sink.write("".join(v.model_dump_json() + "\n" for v in result.verdicts).encode("utf-8"))
         else:
-            sink.write([list(flat_row(v, fields).values()) for v in result.verdicts])
+            records = [list(flat_row(v, fields).values()) for v in result.verdicts]
+            sink.write(csv_bytes(records) if path.suffix == ".csv" else records)
+
+
+def csv_bytes(records: list[list[str]]) -> bytes:
+    """CSV lines (``\\r\\n``, as the csv module writes by default) as UTF-8."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(records)
+    return text.getvalue().encode("utf-8")
 
 
 class VerdictSink:
     """A verdict file written chunk by chunk: JSON Lines, CSV or Parquet (one row group a chunk).
 
     :meth:`render` runs in the worker that evaluated a chunk and gives what :meth:`write`
-    appends in the parent: JSON Lines text, or the flat records of :func:`flat_raw`.
+    appends in the parent: the chunk's JSON Lines or CSV as UTF-8 bytes (so the parent only
+    copies them to the file), or for Parquet the flat records of :func:`flat_raw`.
     """
 
     def __init__(self, path: Path, fields: list[str]):
@@ -92,35 +102,32 @@ class VerdictSink:
         self.columns = ["entity", "as_of", "compliant", *fields, "failing_conditions", "missing_data"]
         path.parent.mkdir(parents=True, exist_ok=True)
         self._parquet = None
+        self._file = None
         if path.suffix == ".parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
 
             self._schema = pa.schema([(c, pa.string()) for c in self.columns])
             self._parquet = pq.ParquetWriter(path, self._schema)
-            self._file = None
         else:
-            self._file = path.open("w", encoding="utf-8", newline="")
+            self._file = path.open("wb")
             if path.suffix == ".csv":
-                self._csv = csv.writer(self._file, lineterminator="\r\n")
-                self._csv.writerow(self.columns)
+                self._file.write(csv_bytes([self.columns]))
 
-    def render(self, raws: list[RawVerdict]) -> str | list[list[str]]:
+    def render(self, raws: list[RawVerdict]) -> bytes | list[list[str]]:
         if self.path.suffix == ".jsonl":
-            return "".join([r.json() + "\n" for r in raws])
-        return [flat_raw(r, self.fields) for r in raws]
+            return "".join([r.json() + "\n" for r in raws]).encode("utf-8")
+        records = [flat_raw(r, self.fields) for r in raws]
+        return csv_bytes(records) if self.path.suffix == ".csv" else records
 
-    def write(self, payload: str | list[list[str]]) -> None:
-        if isinstance(payload, str):
+    def write(self, payload: bytes | list[list[str]]) -> None:
+        if self._parquet is None:
             self._file.write(payload)
-        elif self._parquet is not None:
+        elif payload:
             import pyarrow as pa
 
-            if payload:
-                columns = list(zip(*payload))
-                self._parquet.write_table(pa.table(dict(zip(self.columns, map(list, columns))), schema=self._schema))
-        else:
-            self._csv.writerows(payload)
+            columns = [list(c) for c in zip(*payload)]
+            self._parquet.write_table(pa.table(dict(zip(self.columns, columns)), schema=self._schema))
 
     def __enter__(self) -> "VerdictSink":
         return self

@@ -18,7 +18,7 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 STATUSES = ("pass", "fail", "unknown", "na")
 
 
-@dataclass
+@dataclass(slots=True)
 class EntityAnswer:
     status: dict[str, str] = field(default_factory=dict)
     chosen: dict[str, int] = field(default_factory=dict)
