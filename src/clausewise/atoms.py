@@ -106,6 +106,7 @@ class LeafEvaluator:
         self.c = ev.c
         self.compiled = compiled  # False: every leaf through the tree walker (to compare the two)
         self._fast: dict[int, Callable[[Scope], LeafResult] | bool] = {}
+        self._texts: dict[int, str] = {}
 
     def _compile(self, cond) -> Callable[[Scope], LeafResult] | None:
         """A closure for a comparison of plain values (see :mod:`clausewise.closures`), else None."""
@@ -118,7 +119,10 @@ class LeafEvaluator:
         return lambda scope: compared(op, left(scope), right(scope), unit)
 
     def text(self, node) -> str:
-        return source_text(self.c.source.text, node)
+        text = self._texts.get(id(node))
+        if text is None:  # the policy's nodes live as long as the evaluator: id() is a stable key
+            text = self._texts[id(node)] = source_text(self.c.source.text, node)
+        return text
 
     def unit(self, node) -> str | None:
         sort = self.c.sorts.get(id(node))
@@ -142,14 +146,16 @@ class LeafEvaluator:
                 return LeafResult("unknown", missing=assumed.reasons)
             return LeafResult("pass" if assumed else "fail", observed=assumed)
         result = self._leaf(cond, scope)
-        seen = []
+        seen: dict[tuple[str, str], None] = {}
+        used: set[tuple[int, Any]] = set()  # an aggregate uses its window once per row it reads
         for node, window in self.ev.windows_used:
+            if (id(node), window) in used:
+                continue
+            used.add((id(node), window))
             if self.c.refs.get(id(node), ("",))[0] == "var":
                 continue  # the months or days a quantifier walks through
-            entry = (self.text(node), str(window))
-            if entry not in seen:
-                seen.append(entry)
-        result.windows = seen
+            seen.setdefault((self.text(node), str(window)))
+        result.windows = list(seen)
         return result
 
     def _leaf(self, cond, scope: Scope) -> LeafResult:
