@@ -6,6 +6,7 @@ providers pass by one order, some fail by one). The same seed and size give the 
     python -m benchmarks.generate figures  --providers 100000 --out /tmp/bench/figures
     python -m benchmarks.generate novice   --shops 100000 --days 90 --out /tmp/bench/novice
     python -m benchmarks.generate bindings --providers 10000 --shops 1000000 --days 90 --out /tmp/bench/tier
+    python -m benchmarks.generate renewal  --providers 10000 --shops 1000000 --out /tmp/bench/renew
 """
 
 from __future__ import annotations
@@ -177,9 +178,71 @@ def write_bindings(out: Path, providers: int, shops: int, days: int, end: dt.dat
     return counts
 
 
+# ---- workload 3: the 2024 renewal (policies/renew.policy) ------------------------------------------------
+RENEW_START, RENEW_END = dt.date(2023, 12, 1), dt.date(2024, 2, 29)  # the assessment period (91 days)
+RENEW_THRESHOLD = 50_000  # examples/renew/params.json: renewal_order_threshold = 5万
+
+
+def write_renewal(out: Path, providers: int, shops: int, seed: int = 4) -> dict[str, int]:
+    """Providers, their deposits, re-applications, bindings and 91 days of the bound shops' paid
+    orders for RENEW (assessment period 2023-12-01..2024-02-29).
+
+    Each provider's period orders cluster around the 5万 renewal line (so verdicts are mixed);
+    one binding in ten starts or ends inside the period (orders count only while bound); one
+    provider in ten is short of the 10万 deposit; one in twenty is not yet formalized; one in
+    fifty was revoked and re-applied.
+    """
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    days = (RENEW_END - RENEW_START).days + 1
+    owner = [s_ * providers // shops for s_ in range(shops)]  # consecutive shops per provider
+    size = [0] * providers
+    for p in owner:
+        size[p] += 1
+    pid = [f"R{p:07d}" for p in range(providers)]
+    revoked = {p for p in range(providers) if p % 50 == 7}
+
+    def provider_rows() -> Iterator[tuple]:
+        for p in range(providers):
+            regular = "" if p % 20 == 3 else "2023-06-01"
+            revoked_on = "2024-03-10" if p in revoked else ""
+            yield (pid[p], "2023-03-01", regular, revoked_on, "2024-03-12" if revoked_on else "")
+
+    counts = {"providers": write_csv(out / "providers.csv",
+                                     ["provider_id", "certified_on", "regularized_on", "revoked_on", "delisted_on"],
+                                     provider_rows())}
+    counts["provider_deposits"] = write_csv(out / "provider_deposits.csv", ["provider_id", "paid_on", "amount_yuan"], (
+        (pid[p], "2023-03-01", "100000" if p % 10 else str(rng.choice([50000, 99999, 80000]))) for p in range(providers)))
+    counts["provider_applications"] = write_csv(out / "provider_applications.csv",
+                                                ["provider_id", "applied_on", "special_explanation"],
+                                                ((pid[p], "2024-06-20", _b(rng, 0.5)) for p in sorted(revoked)))
+    counts["shops"] = write_csv(out / "shops.csv", ["shop_id"], ((f"T{s_:08d}",) for s_ in range(shops)))
+    spans = []
+    for s_ in range(shops):
+        r = rng.random()
+        start = RENEW_START + dt.timedelta(days=rng.randint(10, 60)) if r < 0.05 else dt.date(2023, 6, 1)
+        end = RENEW_START + dt.timedelta(days=rng.randint(30, 80)) if 0.05 <= r < 0.1 else None
+        spans.append((start, end))
+    counts["bindings"] = write_csv(out / "bindings.csv", ["provider_id", "shop_id", "bound_on", "unbound_on"], (
+        (pid[owner[s_]], f"T{s_:08d}", str(spans[s_][0]), str(spans[s_][1] or "")) for s_ in range(shops)))
+    target = [rng.gauss(RENEW_THRESHOLD * 1.05, RENEW_THRESHOLD * 0.08) for _ in range(providers)]
+
+    def daily() -> Iterator[tuple]:
+        for s_ in range(shops):
+            p = owner[s_]
+            level = target[p] / (size[p] * days) * rng.uniform(0.5, 1.5)
+            sid = f"T{s_:08d}"
+            for d in range(days):
+                yield (sid, str(RENEW_START + dt.timedelta(days=d)), max(0, int(rng.gauss(level, level * 0.3) + 0.5)))
+
+    counts["shop_daily"] = write_csv(out / "shop_daily.csv", ["shop_id", "date", "paid_orders"], daily())
+    (out / "params.json").write_text(json.dumps({"renewal_order_threshold": "5万"}, ensure_ascii=False))
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=("figures", "novice", "bindings"))
+    parser.add_argument("kind", choices=("figures", "novice", "bindings", "renewal"))
     parser.add_argument("--providers", type=int, default=10_000)
     parser.add_argument("--shops", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=90)
@@ -192,6 +255,8 @@ def main() -> None:
         counts = write_figures(args.out, args.providers, args.seed)
     elif args.kind == "novice":
         counts = write_novice(args.out, args.shops, args.days, as_of, args.seed)
+    elif args.kind == "renewal":
+        counts = write_renewal(args.out, args.providers, args.shops, args.seed)
     else:
         counts = write_bindings(args.out, args.providers, args.shops, args.days, as_of, args.seed)
     print(json.dumps(counts))

@@ -22,10 +22,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-AS_OF = {"figures": "2024-04-01", "novice": "2024-03-31", "bindings": "2024-04-01"}
+AS_OF = {"figures": "2024-04-01", "novice": "2024-03-31", "bindings": "2024-04-01", "renewal": "2024-06-30"}
 POLICY = {"figures": HERE / "silver_figures.policy", "novice": ROOT / "policies" / "novice.policy",
-          "bindings": ROOT / "policies" / "tier.policy"}
-OUTCOME = {"figures": "tier", "novice": "in_novice_period", "bindings": "tier"}
+          "bindings": ROOT / "policies" / "tier.policy", "renewal": ROOT / "policies" / "renew.policy"}
+OUTCOME = {"figures": "tier", "novice": "in_novice_period", "bindings": "tier", "renewal": "renewal_status"}
 
 
 def digest(pairs: list[tuple[str, object]]) -> str:

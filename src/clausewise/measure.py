@@ -318,6 +318,15 @@ class Evaluator:
         return out
 
     def aggregate(self, node: ast.Aggregate, scope: Scope) -> Any:
+        if node.over is None and not node.binder and self.c.refs[id(node)][0] != "items":
+            from .measure_derived import cached_aggregate  # rows filtered once per entity, windows by bisection
+
+            return cached_aggregate(self, node, scope)
+        from .measure_derived import remembered_aggregate  # once per entity and per input it depends on
+
+        return remembered_aggregate(self, node, scope, lambda: self._aggregate(node, scope))
+
+    def _aggregate(self, node: ast.Aggregate, scope: Scope) -> Any:
         ref = self.c.refs[id(node)]
         if ref[0] == "items":
             items = self.eval(node.target, scope)
@@ -334,10 +343,6 @@ class Evaluator:
                         continue
                 count += 1
             return count
-        if node.over is None and not node.binder:
-            from .measure_derived import cached_aggregate  # rows filtered once per entity, windows by bisection
-
-            return cached_aggregate(self, node, scope)
         rows = self.rows(node, scope)
         if rows is None or isinstance(rows, Missing):
             return rows  # none: a window that does not exist

@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from . import ast
-from .measure import SKIP, Evaluator, Missing, Scope, missing
+from .measure import SKIP, Evaluator, Item, Missing, Scope, missing
 from .types import Month
 from .windows import Window
 
@@ -130,6 +130,10 @@ def _free_vars(ev: Evaluator, node: ast.Aggregate) -> tuple[str, ...]:
 
 
 def _token(value: Any) -> Any:
+    """A hashable stand-in for a bound value in a cache key (an item by its key and binding spans:
+    items are made anew by every relation lookup, so their identity would not do)."""
+    if isinstance(value, Item):
+        return ("item", _token(value.key), value.intervals)
     try:
         hash(value)
         return value
@@ -141,13 +145,9 @@ def _entity_rows(ev: Evaluator, node: ast.Aggregate, scope: Scope) -> tuple[list
     """(times, values) of every row of the subject that passes the filter, in time order."""
     _, table, (tfield, sfield) = ev.c.refs[id(node)]
     subject_value = scope.subject.get(sfield) if scope.subject else None
-    key = (id(node), id(scope.subject), id(scope.item), subject_value,
+    key = (id(node), id(scope.subject), _token(scope.item), subject_value,
            tuple(_token(scope.vars.get(v)) for v in _free_vars(ev, node)))
-    cache = ev.__dict__.setdefault("_row_cache", {})
-    owner = (id(scope.entity), id(ev.params))
-    if ev.__dict__.get("_row_cache_owner") != owner:
-        cache.clear()
-        ev.__dict__["_row_cache_owner"] = owner
+    cache = _entity_cache(ev, scope)
     if key in cache and not ev.overrides:
         return cache[key]
     time_field = ev.c.tables[table].time_field
@@ -165,6 +165,70 @@ def _entity_rows(ev: Evaluator, node: ast.Aggregate, scope: Scope) -> tuple[list
     if not ev.overrides:
         cache[key] = result
     return result
+
+
+def _entity_cache(ev: Evaluator, scope: Scope) -> dict:
+    """A cache that lives while one entity is evaluated (cleared when the entity or the parameters change)."""
+    cache = ev.__dict__.setdefault("_row_cache", {})
+    owner = (id(scope.entity), id(ev.params))
+    if ev.__dict__.get("_row_cache_owner") != owner:
+        cache.clear()
+        ev.__dict__["_row_cache_owner"] = owner
+    return cache
+
+
+def _vars_anywhere(ev: Evaluator, node: ast.Aggregate) -> tuple[str, ...]:
+    """Every bound name an aggregate mentions (in what it reads, its window, its filter, its value)."""
+    cache = ev.__dict__.setdefault("_vars_anywhere", {})
+    if id(node) not in cache:
+        names: set[str] = set()
+
+        def walk(n) -> None:
+            ref = ev.c.refs.get(id(n))
+            if ref and ref[0] in ("var", "itemfield", "rowvarfield", "rowfield"):
+                names.add(ref[1] if ref[0] != "rowfield" else "\0row")
+            for value in vars(n).values():
+                for child in value if isinstance(value, tuple) else (value,):
+                    if isinstance(child, ast.Node) and not isinstance(child, ast.Labels | ast.Meta):
+                        walk(child)
+
+        for part in (node.over, node.during, node.target, node.where):
+            if part is not None:
+                walk(part)
+        cache[id(node)] = tuple(sorted(names))
+    return cache[id(node)]
+
+
+def remembered_aggregate(ev: Evaluator, node: ast.Aggregate, scope: Scope, compute) -> Any:
+    """``compute()``, the value of an aggregate that binds a name or reads related items, once per
+    entity and per set of inputs it can depend on.
+
+    Such an aggregate inside another one's filter (RENEW: for every daily row of a shop, count the
+    provider's bindings) would otherwise be recomputed for every outer row. Its value depends only
+    on the entity, the subject value its rows are found by, the related item, and the bound names
+    it mentions; a bare field of the current row ("\\0row") makes it depend on the row itself.
+    The windows it used are remembered with it and shown again at every use.
+    """
+    if ev.overrides:
+        return compute()
+    names = _vars_anywhere(ev, node)
+    ref = ev.c.refs[id(node)]
+    subject_value = None
+    if ref[0] != "items" and node.over is None:
+        sfield = ref[2][1]
+        subject_value = _token(scope.subject.get(sfield)) if scope.subject else None
+    row_token = id(scope.row) if "\0row" in names else None
+    key = ("aggregate", id(node), subject_value, _token(scope.item), row_token,
+           tuple(_token(scope.vars.get(v)) for v in names if v != "\0row"))
+    cache = _entity_cache(ev, scope)
+    hit = cache.get(key)
+    if hit is not None:
+        ev.windows_used.extend(hit[1])
+        return hit[0]
+    mark = len(ev.windows_used)
+    value = compute()
+    cache[key] = (value, ev.windows_used[mark:])
+    return value
 
 
 def cached_aggregate(ev: Evaluator, node: ast.Aggregate, scope: Scope) -> Any:
