@@ -178,24 +178,21 @@ class Policy:
                         encoder: VerdictEncoder) -> list[RawVerdict]:
         leaf_facts, rank_facts = [], []
         per_entity: dict[str, dict[str, LeafResult]] = {}
+        scopes: dict[str, Scope] = {}
+        leaves = [(leaf.id, leaf.cond) for leaf in self.plan.leaves()]
+        ranked = [d for d in self.plan.decides if d.decl.combine != "first"]
+        evaluate, table = leaf_eval.evaluate, self.checked.entity_table
         for entity in chunk:
             row = entity_rows[entity]
-            scope = Scope(row, self.checked.entity_table, row)
-            results = {leaf.id: leaf_eval.evaluate(leaf.cond, scope) for leaf in self.plan.leaves()}
-            per_entity[entity] = results
+            scope = scopes[entity] = Scope(row, table, row)
+            results = per_entity[entity] = {node_id: evaluate(cond, scope) for node_id, cond in leaves}
             leaf_facts += [(entity, node_id, r.status) for node_id, r in results.items()]
-            for d in self.plan.decides:
-                if d.decl.combine != "first":
-                    rank_facts += [(entity, d.field, i, r) for i, r in self._ranks(d, ev, scope)]
+            for d in ranked:
+                rank_facts += [(entity, d.field, i, r) for i, r in self._ranks(d, ev, scope)]
         answers = solve(self.program, chunk, leaf_facts, rank_facts)
-        verdicts = []
-        for entity in chunk:
-            row = entity_rows[entity]
-            scope = Scope(row, self.checked.entity_table, row)
-            answer = answers[entity]
-            values = self.outcome_values(answer, ev, scope)
-            verdicts.append(RawVerdict(encoder, entity, answer, per_entity[entity], values))
-        return verdicts
+        return [RawVerdict(encoder, entity, answers[entity], per_entity[entity],
+                           self.outcome_values(answers[entity], ev, scopes[entity]))
+                for entity in chunk]
 
     def outcome_values(self, answer, ev: Evaluator, scope: Scope) -> dict[str, Any]:
         """The value of every chosen outcome clause. A field whose value is missing, or whose

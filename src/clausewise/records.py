@@ -20,6 +20,7 @@ from . import __version__
 from .api import Policy
 from .data import file_sha256
 from .encode import RawVerdict
+from .explain import outcome_json
 from .models import Evaluation, ExplanationNode, Verdict
 from .solve import engine_version
 
@@ -147,6 +148,7 @@ class Tally:
     outcomes: dict[str, Counter] = field(default_factory=dict)  # field -> shown value -> verdicts
     failing: Counter = field(default_factory=Counter)  # "id [cites]" -> verdicts where it failed
     flagged: int = 0  # verdicts not compliant or undetermined: the audit exits 1
+    _labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, raws: list[RawVerdict]) -> "Tally":
@@ -159,14 +161,24 @@ class Tally:
         plan = raw.encoder.plan
         compliant = raw.compliant
         self.compliance["compliant" if compliant else "not compliant" if compliant is False else "undetermined"] += 1
+        chosen, undecided_fields, outcomes = raw.answer.chosen, raw.answer.undecided, self.outcomes
         undecided = False
         for d in plan.decides:
-            decided = raw.decided(d.field)
-            undecided |= not decided
-            shown = shown_value(raw.outcome(d.field)) if decided else "undecided"
-            self.outcomes.setdefault(d.field, Counter())[shown] += 1
+            name = d.field
+            if chosen.get(name) is not None and name not in undecided_fields:
+                shown = shown_value(outcome_json(raw.values.get(name)))
+            else:
+                undecided, shown = True, "undecided"
+            counts = outcomes.get(name)
+            if counts is None:
+                counts = outcomes[name] = Counter()
+            counts[shown] += 1
+        failing = self.failing
         for node_id in raw.failing_conditions():
-            self.failing[f"{node_id} [{', '.join(plan.nodes[node_id].cites)}]"] += 1
+            label = self._labels.get(node_id)
+            if label is None:
+                label = self._labels[node_id] = f"{node_id} [{', '.join(plan.nodes[node_id].cites)}]"
+            failing[label] += 1
         if compliant is False or (compliant is None and (undecided or plan.compliant)):
             self.flagged += 1
 
