@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import data as data_mod
-from . import workers as workers_mod
 from . import measure_derived
 from .atoms import LeafEvaluator, LeafResult, source_text
 from .check import Checked, check
@@ -156,6 +155,8 @@ class Policy:
             if workers <= 1 and time_limit is None and memory_limit is None:
                 deliver(work(i) for i in range(len(chunks)))
             else:
+                from . import workers as workers_mod  # multiprocessing: imported only when it is used
+
                 remaining = None if time_limit is None else time_limit - (time.monotonic() - started)
                 if remaining is not None and remaining <= 0:
                     raise workers_mod.LimitExceeded(ClausewiseError.simple(

@@ -19,11 +19,9 @@ from . import __version__
 from .api import load_policy, load_versions
 from .diagnostics import ClausewiseError
 from .explain import COLORS, render_text
-from .fmt import format_text
 from .models import Evaluation, Verdict
 from .params import load_params_file
 from .records import Tally, VerdictSink, decision_record
-from .workers import default_workers
 
 
 def _fail(err: ClausewiseError) -> None:
@@ -147,6 +145,8 @@ def fmt_cmd(policies: tuple[str, ...], check_only: bool) -> None:
     for path in policies:
         try:
             text = Path(path).read_text("utf-8")
+            from .fmt import format_text
+
             formatted = format_text(text, path)
         except (OSError, UnicodeDecodeError) as exc:
             click.echo(f"{path}: error: cannot read: {exc}", err=True)
@@ -212,6 +212,8 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
     if out_path.suffix not in (".jsonl", ".csv", ".parquet"):
         raise ClausewiseError.simple("--out", f"unsupported output type '{out_path.suffix}'", "use .jsonl, .csv or .parquet")
     params = gather_params(param, params_file)
+    from .workers import default_workers
+
     limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit}
     tally = Tally()
     with VerdictSink(out_path, [d.field for d in loaded.plan.decides]) as sink:
