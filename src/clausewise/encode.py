@@ -227,7 +227,6 @@ class VerdictEncoder:
         missing = _texts(leaf.missing) if leaf.missing else "[]"
         return f'"observed":{observed}{fixed}{gap},"witness":{witness},"windows":[{windows}],"missing":{missing},'
 
-
     def collect_missing(self, t: _NodeTemplate, raw: RawVerdict, out: list[str], relevant: bool) -> None:
         """As :func:`clausewise.explain.collect_missing`, on the templates."""
         status = raw.answer.status.get(t.node.id, "unknown")
