@@ -21,8 +21,8 @@ from .subjects import Evaluated, Subject, synthetic_subject, witness_lines
 from .infer import CONVENTION
 from .measure import Missing
 from .models import Verdict
-from .search import DIFF_RULES, Constant, Search
-from .synth import WitnessData, evaluate_rows, realize
+from .search import DIFF_RULES, Constant, Retry, Search
+from .synth import Conflicts, WitnessData, evaluate_rows, realize
 from .verify import RETRIES, data_lines
 
 UNDECIDED = "undecided"
@@ -213,19 +213,35 @@ def _diff_search(old: Policy, new: Policy, day: dt.date, params: Mapping[str, An
             facts.append(("has_field", [Constant(tag), "compliant"]))
     search = Search({"old": old.program, "new": new.program}, DIFF_RULES, facts)
     kinds = []
+    run = _Run(search, builder, keys, subjects, day, params, Conflicts([old, new], builder, day, params))
     for atom in sorted(a for a in search.brave() if a.name == "change"):
         f_name, a, b = (atom.arguments[0].string, *(_sym_text(x) for x in atom.arguments[1:]))
-        kinds.append(_witness(ChangeKind(f_name, a, b), atom, search, builder, keys, subjects, day, params))
+        kinds.append(_witness(ChangeKind(f_name, a, b), atom, run))
     return Diff(_label(old), _label(new), kinds=kinds)
 
 
-def _witness(kind: ChangeKind, atom: Any, search: Search, builder: SpaceBuilder, keys: list[str],
-             subjects: dict[str, Subject], day: dt.date, params: Mapping[str, Any]) -> ChangeKind:
+@dataclass
+class _Run:
+    """One search for the kinds of change, and what its witnesses share."""
+
+    search: Search
+    builder: SpaceBuilder
+    keys: list[str]
+    subjects: dict[str, Subject]
+    day: dt.date
+    params: Mapping[str, Any]
+    conflicts: Conflicts
+    learned: list = field(default_factory=list)  # nogoods on values no rows combine, for every kind
+
+
+def _witness(kind: ChangeKind, atom: Any, run: _Run) -> ChangeKind:
     """Rows on which both versions give the change, trying up to RETRIES figure assignments."""
+    search, builder, keys, subjects, day, params = run.search, run.builder, run.keys, run.subjects, run.day, run.params
+    conflicts, learned = run.conflicts, run.learned
     used = _used(builder, subjects, kind.field)
-    guard = None
+    retry = Retry(search, f"change {kind.field} {kind.old} {kind.new}", learned)
     for attempt in range(RETRIES):
-        model = search.optimum([atom] + ([guard] if guard is not None else []))
+        model = retry.solve([atom])
         if model is None:
             break
         index = {s.arguments[0].number: s.arguments[1].number for s in model if s.name == "value"}
@@ -241,9 +257,7 @@ def _witness(kind: ChangeKind, atom: Any, search: Search, builder: SpaceBuilder,
             kind.shown = _shown(builder, subjects, kind.field, r.values)
             kind.because = _because(builder, subjects, {t: c.evaluated for t, c in checks.items()}, r.values)
             return kind
-        if guard is None:
-            guard = search.guard(f"change {kind.field} {kind.old} {kind.new}")
-        if not search.forbid_values(keys, index, r.unmet, used, guard):
+        if not retry.fail(keys, index, *conflicts.exclusions(witness, r, used, keys)):
             break
     return kind
 

@@ -28,13 +28,17 @@ from typing import Any, Mapping
 from . import ast
 from .atoms import compare
 from .measure import Missing
-from .subjects import ASSUMED_MISSING, WITNESS, Subject
+from .subjects import AS_OF, ASSUMED_MISSING, WITNESS, Subject
 from .types import Month, ValueType
 from .windows import Window
 
 NON_NEGATIVE = {"count", "orders", "points", "merchants", "yuan", "rate", "score"}
 DEFAULT_EXPONENT = {"yuan": -2, "rate": -2, "score": -1}
 MAX_CASES = 4096
+#: the key of the evaluation-day figure
+DAY = "as_of"
+#: what a computed figure's data reads give while its inputs are tried (the data are not known)
+OPEN = Missing(("data not known here",))
 
 
 @dataclass
@@ -71,36 +75,37 @@ class LeafSpace:
 
 
 # ---- which expressions are figures ------------------------------------------------------------------------
-def depends_on_data(subject: Subject, node: Any) -> bool:
-    """Whether an expression's value comes from the entity's data (or a free parameter)."""
+def depends_on_data(subject: Subject, node: Any, day: bool = True) -> bool:
+    """Whether an expression's value comes from the entity's data (or a free parameter), or, with
+    ``day``, from the evaluation day of a generated entity (which is a figure of its own)."""
     c = subject.policy.checked
     match node:
         case ast.AsOf():
-            return subject.free_as_of
+            return subject.free_as_of and day
         case ast.Number() | ast.String() | ast.BoolLit() | ast.DateLit() | ast.MonthLit() | ast.NoneLit():
             return False
         case ast.Aggregate() | ast.AtDate() | ast.FirstDay():
             return True
         case ast.Index(name=name, key=key):
-            return name in subject.free_params or depends_on_data(subject, key)
+            return name in subject.free_params or depends_on_data(subject, key, day)
         case ast.Name() | ast.Attr():
             ref = c.refs.get(id(node))
             if ref is None:
-                return depends_on_data(subject, node.base) if isinstance(node, ast.Attr) else True
+                return depends_on_data(subject, node.base, day) if isinstance(node, ast.Attr) else True
             if ref[0] == "param":
                 return ref[1] in subject.free_params
             if ref[0] in ("enum", "convention"):
                 return False
             if ref[0] == "let":
-                return depends_on_data(subject, c.lets[ref[1]].expr)
+                return depends_on_data(subject, c.lets[ref[1]].expr, day)
             if ref[0] == "entity_field" and ref[1] == c.dimension:
                 return subject.free_as_of  # 'for each NAME': which verdict it is, not a figure of real data
             return True
     if isinstance(node, ast.Node):
-        return any(depends_on_data(subject, getattr(node, f.name)) for f in dataclasses.fields(node)
+        return any(depends_on_data(subject, getattr(node, f.name), day) for f in dataclasses.fields(node)
                    if isinstance(getattr(node, f.name), (ast.Node, tuple)) and f.name != "span")
     if isinstance(node, tuple):
-        return any(depends_on_data(subject, item) for item in node)
+        return any(depends_on_data(subject, item, day) for item in node)
     return False
 
 
@@ -164,6 +169,14 @@ class SpaceBuilder:
         self.figures: dict[str, Figure] = {}
         #: per subject (by id): leaf node id -> figure keys, in the order the leaf uses them
         self.leaf_figures: dict[int, dict[str, list[str]]] = {}
+        self.subjects: list[Subject] = []
+        #: bounds computed once the evaluation days are known: (figure, subject, bound on a day's subject)
+        self.deferred: list[tuple[Figure, Subject, Any]] = []
+        self.pairs: list[tuple[Figure, Figure, Subject]] = []
+        self.day_bounds: list[tuple[Subject, Any]] = []  # days where a condition on the day alone changes
+        #: figure key -> (subject, input figure keys, cases that break the tie): see :meth:`tie`
+        self.ties: dict[str, tuple[Subject, list[str], list[tuple[tuple[int, ...], str]]]] = {}
+        self._days: dict[tuple[int, dt.date], Subject] = {}
 
     def _figure(self, subject: Subject, expr: Any, name: str, is_leaf: bool = False) -> Figure:
         text = subject.policy.source_text(expr)
@@ -177,57 +190,77 @@ class SpaceBuilder:
         fig.nodes.append(expr)
         return fig
 
+    def day_figure(self) -> Figure:
+        """The evaluation day of a generated entity: a figure; whatever depends on it and on no
+        data (``start of quarter of as_of``) is computed from it, never free."""
+        fig = self.figures.get(DAY)
+        if fig is None:
+            fig = self.figures[DAY] = Figure(DAY, DAY, DAY, [ast.AsOf()], ValueType("date"))
+        return fig
+
+    def _day_bounds(self, subject: Subject, cond: Any) -> None:
+        """``as_of > end of assessment_period``: the days around the end are candidate days."""
+        if isinstance(cond, ast.Compare):
+            sides = [depends_on_data(subject, s) for s in (cond.left, cond.right)]
+            if sides.count(True) == 1:
+                side, other = (cond.left, cond.right) if sides[0] else (cond.right, cond.left)
+                inner, steps = _split_offset(subject, side, day=True)
+                if isinstance(inner, ast.AsOf):
+                    self.day_bounds.append((subject, _bound(other, steps)))
+        elif isinstance(cond, ast.Member) and isinstance(cond.item, ast.AsOf) \
+                and not depends_on_data(subject, cond.collection):
+            self.day_bounds.append((subject, _members(cond.collection)))
+
+    def on(self, subject: Subject, day: Any) -> Subject:
+        """The subject on a candidate day (cached; only a generated entity's day is free)."""
+        if not subject.free_as_of or not isinstance(day, dt.date):
+            return subject
+        key = (id(subject), day)
+        if key not in self._days:
+            self._days[key] = subject.at(day)
+        return self._days[key]
+
     def add(self, subject: Subject) -> None:
         """Collect the figures of every leaf of the subject's policy and their bounds."""
         per_leaf: dict[str, list[str]] = {}
-        pairs: list[tuple[Figure, Figure]] = []
+        self.subjects.append(subject)
         for leaf in subject.policy.plan.leaves():
             name = leaf.name or _name_of(leaf.id)
             cond = leaf.cond
             figs: list[Figure] = []
+            if not depends_on_data(subject, cond, day=False):  # parameters and the day alone decide it
+                per_leaf[leaf.id] = [self.day_figure().key] if depends_on_data(subject, cond) else []
+                if per_leaf[leaf.id]:
+                    self._day_bounds(subject, cond)
+                continue
             if isinstance(cond, ast.Compare):
-                sides = [(s, depends_on_data(subject, s)) for s in (cond.left, cond.right)]
+                sides = [(s, depends_on_data(subject, s, day=False)) for s in (cond.left, cond.right)]
                 if all(d for _, d in sides):
                     a, b = (self._figure(subject, s, name) for s, _ in sides)
-                    figs, pairs = [a, b], pairs + [(a, b)]
-                elif any(d for _, d in sides):
+                    figs = [a, b]
+                    self.pairs.append((a, b, subject))
+                else:
                     (side, _), (other, _) = sorted(sides, key=lambda sd: not sd[1])
-                    inner, offset_expr, sign = _split_offset(subject, side)
+                    inner, steps = _split_offset(subject, side)
                     fig = self._figure(subject, inner, name)
-                    bound = subject.ev.eval(other, subject.scope)
-                    if offset_expr is not None and not isinstance(bound, Missing):
-                        offset = subject.ev.eval(offset_expr, subject.scope)
-                        bound = _shift(bound, offset, -sign) if not isinstance(offset, Missing) else bound
-                    if not isinstance(bound, Missing):
-                        fig.bounds.append(bound)
+                    self.deferred.append((fig, subject, _bound(other, steps)))
                     figs = [fig]
-            elif isinstance(cond, ast.Member) and depends_on_data(subject, cond.item) \
-                    and not depends_on_data(subject, cond.collection):
+                    if depends_on_data(subject, other) or any(depends_on_data(subject, o) for _, o, _ in steps):
+                        figs.append(self.day_figure())  # the bound moves with the day
+            elif isinstance(cond, ast.Member) and depends_on_data(subject, cond.item, day=False) \
+                    and not depends_on_data(subject, cond.collection, day=False):
                 fig = self._figure(subject, cond.item, name)
-                coll = subject.ev.eval(cond.collection, subject.scope)
-                if isinstance(coll, (Window, Month, dt.date)):
-                    win = subject.ev.as_window(coll)
-                    fig.bounds += [win.start, win.end]
-                elif isinstance(coll, list):
-                    fig.members += [v for v in coll if not isinstance(v, Missing)]
-                figs = [fig]
-            elif isinstance(cond, (ast.IsSet, ast.Truth)) and depends_on_data(subject, cond.expr) \
-                    and not isinstance(cond.expr, ast.Aggregate):
+                self.deferred.append((fig, subject, _members(cond.collection)))
+                figs = [fig] + ([self.day_figure()] if depends_on_data(subject, cond.collection) else [])
+            elif isinstance(cond, (ast.IsSet, ast.Truth)) and not isinstance(cond.expr, ast.Aggregate):
                 figs = [self._figure(subject, cond.expr, name)]
             elif (fig := self._best_unit(subject, cond, name, leaf.id)) is not None:
                 figs = [fig]
-            elif depends_on_data(subject, cond):
+            else:
                 figs = [self._figure(subject, cond, leaf.id, is_leaf=True)]
             for fig in figs:
-                fig.may_miss = fig.may_miss or (not fig.is_leaf and may_be_missing(subject, fig.nodes[-1]))
-            per_leaf[leaf.id] = [f.key for f in figs]
-        for a, b in pairs:  # a figure compared with a figure: each takes the other's bounds
-            a.bounds, b.bounds = a.bounds + b.bounds, b.bounds + a.bounds
-            if not a.bounds:  # neither has one: a common grid around one base value, so every order can occur
-                base = subject.as_of if a.vtype is not None and a.vtype.kind == "date" else _default_values(
-                    a.vtype.kind if a.vtype else None)[-1]
-                a.bounds.append(base)
-                b.bounds.append(base)
+                fig.may_miss = fig.may_miss or (not fig.is_leaf and fig.key != DAY and may_be_missing(subject, fig.nodes[-1]))
+            per_leaf[leaf.id] = list(dict.fromkeys(f.key for f in figs))
         self.leaf_figures[id(subject)] = per_leaf
 
     def _best_unit(self, subject: Subject, cond: Any, name: str, leaf_id: str) -> Figure | None:
@@ -258,7 +291,27 @@ class SpaceBuilder:
 
     def finish(self, with_current: bool, allow_missing: bool) -> None:
         """Every figure's candidate values (index 0: the current value when ``with_current``)."""
+        days = [None]
+        if DAY in self.figures:  # the day: around the analysis day, on days every version is in force
+            base = self.subjects[0].as_of
+            edges = [base] + [v for subject, bound in self.day_bounds for v in bound(subject) if isinstance(v, dt.date)]
+            near = sorted({d + dt.timedelta(days=k) for d in edges for k in (-1, 0, 1)})
+            self.figures[DAY].candidates = days = [d for d in near if all(s.policy.in_force(d) for s in self.subjects)] or [base]
+        for fig, subject, bound in self.deferred:
+            for day in days:
+                for value in bound(self.on(subject, day)):
+                    if not isinstance(value, Missing) and value not in fig.bounds:
+                        fig.bounds.append(value)
+        for a, b, subject in self.pairs:  # a figure compared with a figure: each takes the other's bounds
+            a.bounds, b.bounds = a.bounds + b.bounds, b.bounds + a.bounds
+            if not a.bounds:  # neither has one: a common grid around one base value, so every order can occur
+                base = subject.as_of if a.vtype is not None and a.vtype.kind == "date" else _default_values(
+                    a.vtype.kind if a.vtype else None)[-1]
+                a.bounds.append(base)
+                b.bounds.append(base)
         for fig in self.figures.values():
+            if fig.key == DAY:
+                continue
             values = candidate_values(fig)
             if with_current:
                 values = [fig.current] + [v for v in values if v != fig.current or type(v) is not type(fig.current)]
@@ -267,6 +320,62 @@ class SpaceBuilder:
             elif allow_missing and fig.may_miss:
                 values.append(ASSUMED_MISSING)
             fig.candidates = values
+        if not with_current:
+            for key in sorted(self.figures):
+                self.tie(key)
+
+    def tie(self, key: str) -> None:
+        """A figure computed from other figures (``cold_start_trigger = if kind = new ... else none``)
+        is tied to them: every combination of candidates where computing it from its inputs gives
+        another of its values is ruled out of the search (where the inputs leave it open, it stays free)."""
+        fig = self.figures[key]
+        if fig.is_leaf or key == DAY or not fig.nodes:
+            return
+        subject = next((s for s in self.subjects if id(fig.nodes[0]) in s.policy.checked.sorts
+                        or id(fig.nodes[0]) in s.policy.checked.refs), None)
+        if subject is None or not subject.free_as_of:
+            return
+        inputs: dict[str, list[int]] = {}
+
+        def is_input(sub: Any) -> bool:  # a figure inside: its value comes from the assignment
+            if sub is fig.nodes[0] or not isinstance(sub, (ast.Name, ast.Attr, ast.Aggregate, ast.AtDate, ast.Arith)):
+                return False
+            other = _key(subject.policy.source_text(sub))
+            if other in self.figures and other != key and not self.figures[other].is_leaf:
+                inputs.setdefault(other, []).append(id(sub))
+                return True
+            return False
+        walked = list(_inside(subject, fig.nodes[0], 0, is_input))
+        on_day = any(isinstance(sub, ast.AsOf) for sub in walked)
+        refs = subject.policy.checked.refs
+        # rows read other than through an input: not known here, so never a reason to rule a value out
+        opened = {id(sub): OPEN for sub in walked if isinstance(sub, (ast.Aggregate, ast.AtDate, ast.FirstDay))
+                  or refs.get(id(sub), ("",))[0] in ("lookup", "at", "relation", "items", "rows")}
+        if not inputs:
+            return
+        names = sorted(inputs) + ([DAY] if DAY in self.figures and on_day else [])
+        ranges = [range(len(self.figures[k].candidates)) for k in names]
+        combos = list(itertools.islice(itertools.product(*ranges), MAX_CASES + 1))
+        if not names or len(combos) * len(fig.candidates) > MAX_CASES:
+            return
+        broken = []
+        for combo in combos:
+            values = {k: self.figures[k].candidates[i] for k, i in zip(names, combo)}
+            on = subject.at(values.get(DAY, subject.as_of))
+            on.ev.overrides = opened | {n: values[k] for k in inputs for n in inputs[k]} | {AS_OF: values.get(DAY)}
+            try:
+                computed = on.ev.eval(fig.nodes[0], on.scope)
+            except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+                continue
+            if isinstance(computed, Missing) and computed is not ASSUMED_MISSING:
+                continue  # data the inputs do not fix: any value
+            if not any(_same_value(value, computed) for value in fig.candidates):
+                continue  # a value between candidates: the statuses it gives are some candidate's
+            for i, value in enumerate(fig.candidates):
+                if not _same_value(value, computed):
+                    broken.append(((i, *combo), "fail"))
+        if broken:
+            self.ties[key] = (subject, [key, *names], broken)
 
     def leaf_space(self, subject: Subject) -> dict[str, LeafSpace]:
         """Every leaf's status for every combination of its figures' candidates, in exact Python."""
@@ -284,9 +393,12 @@ class SpaceBuilder:
             cases = []
             for combo in combos:
                 assignment = {k: self.figures[k].candidates[i] for k, i in zip(keys, combo)}
-                subject.ev.overrides = self.overrides(assignment)
-                cases.append((combo, subject.leaf_eval.evaluate(leaf.cond, subject.scope).status))
-            subject.ev.overrides = {}
+                overrides = self.overrides(assignment)
+                # a generated entity: a fresh evaluator each time (named values over figures are not cached)
+                on = subject.at(overrides.get(AS_OF, subject.as_of)) if subject.free_as_of else subject
+                on.ev.overrides = overrides
+                cases.append((combo, on.leaf_eval.evaluate(leaf.cond, on.scope).status))
+                on.ev.overrides = {}
             spaces[leaf.id] = LeafSpace(leaf.id, keys, cases)
         return spaces
 
@@ -302,6 +414,9 @@ class SpaceBuilder:
         for key, value in assignment.items():
             fig = self.figures.get(key)
             if fig is None:
+                continue
+            if key == DAY:
+                out[AS_OF] = value  # the evaluation day itself (see subjects.evaluate_with)
                 continue
             if fig.test is not None and not isinstance(value, Missing):
                 op, bound, left = fig.test
@@ -322,6 +437,36 @@ def figure_value(fig: Figure, subject: Subject) -> Any:
     return subject.ev.eval(node, subject.scope)
 
 
+def _inside(subject: Subject, node: Any, depth: int, stop: Any) -> Any:
+    """Every sub-expression of an expression, through the named values it uses, except below
+    those ``stop`` says are given."""
+    if isinstance(node, ast.Node):
+        yield node
+        if stop(node):
+            return
+        ref = subject.policy.checked.refs.get(id(node))
+        if ref and ref[0] == "let" and depth < 4:
+            yield from _inside(subject, subject.policy.checked.lets[ref[1]].expr, depth + 1, stop)
+        for f in dataclasses.fields(node):
+            if f.name != "span":
+                yield from _inside(subject, getattr(node, f.name), depth, stop)
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _inside(subject, item, depth, stop)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """A candidate and a computed value agree ('none' and missing alike: no value)."""
+    if a is None or isinstance(a, Missing) or b is None or isinstance(b, Missing):
+        return (a is None or isinstance(a, Missing)) and (b is None or isinstance(b, Missing))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    try:
+        return a == b
+    except TypeError:
+        return False
+
+
 def _uses_var(subject: Subject, node: Any, var: str) -> bool:
     """Whether an expression refers to a quantifier's variable."""
     if isinstance(node, ast.Name) and subject.policy.checked.refs.get(id(node), ("",))[0] == "var":
@@ -339,13 +484,68 @@ def _name_of(node_id: str) -> str:
     return parts[-1] if parts else node_id
 
 
-def _split_offset(subject: Subject, side: Any) -> tuple[Any, Any, int]:
-    """``graduated_on + 90 days`` -> (graduated_on, 90 days, +1): the figure is the data part."""
+Step = tuple[str, Any, bool]  # an operator, the expression on its other side, whether the figure is on the left
+
+
+def _split_offset(subject: Subject, side: Any, depth: int = 0, day: bool = False) -> tuple[Any, list[Step]]:
+    """``graduated_on + 90 days`` -> (graduated_on, [("+", 90 days, True)]): the figure is the data
+    part; ``quarter_end - cold_start_pass_day`` likewise (the day part is computed). For a generated
+    entity the split looks through named values (``cold_start_fail_day = cold_start_trigger + 60
+    days``), so a date derived from another is never a free figure of its own."""
     if isinstance(side, ast.Arith) and side.op in ("+", "-"):
-        left, right = depends_on_data(subject, side.left), depends_on_data(subject, side.right)
-        if left and not right:
-            return side.left, side.right, 1 if side.op == "+" else -1
-    return side, None, 1
+        left, right = depends_on_data(subject, side.left, day), depends_on_data(subject, side.right, day)
+        if left != right:
+            inner, steps = _split_offset(subject, side.left if left else side.right, depth + 1, day)
+            return inner, [(side.op, side.right if left else side.left, left), *steps]
+    ref = subject.policy.checked.refs.get(id(side)) if isinstance(side, ast.Name) else None
+    if subject.free_as_of and ref and ref[0] == "let" and depth < 4:
+        expr = subject.policy.checked.lets[ref[1]].expr
+        inner, steps = _split_offset(subject, expr, depth + 1, day)
+        if steps:
+            return inner, steps
+    return side, []
+
+
+def _bound(other: Any, steps: list[Step]) -> Any:
+    """The value of the figure at which ``figure (steps) OP other`` changes: other's value, undone step by step."""
+    def bound(subject: Subject) -> list[Any]:
+        value = subject.ev.eval(other, subject.scope)
+        for op, expr, figure_left in steps:
+            offset = subject.ev.eval(expr, subject.scope)
+            if isinstance(value, Missing) or isinstance(offset, Missing):
+                return []
+            value = _undo(op, value, offset, figure_left)
+            if value is None:
+                return []
+        return [value]
+    return bound
+
+
+def _members(collection: Any) -> Any:
+    """The edges of a window, or the members of a list, a figure is tested against."""
+    def members(subject: Subject) -> list[Any]:
+        coll = subject.ev.eval(collection, subject.scope)
+        if isinstance(coll, (Window, Month, dt.date)):
+            win = subject.ev.as_window(coll)
+            return [win.start, win.end]
+        return [v for v in coll if not isinstance(v, Missing)] if isinstance(coll, list) else []
+    return members
+
+
+def _undo(op: str, value: Any, offset: Any, figure_left: bool) -> Any:
+    """x where ``x op offset == value`` (figure on the left) or ``offset op x == value``."""
+    try:
+        if op == "+":
+            return _shift(value, offset, -1)
+        if figure_left:  # x - offset = value
+            return _shift(value, offset, 1)
+        if isinstance(offset, dt.date) and isinstance(value, int):  # offset - x = value (days)
+            return offset - dt.timedelta(days=value)
+        if isinstance(offset, dt.date) and isinstance(value, dt.timedelta):
+            return offset - value
+        return offset - value if isinstance(offset, (int, Decimal)) and isinstance(value, (int, Decimal)) else None
+    except (TypeError, ValueError, ArithmeticError, OverflowError):
+        return None
 
 
 def _shift(value: Any, offset: Any, sign: int) -> Any:
@@ -443,4 +643,9 @@ def space_facts(builder: SpaceBuilder, spaces: Mapping[str, tuple[Subject, dict[
             if d.decl.combine != "first":
                 for i, r in policy._ranks(d, subject.ev, subject.scope):
                     facts.append((f"{tag}_rank", [WITNESS, d.field, i, r]))
+    for key, (_, names, broken) in sorted(builder.ties.items()):  # a computed figure against its inputs
+        for case_no, (combo, _status) in enumerate(broken):
+            facts.append(("broken", [f"tie {key}", case_no]))
+            for k, v in zip(names, combo):
+                facts.append(("broken_needs", [f"tie {key}", case_no, index[k], v]))
     return facts, keys

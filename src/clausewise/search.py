@@ -34,9 +34,13 @@ SEARCH_RULES = """\
 % A case of a leaf is ruled out when one of the values it needs is not taken:
 off(P,L,K) :- needs(P,L,K,F,V), not value(F,V).
 holds(P,L,S) :- case(P,L,K,S), not off(P,L,K).
+% a figure computed from others (a named value) takes the value its inputs give, where they fix it:
+%   broken(T,K).  broken_needs(T,K,F,V).   case K of tie T (one value per figure) is inconsistent
+:- broken(T,K), value(F,V) : broken_needs(T,K,F,V).
 % complete data (an assumption some searches make): no figure is missing
 :- complete, value(F,V), missing_value(F,V).
 #external complete.
+#defined broken/2. #defined broken_needs/4.
 #defined needs/5. #defined missing_value/2. #defined case/4. #defined option/2. #defined figure/1.
 """
 
@@ -72,6 +76,8 @@ VERIFY_RULES = """\
 % ---- verify: what can happen at all (brave consequences), each with a witness
 % two clauses of one decide block whose conditions pass at once (the earlier or better one wins)
 overlap(F,I,J) :- a_when(E,F,I,pass), a_when(E,F,J,pass), I < J, when_clause(F,J).
+% ... and one of the two decides the field (an earlier clause may win over both)
+overlap_decided(F,I,J) :- overlap(F,I,J), a_chosen(E,F,K), not a_undecided(E,F), K = (I;J).
 % prefer witnesses with few missing figures
 #minimize { 1,F : value(F,V), missing_value(F,V) }.
 #defined when_clause/2.
@@ -211,18 +217,54 @@ class Search:
         return True
 
 
-    def forbid_values(self, keys: list[str], index: dict[int, int], unmet: list[str], used: set[str],
-                      guard: clingo.Symbol) -> bool:
-        """After a witness no rows realize: for each figure the rows could not give (that the claim
-        reads), a nogood on its value; if there is none, one on the whole assignment of the claim's figures."""
+
+
+class Retry:
+    """Nogoods after witnesses no rows realize, each under its own guard so they can be dropped.
+
+    A failed witness adds a *precise* nogood per figure the rows could not give (that figure's
+    value together with the values of the figures that read the same rows, so the rest of the
+    assignment stays free) and an *exact* one (the whole assignment of the claim's figures).
+    A search assumes both; when the precise ones leave no witness (they can rule out more than
+    the one conflict), it tries again with the exact ones alone before giving up."""
+
+    def __init__(self, search: "Search", name: str, learned: list[clingo.Symbol] | None = None):
+        self.search, self.name = search, name
+        #: conflicts hold whatever the claim: one list may serve every finding of a run
+        self.precise: list[clingo.Symbol] = learned if learned is not None else []
+        self.exact: list[clingo.Symbol] = []
+
+    def assumptions(self) -> list[list[clingo.Symbol]]:
+        """Guard sets to assume, strongest first."""
+        both = self.precise + self.exact
+        return [both, self.exact] if self.precise else [self.exact]
+
+    def fail(self, keys: list[str], index: dict[int, int], groups: list[dict[str, int]], whole: list[str]) -> bool:
+        """Exclude a failed assignment (``index``: figure position -> candidate): each group of
+        figure values that conflict ({figure: candidate}), and the values of the claim's figures
+        (``whole``). False if nothing could be excluded."""
         position = {k: i for i, k in enumerate(keys)}
-        culprits = [k for k in unmet if k in used or k == "as_of"] or list(unmet)
-        groups = [[k] for k in culprits] or [sorted(used) or list(keys)]
+        n = len(self.exact)
+        for i, group in enumerate(groups):
+            atoms = [sym("value", position[k], v) for k, v in sorted(group.items()) if k in position]
+            guard = self.search.guard(f"{self.name} {n} precise {i}")
+            if atoms and self.search.forbid(atoms, guard):
+                self.precise.append(guard)
         added = False
-        for group in groups:
-            atoms = [sym("value", position[k], index[position[k]]) for k in group if position.get(k) in index]
-            added = bool(atoms) and self.forbid(atoms, guard) or added
+        found = [sym("value", position[k], index[position[k]]) for k in sorted(set(whole or keys)) if position.get(k) in index]
+        guard = self.search.guard(f"{self.name} {n} exact")
+        if found and self.search.forbid(found, guard):
+            self.exact.append(guard)
+            added = True
         return added
+
+    def solve(self, assume: Sequence[clingo.Symbol], complete: bool = False) -> list[clingo.Symbol] | None:
+        """The next witness: under every nogood so far, else under the exact ones alone."""
+        for extra in self.assumptions():
+            model = self.search.optimum(list(assume) + extra, complete)
+            if model is not None:
+                return model
+        return None
 
 
 def sym(name: str, *args: object) -> clingo.Symbol:

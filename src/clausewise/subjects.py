@@ -40,6 +40,8 @@ def witness_lines(shown: list[str], checked: bool, empty: str | None = None) -> 
     return lines
 #: the id of a generated entity
 WITNESS = "witness"
+#: the key of an override map that holds a generated entity's evaluation day (never a node id)
+AS_OF = -1
 
 
 @dataclass
@@ -55,6 +57,12 @@ class Subject:
     free_params: frozenset[str] = frozenset()
     #: a generated entity: the evaluation day is a figure too (``as_of > end of period`` may go either way)
     free_as_of: bool = False
+
+    def at(self, day: dt.date) -> "Subject":
+        """The same entity evaluated on ``day``, by a fresh evaluator (nothing cached from another
+        day or another assignment: named values over overridden figures are computed again)."""
+        ev = Evaluator(self.ev.c, self.ev.data, self.ev.params, day, self.ev.convention)
+        return dataclasses.replace(self, ev=ev, leaf_eval=LeafEvaluator(ev), as_of=day)
 
     @property
     def scope(self) -> Scope:
@@ -108,7 +116,10 @@ class Evaluated:
 
 def evaluate_with(subject: Subject, overrides: Mapping[int, Any]) -> Evaluated:
     """The entity's statuses and outcomes with figures overridden: the same leaf evaluator and
-    clingo program as :meth:`Policy.evaluate`, used to check every repair and witness."""
+    clingo program as :meth:`Policy.evaluate`, used to check every repair and witness. A generated
+    entity is evaluated on the day the overrides give (:data:`AS_OF`), by a fresh evaluator."""
+    if subject.free_as_of:
+        subject = subject.at(overrides.get(AS_OF, subject.as_of))
     policy, ev, scope = subject.policy, subject.ev, subject.scope
     ev.overrides = dict(overrides)
     try:

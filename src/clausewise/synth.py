@@ -39,6 +39,11 @@ from .windows import Window, months_window
 BIG = 10**12
 #: at most this many row templates are tried per figure
 MAX_TEMPLATES = 400
+#: at most this many figures sharing rows are tried against a conflicting one, and this many of their values
+MAX_PAIRS = 6
+MAX_VALUES = 8
+#: at most this many small realizations per verify or diff run to find conflicting values
+MAX_TRIALS = 300
 Mod = Callable[["Draft"], "Draft | None"]
 
 
@@ -72,6 +77,8 @@ class Realization:
     params: dict[str, Any]  # every parameter given to the evaluation (the free ones chosen here)
     values: dict[str, Any]  # figure key -> its value measured on the rows
     unmet: list[str]  # figure keys whose measured value is not the witness value
+    #: unmet figure key -> the other witness figures that read some of the same rows or fields
+    sharing: dict[str, list[str]] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)  # table -> its declared columns
 
     def text_tables(self) -> dict[str, list[dict[str, str]]]:
@@ -119,8 +126,8 @@ def _default(f: FieldSchema, as_of: dt.date) -> Any:
     t = f.type
     if f.optional:
         return None
-    if t.is_list:
-        return []
+    if t.is_list:  # a required list is never empty in accepted data
+        return [t.enum_values[0]] if t.kind == "enum" and t.enum_values else ["a"]
     if t.kind == "date":
         return as_of - dt.timedelta(days=60)
     if t.kind == "month":
@@ -169,6 +176,7 @@ class _Builder:
     def __init__(self, policies: list[Policy], space: SpaceBuilder):
         self.policies, self.space = policies, space
         self.policy, self.c = policies[0], policies[0].checked
+        self._date_fields: dict[tuple[int, int, int], list[str]] = {}
 
     def owner(self, fig: Figure) -> Policy:
         """The policy a figure's first node belongs to (diff: one of two versions)."""
@@ -268,6 +276,12 @@ class _Builder:
                 yield d
 
     def date_fields(self, node: Any, depth: int) -> list[str]:
+        key = (id(self.c), id(node), depth)
+        if key not in self._date_fields:
+            self._date_fields[key] = self._find_date_fields(node, depth)
+        return self._date_fields[key]
+
+    def _find_date_fields(self, node: Any, depth: int) -> list[str]:
         c, out = self.c, []
         for sub in _walk(node):
             ref = c.refs.get(id(sub))
@@ -584,8 +598,11 @@ def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mappi
             continue
         b.use(space.figures[key])
         for candidate in b.mods(space.figures[key], goal, draft):
-            got = b.measure(candidate, [key] + done)
-            if got is not None and all(same(got[k], witness[k]) for k in [key] + done):
+            got = b.measure(candidate, [key])  # the figure itself first: most candidates miss it
+            if got is None or not same(got[key], goal):
+                continue
+            got = b.measure(candidate, done)
+            if got is not None and all(same(got[k], witness[k]) for k in done):
                 draft = candidate
                 done.append(key)
                 break
@@ -606,7 +623,86 @@ def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mappi
     for pol in policies:
         for t, schema in pol.checked.tables.items():
             columns[t] = list(dict.fromkeys(columns.get(t, []) + [f.name for f in schema.fields]))
-    return Realization(tables, subject.entity, draft.as_of, draft.params, values, unmet, columns)
+    read = {k: reads(b.owner(space.figures[k]).checked, space.figures[k].nodes[0]) for k in keys if k != "as_of"}
+    sharing = {k: sorted(o for o in read if o != k and read[o] & read.get(k, set())) for k in unmet}
+    return Realization(tables, subject.entity, draft.as_of, draft.params, values, unmet, sharing, columns)
+
+
+class Conflicts:
+    """Which figure values the rows cannot give together, learned from small realizations (one
+    figure, or two that read the same rows) and cached for a whole verify or diff run.
+
+    After a witness no rows realize, :meth:`exclusions` says what to rule out (see
+    :class:`clausewise.search.Retry`): a value no rows give at all; each value of a figure
+    sharing its rows that the rows cannot combine with it (``B points = 3`` with ``B violations
+    = 0``, and the same for every other count); failing both, the combination of the figure
+    with all the figures sharing its rows."""
+
+    def __init__(self, policies: Policy | list[Policy], space: SpaceBuilder, as_of: dt.date, params: Mapping[str, Any]):
+        self.policies, self.space, self.as_of, self.params = policies, space, as_of, params
+        self.cache: dict[tuple, bool] = {}
+
+    def possible(self, values: Mapping[str, Any]) -> bool:
+        """Whether rows give all these figure values at once (as far as the synthesizer finds)."""
+        key = tuple(sorted((k, repr(v)) for k, v in values.items()))
+        if key not in self.cache and len(self.cache) >= MAX_TRIALS:
+            return True  # out of budget: not known to conflict
+        if key not in self.cache:
+            self.cache[key] = not realize(self.policies, self.space, values, self.as_of, self.params).unmet
+        return self.cache[key]
+
+    def exclusions(self, witness: Mapping[str, Any], r: Realization, used: set[str],
+                   keys: list[str]) -> tuple[list[dict[str, int]], list[str]]:
+        """Nogoods as {figure: candidate index} groups, and the figures of the whole claim."""
+        day = {"as_of": witness["as_of"]} if "as_of" in witness else {}
+        groups: list[dict[str, Any]] = []
+        for k in r.unmet:
+            if k not in used and k != "as_of":
+                continue
+            mine = {**day, k: witness[k]}
+            if k == "as_of" or not self.possible(mine):
+                groups.append(mine)
+                continue
+            sharing = r.sharing.get(k, [])
+            clash = [o for o in sharing[:MAX_PAIRS] if not self.possible({**mine, o: witness[o]})]
+            for other in clash:  # each value of the clashing figure the rows cannot combine with this one
+                for value in self.space.figures[other].candidates[:MAX_VALUES]:
+                    if same(value, witness[other]) or not self.possible({**mine, other: value}):
+                        groups.append({**mine, other: value})
+            if not clash:
+                groups.append({**mine, **{o: witness[o] for o in sharing}})
+        whole = sorted(used | ({"as_of"} & set(keys))) if used else list(keys)
+        return [self.indexes(g) for g in groups], whole
+
+    def indexes(self, group: Mapping[str, Any]) -> dict[str, int]:
+        out = {}
+        for k, value in group.items():
+            candidates = self.space.figures[k].candidates
+            out[k] = next(i for i, c in enumerate(candidates) if same(c, value) and type(c) is type(value))
+        return out
+
+
+def reads(c: Any, node: Any, depth: int = 0) -> set[str]:
+    """The tables and entity fields an expression reads (through named values): two figures
+    that read one of them may be tied by the rows (a sum of B points and a count of B violations)."""
+    out: set[str] = set()
+    for sub in _walk(node):
+        ref = c.refs.get(id(sub))
+        if not ref:
+            continue
+        kind = ref[0]
+        if kind == "rows" or kind in ("lookup", "at"):
+            out.add(ref[1])
+        elif kind == "entity_field" and ref[1] != c.dimension:  # 'for each': the verdict's value, not rows
+            out.add(f"field {ref[1]}")
+        elif kind in ("items", "relation"):
+            name = ref[1] if kind == "relation" else getattr(getattr(sub, "target", None), "name", None)
+            rel = c.relations.get(name) if name else None
+            if rel is not None:
+                out |= {rel.target, rel.via}
+        elif kind == "let" and depth < 6:
+            out |= reads(c, c.lets[ref[1]].expr, depth + 1)
+    return out
 
 
 @dataclass

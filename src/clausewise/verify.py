@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .api import Policy, _parse_day
-from .figures import SpaceBuilder, space_facts
+from .figures import DAY, SpaceBuilder, space_facts
 from .subjects import ASSUMED_MISSING, WITNESS, Evaluated, Subject, synthetic_subject, witness_lines
-from .search import VERIFY_RULES, Constant, Search, sym
-from .synth import RowCheck, WitnessData, evaluate_rows, realize
+from .search import VERIFY_RULES, Constant, Retry, Search, sym
+from .synth import Conflicts, RowCheck, WitnessData, evaluate_rows, realize
 
 #: figure assignments tried per finding before giving up on realizing it as data
 RETRIES = 8
@@ -176,7 +176,10 @@ class _Verifier:
             facts += [("when_clause", [d.field, i]) for i, w in enumerate(d.when_nodes, 1) if w is not None]
         self.search = Search({"a": policy.program}, VERIFY_RULES, facts)
         per_leaf = self.builder.leaf_figures[id(subject)]
-        self.free_leaves = {leaf for leaf, figs in per_leaf.items() if figs}
+        # a condition the parameters and the day alone decide is no finding (the branches it switches off are)
+        self.free_leaves = {leaf for leaf, figs in per_leaf.items() if set(figs) - {DAY}}
+        self.conflicts = Conflicts(policy, self.builder, subject.as_of, self.params)
+        self.learned: list = []  # nogoods on values no rows combine, shared by every finding
 
     def depends(self, node_ids: list[str]) -> bool:
         return bool(_leaves_under(self.policy, node_ids) & self.free_leaves)
@@ -186,9 +189,9 @@ class _Verifier:
         :data:`RETRIES` figure assignments (each failed one excluded by a nogood)."""
         used = {k for leaf in _leaves_under(self.policy, node_ids)
                 for k in self.builder.leaf_figures[id(self.subject)].get(leaf, [])}
-        guard = None
+        retry = Retry(self.search, f"{finding.kind} {finding.subject} {finding.claim}", self.learned)
         for attempt in range(RETRIES):
-            model = self.search.optimum(assume + ([guard] if guard is not None else []), complete)
+            model = retry.solve(assume, complete)
             if model is None:
                 break
             index = {s.arguments[0].number: s.arguments[1].number for s in model if s.name == "value"}
@@ -202,9 +205,7 @@ class _Verifier:
                 finding.witness, finding.checked, finding.data = assignment, True, WitnessData.of(r)
                 finding.shown = self.show(finding, r.values, used)
                 return finding
-            if guard is None:
-                guard = self.search.guard(f"{finding.kind} {finding.subject} {finding.claim}")
-            if not self.search.forbid_values(self.keys, index, r.unmet, used, guard):
+            if not retry.fail(self.keys, index, *self.conflicts.exclusions(assignment, r, used, self.keys)):
                 break
         return finding
 
@@ -228,6 +229,7 @@ def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[s
     chosen: set[tuple[str, int]] = set()
     undecided: set[str] = set()
     overlaps = []
+    decided: set[tuple[str, int, int]] = set()  # overlaps where one of the two clauses decides
     for s in possible:
         args = s.arguments
         if s.name == "a_status":
@@ -238,6 +240,8 @@ def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[s
             undecided.add(args[1].string)
         elif s.name == "overlap":
             overlaps.append((args[0].string, args[1].number, args[2].number))
+        elif s.name == "overlap_decided":
+            decided.add((args[0].string, args[1].number, args[2].number))
     gaps = {s.arguments[1].string for s in complete if s.name == "a_undecided"}
     findings: list[Finding] = []
     plan = policy.plan
@@ -248,8 +252,9 @@ def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[s
             if f_name == d.field and values[i - 1] != values[j - 1]:  # the same value either way: no conflict
                 finding = Finding("overlap", d.field, f"{d.field}: clauses {i} ({values[i - 1]}) and {j} ({values[j - 1]}) "
                                   f"apply at once; {how}", ("overlap", d.field, i, j))
-                findings.append(v.witness(finding, [sym("overlap", d.field, i, j)],
-                                          [w for w in (d.when_nodes[i - 1], d.when_nodes[j - 1]) if w]))
+                shown = "overlap_decided" if (d.field, i, j) in decided else "overlap"
+                findings.append(v.witness(finding, [sym(shown, d.field, i, j)],  # earlier clauses may win
+                                          [w for w in d.when_nodes[:j] if w]))
         for i, when in enumerate(d.when_nodes, 1):
             if (d.field, i) in chosen:
                 continue
