@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import shlex
 
 import pytest
 from click.testing import CliRunner
@@ -78,7 +79,8 @@ def test_without_data_witnesses_check_out(novice_pair):
     recheck(old, new, result, dt.date(2022, 10, 13))
     kinds = {(k.field, k.old, k.new) for k in result.kinds}
     assert ("daily_order_cap", "3000", "1000") in kinds and ("compliant", "true", "false") in kinds
-    assert all(k.because and "dynamic_pass.experience pass -> fail" in k.because[0] for k in result.kinds if k.checked)
+    assert len(kinds) == 16 and all(k.checked and k.data is not None for k in result.kinds), result.render()
+    assert all(k.because and "dynamic_pass.experience pass -> fail" in k.because[0] for k in result.kinds)
 
 
 def test_without_data_tier_witnesses_are_rows():
@@ -144,5 +146,26 @@ def test_at_least_groups_and_ranked_outcomes():
     new = clausewise.compile_policy_text(old.text.replace("at least 2 of", "at least 1 of"), "features2.policy")
     assert not diff(old, old).changed
     result = diff(old, new)
-    assert result.kinds  # found by search; not yet realized as rows (see issue 7: synthesis gaps)
+    assert result.kinds and all(k.checked and k.data is not None for k in result.kinds), result.render()
     recheck(old, new, result, old.checked.header.effective_from or dt.date(2000, 1, 1))
+
+
+def test_cli_diff_witness_data(tmp_path):
+    """diff --witness-data: each change's rows, under both versions, give the change explain shows."""
+    path = POLICIES.parent / "tests" / "cases" / "features.policy"
+    changed = tmp_path / "features2.policy"
+    changed.write_text(path.read_text("utf-8").replace("at least 2 of", "at least 1 of"), "utf-8")
+    runner = CliRunner()
+    out = runner.invoke(main, ["diff", str(path), str(changed), "--witness-data", str(tmp_path / "w"), "--format", "json"])
+    kinds = json.loads(out.output)["kinds"]
+    assert out.exit_code == 1 and kinds and all(len(k["explain"]) == 2 for k in kinds)
+    for k in kinds:
+        if k["field"] == "compliant":
+            continue
+        for command, value in zip(k["explain"], (k["old"], k["new"])):
+            shown = runner.invoke(main, [*shlex.split(command)[1:], "--format", "json"])
+            outcome = {o["field"]: o for o in json.loads(shown.output)["outcome_details"]}[k["field"]]
+            assert (str(outcome["value"]).lower() if outcome["decided"] else "undecided") == value, (k, shown.output)
+    with_data = runner.invoke(main, ["diff", str(path), str(changed), "--data", str(tmp_path), "--witness-data",
+                                     str(tmp_path / "x")])
+    assert with_data.exit_code == 2 and "only without --data" in with_data.output

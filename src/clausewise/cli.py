@@ -345,15 +345,22 @@ def what_if_cmd(policy: str, data, as_of, param, params_file, time_limit, memory
 @click.option("--param", "param", multiple=True, metavar="NAME=VALUE", help="A parameter value. Repeatable.")
 @click.option("--params", "params_file", type=click.Path(), default=None, help="A JSON file of parameter values.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--witness-data", "witness_dir", type=click.Path(), default=None, metavar="DIR",
+              help="Write each realized witness's rows to DIR/<n>/ (n: the finding's number), for explain.")
 @user_errors
-def verify_cmd(policy: str, as_of, param, params_file, fmt: str) -> None:
+def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: str | None) -> None:
     """Search POLICY for overlapping clauses, gaps, shadowed clauses and conditions that never
     hold or never fail, each with a witness entity (exit 1 if there are findings)."""
     from .verify import verify
+    from .witnessdata import check_directory
 
+    if witness_dir is not None:
+        check_directory(witness_dir)
     loaded = load_policy(policy)
     day = as_of_day(as_of) if as_of else None
     result = verify(loaded, day, gather_params(param, params_file))
+    if witness_dir is not None:
+        result.write_data(witness_dir, loaded, policy)
     click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render())
     sys.exit(1 if result.findings else 0)
 
@@ -367,14 +374,25 @@ def verify_cmd(policy: str, as_of, param, params_file, fmt: str) -> None:
 @click.option("--param", "param", multiple=True, metavar="NAME=VALUE", help="A parameter value. Repeatable.")
 @click.option("--params", "params_file", type=click.Path(), default=None, help="A JSON file of parameter values.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--witness-data", "witness_dir", type=click.Path(), default=None, metavar="DIR",
+              help="Without --data: write each realized witness's rows to DIR/<n>/ (n: the change's number), for explain.")
 @user_errors
-def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str) -> None:
+def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witness_dir: str | None) -> None:
     """Compare two versions of a policy: with --data, the entities whose outcome changes and the
     conditions responsible; without, a witness entity for each kind of change (exit 1 if any change)."""
     from .diff import diff
+    from .witnessdata import check_directory
 
+    if witness_dir is not None and data:
+        raise ClausewiseError.simple("--witness-data", "witness data are generated only without --data",
+                                     "drop --data to search for witnesses, or --witness-data to compare on your data")
+    if witness_dir is not None:
+        check_directory(witness_dir)
     day = as_of_day(as_of) if as_of or data else None
-    result = diff(load_policy(old), load_policy(new), list(data) or None, day, gather_params(param, params_file))
+    versions = load_policy(old), load_policy(new)
+    result = diff(*versions, list(data) or None, day, gather_params(param, params_file))
+    if witness_dir is not None:
+        result.write_data(witness_dir, *versions, (old, new))
     click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render())
     sys.exit(1 if result.changed else 0)
 

@@ -22,8 +22,9 @@ from .infer import CONVENTION
 from .measure import Missing
 from .models import Verdict
 from .search import DIFF_RULES, Constant, Retry, Search
-from .synth import Conflicts, WitnessData, evaluate_rows, realize
-from .verify import RETRIES, data_lines
+from .synth import realize
+from .witnessdata import Conflicts, WitnessData, evaluate_rows, write_witnesses
+from .verify import RETRIES, data_lines, written_lines
 
 UNDECIDED = "undecided"
 NO_FIELD = "(no such field)"
@@ -60,15 +61,15 @@ class ChangeKind:
     data: WitnessData | None = None
     figure_shown: list[str] = field(default_factory=list)  # the search's figure values (first witness)
 
-    def render(self) -> str:
-        lines = [f"{self.field}: {self.old} -> {self.new}"]
+    def render(self, number: int | None = None, written: list[str] | None = None) -> str:
+        lines = [f"{f'{number}. ' if number is not None else ''}{self.field}: {self.old} -> {self.new}"]
         if self.because and self.checked:
             lines.append("    because: " + "; ".join(self.because))
         if self.checked and self.data is not None:
             lines += witness_lines(self.shown, True, empty="(any entity)") + [f"    {self.data.summary()}"]
         else:
             lines += data_lines(False, self.shown, None, self.figure_shown, True)
-        return "\n".join(lines)
+        return "\n".join(lines + written_lines(written))
 
 
 @dataclass
@@ -78,6 +79,13 @@ class Diff:
     entities: list[EntityChange] | None = None  # with data
     evaluated: int = 0
     kinds: list[ChangeKind] | None = None  # without data
+    #: kind number (1-based, as listed) -> the explain commands (old, new version) for its written rows
+    written: dict[int, list[str]] = field(default_factory=dict)
+
+    def write_data(self, directory: str, old: Policy, new: Policy, paths: tuple[str, str]) -> None:
+        """Each realized witness's rows in ``DIRECTORY/<n>/`` (n: the kind's number)."""
+        items = {n: k.data for n, k in enumerate(self.kinds or [], 1) if k.checked and k.data is not None}
+        self.written = write_witnesses(items, directory, {"old": old, "new": new}, {"old": paths[0], "new": paths[1]})
 
     @property
     def changed(self) -> bool:
@@ -93,7 +101,7 @@ class Diff:
             lines = [f"{head}: {sum(k.checked for k in kinds)} kinds of outcome change (witness data generated)"]
             if any(not k.checked for k in kinds):
                 lines[0] += f"; {sum(not k.checked for k in kinds)} more not realized as data (not counted)"
-            lines += [k.render() for k in kinds]
+            lines += [k.render(n, self.written.get(n)) for n, k in enumerate(kinds, 1)]
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -105,8 +113,9 @@ class Diff:
         else:
             out["kinds"] = [{"field": k.field, "old": k.old, "new": k.new, "because": k.because, "witness": k.shown,
                              "checked": k.checked, "figure_witness": k.figure_shown,
-                             "data": k.data.to_json() if k.data is not None else None}
-                            for k in self.kinds or []]
+                             "data": k.data.to_json() if k.data is not None else None, "number": n,
+                             **({"explain": self.written[n]} if n in self.written else {})}
+                            for n, k in enumerate(self.kinds or [], 1)]
         return out
 
 

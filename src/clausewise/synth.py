@@ -7,25 +7,22 @@ so that, figure by figure, the value measured on the rows is the witness value. 
 generate and test with the ordinary evaluator: each figure's candidate changes (a field set, a row
 added or a value raised) are tried in turn, and one is kept only if every figure realized before
 it keeps its value, so figures over shared rows stay consistent or are reported as unmet. The
-caller then evaluates the rows through :meth:`Policy.evaluate`; only that decides a claim.
+caller then evaluates the rows through :meth:`Policy.evaluate` (:mod:`clausewise.witnessdata`);
+only that decides a claim.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import json
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
-from pathlib import Path
 from decimal import Decimal
 from typing import Any, Callable, Iterator, Mapping
 
 from . import ast
 from .api import Policy
 from .atoms import LeafEvaluator
-from .diagnostics import ClausewiseError
 from .figures import Figure, SpaceBuilder, figure_value
 from .measure import Data, Evaluator, Missing
 from .measure_derived import entity_rows
@@ -39,11 +36,6 @@ from .windows import Window, months_window
 BIG = 10**12
 #: at most this many row templates are tried per figure
 MAX_TEMPLATES = 400
-#: at most this many figures sharing rows are tried against a conflicting one, and this many of their values
-MAX_PAIRS = 6
-MAX_VALUES = 8
-#: at most this many small realizations per verify or diff run to find conflicting values
-MAX_TRIALS = 300
 Mod = Callable[["Draft"], "Draft | None"]
 
 
@@ -628,60 +620,6 @@ def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mappi
     return Realization(tables, subject.entity, draft.as_of, draft.params, values, unmet, sharing, columns)
 
 
-class Conflicts:
-    """Which figure values the rows cannot give together, learned from small realizations (one
-    figure, or two that read the same rows) and cached for a whole verify or diff run.
-
-    After a witness no rows realize, :meth:`exclusions` says what to rule out (see
-    :class:`clausewise.search.Retry`): a value no rows give at all; each value of a figure
-    sharing its rows that the rows cannot combine with it (``B points = 3`` with ``B violations
-    = 0``, and the same for every other count); failing both, the combination of the figure
-    with all the figures sharing its rows."""
-
-    def __init__(self, policies: Policy | list[Policy], space: SpaceBuilder, as_of: dt.date, params: Mapping[str, Any]):
-        self.policies, self.space, self.as_of, self.params = policies, space, as_of, params
-        self.cache: dict[tuple, bool] = {}
-
-    def possible(self, values: Mapping[str, Any]) -> bool:
-        """Whether rows give all these figure values at once (as far as the synthesizer finds)."""
-        key = tuple(sorted((k, repr(v)) for k, v in values.items()))
-        if key not in self.cache and len(self.cache) >= MAX_TRIALS:
-            return True  # out of budget: not known to conflict
-        if key not in self.cache:
-            self.cache[key] = not realize(self.policies, self.space, values, self.as_of, self.params).unmet
-        return self.cache[key]
-
-    def exclusions(self, witness: Mapping[str, Any], r: Realization, used: set[str],
-                   keys: list[str]) -> tuple[list[dict[str, int]], list[str]]:
-        """Nogoods as {figure: candidate index} groups, and the figures of the whole claim."""
-        day = {"as_of": witness["as_of"]} if "as_of" in witness else {}
-        groups: list[dict[str, Any]] = []
-        for k in r.unmet:
-            if k not in used and k != "as_of":
-                continue
-            mine = {**day, k: witness[k]}
-            if k == "as_of" or not self.possible(mine):
-                groups.append(mine)
-                continue
-            sharing = r.sharing.get(k, [])
-            clash = [o for o in sharing[:MAX_PAIRS] if not self.possible({**mine, o: witness[o]})]
-            for other in clash:  # each value of the clashing figure the rows cannot combine with this one
-                for value in self.space.figures[other].candidates[:MAX_VALUES]:
-                    if same(value, witness[other]) or not self.possible({**mine, other: value}):
-                        groups.append({**mine, other: value})
-            if not clash:
-                groups.append({**mine, **{o: witness[o] for o in sharing}})
-        whole = sorted(used | ({"as_of"} & set(keys))) if used else list(keys)
-        return [self.indexes(g) for g in groups], whole
-
-    def indexes(self, group: Mapping[str, Any]) -> dict[str, int]:
-        out = {}
-        for k, value in group.items():
-            candidates = self.space.figures[k].candidates
-            out[k] = next(i for i, c in enumerate(candidates) if same(c, value) and type(c) is type(value))
-        return out
-
-
 def reads(c: Any, node: Any, depth: int = 0) -> set[str]:
     """The tables and entity fields an expression reads (through named values): two figures
     that read one of them may be tied by the rows (a sum of B points and a count of B violations)."""
@@ -703,68 +641,3 @@ def reads(c: Any, node: Any, depth: int = 0) -> set[str]:
         elif kind == "let" and depth < 6:
             out |= reads(c, c.lets[ref[1]].expr, depth + 1)
     return out
-
-
-@dataclass
-class RowCheck:
-    """What the ordinary evaluation makes of synthesized rows."""
-
-    evaluated: Any  # subjects.Evaluated: statuses of every node and the chosen clauses
-    verdict: Any  # models.Verdict from Policy.evaluate
-    problem: str | None = None  # rows the validation rejected
-
-
-def evaluate_rows(policy: Policy, r: Realization) -> RowCheck:
-    """Evaluate the rows through :meth:`Policy.evaluate` (validated as real data) and, for the
-    statuses a verdict does not show (clause conditions), the same evaluator and program on them."""
-    from .subjects import evaluate_with, subject_from_data
-
-    c = policy.checked  # the rows and parameters as text, exactly as --witness-data writes them
-    params = {k: v for k, v in r.text_params().items() if k in c.params or k == CONVENTION}
-    tables = {t: rows for t, rows in r.text_tables().items() if t in c.tables}
-    try:
-        result = policy.evaluate(tables, as_of=r.as_of, params=params, entities=[r.entity])
-    except ClausewiseError as exc:
-        return RowCheck(None, None, exc.diagnostics[0].message)
-    problem = None
-    if result.rejected:
-        bad = result.rejected[0]
-        problem = f"{bad.table} row {bad.row}: {bad.reason}"
-    verdict = result.verdict(r.entity) if any(v.entity == r.entity for v in result.verdicts) else None
-    subject = subject_from_data(policy, tables, r.entity, r.as_of, params)
-    return RowCheck(evaluate_with(subject, {}), verdict, problem if verdict is not None else problem or "no verdict")
-
-
-@dataclass
-class WitnessData:
-    """A realized witness as a user can reproduce it: rows as text, the day, the parameters."""
-
-    entity: str
-    as_of: dt.date
-    params: dict[str, Any]
-    tables: dict[str, list[dict[str, str]]]
-    columns: dict[str, list[str]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, r: Realization) -> "WitnessData":
-        return cls(r.entity, r.as_of, r.text_params(), r.text_tables(), r.columns)
-
-    def summary(self) -> str:
-        counts = ", ".join(f"{t} {len(rows)}" for t, rows in self.tables.items() if rows)
-        return f"rows: {counts} (entity {self.entity}, as of {self.as_of})"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"entity": self.entity, "as_of": str(self.as_of), "params": self.params, "tables": self.tables}
-
-    def write(self, directory: str | Path) -> Path:
-        """One CSV file per table and ``params.json``, for ``explain --data DIR --params DIR/params.json``."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        for table, rows in self.tables.items():
-            with open(out / f"{table}.csv", "w", newline="", encoding="utf-8") as handle:
-                names = self.columns.get(table) or (list(rows[0]) if rows else [])
-                writer = csv.DictWriter(handle, fieldnames=names, lineterminator="\n")
-                writer.writeheader()
-                writer.writerows(rows)
-        (out / "params.json").write_text(json.dumps(self.params, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        return out

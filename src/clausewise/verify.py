@@ -30,7 +30,8 @@ from .api import Policy, _parse_day
 from .figures import DAY, SpaceBuilder, space_facts
 from .subjects import ASSUMED_MISSING, WITNESS, Evaluated, Subject, synthetic_subject, witness_lines
 from .search import VERIFY_RULES, Constant, Retry, Search, sym
-from .synth import Conflicts, RowCheck, WitnessData, evaluate_rows, realize
+from .synth import realize
+from .witnessdata import Conflicts, RowCheck, WitnessData, evaluate_rows, write_witnesses
 
 #: figure assignments tried per finding before giving up on realizing it as data
 RETRIES = 8
@@ -59,9 +60,11 @@ class Finding:
         """A claim that something can happen needs a realized witness; 'never' claims do not."""
         return self.checked or self.kind not in CAN_HAPPEN
 
-    def render(self) -> str:
-        return "\n".join([f"{self.kind}: {self.message}", *data_lines(self.checked, self.shown, self.data,
-                                                                       self.figure_shown, bool(self.witness))])
+    def render(self, number: int | None = None, written: list[str] | None = None) -> str:
+        head = f"{number}. " if number is not None else ""
+        return "\n".join([f"{head}{self.kind}: {self.message}", *data_lines(self.checked, self.shown, self.data,
+                                                                             self.figure_shown, bool(self.witness)),
+                          *written_lines(written)])
 
 
 def data_lines(checked: bool, shown: list[str], data: WitnessData | None, figure_shown: list[str],
@@ -75,6 +78,11 @@ def data_lines(checked: bool, shown: list[str], data: WitnessData | None, figure
     return [f"    no witness could be realized as data rows; figure-level witness: {figures}"]
 
 
+def written_lines(commands: list[str] | None) -> list[str]:
+    """Where a witness's rows were written (``--witness-data``) and the commands that show its claim."""
+    return [f"    written: {c}" for c in commands or []]
+
+
 @dataclass
 class Verification:
     policy: str
@@ -82,12 +90,21 @@ class Verification:
     as_of: dt.date
     figures: int
     findings: list[Finding]
+    #: finding number (1-based, as listed) -> the explain commands for its written rows
+    written: dict[int, list[str]] = field(default_factory=dict)
+
+    def write_data(self, directory: str, policy: Policy, path: str) -> None:
+        """Each realized witness's rows in ``DIRECTORY/<n>/`` (n: the finding's number)."""
+        items = {n: f.data for n, f in enumerate(self.findings, 1) if f.checked and f.data is not None}
+        self.written = write_witnesses(items, directory, {"": policy}, {"": path})
 
     def to_json(self) -> dict[str, Any]:
         return {"policy": self.policy, "version": self.version, "as_of": str(self.as_of), "figures": self.figures,
                 "findings": [{"kind": f.kind, "subject": f.subject, "message": f.message, "witness": f.shown,
                               "checked": f.checked, "sound": f.sound, "figure_witness": f.figure_shown,
-                              "data": f.data.to_json() if f.data is not None else None} for f in self.findings]}
+                              "data": f.data.to_json() if f.data is not None else None, "number": n,
+                              **({"explain": self.written[n]} if n in self.written else {})}
+                             for n, f in enumerate(self.findings, 1)]}
 
     def render(self) -> str:
         head = f"verify {self.policy} {self.version} (as of {self.as_of}; {self.figures} figures searched)"
@@ -101,7 +118,7 @@ class Verification:
         summary = f"findings: {', '.join(f'{k} {n}' for k, n in sorted(counts.items())) or 'none'}"
         if unsound:
             summary += "; not realized as data (not counted): " + ", ".join(f"{k} {n}" for k, n in sorted(unsound.items()))
-        return "\n".join([head, *(f.render() for f in self.findings), summary])
+        return "\n".join([head, *(f.render(n, self.written.get(n)) for n, f in enumerate(self.findings, 1)), summary])
 
     @property
     def sound_findings(self) -> list[Finding]:
