@@ -78,7 +78,8 @@ REALIZED = {
                     ("undecided", "cold_start_fail_date"), ("undecided", "cold_start_status"),
                     ("undecided", "cold_start_trigger_date"), ("undecided", "customer_development_limit_lifted"),
                     ("undecided", "industry_permission"), ("undecided", "new_merchant_binding_restricted"),
-                    ("undecided", "new_merchant_binding_restricted_from")},
+                    ("undecided", "new_merchant_binding_restricted_from"), ("undecided", "rating_eligible_this_quarter"),
+                    ("undecided", "rating_label"), ("undecided", "rating_score")},
     "../tests/cases/features.policy": {("overlap", "status"), ("undecided", "cap"), ("undecided", "status")},
 }
 

@@ -34,7 +34,7 @@ from .synth import realize
 from .witnessdata import Conflicts, RowCheck, WitnessData, evaluate_rows, write_witnesses
 
 #: figure assignments tried per finding before giving up on realizing it as data
-RETRIES = 8
+RETRIES = 6
 #: findings that claim something can happen: only a witness realized as rows makes them sound
 CAN_HAPPEN = ("overlap", "gap", "undecided")
 

@@ -58,7 +58,9 @@ class Conflicts:
     def exclusions(self, witness: Mapping[str, Any], r: Realization, used: set[str],
                    keys: list[str]) -> tuple[list[dict[str, int]], list[str]]:
         """Nogoods as {figure: candidate index} groups, and the figures of the whole claim."""
-        day = {"as_of": witness["as_of"]} if "as_of" in witness else {}
+        # the day and, with 'for each', the verdict's value: every trial is made in their context
+        dimensions = {p.checked.dimension for p in ([self.policies] if isinstance(self.policies, Policy) else self.policies)}
+        day = {k: witness[k] for k in sorted(witness) if k == "as_of" or k in dimensions}
         groups: list[dict[str, Any]] = []
         for k in r.unmet:
             if k not in used and k != "as_of":
