@@ -27,18 +27,14 @@ from typing import Any, Mapping
 
 from . import ast
 from .atoms import compare
+from .derived import DAY, bound_of, depends_on_data, key_of, members_of, split_offset, tie_cases
 from .measure import Missing
 from .subjects import AS_OF, ASSUMED_MISSING, WITNESS, Subject
 from .types import Month, ValueType
-from .windows import Window
 
 NON_NEGATIVE = {"count", "orders", "points", "merchants", "yuan", "rate", "score"}
 DEFAULT_EXPONENT = {"yuan": -2, "rate": -2, "score": -1}
 MAX_CASES = 4096
-#: the key of the evaluation-day figure
-DAY = "as_of"
-#: what a computed figure's data reads give while its inputs are tried (the data are not known)
-OPEN = Missing(("data not known here",))
 
 
 @dataclass
@@ -75,40 +71,6 @@ class LeafSpace:
 
 
 # ---- which expressions are figures ------------------------------------------------------------------------
-def depends_on_data(subject: Subject, node: Any, day: bool = True) -> bool:
-    """Whether an expression's value comes from the entity's data (or a free parameter), or, with
-    ``day``, from the evaluation day of a generated entity (which is a figure of its own)."""
-    c = subject.policy.checked
-    match node:
-        case ast.AsOf():
-            return subject.free_as_of and day
-        case ast.Number() | ast.String() | ast.BoolLit() | ast.DateLit() | ast.MonthLit() | ast.NoneLit():
-            return False
-        case ast.Aggregate() | ast.AtDate() | ast.FirstDay():
-            return True
-        case ast.Index(name=name, key=key):
-            return name in subject.free_params or depends_on_data(subject, key, day)
-        case ast.Name() | ast.Attr():
-            ref = c.refs.get(id(node))
-            if ref is None:
-                return depends_on_data(subject, node.base, day) if isinstance(node, ast.Attr) else True
-            if ref[0] == "param":
-                return ref[1] in subject.free_params
-            if ref[0] in ("enum", "convention"):
-                return False
-            if ref[0] == "let":
-                return depends_on_data(subject, c.lets[ref[1]].expr, day)
-            if ref[0] == "entity_field" and ref[1] == c.dimension:
-                return subject.free_as_of  # 'for each NAME': which verdict it is, not a figure of real data
-            return True
-    if isinstance(node, ast.Node):
-        return any(depends_on_data(subject, getattr(node, f.name), day) for f in dataclasses.fields(node)
-                   if isinstance(getattr(node, f.name), (ast.Node, tuple)) and f.name != "span")
-    if isinstance(node, tuple):
-        return any(depends_on_data(subject, item, day) for item in node)
-    return False
-
-
 def may_be_missing(subject: Subject, node: Any) -> bool:
     """Whether a figure can be missing in some data (an optional field, an absent row, a per-key value)."""
     c = subject.policy.checked
@@ -158,10 +120,6 @@ def _cond_may_miss(subject: Subject, cond: Any) -> bool:
     return False
 
 
-def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 class SpaceBuilder:
     """Finds the figures of one or more policies (sharing figures by expression text)."""
 
@@ -181,8 +139,8 @@ class SpaceBuilder:
     def _figure(self, subject: Subject, expr: Any, name: str, is_leaf: bool = False) -> Figure:
         text = subject.policy.source_text(expr)
         if isinstance(expr, (ast.Name, ast.Attr, ast.AsOf)):
-            name = _key(text)  # a field, a named value or the evaluation day: its own name reads best
-        key = f"leaf {name}" if is_leaf else _key(text)
+            name = key_of(text)  # a field, a named value or the evaluation day: its own name reads best
+        key = f"leaf {name}" if is_leaf else key_of(text)
         fig = self.figures.get(key)
         if fig is None:
             sort = None if is_leaf else subject.policy.checked.sorts.get(id(expr))
@@ -204,12 +162,12 @@ class SpaceBuilder:
             sides = [depends_on_data(subject, s) for s in (cond.left, cond.right)]
             if sides.count(True) == 1:
                 side, other = (cond.left, cond.right) if sides[0] else (cond.right, cond.left)
-                inner, steps = _split_offset(subject, side, day=True)
+                inner, steps = split_offset(subject, side, day=True)
                 if isinstance(inner, ast.AsOf):
-                    self.day_bounds.append((subject, _bound(other, steps)))
+                    self.day_bounds.append((subject, bound_of(other, steps)))
         elif isinstance(cond, ast.Member) and isinstance(cond.item, ast.AsOf) \
                 and not depends_on_data(subject, cond.collection):
-            self.day_bounds.append((subject, _members(cond.collection)))
+            self.day_bounds.append((subject, members_of(cond.collection)))
 
     def on(self, subject: Subject, day: Any) -> Subject:
         """The subject on a candidate day (cached; only a generated entity's day is free)."""
@@ -241,16 +199,16 @@ class SpaceBuilder:
                     self.pairs.append((a, b, subject))
                 else:
                     (side, _), (other, _) = sorted(sides, key=lambda sd: not sd[1])
-                    inner, steps = _split_offset(subject, side)
+                    inner, steps = split_offset(subject, side)
                     fig = self._figure(subject, inner, name)
-                    self.deferred.append((fig, subject, _bound(other, steps)))
+                    self.deferred.append((fig, subject, bound_of(other, steps)))
                     figs = [fig]
                     if depends_on_data(subject, other) or any(depends_on_data(subject, o) for _, o, _ in steps):
                         figs.append(self.day_figure())  # the bound moves with the day
             elif isinstance(cond, ast.Member) and depends_on_data(subject, cond.item, day=False) \
                     and not depends_on_data(subject, cond.collection, day=False):
                 fig = self._figure(subject, cond.item, name)
-                self.deferred.append((fig, subject, _members(cond.collection)))
+                self.deferred.append((fig, subject, members_of(cond.collection)))
                 figs = [fig] + ([self.day_figure()] if depends_on_data(subject, cond.collection) else [])
             elif isinstance(cond, (ast.IsSet, ast.Truth)) and not isinstance(cond.expr, ast.Aggregate):
                 figs = [self._figure(subject, cond.expr, name)]
@@ -325,57 +283,10 @@ class SpaceBuilder:
                 self.tie(key)
 
     def tie(self, key: str) -> None:
-        """A figure computed from other figures (``cold_start_trigger = if kind = new ... else none``)
-        is tied to them: every combination of candidates where computing it from its inputs gives
-        another of its values is ruled out of the search (where the inputs leave it open, it stays free)."""
-        fig = self.figures[key]
-        if fig.is_leaf or key == DAY or not fig.nodes:
-            return
-        subject = next((s for s in self.subjects if id(fig.nodes[0]) in s.policy.checked.sorts
-                        or id(fig.nodes[0]) in s.policy.checked.refs), None)
-        if subject is None or not subject.free_as_of:
-            return
-        inputs: dict[str, list[int]] = {}
-
-        def is_input(sub: Any) -> bool:  # a figure inside: its value comes from the assignment
-            if sub is fig.nodes[0] or not isinstance(sub, (ast.Name, ast.Attr, ast.Aggregate, ast.AtDate, ast.Arith)):
-                return False
-            other = _key(subject.policy.source_text(sub))
-            if other in self.figures and other != key and not self.figures[other].is_leaf:
-                inputs.setdefault(other, []).append(id(sub))
-                return True
-            return False
-        walked = list(_inside(subject, fig.nodes[0], 0, is_input))
-        on_day = any(isinstance(sub, ast.AsOf) for sub in walked)
-        refs = subject.policy.checked.refs
-        # rows read other than through an input: not known here, so never a reason to rule a value out
-        opened = {id(sub): OPEN for sub in walked if isinstance(sub, (ast.Aggregate, ast.AtDate, ast.FirstDay))
-                  or refs.get(id(sub), ("",))[0] in ("lookup", "at", "relation", "items", "rows")}
-        if not inputs:
-            return
-        names = sorted(inputs) + ([DAY] if DAY in self.figures and on_day else [])
-        ranges = [range(len(self.figures[k].candidates)) for k in names]
-        combos = list(itertools.islice(itertools.product(*ranges), MAX_CASES + 1))
-        if not names or len(combos) * len(fig.candidates) > MAX_CASES:
-            return
-        broken = []
-        for combo in combos:
-            values = {k: self.figures[k].candidates[i] for k, i in zip(names, combo)}
-            on = subject.at(values.get(DAY, subject.as_of))
-            on.ev.overrides = opened | {n: values[k] for k in inputs for n in inputs[k]} | {AS_OF: values.get(DAY)}
-            try:
-                computed = on.ev.eval(fig.nodes[0], on.scope)
-            except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
-                continue
-            if isinstance(computed, Missing) and computed is not ASSUMED_MISSING:
-                continue  # data the inputs do not fix: any value
-            if not any(_same_value(value, computed) for value in fig.candidates):
-                continue  # a value between candidates: the statuses it gives are some candidate's
-            for i, value in enumerate(fig.candidates):
-                if not _same_value(value, computed):
-                    broken.append(((i, *combo), "fail"))
-        if broken:
-            self.ties[key] = (subject, [key, *names], broken)
+        """A figure computed from other figures is tied to them (see :func:`derived.tie_cases`)."""
+        found = tie_cases(self, key)
+        if found is not None:
+            self.ties[key] = found
 
     def leaf_space(self, subject: Subject) -> dict[str, LeafSpace]:
         """Every leaf's status for every combination of its figures' candidates, in exact Python."""
@@ -437,36 +348,6 @@ def figure_value(fig: Figure, subject: Subject) -> Any:
     return subject.ev.eval(node, subject.scope)
 
 
-def _inside(subject: Subject, node: Any, depth: int, stop: Any) -> Any:
-    """Every sub-expression of an expression, through the named values it uses, except below
-    those ``stop`` says are given."""
-    if isinstance(node, ast.Node):
-        yield node
-        if stop(node):
-            return
-        ref = subject.policy.checked.refs.get(id(node))
-        if ref and ref[0] == "let" and depth < 4:
-            yield from _inside(subject, subject.policy.checked.lets[ref[1]].expr, depth + 1, stop)
-        for f in dataclasses.fields(node):
-            if f.name != "span":
-                yield from _inside(subject, getattr(node, f.name), depth, stop)
-    elif isinstance(node, tuple):
-        for item in node:
-            yield from _inside(subject, item, depth, stop)
-
-
-def _same_value(a: Any, b: Any) -> bool:
-    """A candidate and a computed value agree ('none' and missing alike: no value)."""
-    if a is None or isinstance(a, Missing) or b is None or isinstance(b, Missing):
-        return (a is None or isinstance(a, Missing)) and (b is None or isinstance(b, Missing))
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    try:
-        return a == b
-    except TypeError:
-        return False
-
-
 def _uses_var(subject: Subject, node: Any, var: str) -> bool:
     """Whether an expression refers to a quantifier's variable."""
     if isinstance(node, ast.Name) and subject.policy.checked.refs.get(id(node), ("",))[0] == "var":
@@ -482,78 +363,6 @@ def _name_of(node_id: str) -> str:
     """The nearest named part of a node id: ``b_points`` for ``dynamic_pass....b_points.then``."""
     parts = [p for p in re.split(r"[.#]", node_id) if not p.isdigit() and p not in ("if", "then", "not")]
     return parts[-1] if parts else node_id
-
-
-Step = tuple[str, Any, bool]  # an operator, the expression on its other side, whether the figure is on the left
-
-
-def _split_offset(subject: Subject, side: Any, depth: int = 0, day: bool = False) -> tuple[Any, list[Step]]:
-    """``graduated_on + 90 days`` -> (graduated_on, [("+", 90 days, True)]): the figure is the data
-    part; ``quarter_end - cold_start_pass_day`` likewise (the day part is computed). For a generated
-    entity the split looks through named values (``cold_start_fail_day = cold_start_trigger + 60
-    days``), so a date derived from another is never a free figure of its own."""
-    if isinstance(side, ast.Arith) and side.op in ("+", "-"):
-        left, right = depends_on_data(subject, side.left, day), depends_on_data(subject, side.right, day)
-        if left != right:
-            inner, steps = _split_offset(subject, side.left if left else side.right, depth + 1, day)
-            return inner, [(side.op, side.right if left else side.left, left), *steps]
-    ref = subject.policy.checked.refs.get(id(side)) if isinstance(side, ast.Name) else None
-    if subject.free_as_of and ref and ref[0] == "let" and depth < 4:
-        expr = subject.policy.checked.lets[ref[1]].expr
-        inner, steps = _split_offset(subject, expr, depth + 1, day)
-        if steps:
-            return inner, steps
-    return side, []
-
-
-def _bound(other: Any, steps: list[Step]) -> Any:
-    """The value of the figure at which ``figure (steps) OP other`` changes: other's value, undone step by step."""
-    def bound(subject: Subject) -> list[Any]:
-        value = subject.ev.eval(other, subject.scope)
-        for op, expr, figure_left in steps:
-            offset = subject.ev.eval(expr, subject.scope)
-            if isinstance(value, Missing) or isinstance(offset, Missing):
-                return []
-            value = _undo(op, value, offset, figure_left)
-            if value is None:
-                return []
-        return [value]
-    return bound
-
-
-def _members(collection: Any) -> Any:
-    """The edges of a window, or the members of a list, a figure is tested against."""
-    def members(subject: Subject) -> list[Any]:
-        coll = subject.ev.eval(collection, subject.scope)
-        if isinstance(coll, (Window, Month, dt.date)):
-            win = subject.ev.as_window(coll)
-            return [win.start, win.end]
-        return [v for v in coll if not isinstance(v, Missing)] if isinstance(coll, list) else []
-    return members
-
-
-def _undo(op: str, value: Any, offset: Any, figure_left: bool) -> Any:
-    """x where ``x op offset == value`` (figure on the left) or ``offset op x == value``."""
-    try:
-        if op == "+":
-            return _shift(value, offset, -1)
-        if figure_left:  # x - offset = value
-            return _shift(value, offset, 1)
-        if isinstance(offset, dt.date) and isinstance(value, int):  # offset - x = value (days)
-            return offset - dt.timedelta(days=value)
-        if isinstance(offset, dt.date) and isinstance(value, dt.timedelta):
-            return offset - value
-        return offset - value if isinstance(offset, (int, Decimal)) and isinstance(value, (int, Decimal)) else None
-    except (TypeError, ValueError, ArithmeticError, OverflowError):
-        return None
-
-
-def _shift(value: Any, offset: Any, sign: int) -> Any:
-    if isinstance(value, dt.date) and isinstance(offset, int):
-        return value + dt.timedelta(days=sign * offset)
-    if isinstance(value, (int, Decimal)) and isinstance(offset, (int, Decimal)):
-        return value + sign * offset
-    return value
 
 
 def step_of(fig: Figure, value: Any) -> Any:
