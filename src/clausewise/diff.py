@@ -22,8 +22,7 @@ from .infer import CONVENTION
 from .measure import Missing
 from .models import Verdict
 from .search import DIFF_RULES, Constant, Retry, Search
-from .synth import realize
-from .witnessdata import Conflicts, WitnessData, evaluate_rows, write_witnesses
+from .witnessdata import Conflicts, WitnessData, write_witnesses
 from .verify import RETRIES, data_lines, written_lines
 
 UNDECIDED = "undecided"
@@ -245,7 +244,7 @@ class _Run:
 
 def _witness(kind: ChangeKind, atom: Any, run: _Run) -> ChangeKind:
     """Rows on which both versions give the change, trying up to RETRIES figure assignments."""
-    search, builder, keys, subjects, day, params = run.search, run.builder, run.keys, run.subjects, run.day, run.params
+    search, builder, keys, subjects = run.search, run.builder, run.keys, run.subjects
     conflicts, learned = run.conflicts, run.learned
     used = _used(builder, subjects, kind.field)
     retry = Retry(search, f"change {kind.field} {kind.old} {kind.new}", learned)
@@ -257,8 +256,8 @@ def _witness(kind: ChangeKind, atom: Any, run: _Run) -> ChangeKind:
         witness = {keys[f]: builder.figures[keys[f]].candidates[v] for f, v in index.items()}
         if attempt == 0:
             kind.witness, kind.figure_shown = witness, _shown(builder, subjects, kind.field, witness)
-        r = realize([s.policy for s in subjects.values()], builder, witness, day, params)
-        checks = {tag: evaluate_rows(s.policy, r) for tag, s in subjects.items()}
+        r = conflicts.realize(witness)
+        checks = {tag: conflicts.check(s.policy, r) for tag, s in subjects.items()}
         if all(c.problem is None for c in checks.values()) and \
                 outcome_text(subjects["old"], checks["old"].evaluated, kind.field) == kind.old and \
                 outcome_text(subjects["new"], checks["new"].evaluated, kind.field) == kind.new:

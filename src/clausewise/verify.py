@@ -30,8 +30,7 @@ from .api import Policy, _parse_day
 from .figures import DAY, SpaceBuilder, space_facts
 from .subjects import ASSUMED_MISSING, WITNESS, Evaluated, Subject, synthetic_subject, witness_lines
 from .search import VERIFY_RULES, Constant, Retry, Search, sym
-from .synth import realize
-from .witnessdata import Conflicts, RowCheck, WitnessData, evaluate_rows, write_witnesses
+from .witnessdata import Conflicts, RowCheck, WitnessData, write_witnesses
 
 #: figure assignments tried per finding before giving up on realizing it as data
 RETRIES = 6
@@ -216,8 +215,8 @@ class _Verifier:
             if attempt == 0:
                 finding.witness = assignment
                 finding.figure_shown = self.show(finding, assignment, used)
-            r = realize(self.policy, self.builder, assignment, self.subject.as_of, self.params)
-            check = evaluate_rows(self.policy, r)
+            r = self.conflicts.realize(assignment)
+            check = self.conflicts.check(self.policy, r)
             if check.problem is None and claim_holds(finding.claim, check.evaluated) and verdict_agrees(finding.claim, check):
                 finding.witness, finding.checked, finding.data = assignment, True, WitnessData.of(r)
                 finding.shown = self.show(finding, r.values, used)

@@ -45,10 +45,26 @@ class Conflicts:
     def __init__(self, policies: Policy | list[Policy], space: SpaceBuilder, as_of: dt.date, params: Mapping[str, Any]):
         self.policies, self.space, self.as_of, self.params = policies, space, as_of, params
         self.cache: dict[tuple, bool] = {}
+        self.rows: dict[tuple, Realization] = {}
+        self.checks: dict[tuple[int, int], RowCheck] = {}
+
+    def realize(self, witness: Mapping[str, Any]) -> Realization:
+        """Rows for a whole witness (remembered: two findings often share one)."""
+        key = _key(witness)
+        if key not in self.rows:
+            self.rows[key] = realize(self.policies, self.space, witness, self.as_of, self.params)
+        return self.rows[key]
+
+    def check(self, policy: Policy, r: Realization) -> RowCheck:
+        """:func:`evaluate_rows`, remembered per realization and version."""
+        key = (id(r), id(policy))
+        if key not in self.checks:
+            self.checks[key] = evaluate_rows(policy, r)
+        return self.checks[key]
 
     def possible(self, values: Mapping[str, Any]) -> bool:
         """Whether rows give all these figure values at once (as far as the synthesizer finds)."""
-        key = tuple(sorted((k, repr(v)) for k, v in values.items()))
+        key = _key(values)
         if key not in self.cache and len(self.cache) >= MAX_TRIALS:
             return True  # out of budget: not known to conflict
         if key not in self.cache:
@@ -86,6 +102,10 @@ class Conflicts:
             candidates = self.space.figures[k].candidates
             out[k] = next(i for i, c in enumerate(candidates) if same(c, value) and type(c) is type(value))
         return out
+
+
+def _key(values: Mapping[str, Any]) -> tuple:
+    return tuple(sorted((k, repr(v)) for k, v in values.items()))
 
 
 @dataclass
