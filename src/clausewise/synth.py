@@ -13,155 +13,23 @@ only that decides a claim.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import itertools
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterator, Mapping
 
 from . import ast
 from .api import Policy
-from .atoms import LeafEvaluator
+from .drafts import (Draft, Realization, attempt, complete, default_value, draft_subject, free_param, minus,
+                     names_in, over, plus, same, times, walk)
 from .figures import Figure, SpaceBuilder, figure_value
-from .measure import Data, Evaluator, Missing
-from .measure_derived import entity_rows
-from .params import resolve_params
+from .measure import Missing
 from .subjects import WITNESS, Subject
-from .infer import CONVENTION
-from .types import FieldSchema, Month, ValueType
-from .windows import Window, months_window
+from .types import FieldSchema, Month
+from .windows import Window
 
-#: a value no sum of the synthesized rows reaches (the threshold of a 'never' key)
-BIG = 10**12
 #: at most this many row templates are tried per figure
 MAX_TEMPLATES = 400
-Mod = Callable[["Draft"], "Draft | None"]
-
-
-@dataclass
-class Draft:
-    """Data under construction: the as-of day, parameters, the entity row and other tables."""
-
-    as_of: dt.date
-    params: dict[str, Any]
-    entity: dict[str, Any]
-    dimension: str | None
-    tables: dict[str, list[dict]] = field(default_factory=dict)
-    serial: int = 0
-
-    def copy(self) -> "Draft":
-        return Draft(self.as_of, dict(self.params), dict(self.entity), self.dimension,
-                     {t: [dict(r) for r in rows] for t, rows in self.tables.items()}, self.serial)
-
-    def fresh(self, prefix: str) -> str:
-        self.serial += 1
-        return f"{prefix}{self.serial}"
-
-
-@dataclass
-class Realization:
-    """Rows that realize a witness (as far as they do), and how to evaluate them."""
-
-    tables: dict[str, list[dict]]  # table -> typed rows (the entity table included)
-    entity: str  # the entity id to evaluate (``witness``, or ``witness/<value>`` with ``for each``)
-    as_of: dt.date
-    params: dict[str, Any]  # every parameter given to the evaluation (the free ones chosen here)
-    values: dict[str, Any]  # figure key -> its value measured on the rows
-    unmet: list[str]  # figure keys whose measured value is not the witness value
-    #: unmet figure key -> the other witness figures that read some of the same rows or fields
-    sharing: dict[str, list[str]] = field(default_factory=dict)
-    columns: dict[str, list[str]] = field(default_factory=dict)  # table -> its declared columns
-
-    def text_tables(self) -> dict[str, list[dict[str, str]]]:
-        """The rows as text, as a CSV file holds them (sorted, deterministic)."""
-        return {t: [{k: text_value(v) for k, v in r.items()} for r in rows] for t, rows in sorted(self.tables.items())}
-
-    def text_params(self) -> dict[str, Any]:
-        return {k: _param_text(v) for k, v in sorted(self.params.items())}
-
-
-def text_value(value: Any) -> str:
-    """A typed value as data files write it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, (list, tuple)):
-        return ";".join(text_value(v) for v in value)
-    return str(value)
-
-
-def _param_text(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _param_text(v) for k, v in value.items()}
-    return text_value(value) if not isinstance(value, str) else value
-
-
-def same(a: Any, b: Any) -> bool:
-    """Whether a measured value is the witness value (missing is missing, whatever the reason)."""
-    if isinstance(a, Missing) or isinstance(b, Missing):
-        return isinstance(a, Missing) and isinstance(b, Missing)
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    return a == b
-
-
-# ---- defaults ------------------------------------------------------------------------------------------------
-def _low(vtype: ValueType) -> Any:
-    return 0 if vtype.is_integral else Decimal(1)
-
-
-def _default(f: FieldSchema, as_of: dt.date) -> Any:
-    t = f.type
-    if f.optional:
-        return None
-    if t.is_list:  # a required list is never empty in accepted data
-        return [t.enum_values[0]] if t.kind == "enum" and t.enum_values else ["a"]
-    if t.kind == "date":
-        return as_of - dt.timedelta(days=60)
-    if t.kind == "month":
-        return Month.of(as_of)
-    if t.kind == "bool":
-        return False
-    if t.kind == "enum":
-        return t.enum_values[0]
-    if t.kind == "string":
-        return "a"
-    return 0 if t.is_integral else Decimal(0)
-
-
-def _free_param(policy: Policy, name: str, as_of: dt.date) -> Any:
-    """A value for a required parameter nobody gave: the last three months, or per key a low
-    value for key ``a`` (and every enum key) and an unreachable one for key ``b``."""
-    p = policy.checked.params[name]
-    if p.vtype.kind == "window":
-        last = Month.of(as_of).shift(-1)
-        return months_window(last.shift(-2), last)
-    if p.per is None:
-        return _low(p.vtype) if p.vtype.is_numeric else _default(FieldSchema(name, p.vtype), as_of)
-
-    def level(keys: tuple[ValueType, ...]) -> Any:
-        if not keys:
-            return _low(p.vtype) if p.vtype.is_numeric else _default(FieldSchema(name, p.vtype), as_of)
-        if keys[0].kind == "enum":
-            return {k: level(keys[1:]) for k in keys[0].enum_values}
-        return {"a": level(keys[1:]), "b": BIG if p.vtype.is_numeric and not keys[1:] else level(keys[1:])}
-    return level((p.per, *p.per_more))
-
-
-# ---- measuring -------------------------------------------------------------------------------------------------
-def draft_subject(policy: Policy, draft: Draft) -> Subject:
-    """The draft's entity, evaluated on the draft's rows (no overrides)."""
-    c = policy.checked
-    values, convention = resolve_params(c, draft.params)
-    tables = {**draft.tables, c.entity_table: [draft.entity]}
-    ev = Evaluator(c, Data(tables), values, draft.as_of, convention)
-    rows = entity_rows(c, [draft.entity])
-    entity = next(iter(rows)) if not c.dimension else f"{WITNESS}/{draft.dimension}"
-    return Subject(policy, ev, LeafEvaluator(ev), entity, rows[entity], draft.as_of)
 
 
 class _Builder:
@@ -188,7 +56,7 @@ class _Builder:
             for k in keys:
                 p = self.owner(self.space.figures[k])
                 if id(p) not in subjects:
-                    subjects[id(p)] = draft_subject(p, _complete(p, draft))
+                    subjects[id(p)] = draft_subject(p, complete(p, draft))
                 out[k] = figure_value(self.space.figures[k], subjects[id(p)])
             return out
         except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
@@ -247,13 +115,13 @@ class _Builder:
 
     def arith(self, node: ast.Arith, goal: Any, draft: Draft, depth: int) -> Iterator[Draft]:
         left, right = self.eval(draft, node.left), self.eval(draft, node.right)
-        inverse = {"+": (_minus, lambda g, a: _minus(g, a)), "-": (_plus, lambda g, a: _minus(a, g)),
-                   "/": (_times, None), "*": (_over, None)}.get(node.op)
+        inverse = {"+": (minus, lambda g, a: minus(g, a)), "-": (plus, lambda g, a: minus(a, g)),
+                   "/": (times, None), "*": (over, None)}.get(node.op)
         if inverse is None:
             return
-        if not isinstance(right, Missing) and (want := _try(inverse[0], goal, right)) is not None:
+        if not isinstance(right, Missing) and (want := attempt(inverse[0], goal, right)) is not None:
             yield from self.expr(node.left, want, draft, depth + 1)
-        if inverse[1] is not None and not isinstance(left, Missing) and (want := _try(inverse[1], goal, left)) is not None:
+        if inverse[1] is not None and not isinstance(left, Missing) and (want := attempt(inverse[1], goal, left)) is not None:
             yield from self.expr(node.right, want, draft, depth + 1)
 
     def shift(self, node: Any, goal: dt.date, draft: Draft) -> Iterator[Draft]:
@@ -275,7 +143,7 @@ class _Builder:
 
     def _find_date_fields(self, node: Any, depth: int) -> list[str]:
         c, out = self.c, []
-        for sub in _walk(node):
+        for sub in walk(node):
             ref = c.refs.get(id(sub))
             if ref and ref[0] == "entity_field":
                 f = c.tables[c.entity_table].field(ref[1])
@@ -311,7 +179,7 @@ class _Builder:
         d = draft.copy()
         found = [r for r in d.tables.setdefault(table, []) if mine(r)]
         if not found:
-            row = {f.name: _default(f, draft.as_of) for f in schema.fields} | {tfield: subject}
+            row = {f.name: default_value(f, draft.as_of) for f in schema.fields} | {tfield: subject}
             if day is not None:
                 row[schema.time_field] = day
             d.tables[table].append(row)
@@ -382,13 +250,13 @@ class _Builder:
             rel = c.relations.get(name) if name else None
             if rel is None:
                 return
-            inner = [a for a in _walk(node.where) if isinstance(a, ast.Aggregate) and c.refs.get(id(a), ("",))[0] == "rows"]
+            inner = [a for a in walk(node.where) if isinstance(a, ast.Aggregate) and c.refs.get(id(a), ("",))[0] == "rows"]
             for item_fields in self.variants(rel.target, set(), days, None, None, limit=20):
                 def make(d: Draft, item_fields=item_fields) -> None:
                     key = self.new_item(d, rel, item_fields, days)
                     for agg in inner:
                         t = c.refs[id(agg)][1]
-                        row = {f.name: _default(f, d.as_of) for f in c.tables[t].fields}
+                        row = {f.name: default_value(f, d.as_of) for f in c.tables[t].fields}
                         row |= {c.refs[id(agg)][2][0]: key, c.tables[t].time_field: min(days)}
                         if isinstance(agg.target, ast.Attr):
                             row[agg.target.name] = 1
@@ -396,7 +264,7 @@ class _Builder:
                 yield make
             return
         table, (tfield, sfield) = ref[1], ref[2]
-        wanted = {n for n in _names(node.where)} | ({node.target.name} if isinstance(node.target, ast.Attr) else set())
+        wanted = {n for n in names_in(node.where)} | ({node.target.name} if isinstance(node.target, ast.Attr) else set())
         rel = None
         if node.over is not None and isinstance(node.over, ast.Name):
             rel = c.relations.get(node.over.name)
@@ -404,7 +272,7 @@ class _Builder:
         rows = list(self.variants(table, wanted, days, amount_field, amount, limit=MAX_TEMPLATES))
         for item_fields, fields in itertools.islice(((i, f) for f in rows for i in items), MAX_TEMPLATES):
             def make(d: Draft, fields=fields, item_fields=item_fields) -> None:
-                row = {f.name: _default(f, d.as_of) for f in c.tables[table].fields} | fields
+                row = {f.name: default_value(f, d.as_of) for f in c.tables[table].fields} | fields
                 if rel is not None:
                     row[tfield] = self.new_item(d, rel, item_fields, days)
                 else:
@@ -417,9 +285,9 @@ class _Builder:
         c = self.c
         target = c.tables[rel.target]
         key = d.fresh("S")
-        row = {f.name: _default(f, d.as_of) for f in target.fields} | fields | {target.key[0]: key}
+        row = {f.name: default_value(f, d.as_of) for f in target.fields} | fields | {target.key[0]: key}
         d.tables.setdefault(rel.target, []).append(row)
-        via = {f.name: _default(f, d.as_of) for f in c.tables[rel.via].fields}
+        via = {f.name: default_value(f, d.as_of) for f in c.tables[rel.via].fields}
         via |= {rel.from_field: d.entity[c.tables[c.entity_table].key[0]], rel.to_field: key}
         if rel.start_field:
             via[rel.start_field] = min(days) - dt.timedelta(days=1)
@@ -460,7 +328,7 @@ class _Builder:
         elif t.is_numeric:
             out = [1, 0] if t.is_integral else [Decimal(1), Decimal(0)]
         else:
-            out = [_default(f, days[0])]
+            out = [default_value(f, days[0])]
         return out + ([None] if f.optional else [])
 
     # ---- 'any month m in W: ...' and whole conditions as figures -------------------------------------------------
@@ -469,7 +337,7 @@ class _Builder:
         if not isinstance(window, Window):
             return
         days = [window.start, window.start + dt.timedelta(days=1), window.end]
-        inner = [a for a in _walk(node.cond) if isinstance(a, ast.Aggregate) and isinstance(a.target, ast.Attr)]
+        inner = [a for a in walk(node.cond) if isinstance(a, ast.Aggregate) and isinstance(a.target, ast.Attr)]
         amounts: list[Any] = [goal] if fig.test is not None else ([1, 10**6, 10**9] if goal is True else [])
         if isinstance(goal, Missing):
             amounts = [Missing(("",))]
@@ -479,65 +347,6 @@ class _Builder:
                     d = draft.copy()
                     make(d)
                     yield d
-
-
-def _complete(policy: Policy, draft: Draft) -> Draft:
-    """Every column this policy declares present in every row (another version may declare more);
-    parameters this version does not declare left out."""
-    c = policy.checked
-    d = Draft(draft.as_of, {k: v for k, v in draft.params.items() if k in c.params or k == CONVENTION},
-              dict(draft.entity), draft.dimension, {}, draft.serial)
-    for f in c.tables[c.entity_table].fields:
-        d.entity.setdefault(f.name, _default(f, draft.as_of))
-    for t, rows in draft.tables.items():
-        if t in c.tables:
-            d.tables[t] = [{f.name: r.get(f.name, _default(f, draft.as_of)) for f in c.tables[t].fields} | r for r in rows]
-    return d
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    if isinstance(node, ast.Node):
-        yield node
-        for f in dataclasses.fields(node):
-            if f.name != "span":
-                yield from _walk(getattr(node, f.name))
-    elif isinstance(node, tuple):
-        for item in node:
-            yield from _walk(item)
-
-
-def _names(node: Any) -> Iterator[str]:
-    for sub in _walk(node):
-        if isinstance(sub, ast.Attr):
-            yield sub.name
-        elif isinstance(sub, ast.Name):
-            yield sub.name
-
-
-def _plus(a: Any, b: Any) -> Any:
-    return a + (dt.timedelta(days=b) if isinstance(a, dt.date) and isinstance(b, int) else b)
-
-
-def _minus(a: Any, b: Any) -> Any:
-    if isinstance(a, dt.date) and isinstance(b, dt.date):
-        return (a - b).days
-    return a - (dt.timedelta(days=b) if isinstance(a, dt.date) and isinstance(b, int) else b)
-
-
-def _times(a: Any, b: Any) -> Any:
-    return a * b
-
-
-def _over(a: Any, b: Any) -> Any:
-    value = Decimal(a) / Decimal(b)
-    return int(value) if value == int(value) else value
-
-
-def _try(fn: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
-    try:
-        return fn(a, b)
-    except (TypeError, ArithmeticError, ValueError, OverflowError):
-        return None
 
 
 def _rank(policy: Policy, fig: Figure) -> tuple[int, str]:
@@ -572,9 +381,9 @@ def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mappi
     for pol in policies:
         for name, p in pol.checked.params.items():
             if p.default is None and name not in given:
-                given[name] = _free_param(pol, name, day)
+                given[name] = free_param(pol, name, day)
     table = c.tables[c.entity_table]
-    entity = {f.name: _default(f, day) for f in table.fields} | {table.key[0]: WITNESS}
+    entity = {f.name: default_value(f, day) for f in table.fields} | {table.key[0]: WITNESS}
     draft = Draft(day, given, entity, c.dimension_values[0] if c.dimension else None)
     b = _Builder(policies, space)
     done: list[str] = []
@@ -606,10 +415,10 @@ def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mappi
     if "as_of" in keys and ((h.effective_from and day < h.effective_from) or (h.effective_to and day > h.effective_to)):
         unmet.append("as_of")  # no evaluation on a day the policy is not in force
     for pol in policies[1:]:  # columns only a later version declares
-        full = _complete(pol, draft)
+        full = complete(pol, draft)
         draft.entity = full.entity | draft.entity
         draft.tables = {t: full.tables.get(t, rows) for t, rows in draft.tables.items()}
-    subject = draft_subject(policy, _complete(policy, draft))
+    subject = draft_subject(policy, complete(policy, draft))
     tables = {t: [] for pol in policies for t in pol.checked.tables} | draft.tables | {c.entity_table: [draft.entity]}
     columns: dict[str, list[str]] = {}
     for pol in policies:
@@ -624,7 +433,7 @@ def reads(c: Any, node: Any, depth: int = 0) -> set[str]:
     """The tables and entity fields an expression reads (through named values): two figures
     that read one of them may be tied by the rows (a sum of B points and a count of B violations)."""
     out: set[str] = set()
-    for sub in _walk(node):
+    for sub in walk(node):
         ref = c.refs.get(id(sub))
         if not ref:
             continue

@@ -21,7 +21,8 @@ from .api import Policy
 from .diagnostics import ClausewiseError
 from .figures import SpaceBuilder
 from .infer import CONVENTION
-from .synth import Realization, realize, same
+from .drafts import Realization, same
+from .synth import realize
 
 #: at most this many figures sharing rows are tried against a conflicting one, and this many of their values
 MAX_PAIRS = 6
