@@ -4,6 +4,7 @@ values they can give come out as consistent rows; the conflicts become nogoods f
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import clausewise
 from clausewise.figures import SpaceBuilder
@@ -55,3 +56,27 @@ def test_conflicts_become_nogoods_on_the_pair():
     assert all(g[COUNT_B] == index[COUNT_B] for g in groups if COUNT_B in g)  # not every count: only 0 clashes
     assert not any(set(g) == {"as_of", SUM_B} for g in groups)  # 3 points alone are possible
     assert set(whole) == {"as_of", COUNT_B, SUM_B}
+
+
+def test_the_day_and_what_comes_from_it_are_not_free_figures():
+    """LIFE: the evaluation day only takes days the policy is in force; the quarter's dates are
+    computed from it; cold_start_fail_day (cold_start_trigger + 60 days) is cold_start_trigger; and
+    cold_start_trigger is tied to kind and history_pay (none for an existing provider with history)."""
+    policy = clausewise.load_policy(POLICIES / "life.policy")
+    day = policy.checked.header.effective_from
+    builder = SpaceBuilder()
+    builder.add(synthetic_subject(policy, day, {}))
+    builder.finish(with_current=False, allow_missing=True)
+    assert builder.figures["as_of"].candidates and all(policy.in_force(d) for d in builder.figures["as_of"].candidates)
+    assert not any("quarter_start_assessment" in k or "quarter_end_assessment" in k or k == "cold_start_fail_day"
+                   for k in builder.figures)
+    _, names, broken = builder.ties["cold_start_trigger"]
+    trigger = builder.figures["cold_start_trigger"].candidates
+    ruled_out: dict[tuple, set] = {}  # per combination of the inputs: the trigger values ruled out
+    for combo, _ in broken:
+        values = {k: builder.figures[k].candidates[i] for k, i in zip(names, combo)}
+        inputs = (values["kind"], values["history_pay"], values["assessed_industry"])
+        ruled_out.setdefault(inputs, set()).add(repr(values["cold_start_trigger"]))
+    dates = {repr(v) for v in trigger if isinstance(v, dt.date)}
+    assert ruled_out[("existing", Decimal("0.01"), "catering")] == dates  # only 'missing' is left
+    assert ("new", Decimal("0.01"), "catering") not in ruled_out  # a new provider's trigger comes from data
