@@ -195,8 +195,10 @@ def tie_cases(builder: Any, key: str) -> tuple[Any, list[str], list[tuple[tuple[
     on_day = any(isinstance(sub, ast.AsOf) for sub in walked)
     refs = subject.policy.checked.refs
     # rows read other than through an input: not known here, so never a reason to rule a value out
-    opened = {id(sub): OPEN for sub in walked if isinstance(sub, (ast.Aggregate, ast.AtDate, ast.FirstDay))
-              or refs.get(id(sub), ("",))[0] in ("lookup", "at", "relation", "items", "rows")}
+    given = {n for ids in inputs.values() for n in ids}
+    opened = {id(sub): OPEN for sub in walked if id(sub) not in given and (
+              isinstance(sub, (ast.Aggregate, ast.AtDate, ast.FirstDay))
+              or refs.get(id(sub), ("",))[0] in ("lookup", "at", "relation", "items", "rows", "entity_field"))}
     if not inputs:
         return None
     names = sorted(inputs) + ([DAY] if DAY in builder.figures and on_day else [])
