@@ -228,7 +228,7 @@ def table1(results: dict) -> list[str]:
 
 def render(results: dict, cond: dict, command: str) -> str:
     out = ["# Benchmarks", "",
-           f"Reproduce: `{command}` (every workload at the sizes below, about 45 minutes here; `./dev bench --help` "
+           f"Reproduce: `{command}` (every workload at the sizes below, about 30 minutes here; `./dev bench --help` "
            "for fewer). The analysis below the tables is written by hand.", "",
            f"Measured {cond['date']} at commit `{cond['commit']}` on {cond['cores']} cores ({cond['cpu']}), "
            f"{cond['memory_gib']} GiB, shared with other work (see the conditions below). "
