@@ -107,26 +107,34 @@ def top_n(ev: Evaluator, node: ast.TopN, scope: Scope) -> Any:
 
 
 # ---- aggregates over rows, cached per entity ---------------------------------------------------------
-def _free_vars(ev: Evaluator, node: ast.Aggregate) -> tuple[str, ...]:
-    """The bound names (quantifier and binder variables) a row's value or filter depends on."""
-    cache = ev.__dict__.setdefault("_free_vars", {})
-    if id(node) not in cache:
+def _names_used(ev: Evaluator, node: ast.Aggregate, parts: tuple[str, ...], row: bool) -> tuple[str, ...]:
+    """The bound names (quantifier and binder variables) the given parts of an aggregate mention;
+    with ``row``, a bare field of the current row counts as the name "\\0row"."""
+    cache = ev.__dict__.setdefault("_names_used", {})
+    key = (id(node), parts, row)
+    if key not in cache:
         names: set[str] = set()
+        kinds = ("var", "itemfield", "rowvarfield", "rowfield") if row else ("var", "itemfield", "rowvarfield")
 
         def walk(n) -> None:
             ref = ev.c.refs.get(id(n))
-            if ref and ref[0] in ("var", "itemfield", "rowvarfield"):
-                names.add(ref[1])
+            if ref and ref[0] in kinds:
+                names.add(ref[1] if ref[0] != "rowfield" else "\0row")
             for value in vars(n).values():
                 for child in value if isinstance(value, tuple) else (value,):
                     if isinstance(child, ast.Node) and not isinstance(child, ast.Labels | ast.Meta):
                         walk(child)
 
-        for part in (node.target, node.where):
-            if part is not None:
-                walk(part)
-        cache[id(node)] = tuple(sorted(names))
-    return cache[id(node)]
+        for part in parts:
+            if getattr(node, part) is not None:
+                walk(getattr(node, part))
+        cache[key] = tuple(sorted(names))
+    return cache[key]
+
+
+def _free_vars(ev: Evaluator, node: ast.Aggregate) -> tuple[str, ...]:
+    """The bound names a row's value or filter depends on."""
+    return _names_used(ev, node, ("target", "where"), False)
 
 
 def _token(value: Any) -> Any:
@@ -179,24 +187,7 @@ def _entity_cache(ev: Evaluator, scope: Scope) -> dict:
 
 def _vars_anywhere(ev: Evaluator, node: ast.Aggregate) -> tuple[str, ...]:
     """Every bound name an aggregate mentions (in what it reads, its window, its filter, its value)."""
-    cache = ev.__dict__.setdefault("_vars_anywhere", {})
-    if id(node) not in cache:
-        names: set[str] = set()
-
-        def walk(n) -> None:
-            ref = ev.c.refs.get(id(n))
-            if ref and ref[0] in ("var", "itemfield", "rowvarfield", "rowfield"):
-                names.add(ref[1] if ref[0] != "rowfield" else "\0row")
-            for value in vars(n).values():
-                for child in value if isinstance(value, tuple) else (value,):
-                    if isinstance(child, ast.Node) and not isinstance(child, ast.Labels | ast.Meta):
-                        walk(child)
-
-        for part in (node.over, node.during, node.target, node.where):
-            if part is not None:
-                walk(part)
-        cache[id(node)] = tuple(sorted(names))
-    return cache[id(node)]
+    return _names_used(ev, node, ("over", "during", "target", "where"), True)
 
 
 def remembered_aggregate(ev: Evaluator, node: ast.Aggregate, scope: Scope, compute) -> Any:
