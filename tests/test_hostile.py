@@ -273,7 +273,8 @@ def test_rows_for_unknown_entities_are_rejected_not_used_or_dropped(tmp_path):
     result = compile_policy_text(POLICY).evaluate(tmp_path, as_of=AS_OF, params={"monthly_standard": {"女装": 6}})
     assert [(r.table, r.row, r.line, r.field, r.reason) for r in result.rejected] == [
         ("shop_daily", 2, 3, "shop_id", "no shops row for shop_id 'S9'")]
-    assert result.accounting.tables[0].model_dump() == {"table": "shop_daily", "rows_read": 3, "rows_used": 2, "rows_rejected": 1}
+    assert result.accounting.tables[0].model_dump() == {"table": "shop_daily", "rows_read": 3, "rows_used": 2, "rows_rejected": 1,
+                                                           "rows_not_validated": 0}
     assert [v.entity for v in result.verdicts] == ["S1"] and result.verdicts[0].compliant is True
 
 

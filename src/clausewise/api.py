@@ -65,8 +65,13 @@ class Policy:
             text = self._texts[id(node)] = source_text(self.text, node)
         return text
 
-    def load_data(self, source: DataSource) -> dict[str, data_mod.Table]:
-        """The tables this policy reads, validated row by row."""
+    def load_data(self, source: DataSource, lazy: bool = False) -> dict[str, Any]:
+        """The tables this policy reads, validated row by row.
+
+        ``lazy``: CSV files of tables other than the entity table are read but their rows are
+        validated only when an evaluation looks them up (:mod:`clausewise.lazydata`), for
+        evaluating a few named entities.
+        """
         schemas = self.checked.tables
         tables: dict[str, data_mod.Table] = {}
         if isinstance(source, Mapping):
@@ -77,9 +82,19 @@ class Policy:
         else:
             paths = [source] if isinstance(source, (str, Path)) else list(source)
             files = data_mod.find_table_files(paths, schemas)
+            entity_table = self.checked.entity_table
+            deferred = {n for n, f in files.items() if lazy and n != entity_table and Path(f).suffix == ".csv"}
             for name in sorted(schemas):
-                if name in files:
+                if name in files and name not in deferred:
                     tables[name] = data_mod.load_table(files[name], schemas[name])
+            if deferred:
+                from .lazydata import LazyTable
+
+                entity = tables.get(entity_table)
+                key = entity.schema.key[0] if entity is not None and len(entity.schema.key) == 1 else None
+                known = {row[key] for row in entity.rows} if key is not None else None
+                for name in sorted(deferred):
+                    tables[name] = LazyTable(Path(files[name]), schemas[name], entity_table, key, known)
         absent = sorted(set(schemas) - set(tables))
         if absent:
             raise ClausewiseError.simple("<data>", f"no data for table{'s' if len(absent) > 1 else ''} {', '.join(absent)}",
@@ -114,9 +129,12 @@ class Policy:
             raise ClausewiseError.simple(self.checked.source.name, f"policy {self.name} version {self.version} is not in force on {as_of}",
                                          f"it is in force from {h.effective_from}" + (f" to {h.effective_to}" if h.effective_to else ""))
         values, convention = resolve_params(self.checked, dict(params or {}))
+        # a few named entities in this process (explain): validate only the rows they look up
+        lazy = (entities is not None and workers <= 1 and time_limit is None and memory_limit is None
+                and not isinstance(data, Mapping))
         with _no_cyclic_gc():
-            tables = self.load_data(data)
-        rows = {name: t.rows for name, t in tables.items()}
+            tables = self.load_data(data, lazy=lazy)
+        rows = {name: t if hasattr(t, "by_field") else t.rows for name, t in tables.items()}
         ev = Evaluator(self.checked, Data(rows), values, as_of, convention)
         leaf_eval = LeafEvaluator(ev)
         entity_rows = measure_derived.entity_rows(self.checked, rows[self.checked.entity_table])  # 'P01/catering' with 'for each'
@@ -163,12 +181,13 @@ class Policy:
                         "<evaluation>", f"the evaluation did not finish within the time limit of {time_limit:g} s",
                         "loading the data alone took longer; raise --time-limit").diagnostics)
                 deliver(workers_mod.iter_chunks(work, len(chunks), workers, remaining, memory_limit))
-        counts = [TableCount(table=n, rows_read=t.rows_read, rows_used=len(t.rows), rows_rejected=len(t.rejected))
-                  for n, t in sorted(tables.items())]
+        counts = [TableCount(table=n, rows_read=t.rows_read, rows_used=len(t.rows), rows_rejected=len(t.rejected),
+                             rows_not_validated=getattr(t, "not_validated", 0)) for n, t in sorted(tables.items())]
         rejected = [RejectedRow(table=n, file=e.file, row=e.row, line=e.line, field=e.field, reason=e.reason)
                     for n, t in sorted(tables.items()) for e in t.rejected]
         accounting = Accounting(tables=counts, rows_read=sum(c.rows_read for c in counts),
                                 rows_used=sum(c.rows_used for c in counts), rows_rejected=sum(c.rows_rejected for c in counts),
+                                rows_not_validated=sum(c.rows_not_validated for c in counts),
                                 entities_in=len(wanted), verdicts_out=produced)
         shown = {k: _show(v) for k, v in sorted(values.items())}
         shown["period_day_count_convention"] = convention

@@ -503,6 +503,8 @@ def reject_unknown_entities(tables: Mapping[str, Table], entity_table: str) -> N
     key = entity.schema.key[0]
     known = {row[key] for row in entity.rows}
     for name, table in tables.items():
+        if not isinstance(table, Table):
+            continue  # a lazydata.LazyTable checks its rows as it validates them
         links = [f.name for f in table.schema.fields
                  if name != entity_table and f.references and f.references[0] == entity_table and f.references[1] in ("", key)]
         if not links or len(table.positions) != len(table.rows):

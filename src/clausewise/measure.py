@@ -75,6 +75,10 @@ class Data:
     def index(self, table: str, field_name: str) -> dict:
         key = (table, field_name)
         if key not in self._indexes:
+            source = self.tables.get(table, ())
+            if hasattr(source, "by_field"):  # a lazydata.LazyTable: rows validated when looked up
+                self._indexes[key] = source.by_field(field_name)
+                return self._indexes[key]
             idx: dict = defaultdict(list)
             for row in self.tables.get(table, ()):
                 idx[row.get(field_name)].append(row)

@@ -87,6 +87,9 @@ class TableCount(_Model):
     rows_read: int
     rows_used: int
     rows_rejected: int
+    #: rows an evaluation of named entities never looked up, so never validated (explain):
+    #: rows_read = rows_used + rows_rejected + rows_not_validated
+    rows_not_validated: int = 0
 
 
 class Accounting(_Model):
@@ -96,6 +99,7 @@ class Accounting(_Model):
     rows_rejected: int
     entities_in: int
     verdicts_out: int
+    rows_not_validated: int = 0  # see TableCount
 
 
 class Evaluation(_Model):
