@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, strategies as st
 
-from clausewise.data import find_table_files, load_table, parse_value, table_from_rows
+from clausewise.data import parse_value
+from clausewise.datafiles import find_table_files, load_table, table_from_rows
 from clausewise.diagnostics import ClausewiseError
 from clausewise.types import FieldSchema, TableSchema, ValueType
 

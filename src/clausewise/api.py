@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import data as data_mod
+from . import datafiles
 from . import measure_derived
 from .atoms import LeafEvaluator, LeafResult, source_text
 from .check import Checked, check
@@ -78,15 +79,15 @@ class Policy:
             for name, rows in source.items():
                 if name not in schemas:
                     raise ClausewiseError.simple("<data>", f"policy {self.name} reads no table '{name}'", did_you_mean(name, schemas))
-                tables[name] = rows if isinstance(rows, data_mod.Table) else data_mod.table_from_rows(rows, schemas[name])
+                tables[name] = rows if isinstance(rows, data_mod.Table) else datafiles.table_from_rows(rows, schemas[name])
         else:
             paths = [source] if isinstance(source, (str, Path)) else list(source)
-            files = data_mod.find_table_files(paths, schemas)
+            files = datafiles.find_table_files(paths, schemas)
             entity_table = self.checked.entity_table
             deferred = {n for n, f in files.items() if lazy and n != entity_table and Path(f).suffix == ".csv"}
             for name in sorted(schemas):
                 if name in files and name not in deferred:
-                    tables[name] = data_mod.load_table(files[name], schemas[name])
+                    tables[name] = datafiles.load_table(files[name], schemas[name])
             if deferred:
                 from .lazydata import LazyTable
 
@@ -99,7 +100,7 @@ class Policy:
         if absent:
             raise ClausewiseError.simple("<data>", f"no data for table{'s' if len(absent) > 1 else ''} {', '.join(absent)}",
                                          f"policy {self.name} reads {', '.join(sorted(schemas))}; give a file per table, e.g. {absent[0]}.csv")
-        data_mod.reject_unknown_entities(tables, self.checked.entity_table)
+        datafiles.reject_unknown_entities(tables, self.checked.entity_table)
         return tables
 
     def evaluate(self, data: DataSource, as_of: dt.date | str, params: Mapping[str, Any] | None = None,

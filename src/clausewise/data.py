@@ -1,4 +1,5 @@
-"""The data stage: table files (CSV, JSON Lines, Parquet) into validated rows.
+"""The data stage: values and rows validated against the policy's table declarations
+(reading the files: :mod:`clausewise.datafiles`).
 
 Every table a policy reads is declared in it (``table shop_daily key shop_id, date {...}``).
 Each row is validated against that declaration by a pydantic model built from it; a bad
@@ -9,17 +10,12 @@ are ``int``, money and rates are ``Decimal``; binary floats never reach a verdic
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import json
-import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
-from typing import Annotated, Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Annotated, Any, Callable, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
 
@@ -284,7 +280,7 @@ def row_model(schema: TableSchema) -> type[BaseModel]:
     return model
 
 
-class _RowValidator:
+class RowValidator:
     """Validates rows of one table, tracking keys to reject duplicates."""
 
     def __init__(self, schema: TableSchema, source: str):
@@ -353,7 +349,7 @@ class _RowValidator:
         return Table(self.schema, self.rows, self.source, self.read, self.rejected, self.positions)
 
 
-def _missing_columns(schema: TableSchema, present: Iterable[str], source: str) -> None:
+def check_columns(schema: TableSchema, present: Iterable[str], source: str) -> None:
     have = set(present)
     absent = [f.name for f in schema.fields if f.name not in have]
     if absent:
@@ -362,169 +358,3 @@ def _missing_columns(schema: TableSchema, present: Iterable[str], source: str) -
         raise ClausewiseError([Diagnostic(source, Span(1, 0, 1, 0),
                                           f"table {schema.name} has no column{'s' if len(absent) > 1 else ''} "
                                           f"{', '.join(absent)}", hint)])
-
-
-# ---- files ---------------------------------------------------------------------------------------------
-
-
-def _csv_rows(path: Path, schema: TableSchema, validator: _RowValidator) -> None:
-    """Validate every row of a CSV file (as ``csv.DictReader`` reads it: blank lines skipped,
-    a short row's last fields empty, extra cells ignored, the last of two equal column names used)."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None) or []
-        _missing_columns(schema, header, str(path))
-        column = {name: i for i, name in enumerate(header)}
-        positions = [column[f.name] for f in schema.fields]
-        pick = operator.itemgetter(*positions)
-        width = max(positions) + 1
-        single = len(positions) == 1
-        line = reader.line_num + 1
-        for row in reader:
-            if len(row) >= width:
-                values = pick(row)
-                validator.add_values((values,) if single else values, line)
-            elif row:
-                validator.add_values([row[i] if i < len(row) else None for i in positions], line)
-            line = reader.line_num + 1
-
-
-def _jsonl_rows(path: Path, schema: TableSchema, validator: _RowValidator) -> Iterator[tuple[dict[str, Any], int]]:
-    checked_columns = False
-    with path.open(encoding="utf-8") as handle:
-        for number, text in enumerate(handle, 1):
-            if not text.strip():
-                continue
-            try:
-                raw = json.loads(text, parse_float=Decimal)
-            except json.JSONDecodeError as err:
-                validator.read += 1
-                validator.rejected.append(RowError(str(path), validator.read, number, None, f"not valid JSON: {err.msg}"))
-                continue
-            if not isinstance(raw, dict):
-                validator.read += 1
-                validator.rejected.append(RowError(str(path), validator.read, number, None, "not a JSON object"))
-                continue
-            if not checked_columns:
-                _missing_columns(schema, raw.keys(), str(path))
-                checked_columns = True
-            yield raw, number
-
-
-def _parquet_rows(path: Path, schema: TableSchema) -> Iterator[tuple[dict[str, Any], int]]:
-    import pyarrow.parquet as pq
-
-    try:
-        pfile = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for unreadable files
-        raise ClausewiseError.simple(str(path), f"not a readable Parquet file: {exc}") from None
-    _missing_columns(schema, pfile.schema_arrow.names, str(path))
-    columns = [f.name for f in schema.fields]
-    for batch in pfile.iter_batches(columns=columns, batch_size=65536):
-        for raw in batch.to_pylist():
-            yield raw, 0
-
-
-def load_table(path: str | Path, schema: TableSchema) -> Table:
-    """Read and validate one table file; its suffix says its format."""
-    path = Path(path)
-    validator = _RowValidator(schema, str(path))
-    try:
-        if path.suffix == ".csv":
-            rows: Iterable = ()
-            _csv_rows(path, schema, validator)
-        elif path.suffix in (".jsonl", ".ndjson"):
-            rows = _jsonl_rows(path, schema, validator)
-        elif path.suffix == ".parquet":
-            rows = _parquet_rows(path, schema)
-        else:
-            raise ClausewiseError.simple(str(path), f"unsupported data file type '{path.suffix}'",
-                                         "use .csv, .jsonl (.ndjson) or .parquet")
-        for raw, line in rows:
-            validator.add(raw, line)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ClausewiseError.simple(str(path), f"cannot read: {exc}") from None
-    return validator.table()
-
-
-def table_from_rows(rows: Iterable[Mapping[str, Any]], schema: TableSchema, source: str | None = None) -> Table:
-    """Validate rows given in memory (text or typed values), as a file's rows would be."""
-    source = source or f"<{schema.name}>"
-    validator = _RowValidator(schema, source)
-    checked_columns = False
-    for raw in rows:
-        if not checked_columns:
-            _missing_columns(schema, raw.keys(), source)
-            checked_columns = True
-        validator.add(raw, 0)
-    return validator.table()
-
-
-def find_table_files(paths: Sequence[str | Path], tables: Iterable[str]) -> dict[str, Path]:
-    """Map table name → file from directories (files of other tables ignored) and named files."""
-    known = set(tables)
-    found: dict[str, Path] = {}
-    problems: list[Diagnostic] = []
-
-    def add(name: str, file: Path) -> None:
-        if name in found:
-            problems.append(Diagnostic(str(file), Span(0, 0, 0, 0), f"a second file for table {name}",
-                                       f"the first is {found[name]}; give one file per table"))
-        else:
-            found[name] = file
-
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for file in sorted(path.iterdir()):
-                if file.is_file() and file.suffix in SUFFIXES and file.stem in known:
-                    add(file.stem, file)
-        elif path.is_file():
-            if path.suffix not in SUFFIXES:
-                problems.append(Diagnostic(str(path), Span(0, 0, 0, 0), f"unsupported data file type '{path.suffix}'",
-                                           "use .csv, .jsonl (.ndjson) or .parquet"))
-            elif path.stem not in known:
-                hint = did_you_mean(path.stem, known) or f"the policy reads {', '.join(sorted(known))}"
-                problems.append(Diagnostic(str(path), Span(0, 0, 0, 0), f"unknown table '{path.stem}'", hint))
-            else:
-                add(path.stem, path)
-        else:
-            problems.append(Diagnostic(str(path), Span(0, 0, 0, 0), "no such file or directory"))
-    if problems:
-        raise ClausewiseError(problems)
-    return found
-
-
-def reject_unknown_entities(tables: Mapping[str, Table], entity_table: str) -> None:
-    """Reject rows that point at an entity the entity table does not have (they could reach no verdict)."""
-    entity = tables.get(entity_table)
-    if entity is None or len(entity.schema.key) != 1:
-        return
-    key = entity.schema.key[0]
-    known = {row[key] for row in entity.rows}
-    for name, table in tables.items():
-        if not isinstance(table, Table):
-            continue  # a lazydata.LazyTable checks its rows as it validates them
-        links = [f.name for f in table.schema.fields
-                 if name != entity_table and f.references and f.references[0] == entity_table and f.references[1] in ("", key)]
-        if not links or len(table.positions) != len(table.rows):
-            continue
-        kept, positions = [], []
-        for row, (row_no, line) in zip(table.rows, table.positions):
-            unknown = next((f for f in links if row[f] is not None and row[f] not in known), None)
-            if unknown is None:
-                kept.append(row)
-                positions.append((row_no, line))
-            else:
-                table.rejected.append(RowError(table.source, row_no, line, unknown,
-                                               f"no {entity_table} row for {unknown} '{row[unknown]}'"))
-        table.rows, table.positions = kept, positions
-        table.rejected.sort(key=lambda e: e.row)
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

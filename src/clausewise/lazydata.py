@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .data import RowError, TableSchema, _missing_columns, _RowValidator, field_parser
+from .data import RowError, RowValidator, TableSchema, check_columns, field_parser
 
 
 class LazyIndex:
@@ -44,13 +44,13 @@ class LazyTable:
     def __init__(self, path: Path, schema: TableSchema, entity_table: str, entity_key: str | None,
                  known_entities: set | None):
         self.schema, self.source = schema, str(path)
-        self.validator = _RowValidator(schema, self.source)
+        self.validator = RowValidator(schema, self.source)
         self.cells: list[tuple] = []
         self.lines: list[int] = []
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None) or []
-            _missing_columns(schema, header, self.source)
+            check_columns(schema, header, self.source)
             column = {name: i for i, name in enumerate(header)}
             positions = [column[f.name] for f in schema.fields]
             width = max(positions) + 1

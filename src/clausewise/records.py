@@ -18,7 +18,7 @@ from typing import Any
 
 from . import __version__
 from .api import Policy
-from .data import file_sha256
+from .datafiles import file_sha256
 from .encode import RawVerdict
 from .explain import outcome_json
 from .models import Evaluation, ExplanationNode, Verdict
