@@ -1,4 +1,4 @@
-"""Verdicts as JSON text and flat records, written straight from the evaluation's results.
+"""Verdicts as JSON text, written straight from the evaluation's results.
 
 An audit writes every verdict as JSON. Building pydantic models first and serialising them
 costs most of an audit's time (two thirds of workload 1 in docs/benchmarks.md). The text of
@@ -69,7 +69,8 @@ class _NodeTemplate:
 @dataclass
 class RawVerdict:
     """What one entity's verdict is made of, before it is written out: render it as JSON text
-    (:meth:`json`), as a model (:meth:`model`) or as a flat record (:meth:`flat`)."""
+    (:meth:`json`), as a model (:meth:`model`), or as a flat record
+    (:func:`clausewise.records.flat_raw`); the summary's facts are properties and methods."""
 
     encoder: "VerdictEncoder"
     entity: str
