@@ -8,9 +8,10 @@ them with the few things that change (statuses, figures, gaps, windows, outcomes
 
 The text is byte for byte what ``Verdict.model_dump_json()`` gives for the verdict
 :func:`clausewise.explain.make_verdict` builds from the same inputs (tests/test_encode.py
-checks it on every bundled example, on random policies and on hostile strings); both take the
-leaf's figures from :func:`clausewise.explain.leaf_fields`, so they cannot drift apart in
-what they say, only in how they spell it.
+checks it on every bundled example, on random policies and on hostile strings). Both decide
+what a leaf shows through the same helpers of :mod:`clausewise.explain` (``observed_shown``,
+``gap_direction``, ``fmt``, ``percent_text``, ``static_fields``), so they can differ only in
+how they spell it, which the tests pin.
 """
 
 from __future__ import annotations
