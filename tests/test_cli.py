@@ -115,6 +115,20 @@ def test_bad_options_exit_2_with_a_message(args, message):
     assert result.exit_code == 2 and message in result.stderr
 
 
+def test_a_failed_audit_leaves_the_earlier_verdict_file_as_it_was(tmp_path):
+    out = tmp_path / "novice.jsonl"
+    assert invoke("audit", *NOVICE, "--out", str(out)).exit_code == 1
+    before = out.read_bytes()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in EXAMPLES.joinpath("novice").iterdir():
+        (bad / f.name).write_bytes(f.read_bytes())
+    (bad / "shops.csv").write_text("shop_id\nS01\n", "utf-8")  # a missing column stops the run
+    result = invoke("audit", str(POLICIES / "novice.policy"), "--data", str(bad), "--as-of", "2024-03-15", "--out", str(out))
+    assert result.exit_code == 2 and "has no column" in result.stderr
+    assert out.read_bytes() == before and not list(tmp_path.glob("*.partial"))
+
+
 def test_audit_refuses_an_unknown_output_type(tmp_path):
     result = invoke("audit", *TIER, "--out", str(tmp_path / "x.xlsx"))
     assert result.exit_code == 2 and "unsupported output type '.xlsx'" in result.stderr

@@ -216,7 +216,25 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
 
     limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit}
     tally = Tally()
-    with VerdictSink(out_path, [d.field for d in loaded.plan.decides]) as sink:
+    partial = out_path.with_name(out_path.name + ".partial")  # a failed audit leaves an earlier file as it was
+    try:
+        result = _stream_audit(loaded, data, day, params, limits, partial, out_path.suffix, tally)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(out_path)
+    record = decision_record(loaded, result, [Path(p) for p in data], out_path)
+    record_path = out_path.with_name(out_path.name + ".record.json")
+    record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    click.echo(summary(result, tally, loaded.plan.compliant is not None))
+    click.echo(f"verdicts: {out_path}\ndecision record: {record_path}")
+    sys.exit(1 if tally.flagged else 0)
+
+
+def _stream_audit(loaded, data, day: dt.date, params: dict, limits: dict, path: Path, kind: str,
+                  tally: Tally) -> Evaluation:
+    """Evaluate every entity, writing verdicts to ``path`` chunk by chunk and counting them in ``tally``."""
+    with VerdictSink(path, [d.field for d in loaded.plan.decides], kind) as sink:
         def render(raws: list) -> tuple:  # in the worker: the chunk's file text or records, and its counts
             return sink.render(raws), Tally.of(raws)
 
@@ -231,15 +249,8 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
                     bar.length = total
                     bar.update(done - bar.pos)
 
-                result = loaded.evaluate(list(data), day, params, progress=progress, **streaming)
-        else:
-            result = loaded.evaluate(list(data), day, params, **streaming)
-    record = decision_record(loaded, result, [Path(p) for p in data], out_path)
-    record_path = out_path.with_name(out_path.name + ".record.json")
-    record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    click.echo(summary(result, tally, loaded.plan.compliant is not None))
-    click.echo(f"verdicts: {out_path}\ndecision record: {record_path}")
-    sys.exit(1 if tally.flagged else 0)
+                return loaded.evaluate(list(data), day, params, progress=progress, **streaming)
+        return loaded.evaluate(list(data), day, params, **streaming)
 
 
 @main.command(name="test")

@@ -98,13 +98,15 @@ class VerdictSink:
     copies them to the file), or for Parquet the flat records of :func:`flat_raw`.
     """
 
-    def __init__(self, path: Path, fields: list[str]):
+    def __init__(self, path: Path, fields: list[str], kind: str | None = None):
+        """``kind`` (``.jsonl``, ``.csv``, ``.parquet``): the format, when ``path``'s suffix is not it."""
         self.path, self.fields = path, fields
+        self.kind = kind or path.suffix
         self.columns = ["entity", "as_of", "compliant", *fields, "failing_conditions", "missing_data"]
         path.parent.mkdir(parents=True, exist_ok=True)
         self._parquet = None
         self._file = None
-        if path.suffix == ".parquet":
+        if self.kind == ".parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
 
@@ -112,14 +114,14 @@ class VerdictSink:
             self._parquet = pq.ParquetWriter(path, self._schema)
         else:
             self._file = path.open("wb")
-            if path.suffix == ".csv":
+            if self.kind == ".csv":
                 self._file.write(csv_bytes([self.columns]))
 
     def render(self, raws: list[RawVerdict]) -> bytes | list[list[str]]:
-        if self.path.suffix == ".jsonl":
+        if self.kind == ".jsonl":
             return "".join([r.json() + "\n" for r in raws]).encode("utf-8")
         records = [flat_raw(r, self.fields) for r in raws]
-        return csv_bytes(records) if self.path.suffix == ".csv" else records
+        return csv_bytes(records) if self.kind == ".csv" else records
 
     def write(self, payload: bytes | list[list[str]]) -> None:
         if self._parquet is None:
