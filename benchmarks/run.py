@@ -226,6 +226,19 @@ def table1(results: dict) -> list[str]:
     return lines
 
 
+def rows_table(results: dict, workload: str, heading: list[str], columns: str) -> list[str]:
+    """The table of a workload on raw rows (2 or 3): one line per measurement."""
+    found = {k: v for k, v in results.items() if k.startswith(f"{workload}|")}
+    if not found:
+        return []
+    out = heading + [columns, "|---|---|---:|---:|---:|---:|---:|"]
+    for k, r in found.items():
+        _, size, label = k.split("|")
+        out.append(f"| {size} | {label} | {r['seconds']:.1f} | {r['entities'] / r['seconds']:,.0f} | "
+                   f"{r['rows'] / r['seconds']:,.0f} | {r['peak_bytes'] / 2**20:,.0f} MiB | {r.get('first_chunk_s')} s |")
+    return out + [""]
+
+
 def render(results: dict, cond: dict, command: str) -> str:
     out = ["# Benchmarks", "",
            f"Reproduce: `{command}` (every workload at the sizes below, about 30 minutes here; `./dev bench --help` "
@@ -242,26 +255,12 @@ def render(results: dict, cond: dict, command: str) -> str:
            "file; the peers return the tier only. Every engine's verdicts were checked equal to clausewise's "
            "before its time was recorded.", ""]
     out += table1(results)
-    w2 = {k: v for k, v in results.items() if k.startswith("2|")}
-    if w2:
-        out += ["## Workload 2: the novice daily assessment from raw rows", "",
-                "| data | engine | seconds | shops/s | rows/s | peak memory | first chunk after |", "|---|---|---:|---:|---:|---:|---:|"]
-        for k, r in w2.items():
-            _, size, label = k.split("|")
-            out.append(f"| {size} | {label} | {r['seconds']:.1f} | {r['entities'] / r['seconds']:,.0f} | "
-                       f"{r['rows'] / r['seconds']:,.0f} | {r['peak_bytes'] / 2**20:,.0f} MiB | {r.get('first_chunk_s')} s |")
-        out.append("")
-    w3 = {k: v for k, v in results.items() if k.startswith("3|")}
-    if w3:
-        out += ["## Workload 3: the renewal from bindings and shop_daily", "",
-                "`policies/renew.policy` as of 2024-06-30 (the period ended; verdicts kept / revoked / not applicable).", "",
-                "| providers × shops × days | engine | seconds | providers/s | rows/s | peak memory | first chunk after |",
-                "|---|---|---:|---:|---:|---:|---:|"]
-        for k, r in w3.items():
-            _, size, label = k.split("|")
-            out.append(f"| {size} | {label} | {r['seconds']:.1f} | {r['entities'] / r['seconds']:,.0f} | "
-                       f"{r['rows'] / r['seconds']:,.0f} | {r['peak_bytes'] / 2**20:,.0f} MiB | {r.get('first_chunk_s')} s |")
-        out.append("")
+    out += rows_table(results, "2", ["## Workload 2: the novice daily assessment from raw rows", ""],
+                      "| data | engine | seconds | shops/s | rows/s | peak memory | first chunk after |")
+    out += rows_table(results, "3", [
+        "## Workload 3: the renewal from bindings and shop_daily", "",
+        "`policies/renew.policy` as of 2024-06-30 (the period ended; verdicts kept / revoked / not applicable).", ""],
+        "| providers × shops × days | engine | seconds | providers/s | rows/s | peak memory | first chunk after |")
     w4 = {k: v for k, v in results.items() if k.startswith("4|")}
     if w4:
         out += ["## Workload 4: one-entity explain latency", "", "| path | median | best | runs |", "|---|---:|---:|---:|"]
