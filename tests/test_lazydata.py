@@ -63,3 +63,14 @@ def test_a_duplicate_key_is_rejected_as_in_a_full_load(tmp_path):
     duplicate = [r for r in full.rejected if "duplicate key" in r.reason]
     assert duplicate and [r.reason for r in alone.rejected if "duplicate key" in r.reason] == [r.reason for r in duplicate]
     assert alone.verdict(shop).model_dump_json() == full.verdict(shop).model_dump_json()
+
+
+@pytest.mark.parametrize("entities", [None, ["S01"]])
+def test_an_unreadable_file_is_a_diagnostic_with_or_without_named_entities(tmp_path, entities):
+    data = tmp_path / "novice"
+    shutil.copytree(EXAMPLES / "novice", data)
+    (data / "shop_daily.csv").write_bytes(b"shop_id,date\n\xff\xfe,2024-01-01\n")
+    policy = clausewise.load_policy(POLICIES / "novice.policy")
+    with pytest.raises(clausewise.ClausewiseError) as err:
+        policy.evaluate(data, "2024-03-15", entities=entities)
+    assert "shop_daily.csv" in str(err.value.diagnostics[0].render()) and "cannot read" in err.value.diagnostics[0].render()

@@ -19,9 +19,10 @@ from .diagnostics import ClausewiseError, Diagnostic, Span, did_you_mean
 from .types import TableSchema
 
 
-def _csv_rows(path: Path, schema: TableSchema, validator: RowValidator) -> None:
-    """Validate every row of a CSV file (as ``csv.DictReader`` reads it: blank lines skipped,
-    a short row's last fields empty, extra cells ignored, the last of two equal column names used)."""
+def csv_cells(path: Path, schema: TableSchema) -> Iterator[tuple[Sequence[Any], int]]:
+    """Each row's cells in the schema's field order, with the line it starts on, as
+    ``csv.DictReader`` reads a file: blank lines skipped, a short row's last fields empty (None),
+    extra cells ignored, the last of two equal column names used. A missing column is an error."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None) or []
@@ -34,10 +35,10 @@ def _csv_rows(path: Path, schema: TableSchema, validator: RowValidator) -> None:
         line = reader.line_num + 1
         for row in reader:
             if len(row) >= width:
-                values = pick(row)
-                validator.add_values((values,) if single else values, line)
+                cells = pick(row)
+                yield ((cells,) if single else cells), line
             elif row:
-                validator.add_values([row[i] if i < len(row) else None for i in positions], line)
+                yield tuple(row[i] if i < len(row) else None for i in positions), line
             line = reader.line_num + 1
 
 
@@ -84,7 +85,8 @@ def load_table(path: str | Path, schema: TableSchema) -> Table:
     try:
         if path.suffix == ".csv":
             rows: Iterable = ()
-            _csv_rows(path, schema, validator)
+            for cells, line in csv_cells(path, schema):
+                validator.add_values(cells, line)
         elif path.suffix in (".jsonl", ".ndjson"):
             rows = _jsonl_rows(path, schema, validator)
         elif path.suffix == ".parquet":

@@ -16,12 +16,13 @@ validates the whole table first (in file order) and indexes it as a full load wo
 from __future__ import annotations
 
 import csv
-import operator
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .data import RowError, RowValidator, TableSchema, check_columns, field_parser
+from .data import RowError, RowValidator, TableSchema, field_parser
+from .datafiles import csv_cells
+from .diagnostics import ClausewiseError
 
 
 class LazyIndex:
@@ -47,24 +48,12 @@ class LazyTable:
         self.validator = RowValidator(schema, self.source)
         self.cells: list[tuple] = []
         self.lines: list[int] = []
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None) or []
-            check_columns(schema, header, self.source)
-            column = {name: i for i, name in enumerate(header)}
-            positions = [column[f.name] for f in schema.fields]
-            width = max(positions) + 1
-            pick = operator.itemgetter(*positions)
-            line = reader.line_num + 1
-            for row in reader:
-                if len(row) >= width:
-                    picked = pick(row)
-                    self.cells.append(picked if len(positions) > 1 else (picked,))
-                    self.lines.append(line)
-                elif row:
-                    self.cells.append(tuple(row[i] if i < len(row) else None for i in positions))
-                    self.lines.append(line)
-                line = reader.line_num + 1
+        try:
+            for cells, line in csv_cells(path, schema):
+                self.cells.append(cells)
+                self.lines.append(line)
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:  # as a full load reports it
+            raise ClausewiseError.simple(str(path), f"cannot read: {exc}") from None
         self.rows_read = len(self.cells)
         self._checked: dict[int, dict | None] = {}
         self._links = [] if known_entities is None else [
