@@ -23,7 +23,8 @@ from json.encoder import encode_basestring  # the C encoder; leaves non-ASCII te
 from typing import Any
 
 from .atoms import LeafResult
-from .explain import fmt, gap_direction, make_verdict, observed_shown, outcome_json, percent_text, static_fields
+from .explain import (compliance, fmt, gap_direction, make_verdict, missing_decided, observed_shown, outcome_json,
+                      percent_text, static_fields)
 from .models import Verdict
 from .plan import LogicNode, Plan
 from .solve import EntityAnswer
@@ -89,10 +90,7 @@ class RawVerdict:
     @property
     def compliant(self) -> bool | None:
         plan = self.encoder.plan
-        if not plan.compliant:
-            return None
-        status = self.answer.status.get(plan.compliant)
-        return True if status in ("pass", "na") else False if status == "fail" else None
+        return compliance(self.answer.status.get(plan.compliant)) if plan.compliant else None
 
     def decided(self, field_name: str) -> bool:
         return self.answer.chosen.get(field_name) is not None and field_name not in self.answer.undecided
@@ -189,7 +187,7 @@ class VerdictEncoder:
         answer = raw.answer
         status = answer.status.get(node_id, "unknown")
         by_missing = node_id in answer.missing_decided
-        here = (relevant and status == "unknown") or by_missing
+        here = missing_decided(relevant, status, by_missing)
         if t.leaf:
             leaf = raw.leaves[node_id]
             if here and leaf.missing:
@@ -232,7 +230,7 @@ class VerdictEncoder:
     def collect_missing(self, t: _NodeTemplate, raw: RawVerdict, out: list[str], relevant: bool) -> None:
         """As :func:`clausewise.explain.collect_missing`, on the templates."""
         status = raw.answer.status.get(t.node.id, "unknown")
-        here = (relevant and status == "unknown") or t.node.id in raw.answer.missing_decided
+        here = missing_decided(relevant, status, t.node.id in raw.answer.missing_decided)
         if here and t.leaf:
             out += [m for m in raw.leaves[t.node.id].missing if m not in out]
         for child in t.children:

@@ -124,11 +124,21 @@ def percent_text(percent: Decimal | None) -> str | None:
     return "<0.1%" if percent == 0 else f"{percent}%"
 
 
+def missing_decided(relevant: bool, status: str, decided_by_missing: bool) -> bool:
+    """Whether a node's missing data decided something (see :func:`collect_missing`)."""
+    return (relevant and status == "unknown") or decided_by_missing
+
+
+def compliance(status: str | None) -> bool | None:
+    """A verdict's compliance from the status of the policy's ``compliant when`` node."""
+    return True if status in ("pass", "na") else False if status == "fail" else None
+
+
 def collect_missing(node: dict[str, Any], out: list[str], relevant: bool = True) -> None:
     """The missing data that decided something: those of unknown nodes reached through unknown
     nodes only, and those of nodes a ``missing fails|passes`` reading decided. Data missing
     under a node that passed or failed anyway changed nothing and are not listed."""
-    here = (relevant and node["status"] == "unknown") or node["decided_by_missing"]
+    here = missing_decided(relevant, node["status"], node["decided_by_missing"])
     if here:
         for reason in node["missing"]:
             if reason not in out:
@@ -237,10 +247,7 @@ def make_verdict(plan: Plan, entity: str, as_of: dt.date, answer: EntityAnswer, 
                             decided=decided, clause=clause, because=d.when_nodes[clause - 1] if decided else None,
                             cites=list(meta.cites), label_zh=meta.labels.zh if meta.labels else d.field,
                             label_en=meta.labels.en if meta.labels else d.field))
-    compliant = None
-    if plan.compliant:
-        status = answer.status.get(plan.compliant)
-        compliant = True if status in ("pass", "na") else False if status == "fail" else None
+    compliant = compliance(answer.status.get(plan.compliant)) if plan.compliant else None
     missing: list[str] = []
     for rule in rules:
         collect_missing(rule, missing)
