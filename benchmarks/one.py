@@ -40,7 +40,7 @@ def run_clausewise(workload: str, data: Path, workers: int) -> tuple[list[tuple[
     """Explained verdicts of every entity, streamed to a JSON Lines file chunk by chunk, with the
     summary's counts: what ``clausewise audit --out X.jsonl`` does (records.VerdictSink, Tally)."""
     import clausewise
-    from clausewise.records import Tally, VerdictSink
+    from clausewise.report.records import Tally, VerdictSink
 
     policy = clausewise.load_policy(POLICY[workload])
     params_file = data / "params.json"

@@ -132,7 +132,7 @@ def workload3(results: dict, base: Path, providers: int, shops: int, workers: in
 def workload4(results: dict, repeat: int) -> None:
     """Explain one entity: a cold CLI process, and a warm library call in one process."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
-    cli = [sys.executable, "-m", "clausewise.cli", "explain", "policies/tier.policy", "--data", "examples/tier",
+    cli = [sys.executable, "-m", "clausewise.cli.main", "explain", "policies/tier.policy", "--data", "examples/tier",
            "--params", "examples/tier/params.json", "--as-of", "2024-04-01", "--entity", "P03"]
     subprocess.run(cli, cwd=ROOT, env=env, capture_output=True)  # first run may write the parser cache
     cold = []
@@ -161,7 +161,7 @@ def workload4(results: dict, repeat: int) -> None:
             "print(json.dumps([times, loaded]))\n")
     warm, loaded = json.loads(subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                                      check=True).stdout)
-    import_code = "import time; t = time.perf_counter(); import clausewise.cli; print(time.perf_counter() - t)"
+    import_code = "import time; t = time.perf_counter(); import clausewise.cli.main; print(time.perf_counter() - t)"
     imports = [float(subprocess.run([sys.executable, "-c", import_code], cwd=ROOT, env=env, capture_output=True,
                                     text=True, check=True).stdout) for _ in range(repeat)]
     results["4|explain|cold CLI"] = {"median": statistics.median(cold), "min": min(cold), "runs": len(cold),
@@ -268,7 +268,7 @@ def render(results: dict, cond: dict, command: str) -> str:
             out.append(f"| {k.split('|')[2]} | {r['median'] * 1000:.0f} ms | {r['min'] * 1000:.0f} ms | {r['runs']} |")
         cold = w4.get("4|explain|cold CLI")
         if cold:
-            out.append(f"\nOf the cold CLI time, importing `clausewise.cli` (Python, pydantic, clingo, lark, click) "
+            out.append(f"\nOf the cold CLI time, importing `clausewise.cli.main` (Python, pydantic, clingo, lark, click) "
                        f"takes {cold['import_median'] * 1000:.0f} ms (median).")
         out.append("")
     return "\n".join(out) + "\n"

@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 import clausewise
-from clausewise.atoms import LeafEvaluator
-from clausewise import measure_derived
-from clausewise.encode import RawVerdict, VerdictEncoder
-from clausewise.measure import Data, Evaluator, Scope
-from clausewise.params import resolve_params
-from clausewise.solve import solve
+from clausewise.evaluate.leaves import LeafEvaluator
+from clausewise.evaluate import computed as measure_derived
+from clausewise.report.encode import RawVerdict, VerdictEncoder
+from clausewise.evaluate.measure import Data, Evaluator, Scope
+from clausewise.evaluate.params import resolve_params
+from clausewise.asp.solve import solve
 
 HERE = Path(__file__).resolve().parent
 

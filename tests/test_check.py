@@ -3,7 +3,7 @@
 import pytest
 
 from clausewise import compile_policy_text
-from clausewise.diagnostics import ClausewiseError
+from clausewise.language.diagnostics import ClausewiseError
 
 from conftest import HEADER
 

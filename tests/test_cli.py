@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from clausewise import __version__
-from clausewise.cli import main
+from clausewise.cli.main import main
 
 from conftest import EXAMPLES, POLICIES
 
@@ -135,7 +135,7 @@ def test_audit_refuses_an_unknown_output_type(tmp_path):
 
 
 def test_fmt_check_rewrite_and_idempotence(tmp_path):
-    from clausewise.parse import parse_text
+    from clausewise.language.parse import parse_text
 
     original = (POLICIES / "novice.policy").read_text("utf-8")
     path = tmp_path / "novice.policy"

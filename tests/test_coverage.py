@@ -6,11 +6,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from clausewise import ast
-from clausewise.cli import main
-from clausewise.coverage import coverage, read_catalog
-from clausewise.fmt import format_text
-from clausewise.parse import parse_text
+from clausewise.language import syntax
+from clausewise.cli.main import main
+from clausewise.analysis.coverage import coverage, read_catalog
+from clausewise.language.format import format_text
+from clausewise.language.parse import parse_text
 
 from conftest import POLICIES, ROOT
 
@@ -51,7 +51,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_not_encoded_parses_and_formats_back():
     tree = parse_text(POLICY, "p.policy")
-    declared = [d for d in tree.decls if isinstance(d, ast.NotEncoded)]
+    declared = [d for d in tree.decls if isinstance(d, syntax.NotEncoded)]
     assert [(d.cites, d.reason.zh, d.reason.en) for d in declared] == [(("TIER-5",), "参考数据", "reference data")]
     assert tree.header.cites == ("TIER-2",)
     formatted = format_text(POLICY, "p.policy")

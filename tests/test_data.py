@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, strategies as st
 
-from clausewise.data import parse_value
-from clausewise.datafiles import find_table_files, load_table, table_from_rows
-from clausewise.diagnostics import ClausewiseError
-from clausewise.types import FieldSchema, TableSchema, ValueType
+from clausewise.data.rows import parse_value
+from clausewise.data.files import find_table_files, load_table, table_from_rows
+from clausewise.language.diagnostics import ClausewiseError
+from clausewise.values.valuetypes import FieldSchema, TableSchema, ValueType
 
 DAILY = TableSchema("shop_daily", (
     FieldSchema("shop_id", ValueType("string")),

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 import clausewise
-from clausewise.cli import main
-from clausewise.diff import diff, outcome_text
-from clausewise.figures import SpaceBuilder
-from clausewise.subjects import evaluate_with, subject_from_data, synthetic_subject
+from clausewise.cli.main import main
+from clausewise.analysis.diff import diff, outcome_text
+from clausewise.analysis.figures import SpaceBuilder
+from clausewise.analysis.subjects import evaluate_with, subject_from_data, synthetic_subject
 
 from conftest import EXAMPLES, POLICIES
 from test_whatif import SMALL, small_data

@@ -1,7 +1,7 @@
 """The fast audit path gives exactly what the models give.
 
-* ``RawVerdict.json()`` (clausewise.encode) is byte for byte ``Verdict.model_dump_json()``;
-* compiled leaf closures (clausewise.closures) give the tree walker's results;
+* ``RawVerdict.json()`` (clausewise.report.encode) is byte for byte ``Verdict.model_dump_json()``;
+* compiled leaf closures (clausewise.evaluate.closures) give the tree walker's results;
 * the streamed audit files and summary counts equal those made from the models.
 """
 
@@ -13,11 +13,11 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from clausewise.api import compile_policy_text, load_policy
-from clausewise.atoms import LeafEvaluator
-from clausewise.measure import Data, Evaluator, Scope
-from clausewise.params import resolve_params
-from clausewise.records import Tally, VerdictSink, flat_row, write_verdicts
+from clausewise.engine.policy import compile_policy_text, load_policy
+from clausewise.evaluate.leaves import LeafEvaluator
+from clausewise.evaluate.measure import Data, Evaluator, Scope
+from clausewise.evaluate.params import resolve_params
+from clausewise.report.records import Tally, VerdictSink, flat_row, write_verdicts
 from tests.conftest import EXAMPLES, POLICIES
 from tests.oracle.gen import cases
 

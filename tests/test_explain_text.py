@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import clausewise
-from clausewise.explain import render_text, shown
+from clausewise.report.explain import render_text, shown
 
 from conftest import EXAMPLES, POLICIES
 

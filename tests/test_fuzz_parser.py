@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clausewise.api import compile_policy_text
-from clausewise.cli import main
-from clausewise.diagnostics import ClausewiseError
+from clausewise.engine.policy import compile_policy_text
+from clausewise.cli.main import main
+from clausewise.language.diagnostics import ClausewiseError
 from tests.conftest import POLICIES
 
 BUNDLED = {p.name: p.read_text("utf-8") for p in sorted(POLICIES.rglob("*.policy"))}

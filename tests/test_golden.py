@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from clausewise import ast, compile_policy_text, load_policy
-from clausewise.diagnostics import ClausewiseError
-from clausewise.parse import parse_text
+from clausewise.language import syntax
+
+from clausewise import compile_policy_text, load_policy
+from clausewise.language.diagnostics import ClausewiseError
+from clausewise.language.parse import parse_text
 
 from conftest import POLICIES, golden
 
@@ -22,17 +24,17 @@ CASES = Path(__file__).resolve().parent / "cases"
 def dump(node, depth: int = 0) -> str:
     """A stable, indented rendering of a syntax tree (spans included as line:col)."""
     pad = "  " * depth
-    if isinstance(node, ast.Node):
+    if isinstance(node, syntax.Node):
         fields = [f for f in dataclasses.fields(node) if f.name != "span"]
         head = f"{pad}{type(node).__name__} @{node.span.line}:{node.span.column}"
         parts = [head]
         for f in fields:
             value = getattr(node, f.name)
-            if isinstance(value, (ast.Node, tuple)) and value and any(isinstance(v, ast.Node) for v in
+            if isinstance(value, (syntax.Node, tuple)) and value and any(isinstance(v, syntax.Node) for v in
                                                                        (value if isinstance(value, tuple) else (value,))):
                 parts.append(f"{pad}  .{f.name}:")
                 for item in value if isinstance(value, tuple) else (value,):
-                    parts.append(dump(item, depth + 2) if isinstance(item, ast.Node) else f"{pad}    {item!r}")
+                    parts.append(dump(item, depth + 2) if isinstance(item, syntax.Node) else f"{pad}    {item!r}")
             else:
                 parts.append(f"{pad}  .{f.name} = {value!r}")
         return "\n".join(parts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clausewise.api import compile_policy_text
+from clausewise.engine.policy import compile_policy_text
 
 from conftest import HEADER, node
 

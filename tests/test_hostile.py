@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clausewise.api import compile_policy_text
-from clausewise.cli import main
-from clausewise.diagnostics import ClausewiseError
-from clausewise.parse import parse_text
+from clausewise.engine.policy import compile_policy_text
+from clausewise.cli.main import main
+from clausewise.language.diagnostics import ClausewiseError
+from clausewise.language.parse import parse_text
 from tests.oracle.gen import HEADER as GEN_HEADER
 
 POLICY = """policy hostile {

@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from clausewise import ast, compile_policy_text
-from clausewise.diagnostics import ClausewiseError
-from clausewise.fmt import format_text
-from clausewise.parse import parse_text
+from clausewise.language import syntax
+
+from clausewise import compile_policy_text
+from clausewise.language.diagnostics import ClausewiseError
+from clausewise.language.format import format_text
+from clausewise.language.parse import parse_text
 
 POLICY = """policy ext {
   title "扩展" / "extensions"
@@ -219,12 +221,12 @@ def test_count_units_only_counts():
 
 def test_if_expression_parses_as_an_expression_inside_conditions():
     tree = parse_text(POLICY)
-    let = next(d for d in tree.decls if isinstance(d, ast.LetDecl) and d.name == "first_sale")
-    assert isinstance(let.expr, ast.IfExpr) and isinstance(let.expr.orelse, ast.NoneLit)
+    let = next(d for d in tree.decls if isinstance(d, syntax.LetDecl) and d.name == "first_sale")
+    assert isinstance(let.expr, syntax.IfExpr) and isinstance(let.expr.orelse, syntax.NoneLit)
 
 
 def test_list_outcome_in_json_and_csv(policy, tmp_path):
-    from clausewise.records import write_verdicts
+    from clausewise.report.records import write_verdicts
 
     result = policy.evaluate(rows([("2024-01-05", "food", "成都", "100", "true"),
                                    ("2024-01-05", "food", "重庆", "200", "true")]), "2024-04-01", PARAMS)

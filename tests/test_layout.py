@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from clausewise.cli import main
-from clausewise.fmt import format_text
-from clausewise.layout import columns, wrap_line
-from clausewise.parse import parse_text
+from clausewise.cli.main import main
+from clausewise.language.format import format_text
+from clausewise.language.layout import columns, wrap_line
+from clausewise.language.parse import parse_text
 
 from conftest import HEADER, POLICIES
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 import clausewise
-from clausewise.diagnostics import ClausewiseError
+from clausewise.language.diagnostics import ClausewiseError
 
 from conftest import EXAMPLES, POLICIES, ROOT, node
 
@@ -378,7 +378,7 @@ def test_example_files_are_what_the_generator_writes(tmp_path):
 
 
 def test_cli_audit_and_explain(tmp_path):
-    cli = [sys.executable, "-m", "clausewise.cli"]
+    cli = [sys.executable, "-m", "clausewise.cli.main"]
     common = ["--data", str(EXAMPLES / "life"), "--params", str(EXAMPLES / "life" / "params.json"), "--as-of", "2024-04-01"]
     out = tmp_path / "life.csv"
     run = subprocess.run([*cli, "audit", str(POLICIES / "life.policy"), *common, "--out", str(out), "--workers", "1"],
@@ -393,7 +393,7 @@ def test_cli_audit_and_explain(tmp_path):
 
 
 def test_text_explanation_shows_why_other_industries_rules_do_not_apply(life):
-    from clausewise.explain import render_text
+    from clausewise.report.explain import render_text
 
     v = verdict(life, comprehensive().sell("2024-02-10", "99999.99", "comprehensive", "le"), "2024-04-01", "comprehensive")
     text = render_text(v)

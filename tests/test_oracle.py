@@ -12,7 +12,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from clausewise.api import compile_policy_text, load_policy
+from clausewise.engine.policy import compile_policy_text, load_policy
 from tests.conftest import EXAMPLES, POLICIES
 from tests.oracle import interp
 from tests.oracle.compare import differences, disagreements
@@ -83,9 +83,9 @@ def test_oracle_reads_day_count_convention_c4():
     policy = compile_policy_text(SMALL.text)
     for convention, end in (("start_day_is_day_1", dt.date(2024, 3, 29)), ("start_day_excluded", dt.date(2024, 3, 30))):
         oracle = Oracle(policy.checked, {}, {"period_day_count_convention": convention}, SMALL.as_of)
-        from clausewise import ast
+        from clausewise.language import syntax
 
-        window = ast.NFrom(ast.Number(30, "days", "30 days"), ast.DateLit(dt.date(2024, 2, 29)))
+        window = syntax.NFrom(syntax.Number(30, "days", "30 days"), syntax.DateLit(dt.date(2024, 2, 29)))
         assert oracle.value(window, None) == Win(dt.date(2024, 2, 29), end)
 
 
@@ -103,7 +103,7 @@ def test_by_min_with_a_missing_value_in_a_passing_clause_is_undecided():
     assert [(v.entity, v.outcomes["cap"], v.outcome_details[0].decided) for v in result.verdicts] == [
         ("P1", None, False), ("P2", 5, True), ("P3", None, True)]
     # the analysis commands evaluate an entity through the same outcome step (was a copy without this rule)
-    from clausewise.subjects import evaluate_with, subject_from_data
+    from clausewise.analysis.subjects import evaluate_with, subject_from_data
 
     policy = compile_policy_text(text)
     outcomes = [evaluate_with(subject_from_data(policy, rows, e, SMALL.as_of, SMALL.params), {}).outcome("cap")

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from clausewise import ast
-from clausewise.diagnostics import ClausewiseError
-from clausewise.parse import parse_number, parse_text
+from clausewise.language import syntax
+from clausewise.language.diagnostics import ClausewiseError
+from clausewise.language.parse import parse_number, parse_text
 
 from conftest import HEADER, POLICIES
 
@@ -23,7 +23,7 @@ def test_number_literals(text, value):
 
 def test_number_with_unit_words():
     tree = parse_text(HEADER + 'let a [X-1] = 30万 元\nlet b [X-1] = 1000单\nlet c [X-1] = 3 days\nlet d [X-1] = 150 个\n')
-    lets = {d.name: d.expr for d in tree.decls if isinstance(d, ast.LetDecl)}
+    lets = {d.name: d.expr for d in tree.decls if isinstance(d, syntax.LetDecl)}
     assert (lets["a"].value, lets["a"].unit) == (300_000, "yuan")
     assert (lets["b"].value, lets["b"].unit) == (1000, "orders")
     assert (lets["c"].value, lets["c"].unit) == (3, "days")

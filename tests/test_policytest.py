@@ -7,7 +7,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from clausewise.cli import main
+from clausewise.cli.main import main
 
 from conftest import POLICIES
 

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import clausewise
-from clausewise.cli import main
-from clausewise.diagnostics import ClausewiseError
-from clausewise.models import Verdict
+from clausewise.cli.main import main
+from clausewise.language.diagnostics import ClausewiseError
+from clausewise.report.models import Verdict
 
 from conftest import EXAMPLES, POLICIES, node
 
@@ -30,7 +30,7 @@ CATALOG = POLICIES.parent.parent / "shared" / "rules-catalog.md"
 
 
 @pytest.fixture(scope="module")
-def policy() -> clausewise.api.Policy:
+def policy() -> clausewise.engine.policy.Policy:
     return clausewise.load_policy(POLICY)
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from clausewise import ast
-from clausewise.fmt import format_text
-from clausewise.parse import parse_text
+from clausewise.language import syntax
+from clausewise.language.format import format_text
+from clausewise.language.parse import parse_text
 from tests.conftest import HEADER, POLICIES
 from tests.oracle.gen import policy_text
 
@@ -49,7 +49,7 @@ def test_roundtrip_compares_meaning_not_layout():
 
 
 # ---- regressions: entries written one after another, as fmt prints them -------------------------------
-def body(text: str) -> ast.Cond:
+def body(text: str) -> syntax.Cond:
     return parse_text(HEADER + f'rule r [X-1] "a" / "b" = {text}\n').decls[-1].body
 
 
@@ -57,16 +57,16 @@ def test_entry_after_a_number_may_start_with_count():
     # was: '1 count' read as the number 1 with the unit 'count', then a syntax error at '('
     group = body("any of {\n  x >= 1\n  count(shop_daily during as_of) > 0\n}")
     assert [type(e.cond.left).__name__ for e in group.entries] == ["Name", "Aggregate"]
-    assert group.entries[0].cond.right == ast.Number(1, None, "1")
+    assert group.entries[0].cond.right == syntax.Number(1, None, "1")
 
 
 def test_a_number_may_still_carry_the_unit_count():
-    assert body("x >= 3 count").right == ast.Number(3, "count", "3 count")
+    assert body("x >= 3 count").right == syntax.Number(3, "count", "3 count")
 
 
 def test_entry_after_a_name_may_start_with_not():
     # was: 'a not' read as the start of 'a not in ...', a syntax error at '('
     group = body("all of {\n  brand_is_known\n  not (exited)\n}")
-    assert isinstance(group.entries[1].cond, ast.Not)
-    assert body('x not in {"a"}') == ast.Member(ast.Name("x"), ast.SetLit((ast.String("a"),)), negated=True)
+    assert isinstance(group.entries[1].cond, syntax.Not)
+    assert body('x not in {"a"}') == syntax.Member(syntax.Name("x"), syntax.SetLit((syntax.String("a"),)), negated=True)
     assert body('x not\n  in {"a"}').negated

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import clausewise
-from clausewise.data import field_parser, parse_value
-from clausewise.solve import solve
-from clausewise.types import FieldSchema, ValueType
+from clausewise.data.rows import field_parser, parse_value
+from clausewise.asp.solve import solve
+from clausewise.values.valuetypes import FieldSchema, ValueType
 
 from conftest import POLICIES
 from test_tier import PARAMS, data
@@ -66,7 +66,7 @@ def test_field_parsers_agree_with_parse_value(vtype, optional, value):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_streamed_chunks_equal_the_kept_verdicts(workers, monkeypatch):
-    monkeypatch.setattr(clausewise.api, "CHUNK", 7)
+    monkeypatch.setattr(clausewise.engine.policy, "CHUNK", 7)
     tier = clausewise.load_policy(POLICIES / "tier.policy")
     providers = tuple(f"P{i:03d}" for i in range(30))
     rows = data([(p, f"S{i}", "2023-01-01", "") for i, p in enumerate(providers)],
@@ -89,10 +89,10 @@ def test_per_entity_caches_and_closures_give_what_the_plain_walker_gives(name, a
     import datetime as dt
     import json
 
-    from clausewise import measure_derived
-    from clausewise.atoms import LeafEvaluator
-    from clausewise.measure import Data, Evaluator, Scope
-    from clausewise.params import resolve_params
+    from clausewise.evaluate import computed as measure_derived
+    from clausewise.evaluate.leaves import LeafEvaluator
+    from clausewise.evaluate.measure import Data, Evaluator, Scope
+    from clausewise.evaluate.params import resolve_params
     from conftest import EXAMPLES
 
     policy = clausewise.load_policy(POLICIES / f"{name}.policy")

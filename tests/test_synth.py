@@ -7,10 +7,10 @@ import datetime as dt
 from decimal import Decimal
 
 import clausewise
-from clausewise.figures import SpaceBuilder
-from clausewise.subjects import synthetic_subject
-from clausewise.synth import realize
-from clausewise.witnessdata import Conflicts, evaluate_rows
+from clausewise.analysis.figures import SpaceBuilder
+from clausewise.analysis.subjects import synthetic_subject
+from clausewise.analysis.synth import realize
+from clausewise.analysis.witnessdata import Conflicts, evaluate_rows
 
 from conftest import POLICIES
 

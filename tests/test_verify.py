@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 import clausewise
-from clausewise.cli import main
-from clausewise.figures import SpaceBuilder
-from clausewise.subjects import evaluate_with, subject_from_data, synthetic_subject
-from clausewise.witnessdata import RowCheck
-from clausewise.verify import CAN_HAPPEN, claim_holds, verdict_agrees, verify
+from clausewise.cli.main import main
+from clausewise.analysis.figures import SpaceBuilder
+from clausewise.analysis.subjects import evaluate_with, subject_from_data, synthetic_subject
+from clausewise.analysis.witnessdata import RowCheck
+from clausewise.analysis.verify import CAN_HAPPEN, claim_holds, verdict_agrees, verify
 
 from conftest import HEADER, POLICIES
 

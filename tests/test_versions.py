@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import clausewise
-from clausewise.api import load_versions
+from clausewise.engine.policy import load_versions
 
 from conftest import POLICIES
 from test_tier import PARAMS, data
@@ -58,7 +58,7 @@ def test_overlapping_versions_are_refused(tmp_path):
 def test_cli_explain_takes_a_directory_of_versions(versions, tmp_path):
     from click.testing import CliRunner
 
-    from clausewise.cli import main
+    from clausewise.cli.main import main
 
     for name, rows in data([("P1", "S1", "2023-01-01", "")], [("S1", "2024-01-05", 5)]).items():
         lines = [",".join(rows[0])] + [",".join(str(v) for v in r.values()) for r in rows] if rows else []

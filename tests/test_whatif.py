@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import clausewise
-from clausewise.cli import main
-from clausewise.figures import SpaceBuilder
-from clausewise.subjects import evaluate_with, subject_from_data
-from clausewise.whatif import relative_weight, weight_cap, what_if
+from clausewise.cli.main import main
+from clausewise.analysis.figures import SpaceBuilder
+from clausewise.analysis.subjects import evaluate_with, subject_from_data
+from clausewise.analysis.whatif import relative_weight, weight_cap, what_if
 
 from conftest import EXAMPLES, HEADER, POLICIES
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 import clausewise
-from clausewise.workers import LimitExceeded, run_chunks
+from clausewise.engine.workers import LimitExceeded, run_chunks
 
 from conftest import POLICIES
 from test_tier import PARAMS, data
@@ -54,7 +54,7 @@ def test_parallel_evaluation_equals_serial_evaluation():
 def test_bad_memory_limit_option_is_a_usage_error(value, message):
     from click.testing import CliRunner
 
-    from clausewise.cli import main
+    from clausewise.cli.main import main
 
     result = CliRunner().invoke(main, ["explain", str(POLICIES / "tier.policy"), "--data", ".", "--entity", "P1",
                                        "--memory-limit", value])

@@ -7,9 +7,9 @@
 
 from typing import Any
 
-from .api import Policy, compile_policy_text, load_policy
-from .diagnostics import ClausewiseError, Diagnostic
-from .models import Evaluation, ExplanationNode, Verdict
+from clausewise.engine.policy import Policy, compile_policy_text, load_policy
+from clausewise.language.diagnostics import ClausewiseError, Diagnostic
+from clausewise.report.models import Evaluation, ExplanationNode, Verdict
 
 __all__ = ["ClausewiseError", "Diagnostic", "diff_policies", "Evaluation", "ExplanationNode", "Policy", "Verdict",
            "compile_policy_text", "load_policy",
@@ -17,7 +17,8 @@ __all__ = ["ClausewiseError", "Diagnostic", "diff_policies", "Evaluation", "Expl
 __version__ = "0.1.0"
 
 #: the analysis entry points, imported on first use so evaluating (and a cold CLI) does not load them
-_ANALYSIS = {"diff_policies": ("diff", "diff"), "verify_policy": ("verify", "verify"), "what_if": ("whatif", "what_if")}
+_ANALYSIS = {"diff_policies": ("analysis.diff", "diff"), "verify_policy": ("analysis.verify", "verify"),
+             "what_if": ("analysis.whatif", "what_if")}
 
 
 def __getattr__(name: str) -> Any:

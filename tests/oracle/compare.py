@@ -6,8 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Iterator
 
-from clausewise.api import Policy, compile_policy_text
-from clausewise.models import Evaluation, ExplanationNode
+from clausewise.engine.policy import Policy, compile_policy_text
+from clausewise.report.models import Evaluation, ExplanationNode
 
 from .gen import Case
 from .interp import Oracle

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
 
-from clausewise import ast
-from clausewise.check import Checked
-from clausewise.types import Month
+from clausewise.language import syntax
+from clausewise.language.check import Checked
+from clausewise.values.valuetypes import Month
 
 PASS, FAIL, UNKNOWN, NA = "pass", "fail", "unknown", "na"
 ONE_DAY = dt.timedelta(days=1)
@@ -214,19 +214,19 @@ class Oracle:
     def node(self, cond, node_id: str, missing: str | None, env: Env, statuses: dict, rule_status: dict) -> str:
         """The status of a logic node (and of every node below it, recorded in ``statuses``)."""
         match cond:
-            case ast.Group(kind=kind, entries=entries, n=n):
+            case syntax.Group(kind=kind, entries=entries, n=n):
                 children = []
                 for i, e in enumerate(entries, 1):
                     child_missing = e.meta.missing if e.meta else None
                     children.append(self.node(e.cond, f"{node_id}.{e.name or i}", child_missing, env, statuses, rule_status))
                 status = combine(kind, children, n)
-            case ast.Not(cond=inner):
+            case syntax.Not(cond=inner):
                 status = negate(self.node(inner, f"{node_id}.not", None, env, statuses, rule_status))
-            case ast.IfThen(cond=a, then=b):
+            case syntax.IfThen(cond=a, then=b):
                 first = self.node(a, f"{node_id}.if", None, env, statuses, rule_status)
                 then = self.node(b, f"{node_id}.then", None, env, statuses, rule_status)
                 status = if_then(first, then)
-            case ast.Truth(expr=ast.Name() as ref) if self.c.refs.get(id(ref), ("",))[0] == "rule":
+            case syntax.Truth(expr=syntax.Name() as ref) if self.c.refs.get(id(ref), ("",))[0] == "rule":
                 status = self._rule(ref.name, env, statuses, rule_status)
             case _:
                 status = self.leaf(cond, env)
@@ -235,7 +235,7 @@ class Oracle:
         return status
 
     # ---- outcomes ------------------------------------------------------------------------------------
-    def decide(self, decl: ast.DecideDecl, whens: list[str | None], env: Env) -> tuple[Any, bool]:
+    def decide(self, decl: syntax.DecideDecl, whens: list[str | None], env: Env) -> tuple[Any, bool]:
         if decl.combine == "first":
             for clause, status in zip(decl.clauses, whens):
                 if status is None or status == PASS:
@@ -243,7 +243,7 @@ class Oracle:
                 if status == UNKNOWN:
                     return None, False
             return None, False  # no clause chosen
-        values = [self.value(cl.value, env) if not isinstance(cl.value, ast.NoneLit) else None for cl in decl.clauses]
+        values = [self.value(cl.value, env) if not isinstance(cl.value, syntax.NoneLit) else None for cl in decl.clauses]
         # rank: a smaller key wins; none (no value) comes last; ties go to the earlier clause
         def key(i: int):  # equal values rank equal: the outcome value is the same
             v = values[i]
@@ -263,7 +263,7 @@ class Oracle:
         return self._plain(values[best]), True
 
     def _outcome_value(self, expr, env: Env) -> tuple[Any, bool]:
-        if isinstance(expr, ast.NoneLit):
+        if isinstance(expr, syntax.NoneLit):
             return None, True
         ref = self.c.refs.get(id(expr))
         if ref and ref[0] == "enum":
@@ -282,14 +282,14 @@ class Oracle:
     # ---- leaves --------------------------------------------------------------------------------------
     def leaf(self, cond, env: Env) -> str:
         match cond:
-            case ast.Compare(op=op, left=left, right=right):
+            case syntax.Compare(op=op, left=left, right=right):
                 a, b = self.value(left, env), self.value(right, env)
                 if isinstance(a, Missing) or isinstance(b, Missing):
                     return UNKNOWN
                 return status_of(compare(op, a, b))
-            case ast.Member(item=item, collection=coll, negated=negated):
+            case syntax.Member(item=item, collection=coll, negated=negated):
                 x = self.value(item, env)
-                if isinstance(coll, ast.SetLit):
+                if isinstance(coll, syntax.SetLit):
                     options = [self.value(i, env) for i in coll.items]
                     if isinstance(x, Missing):
                         return UNKNOWN
@@ -307,14 +307,14 @@ class Oracle:
                         found = (month_window(x.year, x.month).start >= w.start and month_window(x.year, x.month).end <= w.end) \
                             if isinstance(x, Month) else x in w
                 return status_of(found != negated)
-            case ast.IsSet(expr=inner, negated=negated):
+            case syntax.IsSet(expr=inner, negated=negated):
                 v = self.value(inner, env)
                 present = not isinstance(v, Missing) and v is not None
                 return status_of(present != negated)
-            case ast.Truth(expr=inner):
+            case syntax.Truth(expr=inner):
                 v = self.value(inner, env)
                 return UNKNOWN if isinstance(v, Missing) else status_of(bool(v))
-            case ast.Quantified(kind=kind, unit=unit, var=var, window=window, cond=inner):
+            case syntax.Quantified(kind=kind, unit=unit, var=var, window=window, cond=inner):
                 w = as_window(self.value(window, env))
                 if isinstance(w, Missing):
                     return UNKNOWN
@@ -322,18 +322,18 @@ class Oracle:
                 statuses = [self.cond(inner, Env(env.entity, env.subject, env.subject_table, env.row,
                                                  {**env.vars, var: p}, env.item)) for p in points]
                 return combine("any" if kind == "any" else "all", statuses) if statuses else (FAIL if kind == "any" else PASS)
-            case ast.Group() | ast.Not() | ast.IfThen():
+            case syntax.Group() | syntax.Not() | syntax.IfThen():
                 raise AssertionError("groups are logic nodes, not leaves")
         raise NotImplementedError(type(cond).__name__)
 
     def cond(self, cond, env: Env) -> str:
         """A condition inside a figure (no node ids): groups combine in three values too."""
         match cond:
-            case ast.Group(kind=kind, entries=entries, n=n):
+            case syntax.Group(kind=kind, entries=entries, n=n):
                 return combine(kind, [override(self.cond(e.cond, env), e.meta.missing if e.meta else None) for e in entries], n)
-            case ast.Not(cond=inner):
+            case syntax.Not(cond=inner):
                 return negate(self.cond(inner, env))
-            case ast.IfThen(cond=a, then=b):
+            case syntax.IfThen(cond=a, then=b):
                 return if_then(self.cond(a, env), self.cond(b, env))
         return self.leaf(cond, env)
 
@@ -343,34 +343,34 @@ class Oracle:
         if ref is not None:
             return self.resolve(ref, expr, env)
         match expr:
-            case ast.Number(value=v):
+            case syntax.Number(value=v):
                 return v
-            case ast.String(value=v) | ast.BoolLit(value=v) | ast.DateLit(value=v) | ast.MonthLit(value=v):
+            case syntax.String(value=v) | syntax.BoolLit(value=v) | syntax.DateLit(value=v) | syntax.MonthLit(value=v):
                 return v
-            case ast.NoneLit():
+            case syntax.NoneLit():
                 return None
-            case ast.AsOf():
+            case syntax.AsOf():
                 return self.as_of
-            case ast.Index(name=name, key=key):
+            case syntax.Index(name=name, key=key):
                 k = self.value(key, env)
                 table = self.params.get(name) or {}
                 return MISSING if isinstance(k, Missing) or k not in table else table[k]
-            case ast.Arith(op=op, left=left, right=right):
+            case syntax.Arith(op=op, left=left, right=right):
                 return arith(op, self.value(left, env), self.value(right, env))
-            case ast.Neg(expr=inner):
+            case syntax.Neg(expr=inner):
                 v = self.value(inner, env)
                 return v if isinstance(v, Missing) else -v
-            case ast.Range(start=start, end=end):
+            case syntax.Range(start=start, end=end):
                 a, b = self.value(start, env), self.value(end, env)
                 if isinstance(a, Missing) or isinstance(b, Missing):
                     return MISSING
                 return Win(as_window(a).start, as_window(b).end)
-            case ast.Calendar(kind=kind, date=date, previous=previous):
+            case syntax.Calendar(kind=kind, date=date, previous=previous):
                 d = self.value(date, env)
                 if isinstance(d, Missing) or d is None:
                     return MISSING
                 return calendar(kind, d, previous)
-            case ast.LastN(count=count, end=end):
+            case syntax.LastN(count=count, end=end):
                 d = self.value(end, env)
                 if isinstance(d, Missing) or d is None:
                     return MISSING
@@ -378,7 +378,7 @@ class Oracle:
                     y, m = month_shift(d.year, d.month, -(count.value - 1))
                     return Win(dt.date(y, m, 1), month_window(d.year, d.month).end)
                 return Win(d - dt.timedelta(days=count.value - 1), d)
-            case ast.NFrom(count=count, start=start):
+            case syntax.NFrom(count=count, start=start):
                 d = self.value(start, env)
                 if isinstance(d, Missing) or d is None:
                     return MISSING
@@ -386,10 +386,10 @@ class Oracle:
                 if self.convention == "start_day_excluded":  # C-4: days S+1..S+N, and S itself still applies
                     return Win(d, d + dt.timedelta(days=n))
                 return Win(d, d + dt.timedelta(days=n - 1))
-            case ast.Edge(kind=kind, window=window):
+            case syntax.Edge(kind=kind, window=window):
                 w = as_window(self.value(window, env))
                 return w if isinstance(w, Missing) else (w.start if kind == "start" else w.end)
-            case ast.FirstDay(var=var, window=window, cond=cond):
+            case syntax.FirstDay(var=var, window=window, cond=cond):
                 w = as_window(self.value(window, env))
                 if isinstance(w, Missing):
                     return MISSING
@@ -400,7 +400,7 @@ class Oracle:
                     if s == UNKNOWN:
                         return MISSING
                 return None
-            case ast.Aggregate():
+            case syntax.Aggregate():
                 return self.aggregate(expr, env)
         raise NotImplementedError(f"oracle: {type(expr).__name__}")
 
@@ -445,15 +445,15 @@ class Oracle:
         raise NotImplementedError(f"oracle: reference {ref!r}")
 
     # ---- aggregates -------------------------------------------------------------------------------------
-    def subjects(self, agg: ast.Aggregate, env: Env) -> list[tuple[dict, str, Item | None]]:
+    def subjects(self, agg: syntax.Aggregate, env: Env) -> list[tuple[dict, str, Item | None]]:
         """The rows aggregates start from: the subject, or each related item of 'over'."""
         if agg.over is None:
             return [(env.subject, env.subject_table, env.item)]
-        over = self.value(agg.over, env) if not isinstance(agg.over, ast.Name) or \
+        over = self.value(agg.over, env) if not isinstance(agg.over, syntax.Name) or \
             self.c.refs.get(id(agg.over), ("",))[0] != "relation" else self.related(agg.over.name, env)
         if isinstance(over, Item):
             over = [over]
-        target = self.c.relations[agg.over.name].target if isinstance(agg.over, ast.Name) and agg.over.name in self.c.relations \
+        target = self.c.relations[agg.over.name].target if isinstance(agg.over, syntax.Name) and agg.over.name in self.c.relations \
             else self.c.sort(agg.over).table
         return [(item.row, target, item) for item in over]
 
@@ -473,7 +473,7 @@ class Oracle:
             items.append(Item(row if row is not None else {target_key: key}, tuple(spans[key])))
         return items
 
-    def aggregate(self, agg: ast.Aggregate, env: Env) -> Any:
+    def aggregate(self, agg: syntax.Aggregate, env: Env) -> Any:
         ref = self.c.refs[id(agg)]
         during = None
         if agg.during is not None:
@@ -495,7 +495,7 @@ class Oracle:
             return MISSING if unknown else count
         _, table, (tf, sf) = ref
         schema = self.c.tables[table]
-        target_field = agg.target.name if isinstance(agg.target, ast.Attr) else None
+        target_field = agg.target.name if isinstance(agg.target, syntax.Attr) else None
         values, unknown = [], False
         for subject, subject_table, item in self.subjects(agg, env):
             for r in self.rows_where(table, tf, subject.get(sf)):

@@ -1,0 +1,452 @@
+"""Row synthesis: a witness (figure values) turned into concrete data rows.
+
+verify and diff (without data) find witnesses as *figure values*, each figure free on its own;
+no data need produce such a combination. :func:`realize` builds rows in the policy's declared
+tables (the entity row, related rows, rows placed inside the windows the figures aggregate over)
+so that, figure by figure, the value measured on the rows is the witness value. It works by
+generate and test with the ordinary evaluator: each figure's candidate changes (a field set, a row
+added or a value raised) are tried in turn, and one is kept only if every figure realized before
+it keeps its value, so figures over shared rows stay consistent or are reported as unmet. The
+caller then evaluates the rows through :meth:`Policy.evaluate` (:mod:`clausewise.analysis.witnessdata`);
+only that decides a claim.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Any, Callable, Iterator, Mapping
+
+from clausewise.language import syntax
+from clausewise.engine.policy import Policy
+from clausewise.analysis.drafts import (Draft, Realization, attempt, complete, default_value, draft_subject, free_param, minus,
+                     names_in, over, plus, same, times, walk)
+from clausewise.analysis.figures import Figure, SpaceBuilder, figure_value
+from clausewise.evaluate.measure import Missing
+from clausewise.analysis.subjects import WITNESS, Subject
+from clausewise.values.valuetypes import FieldSchema, Month
+from clausewise.values.calendar import Window
+
+#: at most this many row templates are tried per figure
+MAX_TEMPLATES = 400
+
+
+class _Builder:
+    def __init__(self, policies: list[Policy], space: SpaceBuilder):
+        self.policies, self.space = policies, space
+        self.policy, self.c = policies[0], policies[0].checked
+        self._date_fields: dict[tuple[int, int, int], list[str]] = {}
+
+    def owner(self, fig: Figure) -> Policy:
+        """The policy a figure's first node belongs to (diff: one of two versions)."""
+        for p in self.policies:
+            if id(fig.nodes[0]) in p.checked.sorts or id(fig.nodes[0]) in p.checked.refs:
+                return p
+        return self.policies[0]
+
+    def use(self, fig: Figure) -> None:
+        self.policy = self.owner(fig)
+        self.c = self.policy.checked
+
+    def measure(self, draft: Draft, keys: list[str]) -> dict[str, Any] | None:
+        try:
+            subjects: dict[int, Subject] = {}
+            out = {}
+            for k in keys:
+                p = self.owner(self.space.figures[k])
+                if id(p) not in subjects:
+                    subjects[id(p)] = draft_subject(p, complete(p, draft))
+                out[k] = figure_value(self.space.figures[k], subjects[id(p)])
+            return out
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+            return None  # a draft the evaluator cannot take (e.g. a value of the wrong type): not a candidate
+
+    def eval(self, draft: Draft, node: Any) -> Any:
+        subject = draft_subject(self.policy, draft)
+        try:
+            return subject.ev.eval(node, subject.scope)
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+            return Missing(("cannot evaluate here",))
+
+    # ---- candidate changes per figure ----------------------------------------------------------------------
+    def mods(self, fig: Figure, goal: Any, draft: Draft) -> Iterator[Draft]:
+        node = fig.nodes[0]
+        if isinstance(node, syntax.Quantified):
+            yield from self.quantified(node, goal, draft, fig)
+        else:
+            yield from self.expr(node, goal, draft, depth=0)
+
+    def expr(self, node: Any, goal: Any, draft: Draft, depth: int) -> Iterator[Draft]:
+        if depth > 4:
+            return
+        c = self.c
+        ref = c.refs.get(id(node))
+        kind = ref[0] if ref else None
+        if kind == "entity_field":
+            d = draft.copy()
+            if ref[1] == c.dimension:
+                if isinstance(goal, Missing):
+                    return
+                d.dimension = goal
+            else:
+                f = c.tables[c.entity_table].field(ref[1])
+                if isinstance(goal, Missing) and (f is None or not f.optional):
+                    return  # a required field is never empty in accepted data
+                d.entity[ref[1]] = None if isinstance(goal, Missing) else goal
+            yield d
+        elif kind == "param" and not isinstance(goal, Missing):
+            d = draft.copy()
+            d.params[ref[1]] = goal
+            yield d
+        elif kind in ("lookup", "at"):
+            yield from self.point_row(node, ref, goal, draft)
+        elif kind == "let":
+            yield from self.expr(c.lets[ref[1]].expr, goal, draft, depth + 1)
+        elif isinstance(node, syntax.IfExpr):
+            yield from self.expr(node.then, goal, draft, depth + 1)
+            yield from self.expr(node.orelse, goal, draft, depth + 1)
+        elif isinstance(node, syntax.Arith) and not isinstance(goal, Missing):
+            yield from self.arith(node, goal, draft, depth)
+        elif isinstance(node, syntax.Aggregate) and kind in ("rows", "items"):
+            yield from self.aggregate(node, goal, draft)
+        if isinstance(goal, dt.date) and kind not in ("entity_field", "param"):
+            yield from self.shift(node, goal, draft)
+
+    def arith(self, node: syntax.Arith, goal: Any, draft: Draft, depth: int) -> Iterator[Draft]:
+        left, right = self.eval(draft, node.left), self.eval(draft, node.right)
+        inverse = {"+": (minus, lambda g, a: minus(g, a)), "-": (plus, lambda g, a: minus(a, g)),
+                   "/": (times, None), "*": (over, None)}.get(node.op)
+        if inverse is None:
+            return
+        if not isinstance(right, Missing) and (want := attempt(inverse[0], goal, right)) is not None:
+            yield from self.expr(node.left, want, draft, depth + 1)
+        if inverse[1] is not None and not isinstance(left, Missing) and (want := attempt(inverse[1], goal, left)) is not None:
+            yield from self.expr(node.right, want, draft, depth + 1)
+
+    def shift(self, node: Any, goal: dt.date, draft: Draft) -> Iterator[Draft]:
+        """A date made from an entity date field (``end of 90 days from revoked_on``): set the
+        field to the goal, see how far off the result is, and move the field back by that much."""
+        for name in self.date_fields(node, 0):
+            d = draft.copy()
+            d.entity[name] = goal
+            got = self.eval(d, node)
+            if isinstance(got, dt.date):
+                d.entity[name] = goal - (got - goal)
+                yield d
+
+    def date_fields(self, node: Any, depth: int) -> list[str]:
+        key = (id(self.c), id(node), depth)
+        if key not in self._date_fields:
+            self._date_fields[key] = self._find_date_fields(node, depth)
+        return self._date_fields[key]
+
+    def _find_date_fields(self, node: Any, depth: int) -> list[str]:
+        c, out = self.c, []
+        for sub in walk(node):
+            ref = c.refs.get(id(sub))
+            if ref and ref[0] == "entity_field":
+                f = c.tables[c.entity_table].field(ref[1])
+                if f is not None and f.type.kind == "date" and ref[1] not in out:
+                    out.append(ref[1])
+            elif ref and ref[0] == "let" and depth < 3:
+                out += [n for n in self.date_fields(c.lets[ref[1]].expr, depth + 1) if n not in out]
+        return out
+
+    def point_row(self, node: Any, ref: tuple, goal: Any, draft: Draft) -> Iterator[Draft]:
+        """``T.f`` of the entity's one row in T, or ``T.f on DAY``: set the field, or drop the row."""
+        _, table, fname, (tfield, sfield) = ref
+        schema = self.c.tables[table]
+        subject = draft.dimension if sfield == self.c.dimension else draft.entity.get(sfield)
+        day = self.eval(draft, node.date) if isinstance(node, syntax.AtDate) else None
+        if isinstance(day, Missing):
+            return
+
+        def mine(row: dict) -> bool:
+            return row.get(tfield) == subject and (day is None or row.get(schema.time_field) == day)
+        rows = draft.tables.get(table, [])
+        if isinstance(goal, Missing):
+            if schema.field(fname) is not None and schema.field(fname).optional:
+                d = draft.copy()
+                for row in d.tables.get(table, []):
+                    if mine(row):
+                        row[fname] = None
+                yield d
+            d = draft.copy()
+            d.tables[table] = [r for r in rows if not mine(r)]
+            yield d
+            return
+        d = draft.copy()
+        found = [r for r in d.tables.setdefault(table, []) if mine(r)]
+        if not found:
+            row = {f.name: default_value(f, draft.as_of) for f in schema.fields} | {tfield: subject}
+            if day is not None:
+                row[schema.time_field] = day
+            d.tables[table].append(row)
+            found = [row]
+        for row in found:
+            row[fname] = goal
+        yield d
+
+    # ---- rows counted by an aggregate ------------------------------------------------------------------------
+    def days(self, draft: Draft, windows: list[Any]) -> list[dt.date]:
+        """Days to place a row on: the as-of day, the edges of the windows in play, entity dates."""
+        out = [draft.as_of, draft.as_of - dt.timedelta(days=1)]
+        for w in windows:
+            if isinstance(w, Window):
+                out += [w.start, w.end, w.start + dt.timedelta(days=1)]
+        for value in list(draft.entity.values()) + list(draft.params.values()):
+            if isinstance(value, dt.date):
+                out += [value + dt.timedelta(days=k) for k in (0, 1, 2)]
+            elif isinstance(value, Window):
+                out += [value.start, value.end]
+        return list(dict.fromkeys(out))
+
+    def aggregate(self, node: syntax.Aggregate, goal: Any, draft: Draft) -> Iterator[Draft]:
+        now = self.eval(draft, node)
+        window = self.eval(draft, node.during) if node.during is not None else None
+        days = self.days(draft, [window])
+        if node.fn == "count":
+            copies = goal - now if isinstance(goal, int) and isinstance(now, int) else 1
+            if copies <= 0:
+                return
+            for make in self.templates(node, draft, days, None, None):
+                d = draft.copy()
+                for _ in range(copies):
+                    make(d)
+                yield d
+            return
+        if node.fn in ("sum", "max", "min", "avg") and isinstance(node.target, syntax.Attr):
+            amount = goal
+            if node.fn == "sum" and not isinstance(goal, Missing):
+                if isinstance(now, Missing):
+                    return
+                amount = goal - now
+                if amount == 0:
+                    return
+                yield from self.bump(node, amount, draft)
+            for make in self.templates(node, draft, days, node.target.name, amount):
+                d = draft.copy()
+                make(d)
+                yield d
+
+    def bump(self, node: syntax.Aggregate, amount: Any, draft: Draft) -> Iterator[Draft]:
+        """Raise (or lower) the summed field of a row already there."""
+        table, name = self.c.refs[id(node)][1], node.target.name
+        rows = draft.tables.get(table, [])
+        for i in list(range(min(3, len(rows)))) + list(range(max(3, len(rows) - 3), len(rows))):
+            if isinstance(rows[i].get(name), (int, Decimal)) and (rows[i][name] + amount >= 0 or amount > 0):
+                d = draft.copy()
+                d.tables[table][i][name] = rows[i][name] + amount
+                yield d
+
+    def templates(self, node: syntax.Aggregate, draft: Draft, days: list[dt.date], amount_field: str | None,
+                  amount: Any) -> Iterator[Callable[[Draft], None]]:
+        """Ways to add one row (and the related item it needs) that the aggregate may count."""
+        c = self.c
+        ref = c.refs[id(node)]
+        if ref[0] == "items":  # count(s in REL where ...): a new related item, with a row for each inner aggregate
+            name = node.target.name if isinstance(node.target, syntax.Name) else None
+            rel = c.relations.get(name) if name else None
+            if rel is None:
+                return
+            inner = [a for a in walk(node.where) if isinstance(a, syntax.Aggregate) and c.refs.get(id(a), ("",))[0] == "rows"]
+            for item_fields in self.variants(rel.target, set(), days, None, None, limit=20):
+                def make(d: Draft, item_fields=item_fields) -> None:
+                    key = self.new_item(d, rel, item_fields, days)
+                    for agg in inner:
+                        t = c.refs[id(agg)][1]
+                        row = {f.name: default_value(f, d.as_of) for f in c.tables[t].fields}
+                        row |= {c.refs[id(agg)][2][0]: key, c.tables[t].time_field: min(days)}
+                        if isinstance(agg.target, syntax.Attr):
+                            row[agg.target.name] = 1
+                        d.tables.setdefault(t, []).append(row)
+                yield make
+            return
+        table, (tfield, sfield) = ref[1], ref[2]
+        wanted = {n for n in names_in(node.where)} | ({node.target.name} if isinstance(node.target, syntax.Attr) else set())
+        rel = None
+        if node.over is not None and isinstance(node.over, syntax.Name):
+            rel = c.relations.get(node.over.name)
+        items = list(self.variants(rel.target, set(), days, None, None, limit=20)) if rel is not None else [{}]
+        rows = list(self.variants(table, wanted, days, amount_field, amount, limit=MAX_TEMPLATES))
+        for item_fields, fields in itertools.islice(((i, f) for f in rows for i in items), MAX_TEMPLATES):
+            def make(d: Draft, fields=fields, item_fields=item_fields) -> None:
+                row = {f.name: default_value(f, d.as_of) for f in c.tables[table].fields} | fields
+                if rel is not None:
+                    row[tfield] = self.new_item(d, rel, item_fields, days)
+                else:
+                    row[tfield] = d.dimension if sfield == c.dimension else d.entity.get(sfield)
+                d.tables.setdefault(table, []).append(row)
+            yield make
+
+    def new_item(self, d: Draft, rel: Any, fields: dict, days: list[dt.date]) -> str:
+        """A new related item (a shop) and the via row (a binding) that relates it from before every day."""
+        c = self.c
+        target = c.tables[rel.target]
+        key = d.fresh("S")
+        row = {f.name: default_value(f, d.as_of) for f in target.fields} | fields | {target.key[0]: key}
+        d.tables.setdefault(rel.target, []).append(row)
+        via = {f.name: default_value(f, d.as_of) for f in c.tables[rel.via].fields}
+        via |= {rel.from_field: d.entity[c.tables[c.entity_table].key[0]], rel.to_field: key}
+        if rel.start_field:
+            via[rel.start_field] = min(days) - dt.timedelta(days=1)
+        if rel.end_field:
+            via[rel.end_field] = None
+        d.tables.setdefault(rel.via, []).append(via)
+        return key
+
+    def variants(self, table: str, wanted: set[str], days: list[dt.date], amount_field: str | None, amount: Any,
+                 limit: int) -> Iterator[dict]:
+        """Field values to try for a new row: the time field on each day, the fields a condition
+        reads over their values (constants first), the amount fixed."""
+        schema = self.c.tables[table]
+        choices: list[tuple[str, list[Any]]] = []
+        for f in schema.fields:
+            if f.name == amount_field and isinstance(amount, (int, Decimal)) and amount < 0 and f.type.kind != "yuan":
+                return  # counts, orders, points, rates and scores are never negative
+            if f.name == amount_field:
+                choices.append((f.name, [None if isinstance(amount, Missing) else amount]))
+            elif f.name == schema.time_field:
+                choices.append((f.name, days if f.type.kind == "date" else list(dict.fromkeys(Month.of(x) for x in days))))
+            elif f.name in wanted or (f.type.kind in ("string", "enum") and not f.references and f.name not in schema.key[:1]):
+                choices.append((f.name, self.values_of(f, days)))
+        names = [n for n, _ in choices]
+        for combo in itertools.islice(itertools.product(*(v for _, v in choices)), limit):
+            yield dict(zip(names, combo))
+
+    def values_of(self, f: FieldSchema, days: list[dt.date]) -> list[Any]:
+        t = f.type
+        if t.kind == "bool":
+            out: list[Any] = [True, False]
+        elif t.kind == "enum":
+            out = list(t.enum_values) if not t.is_list else [[], list(t.enum_values)]
+        elif t.kind == "string":
+            out = ["a", "b", "z"]
+        elif t.kind == "date":
+            out = list(days)
+        elif t.is_numeric:
+            out = [1, 0] if t.is_integral else [Decimal(1), Decimal(0)]
+        else:
+            out = [default_value(f, days[0])]
+        return out + ([None] if f.optional else [])
+
+    # ---- 'any month m in W: ...' and whole conditions as figures -------------------------------------------------
+    def quantified(self, node: syntax.Quantified, goal: Any, draft: Draft, fig: Figure) -> Iterator[Draft]:
+        window = self.eval(draft, node.window)
+        if not isinstance(window, Window):
+            return
+        days = [window.start, window.start + dt.timedelta(days=1), window.end]
+        inner = [a for a in walk(node.cond) if isinstance(a, syntax.Aggregate) and isinstance(a.target, syntax.Attr)]
+        amounts: list[Any] = [goal] if fig.test is not None else ([1, 10**6, 10**9] if goal is True else [])
+        if isinstance(goal, Missing):
+            amounts = [Missing(("",))]
+        for agg in inner:
+            for amount in amounts:
+                for make in self.templates(agg, draft, days, agg.target.name, amount):
+                    d = draft.copy()
+                    make(d)
+                    yield d
+
+
+def _rank(policy: Policy, fig: Figure) -> tuple[int, str]:
+    """Realize fields first, then single rows, counts, sums and derived values, whole conditions last."""
+    node = fig.nodes[0]
+    ref = policy.checked.refs.get(id(node))
+    kind = ref[0] if ref else None
+    if kind in ("entity_field", "param"):
+        order = 0
+    elif kind in ("lookup", "at"):
+        order = 1
+    elif isinstance(node, syntax.Aggregate) and node.fn == "count":
+        order = 2 if kind == "items" else 3
+    elif isinstance(node, syntax.Quantified):
+        order = 6
+    else:
+        order = 4 if isinstance(node, syntax.Aggregate) else 5
+    return order, fig.key
+
+
+def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mapping[str, Any], as_of: dt.date,
+            params: Mapping[str, Any]) -> Realization:
+    """Rows in the policy's tables (for diff: both versions') whose figures take the witness values,
+    as far as possible; ``unmet`` lists the figures the rows could not be made to give (shared rows,
+    derived values)."""
+    policies = [policies] if isinstance(policies, Policy) else list(policies)
+    policy = policies[0]
+    c = policy.checked
+    keys = [k for k in witness if k in space.figures]
+    day = witness.get("as_of") if isinstance(witness.get("as_of"), dt.date) else as_of
+    given = dict(params)
+    for pol in policies:
+        for name, p in pol.checked.params.items():
+            if p.default is None and name not in given:
+                given[name] = free_param(pol, name, day)
+    table = c.tables[c.entity_table]
+    entity = {f.name: default_value(f, day) for f in table.fields} | {table.key[0]: WITNESS}
+    draft = Draft(day, given, entity, c.dimension_values[0] if c.dimension else None)
+    b = _Builder(policies, space)
+    done: list[str] = []
+    unmet: list[str] = []
+    for key in sorted(keys, key=lambda k: _rank(policy, space.figures[k])):
+        if key == "as_of":
+            done.append(key)
+            continue
+        goal = witness[key]
+        now = b.measure(draft, [key] + done)
+        if now is not None and same(now[key], goal):
+            done.append(key)
+            continue
+        b.use(space.figures[key])
+        for candidate in b.mods(space.figures[key], goal, draft):
+            got = b.measure(candidate, [key])  # the figure itself first: most candidates miss it
+            if got is None or not same(got[key], goal):
+                continue
+            got = b.measure(candidate, done)
+            if got is not None and all(same(got[k], witness[k]) for k in done):
+                draft = candidate
+                done.append(key)
+                break
+        else:
+            unmet.append(key)
+    values = b.measure(draft, keys) or {}
+    unmet = sorted(k for k in keys if not same(values.get(k), witness[k]))
+    h = c.header
+    if "as_of" in keys and ((h.effective_from and day < h.effective_from) or (h.effective_to and day > h.effective_to)):
+        unmet.append("as_of")  # no evaluation on a day the policy is not in force
+    for pol in policies[1:]:  # columns only a later version declares
+        full = complete(pol, draft)
+        draft.entity = full.entity | draft.entity
+        draft.tables = {t: full.tables.get(t, rows) for t, rows in draft.tables.items()}
+    subject = draft_subject(policy, complete(policy, draft))
+    tables = {t: [] for pol in policies for t in pol.checked.tables} | draft.tables | {c.entity_table: [draft.entity]}
+    columns: dict[str, list[str]] = {}
+    for pol in policies:
+        for t, schema in pol.checked.tables.items():
+            columns[t] = list(dict.fromkeys(columns.get(t, []) + [f.name for f in schema.fields]))
+    read = {k: reads(b.owner(space.figures[k]).checked, space.figures[k].nodes[0]) for k in keys if k != "as_of"}
+    sharing = {k: sorted(o for o in read if o != k and read[o] & read.get(k, set())) for k in unmet}
+    return Realization(tables, subject.entity, draft.as_of, draft.params, values, unmet, sharing, columns)
+
+
+def reads(c: Any, node: Any, depth: int = 0) -> set[str]:
+    """The tables and entity fields an expression reads (through named values): two figures
+    that read one of them may be tied by the rows (a sum of B points and a count of B violations)."""
+    out: set[str] = set()
+    for sub in walk(node):
+        ref = c.refs.get(id(sub))
+        if not ref:
+            continue
+        kind = ref[0]
+        if kind == "rows" or kind in ("lookup", "at"):
+            out.add(ref[1])
+        elif kind == "entity_field" and ref[1] != c.dimension:  # 'for each': the verdict's value, not rows
+            out.add(f"field {ref[1]}")
+        elif kind in ("items", "relation"):
+            name = ref[1] if kind == "relation" else getattr(getattr(sub, "target", None), "name", None)
+            rel = c.relations.get(name) if name else None
+            if rel is not None:
+                out |= {rel.target, rel.via}
+        elif kind == "let" and depth < 6:
+            out |= reads(c, c.lets[ref[1]].expr, depth + 1)
+    return out

@@ -1,0 +1,271 @@
+"""The second clingo adapter: search (optimisation, brave enumeration, witnesses) for what-if,
+verify and diff.
+
+:mod:`clausewise.asp.solve` evaluates a stratified program once per chunk of entities; this module
+instead lets clingo *choose* figure values, so it needs choice rules, ``#minimize``, several
+solves of one grounded program under assumptions, and two policies side by side (their
+programs' predicates renamed apart through clingo's AST). That is a different way of driving
+clingo, so it lives in its own clearly-named module; no other module imports clingo.
+
+Programs here are fixed text written below plus the policies' compiled programs; everything
+that comes from data or figures (candidate indexes, leaf statuses, weights, clause values)
+enters as facts through clingo's backend API, never as program text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import clingo
+import clingo.ast as cast
+
+from clausewise.asp.solve import INT_MAX, INT_MIN
+
+SEARCH_RULES = """\
+% ---- analysis by search. Input facts, added through clingo's API (never as program text):
+%   figure(F).              a figure of the entity (an expression of its data)
+%   option(F,V).            V, a small index, is one of F's candidate values (0: as it is now)
+%   case(P,L,K,S).          in policy P, leaf condition L has status S in case K ...
+%   needs(P,L,K,F,V).       ... and case K is the one that holds when figure F takes value V
+%   missing_value(F,V).     candidate V of F is 'missing' (an empty field, an absent row)
+% Each figure takes exactly one of its candidate values:
+1 { value(F,V) : option(F,V) } 1 :- figure(F).
+% A case of a leaf is ruled out when one of the values it needs is not taken:
+off(P,L,K) :- needs(P,L,K,F,V), not value(F,V).
+holds(P,L,S) :- case(P,L,K,S), not off(P,L,K).
+% a figure computed from others (a named value) takes the value its inputs give, where they fix it:
+%   broken(T,K).  broken_needs(T,K,F,V).   case K of tie T (one value per figure) is inconsistent
+:- broken(T,K), value(F,V) : broken_needs(T,K,F,V).
+% complete data (an assumption some searches make): no figure is missing
+:- complete, value(F,V), missing_value(F,V).
+#external complete.
+#defined broken/2. #defined broken_needs/4.
+#defined needs/5. #defined missing_value/2. #defined case/4. #defined option/2. #defined figure/1.
+"""
+
+BRIDGE = """\
+% policy {tag}: the leaf statuses of its program come from the chosen figure values
+{tag}_entity(E) :- witness(E).
+{tag}_leaf(E,L,S) :- witness(E), holds({tag},L,S).
+"""
+
+WHATIF_RULES = """\
+% ---- what-if: reach the target with the fewest, then the smallest, changes
+%   goal(G,F,I).    goal G is met when outcome field F is decided by clause I
+%   goal_status(G,N,S). goal G is met when node N has status S (one of them, if several)
+%   weight(F,V,W).  the relative change of taking candidate V of F, in basis points (1/10000)
+%   nearness(F,V,R). candidate V is the R-th nearest to F's current value (a bound first)
+changed(F) :- value(F,V), V != 0.
+met(G) :- goal(G,F,I), a_chosen(E,F,I), not a_undecided(E,F).
+met(G) :- goal_status(G,N,S), a_status(E,N,S).
+:- goal(G,_,_), not met(G).
+:- goal_status(G,_,_), not met(G).
+% repairs already found (by their set of changed figures) are not found again
+:- forbidden(N), changed(F) : forbid(N,F).
+:- at_most(K), #count{ F : changed(F) } > K.
+#minimize { 1@2,F : changed(F) }.
+#minimize { W@1,F : value(F,V), weight(F,V,W) }.
+% ties (weights are rounded): the value nearest to the current one (R = its rank by distance)
+#minimize { R@0,F : value(F,V), nearness(F,V,R) }.
+#defined goal/3. #defined goal_status/3. #defined forbid/2. #defined forbidden/1. #defined at_most/1.
+#defined weight/3. #defined nearness/3.
+"""
+
+VERIFY_RULES = """\
+% ---- verify: what can happen at all (brave consequences), each with a witness
+% two clauses of one decide block whose conditions pass at once (the earlier or better one wins)
+overlap(F,I,J) :- a_when(E,F,I,pass), a_when(E,F,J,pass), I < J, when_clause(F,J).
+% ... and one of the two decides the field (an earlier clause may win over both)
+overlap_decided(F,I,J) :- overlap(F,I,J), a_chosen(E,F,K), not a_undecided(E,F), K = (I;J).
+% prefer witnesses with few missing figures
+#minimize { 1,F : value(F,V), missing_value(F,V) }.
+#defined when_clause/2.
+"""
+
+DIFF_RULES = """\
+% ---- diff: outcomes of two policy versions on one witness entity
+%   clause_value(P,F,I,A).  in policy P, clause I of field F gives value A (text)
+out(P,F,A) :- P = old, old_chosen(E,F,I), not old_undecided(E,F), clause_value(P,F,I,A).
+out(P,F,A) :- P = new, new_chosen(E,F,I), not new_undecided(E,F), clause_value(P,F,I,A).
+out(old,F,"undecided") :- old_undecided(E,F).
+out(new,F,"undecided") :- new_undecided(E,F).
+% compliance as verdicts show it: a condition that does not apply (na) is compliant
+compliance(pass,"true"). compliance(na,"true"). compliance(fail,"false"). compliance(unknown,"undecided").
+out(old,"compliant",T) :- old_status(E,"compliant",S), compliance(S,T).
+out(new,"compliant",T) :- new_status(E,"compliant",S), compliance(S,T).
+out(P,F,"(no such field)") :- some_field(F), policy(P), not has_field(P,F).
+some_field(F) :- has_field(_,F).
+change(F,A,B) :- out(old,F,A), out(new,F,B), A != B.
+policy(old). policy(new).
+#minimize { 1,F : value(F,V), missing_value(F,V) }.
+#defined clause_value/4. #defined has_field/2. #defined old_status/3. #defined new_status/3.
+"""
+
+
+class _Rename(cast.Transformer):
+    """Prefix every predicate of a compiled program, so two policies can share one solve."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+
+    def visit_SymbolicAtom(self, node):  # noqa: N802 (clingo's naming)
+        symbol = node.symbol
+        if symbol.ast_type == cast.ASTType.Function:
+            return node.update(symbol=symbol.update(name=self.prefix + symbol.name))
+        return node
+
+    def visit_Defined(self, node):  # noqa: N802
+        return node.update(name=self.prefix + node.name)
+
+
+def renamed(program: str, tag: str) -> list:
+    """The statements of a compiled program with predicates prefixed by ``tag_``, no #show."""
+    out: list = []
+    rename = _Rename(tag + "_")
+
+    def keep(statement) -> None:
+        if statement.ast_type in (cast.ASTType.ShowSignature, cast.ASTType.ShowTerm):
+            return
+        out.append(rename(statement))
+
+    cast.parse_string(program, keep)
+    return out
+
+
+Fact = tuple[str, Sequence[object]]
+
+
+def _term(value: object) -> clingo.Symbol:
+    if isinstance(value, clingo.Symbol):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("no bools in facts")
+    if isinstance(value, int):
+        if not INT_MIN <= value <= INT_MAX:
+            raise ValueError("an integer outside clingo's 32-bit range")
+        return clingo.Number(value)
+    if isinstance(value, Constant):
+        return clingo.Function(value.name)
+    return clingo.String(str(value))
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A symbolic constant term (``old``, ``pass``) rather than a string."""
+
+    name: str
+
+
+class Search:
+    """One grounded search program: policies (renamed apart), the search rules, facts."""
+
+    def __init__(self, programs: dict[str, str], rules: str, facts: Iterable[Fact]):
+        self.ctl = clingo.Control(["--warn=none"])
+        with cast.ProgramBuilder(self.ctl) as builder:
+            for tag, program in programs.items():
+                for statement in renamed(program, tag):
+                    builder.add(statement)
+            text = SEARCH_RULES + "".join(BRIDGE.format(tag=tag) for tag in programs) + rules
+            cast.parse_string(text, builder.add)
+        with self.ctl.backend() as backend:
+            for name, args in facts:
+                backend.add_rule([backend.add_atom(clingo.Function(name, [_term(a) for a in args]))])
+        self.ctl.ground([("base", [])])
+
+    def brave(self, complete: bool = False) -> set[clingo.Symbol]:
+        """Every atom true in some answer set (optimisation ignored)."""
+        conf = self.ctl.configuration.solve
+        conf.enum_mode, conf.opt_mode, conf.models = "brave", "ignore", "0"
+        self.ctl.assign_external(clingo.Function("complete"), complete)
+        last: list[clingo.Symbol] = []
+        self.ctl.solve(on_model=lambda m: last.__setitem__(slice(None), m.symbols(atoms=True)))
+        return set(last)
+
+    def optimum(self, assume: Sequence[clingo.Symbol] = (), complete: bool = False) -> list[clingo.Symbol] | None:
+        """An optimal answer set (under the #minimize statements) in which the assumed atoms hold."""
+        conf = self.ctl.configuration.solve
+        conf.enum_mode, conf.opt_mode, conf.models = "auto", "opt", "0"
+        self.ctl.assign_external(clingo.Function("complete"), complete)
+        best: list[list[clingo.Symbol]] = []  # each model found improves on the one before
+
+        def on_model(model: clingo.Model) -> None:
+            best[:] = [model.symbols(atoms=True)]
+
+        result = self.ctl.solve(assumptions=[(a, True) for a in assume], on_model=on_model)
+        return best[0] if result.satisfiable and best else None
+
+
+    def guard(self, name: str) -> clingo.Symbol:
+        """A fresh assumption atom: nogoods added under it hold only in solves that assume it."""
+        atom = sym("guard", name)
+        with self.ctl.backend() as backend:
+            backend.add_external(backend.add_atom(atom), clingo.TruthValue.Free)
+        return atom
+
+    def forbid(self, atoms: Sequence[clingo.Symbol], guard: clingo.Symbol) -> bool:
+        """A nogood through the backend: no answer set (that assumes ``guard``) has all ``atoms``.
+        False if one of them is not in the grounded program (nothing to forbid)."""
+        literals = []
+        for atom in atoms:
+            found = self.ctl.symbolic_atoms[atom]
+            if found is None:
+                return False
+            literals.append(found.literal)
+        with self.ctl.backend() as backend:
+            backend.add_rule([], literals + [backend.add_atom(guard)])
+        return True
+
+
+
+
+class Retry:
+    """Nogoods after witnesses no rows realize, each under its own guard so they can be dropped.
+
+    A failed witness adds a *precise* nogood per figure the rows could not give (that figure's
+    value together with the values of the figures that read the same rows, so the rest of the
+    assignment stays free) and an *exact* one (the whole assignment of the claim's figures).
+    A search assumes both; when the precise ones leave no witness (they can rule out more than
+    the one conflict), it tries again with the exact ones alone before giving up."""
+
+    def __init__(self, search: "Search", name: str, learned: list[clingo.Symbol] | None = None):
+        self.search, self.name = search, name
+        #: conflicts hold whatever the claim: one list may serve every finding of a run
+        self.precise: list[clingo.Symbol] = learned if learned is not None else []
+        self.exact: list[clingo.Symbol] = []
+
+    def assumptions(self) -> list[list[clingo.Symbol]]:
+        """Guard sets to assume, strongest first."""
+        both = self.precise + self.exact
+        return [both, self.exact] if self.precise else [self.exact]
+
+    def fail(self, keys: list[str], index: dict[int, int], groups: list[dict[str, int]], whole: list[str]) -> bool:
+        """Exclude a failed assignment (``index``: figure position -> candidate): each group of
+        figure values that conflict ({figure: candidate}), and the values of the claim's figures
+        (``whole``). False if nothing could be excluded."""
+        position = {k: i for i, k in enumerate(keys)}
+        n = len(self.exact)
+        for i, group in enumerate(groups):
+            atoms = [sym("value", position[k], v) for k, v in sorted(group.items()) if k in position]
+            guard = self.search.guard(f"{self.name} {n} precise {i}")
+            if atoms and self.search.forbid(atoms, guard):
+                self.precise.append(guard)
+        added = False
+        found = [sym("value", position[k], index[position[k]]) for k in sorted(set(whole or keys)) if position.get(k) in index]
+        guard = self.search.guard(f"{self.name} {n} exact")
+        if found and self.search.forbid(found, guard):
+            self.exact.append(guard)
+            added = True
+        return added
+
+    def solve(self, assume: Sequence[clingo.Symbol], complete: bool = False) -> list[clingo.Symbol] | None:
+        """The next witness: under every nogood so far, else under the exact ones alone."""
+        for extra in self.assumptions():
+            model = self.search.optimum(list(assume) + extra, complete)
+            if model is not None:
+                return model
+        return None
+
+
+def sym(name: str, *args: object) -> clingo.Symbol:
+    return clingo.Function(name, [_term(a) for a in args])

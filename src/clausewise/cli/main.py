@@ -1,0 +1,412 @@
+"""The ``clausewise`` command line: a thin layer over the library.
+
+Exit codes: 0 all compliant (or all checks pass), 1 some entity not compliant or
+undetermined, 2 a bad policy, bad data or bad usage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from clausewise import __version__
+from clausewise.engine.policy import load_policy, load_versions
+from clausewise.language.diagnostics import ClausewiseError
+from clausewise.report.explain import COLORS, render_text
+from clausewise.report.models import Evaluation, Verdict
+from clausewise.evaluate.params import load_params_file
+from clausewise.report.records import Tally, VerdictSink, decision_record
+
+
+def _fail(err: ClausewiseError) -> None:
+    for d in err.diagnostics:
+        click.echo(d.render(), err=True)
+    sys.exit(2)
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Report ClausewiseError as diagnostics with exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ClausewiseError as err:
+            _fail(err)
+
+    return wrapper
+
+
+_SIZES = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6, "mib": 2**20,
+          "g": 2**30, "gb": 10**9, "gib": 2**30}
+
+
+def _memory_option(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    text = value.strip().lower().replace(" ", "")
+    number = text.rstrip("kmgib")
+    unit = text[len(number):]
+    try:
+        size = float(number) * _SIZES[unit]
+    except (ValueError, KeyError):
+        raise click.BadParameter(f"{value!r} is not a size; write e.g. 2GiB, 500MiB or 1000000000") from None
+    if size < 2**20:
+        raise click.BadParameter(f"{value!r} is below 1 MiB")
+    return int(size)
+
+
+def evaluation_options(fn: Callable) -> Callable:
+    """Options shared by every command that evaluates a policy over data."""
+    options = [
+        click.option("--data", "data", multiple=True, required=True, type=click.Path(),
+                     help="A directory of table files, or one table file (CSV, JSON Lines, Parquet). Repeatable."),
+        click.option("--as-of", "as_of", default=None, help="The evaluation day, YYYY-MM-DD (default: today)."),
+        click.option("--param", "param", multiple=True, metavar="NAME=VALUE",
+                     help="A parameter value, e.g. --param silver_paid_orders=900万. Repeatable."),
+        click.option("--params", "params_file", type=click.Path(), default=None,
+                     help="A JSON file of parameter values."),
+        click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+                     help="Stop with an error (exit 2) if the evaluation takes longer."),
+        click.option("--memory-limit", callback=_memory_option, default=None, metavar="SIZE",
+                     help="Stop with an error (exit 2) if evaluating needs more memory, e.g. 2GiB, 500MiB."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def gather_params(param: tuple[str, ...], params_file: str | None) -> dict[str, Any]:
+    values: dict[str, Any] = load_params_file(params_file) if params_file else {}
+    for item in param:
+        if "=" not in item:
+            raise ClausewiseError.simple("--param", f"expected NAME=VALUE, got {item!r}")
+        name, value = item.split("=", 1)
+        values[name.strip()] = value
+    return values
+
+
+def as_of_day(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ClausewiseError.simple("--as-of", f"not a date: {text!r}", "write YYYY-MM-DD, e.g. 2024-02-29") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clausewise")
+def main() -> None:
+    """clausewise: platform rules as policies, checked, compiled to ASP and explained."""
+
+
+@main.command()
+@click.argument("policies", nargs=-1, required=True, type=click.Path())
+def check(policies: tuple[str, ...]) -> None:
+    """Check POLICIES statically and print every diagnostic (exit 2 on errors)."""
+    failed = False
+    for path in policies:
+        try:
+            policy = load_policy(path)
+        except ClausewiseError as err:
+            failed = True
+            for d in err.diagnostics:
+                click.echo(d.render(), err=True)
+            continue
+        for warning in policy.checked.warnings:
+            click.echo(warning.render(), err=True)
+        c = policy.checked
+        click.echo(f"{path}: ok — policy {policy.name} version {policy.version}: {len(c.tables)} tables, "
+                   f"{len(c.params)} parameters, {len(c.rules)} rules, {len(c.decides)} outcome fields")
+    sys.exit(2 if failed else 0)
+
+
+@main.command(name="compile")
+@click.argument("policy", type=click.Path())
+@user_errors
+def compile_cmd(policy: str) -> None:
+    """Print the Answer Set Program that POLICY compiles to."""
+    click.echo(load_policy(policy).program, nl=False)
+
+
+@main.command(name="fmt")
+@click.argument("policies", nargs=-1, required=True, type=click.Path())
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file is not formatted.")
+def fmt_cmd(policies: tuple[str, ...], check_only: bool) -> None:
+    """Rewrite POLICIES in canonical form (comments kept); --check only reports."""
+    status = 0
+    for path in policies:
+        try:
+            text = Path(path).read_text("utf-8")
+            from clausewise.language.format import format_text
+
+            formatted = format_text(text, path)
+        except (OSError, UnicodeDecodeError) as exc:
+            click.echo(f"{path}: error: cannot read: {exc}", err=True)
+            status = 2
+            continue
+        except ClausewiseError as err:
+            for d in err.diagnostics:
+                click.echo(d.render(), err=True)
+            status = 2
+            continue
+        if formatted == text:
+            continue
+        if check_only:
+            click.echo(f"{path}: would reformat")
+            status = max(status, 1)
+        else:
+            Path(path).write_text(formatted, "utf-8")
+            click.echo(f"{path}: reformatted")
+    sys.exit(status)
+
+
+@main.command()
+@click.argument("policy", type=click.Path())
+@evaluation_options
+@click.option("--entity", required=True, help="The entity to explain (a provider or shop id).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the labels.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--color/--no-color", default=None, help="Colour the tree (default: when writing to a terminal).")
+@user_errors
+def explain(policy: str, data, as_of, param, params_file, time_limit, memory_limit, entity: str, lang: str, fmt: str,
+            color) -> None:
+    """Explain the verdict of POLICY for one entity: every condition, observed vs bound, the gap."""
+    day = as_of_day(as_of)
+    loaded = load_versions([policy]).in_force_on(day)
+    result = loaded.evaluate(list(data), day, gather_params(param, params_file), entities=[entity],
+                             time_limit=time_limit, memory_limit=memory_limit)
+    verdict = result.verdicts[0]
+    if fmt == "json":
+        click.echo(verdict.model_dump_json(indent=2))
+    else:
+        use_color = sys.stdout.isatty() if color is None else color
+        style = (lambda text, status: click.style(text, fg=COLORS[status])) if use_color else (lambda text, status: text)
+        click.echo(render_text(verdict, lang, style), color=use_color)
+    sys.exit(0 if verdict.compliant in (True, None) and not _undecided(verdict) else 1)
+
+
+def _undecided(verdict: Verdict) -> bool:
+    return verdict.compliant is None and any(not o.decided for o in verdict.outcome_details)
+
+
+@main.command()
+@click.argument("policy", type=click.Path())
+@evaluation_options
+@click.option("--out", required=True, type=click.Path(), help="Where to write verdicts: .jsonl, .csv or .parquet.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes evaluating chunks of entities in parallel (default: one per core).")
+@user_errors
+def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit, out: str, workers: int | None) -> None:
+    """Evaluate POLICY for every entity; write verdicts, a summary and a decision record."""
+    day = as_of_day(as_of)
+    loaded = load_versions([policy]).in_force_on(day)
+    out_path = Path(out)
+    if out_path.suffix not in (".jsonl", ".csv", ".parquet"):
+        raise ClausewiseError.simple("--out", f"unsupported output type '{out_path.suffix}'", "use .jsonl, .csv or .parquet")
+    params = gather_params(param, params_file)
+    from clausewise.engine.workers import default_workers
+
+    limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit}
+    tally = Tally()
+    partial = out_path.with_name(out_path.name + ".partial")  # a failed audit leaves an earlier file as it was
+    try:
+        result = _stream_audit(loaded, data, day, params, limits, partial, out_path.suffix, tally)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(out_path)
+    record = decision_record(loaded, result, [Path(p) for p in data], out_path)
+    record_path = out_path.with_name(out_path.name + ".record.json")
+    record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    click.echo(summary(result, tally, loaded.plan.compliant is not None))
+    click.echo(f"verdicts: {out_path}\ndecision record: {record_path}")
+    sys.exit(1 if tally.flagged else 0)
+
+
+def _stream_audit(loaded, data, day: dt.date, params: dict, limits: dict, path: Path, kind: str,
+                  tally: Tally) -> Evaluation:
+    """Evaluate every entity, writing verdicts to ``path`` chunk by chunk and counting them in ``tally``."""
+    with VerdictSink(path, [d.field for d in loaded.plan.decides], kind) as sink:
+        def render(raws: list) -> tuple:  # in the worker: the chunk's file text or records, and its counts
+            return sink.render(raws), Tally.of(raws)
+
+        def on_chunk(payload: tuple) -> None:
+            sink.write(payload[0])
+            tally.add(payload[1])
+
+        streaming = {"render_raw": render, "on_chunk": on_chunk, **limits}
+        if sys.stderr.isatty():
+            with click.progressbar(length=1, label="evaluating", file=sys.stderr) as bar:
+                def progress(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done - bar.pos)
+
+                return loaded.evaluate(list(data), day, params, progress=progress, **streaming)
+        return loaded.evaluate(list(data), day, params, **streaming)
+
+
+@main.command(name="test")
+@click.argument("policies", nargs=-1, required=True, type=click.Path())
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
+              help="Also fail when fewer rules and conditions than this were seen both passing and failing.")
+@user_errors
+def test_cmd(policies: tuple[str, ...], min_coverage: float | None) -> None:
+    """Run the test cases beside POLICIES (X.tests.toml next to X.policy), with coverage."""
+    from clausewise.analysis.policytest import report, run_tests, test_file_for
+
+    files: list[Path] = []
+    for given in policies:
+        path = Path(given)
+        files += sorted(path.glob("*.policy")) if path.is_dir() else [path]
+    failed = False
+    for path in files:
+        tests = test_file_for(path)
+        if not tests.exists():
+            click.echo(f"{path}: warning: no test file {tests}", err=True)
+            continue
+        run = run_tests(load_policy(path), path, tests)
+        click.echo(report(run))
+        cov = run.coverage
+        percent = 100 * sum(cov.covered(n) for n in cov.nodes) / max(1, len(cov.nodes))
+        if run.failed or (min_coverage is not None and percent < min_coverage):
+            failed = True
+            if not run.failed:
+                click.echo(f"coverage {percent:.1f}% is below --min-coverage {min_coverage:g}%")
+    sys.exit(1 if failed else 0)
+
+
+@main.command(name="coverage")
+@click.argument("policies", nargs=-1, required=True, type=click.Path())
+@click.option("--catalog", type=click.Path(), default=None,
+              help="The rules catalog (default: $CLAUSEWISE_CATALOG, else ../shared/rules-catalog.md).")
+@click.option("--all", "all_documents", is_flag=True, help="List the clauses of every document, not only those the policies cite.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@user_errors
+def coverage_cmd(policies: tuple[str, ...], catalog: str | None, all_documents: bool, fmt: str) -> None:
+    """Map every catalog clause to the policy element that encodes it, or to the reason it is
+    not encoded; exit 1 if a clause is missing or a citation names no catalog clause."""
+    from clausewise.analysis.coverage import coverage, default_catalog, render_coverage
+    from clausewise.language.parse import parse_file
+
+    catalog_path = Path(catalog) if catalog else default_catalog()
+    if catalog_path is None:
+        raise ClausewiseError.simple("--catalog", "no rules catalog found",
+                                     "give it with --catalog PATH or set CLAUSEWISE_CATALOG")
+    files = [f for p in policies for f in (sorted(Path(p).glob("*.policy")) if Path(p).is_dir() else [Path(p)])]
+    trees = []
+    for f in files:
+        load_policy(f)  # only checked policies are listed
+        trees.append((str(f), parse_file(f)[0]))
+    report = coverage(trees, catalog_path, all_documents)
+    click.echo(report.model_dump_json(indent=2) if fmt == "json" else render_coverage(report))
+    sys.exit(0 if report.complete else 1)
+
+
+def summary(result: Evaluation, tally: Tally, has_compliance: bool = True) -> str:
+    """Entities per outcome, the most common failing conditions, and the row accounting."""
+    a = result.accounting
+    lines = [f"policy {result.policy} {result.version}, as of {result.as_of}: {a.entities_in} entities, {a.verdicts_out} verdicts",
+             f"rows: {a.rows_read} read = {a.rows_used} used + {a.rows_rejected} rejected"]
+    if has_compliance:
+        lines.append("compliance: " + ", ".join(f"{k} {n}" for k, n in sorted(tally.compliance.items())))
+    for f, counts in sorted(tally.outcomes.items()):
+        lines.append(f"{f}: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
+    if tally.failing:
+        lines.append("most common failing conditions:")
+        lines += [f"  {n:>6}  {name}" for name, n in sorted(tally.failing.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+    for r in result.rejected[:20]:
+        lines.append(f"rejected: {r.file}:{r.line}: row {r.row}" + (f", field '{r.field}'" if r.field else "") + f": {r.reason}")
+    if len(result.rejected) > 20:
+        lines.append(f"... and {len(result.rejected) - 20} more rejected rows")
+    return "\n".join(lines)
+
+
+# ---- analysis by search: what-if, verify, diff (see whatif.py, verify.py, diff.py) ----------------------------
+@main.command(name="what-if")
+@click.argument("policy", type=click.Path())
+@evaluation_options
+@click.option("--entity", required=True, help="The entity (a provider or shop id).")
+@click.option("--target", "targets", multiple=True, required=True, metavar="FIELD=VALUE",
+              help="The outcome to reach, e.g. --target tier=silver or --target compliant=true. Repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@user_errors
+def what_if_cmd(policy: str, data, as_of, param, params_file, time_limit, memory_limit, entity: str,
+                targets: tuple[str, ...], fmt: str) -> None:
+    """The smallest changes to ENTITY's figures that reach the target outcome (exit 1 if none)."""
+    from clausewise.analysis.whatif import what_if
+
+    day = as_of_day(as_of)
+    loaded = load_versions([policy]).in_force_on(day)
+    result = what_if(loaded, list(data), entity, list(targets), day, gather_params(param, params_file))
+    click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render())
+    sys.exit(0 if result.reachable else 1)
+
+
+@main.command(name="verify")
+@click.argument("policy", type=click.Path())
+@click.option("--as-of", "as_of", default=None, help="The day to analyse (default: the policy's first day in force).")
+@click.option("--param", "param", multiple=True, metavar="NAME=VALUE", help="A parameter value. Repeatable.")
+@click.option("--params", "params_file", type=click.Path(), default=None, help="A JSON file of parameter values.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--witness-data", "witness_dir", type=click.Path(), default=None, metavar="DIR",
+              help="Write each realized witness's rows to DIR/<n>/ (n: the finding's number), for explain.")
+@user_errors
+def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: str | None) -> None:
+    """Search POLICY for overlapping clauses, gaps, shadowed clauses and conditions that never
+    hold or never fail, each with a witness entity (exit 1 if there are findings)."""
+    from clausewise.analysis.verify import verify
+    from clausewise.analysis.witnessdata import check_directory
+
+    if witness_dir is not None:
+        check_directory(witness_dir)
+    loaded = load_policy(policy)
+    day = as_of_day(as_of) if as_of else None
+    result = verify(loaded, day, gather_params(param, params_file))
+    if witness_dir is not None:
+        result.write_data(witness_dir, loaded, policy)
+    click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render())
+    sys.exit(1 if result.findings else 0)
+
+
+@main.command(name="diff")
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
+@click.option("--data", "data", multiple=True, type=click.Path(),
+              help="Data to evaluate both versions on (a directory or table files). Without it: generated witnesses.")
+@click.option("--as-of", "as_of", default=None, help="The evaluation day, YYYY-MM-DD (default: today with data).")
+@click.option("--param", "param", multiple=True, metavar="NAME=VALUE", help="A parameter value. Repeatable.")
+@click.option("--params", "params_file", type=click.Path(), default=None, help="A JSON file of parameter values.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--witness-data", "witness_dir", type=click.Path(), default=None, metavar="DIR",
+              help="Without --data: write each realized witness's rows to DIR/<n>/ (n: the change's number), for explain.")
+@user_errors
+def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witness_dir: str | None) -> None:
+    """Compare two versions of a policy: with --data, the entities whose outcome changes and the
+    conditions responsible; without, a witness entity for each kind of change (exit 1 if any change)."""
+    from clausewise.analysis.diff import diff
+    from clausewise.analysis.witnessdata import check_directory
+
+    if witness_dir is not None and data:
+        raise ClausewiseError.simple("--witness-data", "witness data are generated only without --data",
+                                     "drop --data to search for witnesses, or --witness-data to compare on your data")
+    if witness_dir is not None:
+        check_directory(witness_dir)
+    day = as_of_day(as_of) if as_of or data else None
+    versions = load_policy(old), load_policy(new)
+    result = diff(*versions, list(data) or None, day, gather_params(param, params_file))
+    if witness_dir is not None:
+        result.write_data(witness_dir, *versions, (old, new))
+    click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render())
+    sys.exit(1 if result.changed else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

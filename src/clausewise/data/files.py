@@ -1,0 +1,184 @@
+"""Table files (CSV, JSON Lines, Parquet) read into validated rows (:mod:`clausewise.data.rows`).
+
+Which file is which table, reading each format, rows given in memory, rows that point at an
+unknown entity, and the hash of a file for the decision record.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import operator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from clausewise.data.rows import SUFFIXES, RowError, RowValidator, Table, check_columns
+from clausewise.language.diagnostics import ClausewiseError, Diagnostic, Span, did_you_mean
+from clausewise.values.valuetypes import TableSchema
+
+
+def csv_cells(path: Path, schema: TableSchema) -> Iterator[tuple[Sequence[Any], int]]:
+    """Each row's cells in the schema's field order, with the line it starts on, as
+    ``csv.DictReader`` reads a file: blank lines skipped, a short row's last fields empty (None),
+    extra cells ignored, the last of two equal column names used. A missing column is an error."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None) or []
+        check_columns(schema, header, str(path))
+        column = {name: i for i, name in enumerate(header)}
+        positions = [column[f.name] for f in schema.fields]
+        pick = operator.itemgetter(*positions)
+        width = max(positions) + 1
+        single = len(positions) == 1
+        line = reader.line_num + 1
+        for row in reader:
+            if len(row) >= width:
+                cells = pick(row)
+                yield ((cells,) if single else cells), line
+            elif row:
+                yield tuple(row[i] if i < len(row) else None for i in positions), line
+            line = reader.line_num + 1
+
+
+def _jsonl_rows(path: Path, schema: TableSchema, validator: RowValidator) -> Iterator[tuple[dict[str, Any], int]]:
+    checked_columns = False
+    with path.open(encoding="utf-8") as handle:
+        for number, text in enumerate(handle, 1):
+            if not text.strip():
+                continue
+            try:
+                raw = json.loads(text, parse_float=Decimal)
+            except json.JSONDecodeError as err:
+                validator.read += 1
+                validator.rejected.append(RowError(str(path), validator.read, number, None, f"not valid JSON: {err.msg}"))
+                continue
+            if not isinstance(raw, dict):
+                validator.read += 1
+                validator.rejected.append(RowError(str(path), validator.read, number, None, "not a JSON object"))
+                continue
+            if not checked_columns:
+                check_columns(schema, raw.keys(), str(path))
+                checked_columns = True
+            yield raw, number
+
+
+def _parquet_rows(path: Path, schema: TableSchema) -> Iterator[tuple[dict[str, Any], int]]:
+    import pyarrow.parquet as pq
+
+    try:
+        pfile = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise ClausewiseError.simple(str(path), f"not a readable Parquet file: {exc}") from None
+    check_columns(schema, pfile.schema_arrow.names, str(path))
+    columns = [f.name for f in schema.fields]
+    for batch in pfile.iter_batches(columns=columns, batch_size=65536):
+        for raw in batch.to_pylist():
+            yield raw, 0
+
+
+def load_table(path: str | Path, schema: TableSchema) -> Table:
+    """Read and validate one table file; its suffix says its format."""
+    path = Path(path)
+    validator = RowValidator(schema, str(path))
+    try:
+        if path.suffix == ".csv":
+            rows: Iterable = ()
+            for cells, line in csv_cells(path, schema):
+                validator.add_values(cells, line)
+        elif path.suffix in (".jsonl", ".ndjson"):
+            rows = _jsonl_rows(path, schema, validator)
+        elif path.suffix == ".parquet":
+            rows = _parquet_rows(path, schema)
+        else:
+            raise ClausewiseError.simple(str(path), f"unsupported data file type '{path.suffix}'",
+                                         "use .csv, .jsonl (.ndjson) or .parquet")
+        for raw, line in rows:
+            validator.add(raw, line)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ClausewiseError.simple(str(path), f"cannot read: {exc}") from None
+    return validator.table()
+
+
+def table_from_rows(rows: Iterable[Mapping[str, Any]], schema: TableSchema, source: str | None = None) -> Table:
+    """Validate rows given in memory (text or typed values), as a file's rows would be."""
+    source = source or f"<{schema.name}>"
+    validator = RowValidator(schema, source)
+    checked_columns = False
+    for raw in rows:
+        if not checked_columns:
+            check_columns(schema, raw.keys(), source)
+            checked_columns = True
+        validator.add(raw, 0)
+    return validator.table()
+
+
+def find_table_files(paths: Sequence[str | Path], tables: Iterable[str]) -> dict[str, Path]:
+    """Map table name → file from directories (files of other tables ignored) and named files."""
+    known = set(tables)
+    found: dict[str, Path] = {}
+    problems: list[Diagnostic] = []
+
+    def add(name: str, file: Path) -> None:
+        if name in found:
+            problems.append(Diagnostic(str(file), Span(0, 0, 0, 0), f"a second file for table {name}",
+                                       f"the first is {found[name]}; give one file per table"))
+        else:
+            found[name] = file
+
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for file in sorted(path.iterdir()):
+                if file.is_file() and file.suffix in SUFFIXES and file.stem in known:
+                    add(file.stem, file)
+        elif path.is_file():
+            if path.suffix not in SUFFIXES:
+                problems.append(Diagnostic(str(path), Span(0, 0, 0, 0), f"unsupported data file type '{path.suffix}'",
+                                           "use .csv, .jsonl (.ndjson) or .parquet"))
+            elif path.stem not in known:
+                hint = did_you_mean(path.stem, known) or f"the policy reads {', '.join(sorted(known))}"
+                problems.append(Diagnostic(str(path), Span(0, 0, 0, 0), f"unknown table '{path.stem}'", hint))
+            else:
+                add(path.stem, path)
+        else:
+            problems.append(Diagnostic(str(path), Span(0, 0, 0, 0), "no such file or directory"))
+    if problems:
+        raise ClausewiseError(problems)
+    return found
+
+
+def reject_unknown_entities(tables: Mapping[str, Table], entity_table: str) -> None:
+    """Reject rows that point at an entity the entity table does not have (they could reach no verdict)."""
+    entity = tables.get(entity_table)
+    if entity is None or len(entity.schema.key) != 1:
+        return
+    key = entity.schema.key[0]
+    known = {row[key] for row in entity.rows}
+    for name, table in tables.items():
+        if not isinstance(table, Table):
+            continue  # a lazydata.LazyTable checks its rows as it validates them
+        links = [f.name for f in table.schema.fields
+                 if name != entity_table and f.references and f.references[0] == entity_table and f.references[1] in ("", key)]
+        if not links or len(table.positions) != len(table.rows):
+            continue
+        kept, positions = [], []
+        for row, (row_no, line) in zip(table.rows, table.positions):
+            unknown = next((f for f in links if row[f] is not None and row[f] not in known), None)
+            if unknown is None:
+                kept.append(row)
+                positions.append((row_no, line))
+            else:
+                table.rejected.append(RowError(table.source, row_no, line, unknown,
+                                               f"no {entity_table} row for {unknown} '{row[unknown]}'"))
+        table.rows, table.positions = kept, positions
+        table.rejected.sort(key=lambda e: e.row)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,360 @@
+"""The data stage: values and rows validated against the policy's table declarations
+(reading the files: :mod:`clausewise.data.files`).
+
+Every table a policy reads is declared in it (``table shop_daily key shop_id, date {...}``).
+Each row is validated against that declaration by a pydantic model built from it; a bad
+row is kept out of the evaluation and reported with its file, row, line, field and reason,
+so that ``rows read = rows used + rows rejected`` always holds. Values are exact: counts
+are ``int``, money and rates are ``Decimal``; binary floats never reach a verdict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Annotated, Any, Callable, Iterable, Mapping, Sequence
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
+
+from clausewise.language.diagnostics import ClausewiseError, Diagnostic, Span, did_you_mean
+from clausewise.values.valuetypes import INTEGRAL_UNITS, FieldSchema, Month, Scalar, TableSchema, ValueType
+
+SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INT = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+TRUE_WORDS = {"true": True, "1": True, "false": False, "0": False}
+#: Decimal values (yuan, rates, scores) must stay below this magnitude.
+MAX_DECIMAL = Decimal("1e18")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one data row was rejected."""
+
+    file: str
+    row: int  # 1-based data row (the header is not a row)
+    line: int  # line of the file where the row starts (Parquet: 0)
+    field: str | None
+    reason: str
+
+    def diagnostic(self) -> Diagnostic:
+        where = f"row {self.row}" + (f", field '{self.field}'" if self.field else "")
+        return Diagnostic(self.file, Span(self.line, 0, self.line, 0) if self.line else Span(0, 0, 0, 0),
+                          f"{where}: {self.reason}", severity="error")
+
+
+@dataclass
+class Table:
+    """The accepted rows of one table and the rows it rejected."""
+
+    schema: TableSchema
+    rows: list[dict[str, Any]]
+    source: str
+    rows_read: int
+    rejected: list[RowError] = field(default_factory=list)
+    #: (row, line) of each accepted row, for rejections made after validation
+    positions: list[tuple[int, int]] = field(default_factory=list)
+
+
+# ---- one value ------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+def _integral(value: Any, unit: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"not a whole number of {unit}: {value!r}")
+    if isinstance(value, int):
+        result = value
+    elif isinstance(value, (float, Decimal)) and _finite(value) and value == int(value):
+        result = int(value)
+    elif isinstance(value, str) and _INT.fullmatch(value.strip()):
+        result = int(value.strip())
+    else:
+        raise ValueError(f"not a whole number of {unit}: {value!r}")
+    if result < 0:
+        raise ValueError(f"negative {unit}: {result}")
+    return result
+
+
+def _decimal(value: Any, unit: str) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))  # the shortest decimal that reads back as this float
+    elif isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        result = Decimal(value.strip())
+    else:
+        raise ValueError(f"not a number: {value!r}")
+    if not result.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    if abs(result) >= MAX_DECIMAL:  # keeps every sum of up to 10^8 such values exact in 28 digits
+        raise ValueError(f"out of range (at most 18 digits before the decimal point): {value}")
+    if unit == "yuan" and result != result.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
+        raise ValueError(f"more than 2 decimal places in a yuan amount: {value}")
+    if unit == "rate" and not 0 <= result <= 1:
+        raise ValueError(f"a rate must lie between 0 and 1 (write 3% as 0.03): {value}")
+    if unit == "score" and result < 0:
+        raise ValueError(f"negative score: {value}")
+    return result
+
+
+def _finite(value: float | Decimal) -> bool:
+    return value.is_finite() if isinstance(value, Decimal) else value - value == 0
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"a timestamp where a date is expected: {value}")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"not a date (YYYY-MM-DD): {value!r}")
+
+
+def _month(value: Any) -> Month:
+    if isinstance(value, Month):
+        return value
+    if isinstance(value, str):
+        try:
+            return Month.parse(value)
+        except ValueError:
+            pass
+    raise ValueError(f"not a month (YYYY-MM): {value!r}")
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS:
+        return TRUE_WORDS[value.strip().lower()]
+    raise ValueError(f"not a boolean (true/false/1/0): {value!r}")
+
+
+def _scalar(value: Any, vtype: ValueType) -> Scalar:
+    kind = vtype.kind
+    if isinstance(value, str):
+        _text(value)
+    if kind in INTEGRAL_UNITS:
+        return _integral(value, kind)
+    if kind in ("yuan", "rate", "score"):
+        return _decimal(value, kind)
+    if kind == "date":
+        return _date(value)
+    if kind == "month":
+        return _month(value)
+    if kind == "bool":
+        return _bool(value)
+    if not isinstance(value, str):
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and kind == "string":
+            return str(value)
+        raise ValueError(f"not text: {value!r}")
+    text = value.strip()
+    if kind == "enum" and text not in vtype.enum_values:
+        hint = did_you_mean(text, vtype.enum_values)
+        raise ValueError(f"'{text}' is not one of {', '.join(vtype.enum_values)}" + (f" ({hint})" if hint else ""))
+    return text
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def parse_value(value: Any, vtype: ValueType, optional: bool = False) -> Any:
+    """One field value, from text or a typed value; raise ValueError with a reason."""
+    if _is_empty(value):
+        if optional:
+            return None
+        raise ValueError("missing value")
+    if vtype.is_list:
+        items = value if isinstance(value, (list, tuple)) else str(_text(value)).split(";")
+        return tuple(_scalar(item, vtype) for item in items if not _is_empty(item))
+    return _scalar(value, vtype)
+
+
+#: how many distinct texts one field's parser remembers (days, ids, categories; see field_parser)
+MEMO_LIMIT = 1 << 20
+
+
+def field_parser(f: FieldSchema) -> Callable[[Any], Any]:
+    """``parse_value`` for one field, with a shortcut for the common well-formed text of a file.
+
+    The shortcut accepts only text that ``parse_value`` accepts, and returns the same value;
+    anything else (and every error) takes the general path.
+    """
+    vtype, optional, kind = f.type, f.optional, f.type.kind
+
+    def general(value: Any) -> Any:
+        return parse_value(value, vtype, optional)
+
+    if vtype.is_list:
+        return general
+    if kind in INTEGRAL_UNITS:
+        def integral(value: Any) -> Any:
+            if type(value) is str and value.isascii() and value.isdigit():
+                return int(value)
+            return general(value)
+        return integral
+    if kind == "date":
+        days: dict[str, dt.date] = {}  # a time series repeats its days: parse each once, share the objects
+
+        def date(value: Any) -> Any:
+            known = days.get(value) if type(value) is str else None
+            if known is not None:
+                return known
+            if (type(value) is str and len(value) == 10 and value.isascii() and value[4] == "-" and value[7] == "-"
+                    and value[:4].isdigit() and value[5:7].isdigit() and value[8:].isdigit()):
+                try:
+                    day = dt.date.fromisoformat(value)
+                except ValueError:
+                    pass
+                else:
+                    if len(days) < MEMO_LIMIT:
+                        days[value] = day
+                    return day
+            return general(value)
+        return date
+    if kind in ("string", "enum"):
+        allowed = frozenset(vtype.enum_values) if kind == "enum" else None
+        texts: dict[str, str] = {}  # ids and categories repeat from row to row: keep one copy of each
+
+        def text(value: Any) -> Any:
+            known = texts.get(value) if type(value) is str else None
+            if known is not None:
+                return known
+            if type(value) is str and "\x00" not in value:
+                stripped = value.strip()
+                if stripped and (allowed is None or stripped in allowed):
+                    if len(texts) < MEMO_LIMIT:
+                        texts[value] = stripped
+                    return stripped
+            return general(value)
+        return text
+    if kind in ("yuan", "rate", "score"):
+        decimals: dict[str, Decimal] = {}  # rates and scores repeat: parse each text once
+
+        def decimal(value: Any) -> Any:
+            known = decimals.get(value) if type(value) is str else None
+            if known is not None:
+                return known
+            if type(value) is str and "\x00" not in value and value.strip():
+                number = _decimal(value, kind)
+                if len(decimals) < MEMO_LIMIT:
+                    decimals[value] = number
+                return number
+            return general(value)
+        return decimal
+    return general
+
+
+# ---- one row ----------------------------------------------------------------------------------------
+
+
+def _validator(f: FieldSchema):
+    return BeforeValidator(lambda value: parse_value(value, f.type, f.optional))
+
+
+@lru_cache(maxsize=64)
+def row_model(schema: TableSchema) -> type[BaseModel]:
+    """The pydantic model of one row of ``schema``; extra columns are ignored."""
+    fields: dict[str, Any] = {f"f_{i}": (Annotated[Any, _validator(f)], ...) for i, f in enumerate(schema.fields)}
+    model = create_model(f"Row_{schema.name}", __config__=ConfigDict(extra="ignore", populate_by_name=False), **fields)
+    return model
+
+
+class RowValidator:
+    """Validates rows of one table, tracking keys to reject duplicates."""
+
+    def __init__(self, schema: TableSchema, source: str):
+        self.schema = schema
+        self.source = source
+        self.model = row_model(schema)
+        self.names = [f.name for f in schema.fields]
+        self.parsers = [(f.name, field_parser(f)) for f in schema.fields]
+        self.seen: dict[tuple, int] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.rejected: list[RowError] = []
+        self.positions: list[tuple[int, int]] = []
+        self.read = 0
+
+    def add(self, raw: Mapping[str, Any], line: int) -> None:
+        self.read += 1
+        row_no = self.read
+        try:  # fast path: the model's own field parsers, called directly
+            row = {n: parse(raw.get(n)) for n, parse in self.parsers}
+        except (ValueError, AssertionError):  # a bad row: the model reports every bad field
+            row = self._validate(raw, row_no, line)
+            if row is None:
+                return
+        self._keep(row, row_no, line)
+
+    def add_values(self, values: Sequence[Any], line: int) -> None:
+        """:meth:`add` for a row given as its fields' values, in the schema's field order."""
+        self.read += 1
+        row_no = self.read
+        try:
+            row = {n: parse(v) for (n, parse), v in zip(self.parsers, values)}
+        except (ValueError, AssertionError):
+            row = self._validate(dict(zip(self.names, values)), row_no, line)
+            if row is None:
+                return
+        self._keep(row, row_no, line)
+
+    def _validate(self, raw: Mapping[str, Any], row_no: int, line: int) -> dict[str, Any] | None:
+        """Validate one row with the pydantic model; record why it is rejected (None) if it is."""
+        try:
+            validated = self.model.model_validate({f"f_{i}": raw.get(n) for i, n in enumerate(self.names)})
+        except ValidationError as err:
+            first = err.errors()[0]
+            index = int(str(first["loc"][0])[2:]) if first["loc"] else None
+            reason = str(first["msg"]).removeprefix("Value error, ")
+            more = len(err.errors()) - 1
+            if more:
+                reason += f" (and {more} more bad field{'s' if more > 1 else ''} in this row)"
+            self.rejected.append(RowError(self.source, row_no, line, self.names[index] if index is not None else None, reason))
+            return None
+        return {n: getattr(validated, f"f_{i}") for i, n in enumerate(self.names)}
+
+    def _keep(self, row: dict[str, Any], row_no: int, line: int) -> None:
+        if self.schema.key:
+            key = tuple([row[k] for k in self.schema.key])
+            if key in self.seen:
+                shown = ", ".join(f"{k}={row[k]}" for k in self.schema.key)
+                self.rejected.append(RowError(self.source, row_no, line, self.schema.key[0],
+                                              f"duplicate key ({shown}); first given in row {self.seen[key]}"))
+                return
+            self.seen[key] = row_no
+        self.rows.append(row)
+        self.positions.append((row_no, line))
+
+    def table(self) -> Table:
+        return Table(self.schema, self.rows, self.source, self.read, self.rejected, self.positions)
+
+
+def check_columns(schema: TableSchema, present: Iterable[str], source: str) -> None:
+    have = set(present)
+    absent = [f.name for f in schema.fields if f.name not in have]
+    if absent:
+        hints = [did_you_mean(name, have) for name in absent]
+        hint = next((h for h in hints if h), None) or f"the columns of {schema.name} are {', '.join(f.name for f in schema.fields)}"
+        raise ClausewiseError([Diagnostic(source, Span(1, 0, 1, 0),
+                                          f"table {schema.name} has no column{'s' if len(absent) > 1 else ''} "
+                                          f"{', '.join(absent)}", hint)])

@@ -1,0 +1,243 @@
+"""Derived values, measured exactly: conditional values, ladders, top-N lists, counts of the
+months or days of a window, aggregates of row expressions, and the per-entity row cache.
+
+An aggregate over a table's rows filters the rows of its subject once per entity (its
+``where`` and row values do not depend on the window) and then picks a window's rows by
+bisection, so cumulative figures (``sum(T.f during start of W .. d)`` for every day d of a
+60-day cold start) cost one pass over the rows instead of one per day.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from typing import Any
+
+from clausewise.language import syntax
+from clausewise.evaluate.measure import SKIP, Evaluator, Item, Missing, Scope, missing
+from clausewise.values.valuetypes import Month
+from clausewise.values.calendar import Window
+
+
+# ---- entities ------------------------------------------------------------------------------------
+def entity_rows(checked, rows: list[dict]) -> dict[str, dict]:
+    """The entities to evaluate by id: one per row, or with ``for each NAME: enum(a, b)`` one
+    per row and value (``P01/a``), the value readable by NAME. Each dict lives as long as the
+    evaluation (the evaluator's caches key on it)."""
+    key_field = checked.tables[checked.entity_table].key[0]
+    if not checked.dimension:
+        return {str(r[key_field]): r for r in rows}
+    return {f"{r[key_field]}/{value}": {**r, checked.dimension: value}
+            for r in rows for value in checked.dimension_values}
+
+
+def entity_hint(checked, entity: str, known: dict) -> str | None:
+    """With ``for each``, a bare key names no verdict: list the pairs it has."""
+    pairs = [e for e in known if e.split("/", 1)[0] == entity] if checked.dimension else []
+    if not pairs:
+        return None
+    return f"one verdict per {checked.dimension}: {', '.join(sorted(pairs))}"
+
+
+# ---- derived values ------------------------------------------------------------------------------
+def derived(ev: Evaluator, node, scope: Scope) -> Any:
+    match node:
+        case syntax.IfExpr(cond=cond, then=then, orelse=orelse):
+            verdict = ev.truth(cond, scope)
+            if isinstance(verdict, Missing):
+                return verdict
+            return ev.eval(then if verdict else orelse, scope)
+        case syntax.CountUnits(unit=unit, var=var, window=w, where=where):
+            window = ev.as_window(ev.eval(w, scope))
+            if window is None or isinstance(window, Missing):
+                return window
+            ev.windows_used.append((w, window))
+            units = window.months() if unit == "month" else window.days()
+            mark = len(ev.windows_used)  # the windows of each month or day are not shown
+            verdicts = [True if where is None else ev.truth(where, ev.bind(scope, var, u)) for u in units]
+            del ev.windows_used[mark:]
+            return missing(*verdicts) or sum(1 for v in verdicts if v is True)
+        case syntax.Band(value=value, ladder=ladder):
+            return band(ev.eval(value, scope), ev.eval(ladder, scope))
+        case syntax.TopN():
+            return top_n(ev, node, scope)
+    raise AssertionError(type(node).__name__)
+
+
+def band(value: Any, ladder: Any) -> Any:
+    """The key of the highest threshold that ``value`` reaches (>=); none below the lowest.
+    Two keys with the same threshold: the first in sorted order."""
+    if isinstance(value, Missing) or isinstance(ladder, Missing) or value is None:
+        return value if not isinstance(ladder, Missing) else ladder
+    reached = [(threshold, key) for key, threshold in ladder.items() if value >= threshold]
+    if not reached:
+        return None
+    best = max(t for t, _ in reached)
+    return sorted(str(k) for t, k in reached if t == best)[0]
+
+
+def top_n(ev: Evaluator, node: syntax.TopN, scope: Scope) -> Any:
+    """The group keys whose figure meets the bound, the largest figure first (ties: by key)."""
+    from clausewise.evaluate.leaves import compare
+
+    count = ev.eval(node.count, scope)
+    bound = ev.eval(node.bound, scope) if node.bound is not None else None
+    if bad := missing(count, bound):
+        return bad
+    rows = ev.rows(node.figure, scope)
+    if rows is None or isinstance(rows, Missing):
+        return rows
+    groups: dict[Any, list] = {}
+    for row, inner in rows:
+        value = ev.row_value(node.figure, row, inner)
+        if isinstance(value, Missing):
+            return value
+        key = row.get(node.field)
+        if key is None:
+            return Missing((f"{ev.c.refs[id(node.figure)][1]}.{node.field} is empty in a row ranked here",))
+        groups.setdefault(key, [])
+        if value is not SKIP:
+            groups[key].append(value)
+    figures = [(ev.combine(node.figure, values), key) for key, values in groups.items()]
+    if bad := missing(*(f for f, _ in figures)):
+        return bad
+    kept = [(f, key) for f, key in figures if node.op is None or compare(node.op, f, bound)]
+    kept.sort(key=lambda fk: (-fk[0], str(fk[1])))
+    return [str(key) for _, key in kept[: max(count, 0)]]
+
+
+# ---- aggregates over rows, cached per entity ---------------------------------------------------------
+def _names_used(ev: Evaluator, node: syntax.Aggregate, parts: tuple[str, ...], row: bool) -> tuple[str, ...]:
+    """The bound names (quantifier and binder variables) the given parts of an aggregate mention;
+    with ``row``, a bare field of the current row counts as the name "\\0row"."""
+    cache = ev.__dict__.setdefault("_names_used", {})
+    key = (id(node), parts, row)
+    if key not in cache:
+        names: set[str] = set()
+        kinds = ("var", "itemfield", "rowvarfield", "rowfield") if row else ("var", "itemfield", "rowvarfield")
+
+        def walk(n) -> None:
+            ref = ev.c.refs.get(id(n))
+            if ref and ref[0] in kinds:
+                names.add(ref[1] if ref[0] != "rowfield" else "\0row")
+            for value in vars(n).values():
+                for child in value if isinstance(value, tuple) else (value,):
+                    if isinstance(child, syntax.Node) and not isinstance(child, syntax.Labels | syntax.Meta):
+                        walk(child)
+
+        for part in parts:
+            if getattr(node, part) is not None:
+                walk(getattr(node, part))
+        cache[key] = tuple(sorted(names))
+    return cache[key]
+
+
+def _free_vars(ev: Evaluator, node: syntax.Aggregate) -> tuple[str, ...]:
+    """The bound names a row's value or filter depends on."""
+    return _names_used(ev, node, ("target", "where"), False)
+
+
+def _token(value: Any) -> Any:
+    """A hashable stand-in for a bound value in a cache key (an item by its key and binding spans:
+    items are made anew by every relation lookup, so their identity would not do)."""
+    if isinstance(value, Item):
+        return ("item", _token(value.key), value.intervals)
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return ("id", id(value))
+
+
+def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[list, list]:
+    """(times, values) of every row of the subject that passes the filter, in time order."""
+    _, table, (tfield, sfield) = ev.c.refs[id(node)]
+    subject_value = scope.subject.get(sfield) if scope.subject else None
+    key = (id(node), id(scope.subject), _token(scope.item), subject_value,
+           tuple(_token(scope.vars.get(v)) for v in _free_vars(ev, node)))
+    cache = _entity_cache(ev, scope)
+    if key in cache and not ev.overrides:
+        return cache[key]
+    time_field = ev.c.tables[table].time_field
+    entries = []
+    for row in ev.data.index(table, tfield).get(subject_value, ()):
+        when = row.get(time_field) if time_field else None
+        if scope.item is not None and time_field and isinstance(when, dt.date) and not scope.item.active_on(when):
+            continue
+        value = ev.row_value(node, row, Scope(scope.entity, table, row, scope.item, scope.vars, row))
+        if value is not SKIP:
+            entries.append((when, value))
+    if time_field:
+        entries.sort(key=lambda e: e[0])
+    result = ([w for w, _ in entries], [v for _, v in entries])
+    if not ev.overrides:
+        cache[key] = result
+    return result
+
+
+def _entity_cache(ev: Evaluator, scope: Scope) -> dict:
+    """A cache that lives while one entity is evaluated (cleared when the entity or the parameters change)."""
+    cache = ev.__dict__.setdefault("_row_cache", {})
+    owner = (id(scope.entity), id(ev.params))
+    if ev.__dict__.get("_row_cache_owner") != owner:
+        cache.clear()
+        ev.__dict__["_row_cache_owner"] = owner
+    return cache
+
+
+def _vars_anywhere(ev: Evaluator, node: syntax.Aggregate) -> tuple[str, ...]:
+    """Every bound name an aggregate mentions (in what it reads, its window, its filter, its value)."""
+    return _names_used(ev, node, ("over", "during", "target", "where"), True)
+
+
+def remembered_aggregate(ev: Evaluator, node: syntax.Aggregate, scope: Scope, compute) -> Any:
+    """``compute()``, the value of an aggregate that binds a name or reads related items, once per
+    entity and per set of inputs it can depend on.
+
+    Such an aggregate inside another one's filter (RENEW: for every daily row of a shop, count the
+    provider's bindings) would otherwise be recomputed for every outer row. Its value depends only
+    on the entity, the subject value its rows are found by, the related item, and the bound names
+    it mentions; a bare field of the current row ("\\0row") makes it depend on the row itself.
+    The windows it used are remembered with it and shown again at every use.
+    """
+    if ev.overrides:
+        return compute()
+    names = _vars_anywhere(ev, node)
+    ref = ev.c.refs[id(node)]
+    subject_value = None
+    if ref[0] != "items" and node.over is None:
+        sfield = ref[2][1]
+        subject_value = _token(scope.subject.get(sfield)) if scope.subject else None
+    row_token = id(scope.row) if "\0row" in names else None
+    key = ("aggregate", id(node), subject_value, _token(scope.item), row_token,
+           tuple(_token(scope.vars.get(v)) for v in names if v != "\0row"))
+    cache = _entity_cache(ev, scope)
+    hit = cache.get(key)
+    if hit is not None:
+        ev.windows_used.extend(hit[1])
+        return hit[0]
+    mark = len(ev.windows_used)
+    value = compute()
+    cache[key] = (value, ev.windows_used[mark:])
+    return value
+
+
+def cached_aggregate(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> Any:
+    window = None
+    if node.during is not None:
+        window = ev.as_window(ev.eval(node.during, scope))
+        if window is None or isinstance(window, Missing):
+            return window
+        ev.windows_used.append((node.during, window))
+    times, values = _entity_rows(ev, node, scope)
+    if window is not None:
+        values = _in_window(times, values, window)
+    if bad := missing(*values):
+        return bad
+    return ev.combine(node, values)
+
+
+def _in_window(times: list, values: list, window: Window) -> list:
+    if times and isinstance(times[0], dt.date):
+        return values[bisect.bisect_left(times, window.start): bisect.bisect_right(times, window.end)]
+    return [v for t, v in zip(times, values) if isinstance(t, (dt.date, Month)) and window.contains(t)]

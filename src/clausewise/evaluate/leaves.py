@@ -1,0 +1,280 @@
+"""Leaf conditions: decided in exact arithmetic, with the figures that explain them.
+
+A leaf is a comparison, a membership test, ``is set``, a bool value or a quantifier
+(``any month m in W: ...``). Its result carries the observed value, the bound, the
+comparison, the gap when it fails, the best month of a quantifier, the windows used and,
+when data are missing, why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+
+from clausewise.language import syntax
+from clausewise.evaluate.closures import compile_value
+from clausewise.evaluate.measure import Evaluator, Missing, Scope, missing
+from clausewise.values.valuetypes import Month
+from clausewise.values.calendar import Window
+
+OPS = {
+    ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
+}
+
+
+@dataclass(slots=True)
+class LeafResult:
+    status: str  # pass | fail | unknown
+    observed: Any = None
+    bound: Any = None
+    op: str | None = None
+    unit: str | None = None
+    gap: Any = None
+    gap_percent: Decimal | None = None
+    witness: str | None = None
+    missing: tuple[str, ...] = ()
+    windows: list[tuple[str, str]] = field(default_factory=list)
+
+
+def compare(op: str, a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return OPS[op](a is None, b is None) if op in ("=", "!=") else False
+    return OPS[op](a, b)
+
+
+def compared(op: str, a: Any, b: Any, unit: str | None) -> LeafResult:
+    """The result of a comparison leaf on its two values (either may be Missing)."""
+    if (type(a) is Missing or type(b) is Missing) and (bad := missing(a, b)):
+        return LeafResult("unknown", None if isinstance(a, Missing) else a, None if isinstance(b, Missing) else b,
+                          op, unit, missing=bad.reasons)
+    ok = compare(op, a, b)
+    result = LeafResult("pass" if ok else "fail", a, b, op, unit)
+    if not ok:
+        integral = isinstance(a, int) and isinstance(b, int)
+        result.gap = gap_of(op, a, b, integral)
+        result.gap_percent = _percent(result.gap, b)
+    return result
+
+
+def gap_of(op: str, observed: Any, bound: Any, integral: bool) -> Any:
+    """How far a failing comparison is from passing (always positive), or None."""
+    if isinstance(observed, dt.date) and isinstance(bound, dt.date):
+        diff = abs((bound - observed).days)
+        return diff + (1 if op in (">", "<") else 0)
+    if not isinstance(observed, (int, Decimal)) or not isinstance(bound, (int, Decimal)) or isinstance(observed, bool):
+        return None
+    step = 1 if integral and op in (">", "<") else 0
+    if op in (">=", ">"):
+        return bound - observed + step
+    if op in ("<=", "<"):
+        return observed - bound + step
+    if op == "=":
+        return abs(observed - bound)
+    return None
+
+
+_TENTH = Decimal("0.1")
+
+
+def _percent(gap: Any, bound: Any) -> Decimal | None:
+    if isinstance(gap, (int, Decimal)) and isinstance(bound, (int, Decimal)) and bound and not isinstance(bound, bool):
+        return (Decimal(gap) * 100 / abs(Decimal(bound))).quantize(_TENTH)
+    return None
+
+
+def source_text(text: str, node) -> str:
+    """The policy text a node was parsed from, on one line."""
+    span = node.span
+    lines = text.split("\n")[span.line - 1: span.end_line]
+    if not lines:
+        return ""
+    if len(lines) == 1:
+        return lines[0][span.column - 1: span.end_column - 1]
+    lines[0] = lines[0][span.column - 1:]
+    lines[-1] = lines[-1][: span.end_column - 1]
+    return " ".join(part.strip() for part in lines)
+
+
+class LeafEvaluator:
+    """Evaluates the leaves of a plan for one entity at a time."""
+
+    def __init__(self, ev: Evaluator, compiled: bool = True):
+        self.ev = ev
+        self.c = ev.c
+        self.compiled = compiled  # False: every leaf through the tree walker (to compare the two)
+        self._fast: dict[int, Callable[[Scope], LeafResult] | bool] = {}
+        self._texts: dict[int, str] = {}
+
+    def _compile(self, cond) -> Callable[[Scope], LeafResult] | None:
+        """A closure for a comparison of plain values (see :mod:`clausewise.evaluate.closures`), else None."""
+        if not self.compiled or not isinstance(cond, syntax.Compare):
+            return None
+        left, right = compile_value(self.ev, cond.left), compile_value(self.ev, cond.right)
+        if left is None or right is None:
+            return None
+        op, unit = cond.op, self.compare_unit(cond)
+        return lambda scope: compared(op, left(scope), right(scope), unit)
+
+    def text(self, node) -> str:
+        text = self._texts.get(id(node))
+        if text is None:  # the policy's nodes live as long as the evaluator: id() is a stable key
+            text = self._texts[id(node)] = source_text(self.c.source.text, node)
+        return text
+
+    def unit(self, node) -> str | None:
+        sort = self.c.sorts.get(id(node))
+        return sort.vtype.kind if sort is not None and sort.vtype is not None else None
+
+    def compare_unit(self, cond: syntax.Compare) -> str | None:
+        """The unit a comparison's figures are shown in: the left side's, else the right side's."""
+        left = self.unit(cond.left)
+        return left if left not in (None, "number") else self.unit(cond.right)
+
+    def evaluate(self, cond, scope: Scope) -> LeafResult:
+        fast = self._fast.get(id(cond))
+        if fast is None:  # the plan's conditions live as long as the evaluator: id() is a stable key
+            fast = self._fast[id(cond)] = self._compile(cond) or False
+        if fast and not self.ev.overrides:
+            return fast(scope)
+        self.ev.windows_used = []
+        if self.ev.overrides and id(cond) in self.ev.overrides:  # analysis hook: a leaf decided by assumption
+            assumed = self.ev.overrides[id(cond)]
+            if isinstance(assumed, Missing):
+                return LeafResult("unknown", missing=assumed.reasons)
+            return LeafResult("pass" if assumed else "fail", observed=assumed)
+        result = self._leaf(cond, scope)
+        seen: dict[tuple[str, str], None] = {}
+        used: set[tuple[int, Any]] = set()  # an aggregate uses its window once per row it reads
+        for node, window in self.ev.windows_used:
+            if (id(node), window) in used:
+                continue
+            used.add((id(node), window))
+            if self.c.refs.get(id(node), ("",))[0] == "var":
+                continue  # the months or days a quantifier walks through
+            seen.setdefault((self.text(node), str(window)))
+        result.windows = list(seen)
+        return result
+
+    def _leaf(self, cond, scope: Scope) -> LeafResult:
+        match cond:
+            case syntax.Compare(op=op, left=left, right=right):
+                return compared(op, self.ev.eval(left, scope), self.ev.eval(right, scope), self.compare_unit(cond))
+            case syntax.Quantified():
+                return self.quantified(cond, scope)
+            case _:
+                verdict = inner_truth(self.ev, cond, scope)
+                if isinstance(verdict, Missing):
+                    return LeafResult("unknown", missing=verdict.reasons)
+                observed = None
+                if isinstance(cond, syntax.Member | syntax.IsSet | syntax.Truth):
+                    inner = cond.item if isinstance(cond, syntax.Member) else cond.expr
+                    value = self.ev.eval(inner, scope)
+                    observed = None if isinstance(value, Missing) else value
+                return LeafResult("pass" if verdict else "fail", observed, unit=None)
+
+    def quantified(self, cond: syntax.Quantified, scope: Scope) -> LeafResult:
+        window = self.ev.as_window(self.ev.eval(cond.window, scope))
+        if isinstance(window, Missing):
+            return LeafResult("unknown", missing=window.reasons)
+        if window is None:  # a window from or to a day that does not exist
+            return LeafResult("fail" if cond.kind == "any" else "pass", witness="(no window)")
+        self.ev.windows_used.append((cond.window, window))
+        units = list(window.months()) if cond.unit == "month" else list(window.days())
+        results, unit_windows = [], {}
+        for u in units:  # only the windows of the month or day shown are listed
+            mark = len(self.ev.windows_used)
+            results.append((u, self._leaf(cond.cond, self.ev.bind(scope, cond.var, u))))
+            unit_windows[u] = self.ev.windows_used[mark:]
+            del self.ev.windows_used[mark:]
+        want = "pass" if cond.kind == "any" else "fail"
+        decisive = [(u, r) for u, r in results if r.status == want]
+        unknown = [(u, r) for u, r in results if r.status == "unknown"]
+        if decisive:
+            unit, chosen = decisive[0]
+            status = "pass" if cond.kind == "any" else "fail"
+        elif unknown:
+            unit, chosen = unknown[0]
+            status = "unknown"
+        elif results:
+            unit, chosen = self._closest(results)
+            status = "fail" if cond.kind == "any" else "pass"
+        else:
+            return LeafResult("fail" if cond.kind == "any" else "pass", witness="(empty window)")
+        self.ev.windows_used.extend(unit_windows.get(unit, []))
+        reasons = tuple(dict.fromkeys(m for _, r in unknown for m in r.missing)) if status == "unknown" else ()
+        return LeafResult(status, chosen.observed, chosen.bound, chosen.op, chosen.unit,
+                          chosen.gap if status == "fail" else None, chosen.gap_percent if status == "fail" else None,
+                          str(unit), reasons)
+
+    @staticmethod
+    def _closest(results: list) -> tuple:
+        """The unit nearest to passing: the smallest gap (ties: the earliest)."""
+        with_gap = [(u, r) for u, r in results if isinstance(r.gap, (int, Decimal))]
+        if not with_gap:
+            return results[0]
+        return min(with_gap, key=lambda ur: ur[1].gap)
+
+
+def inner_truth(ev: Evaluator, node, scope: Scope) -> bool | Missing:
+    """A condition inside a measure, in three values: True, False or Missing."""
+    match node:
+        case syntax.Group(kind=kind, entries=entries, n=n):
+            values = [inner_truth(ev, e.cond, scope) for e in entries]
+            trues = sum(1 for v in values if v is True)
+            unknown = missing(*values)
+            if kind == "all":
+                return False if False in values else (unknown or True)
+            if kind in ("any", "none"):
+                result = True if trues else (unknown or False)
+                return result if kind == "any" or isinstance(result, Missing) else not result
+            if trues >= n:
+                return True
+            return False if trues + sum(1 for v in values if isinstance(v, Missing)) < n else unknown
+        case syntax.Not(cond=inner):
+            value = inner_truth(ev, inner, scope)
+            return value if isinstance(value, Missing) else not value
+        case syntax.IfThen(cond=a, then=b):
+            first = inner_truth(ev, a, scope)
+            if first is False:
+                return True
+            second = inner_truth(ev, b, scope)
+            if first is True or second is True:
+                return second
+            return missing(first, second)
+        case syntax.Quantified(kind=kind, unit=unit, var=var, window=w, cond=inner):
+            window = ev.as_window(ev.eval(w, scope))
+            if isinstance(window, Missing):
+                return window
+            if window is None:  # a window from or to a day that does not exist: no month or day
+                return kind != "any"
+            ev.windows_used.append((w, window))
+            units = window.months() if unit == "month" else window.days()
+            values = [inner_truth(ev, inner, ev.bind(scope, var, u)) for u in units]
+            if kind == "any":
+                return True if True in values else (missing(*values) or False)
+            return False if False in values else (missing(*values) or True)
+        case syntax.Compare(op=op, left=left, right=right):
+            a, b = ev.eval(left, scope), ev.eval(right, scope)
+            return missing(a, b) or compare(op, a, b)
+        case syntax.Member(item=item, collection=coll, negated=negated):
+            value, container = ev.eval(item, scope), ev.eval(coll, scope)
+            if bad := missing(value, container):
+                return bad
+            if container is None or value is None:
+                return negated  # nothing is in a window that does not exist; none is in nothing
+            if isinstance(container, (Window, Month, dt.date)):
+                found = ev.as_window(container).contains(value)
+            else:
+                found = value in container
+            return not found if negated else found
+        case syntax.IsSet(expr=inner, negated=negated):
+            value = ev.eval(inner, scope)
+            present = not isinstance(value, Missing) and value is not None
+            return not present if negated else present
+        case syntax.Truth(expr=inner):
+            value = ev.eval(inner, scope)
+            return value if isinstance(value, Missing) else bool(value)
+    raise AssertionError(f"not a condition: {type(node).__name__}")

@@ -1,0 +1,437 @@
+"""The measure stage: every figure a policy needs, computed exactly from the data.
+
+Sums of yuan and orders are Python ints and Decimals, never 32-bit solver integers, so no
+figure can wrap. A value that cannot be known (an empty field, a missing row, a missing
+per-key parameter) is a :class:`Missing` carrying the reasons; it never passes or fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from clausewise.language import syntax
+from clausewise.language.check import Checked
+from clausewise.values.valuetypes import Month
+from clausewise.values.calendar import Window, last_n, month_window, n_days_from, quarter_of
+
+
+#: what a row filtered out of an aggregate adds
+SKIP = object()
+
+
+@dataclass(frozen=True)
+class Missing:
+    reasons: tuple[str, ...]
+
+    def __or__(self, other: "Missing") -> "Missing":
+        return Missing(tuple(dict.fromkeys(self.reasons + other.reasons)))
+
+
+def missing(*values) -> Missing | None:
+    found = [v for v in values if isinstance(v, Missing)]
+    if not found:
+        return None
+    result = found[0]
+    for more in found[1:]:
+        result = result | more
+    return result
+
+
+@dataclass(frozen=True)
+class Item:
+    """One related item of a relation (a bound shop) and the days it is related."""
+
+    key: Any
+    row: dict | None
+    intervals: tuple[tuple[dt.date, dt.date | None], ...] | None  # end excluded; None: always
+
+    def active_on(self, day: dt.date) -> bool:
+        if self.intervals is None:
+            return True
+        return any(start <= day and (end is None or day < end) for start, end in self.intervals)
+
+
+@dataclass
+class Scope:
+    entity: dict
+    subject_table: str
+    subject: dict | None  # the subject row (entity row or a related item's row)
+    item: Item | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    row: dict | None = None
+
+
+class Data:
+    """Accepted rows of every table, with lazily built indexes by field."""
+
+    def __init__(self, tables: dict[str, list[dict]]):
+        self.tables = tables
+        self._indexes: dict[tuple[str, str], dict] = {}
+
+    def index(self, table: str, field_name: str) -> dict:
+        key = (table, field_name)
+        if key not in self._indexes:
+            source = self.tables.get(table, ())
+            if hasattr(source, "by_field"):  # a lazydata.LazyTable: rows validated when looked up
+                self._indexes[key] = source.by_field(field_name)
+                return self._indexes[key]
+            idx: dict = defaultdict(list)
+            for row in self.tables.get(table, ()):
+                idx[row.get(field_name)].append(row)
+            self._indexes[key] = dict(idx)
+        return self._indexes[key]
+
+
+class Evaluator:
+    """Evaluates expressions and inner conditions for one as-of date and parameter set."""
+
+    def __init__(self, checked: Checked, data: Data, params: dict[str, Any], as_of: dt.date, convention: str):
+        self.c, self.data, self.params, self.as_of, self.convention = checked, data, params, as_of, convention
+        self.windows_used: list[tuple[Any, Window]] = []
+        self._lets: dict[tuple[int, str], Any] = {}
+        #: analysis hook (what-if, verify, diff): id(expression or leaf condition) -> assumed value
+        self.overrides: dict[int, Any] = {}
+        self._row_cache: dict = {}  # see measure_derived: rows of an aggregate, filtered once per entity
+        self.compiled: dict[int, Any] = {}  # see closures: expressions compiled to closures, by node id
+
+    # ---- expressions ----------------------------------------------------------------------------
+    def eval(self, node, scope: Scope) -> Any:
+        if self.overrides and id(node) in self.overrides:
+            return self.overrides[id(node)]
+        match node:
+            case syntax.Number(value=value) | syntax.String(value=value) | syntax.BoolLit(value=value):
+                return value
+            case syntax.DateLit(value=value) | syntax.MonthLit(value=value):
+                return value
+            case syntax.NoneLit():
+                return None
+            case syntax.AsOf():
+                return self.as_of
+            case syntax.Name() | syntax.Attr():
+                return self.reference(node, scope)
+            case syntax.Index(name=name, key=key, more=more):
+                table = self.params[name] or {}  # '= {}': no values given
+                for k_node in (key, *more):
+                    k = self.eval(k_node, scope)
+                    if isinstance(k, Missing):
+                        return k
+                    if k not in table:
+                        return Missing((f"parameter {name} has no value for {k!r}",))
+                    table = table[k]
+                return table
+            case syntax.AtDate():
+                return self.at_date(node, scope)
+            case syntax.Arith(op=op, left=left, right=right):
+                a, b = self.eval(left, scope), self.eval(right, scope)
+                return missing(a, b) or arith(op, a, b)
+            case syntax.Neg(expr=inner):
+                v = self.eval(inner, scope)
+                return v if isinstance(v, Missing) else -v
+            case syntax.Range() | syntax.Calendar() | syntax.LastN() | syntax.NFrom():
+                return self.window(node, scope)
+            case syntax.Edge(kind=kind, window=w):
+                win = self.as_window(self.eval(w, scope))
+                return win if win is None or isinstance(win, Missing) else (win.start if kind == "start" else win.end)
+            case syntax.FirstDay(var=var, window=w, cond=cond):
+                win = self.as_window(self.eval(w, scope))
+                if win is None or isinstance(win, Missing):
+                    return win
+                mark = len(self.windows_used)  # the windows of each day tried are not shown
+                try:
+                    for day in win.days():
+                        verdict = self.truth(cond, self.bind(scope, var, day))
+                        if isinstance(verdict, Missing):
+                            return verdict
+                        if verdict:
+                            return day
+                    return None
+                finally:
+                    del self.windows_used[mark:]
+            case syntax.SetLit(items=items):
+                return [self.eval(i, scope) for i in items]
+            case syntax.Aggregate():
+                return self.aggregate(node, scope)
+            case syntax.CountUnits() | syntax.IfExpr() | syntax.Band() | syntax.TopN():
+                from clausewise.evaluate.computed import derived  # local import: it builds on this module
+
+                return derived(self, node, scope)
+        raise AssertionError(f"cannot evaluate {type(node).__name__}")
+
+    def bind(self, scope: Scope, name: str, value: Any) -> Scope:
+        return Scope(scope.entity, scope.subject_table, scope.subject, scope.item, {**scope.vars, name: value}, scope.row)
+
+    def reference(self, node, scope: Scope) -> Any:
+        ref = self.c.refs.get(id(node))
+        if ref is None and isinstance(node, syntax.Attr):
+            return self.reference(node.base, scope)
+        kind = ref[0]
+        if kind == "var":
+            return scope.vars[ref[1]]
+        if kind == "rowfield":
+            return _field(scope.row, ref[1], "row")
+        if kind == "let":
+            return self.let_value(node, ref[1], scope)
+        if kind == "param":
+            return self.params[ref[1]]
+        if kind == "convention":
+            return self.convention
+        if kind == "enum":
+            return ref[1]
+        if kind == "entity_field":
+            return _field(scope.entity, ref[1], self.c.entity_table, self.entity_key(scope))
+        if kind == "itemfield":
+            item: Item = scope.vars[ref[1]]
+            if item.row is None:
+                return Missing((f"no row for related item {item.key!r}",))
+            return _field(item.row, ref[2], "row", item.key)
+        if kind == "rowvarfield":
+            return _field(scope.vars[ref[1]], ref[2], "row")
+        if kind == "lookup":
+            _, table, fname, (tfield, sfield) = ref
+            subject_value = scope.subject.get(sfield) if scope.subject else None
+            rows = self.data.index(table, tfield).get(subject_value, [])
+            if not rows:
+                return Missing((f"no {table} row for {subject_value!r}",))
+            return _field(rows[0], fname, table, subject_value)
+        if kind == "relation":
+            return self.relation_items(ref[1], scope)
+        raise AssertionError(f"unresolved reference {ref}")
+
+    def let_value(self, node, name: str, scope: Scope) -> Any:
+        """A named value, computed once per entity; the windows it used are shown at every use
+        (a window-valued let by its name: ``assessment_period = 2023-12-01..2024-02-29``)."""
+        key = (id(scope.entity), name)
+        if key not in self._lets:
+            mark = len(self.windows_used)
+            value = self.eval(self.c.lets[name].expr, scope)
+            windows = [(node, value)] if isinstance(value, Window) else self.windows_used[mark:]
+            del self.windows_used[mark:]
+            self._lets[key] = (value, windows)
+        value, windows = self._lets[key]
+        self.windows_used.extend(windows)
+        return value
+
+    def entity_key(self, scope: Scope) -> Any:
+        return scope.entity.get(self.c.tables[self.c.entity_table].key[0])
+
+    def at_date(self, node: syntax.AtDate, scope: Scope) -> Any:
+        _, table, fname, (tfield, sfield) = self.c.refs[id(node)]
+        day = self.eval(node.date, scope)
+        if isinstance(day, Missing):
+            return day
+        subject_value = scope.subject.get(sfield) if scope.subject else None
+        time_field = self.c.tables[table].time_field
+        for row in self.data.index(table, tfield).get(subject_value, ()):
+            if row.get(time_field) == day:
+                return _field(row, fname, table, f"{subject_value} on {day}")
+        return Missing((f"no {table} row for {subject_value!r} on {day}",))
+
+    # ---- windows ----------------------------------------------------------------------------------
+    def window(self, node, scope: Scope) -> Window | Missing:
+        match node:
+            case syntax.Range(start=a, end=b):
+                start, end = self.eval(a, scope), self.eval(b, scope)
+                if bad := missing(start, end):
+                    return bad
+                if start is None or end is None:
+                    return None  # a window from or to a day that does not exist (none)
+                if isinstance(start, Month):
+                    win = Window(start.first_day, end.last_day, True)
+                else:
+                    win = Window(start, end)
+            case syntax.Calendar(kind=kind, date=d, previous=previous):
+                day = self.eval(d, scope)
+                if day is None or isinstance(day, Missing):
+                    return day
+                if kind == "month":
+                    month = Month.of(day).shift(-1 if previous else 0)
+                    win = month_window(month)
+                else:
+                    win = quarter_of(day, previous)
+            case syntax.LastN(count=count, end=d):
+                day = self.eval(d, scope)
+                if day is None or isinstance(day, Missing):
+                    return day
+                win = last_n(count.value, count.unit, day)
+            case syntax.NFrom(count=count, start=d):
+                day = self.eval(d, scope)
+                if day is None or isinstance(day, Missing):
+                    return day
+                win = n_days_from(count.value, day, self.convention)
+        self.windows_used.append((node, win))
+        return win
+
+    def as_window(self, value: Any) -> Window | Missing | None:
+        if value is None or isinstance(value, (Window, Missing)):
+            return value
+        if isinstance(value, Month):
+            return month_window(value)
+        if isinstance(value, dt.date):
+            return Window(value, value)
+        raise AssertionError(f"not a window: {value!r}")
+
+    # ---- relations and rows ---------------------------------------------------------------------------
+    def relation_items(self, name: str, scope: Scope) -> list[Item]:
+        rel = self.c.relations[name]
+        key = self.entity_key(scope)
+        spans: dict[Any, list] = defaultdict(list)
+        for row in self.data.index(rel.via, rel.from_field).get(key, ()):
+            start = row.get(rel.start_field) if rel.start_field else None
+            end = row.get(rel.end_field) if rel.end_field else None
+            spans[row.get(rel.to_field)].append((start, end) if rel.start_field else None)
+        target_key = self.c.tables[rel.target].key[0] if self.c.tables[rel.target].key else None
+        items = []
+        for value in sorted(spans, key=str):
+            rows = self.data.index(rel.target, target_key).get(value) if target_key else None
+            intervals = None if None in spans[value] else tuple(sorted(spans[value], key=_open_end_last))
+            items.append(Item(value, rows[0] if rows else None, intervals))
+        return items
+
+    def rows(self, node: syntax.Aggregate, scope: Scope) -> list[tuple[dict, Scope]] | Missing:
+        _, table, (tfield, sfield) = self.c.refs[id(node)]
+        subjects: list[tuple[Any, Item | None]] = []
+        if node.over is not None:
+            over = self.eval(node.over, scope)
+            target = self.c.tables[self.c.sort(node.over).table]
+            for item in over if isinstance(over, list) else [over]:
+                value = item.key if target.key and sfield == target.key[0] else (item.row or {}).get(sfield)
+                subjects.append((value, item))
+        else:
+            subjects.append((scope.subject.get(sfield) if scope.subject else None, scope.item))
+        window = None
+        if node.during is not None:
+            window = self.as_window(self.eval(node.during, scope))
+            if window is None or isinstance(window, Missing):
+                return window
+            self.windows_used.append((node.during, window))
+        time_field = self.c.tables[table].time_field
+        out = []
+        for value, item in subjects:
+            for row in self.data.index(table, tfield).get(value, ()):
+                when = row.get(time_field) if time_field else None
+                if window is not None and not window.contains(when):
+                    continue
+                if item is not None and time_field and isinstance(when, dt.date) and not item.active_on(when):
+                    continue
+                inner = Scope(scope.entity, table, row, item, scope.vars, row)
+                out.append((row, inner))
+        return out
+
+    def aggregate(self, node: syntax.Aggregate, scope: Scope) -> Any:
+        if node.over is None and not node.binder and self.c.refs[id(node)][0] != "items":
+            from clausewise.evaluate.computed import cached_aggregate  # rows filtered once per entity, windows by bisection
+
+            return cached_aggregate(self, node, scope)
+        from clausewise.evaluate.computed import remembered_aggregate  # once per entity and per input it depends on
+
+        return remembered_aggregate(self, node, scope, lambda: self._aggregate(node, scope))
+
+    def _aggregate(self, node: syntax.Aggregate, scope: Scope) -> Any:
+        ref = self.c.refs[id(node)]
+        if ref[0] == "items":
+            items = self.eval(node.target, scope)
+            count = 0
+            for item in items:
+                inner = Scope(scope.entity, "", item.row, item, dict(scope.vars), None)
+                if node.binder:
+                    inner.vars[node.binder] = item
+                if node.where is not None:
+                    verdict = self.truth(node.where, inner)
+                    if isinstance(verdict, Missing):
+                        return verdict
+                    if not verdict:
+                        continue
+                count += 1
+            return count
+        rows = self.rows(node, scope)
+        if rows is None or isinstance(rows, Missing):
+            return rows  # none: a window that does not exist
+        values = []
+        for row, inner in rows:
+            if node.binder:
+                inner = self.bind(inner, node.binder, row)
+                inner.row = None
+            value = self.row_value(node, row, inner)
+            if isinstance(value, Missing):
+                return value
+            if value is not SKIP:
+                values.append(value)
+        return self.combine(node, values)
+
+    def row_value(self, node: syntax.Aggregate, row: dict, inner: Scope) -> Any:
+        """What one row adds to an aggregate: a value, SKIP (filtered out) or Missing."""
+        if node.where is not None:
+            verdict = self.truth(node.where, inner)
+            if isinstance(verdict, Missing):
+                return verdict
+            if not verdict:
+                return SKIP
+        if isinstance(node.target, syntax.Name):
+            return 1
+        if not isinstance(node.target, syntax.Attr) or self.c.refs.get(id(node.target), ("",))[0] == "rowfield":
+            value = self.eval(node.target, inner)  # a row expression: sum(T.score * weight[T.indicator] ...)
+            if value is None:
+                return SKIP if node.fn == "count" else Missing((f"{self.c.refs[id(node)][1]}: a value is empty in a row counted here",))
+            return value
+        value = row.get(node.target.name)
+        if value is None:
+            if node.fn == "count":
+                return SKIP
+            return Missing((f"{self.c.refs[id(node)][1]}.{node.target.name} is empty in a row counted here",))
+        return value
+
+    def combine(self, node: syntax.Aggregate, values: list) -> Any:
+        table = self.c.refs[id(node)][1]
+        if node.fn == "count":
+            return len(set(values)) if node.distinct else len(values)
+        if node.fn == "sum":
+            return sum(values, 0)
+        if not values:
+            return Missing((f"no {table} rows to take the {node.fn} of",))
+        if node.fn == "avg":
+            return Decimal(sum(values, 0)) / Decimal(len(values))
+        return min(values) if node.fn == "min" else max(values)
+
+    # ---- inner conditions (inside aggregates and quantifiers): True, False or Missing --------------------
+    def truth(self, node, scope: Scope) -> bool | Missing:
+        from clausewise.evaluate.leaves import inner_truth  # local import: atoms builds on this module
+
+        return inner_truth(self, node, scope)
+
+
+def _field(row: dict | None, name: str, table: str, key: Any = None) -> Any:
+    if row is None:
+        return Missing((f"no {table} row",))
+    value = row.get(name)
+    if value is None:
+        where = f" for {key!r}" if key is not None else ""
+        return Missing((f"{table}.{name} is empty{where}",))
+    return value
+
+
+def arith(op: str, a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None  # arithmetic on a value that does not exist (none) gives none
+    if isinstance(a, dt.date):
+        if isinstance(b, dt.date):
+            return (a - b).days
+        return a + dt.timedelta(days=b) if op == "+" else a - dt.timedelta(days=b)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if b == 0:
+        return Missing(("division by zero",))
+    result = Decimal(a) / Decimal(b)
+    return int(result) if result == result.to_integral_value() else result
+
+
+def _open_end_last(span: tuple) -> tuple:
+    """Sort key of a binding span: an open end (None, still bound) after every date."""
+    return span[0], span[1] is None, span[1] or dt.date.min

@@ -1,0 +1,308 @@
+"""Static checks: resolve every name, infer every type and unit, report all mistakes at once.
+
+The result, :class:`Checked`, is what the later stages read: the table schemas, the
+parameters with their defaults, and for each expression node its :class:`Sort` and, for
+names, what they refer to (keyed by ``id(node)``; the tree is kept alive by ``Checked``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from clausewise.language import syntax
+from clausewise.language.diagnostics import ClausewiseError, Diagnostic, SourceFile, Span, did_you_mean
+from clausewise.language.infer import SCALAR_KINDS, WINDOW_TYPE, ExprChecker, Sort, field_type
+from clausewise.language.infer_computed import DerivedChecker
+from clausewise.values.valuetypes import FieldSchema, TableSchema, ValueType
+
+@dataclass(frozen=True)
+class Relation:
+    name: str
+    target: str
+    via: str
+    from_field: str  # the via-table column that points at the subject's table
+    to_field: str  # the via-table column that points at the target table
+    start_field: str | None
+    end_field: str | None
+    decl: syntax.RelationDecl
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    vtype: ValueType
+    per: ValueType | None
+    default: syntax.Expr | None
+    decl: syntax.ParamDecl | None
+    #: the types of further keys (``per enum(a, b), string``): values are nested by key
+    per_more: tuple[ValueType, ...] = ()
+
+
+@dataclass
+class Checked:
+    """A policy that passed the checker, with everything later stages need."""
+
+    tree: syntax.PolicyFile
+    source: SourceFile
+    header: syntax.Header
+    entity_table: str
+    tables: dict[str, TableSchema]
+    relations: dict[str, Relation]
+    params: dict[str, Param]
+    lets: dict[str, syntax.LetDecl]
+    rules: dict[str, syntax.RuleDecl]
+    decides: dict[str, syntax.DecideDecl]
+    sorts: dict[int, Sort] = field(default_factory=dict)
+    refs: dict[int, tuple] = field(default_factory=dict)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    #: ``entity ... for each NAME: enum(...)``: the name and its values (one verdict per row and value)
+    dimension: str | None = None
+    dimension_values: tuple[str, ...] = ()
+
+    def sort(self, node) -> Sort:
+        return self.sorts[id(node)]
+
+
+class Checker(ExprChecker, DerivedChecker):
+    def __init__(self, tree: syntax.PolicyFile, source: SourceFile):
+        self.tree, self.source = tree, source
+        self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self.tables: dict[str, TableSchema] = {}
+        self.relations: dict[str, Relation] = {}
+        self.params: dict[str, Param] = {}
+        self.lets: dict[str, syntax.LetDecl] = {}
+        self.rules: dict[str, syntax.RuleDecl] = {}
+        self.decides: dict[str, syntax.DecideDecl] = {}
+        self.sorts: dict[int, Sort] = {}
+        self.refs: dict[int, tuple] = {}
+        self.used_params: set[str] = set()
+        self.entity_table = ""
+        self._let_stack: list[str] = []
+        self._let_done: set[str] = set()
+
+    # ---- reporting --------------------------------------------------------------------------
+    def error(self, node, message: str, hint: str | None = None) -> None:
+        self.errors.append(self.source.diagnostic(node.span, message, hint))
+
+    def warn(self, node, message: str, hint: str | None = None) -> None:
+        self.warnings.append(self.source.diagnostic(node.span, message, hint, severity="warning"))
+
+    # ---- declarations ----------------------------------------------------------------------------
+    def run(self) -> Checked:
+        header = self.tree.header
+        if header is None:
+            first = self.tree.decls[0].span if self.tree.decls else Span.point(1, 1)  # an empty file: its first line
+            self.errors.append(self.source.diagnostic(first, "no policy block", "start the file with: policy NAME { title ... }"))
+            raise ClausewiseError(self.errors)
+        self.check_header(header)
+        seen: dict[str, syntax.Node] = {}
+        for decl in self.tree.decls:
+            if isinstance(decl, syntax.NotEncoded):
+                continue
+            if decl.name in seen:
+                self.error(decl, f"'{decl.name}' is declared twice", f"first declared on line {seen[decl.name].span.line}")
+                continue
+            seen[decl.name] = decl
+            if isinstance(decl, syntax.TableDecl):
+                self.declare_table(decl)
+        for decl in self.tree.decls:
+            match decl:
+                case syntax.RelationDecl():
+                    self.declare_relation(decl)
+                case syntax.ParamDecl():
+                    self.declare_param(decl)
+                case syntax.LetDecl():
+                    self.lets[decl.name] = decl
+                case syntax.RuleDecl():
+                    self.rules[decl.name] = decl
+                case syntax.DecideDecl():
+                    self.decides[decl.name] = decl
+        self.entity_table = header.entity_table or ""
+        if header.entity_table and header.entity_table not in self.tables:
+            self.error(header, f"entity table '{header.entity_table}' is not declared",
+                       did_you_mean(header.entity_table, self.tables))
+        elif header.entity_table and len(self.tables[header.entity_table].key) != 1:
+            self.error(header, f"entity table '{header.entity_table}' needs a one-field key", "declare it: table NAME key FIELD { ... }")
+        self.check_dimension(header)
+        if self.errors:
+            raise ClausewiseError(self.errors)
+        for decl in self.tree.decls:
+            self.check_decl(decl)
+        if header.compliant is not None:
+            self.cond(header.compliant, self.entity_scope())
+        self.check_rule_cycles()
+        for name, param in self.params.items():
+            if name not in self.used_params and param.decl is not None:
+                self.warn(param.decl, f"parameter '{name}' is never used")
+        if self.errors:
+            raise ClausewiseError(self.errors)
+        return Checked(self.tree, self.source, header, self.entity_table, self.tables, self.relations, self.params,
+                       self.lets, self.rules, self.decides, self.sorts, self.refs, self.warnings,
+                       self.dimension_name, self.dimension_type.enum_values if self.dimension_type else ())
+
+    def check_dimension(self, h: syntax.Header) -> None:
+        """``for each NAME: enum(...)``: a new name, with the values to assess each entity for."""
+        if h.dimension is None or h.dimension_type is None:
+            return
+        vt = field_type(h.dimension_type)
+        if vt.kind != "enum" or vt.is_list:
+            self.error(h.dimension_type, f"'for each {h.dimension}' needs the values listed: enum(a, b, c)")
+            return
+        clash = [t.name for t in self.tables.values() if t.field(h.dimension)]
+        declared = {d.name for d in self.tree.decls if not isinstance(d, syntax.NotEncoded)}
+        if clash or h.dimension in declared:
+            where = f"a field of table '{clash[0]}'" if clash else "declared in the policy"
+            self.error(h, f"'{h.dimension}' is already {where}",
+                       f"choose another name, e.g. 'for each assessed_{h.dimension}: ...'")
+            return
+        self.dimension_name, self.dimension_type = h.dimension, vt
+
+    def check_header(self, h: syntax.Header) -> None:
+        for attr, what in (("title", "title \"中文\" / \"English\""), ("version", 'version "1"'),
+                           ("effective_from", "effective from YYYY-MM-DD"), ("entity", "entity NAME in TABLE")):
+            if getattr(h, attr) is None:
+                self.error(h, f"the policy block has no {attr.split('_')[0]}", f"add: {what}")
+        if not h.sources:
+            self.error(h, "the policy block names no source document", 'add: source "file.txt" "《title》"')
+        if h.effective_from and h.effective_to and h.effective_to < h.effective_from:
+            self.error(h, "the policy ends before it starts")
+
+    def declare_table(self, t: syntax.TableDecl) -> None:
+        names = [f.name for f in t.fields]
+        for f in t.fields:
+            if names.count(f.name) > 1:
+                self.error(f, f"field '{f.name}' is declared twice in table '{t.name}'")
+            vt = field_type(f.type)
+            if vt.kind not in SCALAR_KINDS and vt.kind != "enum":
+                self.error(f.type, f"unknown type '{f.type.name}'", did_you_mean(f.type.name, SCALAR_KINDS | {"enum", "list"}))
+        for k in (*t.key, *([t.time_field] if t.time_field else [])):
+            if k not in names:
+                self.error(t, f"table '{t.name}' has no field '{k}'", did_you_mean(k, names))
+        if t.time_field and t.time_field in names:
+            tf = field_type(t.fields[names.index(t.time_field)].type)
+            if tf.kind not in ("date", "month"):
+                self.error(t, f"'by {t.time_field}' needs a date or month field, not {tf}")
+        fields = tuple(FieldSchema(f.name, field_type(f.type), f.optional,
+                                   (f.ref_table, f.ref_field or "") if f.ref_table else None) for f in t.fields)
+        self.tables[t.name] = TableSchema(t.name, fields, t.key, t.time_field)
+
+    def declare_relation(self, r: syntax.RelationDecl) -> None:
+        entity = self.tree.header.entity_table if self.tree.header else None
+        via = self.tables.get(r.via)
+        if via is None or r.target not in self.tables:
+            missing = r.via if via is None else r.target
+            self.error(r, f"unknown table '{missing}'", did_you_mean(missing, self.tables))
+            return
+        from_f = [f.name for f in via.fields if f.references and f.references[0] == entity]
+        to_f = [f.name for f in via.fields if f.references and f.references[0] == r.target]
+        if not from_f or not to_f:
+            self.error(r, f"table '{r.via}' must have a field '-> {entity}' and a field '-> {r.target}'")
+            return
+        for bound in (r.start_field, r.end_field):
+            if bound and (via.field(bound) is None or via.field(bound).type.kind != "date"):
+                self.error(r, f"'{bound}' is not a date field of '{r.via}'")
+        self.relations[r.name] = Relation(r.name, r.target, r.via, from_f[0], to_f[0], r.start_field, r.end_field, r)
+
+    def declare_param(self, p: syntax.ParamDecl) -> None:
+        vt = WINDOW_TYPE if p.type.name == "window" else field_type(p.type)
+        if vt.kind not in SCALAR_KINDS | {"enum", "window"}:
+            self.error(p.type, f"unknown type '{p.type.name}'", did_you_mean(p.type.name, SCALAR_KINDS | {"window"}))
+        per = field_type(p.per) if p.per else None
+        self.params[p.name] = Param(p.name, vt, per, p.default, p, tuple(field_type(t) for t in p.per_more))
+
+    def check_decl(self, decl) -> None:
+        match decl:
+            case syntax.ParamDecl(default=default) if default is not None:
+                param = self.params[decl.name]
+                if param.per is not None and not (isinstance(default, syntax.SetLit) and not default.items):
+                    self.error(default, "a per-key parameter takes its values from the parameters file, not a default",
+                               "or '= {}': no values unless given (a key without a value makes its condition unknown)")
+                elif param.per is not None:
+                    pass  # '= {}': optional, empty unless given
+                elif param.vtype.kind == "enum" and isinstance(default, syntax.Name) and default.name in param.vtype.enum_values:
+                    self.refs[id(default)] = ("enum", default.name)
+                else:
+                    sort = self.expr(default, self.entity_scope())
+                    self.expect_value(default, sort, param.vtype, f"default of '{decl.name}'")
+            case syntax.LetDecl():
+                self.check_let(decl.name)
+            case syntax.RuleDecl():
+                self.need_meta(decl, decl.meta, "rule")
+                self.cond(decl.body, self.entity_scope())
+            case syntax.DecideDecl():
+                self.need_meta(decl, decl.meta, "decide")
+                self.check_decide(decl)
+
+    def need_meta(self, node, meta: syntax.Meta, what: str) -> None:
+        if not meta.cites:
+            self.error(node, f"{what} '{node.name}' cites no clause", "add a citation: [TIER-3.1]")
+        if meta.labels is None:
+            self.error(node, f"{what} '{node.name}' has no labels", 'add labels: "中文" / "English"')
+
+    def check_decide(self, d: syntax.DecideDecl) -> None:
+        vt = field_type(d.type)
+        if d.combine in ("min", "max") and not (vt.is_numeric or vt.kind in ("date", "month")):
+            self.error(d.type, f"'by {d.combine}' needs numbers or dates, not {vt}")
+        for i, clause in enumerate(d.clauses):
+            if clause.when is None and i != len(d.clauses) - 1:
+                self.error(clause, "'otherwise' must be the last clause")
+            if isinstance(clause.value, syntax.NoneLit):
+                if not d.optional:
+                    self.error(clause.value, f"'{d.name}' is not optional, so it cannot be none",
+                               f"declare it: decide {d.name} ...: {d.type.name} optional")
+            else:
+                scope = self.entity_scope()
+                if vt.kind == "enum" and isinstance(clause.value, syntax.Name) and clause.value.name in vt.enum_values:
+                    self.refs[id(clause.value)] = ("enum", clause.value.name)
+                    self.sorts[id(clause.value)] = Sort("value", vt)
+                else:
+                    self.expect_value(clause.value, self.expr(clause.value, scope), vt, f"a value of '{d.name}'")
+            if clause.when is not None:
+                self.cond(clause.when, self.entity_scope())
+
+    def check_let(self, name: str) -> None:
+        if name in self._let_done:
+            return
+        if name in self._let_stack:
+            self.error(self.lets[name], f"'{name}' is defined in terms of itself: {' -> '.join(self._let_stack + [name])}")
+            return
+        self._let_stack.append(name)
+        self.expr(self.lets[name].expr, self.entity_scope())
+        self._let_stack.pop()
+        self._let_done.add(name)
+
+    def check_rule_cycles(self) -> None:
+        deps = {name: set(self.rule_refs(rule.body)) for name, rule in self.rules.items()}
+        state: dict[str, int] = {}
+
+        def visit(name: str, path: list[str]) -> None:
+            state[name] = 1
+            for dep in sorted(deps.get(name, ())):
+                if state.get(dep) == 1:
+                    self.error(self.rules[name], f"rules depend on each other in a cycle: {' -> '.join(path + [dep])}")
+                elif dep not in state:
+                    visit(dep, path + [dep])
+            state[name] = 2
+
+        for name in sorted(deps):
+            if name not in state:
+                visit(name, [name])
+
+    def rule_refs(self, node) -> Iterator[str]:
+        if isinstance(node, syntax.Truth) and self.refs.get(id(node.expr), ("",))[0] == "rule":
+            yield node.expr.name
+        for value in vars(node).values():
+            for child in value if isinstance(value, tuple) else (value,):
+                if isinstance(child, syntax.Node) and not isinstance(child, syntax.Labels | syntax.Meta):
+                    yield from self.rule_refs(child)
+
+    # ---- scopes -------------------------------------------------------------------------------------
+    def entity_scope(self) -> dict:
+        return {"subject": self.entity_table, "vars": {}, "row": None}
+
+
+def check(tree: syntax.PolicyFile, source: SourceFile) -> Checked:
+    """Check a parsed policy; raise :class:`ClausewiseError` with every error found."""
+    return Checker(tree, source).run()

@@ -1,0 +1,457 @@
+"""Type and unit inference for expressions and conditions (the checker's second half).
+
+Every expression gets a :class:`Sort`; names and field accesses get a reference in
+``refs`` telling the evaluator how to fetch them (``("param", name)``, ``("lookup", ...)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clausewise.language import syntax
+from clausewise.language.diagnostics import did_you_mean
+from clausewise.values.valuetypes import BOOL, COUNT, DATE, DAYS, MONTH, NUMBER, STRING, UNITS, ValueType
+
+CONVENTION = "period_day_count_convention"
+CONVENTIONS = ("start_day_is_day_1", "start_day_excluded")
+WINDOW_TYPE = ValueType("window")
+#: Units that may be compared with each other (a count of shops is a number of merchants).
+COMPATIBLE = {frozenset({"count", "merchants"})}
+SCALAR_KINDS = UNITS | {"string", "bool", "date", "month"}
+
+
+@dataclass(frozen=True)
+class Sort:
+    """What an expression denotes: a value, a window, or a way into the data."""
+
+    kind: str  # value | window | table | column | relation | item | row | set | none
+    vtype: ValueType | None = None
+    table: str | None = None
+    field: str | None = None
+
+
+
+
+def field_type(t: syntax.TypeExpr) -> ValueType:
+    if t.name == "enum":
+        return ValueType("enum", t.enum_values)
+    if t.name == "list" and t.element is not None:
+        inner = field_type(t.element)
+        return ValueType(inner.kind, inner.enum_values, is_list=True)
+    return ValueType(t.name)
+
+
+def compatible(a: ValueType, b: ValueType) -> bool:
+    if a.kind == "number" or b.kind == "number":
+        return (a.is_numeric or a.kind == "number") and (b.is_numeric or b.kind == "number")
+    if a.kind == b.kind:
+        return True
+    if {a.kind, b.kind} <= {"string", "enum"}:
+        return True
+    return frozenset({a.kind, b.kind}) in COMPATIBLE
+
+
+ORDERED = UNITS | {"number", "date", "month"}
+VALUE = "value"
+
+
+def vsort(vtype: ValueType) -> Sort:
+    return Sort(VALUE, vtype)
+
+
+class ExprChecker:
+    """Mixin of :class:`clausewise.language.check.Checker`: expressions and conditions."""
+
+    # ---- links between tables -------------------------------------------------------------------
+    def link(self, table: str, subject: str) -> tuple[str, str] | None:
+        """The (table field, subject field) pair joining rows of ``table`` to a subject row."""
+        schema, subj = self.tables[table], self.tables[subject]
+        for f in schema.fields:
+            if f.references and f.references[0] == subject:
+                return f.name, f.references[1] or subj.key[0]
+        return None
+
+    # ---- names -------------------------------------------------------------------------------------
+    def name_sort(self, node: syntax.Name, scope: dict) -> Sort:
+        name = node.name
+        if name in scope["vars"]:
+            self.refs[id(node)] = ("var", name)
+            return scope["vars"][name]
+        row = scope.get("row")
+        if row and self.tables[row].field(name):
+            self.refs[id(node)] = ("rowfield", name)
+            return vsort(self.tables[row].field(name).type)
+        if name in self.lets:
+            self.check_let(name)
+            self.refs[id(node)] = ("let", name)
+            return self.sorts.get(id(self.lets[name].expr), Sort("none"))
+        if name in self.params:
+            param = self.params[name]
+            self.used_params.add(name)
+            if param.per is not None:
+                self.error(node, f"'{name}' holds one value per {param.per}", f"pick one: {name}[key]")
+            self.refs[id(node)] = ("param", name)
+            return Sort("window") if param.vtype.kind == "window" else vsort(param.vtype)
+        if name == self.dimension_name:
+            self.refs[id(node)] = ("entity_field", name)
+            return vsort(self.dimension_type)
+        if name == CONVENTION:
+            self.refs[id(node)] = ("convention",)
+            return vsort(ValueType("enum", CONVENTIONS))
+        entity = self.tables[self.entity_table]
+        if entity.field(name):
+            self.refs[id(node)] = ("entity_field", name)
+            return vsort(entity.field(name).type)
+        if name in self.tables:
+            self.refs[id(node)] = ("table", name)
+            return Sort("table", table=name)
+        if name in self.relations:
+            self.refs[id(node)] = ("relation", name)
+            return Sort("relation", table=self.relations[name].target)
+        if name in self.rules:
+            self.error(node, f"rule '{name}' is a condition, not a value")
+            return Sort("none")
+        known = [*scope["vars"], *self.lets, *self.params, *self.tables, *self.relations, *self.rules,
+                 *(f.name for f in entity.fields), *((f.name for f in self.tables[row].fields) if row else ())]
+        self.error(node, f"unknown name '{name}'", did_you_mean(name, known))
+        return Sort("none")
+
+    # ---- expressions -------------------------------------------------------------------------------
+    def expr(self, node, scope: dict) -> Sort:
+        sort = self._expr(node, scope)
+        self.sorts[id(node)] = sort
+        return sort
+
+    def _expr(self, node, scope: dict) -> Sort:
+        match node:
+            case syntax.Number(unit=unit):
+                if unit == "months":
+                    self.error(node, "a number of months is only a window length", "write: last 3 months to as_of")
+                    return Sort("none")
+                return vsort(ValueType(unit) if unit else NUMBER)
+            case syntax.String():
+                return vsort(STRING)
+            case syntax.BoolLit():
+                return vsort(BOOL)
+            case syntax.DateLit() | syntax.AsOf():
+                return vsort(DATE)
+            case syntax.MonthLit():
+                return vsort(MONTH)
+            case syntax.NoneLit():
+                return Sort("none")
+            case syntax.Name():
+                return self.name_sort(node, scope)
+            case syntax.Attr(base=base, name=name):
+                return self.attr(node, base, name, scope)
+            case syntax.Index(name=name):
+                return self.index(node, scope)
+            case syntax.CountUnits() | syntax.IfExpr() | syntax.Band() | syntax.TopN():
+                return self.derived(node, scope)
+            case syntax.AtDate(expr=inner, date=date):
+                return self.at_date(node, inner, date, scope)
+            case syntax.Arith():
+                return self.arith(node, scope)
+            case syntax.Neg(expr=inner):
+                sort = self.scalar(inner, scope)
+                if sort.vtype and not sort.vtype.is_numeric:
+                    self.error(node, f"cannot negate {sort.vtype}")
+                return sort
+            case syntax.Range() | syntax.Calendar() | syntax.LastN() | syntax.NFrom():
+                return self.window(node, scope)
+            case syntax.Edge(window=window):
+                self.expect_window(window, scope)
+                return vsort(DATE)
+            case syntax.FirstDay(var=var, window=window, cond=cond):
+                self.expect_window(window, scope)
+                self.cond(cond, {**scope, "inner": True, "vars": {**scope["vars"], var: vsort(DATE)}})
+                return vsort(DATE)
+            case syntax.SetLit(items=items):
+                sorts = [self.scalar(i, scope) for i in items]
+                types = [s.vtype for s in sorts if s.vtype]
+                for item, t in zip(items[1:], types[1:]):
+                    if types and not compatible(types[0], t):
+                        self.error(item, f"a set mixes {types[0]} and {t}")
+                return Sort("set", types[0] if types else STRING)
+            case syntax.Aggregate():
+                return self.aggregate(node, scope)
+        self.error(node, "not an expression")
+        return Sort("none")
+
+    def attr(self, node: syntax.Attr, base, name: str, scope: dict) -> Sort:
+        bsort = self.expr(base, scope)
+        if bsort.kind == "none":
+            return bsort
+        table = self.tables.get(bsort.table or "")
+        if table is None or bsort.kind not in ("table", "item", "row"):
+            self.error(node, f"'.{name}' needs a table, a related item or a row before it")
+            return Sort("none")
+        f = table.field(name)
+        if f is None:
+            sp = node.span
+            where = syntax.Name(name, span=type(sp)(sp.end_line, sp.end_column - len(name), sp.end_line, sp.end_column))
+            self.error(where, f"table '{table.name}' has no field '{name}'", did_you_mean(name, [x.name for x in table.fields]))
+            return Sort("none")
+        if bsort.kind == "table" and scope.get("row") == table.name:
+            self.refs[id(node)] = ("rowfield", name)  # T.f inside an aggregate over T: this row's f
+            return vsort(f.type)
+        if bsort.kind == "table":
+            return Sort("column", f.type, table.name, name)
+        self.refs[id(node)] = ("itemfield" if bsort.kind == "item" else "rowvarfield", base.name, name)
+        return vsort(f.type)
+
+    def scalar(self, node, scope: dict) -> Sort:
+        """The sort of ``node`` used as one value; a column becomes a lookup or an error."""
+        sort = self.expr(node, scope)
+        if sort.kind == "column":
+            if sort.table == self.entity_table:
+                self.refs[id(node)] = ("entity_field", sort.field)
+            else:
+                subject = scope["subject"]
+                link = self.link(sort.table, subject)
+                schema = self.tables[sort.table]
+                if link is None or tuple(schema.key) != (link[0],):
+                    self.error(node, f"'{sort.table}' can hold many rows per {subject} row",
+                               f"aggregate it, e.g. sum({sort.table}.{sort.field} during ...), or pick a day: ... on as_of")
+                    return Sort("none")
+                self.refs[id(node)] = ("lookup", sort.table, sort.field, link)
+            sort = vsort(sort.vtype)
+            self.sorts[id(node)] = sort
+        elif sort.kind in ("table", "relation", "item", "row", "window", "set"):
+            self.error(node, f"expected a single value here, found a {sort.kind}")
+            return Sort("none")
+        return sort
+
+    def expect_value(self, node, sort: Sort, want: ValueType, what: str, scope: dict | None = None) -> None:
+        if sort.kind == "column" and scope is not None:
+            sort = self.scalar(node, scope)
+        if sort.kind == "none":
+            return
+        if want.kind == "window":
+            if sort.kind != "window":
+                self.error(node, f"{what} must be a window, found {sort.vtype or sort.kind}")
+            return
+        if sort.kind != VALUE or not compatible(sort.vtype, want):
+            self.error(node, f"{what} must be {want}, found {sort.vtype or sort.kind}")
+        elif want.kind == "enum" and isinstance(node, syntax.String) and node.value not in want.enum_values:
+            self.error(node, f"'{node.value}' is not one of {', '.join(want.enum_values)}")
+
+    def at_date(self, node, inner, date, scope: dict) -> Sort:
+        sort = self.expr(inner, scope)
+        self.expect_value(date, self.scalar(date, scope), DATE, "the day after 'on'")
+        if sort.kind != "column":
+            self.error(node, "'on DATE' picks a day's row of a table: write TABLE.FIELD on DATE")
+            return Sort("none")
+        schema = self.tables[sort.table]
+        link = self.link(sort.table, scope["subject"])
+        if not schema.time_field or link is None:
+            self.error(node, f"'{sort.table}' has no rows by date for a {scope['subject']} row",
+                       f"declare the table with 'by DATE_FIELD' and a field '-> {scope['subject']}'")
+            return Sort("none")
+        if schema.time_field not in schema.key:
+            self.error(node, f"table '{sort.table}' must have its date in its key to pick one row per day",
+                       f"declare: table {sort.table} key {link[0]}, {schema.time_field} by {schema.time_field}")
+        self.refs[id(node)] = ("at", sort.table, sort.field, link)
+        return vsort(sort.vtype)
+
+    def arith(self, node: syntax.Arith, scope: dict) -> Sort:
+        left, right = self.scalar(node.left, scope), self.scalar(node.right, scope)
+        if "none" in (left.kind, right.kind):
+            return Sort("none")
+        a, b, op = left.vtype, right.vtype, node.op
+        if a.kind == "date" and op in "+-" and b.kind in ("days", "number"):
+            return vsort(DATE)
+        if a.kind == "date" and b.kind == "date" and op == "-":
+            return vsort(DAYS)
+        if a.is_numeric and b.is_numeric:
+            if op in "+-" and compatible(a, b):
+                return vsort(b if a.kind == "number" else a)
+            if op == "*" and (a.kind in ("number", "rate") or b.kind in ("number", "rate")):
+                return vsort(b if a.kind in ("number", "rate") else a)
+            if op == "/" and b.kind == "number":
+                return vsort(a)
+            if op == "/" and compatible(a, b):
+                return vsort(NUMBER)
+        self.error(node, f"cannot compute {a} {op} {b}", "units must match: yuan with yuan, orders with orders")
+        return Sort("none")
+
+    def window(self, node, scope: dict) -> Sort:
+        match node:
+            case syntax.Range(start=start, end=end):
+                a, b = self.scalar(start, scope), self.scalar(end, scope)
+                kinds = {a.vtype.kind if a.vtype else None, b.vtype.kind if b.vtype else None}
+                if kinds not in ({"date"}, {"month"}):
+                    self.error(node, "a window runs from a date to a date, or from a month to a month")
+            case syntax.Calendar(date=date):
+                self.expect_value(date, self.scalar(date, scope), DATE, "the day of a calendar window")
+            case syntax.LastN(count=count, end=end) | syntax.NFrom(count=count, start=end):
+                allowed = ("days", "months") if isinstance(node, syntax.LastN) else ("days",)
+                if count.unit not in allowed or not isinstance(count.value, int) or count.value < 1:
+                    self.error(count, f"the length must be a whole number of {' or '.join(allowed)}", "e.g. 30 days")
+                self.sorts[id(count)] = vsort(DAYS)
+                self.expect_value(end, self.scalar(end, scope), DATE, "the day of a window")
+        return Sort("window")
+
+    def expect_window(self, node, scope: dict) -> None:
+        sort = self.expr(node, scope)
+        if sort.kind == "column":
+            sort = self.scalar(node, scope)
+        if sort.kind == VALUE and sort.vtype and sort.vtype.kind in ("date", "month"):
+            return  # a month is the window of its days; a date, the window of one day
+        if sort.kind not in ("window", "none"):
+            self.error(node, f"expected a window (like 2023-12-01 .. 2024-02-29), found {sort.vtype or sort.kind}")
+
+    def aggregate(self, node: syntax.Aggregate, scope: dict) -> Sort:
+        row_expr = not isinstance(node.target, (syntax.Attr, syntax.Name))
+        target = self.row_expression_target(node) if row_expr else self.expr(node.target, scope)
+        if target.kind == "none":
+            return target  # already reported
+        inner = {**scope, "vars": dict(scope["vars"]), "row": None, "inner": True}
+        subject = scope["subject"]
+        if node.over is not None:
+            over = self.expr(node.over, scope)
+            if over.kind not in ("relation", "item"):
+                self.error(node.over, "'over' takes a relation (like bound_shops) or one related item")
+                return Sort("none")
+            subject = over.table
+        if target.kind in ("relation",) or (node.binder and target.kind == "relation"):
+            if node.fn != "count":
+                self.error(node, f"{node.fn}() needs a field to add up; count() counts related items")
+            if node.binder:
+                inner["vars"][node.binder] = Sort("item", table=target.table)
+            self.refs[id(node)] = ("items",)
+        elif target.kind in ("table", "column"):
+            table = target.table
+            if self.link(table, subject) is None:
+                self.error(node.target, f"'{table}' has no field that points at '{subject}'",
+                           "go through a relation: ... over bound_shops" if self.relations else None)
+                return Sort("none")
+            if node.binder:
+                if target.kind != "table":
+                    self.error(node, "bind a row of a table: count(f in TABLE where ...)")
+                inner["vars"][node.binder] = Sort("row", table=table)
+            else:
+                inner["row"] = table
+            inner["subject"] = subject
+            if node.distinct and node.fn != "count":
+                self.error(node, "'distinct' goes with count()")
+            if target.kind == "table" and node.fn != "count":
+                self.error(node, f"{node.fn}() needs a field: {node.fn}({table}.FIELD ...)")
+            if row_expr:  # sum(T.f * weight[T.g] ...): the expression is evaluated in each row
+                target = self.scalar(node.target, inner)
+                if target.kind == "none":
+                    return target
+            if target.kind != "table" and node.fn in ("sum", "avg") and not target.vtype.is_numeric:
+                self.error(node.target, f"cannot {node.fn} {target.vtype} values")
+            self.refs[id(node)] = ("rows", table, self.link(table, subject))
+            if node.during is not None and not self.tables[table].time_field:
+                self.error(node.during, f"table '{table}' has no date: declare it 'by DATE_FIELD' to use 'during'")
+        else:
+            self.error(node.target, "aggregate a table field (sum(shop_daily.paid_orders ...)), rows or related items")
+            return Sort("none")
+        if node.during is not None:
+            self.expect_window(node.during, scope)
+        if node.where is not None:
+            self.cond(node.where, inner)
+        if node.fn == "count":
+            return vsort(COUNT)
+        return vsort(target.vtype)
+
+    # ---- conditions ------------------------------------------------------------------------------------
+    def cond(self, node, scope: dict) -> None:
+        match node:
+            case syntax.Group(entries=entries, kind=kind, n=n):
+                if not entries:
+                    self.error(node, f"an empty '{kind}' group")
+                if kind == "at_least" and not 1 <= n <= len(entries):
+                    self.error(node, f"'at least {n} of' a group of {len(entries)}")
+                names = [e.name for e in entries if e.name]
+                for e in entries:
+                    if e.name and names.count(e.name) > 1:
+                        self.error(e, f"two entries of one group are named '{e.name}'")
+                    if e.name and e.meta and e.meta.labels is None:
+                        self.error(e, f"condition '{e.name}' has no labels", 'add: "中文" / "English"')
+                    self.cond(e.cond, scope)
+            case syntax.Not(cond=inner):
+                self.cond(inner, scope)
+            case syntax.IfThen(cond=a, then=b):
+                self.cond(a, scope)
+                self.cond(b, scope)
+            case syntax.Quantified(var=var, unit=unit, window=window, cond=inner):
+                self.expect_window(window, scope)
+                self.cond(inner, {**scope, "inner": True, "vars": {**scope["vars"], var: vsort(DATE if unit == "day" else MONTH)}})
+            case syntax.Compare():
+                self.compare(node, scope)
+            case syntax.Member(item=item, collection=coll):
+                isort = self.scalar(item, scope)
+                csort = self.expr(coll, scope)
+                if csort.kind == "column" or (csort.kind == VALUE and csort.vtype and csort.vtype.is_list):
+                    csort = self.scalar(coll, scope)
+                    ok = csort.vtype and csort.vtype.is_list
+                    if ok and csort.vtype.kind == "enum" and isinstance(item, syntax.Name) and item.name in csort.vtype.enum_values:
+                        self.refs[id(item)] = ("enum", item.name)
+                        self.errors[:] = [e for e in self.errors if e.span != item.span]
+                elif csort.kind == "window":
+                    if isort.vtype and isort.vtype.kind not in ("date", "month"):
+                        self.error(item, f"only a date or month can be in a window, not {isort.vtype}")
+                elif csort.kind == "set":
+                    if isort.vtype and csort.vtype and not compatible(isort.vtype, csort.vtype):
+                        self.error(node, f"cannot look for {isort.vtype} in a set of {csort.vtype}")
+                elif csort.kind != "none":
+                    self.error(coll, "'in' takes a set {a, b}, a window, or a list field")
+            case syntax.IsSet(expr=inner):
+                self.scalar(inner, scope)
+            case syntax.Truth(expr=inner):
+                if isinstance(inner, syntax.Name) and inner.name in self.rules and inner.name not in scope["vars"]:
+                    if scope.get("inner"):
+                        self.error(node, f"rule '{inner.name}' cannot be used inside a figure (an aggregate, "
+                                         "'any month', 'first day')", "combine rules outside: rule_a and count(...) > 0")
+                    self.refs[id(inner)] = ("rule", inner.name)
+                    return
+                sort = self.scalar(inner, scope)
+                if sort.kind == VALUE and sort.vtype != BOOL:
+                    self.error(node, f"a condition must be true or false, found {sort.vtype}",
+                               "compare it: ... >= 100")
+
+    def compare(self, node: syntax.Compare, scope: dict) -> None:
+        sides = []
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(side, syntax.Name) and self._is_enum_symbol(side, other, scope):
+                sides.append(None)
+            else:
+                sides.append(self.scalar(side, scope))
+        for side, sort, other_sort in ((node.left, sides[0], sides[1]), (node.right, sides[1], sides[0])):
+            if sort is None:
+                enum = other_sort.vtype if other_sort and other_sort.vtype else None
+                self.refs[id(side)] = ("enum", side.name)
+                self.sorts[id(side)] = vsort(enum or STRING)
+        a, b = (s.vtype if s else None for s in sides)
+        if a is None or b is None:
+            return
+        if not compatible(a, b):
+            self.error(node, f"cannot compare {a} with {b}", "units must match: yuan with yuan, orders with orders")
+        elif node.op not in ("=", "!=") and (a.kind not in ORDERED or b.kind not in ORDERED):
+            self.error(node, f"'{node.op}' needs numbers, dates or months, not {a}")
+        for side, t in ((node.left, b), (node.right, a)):
+            if isinstance(side, syntax.String) and t.kind == "enum" and side.value not in t.enum_values:
+                self.error(side, f"'{side.value}' is not one of {', '.join(t.enum_values)}")
+
+    def _is_enum_symbol(self, side: syntax.Name, other, scope: dict) -> bool:
+        """A bare name compared with an enum value, and not a name of its own, is a symbol."""
+        name = side.name
+        if name in scope["vars"] or name in self.lets or name in self.params or name in self.tables \
+                or name == self.dimension_name:
+            return False
+        row = scope.get("row")
+        if row and self.tables[row].field(name) or self.tables[self.entity_table].field(name):
+            return False
+        saved = len(self.errors)
+        other_sort = self.expr(other, scope)
+        if other_sort.kind == "column":
+            other_sort = self.scalar(other, scope)
+        del self.errors[saved:]
+        vt = other_sort.vtype
+        if vt is not None and vt.kind == "enum":
+            if name not in vt.enum_values:
+                self.error(side, f"'{name}' is not one of {', '.join(vt.enum_values)}", did_you_mean(name, vt.enum_values))
+            return True
+        return False

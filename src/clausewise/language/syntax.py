@@ -1,0 +1,403 @@
+"""The syntax tree of a policy: frozen dataclasses, each with the span it came from.
+
+Spans do not take part in equality, so ``parse(fmt(p)) == parse(p)`` compares meaning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Union
+
+from clausewise.language.diagnostics import NO_SPAN, Span
+from clausewise.values.valuetypes import Month
+
+
+@dataclass(frozen=True)
+class Node:
+    span: Span = field(default=NO_SPAN, compare=False, kw_only=True, repr=False)
+
+
+# ---- metadata -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Labels(Node):
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Meta(Node):
+    cites: tuple[str, ...] = ()
+    labels: Labels | None = None
+    #: "fails" or "passes": how a condition with missing data is decided.
+    missing: str | None = None
+
+
+# ---- expressions ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Number(Node):
+    value: Union[int, Decimal]
+    unit: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class String(Node):
+    value: str
+
+
+@dataclass(frozen=True)
+class BoolLit(Node):
+    value: bool
+
+
+@dataclass(frozen=True)
+class DateLit(Node):
+    value: dt.date
+
+
+@dataclass(frozen=True)
+class MonthLit(Node):
+    value: Month
+
+
+@dataclass(frozen=True)
+class NoneLit(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class AsOf(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    name: str
+
+
+@dataclass(frozen=True)
+class Attr(Node):
+    base: "Expr"
+    name: str
+
+
+@dataclass(frozen=True)
+class Index(Node):
+    """``name[key]``; a parameter with several keys: ``name[k1, k2]`` (``more`` holds k2, ...)."""
+
+    name: str
+    key: "Expr"
+    more: tuple["Expr", ...] = ()
+
+
+@dataclass(frozen=True)
+class AtDate(Node):
+    """``shop_daily.experience_score on as_of``: the value in the row of that date."""
+
+    expr: "Expr"
+    date: "Expr"
+
+
+@dataclass(frozen=True)
+class Arith(Node):
+    op: str
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    expr: "Expr"
+
+
+@dataclass(frozen=True)
+class Range(Node):
+    """``a .. b``: every day (or month) from a to b, both included."""
+
+    start: "Expr"
+    end: "Expr"
+
+
+@dataclass(frozen=True)
+class Calendar(Node):
+    """``month of d``, ``quarter of d``; with ``previous``: the one before."""
+
+    kind: str
+    date: "Expr"
+    previous: bool = False
+
+
+@dataclass(frozen=True)
+class LastN(Node):
+    """``last 30 days to d`` / ``last 3 months to d``: a rolling window ending with d."""
+
+    count: "Number"
+    end: "Expr"
+
+
+@dataclass(frozen=True)
+class NFrom(Node):
+    """``60 days from d``: a period of N days starting on d (convention C-4)."""
+
+    count: "Number"
+    start: "Expr"
+
+
+@dataclass(frozen=True)
+class Edge(Node):
+    kind: str
+    window: "Expr"
+
+
+@dataclass(frozen=True)
+class FirstDay(Node):
+    var: str
+    window: "Expr"
+    cond: "Cond"
+
+
+@dataclass(frozen=True)
+class SetLit(Node):
+    items: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class Aggregate(Node):
+    fn: str
+    target: "Expr"
+    binder: str | None = None
+    distinct: bool = False
+    over: "Expr | None" = None
+    during: "Expr | None" = None
+    where: "Cond | None" = None
+
+
+@dataclass(frozen=True)
+class CountUnits(Node):
+    """``count(month m in W where c)``: the months (or days) of a window meeting a condition."""
+
+    unit: str  # month | day
+    var: str
+    window: "Expr"
+    where: "Cond | None" = None
+
+
+@dataclass(frozen=True)
+class IfExpr(Node):
+    """``if c then a else b``: a value chosen by a condition (unknown when c is)."""
+
+    cond: "Cond"
+    then: "Expr"
+    orelse: "Expr"
+
+
+@dataclass(frozen=True)
+class Band(Node):
+    """``band of x in ladder``: the key of the highest threshold of a ladder that x reaches."""
+
+    value: "Expr"
+    ladder: "Expr"
+
+
+@dataclass(frozen=True)
+class TopN(Node):
+    """``top N (field by agg >= bound)``: the field values whose figure meets the bound,
+    largest figure first (ties by value), at most N."""
+
+    count: "Expr"
+    field: str
+    figure: "Aggregate"
+    op: str | None = None
+    bound: "Expr | None" = None
+
+
+Expr = Union[
+    Number, String, BoolLit, DateLit, MonthLit, NoneLit, AsOf, Name, Attr, Index, AtDate, Arith, Neg,
+    Range, Calendar, LastN, NFrom, Edge, FirstDay, SetLit, Aggregate, CountUnits, IfExpr, Band, TopN,
+]
+
+
+# ---- conditions ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Entry(Node):
+    """A member of a group; named entries carry their own citation and labels."""
+
+    cond: "Cond"
+    name: str | None = None
+    meta: Meta | None = None
+
+
+@dataclass(frozen=True)
+class Group(Node):
+    kind: str  # all | any | none | at_least
+    entries: tuple[Entry, ...]
+    n: int = 0
+
+
+@dataclass(frozen=True)
+class Not(Node):
+    cond: "Cond"
+
+
+@dataclass(frozen=True)
+class IfThen(Node):
+    """``if a then b``: b decides; when a fails, the condition does not apply."""
+
+    cond: "Cond"
+    then: "Cond"
+
+
+@dataclass(frozen=True)
+class Quantified(Node):
+    kind: str  # any | every
+    unit: str  # month | day
+    var: str
+    window: Expr
+    cond: "Cond"
+
+
+@dataclass(frozen=True)
+class Compare(Node):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Member(Node):
+    item: Expr
+    collection: Expr
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class IsSet(Node):
+    expr: Expr
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Truth(Node):
+    """A bare name or expression in a condition: a rule's outcome or a bool value."""
+
+    expr: Expr
+
+
+Cond = Union[Group, Not, IfThen, Quantified, Compare, Member, IsSet, Truth]
+
+
+# ---- declarations ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TypeExpr(Node):
+    name: str  # a unit, kind, "enum", "list" or "window"
+    enum_values: tuple[str, ...] = ()
+    element: "TypeExpr | None" = None
+
+
+@dataclass(frozen=True)
+class Header(Node):
+    name: str
+    title: Labels | None = None
+    version: str | None = None
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    sources: tuple[tuple[str, str | None], ...] = ()
+    entity: str | None = None
+    entity_table: str | None = None
+    compliant: Cond | None = None
+    #: ``entity provider in ls_providers for each assessed_industry: enum(...)``: one verdict
+    #: per entity row and value; the value is known by this name.
+    dimension: str | None = None
+    dimension_type: "TypeExpr | None" = None
+    cites: tuple[str, ...] = ()  # clauses the header encodes (scope, effective dates)
+
+
+@dataclass(frozen=True)
+class FieldDecl(Node):
+    name: str
+    type: TypeExpr
+    optional: bool = False
+    ref_table: str | None = None
+    ref_field: str | None = None
+
+
+@dataclass(frozen=True)
+class TableDecl(Node):
+    name: str
+    fields: tuple[FieldDecl, ...]
+    key: tuple[str, ...] = ()
+    time_field: str | None = None
+
+
+@dataclass(frozen=True)
+class RelationDecl(Node):
+    name: str
+    meta: Meta
+    target: str
+    via: str
+    start_field: str | None = None
+    end_field: str | None = None
+
+
+@dataclass(frozen=True)
+class ParamDecl(Node):
+    name: str
+    meta: Meta
+    type: TypeExpr
+    per: TypeExpr | None = None
+    default: Expr | None = None
+    #: further key types of a parameter with several keys (``per enum(a, b), string``)
+    per_more: tuple[TypeExpr, ...] = ()
+
+
+@dataclass(frozen=True)
+class LetDecl(Node):
+    name: str
+    meta: Meta
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class RuleDecl(Node):
+    name: str
+    meta: Meta
+    body: Cond
+
+
+@dataclass(frozen=True)
+class Clause(Node):
+    value: Expr
+    when: Cond | None  # None: ``otherwise``
+
+
+@dataclass(frozen=True)
+class DecideDecl(Node):
+    name: str
+    meta: Meta
+    type: TypeExpr
+    clauses: tuple[Clause, ...]
+    optional: bool = False
+    combine: str = "first"
+
+
+@dataclass(frozen=True)
+class NotEncoded(Node):
+    """``not encoded [CITE, ...] "理由" / "reason"``: clauses deliberately left out."""
+
+    cites: tuple[str, ...]
+    reason: Labels
+
+    @property
+    def name(self) -> str:
+        return "not encoded " + ", ".join(self.cites)
+
+
+Decl = Union[TableDecl, RelationDecl, ParamDecl, LetDecl, RuleDecl, DecideDecl, NotEncoded]
+
+
+@dataclass(frozen=True)
+class PolicyFile(Node):
+    header: Header | None
+    decls: tuple[Decl, ...]

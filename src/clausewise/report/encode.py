@@ -1,0 +1,238 @@
+"""Verdicts as JSON text, written straight from the evaluation's results.
+
+An audit writes every verdict as JSON. Building pydantic models first and serialising them
+costs most of an audit's time (two thirds of workload 1 in docs/benchmarks.md). The text of
+an explanation is mostly the same for every entity (ids, labels, citations, expressions), so
+:class:`VerdictEncoder` prepares those pieces once per policy as JSON fragments and joins
+them with the few things that change (statuses, figures, gaps, windows, outcomes).
+
+The text is byte for byte what ``Verdict.model_dump_json()`` gives for the verdict
+:func:`clausewise.report.explain.make_verdict` builds from the same inputs (tests/test_encode.py
+checks it on every bundled example, on random policies and on hostile strings). Both decide
+what a leaf shows through the same helpers of :mod:`clausewise.report.explain` (``observed_shown``,
+``gap_direction``, ``fmt``, ``percent_text``, ``static_fields``), so they can differ only in
+how they spell it, which the tests pin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from json.encoder import encode_basestring  # the C encoder; leaves non-ASCII text as it is, like pydantic
+from typing import Any
+
+from clausewise.evaluate.leaves import LeafResult
+from clausewise.report.explain import (compliance, fmt, gap_direction, make_verdict, missing_decided, observed_shown, outcome_json,
+                      percent_text, static_fields)
+from clausewise.report.models import Verdict
+from clausewise.asp.plan import LogicNode, Plan
+from clausewise.asp.solve import EntityAnswer
+
+_NO_FIGURES = '"observed":null,"bound":null,"comparison":null,"unit":null,"gap":null,"witness":null,"windows":[],"missing":[],'
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _texts(values) -> str:
+    return "[" + ",".join(encode_basestring(v) for v in values) + "]"
+
+
+def _value(value: Any) -> str:
+    """An outcome value (see :func:`clausewise.report.explain.outcome_json`) as JSON."""
+    value = outcome_json(value)
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return _texts(value)
+    return encode_basestring(value)
+
+
+STATUSES = ("pass", "fail", "unknown", "na")
+
+
+@dataclass
+class _NodeTemplate:
+    node: LogicNode
+    leaf: bool
+    children: list["_NodeTemplate"]
+    #: by status: the node's text up to its figures ('{"id":…,"status":"fail",…,"expression":…,')
+    opening: dict[str, str]
+    #: by decided_by_missing: the end of a node without children, or up to its children's list
+    closing: dict[bool, str]
+
+
+@dataclass
+class RawVerdict:
+    """What one entity's verdict is made of, before it is written out: render it as JSON text
+    (:meth:`json`), as a model (:meth:`model`), or as a flat record
+    (:func:`clausewise.report.records.flat_raw`); the summary's facts are properties and methods."""
+
+    encoder: "VerdictEncoder"
+    entity: str
+    answer: EntityAnswer
+    leaves: dict[str, LeafResult]
+    values: dict[str, Any]
+
+    def json(self) -> str:
+        return self.encoder.json(self)
+
+    def model(self) -> Verdict:
+        e = self.encoder
+        return make_verdict(e.plan, self.entity, e.as_of, self.answer, self.leaves, self.values, e.source_text)
+
+    @property
+    def compliant(self) -> bool | None:
+        plan = self.encoder.plan
+        return compliance(self.answer.status.get(plan.compliant)) if plan.compliant else None
+
+    def decided(self, field_name: str) -> bool:
+        return self.answer.chosen.get(field_name) is not None and field_name not in self.answer.undecided
+
+    def outcome(self, field_name: str) -> Any:
+        """The JSON value of an outcome field (None when undecided)."""
+        return outcome_json(self.values.get(field_name)) if self.decided(field_name) else None
+
+    def failing_conditions(self) -> list[str]:
+        """The conditions that failed, outside branches that do not apply (tree order)."""
+        out: list[str] = []
+        status = self.answer.status
+        order = self.encoder.preorder
+        i, n = 0, len(order)
+        while i < n:
+            node_id, leaf, after = order[i]
+            s = status.get(node_id, "unknown")
+            if s == "na":
+                i = after  # skip the branch
+                continue
+            if leaf and s == "fail":
+                out.append(node_id)
+            i += 1
+        return out
+
+    def missing_data(self) -> list[str]:
+        out: list[str] = []
+        for template in self.encoder.rules:
+            self.encoder.collect_missing(template, self, out, True)
+        return sorted(out)
+
+
+class VerdictEncoder:
+    """JSON fragments of one plan's explanation nodes, prepared once, joined per entity."""
+
+    def __init__(self, plan: Plan, as_of: dt.date, source_text):
+        self.plan, self.as_of, self.source_text = plan, as_of, source_text
+        h = plan.checked.header
+        self.head = (f'"policy":{_text(h.name)},"version":{_text(h.version or "")},'
+                     f'"as_of":"{as_of.isoformat()}","compliant":')
+        self.rules = [self._template(plan.nodes[r]) for r in plan.rules]
+        #: every node of the rules in tree order: (id, is a leaf, the index after its subtree)
+        self.preorder: list[tuple[str, bool, int]] = []
+        for r in plan.rules:
+            self._flatten(plan.nodes[r])
+        self._memo: dict[tuple, str] = {}
+        self.outcomes = []
+        for d in plan.decides:
+            meta = d.decl.meta
+            tail = (f',"cites":{_texts(meta.cites)},"label_zh":{_text(meta.labels.zh if meta.labels else d.field)},'
+                    f'"label_en":{_text(meta.labels.en if meta.labels else d.field)}}}')
+            self.outcomes.append((d, '{"field":' + _text(d.field) + ',"value":', tail))
+
+    def _flatten(self, node: LogicNode) -> None:
+        at = len(self.preorder)
+        self.preorder.append((node.id, node.kind == "leaf", 0))
+        for c in node.children:
+            self._flatten(self.plan.nodes[c])
+        self.preorder[at] = (node.id, node.kind == "leaf", len(self.preorder))
+
+    def _template(self, node: LogicNode) -> _NodeTemplate:
+        static = static_fields(self.plan, node, self.source_text)
+        head = f'{{"id":{_text(static["id"])},"kind":{_text(static["kind"])},"status":"'
+        middle = (f'","cites":{_texts(static["cites"])},"label_zh":{_text(static["label_zh"])},'
+                  f'"label_en":{_text(static["label_en"])},"expression":{_text(static.get("expression"))},')
+        leaf = node.kind == "leaf"
+        opening = {s: head + s + middle + ("" if leaf else _NO_FIGURES) for s in STATUSES}
+        ending = '"children":[]}' if not node.children else '"children":['
+        closing = {b: f'"decided_by_missing":{"true" if b else "false"},{ending}' for b in (False, True)}
+        return _NodeTemplate(node, leaf, [self._template(self.plan.nodes[c]) for c in node.children], opening, closing)
+
+    def json(self, raw: RawVerdict) -> str:
+        answer = raw.answer
+        parts = ['{"entity":', encode_basestring(raw.entity), ",", self.head]
+        compliant = raw.compliant
+        parts.append("null" if compliant is None else "true" if compliant else "false")
+        outcome_map, details = [], []
+        for d, head, tail in self.outcomes:
+            clause = answer.chosen.get(d.field)
+            decided = clause is not None and d.field not in answer.undecided
+            value = _value(raw.values.get(d.field)) if decided else "null"
+            outcome_map.append(_text(d.field) + ":" + value)
+            details.append(f'{head}{value},"decided":{"true" if decided else "false"},'
+                           f'"clause":{"null" if clause is None else clause},'
+                           f'"because":{_text(d.when_nodes[clause - 1]) if decided else "null"}{tail}')
+        parts += [',"outcomes":{', ",".join(outcome_map), '},"outcome_details":[', ",".join(details), '],"rules":[']
+        missing: list[str] = []
+        parts.append(",".join([self._node(t, raw, missing, True) for t in self.rules]))
+        parts += ['],"missing_data":', _texts(sorted(missing)), "}"]
+        return "".join(parts)
+
+    def _node(self, t: _NodeTemplate, raw: RawVerdict, missing: list[str], relevant: bool) -> str:
+        node_id = t.node.id
+        answer = raw.answer
+        status = answer.status.get(node_id, "unknown")
+        by_missing = node_id in answer.missing_decided
+        here = missing_decided(relevant, status, by_missing)
+        if t.leaf:
+            leaf = raw.leaves[node_id]
+            if here and leaf.missing:
+                missing += [m for m in leaf.missing if m not in missing]
+            text = t.opening[status] + self._figures(leaf) + t.closing[by_missing]
+        else:
+            text = t.opening[status] + t.closing[by_missing]
+        if not t.children:
+            return text
+        return text + ",".join([self._node(c, raw, missing, here) for c in t.children]) + "]}"
+
+    def _figures(self, leaf: LeafResult) -> str:
+        """The leaf's figures, as :func:`clausewise.report.explain.leaf_fields` gives them, in JSON."""
+        op = leaf.op
+        observed = encode_basestring(fmt(leaf.observed)) if observed_shown(leaf) else "null"
+        memo = self._memo  # bound, comparison and unit repeat from entity to entity
+        bound = leaf.bound  # a Decimal 4.0 equals 4 but shows as written: the key keeps its text
+        key = (str(bound) if type(bound) is Decimal else bound, type(bound), op, leaf.unit)
+        try:
+            fixed = memo.get(key)
+        except TypeError:  # an unhashable bound (a set literal)
+            fixed, key = None, None
+        if fixed is None:
+            unit = leaf.unit if leaf.unit not in (None, "number") else None
+            fixed = (f',"bound":{_text(fmt(leaf.bound)) if op else "null"},"comparison":{_text(op)},'
+                     f'"unit":{_text(unit)},"gap":')
+            if key is not None and len(memo) < 10_000:
+                memo[key] = fixed
+        if leaf.gap is not None and leaf.status == "fail":
+            gap = (f'{{"amount":{encode_basestring(fmt(leaf.gap))},"percent":{_text(percent_text(leaf.gap_percent))},'
+                   f'"direction":"{gap_direction(op)}"}}')
+        else:
+            gap = "null"
+        windows = ",".join([f'{{"expression":{encode_basestring(e)},"dates":{encode_basestring(d)}}}'
+                            for e, d in leaf.windows]) if leaf.windows else ""
+        witness = "null" if leaf.witness is None else encode_basestring(leaf.witness)
+        missing = _texts(leaf.missing) if leaf.missing else "[]"
+        return f'"observed":{observed}{fixed}{gap},"witness":{witness},"windows":[{windows}],"missing":{missing},'
+
+    def collect_missing(self, t: _NodeTemplate, raw: RawVerdict, out: list[str], relevant: bool) -> None:
+        """As :func:`clausewise.report.explain.collect_missing`, on the templates."""
+        status = raw.answer.status.get(t.node.id, "unknown")
+        here = missing_decided(relevant, status, t.node.id in raw.answer.missing_decided)
+        if here and t.leaf:
+            out += [m for m in raw.leaves[t.node.id].missing if m not in out]
+        for child in t.children:
+            self.collect_missing(child, raw, out, here)
+

@@ -1,0 +1,258 @@
+"""Turn solver answers and leaf figures into verdicts, and render them for people.
+
+The explanation tree mirrors the policy: every rule, every group and every alternative of
+an any-of group, each with its status, observed value, bound, gap, windows and citations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from clausewise.evaluate.leaves import LeafResult
+from clausewise.report.models import ExplanationNode, Verdict
+from clausewise.asp.plan import LogicNode, Plan
+from clausewise.asp.solve import EntityAnswer
+from clausewise.values.valuetypes import Month
+
+UNIT_ZH = {"orders": "单", "yuan": "元", "points": "分", "merchants": "个", "count": "个", "days": "天"}
+UNIT_EN = {"orders": "orders", "yuan": "yuan", "points": "points", "merchants": "merchants", "count": "", "days": "days"}
+KIND_LABELS = {
+    "all": ("全部满足", "all of"), "any": ("任一满足", "any one of"), "none": ("均不满足", "none of"),
+    "not": ("不满足", "not"), "if": ("适用时满足", "if applicable"),
+}
+
+
+def fmt(value: Any) -> str:
+    """Exact, human display: 9,000,000 · 299,999.99 · 2024-02-29 · true."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+            return f"{int(value):,}"
+        # as written (a bound of 4.0 shows as 4.0); trailing zeros of a computed quotient go
+        return f"{value:,f}" if -value.as_tuple().exponent <= 2 else f"{value.normalize():,f}"
+    if isinstance(value, (dt.date, Month)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "{" + ", ".join(fmt(v) for v in value) + "}"
+    return str(value)
+
+
+def outcome_json(value: Any) -> bool | int | str | list[str] | None:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return fmt(value).replace(",", "") if isinstance(value, Decimal) else str(value)
+
+
+def static_fields(plan: Plan, node: LogicNode, source_text) -> dict[str, Any]:
+    """The fields of a node that are the same for every entity, computed once per plan."""
+    cached = plan.explain_cache.get(node.id)
+    if cached is not None:
+        return cached
+    zh, en = (node.labels.zh, node.labels.en) if node.labels else KIND_LABELS.get(node.kind, ("", ""))
+    static: dict[str, Any] = {"id": node.id, "cites": list(node.cites)}
+    if node.kind == "leaf":
+        static["expression"] = expression = source_text(node.cond)
+        if not node.labels:
+            zh = en = expression
+    elif node.kind == "ref" and not node.labels:
+        zh, en = f"规则 {node.target}", f"rule {node.target}"
+    elif node.kind == "at_least" and not node.labels:
+        zh, en = f"至少满足{node.n}项", f"at least {node.n} of"
+    static.update(kind="condition" if node.kind == "leaf" else node.kind, label_zh=zh, label_en=en)
+    plan.explain_cache[node.id] = static
+    return static
+
+
+def observed_shown(leaf: LeafResult) -> bool:
+    """Whether a leaf's explanation shows an observed value (``none`` included)."""
+    return leaf.observed is not None or leaf.status != "unknown" and leaf.op is not None
+
+
+def gap_direction(op: str | None) -> str:
+    return "short" if op in (">=", ">") else "over" if op in ("<=", "<") else "off"
+
+
+def leaf_fields(leaf: LeafResult) -> dict[str, Any]:
+    """What a leaf's explanation says about its figures: observed value, bound, comparison,
+    unit, gap (when it fails), best month or day, windows and missing data — as text.
+
+    The JSON writer (:mod:`clausewise.report.encode`) says the same through the same helpers
+    (:func:`observed_shown`, :func:`gap_direction`, :func:`fmt`, :func:`percent_text`).
+    """
+    out: dict[str, Any] = dict(
+        observed=fmt(leaf.observed) if observed_shown(leaf) else None,
+        bound=fmt(leaf.bound) if leaf.op else None,
+        comparison=leaf.op, unit=leaf.unit if leaf.unit not in (None, "number") else None,
+        witness=leaf.witness, windows=[{"expression": e, "dates": d} for e, d in leaf.windows],
+        missing=list(leaf.missing))
+    if leaf.gap is not None and leaf.status == "fail":
+        out["gap"] = {"amount": fmt(leaf.gap), "percent": percent_text(leaf.gap_percent), "direction": gap_direction(leaf.op)}
+    return out
+
+
+def build_node(plan: Plan, node: LogicNode, answer: EntityAnswer, leaves: dict[str, LeafResult],
+               source_text) -> dict[str, Any]:
+    """One explanation node and its children, as the dict of an :class:`ExplanationNode`.
+
+    Verdicts are validated once, whole (:func:`make_verdict`): pydantic builds the nested
+    models in one call, several times faster than one model per node.
+    """
+    out = dict(static_fields(plan, node, source_text), status=answer.status.get(node.id, "unknown"),
+               decided_by_missing=node.id in answer.missing_decided,
+               children=[build_node(plan, plan.nodes[c], answer, leaves, source_text) for c in node.children])
+    if node.kind != "leaf":
+        out["windows"], out["missing"] = [], []
+        return out
+    out.update(leaf_fields(leaves[node.id]))
+    return out
+
+
+def percent_text(percent: Decimal | None) -> str | None:
+    """A gap's share of its bound, to 0.1%; a gap too small to show as 0.1% reads "<0.1%"."""
+    if percent is None:
+        return None
+    return "<0.1%" if percent == 0 else f"{percent}%"
+
+
+def missing_decided(relevant: bool, status: str, decided_by_missing: bool) -> bool:
+    """Whether a node's missing data decided something (see :func:`collect_missing`)."""
+    return (relevant and status == "unknown") or decided_by_missing
+
+
+def compliance(status: str | None) -> bool | None:
+    """A verdict's compliance from the status of the policy's ``compliant when`` node."""
+    return True if status in ("pass", "na") else False if status == "fail" else None
+
+
+def collect_missing(node: dict[str, Any], out: list[str], relevant: bool = True) -> None:
+    """The missing data that decided something: those of unknown nodes reached through unknown
+    nodes only, and those of nodes a ``missing fails|passes`` reading decided. Data missing
+    under a node that passed or failed anyway changed nothing and are not listed."""
+    here = missing_decided(relevant, node["status"], node["decided_by_missing"])
+    if here:
+        for reason in node["missing"]:
+            if reason not in out:
+                out.append(reason)
+    for child in node["children"]:
+        collect_missing(child, out, here)
+
+
+# ---- text rendering -------------------------------------------------------------------------------
+MARKS = {"pass": "✔", "fail": "✘", "unknown": "?", "na": "–"}
+COLORS = {"pass": "green", "fail": "red", "unknown": "yellow", "na": "bright_black"}
+WORDS = {"en": {"pass": "pass", "fail": "FAIL", "unknown": "UNKNOWN", "na": "n/a"},
+         "zh": {"pass": "通过", "fail": "未通过", "unknown": "数据缺失", "na": "不适用"}}
+
+
+def render_gap(node: ExplanationNode, lang: str) -> str:
+    gap = node.gap
+    unit = (UNIT_ZH if lang == "zh" else UNIT_EN).get(node.unit or "", "")
+    amount = f"{shown(gap.amount)} {unit}".strip() if lang == "en" else f"{shown(gap.amount)}{unit}"
+    pct = f", {gap.percent}" if gap.percent else ""
+    if lang == "zh":
+        word = {"short": "差", "over": "超出", "off": "相差"}[gap.direction]
+        return f"{word} {amount}{pct}"
+    return f"{gap.direction} by {amount}{pct}"
+
+
+_LONG_DECIMAL = re.compile(r"^(-?[\d,]+)\.(\d{7,})$")
+
+
+def shown(text: str | None) -> str | None:
+    """A figure for people: an exact quotient with a long expansion (a monthly average of
+    61.1333…) is shown rounded to two places as ``≈61.13``; the JSON keeps every digit."""
+    if text is None or not _LONG_DECIMAL.match(text):
+        return text
+    value = Decimal(text.replace(",", ""))
+    return "≈" + f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,f}"
+
+
+def render_text(verdict: Verdict, lang: str = "en", style=lambda text, status: text) -> str:
+    """The explanation tree as text; ``style`` may colour a line by status."""
+    zh = lang == "zh"
+    lines = [f"{verdict.policy} {verdict.version} · {'实体' if zh else 'entity'} {verdict.entity} · "
+             f"{'评估日' if zh else 'as of'} {verdict.as_of}"]
+    if verdict.compliant is not None:
+        word = ("合规" if verdict.compliant else "不合规") if zh else ("compliant" if verdict.compliant else "NOT compliant")
+        lines.append(style(word, "pass" if verdict.compliant else "fail"))
+    elif any(o.field for o in verdict.outcome_details):
+        pass
+    for outcome in verdict.outcome_details:
+        label = outcome.label_zh if zh else outcome.label_en
+        value = shown(fmt(outcome.value)) if outcome.decided else ("未定(数据缺失)" if zh else "undecided (missing data)")
+        cites = f" [{', '.join(outcome.cites)}]"
+        lines.append(f"  {label} ({outcome.field}) = {value}{cites}")
+    for rule in verdict.rules:
+        _render_node(rule, lang, 1, lines, style)
+    if verdict.missing_data:
+        lines.append("缺失数据:" if zh else "missing data:")
+        lines += [f"  - {m}" for m in verdict.missing_data]
+    return "\n".join(lines)
+
+
+def _render_node(node: ExplanationNode, lang: str, depth: int, lines: list[str], style) -> None:
+    zh = lang == "zh"
+    label = node.label_zh if zh else node.label_en
+    head = f"{'  ' * depth}{MARKS[node.status]} {label} [{', '.join(node.cites)}] {WORDS[lang][node.status]}"
+    lines.append(style(head, node.status))
+    pad = "  " * (depth + 2)
+    if node.kind == "condition":
+        if node.comparison and node.observed is not None:
+            unit = (UNIT_ZH if zh else UNIT_EN).get(node.unit or "", "")
+            observed, bound_text = shown(node.observed), shown(node.bound)
+            obs = f"{observed} {unit}".rstrip() if not zh else f"{observed}{unit}"
+            bound = f"{bound_text} {unit}".rstrip() if not zh else f"{bound_text}{unit}"
+            cmp = f"{'观测值' if zh else 'observed'} {obs} {node.comparison} {bound}"
+            if node.gap:
+                cmp += f" — {render_gap(node, lang)}"
+            lines.append(pad + cmp)
+        elif node.observed is not None:
+            lines.append(pad + f"{'值' if zh else 'value'} {shown(node.observed)}")
+        if node.witness:
+            lines.append(pad + f"{'最佳月份/日期' if zh else 'best month/day'}: {node.witness}")
+        for window in node.windows:
+            lines.append(pad + f"{'窗口' if zh else 'window'} {window.expression} = {window.dates}")
+        for reason in node.missing:
+            lines.append(pad + f"{'缺失' if zh else 'missing'}: {reason}")
+        if node.decided_by_missing:
+            lines.append(pad + ("数据缺失,按规则判定" if zh else "data missing: decided by the policy's 'missing' setting"))
+        if node.label_en != node.expression and node.expression:
+            lines.append(pad + f"{'表达式' if zh else 'expression'}: {node.expression}")
+    children = node.children
+    if node.kind == "if" and node.status == "na":
+        children = children[:1]  # why it does not apply; what it would require is in --format json
+    for child in children:
+        _render_node(child, lang, depth + 1, lines, style)
+
+
+def make_verdict(plan: Plan, entity: str, as_of: dt.date, answer: EntityAnswer, leaves: dict[str, LeafResult],
+                 outcome_values: dict[str, Any], source_text) -> Verdict:
+    rules = [build_node(plan, plan.nodes[r], answer, leaves, source_text) for r in plan.rules]
+    details = []
+    for d in plan.decides:
+        clause = answer.chosen.get(d.field)
+        decided = clause is not None and d.field not in answer.undecided
+        meta = d.decl.meta
+        details.append(dict(field=d.field, value=outcome_json(outcome_values.get(d.field)) if decided else None,
+                            decided=decided, clause=clause, because=d.when_nodes[clause - 1] if decided else None,
+                            cites=list(meta.cites), label_zh=meta.labels.zh if meta.labels else d.field,
+                            label_en=meta.labels.en if meta.labels else d.field))
+    compliant = compliance(answer.status.get(plan.compliant)) if plan.compliant else None
+    missing: list[str] = []
+    for rule in rules:
+        collect_missing(rule, missing)
+    h = plan.checked.header
+    return Verdict.model_validate(dict(
+        entity=entity, policy=h.name, version=h.version or "", as_of=as_of, compliant=compliant,
+        outcomes={o["field"]: o["value"] for o in details}, outcome_details=details, rules=rules,
+        missing_data=sorted(missing)))

@@ -1,0 +1,218 @@
+"""Audit outputs: verdict files (JSON Lines, CSV, Parquet), written chunk by chunk as the
+workers finish them, the summary's counts, and the decision record of a run.
+
+The decision record names everything a later reader needs to reproduce and check an audit:
+the policy's id, version and content hash, the hash of every data file, the parameters,
+the as-of date and the engine versions.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clausewise import __version__
+from clausewise.engine.policy import Policy
+from clausewise.data.files import file_sha256
+from clausewise.report.encode import RawVerdict
+from clausewise.report.explain import outcome_json
+from clausewise.report.models import Evaluation, ExplanationNode, Verdict
+from clausewise.asp.solve import engine_version
+
+
+def _cell(decided: bool, value: Any) -> str:
+    """An outcome value in a flat record: ``undecided``, empty for none, ``a;b`` for a list."""
+    if not decided:
+        return "undecided"
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return ";".join(value) if isinstance(value, list) else str(value)
+
+
+def _compliant_cell(compliant: bool | None) -> str:
+    return "" if compliant is None else str(compliant).lower()
+
+
+def _failing(node: ExplanationNode, out: list[str]) -> list[str]:
+    if node.status == "na":
+        return out
+    if node.kind == "condition" and node.status == "fail":
+        out.append(node.id)
+    for child in node.children:
+        _failing(child, out)
+    return out
+
+
+def flat_row(verdict: Verdict, fields: list[str]) -> dict[str, Any]:
+    """One verdict as a flat record for CSV and Parquet."""
+    row: dict[str, Any] = {"entity": verdict.entity, "as_of": str(verdict.as_of), "compliant": _compliant_cell(verdict.compliant)}
+    details = {o.field: o for o in verdict.outcome_details}
+    for f in fields:
+        o = details.get(f)
+        row[f] = _cell(o is not None and o.decided, o.value if o is not None else None)
+    failing: list[str] = []
+    for rule in verdict.rules:
+        _failing(rule, failing)
+    row["failing_conditions"] = ";".join(failing)
+    row["missing_data"] = ";".join(verdict.missing_data)
+    return row
+
+
+def flat_raw(raw: RawVerdict, fields: list[str]) -> list[str]:
+    """:func:`flat_row` of a raw verdict (the model is never built), as the list of its cells."""
+    return [raw.entity, str(raw.encoder.as_of), _compliant_cell(raw.compliant),
+            *(_cell(raw.decided(f), raw.outcome(f)) for f in fields),
+            ";".join(raw.failing_conditions()), ";".join(raw.missing_data())]
+
+
+def write_verdicts(result: Evaluation, path: Path) -> None:
+    """Write an evaluation's verdicts (models) to .jsonl, .csv or .parquet."""
+    fields = [o.field for o in result.verdicts[0].outcome_details] if result.verdicts else []
+    with VerdictSink(path, fields) as sink:
+        if path.suffix == ".jsonl":
+            sink.write("".join(v.model_dump_json() + "\n" for v in result.verdicts).encode("utf-8"))
+        else:
+            records = [list(flat_row(v, fields).values()) for v in result.verdicts]
+            sink.write(csv_bytes(records) if path.suffix == ".csv" else records)
+
+
+def csv_bytes(records: list[list[str]]) -> bytes:
+    """CSV lines (``\\r\\n``, as the csv module writes by default) as UTF-8."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(records)
+    return text.getvalue().encode("utf-8")
+
+
+class VerdictSink:
+    """A verdict file written chunk by chunk: JSON Lines, CSV or Parquet (one row group a chunk).
+
+    :meth:`render` runs in the worker that evaluated a chunk and gives what :meth:`write`
+    appends in the parent: the chunk's JSON Lines or CSV as UTF-8 bytes (so the parent only
+    copies them to the file), or for Parquet the flat records of :func:`flat_raw`.
+    """
+
+    def __init__(self, path: Path, fields: list[str], kind: str | None = None):
+        """``kind`` (``.jsonl``, ``.csv``, ``.parquet``): the format, when ``path``'s suffix is not it."""
+        self.path, self.fields = path, fields
+        self.kind = kind or path.suffix
+        self.columns = ["entity", "as_of", "compliant", *fields, "failing_conditions", "missing_data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._parquet = None
+        self._file = None
+        if self.kind == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            self._schema = pa.schema([(c, pa.string()) for c in self.columns])
+            self._parquet = pq.ParquetWriter(path, self._schema)
+        else:
+            self._file = path.open("wb")
+            if self.kind == ".csv":
+                self._file.write(csv_bytes([self.columns]))
+
+    def render(self, raws: list[RawVerdict]) -> bytes | list[list[str]]:
+        if self.kind == ".jsonl":
+            return "".join([r.json() + "\n" for r in raws]).encode("utf-8")
+        records = [flat_raw(r, self.fields) for r in raws]
+        return csv_bytes(records) if self.kind == ".csv" else records
+
+    def write(self, payload: bytes | list[list[str]]) -> None:
+        if self._parquet is None:
+            self._file.write(payload)
+        elif payload:
+            import pyarrow as pa
+
+            columns = [list(c) for c in zip(*payload)]
+            self._parquet.write_table(pa.table(dict(zip(self.columns, columns)), schema=self._schema))
+
+    def __enter__(self) -> "VerdictSink":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        else:
+            self._file.close()
+
+
+@dataclass
+class Tally:
+    """What an audit's summary reports, counted per chunk (in the workers) and added up."""
+
+    compliance: Counter = field(default_factory=Counter)  # compliant | not compliant | undetermined
+    outcomes: dict[str, Counter] = field(default_factory=dict)  # field -> shown value -> verdicts
+    failing: Counter = field(default_factory=Counter)  # "id [cites]" -> verdicts where it failed
+    flagged: int = 0  # verdicts not compliant or undetermined: the audit exits 1
+    _labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, raws: list[RawVerdict]) -> "Tally":
+        tally = cls()
+        for raw in raws:
+            tally.count(raw)
+        return tally
+
+    def count(self, raw: RawVerdict) -> None:
+        plan = raw.encoder.plan
+        compliant = raw.compliant
+        self.compliance["compliant" if compliant else "not compliant" if compliant is False else "undetermined"] += 1
+        chosen, undecided_fields, outcomes = raw.answer.chosen, raw.answer.undecided, self.outcomes
+        undecided = False
+        for d in plan.decides:
+            name = d.field
+            if chosen.get(name) is not None and name not in undecided_fields:
+                shown = shown_value(outcome_json(raw.values.get(name)))
+            else:
+                undecided, shown = True, "undecided"
+            counts = outcomes.get(name)
+            if counts is None:
+                counts = outcomes[name] = Counter()
+            counts[shown] += 1
+        failing = self.failing
+        for node_id in raw.failing_conditions():
+            label = self._labels.get(node_id)
+            if label is None:
+                label = self._labels[node_id] = f"{node_id} [{', '.join(plan.nodes[node_id].cites)}]"
+            failing[label] += 1
+        if compliant is False or (compliant is None and (undecided or plan.compliant)):
+            self.flagged += 1
+
+    def add(self, other: "Tally") -> None:
+        self.compliance.update(other.compliance)
+        for name, counts in other.outcomes.items():
+            self.outcomes.setdefault(name, Counter()).update(counts)
+        self.failing.update(other.failing)
+        self.flagged += other.flagged
+
+
+def shown_value(value: Any) -> str:
+    """An outcome value in the audit summary: ``{a, b}``, ``none``, ``true``."""
+    if isinstance(value, list):
+        return "{" + ", ".join(value) + "}"
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def decision_record(policy: Policy, result: Evaluation, data_paths: list[Path], out: Path) -> dict[str, Any]:
+    files = []
+    for p in data_paths:
+        for f in sorted(p.iterdir()) if p.is_dir() else [p]:
+            if f.is_file() and f.suffix in (".csv", ".jsonl", ".ndjson", ".parquet") and f.stem in policy.checked.tables:
+                files.append({"table": f.stem, "path": str(f), "sha256": file_sha256(f)})
+    return {
+        "policy": {"id": policy.name, "version": policy.version, "file": policy.checked.source.name,
+                   "sha256": policy.content_hash},
+        "as_of": str(result.as_of),
+        "parameters": result.params,
+        "data": files,
+        "engine": {"clausewise": __version__, "clingo": engine_version()},
+        "accounting": result.accounting.model_dump(),
+        "verdicts": {"path": str(out), "sha256": file_sha256(out)},
+        "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+    }
