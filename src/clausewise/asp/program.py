@@ -43,15 +43,26 @@ def pred(node_id: str) -> str:
 
 
 def q(text: str) -> str:
-    """An ASP string term for a compiler-made name (node ids, field names)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """An ASP string term for a compiler-made name (node ids, field names); every character
+    that could end the term or the line is escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+#: control characters (line breaks among them), line and paragraph separators
+_UNSAFE_IN_COMMENT = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def comment(text: str) -> str:
+    """A one-line ASP comment holding ``text`` (policy strings, a file name): nothing in it can
+    end the line, so nothing from a policy or a path becomes program text."""
+    return "% " + _UNSAFE_IN_COMMENT.sub(" ", text)
 
 
 def _comment(node: LogicNode) -> str:
     cites = f" [{', '.join(node.cites)}]" if node.cites else ""
     label = f" {node.labels.zh} / {node.labels.en}" if node.labels else ""
     what = {"at_least": f"at least {node.n} of", "leaf": "condition", "ref": f"= rule {node.target}"}.get(node.kind, node.kind)
-    return f"% {node.id}: {what}{cites}{label}".replace("\n", " ")
+    return comment(f"{node.id}: {what}{cites}{label}")
 
 
 def _node_rules(node: LogicNode, plan: Plan) -> list[str]:
@@ -126,15 +137,15 @@ def _order(plan: Plan) -> list[LogicNode]:
 def compile_plan(plan: Plan) -> str:
     """The ASP program of a policy, as text."""
     h = plan.checked.header
-    lines = [f"% clausewise program for policy {h.name} version {h.version}",
-             f"% compiled from {plan.checked.source.name}", HEADER]
+    lines = [comment(f"clausewise program for policy {h.name} version {h.version}"),
+             comment(f"compiled from {plan.checked.source.name}"), HEADER]
     for node in _order(plan):
         lines += _node_rules(node, plan)
         lines.append("")
     lines.append("% ---- outcome fields")
     for d in plan.decides:
         cites = ", ".join(d.decl.meta.cites)
-        lines.append(f"% decide {d.field} by {d.decl.combine} [{cites}]")
+        lines.append(comment(f"decide {d.field} by {d.decl.combine} [{cites}]"))
         lines.append(f"field({q(d.field)}).")
         lines.append(f"{'first' if d.decl.combine == 'first' else 'ranked'}({q(d.field)}).")
         for i, when in enumerate(d.when_nodes, 1):
