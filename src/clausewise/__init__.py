@@ -10,11 +10,11 @@ from typing import Any
 from clausewise.engine.policy import Policy, compile_policy_text, load_policy
 from clausewise.language.diagnostics import ClausewiseError, Diagnostic
 from clausewise.report.models import Evaluation, ExplanationNode, Verdict
+from clausewise.version import __version__
 
 __all__ = ["ClausewiseError", "Diagnostic", "diff_policies", "Evaluation", "ExplanationNode", "Policy", "Verdict",
            "compile_policy_text", "load_policy",
            "verify_policy", "what_if"]
-__version__ = "0.1.0"
 
 #: the analysis entry points, imported on first use so evaluating (and a cold CLI) does not load them
 _ANALYSIS = {"diff_policies": ("analysis.diff", "diff"), "verify_policy": ("analysis.verify", "verify"),

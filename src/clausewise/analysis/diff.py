@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from clausewise.engine.policy import Policy, _parse_day
+from clausewise.engine.policy import Policy, parse_day
 from clausewise.analysis.figures import SpaceBuilder, space_facts
 from clausewise.analysis.subjects import Evaluated, Subject, synthetic_subject, witness_lines
 from clausewise.language.infer import CONVENTION
@@ -134,7 +134,7 @@ def diff(old: Policy, new: Policy, data: Any = None, as_of: dt.date | str | None
     if data is not None:
         day = as_of if as_of is not None else dt.date.today()
         return _diff_data(old, new, data, day, params)
-    day = as_of if isinstance(as_of, dt.date) else _parse_day(as_of) if as_of else \
+    day = as_of if isinstance(as_of, dt.date) else parse_day(as_of) if as_of else \
         max(d for d in (old.checked.header.effective_from, new.checked.header.effective_from, dt.date(2000, 1, 1)) if d)
     return _diff_search(old, new, day, params)
 
@@ -299,7 +299,7 @@ def _shown(builder: SpaceBuilder, subjects: dict[str, Subject], f_name: str, wit
 
 def _used(builder: SpaceBuilder, subjects: dict[str, Subject], f_name: str) -> set[str]:
     """The figures that can affect the field in either version."""
-    from clausewise.analysis.verify import _leaves_under
+    from clausewise.analysis.verify import leaves_under
 
     used: set[str] = set()
     for s in subjects.values():
@@ -307,7 +307,7 @@ def _used(builder: SpaceBuilder, subjects: dict[str, Subject], f_name: str) -> s
         roots = [w for d in plan.decides if d.field == f_name for w in d.when_nodes if w]
         if f_name == "compliant" and plan.compliant:
             roots.append(plan.compliant)
-        for leaf in _leaves_under(s.policy, roots):
+        for leaf in leaves_under(s.policy, roots):
             used.update(builder.leaf_figures[id(s)].get(leaf, []))
     return used
 

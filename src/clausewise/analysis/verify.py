@@ -26,7 +26,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from clausewise.engine.policy import Policy, _parse_day
+from clausewise.engine.policy import Policy, parse_day
 from clausewise.analysis.figures import DAY, SpaceBuilder, space_facts
 from clausewise.analysis.subjects import ASSUMED_MISSING, WITNESS, Evaluated, Subject, synthetic_subject, witness_lines
 from clausewise.asp.search import VERIFY_RULES, Constant, Retry, Search, sym
@@ -167,7 +167,7 @@ def verdict_agrees(claim: tuple, check: RowCheck) -> bool:
     return True
 
 
-def _leaves_under(policy: Policy, node_ids: list[str]) -> set[str]:
+def leaves_under(policy: Policy, node_ids: list[str]) -> set[str]:
     nodes, seen, out = policy.plan.nodes, set(), set()
     stack = list(node_ids)
     while stack:
@@ -198,12 +198,12 @@ class _Verifier:
         self.learned: list = []  # nogoods on values no rows combine, shared by every finding
 
     def depends(self, node_ids: list[str]) -> bool:
-        return bool(_leaves_under(self.policy, node_ids) & self.free_leaves)
+        return bool(leaves_under(self.policy, node_ids) & self.free_leaves)
 
     def witness(self, finding: Finding, assume: list, node_ids: list[str], complete: bool = False) -> Finding:
         """A witness realized as rows whose real evaluation gives the claim, trying up to
         :data:`RETRIES` figure assignments (each failed one excluded by a nogood)."""
-        used = {k for leaf in _leaves_under(self.policy, node_ids)
+        used = {k for leaf in leaves_under(self.policy, node_ids)
                 for k in self.builder.leaf_figures[id(self.subject)].get(leaf, [])}
         retry = Retry(self.search, f"{finding.kind} {finding.subject} {finding.claim}", self.learned)
         for attempt in range(RETRIES):
@@ -236,7 +236,7 @@ class _Verifier:
 def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[str, Any] | None = None) -> Verification:
     """Search the policy for overlaps, gaps, shadowed clauses and conditions that never hold or fail."""
     h = policy.checked.header
-    day = as_of if isinstance(as_of, dt.date) else _parse_day(as_of) if as_of else (h.effective_from or dt.date.today())
+    day = as_of if isinstance(as_of, dt.date) else parse_day(as_of) if as_of else (h.effective_from or dt.date.today())
     subject = synthetic_subject(policy, day, params or {})
     v = _Verifier(policy, subject, params)
     possible = v.search.brave()

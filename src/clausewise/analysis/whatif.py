@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, Mapping
 
-from clausewise.engine.policy import Policy, _parse_day
+from clausewise.engine.policy import Policy, parse_day
 from clausewise.language.diagnostics import ClausewiseError, did_you_mean
 from clausewise.report.explain import fmt
 from clausewise.analysis.figures import Figure, SpaceBuilder, space_facts
@@ -186,7 +186,7 @@ def parse_targets(policy: Policy, subject: Subject, pairs: dict[str, str]) -> di
 def what_if(policy: Policy, data: Any, entity: str, targets: Mapping[str, str] | list[str],
             as_of: dt.date | str, params: Mapping[str, Any] | None = None, max_repairs: int = MAX_REPAIRS) -> WhatIf:
     """The smallest changes to ``entity``'s figures that give every target outcome."""
-    day = as_of if isinstance(as_of, dt.date) else _parse_day(as_of)
+    day = as_of if isinstance(as_of, dt.date) else parse_day(as_of)
     subject = subject_from_data(policy, data, entity, day, params or {})
     wanted = target_pairs(targets)
     goals = parse_targets(policy, subject, wanted)

@@ -15,13 +15,13 @@ from typing import Any, Callable
 
 import click
 
-from clausewise import __version__
 from clausewise.engine.policy import load_policy, load_versions
+from clausewise.evaluate.params import load_params_file
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.report.explain import COLORS, render_text
 from clausewise.report.models import Evaluation, Verdict
-from clausewise.evaluate.params import load_params_file
 from clausewise.report.records import Tally, VerdictSink, decision_record
+from clausewise.version import __version__
 
 
 def _fail(err: ClausewiseError) -> None:

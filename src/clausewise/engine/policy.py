@@ -124,7 +124,7 @@ class Policy:
         ``raw.model().model_dump_json()``, several times faster).
         """
         started = time.monotonic()
-        as_of = as_of if isinstance(as_of, dt.date) else _parse_day(as_of)
+        as_of = as_of if isinstance(as_of, dt.date) else parse_day(as_of)
         if not self.in_force(as_of):
             h = self.checked.header
             raise ClausewiseError.simple(self.checked.source.name, f"policy {self.name} version {self.version} is not in force on {as_of}",
@@ -271,7 +271,7 @@ def _show(value: Any) -> str:
     return fmt(value)
 
 
-def _parse_day(text: str) -> dt.date:
+def parse_day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -306,7 +306,7 @@ class PolicyVersions:
         return self.versions[0].name
 
     def in_force_on(self, day: dt.date | str) -> Policy:
-        day = day if isinstance(day, dt.date) else _parse_day(day)
+        day = day if isinstance(day, dt.date) else parse_day(day)
         for policy in self.versions:
             if policy.in_force(day):
                 return policy

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from clausewise.language import syntax
-from clausewise.evaluate.measure import Evaluator, Missing, Scope, _field, arith, missing
+from clausewise.evaluate.measure import Evaluator, Missing, Scope, field_value, arith, missing
 
 Value = Callable[[Scope], Any]
 
@@ -76,7 +76,7 @@ def _reference(ev: Evaluator, node: Any) -> Value | None:
 
         def entity_field(scope: Scope) -> Any:
             value = scope.entity.get(name)
-            return value if value is not None else _field(scope.entity, name, table, scope.entity.get(key))
+            return value if value is not None else field_value(scope.entity, name, table, scope.entity.get(key))
         return entity_field
     return None
 

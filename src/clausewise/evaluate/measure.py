@@ -15,8 +15,8 @@ from typing import Any
 
 from clausewise.language import syntax
 from clausewise.language.check import Checked
-from clausewise.values.valuetypes import Month
-from clausewise.values.calendar import Window, last_n, month_window, n_days_from, quarter_of
+from clausewise.values.valuetypes import Month, OutOfCalendar
+from clausewise.values.calendar import Window, add_days, last_n, month_window, n_days_from, quarter_of, shifted_month
 
 
 #: what a row filtered out of an aggregate adds
@@ -172,7 +172,7 @@ class Evaluator:
         if kind == "var":
             return scope.vars[ref[1]]
         if kind == "rowfield":
-            return _field(scope.row, ref[1], "row")
+            return field_value(scope.row, ref[1], "row")
         if kind == "let":
             return self.let_value(node, ref[1], scope)
         if kind == "param":
@@ -182,21 +182,21 @@ class Evaluator:
         if kind == "enum":
             return ref[1]
         if kind == "entity_field":
-            return _field(scope.entity, ref[1], self.c.entity_table, self.entity_key(scope))
+            return field_value(scope.entity, ref[1], self.c.entity_table, self.entity_key(scope))
         if kind == "itemfield":
             item: Item = scope.vars[ref[1]]
             if item.row is None:
                 return Missing((f"no row for related item {item.key!r}",))
-            return _field(item.row, ref[2], "row", item.key)
+            return field_value(item.row, ref[2], "row", item.key)
         if kind == "rowvarfield":
-            return _field(scope.vars[ref[1]], ref[2], "row")
+            return field_value(scope.vars[ref[1]], ref[2], "row")
         if kind == "lookup":
             _, table, fname, (tfield, sfield) = ref
             subject_value = scope.subject.get(sfield) if scope.subject else None
             rows = self.data.index(table, tfield).get(subject_value, [])
             if not rows:
                 return Missing((f"no {table} row for {subject_value!r}",))
-            return _field(rows[0], fname, table, subject_value)
+            return field_value(rows[0], fname, table, subject_value)
         if kind == "relation":
             return self.relation_items(ref[1], scope)
         raise AssertionError(f"unresolved reference {ref}")
@@ -227,11 +227,20 @@ class Evaluator:
         time_field = self.c.tables[table].time_field
         for row in self.data.index(table, tfield).get(subject_value, ()):
             if row.get(time_field) == day:
-                return _field(row, fname, table, f"{subject_value} on {day}")
+                return field_value(row, fname, table, f"{subject_value} on {day}")
         return Missing((f"no {table} row for {subject_value!r} on {day}",))
 
     # ---- windows ----------------------------------------------------------------------------------
     def window(self, node, scope: Scope) -> Window | Missing:
+        try:
+            win = self._window(node, scope)
+        except OutOfCalendar as exc:  # e.g. the previous month of 0001-01: no such window, and why
+            return Missing((str(exc),))
+        if isinstance(win, Window):
+            self.windows_used.append((node, win))
+        return win
+
+    def _window(self, node, scope: Scope) -> Window | Missing | None:
         match node:
             case syntax.Range(start=a, end=b):
                 start, end = self.eval(a, scope), self.eval(b, scope)
@@ -248,8 +257,7 @@ class Evaluator:
                 if day is None or isinstance(day, Missing):
                     return day
                 if kind == "month":
-                    month = Month.of(day).shift(-1 if previous else 0)
-                    win = month_window(month)
+                    win = shifted_month(day, -1 if previous else 0)
                 else:
                     win = quarter_of(day, previous)
             case syntax.LastN(count=count, end=d):
@@ -262,7 +270,6 @@ class Evaluator:
                 if day is None or isinstance(day, Missing):
                     return day
                 win = n_days_from(count.value, day, self.convention)
-        self.windows_used.append((node, win))
         return win
 
     def as_window(self, value: Any) -> Window | Missing | None:
@@ -403,7 +410,8 @@ class Evaluator:
         return inner_truth(self, node, scope)
 
 
-def _field(row: dict | None, name: str, table: str, key: Any = None) -> Any:
+def field_value(row: dict | None, name: str, table: str, key: Any = None) -> Any:
+    """A row's field, or Missing naming the row or the empty field."""
     if row is None:
         return Missing((f"no {table} row",))
     value = row.get(name)
@@ -419,7 +427,10 @@ def arith(op: str, a: Any, b: Any) -> Any:
     if isinstance(a, dt.date):
         if isinstance(b, dt.date):
             return (a - b).days
-        return a + dt.timedelta(days=b) if op == "+" else a - dt.timedelta(days=b)
+        try:
+            return add_days(a, b if op == "+" else -b)
+        except OutOfCalendar as exc:  # 9999-12-31 + 90 days: no such day, so the answer is not known
+            return Missing((str(exc),))
     if op == "+":
         return a + b
     if op == "-":

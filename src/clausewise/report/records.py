@@ -14,15 +14,15 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from clausewise import __version__
-from clausewise.engine.policy import Policy
+from clausewise.asp.solve import engine_version
 from clausewise.data.files import file_sha256
+from clausewise.language.check import Checked
 from clausewise.report.encode import RawVerdict
 from clausewise.report.explain import outcome_json
 from clausewise.report.models import Evaluation, ExplanationNode, Verdict
-from clausewise.asp.solve import engine_version
+from clausewise.version import __version__
 
 
 def _cell(decided: bool, value: Any) -> str:
@@ -192,6 +192,21 @@ class Tally:
         self.flagged += other.flagged
 
 
+class PolicyIdentity(Protocol):
+    """What a decision record says of the policy (:class:`clausewise.engine.policy.Policy` has it)."""
+
+    checked: Checked
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def content_hash(self) -> str: ...
+
+
 def shown_value(value: Any) -> str:
     """An outcome value in the audit summary: ``{a, b}``, ``none``, ``true``."""
     if isinstance(value, list):
@@ -199,7 +214,7 @@ def shown_value(value: Any) -> str:
     return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def decision_record(policy: Policy, result: Evaluation, data_paths: list[Path], out: Path) -> dict[str, Any]:
+def decision_record(policy: PolicyIdentity, result: Evaluation, data_paths: list[Path], out: Path) -> dict[str, Any]:
     files = []
     for p in data_paths:
         for f in sorted(p.iterdir()) if p.is_dir() else [p]:
