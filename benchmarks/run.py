@@ -28,7 +28,6 @@ from benchmarks import generate
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PEERS = ["zen-engine", "regopy", "cedarpy (batch)", "plain Python", "hand-written ASP"]
-ENGINE_PEERS = ["zen-engine", "regopy", "cedarpy (batch)"]
 
 
 # ---- one measurement ----------------------------------------------------------------------------------

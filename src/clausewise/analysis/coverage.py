@@ -22,7 +22,6 @@ from clausewise.language import syntax
 from clausewise.language.diagnostics import ClausewiseError
 
 #: document keys of clause ids (the catalog's four rule sets)
-DOC_KEYS = ("RENEW", "TIER", "NOVICE", "LIFE")
 _CLAUSE = r"(?:RENEW|TIER|NOVICE|LIFE)-[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*"
 _HEADING = re.compile(rf"^#{{2,4}}\s+({_CLAUSE})\s*(?:—|-)?\s*(.*)$")
 _BULLET = re.compile(rf"^\s*-\s+\*\*({_CLAUSE})(?::)?\*\*:?\s*(.*)$")

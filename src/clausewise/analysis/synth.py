@@ -210,7 +210,7 @@ class _Builder:
             copies = goal - now if isinstance(goal, int) and isinstance(now, int) else 1
             if copies <= 0:
                 return
-            for make in self.templates(node, draft, days, None, None):
+            for make in self.templates(node, days, None, None):
                 d = draft.copy()
                 for _ in range(copies):
                     make(d)
@@ -225,7 +225,7 @@ class _Builder:
                 if amount == 0:
                     return
                 yield from self.bump(node, amount, draft)
-            for make in self.templates(node, draft, days, node.target.name, amount):
+            for make in self.templates(node, days, node.target.name, amount):
                 d = draft.copy()
                 make(d)
                 yield d
@@ -240,7 +240,7 @@ class _Builder:
                 d.tables[table][i][name] = rows[i][name] + amount
                 yield d
 
-    def templates(self, node: syntax.Aggregate, draft: Draft, days: list[dt.date], amount_field: str | None,
+    def templates(self, node: syntax.Aggregate, days: list[dt.date], amount_field: str | None,
                   amount: Any) -> Iterator[Callable[[Draft], None]]:
         """Ways to add one row (and the related item it needs) that the aggregate may count."""
         c = self.c
@@ -343,7 +343,7 @@ class _Builder:
             amounts = [Missing(("",))]
         for agg in inner:
             for amount in amounts:
-                for make in self.templates(agg, draft, days, agg.target.name, amount):
+                for make in self.templates(agg, days, agg.target.name, amount):
                     d = draft.copy()
                     make(d)
                     yield d

@@ -119,10 +119,6 @@ class Verification:
             summary += "; not realized as data (not counted): " + ", ".join(f"{k} {n}" for k, n in sorted(unsound.items()))
         return "\n".join([head, *(f.render(n, self.written.get(n)) for n, f in enumerate(self.findings, 1)), summary])
 
-    @property
-    def sound_findings(self) -> list[Finding]:
-        return [f for f in self.findings if f.sound]
-
 
 def claim_holds(claim: tuple, evaluated: Evaluated) -> bool:
     """Whether an evaluated witness shows what a finding claims."""

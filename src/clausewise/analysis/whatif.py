@@ -192,7 +192,7 @@ def what_if(policy: Policy, data: Any, entity: str, targets: Mapping[str, str] |
     goals = parse_targets(policy, subject, wanted)
     now = evaluate_with(subject, {})
     result = WhatIf(entity, wanted, {f: now.outcome(f) for f in goals})
-    if _meets(now, goals, subject):
+    if _meets(now, goals):
         result.already = True
         return result
     builder = SpaceBuilder()
@@ -248,7 +248,7 @@ def _repair(builder: SpaceBuilder, subject: Subject, changed: list[str], chosen:
     # unchanged figures keep the values just measured (not measured again: the same numbers, faster)
     unchanged = {k: f.current for k, f in builder.figures.items()}
     after = evaluate_with(subject, builder.overrides(unchanged | {c.figure: c.new for c in changes}))
-    if not _meets(after, goals, subject):
+    if not _meets(after, goals):
         return None
     weight = sum(relative_weight(c.old, c.new, cap) for c in changes)
     return Repair(changes, weight, {f: after.outcome(f) for f in goals})
@@ -266,7 +266,7 @@ def _distance(fig: Figure, value: Any) -> tuple:
     return (far, value not in fig.bounds, str(value))
 
 
-def _meets(evaluated, goals: dict[str, list[int] | str], subject: Subject) -> bool:
+def _meets(evaluated, goals: dict[str, list[int] | str]) -> bool:
     for name, goal in goals.items():
         if isinstance(goal, str):
             if evaluated.answer.status.get("compliant") not in goal.split():

@@ -65,7 +65,7 @@ def _comment(node: LogicNode) -> str:
     return comment(f"{node.id}: {what}{cites}{label}")
 
 
-def _node_rules(node: LogicNode, plan: Plan) -> list[str]:
+def _node_rules(node: LogicNode) -> list[str]:
     me = pred(node.id) if not node.missing else "r" + pred(node.id)[1:]
     kids = [pred(c) for c in node.children]
     out = [_comment(node)]
@@ -140,7 +140,7 @@ def compile_plan(plan: Plan) -> str:
     lines = [comment(f"clausewise program for policy {h.name} version {h.version}"),
              comment(f"compiled from {plan.checked.source.name}"), HEADER]
     for node in _order(plan):
-        lines += _node_rules(node, plan)
+        lines += _node_rules(node)
         lines.append("")
     lines.append("% ---- outcome fields")
     for d in plan.decides:

@@ -37,15 +37,6 @@ def engine_version() -> str:
     return clingo.__version__
 
 
-def check_program(text: str) -> None:
-    """Parse a program once to surface compiler bugs early (raises SolverError)."""
-    ctl = clingo.Control(["--warn=none"])
-    try:
-        ctl.add("base", [], text)
-    except RuntimeError as exc:  # clingo reports parse errors this way
-        raise SolverError(str(exc)) from exc
-
-
 def solve(program: str, entities: Iterable[str], leaves: Iterable[tuple[str, str, str]],
           ranks: Iterable[tuple[str, str, int, int]] = ()) -> dict[str, EntityAnswer]:
     """Ground and solve the program over the given facts; one answer per entity.
