@@ -1,4 +1,12 @@
-"""Calendar windows: a run of days, from a start day to an end day, both included."""
+"""Calendar windows: a run of days, from a start day to an end day, both included.
+
+The calendar runs from 0001-01-01 to 9999-12-31 (Python's dates). A window computed past
+either end (``30 days from 9999-12-20``, ``last 3 months to 0001-02-01``) is cut at the
+calendar's end, which leaves the days it contains unchanged: no day beyond exists, so no row
+can fall there. A window wholly beyond the calendar, and a day computed beyond it
+(:func:`add_days`), raise :class:`OutOfCalendar`, which the evaluation reports as a missing
+value with its reason, never as an exception.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterator
 
-from clausewise.values.valuetypes import Month
+from clausewise.values.valuetypes import CALENDAR, Month, OutOfCalendar
+
+_FIRST, _LAST = dt.date.min.toordinal(), dt.date.max.toordinal()
+_FIRST_MONTH, _LAST_MONTH = Month(1, 1).index, Month(9999, 12).index
 
 
 @dataclass(frozen=True, order=True)
@@ -28,20 +39,32 @@ class Window:
         return self.start <= value <= self.end  # type: ignore[operator]
 
     def days(self) -> Iterator[dt.date]:
-        day = self.start
-        while day <= self.end:
-            yield day
-            day += dt.timedelta(days=1)
+        for ordinal in range(self.start.toordinal(), self.end.toordinal() + 1):
+            yield dt.date.fromordinal(ordinal)
 
     def months(self) -> Iterator[Month]:
-        month, last = Month.of(self.start), Month.of(self.end)
-        while month <= last:
-            yield month
-            month = month.shift(1)
+        for index in range(Month.of(self.start).index, Month.of(self.end).index + 1):
+            yield Month.at(index)
 
     @property
     def length(self) -> int:
         return (self.end - self.start).days + 1
+
+
+def add_days(day: dt.date, days: int) -> dt.date:
+    """``day + days``; OutOfCalendar when that day is beyond the calendar."""
+    ordinal = day.toordinal() + days
+    if not _FIRST <= ordinal <= _LAST:
+        raise OutOfCalendar(f"{day} {'+' if days >= 0 else '-'} {abs(days)} days is beyond {CALENDAR}")
+    return dt.date.fromordinal(ordinal)
+
+
+def days_window(start: int, end: int, what: str) -> Window:
+    """The days with ordinals ``start`` .. ``end``, cut at the calendar's ends."""
+    first, last = max(start, _FIRST), min(end, _LAST)
+    if first > last:
+        raise OutOfCalendar(f"{what} is beyond {CALENDAR}")
+    return Window(dt.date.fromordinal(first), dt.date.fromordinal(last))
 
 
 def month_window(month: Month) -> Window:
@@ -52,19 +75,33 @@ def months_window(first: Month, last: Month) -> Window:
     return Window(first.first_day, last.last_day, True)
 
 
+def month_span(first: int, last: int, what: str) -> Window:
+    """The months with indexes ``first`` .. ``last`` (:attr:`Month.index`), cut at the calendar's ends."""
+    first, last = max(first, _FIRST_MONTH), min(last, _LAST_MONTH)
+    if first > last:
+        raise OutOfCalendar(f"{what} is beyond {CALENDAR}")
+    return months_window(Month.at(first), Month.at(last))
+
+
 def quarter_of(day: dt.date, previous: bool = False) -> Window:
-    first = Month(day.year, (day.month - 1) // 3 * 3 + 1)
-    if previous:
-        first = first.shift(-3)
-    return months_window(first, first.shift(2))
+    first = Month(day.year, (day.month - 1) // 3 * 3 + 1).index - (3 if previous else 0)
+    return month_span(first, first + 2, f"the {'previous ' if previous else ''}quarter of {day}")
+
+
+def shifted_month(day: dt.date, months: int) -> Window:
+    """The month of ``day``, ``months`` later (``previous month of d``: -1)."""
+    index = Month.of(day).index + months
+    what = {0: "the month", -1: "the previous month"}.get(months, f"the month {months:+d} from that")
+    return month_span(index, index, f"{what} of {day}")
 
 
 def last_n(count: int, unit: str, end: dt.date) -> Window:
     """``last 30 days to d`` = d-29 .. d; ``last 3 months to d`` = the 3 months ending with d's."""
+    what = f"the last {count} {unit} to {end}"
     if unit == "months":
-        last = Month.of(end)
-        return months_window(last.shift(1 - count), last)
-    return Window(end - dt.timedelta(days=count - 1), end)
+        last = Month.of(end).index
+        return month_span(last + 1 - count, last, what)
+    return days_window(end.toordinal() - count + 1, end.toordinal(), what)
 
 
 def n_days_from(count: int, start: dt.date, convention: str) -> Window:
@@ -75,7 +112,7 @@ def n_days_from(count: int, start: dt.date, convention: str) -> Window:
     applies on it, so the window is start .. start+N.
     """
     extra = 0 if convention == "start_day_is_day_1" else 1
-    return Window(start, start + dt.timedelta(days=count - 1 + extra))
+    return days_window(start.toordinal(), start.toordinal() + count - 1 + extra, f"{count} days from {start}")
 
 
 def parse_window(text: str) -> Window:

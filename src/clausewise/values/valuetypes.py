@@ -17,8 +17,14 @@ INTEGRAL_UNITS = frozenset({"count", "orders", "points", "merchants", "days"})
 #: Units whose values are exact decimals.
 DECIMAL_UNITS = frozenset({"yuan", "rate", "score"})
 UNITS = INTEGRAL_UNITS | DECIMAL_UNITS
-#: Non-numeric scalar kinds.
-KINDS = frozenset({"string", "bool", "date", "month", "enum"})
+
+
+class OutOfCalendar(ValueError):
+    """A day or month beyond the calendar (0001-01-01 to 9999-12-31)."""
+
+
+#: the calendar's range, as the evaluation and its messages state it
+CALENDAR = "the calendar (0001-01-01 to 9999-12-31)"
 
 
 @dataclass(frozen=True, order=True)
@@ -29,8 +35,10 @@ class Month:
     month: int
 
     def __post_init__(self) -> None:
-        if not 1 <= self.month <= 12 or not 1 <= self.year <= 9999:
+        if not 1 <= self.month <= 12:
             raise ValueError(f"no such month {self.year:04d}-{self.month:02d}")
+        if not 1 <= self.year <= 9999:
+            raise OutOfCalendar(f"month {self.year:04d}-{self.month:02d} is beyond {CALENDAR}")
 
     @classmethod
     def of(cls, day: dt.date) -> "Month":
@@ -49,10 +57,27 @@ class Month:
 
     @property
     def last_day(self) -> dt.date:
-        return self.shift(1).first_day - dt.timedelta(days=1)
+        if self.month == 12:  # 9999-12 has a last day, though it has no next month
+            return dt.date(self.year, 12, 31)
+        return Month(self.year, self.month + 1).first_day - dt.timedelta(days=1)
+
+    @property
+    def index(self) -> int:
+        """Months since the year 0: ``Month.at(m.index + n)`` is ``m.shift(n)``."""
+        return self.year * 12 + self.month - 1
+
+    @classmethod
+    def at(cls, index: int) -> "Month":
+        """The month with this :attr:`index`; OutOfCalendar beyond 0001-01 .. 9999-12."""
+        if not 12 <= index <= 9999 * 12 + 11:
+            raise OutOfCalendar(f"month number {index} (year {index // 12}) is beyond {CALENDAR}")
+        return cls(index // 12, index % 12 + 1)
 
     def shift(self, months: int) -> "Month":
-        index = self.year * 12 + (self.month - 1) + months
+        """The month ``months`` later (earlier when negative); OutOfCalendar past 9999-12 or before 0001-01."""
+        index = self.index + months
+        if not 12 <= index <= 9999 * 12 + 11:
+            raise OutOfCalendar(f"{self} {'+' if months >= 0 else '-'} {abs(months)} months is beyond {CALENDAR}")
         return Month(index // 12, index % 12 + 1)
 
     def __str__(self) -> str:
@@ -66,7 +91,7 @@ Scalar = Union[int, Decimal, bool, str, dt.date, Month, None]
 class ValueType:
     """The static type of a field, parameter or expression.
 
-    ``kind`` is a unit from :data:`UNITS`, one of :data:`KINDS`, or ``"number"`` for a
+    ``kind`` is a unit from :data:`UNITS`, one of ``string``, ``bool``, ``date``, ``month``, ``enum``, or ``"number"`` for a
     bare literal that takes the unit of what it is compared with.
     """
 
