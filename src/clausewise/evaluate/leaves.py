@@ -17,7 +17,7 @@ from clausewise.language import syntax
 from clausewise.evaluate.closures import compile_value
 from clausewise.evaluate.measure import Evaluator, Missing, Scope, missing
 from clausewise.values.valuetypes import Month
-from clausewise.values.calendar import Window
+from clausewise.values.calendar import Window, month_window
 
 OPS = {
     ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
@@ -85,6 +85,18 @@ def _percent(gap: Any, bound: Any) -> Decimal | None:
     return None
 
 
+def unit_of(checked, node) -> str | None:
+    """The kind of an expression's value type (orders, yuan, date, ...), None if untyped."""
+    sort = checked.sorts.get(id(node))
+    return sort.vtype.kind if sort is not None and sort.vtype is not None else None
+
+
+def compare_unit(checked, cond: syntax.Compare) -> str | None:
+    """The unit a comparison's figures are shown in: the left side's, else the right side's."""
+    left = unit_of(checked, cond.left)
+    return left if left not in (None, "number") else unit_of(checked, cond.right)
+
+
 def source_text(text: str, node) -> str:
     """The policy text a node was parsed from, on one line."""
     span = node.span
@@ -125,13 +137,10 @@ class LeafEvaluator:
         return text
 
     def unit(self, node) -> str | None:
-        sort = self.c.sorts.get(id(node))
-        return sort.vtype.kind if sort is not None and sort.vtype is not None else None
+        return unit_of(self.c, node)
 
     def compare_unit(self, cond: syntax.Compare) -> str | None:
-        """The unit a comparison's figures are shown in: the left side's, else the right side's."""
-        left = self.unit(cond.left)
-        return left if left not in (None, "number") else self.unit(cond.right)
+        return compare_unit(self.c, cond)
 
     def evaluate(self, cond, scope: Scope) -> LeafResult:
         fast = self._fast.get(id(cond))
@@ -189,33 +198,68 @@ class LeafEvaluator:
             results.append((u, self._leaf(cond.cond, self.ev.bind(scope, cond.var, u))))
             unit_windows[u] = self.ev.windows_used[mark:]
             del self.ev.windows_used[mark:]
-        want = "pass" if cond.kind == "any" else "fail"
-        decisive = [(u, r) for u, r in results if r.status == want]
-        unknown = [(u, r) for u, r in results if r.status == "unknown"]
-        if decisive:
-            unit, chosen = decisive[0]
-            status = "pass" if cond.kind == "any" else "fail"
-        elif unknown:
-            unit, chosen = unknown[0]
-            status = "unknown"
-        elif results:
-            unit, chosen = self._closest(results)
-            status = "fail" if cond.kind == "any" else "pass"
-        else:
-            return LeafResult("fail" if cond.kind == "any" else "pass", witness="(empty window)")
-        self.ev.windows_used.extend(unit_windows.get(unit, []))
-        reasons = tuple(dict.fromkeys(m for _, r in unknown for m in r.missing)) if status == "unknown" else ()
-        return LeafResult(status, chosen.observed, chosen.bound, chosen.op, chosen.unit,
-                          chosen.gap if status == "fail" else None, chosen.gap_percent if status == "fail" else None,
-                          str(unit), reasons)
+        result, unit = quantifier_result(cond.kind, results)
+        if unit is not None:
+            self.ev.windows_used.extend(unit_windows.get(unit, []))
+        return result
 
-    @staticmethod
-    def _closest(results: list) -> tuple:
-        """The unit nearest to passing: the smallest gap (ties: the earliest)."""
-        with_gap = [(u, r) for u, r in results if isinstance(r.gap, (int, Decimal))]
-        if not with_gap:
-            return results[0]
-        return min(with_gap, key=lambda ur: ur[1].gap)
+
+def quantifier_result(kind: str, results: list[tuple[Any, LeafResult]]) -> tuple[LeafResult, Any]:
+    """``any``/``every`` over the results of its months or days (in order): the leaf's result and
+    the month or day it shows (None for an empty window). The first deciding unit is shown, else
+    the first unknown one, else the one nearest to passing (the smallest gap, ties: the earliest)."""
+    want = "pass" if kind == "any" else "fail"
+    decisive = [(u, r) for u, r in results if r.status == want]
+    unknown = [(u, r) for u, r in results if r.status == "unknown"]
+    if decisive:
+        unit, chosen = decisive[0]
+        status = "pass" if kind == "any" else "fail"
+    elif unknown:
+        unit, chosen = unknown[0]
+        status = "unknown"
+    elif results:
+        unit, chosen = _closest(results)
+        status = "fail" if kind == "any" else "pass"
+    else:
+        return LeafResult("fail" if kind == "any" else "pass", witness="(empty window)"), None
+    reasons = tuple(dict.fromkeys(m for _, r in unknown for m in r.missing)) if status == "unknown" else ()
+    return LeafResult(status, chosen.observed, chosen.bound, chosen.op, chosen.unit,
+                      chosen.gap if status == "fail" else None, chosen.gap_percent if status == "fail" else None,
+                      str(unit), reasons), unit
+
+
+def _closest(results: list) -> tuple:
+    """The unit nearest to passing: the smallest gap (ties: the earliest)."""
+    with_gap = [(u, r) for u, r in results if isinstance(r.gap, (int, Decimal))]
+    if not with_gap:
+        return results[0]
+    return min(with_gap, key=lambda ur: ur[1].gap)
+
+
+def member_truth(value: Any, container: Any, negated: bool) -> bool | Missing:
+    """``item in collection`` (or ``not in``) on two values, either may be Missing."""
+    if bad := missing(value, container):
+        return bad
+    if container is None or value is None:
+        return negated  # nothing is in a window that does not exist; none is in nothing
+    if isinstance(container, (Window, Month, dt.date)):
+        window = (container if isinstance(container, Window) else month_window(container)
+                  if isinstance(container, Month) else Window(container, container))
+        found = window.contains(value)
+    else:
+        found = value in container
+    return not found if negated else found
+
+
+def is_set_truth(value: Any, negated: bool) -> bool:
+    """``x is set`` / ``x is missing`` on a value (never unknown)."""
+    present = not isinstance(value, Missing) and value is not None
+    return not present if negated else present
+
+
+def truth_of(value: Any) -> bool | Missing:
+    """A bool value used as a condition."""
+    return value if isinstance(value, Missing) else bool(value)
 
 
 def inner_truth(ev: Evaluator, node, scope: Scope) -> bool | Missing:
@@ -260,21 +304,9 @@ def inner_truth(ev: Evaluator, node, scope: Scope) -> bool | Missing:
             a, b = ev.eval(left, scope), ev.eval(right, scope)
             return missing(a, b) or compare(op, a, b)
         case syntax.Member(item=item, collection=coll, negated=negated):
-            value, container = ev.eval(item, scope), ev.eval(coll, scope)
-            if bad := missing(value, container):
-                return bad
-            if container is None or value is None:
-                return negated  # nothing is in a window that does not exist; none is in nothing
-            if isinstance(container, (Window, Month, dt.date)):
-                found = ev.as_window(container).contains(value)
-            else:
-                found = value in container
-            return not found if negated else found
+            return member_truth(ev.eval(item, scope), ev.eval(coll, scope), negated)
         case syntax.IsSet(expr=inner, negated=negated):
-            value = ev.eval(inner, scope)
-            present = not isinstance(value, Missing) and value is not None
-            return not present if negated else present
+            return is_set_truth(ev.eval(inner, scope), negated)
         case syntax.Truth(expr=inner):
-            value = ev.eval(inner, scope)
-            return value if isinstance(value, Missing) else bool(value)
+            return truth_of(ev.eval(inner, scope))
     raise AssertionError(f"not a condition: {type(node).__name__}")

@@ -1,0 +1,349 @@
+"""The figure plan and the figure table: what a policy measures per entity, and the leaf
+statuses computed from it.
+
+A *figure* is an expression a leaf condition reads: a side of a comparison
+(``sum(shop_daily.paid_orders over bound_shops during evaluation_period)``, ``graduated_on``,
+``silver_paid_orders``), the item or collection of a membership, the value of ``is set`` or of
+a bool condition. The same expression text in several leaves is one figure. A figure that
+reads no data (literals, parameters, ``as_of``, named values made of them) is *constant*: one
+value per evaluation. Two more roles serve ``any|every month|day v in W: a op b`` when exactly
+one side uses ``v``: the quantifier's *window* (a figure whose value is the window) and the
+*units* figure, the side that uses ``v`` measured for every month or day of the window. A leaf
+too complex to split (a quantifier over a group, ...) is a *leaf* figure whose value is its
+whole :class:`~clausewise.evaluate.leaves.LeafResult`.
+
+:func:`figure_plan` lowers a plan's leaves to a :class:`FigurePlan`; a producer fills a
+*figure table* (per entity id, and per ``for each`` value since the entity id carries it:
+``P01/catering``) with one :class:`FigureValue` per figure; :func:`leaf_result` computes
+every leaf's status, observed value, bound, gap, witness and windows from the table. Every
+evaluation path goes through :func:`leaf_result`: the Python reference (:class:`FigureProducer`
+over :class:`~clausewise.evaluate.measure.Evaluator`) and the columnar engines
+(:mod:`clausewise.columnar`), which only change how aggregates over rows are measured.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from clausewise.evaluate.closures import value_of
+from clausewise.evaluate.leaves import (
+    LeafEvaluator,
+    LeafResult,
+    compare_unit,
+    compared,
+    is_set_truth,
+    member_truth,
+    quantifier_result,
+    truth_of,
+    unit_of,
+)
+from clausewise.evaluate.measure import Evaluator, Missing, Scope
+from clausewise.language import syntax
+from clausewise.values.calendar import Window
+
+ROLES = ("value", "window", "units", "leaf")
+
+
+@dataclass(frozen=True)
+class FigureDef:
+    """One figure of a policy (see the module docstring)."""
+
+    id: str  # stable: the first leaf that reads it and the part it is ('silver.paid_orders.left')
+    text: str  # the expression, whitespace normalised (a leaf figure: the condition)
+    role: str  # value | window | units | leaf
+    unit: str | None  # the value type's kind: orders, yuan, date, bool, ... (None: not typed)
+    constant: bool  # reads no data: one value per evaluation, not per entity
+    windows: tuple[str, ...] = ()  # the window expressions its aggregates and quantifiers read
+    filters: tuple[str, ...] = ()  # the 'where' filters of its aggregates
+    var: str | None = None  # units: the quantifier's variable
+    unit_kind: str | None = None  # units: month | day
+    window_figure: str | None = None  # units: the window figure whose months or days it walks
+    node: Any = field(default=None, compare=False, repr=False)  # the syntax node measured
+
+
+@dataclass(frozen=True)
+class LeafDef:
+    """How one leaf's result is computed from figures."""
+
+    id: str
+    kind: str  # compare | member | is_set | truth | quantified | leaf
+    figures: tuple[str, ...]  # compare: left, right; member: item, collection; is_set, truth: value;
+    #                          quantified: window, units, other side; leaf: the leaf figure
+    op: str = "="  # compare, quantified: the comparison
+    unit: str | None = None  # the unit its figures are shown in
+    negated: bool = False  # member, is_set: 'not in', 'is missing'
+    quantifier: str | None = None  # quantified: any | every
+    units_left: bool = True  # quantified: the units figure is the comparison's left side
+
+
+@dataclass(frozen=True)
+class FigurePlan:
+    figures: dict[str, FigureDef]
+    leaves: dict[str, LeafDef]
+
+    def per_entity(self) -> list[FigureDef]:
+        return [f for f in self.figures.values() if not f.constant]
+
+    def constants(self) -> list[FigureDef]:
+        return [f for f in self.figures.values() if f.constant]
+
+
+@dataclass(frozen=True, slots=True)
+class FigureValue:
+    """One figure's value for one entity (or for the evaluation, if constant).
+
+    ``value``: the value (None when it is none or missing); for a units figure, a tuple of
+    (month or day, FigureValue) in window order; for a leaf figure, its LeafResult.
+    ``missing``: None when the value is known, else why not (reasons in the order found).
+    ``windows``: (expression, dates) of the windows measuring it used, in order of use.
+    """
+
+    value: Any = None
+    missing: tuple[str, ...] | None = None
+    windows: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def state(self) -> str:
+        """value | none | missing: the three states SQL's NULL would merge."""
+        return "missing" if self.missing is not None else "none" if self.value is None else "value"
+
+    def raw(self) -> Any:
+        """The evaluator's form: the value, or :class:`Missing` with the reasons."""
+        return Missing(self.missing) if self.missing is not None else self.value
+
+
+# ---- the figure plan ----------------------------------------------------------------------------------
+def _children(node: Any) -> Iterable[Any]:
+    for f in dataclasses.fields(node):
+        if f.name == "span":
+            continue
+        value = getattr(node, f.name)
+        for child in value if isinstance(value, tuple) else (value,):
+            if isinstance(child, syntax.Node) and not isinstance(child, (syntax.Labels, syntax.Meta)):
+                yield child
+
+
+def is_constant(checked, node: Any) -> bool:
+    """Whether an expression reads no data: literals, parameters, ``as_of``, named values of them."""
+    match node:
+        case syntax.Aggregate() | syntax.AtDate() | syntax.TopN() | syntax.CountUnits() | syntax.FirstDay():
+            return False
+        case syntax.Name() | syntax.Attr():
+            ref = checked.refs.get(id(node))
+            if ref is None:
+                return isinstance(node, syntax.Attr) and is_constant(checked, node.base)
+            if ref[0] == "let":
+                return is_constant(checked, checked.lets[ref[1]].expr)
+            return ref[0] in ("param", "enum", "convention")
+    return all(is_constant(checked, child) for child in _children(node))
+
+
+def uses_var(checked, node: Any, var: str) -> bool:
+    """Whether an expression refers to a quantifier's variable."""
+    if isinstance(node, syntax.Name) and checked.refs.get(id(node), ("",))[0] == "var":
+        return node.name == var
+    return any(uses_var(checked, child, var) for child in _children(node))
+
+
+def _static(node: Any, text: Callable[[Any], str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The window and filter texts of the aggregates and quantifiers inside an expression."""
+    windows: dict[str, None] = {}
+    filters: dict[str, None] = {}
+
+    def walk(n: Any) -> None:
+        if isinstance(n, syntax.Aggregate):
+            if n.during is not None:
+                windows.setdefault(_norm(text(n.during)))
+            if n.where is not None:
+                filters.setdefault(_norm(text(n.where)))
+        elif isinstance(n, (syntax.Quantified, syntax.CountUnits, syntax.FirstDay)):
+            windows.setdefault(_norm(text(n.window)))
+        for child in _children(n):
+            walk(child)
+
+    walk(node)
+    return tuple(windows), tuple(filters)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _Builder:
+    def __init__(self, checked, text: Callable[[Any], str]):
+        self.checked, self.text = checked, text
+        self.figures: dict[str, FigureDef] = {}
+        self._by_key: dict[tuple, str] = {}
+
+    def figure(self, key: tuple, fid: str, node: Any, role: str, **more: Any) -> str:
+        found = self._by_key.get(key)
+        if found is not None:
+            return found
+        windows, filters = _static(node, self.text)
+        constant = role != "leaf" and is_constant(self.checked, node)
+        if role == "units":
+            constant = False
+        self.figures[fid] = FigureDef(fid, _norm(self.text(node)), role, unit_of(self.checked, node) if role != "leaf" else None,
+                                      constant, windows, filters, node=node, **more)
+        self._by_key[key] = fid
+        return fid
+
+    def value(self, node: Any, fid: str) -> str:
+        return self.figure(("value", _norm(self.text(node))), fid, node, "value")
+
+    def leaf(self, leaf_id: str, cond: Any) -> LeafDef:
+        c = self.checked
+        match cond:
+            case syntax.Compare(op=op, left=left, right=right):
+                return LeafDef(leaf_id, "compare", (self.value(left, f"{leaf_id}.left"), self.value(right, f"{leaf_id}.right")),
+                               op, compare_unit(c, cond))
+            case syntax.Member(item=item, collection=coll, negated=negated):
+                return LeafDef(leaf_id, "member", (self.value(item, f"{leaf_id}.item"),
+                                                   self.value(coll, f"{leaf_id}.collection")), negated=negated)
+            case syntax.IsSet(expr=expr, negated=negated):
+                return LeafDef(leaf_id, "is_set", (self.value(expr, f"{leaf_id}.value"),), negated=negated)
+            case syntax.Truth(expr=expr):
+                return LeafDef(leaf_id, "truth", (self.value(expr, f"{leaf_id}.value"),))
+            case syntax.Quantified(kind=kind, unit=unit, var=var, window=window, cond=syntax.Compare() as inner):
+                sides = [uses_var(c, s, var) for s in (inner.left, inner.right)]
+                if sides.count(True) == 1:
+                    on_left = sides[0]
+                    side, other = (inner.left, inner.right) if on_left else (inner.right, inner.left)
+                    wid = self.figure(("window", _norm(self.text(window))), f"{leaf_id}.window", window, "window")
+                    uid = self.figure(("units", _norm(self.text(side)), var, unit, wid), f"{leaf_id}.units", side, "units",
+                                      var=var, unit_kind=unit, window_figure=wid)
+                    oid = self.value(other, f"{leaf_id}.{'right' if on_left else 'left'}")
+                    return LeafDef(leaf_id, "quantified", (wid, uid, oid), inner.op, compare_unit(c, inner),
+                                   quantifier=kind, units_left=on_left)
+        return LeafDef(leaf_id, "leaf", (self.figure(("leaf", leaf_id), f"{leaf_id}.leaf", cond, "leaf"),))
+
+
+def figure_plan(checked, leaves: Iterable[tuple[str, Any]], text: Callable[[Any], str]) -> FigurePlan:
+    """The figures of the given leaves (id, condition), in leaf order; ``text`` gives a node's source text."""
+    builder = _Builder(checked, text)
+    defs = {leaf_id: builder.leaf(leaf_id, cond) for leaf_id, cond in leaves}
+    return FigurePlan(builder.figures, defs)
+
+
+# ---- leaf statuses from the figure table -------------------------------------------------------------
+def _windows(*parts: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    seen: dict[tuple[str, str], None] = {}
+    for part in parts:
+        for w in part:
+            seen.setdefault(w)
+    return list(seen)
+
+
+def leaf_result(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
+    """A leaf's result from its figures' values (constants included in ``values``)."""
+    kind = leaf.kind
+    if kind == "compare":
+        a, b = values[leaf.figures[0]], values[leaf.figures[1]]
+        result = compared(leaf.op, a.raw(), b.raw(), leaf.unit)
+        if a.windows or b.windows:
+            result.windows = _windows(a.windows, b.windows)
+        return result
+    if kind == "leaf":
+        return values[leaf.figures[0]].value
+    if kind == "quantified":
+        return _quantified(leaf, values)
+    value = values[leaf.figures[0]]
+    raw = value.raw()
+    if kind == "member":
+        coll = values[leaf.figures[1]]
+        verdict = member_truth(raw, coll.raw(), leaf.negated)
+        windows = _windows(value.windows, coll.windows)
+    else:
+        verdict = is_set_truth(raw, leaf.negated) if kind == "is_set" else truth_of(raw)
+        windows = list(value.windows)
+    if isinstance(verdict, Missing):
+        return LeafResult("unknown", missing=verdict.reasons, windows=windows)
+    return LeafResult("pass" if verdict else "fail", None if isinstance(raw, Missing) else raw, unit=None, windows=windows)
+
+
+def _quantified(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
+    window, units, other = (values[f] for f in leaf.figures)
+    if window.missing is not None:
+        return LeafResult("unknown", missing=window.missing, windows=list(window.windows))
+    if window.value is None:  # a window from or to a day that does not exist
+        return LeafResult("fail" if leaf.quantifier == "any" else "pass", witness="(no window)", windows=list(window.windows))
+    results, shown = [], {}
+    for unit, fv in units.value:
+        pair = (fv, other) if leaf.units_left else (other, fv)
+        results.append((unit, compared(leaf.op, pair[0].raw(), pair[1].raw(), leaf.unit)))
+        shown[unit] = (pair[0].windows, pair[1].windows)
+    result, chosen = quantifier_result(leaf.quantifier or "any", results)
+    result.windows = _windows(window.windows, *shown.get(chosen, ())) if chosen is not None else list(window.windows)
+    return result
+
+
+# ---- the Python producer (the reference) ----------------------------------------------------------------
+class FigureProducer:
+    """Measures every figure of a plan with an :class:`Evaluator` (the Python reference, or one whose
+    aggregates come from a columnar engine: see :mod:`clausewise.columnar`)."""
+
+    def __init__(self, plan: FigurePlan, ev: Evaluator, text: Callable[[Any], str]):
+        self.plan, self.ev, self.text = plan, ev, text
+        self.leaf_eval = LeafEvaluator(ev)
+        self._varying = plan.per_entity()
+        self._constants: dict[str, FigureValue] | None = None
+
+    def constants(self) -> dict[str, FigureValue]:
+        """The constant figures, measured once (they read no entity)."""
+        if self._constants is None:
+            scope = Scope({}, self.ev.c.entity_table, {})
+            self._constants = {f.id: self.measure(f, scope, {}) for f in self.plan.constants()}
+        return self._constants
+
+    def entity(self, scope: Scope) -> dict[str, FigureValue]:
+        """Every figure's value for the entity of ``scope``, constants included."""
+        values = dict(self.constants())
+        for f in self._varying:
+            values[f.id] = self.measure(f, scope, values)
+        return values
+
+    def leaf_results(self, scope: Scope) -> dict[str, LeafResult]:
+        values = self.entity(scope)
+        return {leaf_id: leaf_result(leaf, values) for leaf_id, leaf in self.plan.leaves.items()}
+
+    def measure(self, f: FigureDef, scope: Scope, known: Mapping[str, FigureValue]) -> FigureValue:
+        ev = self.ev
+        if f.role == "leaf":
+            return FigureValue(self.leaf_eval.evaluate(f.node, scope))
+        if f.role == "units":
+            assert f.window_figure is not None and f.var is not None
+            walked = known[f.window_figure].value
+            if not isinstance(walked, Window):
+                return FigureValue(())
+            units = walked.months() if f.unit_kind == "month" else walked.days()
+            var = f.var
+            return FigureValue(tuple((u, self._value(f.node, ev.bind(scope, var, u))) for u in units))
+        value = self._value(f.node, scope)
+        if f.role == "window" and value.missing is None:
+            window = ev.as_window(value.value)
+            extra = self._rendered([(f.node, window)]) if isinstance(window, Window) else ()
+            return FigureValue(window, None, tuple(dict.fromkeys(value.windows + extra)))
+        return value
+
+    def _value(self, node: Any, scope: Scope) -> FigureValue:
+        ev = self.ev
+        ev.windows_used = []
+        value = value_of(ev, node, scope)
+        windows = self._rendered(ev.windows_used) if ev.windows_used else ()
+        if isinstance(value, Missing):
+            return FigureValue(None, value.reasons, windows)
+        return FigureValue(value, None, windows)
+
+    def _rendered(self, used: list) -> tuple[tuple[str, str], ...]:
+        """(expression, dates) of windows used, as a leaf shows them (the months or days a
+        quantifier walks through are not shown)."""
+        refs = self.ev.c.refs
+        seen: dict[tuple[str, str], None] = {}
+        for node, window in used:
+            if refs.get(id(node), ("",))[0] == "var":
+                continue
+            seen.setdefault((self.text(node), str(window)))
+        return tuple(seen)
