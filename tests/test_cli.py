@@ -130,8 +130,8 @@ def test_a_failed_audit_leaves_the_earlier_verdict_file_as_it_was(tmp_path):
 
 
 def test_audit_refuses_an_unknown_output_type(tmp_path):
-    result = invoke("audit", *TIER, "--out", str(tmp_path / "x.xlsx"))
-    assert result.exit_code == 2 and "unsupported output type '.xlsx'" in result.stderr
+    result = invoke("audit", *TIER, "--out", str(tmp_path / "x.ods"))
+    assert result.exit_code == 2 and "unsupported output type '.ods'" in result.stderr
 
 
 def test_fmt_check_rewrite_and_idempotence(tmp_path):

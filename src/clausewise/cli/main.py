@@ -6,6 +6,7 @@ undetermined, 2 a bad policy, bad data or bad usage.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -15,6 +16,7 @@ from typing import Any, Callable
 
 import click
 
+from clausewise.data.files import file_sha256
 from clausewise.engine.policy import load_policy, load_versions
 from clausewise.evaluate.params import load_params_file
 from clausewise.language.diagnostics import ClausewiseError
@@ -200,46 +202,85 @@ def _undecided(verdict: Verdict) -> bool:
 @main.command()
 @click.argument("policy", type=click.Path())
 @evaluation_options
-@click.option("--out", required=True, type=click.Path(), help="Where to write verdicts: .jsonl, .csv or .parquet.")
+@click.option("--out", required=True, type=click.Path(),
+              help="Where to write verdicts: .jsonl, .csv, .parquet, or .xlsx (a spreadsheet with summary and record sheets).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes evaluating chunks of entities in parallel (default: one per core).")
+@click.option("--report", "report_path", type=click.Path(), default=None, metavar="FILE.html",
+              help="Also write the HTML audit report (see 'clausewise report').")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the report and the spreadsheet.")
 @user_errors
-def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit, out: str, workers: int | None) -> None:
+def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit, out: str, workers: int | None,
+          report_path: str | None, lang: str) -> None:
     """Evaluate POLICY for every entity; write verdicts, a summary and a decision record."""
     day = as_of_day(as_of)
     loaded = load_versions([policy]).in_force_on(day)
     out_path = Path(out)
-    if out_path.suffix not in (".jsonl", ".csv", ".parquet"):
-        raise ClausewiseError.simple("--out", f"unsupported output type '{out_path.suffix}'", "use .jsonl, .csv or .parquet")
+    if out_path.suffix not in (".jsonl", ".csv", ".parquet", ".xlsx"):
+        raise ClausewiseError.simple("--out", f"unsupported output type '{out_path.suffix}'",
+                                     "use .jsonl, .csv, .parquet or .xlsx")
+    if report_path is not None and Path(report_path).suffix != ".html":
+        raise ClausewiseError.simple("--report", f"unsupported report type '{Path(report_path).suffix}'", "use .html")
     params = gather_params(param, params_file)
     from clausewise.engine.workers import default_workers
 
     limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit}
     tally = Tally()
     partial = out_path.with_name(out_path.name + ".partial")  # a failed audit leaves an earlier file as it was
+    # the report and the spreadsheet are made from JSON Lines verdicts: written beside a .csv or .parquet file
+    # (and removed), or instead of the .xlsx file until the spreadsheet is made from them
+    kind = ".jsonl" if out_path.suffix == ".xlsx" else out_path.suffix
+    lines = partial if kind == ".jsonl" else out_path.with_name(out_path.name + ".partial.jsonl") if report_path else None
     try:
-        result = _stream_audit(loaded, data, day, params, limits, partial, out_path.suffix, tally)
+        result = _stream_audit(loaded, data, day, params, limits, [(partial, kind)] + (
+            [(lines, ".jsonl")] if lines is not None and lines != partial else []), tally)
+        record = decision_record(loaded, result, [Path(p) for p in data], partial)
+        if out_path.suffix == ".xlsx":
+            from clausewise.report.xlsx import write_xlsx
+
+            jsonl, partial = partial, out_path.with_name(out_path.name + ".partial.xlsx")
+            write_xlsx(jsonl, partial, {k: v for k, v in record.items() if k != "verdicts"}, lang)
+            jsonl.unlink()
+            lines = None
     except BaseException:
-        partial.unlink(missing_ok=True)
+        for path in (partial, lines):
+            if path is not None:
+                path.unlink(missing_ok=True)
         raise
     partial.replace(out_path)
-    record = decision_record(loaded, result, [Path(p) for p in data], out_path)
+    lines = out_path if lines == partial else lines
+    record["verdicts"] = {"path": str(out_path), "sha256": file_sha256(out_path)}
     record_path = out_path.with_name(out_path.name + ".record.json")
     record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
     click.echo(summary(result, tally, loaded.plan.compliant is not None))
     click.echo(f"verdicts: {out_path}\ndecision record: {record_path}")
+    if report_path is not None and lines is not None:
+        from clausewise.report.html import write_report
+
+        try:
+            write_report(lines, Path(report_path), lang, record=record)
+        finally:
+            if lines != out_path:
+                lines.unlink(missing_ok=True)
+        click.echo(f"report: {report_path}")
     sys.exit(1 if tally.flagged else 0)
 
 
-def _stream_audit(loaded, data, day: dt.date, params: dict, limits: dict, path: Path, kind: str,
+def _stream_audit(loaded, data, day: dt.date, params: dict, limits: dict, files: list[tuple[Path, str]],
                   tally: Tally) -> Evaluation:
-    """Evaluate every entity, writing verdicts to ``path`` chunk by chunk and counting them in ``tally``."""
-    with VerdictSink(path, [d.field for d in loaded.plan.decides], kind) as sink:
+    """Evaluate every entity, writing verdicts to each (path, kind) of ``files`` chunk by chunk and
+    counting them in ``tally``."""
+    fields = [d.field for d in loaded.plan.decides]
+    with contextlib.ExitStack() as stack:
+        sinks = [stack.enter_context(VerdictSink(path, fields, kind)) for path, kind in files]
+
         def render(raws: list) -> tuple:  # in the worker: the chunk's file text or records, and its counts
-            return sink.render(raws), Tally.of(raws)
+            return [sink.render(raws) for sink in sinks], Tally.of(raws)
 
         def on_chunk(payload: tuple) -> None:
-            sink.write(payload[0])
+            for sink, part in zip(sinks, payload[0]):
+                sink.write(part)
             tally.add(payload[1])
 
         streaming = {"render_raw": render, "on_chunk": on_chunk, **limits}
@@ -251,6 +292,35 @@ def _stream_audit(loaded, data, day: dt.date, params: dict, limits: dict, path: 
 
                 return loaded.evaluate(list(data), day, params, progress=progress, **streaming)
         return loaded.evaluate(list(data), day, params, **streaming)
+
+
+@main.command(name="report")
+@click.argument("verdicts", type=click.Path())
+@click.option("--out", required=True, type=click.Path(), metavar="FILE.html|FILE.xlsx",
+              help="The report to write: a self-contained HTML page, or a spreadsheet.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the report.")
+@click.option("--compare", "compare", type=click.Path(), default=None, metavar="OLD_VERDICTS",
+              help="An earlier audit's verdicts: list the entities whose outcome changed, and why.")
+@click.option("--near", default="5%", show_default=True, metavar="SHARE",
+              help="How close to its bound (a share of it) a figure is 'near the line', e.g. 5% or 0.02.")
+@user_errors
+def report_cmd(verdicts: str, out: str, lang: str, compare: str | None, near: str) -> None:
+    """Write the audit report of VERDICTS (an audit's .jsonl file, its .record.json beside it):
+    outcome and condition counts, each figure against its bound, the entities near the line,
+    a searchable table of entities with their explanations, and changes since --compare."""
+    from clausewise.report.html import write_report
+    from clausewise.report.htmldata import parse_near, read_record
+
+    source, target = Path(verdicts), Path(out)
+    if target.suffix == ".xlsx":
+        from clausewise.report.xlsx import write_xlsx
+
+        write_xlsx(source, target, read_record(source), lang)
+    elif target.suffix == ".html":
+        write_report(source, target, lang, parse_near(near), Path(compare) if compare else None)
+    else:
+        raise ClausewiseError.simple("--out", f"unsupported report type '{target.suffix}'", "use .html or .xlsx")
+    click.echo(f"report: {target}")
 
 
 @main.command(name="test")

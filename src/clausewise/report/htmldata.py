@@ -1,0 +1,382 @@
+"""The data of an HTML audit report, read from a verdict file (JSON Lines) and its decision record.
+
+One pass over the verdicts counts everything exactly (outcomes, each node's statuses, the
+histogram of every threshold condition's observed figure, the entities near its bound); the
+entity table keeps at most ``limit`` entities (an even sample above that, said in the report).
+Each entity's explanation is :func:`clausewise.report.explain.render_text`'s tree, line by
+line, its lines interned in one dictionary so that 100,000 entities stay a few megabytes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from clausewise.language.diagnostics import ClausewiseError
+from clausewise.report.explain import render_text, shown
+from clausewise.report.models import Verdict
+from clausewise.report.records import shown_value
+
+STATUSES = ("pass", "fail", "unknown", "na")
+ORDERED = (">=", ">", "<=", "<")
+TABLE_LIMIT = 100_000
+MAX_FIGURE_COLUMNS = 4
+MAX_OUTCOME_COLUMNS = 3
+NEAR_LISTED = 200
+CHANGES_LISTED = 1000
+
+
+def check_format(path: Path) -> None:
+    """CSV and Parquet verdict files carry outcomes and failing conditions, not explanation trees."""
+    if path.suffix in (".csv", ".parquet", ".xlsx"):
+        raise ClausewiseError.simple(str(path), f"a {path.suffix[1:]} verdict file has no explanation trees",
+                                     "audit with --out FILE.jsonl, or add --report FILE.html to the audit")
+
+
+def verdict_lines(path: Path) -> Iterator[dict[str, Any]]:
+    """The verdicts of a JSON Lines verdict file."""
+    check_format(path)
+    try:
+        with path.open("rb") as f:
+            for number, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except ValueError as exc:
+                        raise ClausewiseError.simple(f"{path}:{number}", f"not a verdict (JSON): {exc}",
+                                                     "give the .jsonl file an audit wrote") from None
+    except OSError as exc:
+        raise ClausewiseError.simple(str(path), f"cannot read: {exc.strerror}") from None
+
+
+def read_record(path: Path) -> dict[str, Any] | None:
+    """The decision record written beside a verdict file (``FILE.record.json``), if there is one."""
+    record = path.with_name(path.name + ".record.json")
+    if not record.exists():
+        return None
+    try:
+        return json.loads(record.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ClausewiseError.simple(str(record), f"not a decision record: {exc}") from None
+
+
+def parse_near(text: str) -> Decimal:
+    """``5%`` or ``0.05``: the distance to a bound, as a share of it, that counts as near the line."""
+    try:
+        value = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
+    except InvalidOperation:
+        raise ClausewiseError.simple("--near", f"not a share: {text!r}", "write e.g. 5% or 0.05") from None
+    if not value.is_finite() or value < 0 or value > 10:
+        raise ClausewiseError.simple("--near", f"out of range: {text!r}", "write a share between 0% and 1000%")
+    return value
+
+
+def number(text: str | None) -> Decimal | None:
+    """A figure as written in a verdict (``9,000,000``, ``0.02``); None for dates, enums and none."""
+    if text is None:
+        return None
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def walk(nodes: list[dict[str, Any]], depth: int = 0) -> Iterator[tuple[dict[str, Any], int]]:
+    for node in nodes:
+        yield node, depth
+        yield from walk(node["children"], depth + 1)
+
+
+def failing(nodes: list[dict[str, Any]]) -> list[str]:
+    """The conditions that failed, outside parts that did not apply (as the audit summary counts)."""
+    out: list[str] = []
+    for node in nodes:
+        if node["status"] == "na":
+            continue
+        if node["kind"] == "condition" and node["status"] == "fail":
+            out.append(node["id"])
+        out += failing(node["children"])
+    return out
+
+
+@dataclass
+class Figure:
+    """The observed values of one threshold condition over every entity where it passed or failed."""
+
+    node: int
+    values: list[float] = field(default_factory=list)
+    bounds: set[str] = field(default_factory=set)
+    bound_values: list[float] = field(default_factory=list)
+    passed: bytearray = field(default_factory=bytearray)
+    near: list[tuple[Decimal, int, str, str, str, str]] = field(default_factory=list)
+    near_count: int = 0
+
+
+def outcome_shown(detail: dict[str, Any]) -> str:
+    return shown_value(detail["value"]) if detail["decided"] else "undecided"
+
+
+def compliance_key(compliant: bool | None) -> str:
+    return "compliant" if compliant else "not compliant" if compliant is False else "undetermined"
+
+
+class ReportData:
+    """Everything the report shows, gathered in one pass over a verdict file."""
+
+    def __init__(self, lang: str, near: Decimal, limit: int = TABLE_LIMIT):
+        self.lang, self.near, self.limit = lang, near, limit
+        self.total = 0
+        self.head: dict[str, Any] = {}
+        self.compliance: dict[str, int] = {}
+        self.has_compliance = False
+        self.outcomes: dict[str, dict[str, int]] = {}
+        self.outcome_labels: dict[str, str] = {}
+        self.nodes: dict[str, dict[str, Any]] = {}  # id -> static fields, counts; insertion order = tree order
+        self.figures: dict[str, Figure] = {}
+        self.entities: list[str] = []
+        self.rows: list[dict[str, Any]] = []  # the entity table (kept entities)
+        self.lines: dict[tuple[str, str], int] = {}
+        self.failing_count: dict[str, int] = {}
+
+    # ---- one pass ------------------------------------------------------------------------------
+    def read(self, path: Path, compare: Path | None = None) -> ReportData:
+        check_format(path)
+        total = count_lines(path)
+        old = self._old(compare) if compare else None
+        self.changes: list[list[Any]] = []
+        self.transitions: dict[str, int] = {}
+        self.change_count, self.added = 0, 0
+        for index, verdict in enumerate(verdict_lines(path)):
+            keep = total <= self.limit or (index * self.limit) // total != ((index - 1) * self.limit) // total
+            self.add(index, verdict, keep)
+            if old is not None:
+                self._compare(verdict, old)
+        self.removed = sorted(set(old) - set(self.entities)) if old is not None else []
+        self.compared = compare is not None
+        return self
+
+    def add(self, index: int, v: dict[str, Any], keep: bool) -> None:
+        """Count verdict number ``index``; ``keep`` it in the entity table."""
+        self.total = index + 1
+        if not self.head:
+            self.head = {"policy": v["policy"], "version": v["version"], "as_of": v["as_of"]}
+            for d in v["outcome_details"]:
+                self.outcome_labels[d["field"]] = d["label_zh" if self.lang == "zh" else "label_en"]
+        self.entities.append(v["entity"])
+        key = compliance_key(v["compliant"])
+        self.has_compliance = self.has_compliance or v["compliant"] is not None
+        self.compliance[key] = self.compliance.get(key, 0) + 1
+        outcome_cells = []
+        for d in v["outcome_details"]:
+            shown_text = outcome_shown(d)
+            counts = self.outcomes.setdefault(d["field"], {})
+            counts[shown_text] = counts.get(shown_text, 0) + 1
+            outcome_cells.append(shown_text)
+        figures: dict[str, str] = {}
+        for node, depth in walk(v["rules"]):
+            self._node(index, node, depth, figures)
+        fails = failing(v["rules"])
+        for f in fails:
+            self.failing_count[f] = self.failing_count.get(f, 0) + 1
+        if keep:
+            self.rows.append({"entity": v["entity"], "compliance": key, "outcomes": outcome_cells,
+                              "failing": fails, "figures": figures, "lines": self._explain(v)})
+
+    def _node(self, index: int, node: dict[str, Any], depth: int, figures: dict[str, str]) -> None:
+        info = self.nodes.get(node["id"])
+        if info is None:
+            label = node["label_zh" if self.lang == "zh" else "label_en"]
+            info = self.nodes[node["id"]] = {"id": node["id"], "depth": depth, "kind": node["kind"], "label": label,
+                                             "cites": node["cites"], "unit": node["unit"],
+                                             "comparison": node["comparison"], "counts": [0, 0, 0, 0]}
+        status = node["status"]
+        info["counts"][STATUSES.index(status)] += 1
+        if node["kind"] != "condition" or node["comparison"] not in ORDERED or status not in ("pass", "fail"):
+            return
+        observed, bound = number(node["observed"]), number(node["bound"])
+        if observed is None or bound is None:
+            return
+        fig = self.figures.get(node["id"])
+        if fig is None:
+            fig = self.figures[node["id"]] = Figure(list(self.nodes).index(node["id"]))
+        figures[node["id"]] = shown(node["observed"]) or ""
+        fig.values.append(float(observed))
+        fig.bound_values.append(float(bound))
+        fig.bounds.add(node["bound"])
+        fig.passed.append(status == "pass")
+        distance = abs(observed - bound)
+        if distance <= self.near * abs(bound):
+            fig.near_count += 1
+            gap = node["gap"]
+            gap_text = (f"{shown(gap['amount'])}" + (f" ({gap['percent']})" if gap["percent"] else "")) if gap else ""
+            share = distance / abs(bound) if bound else Decimal(0)
+            fig.near.append((share, index, shown(node["observed"]) or "", shown(node["bound"]) or "", gap_text, status))
+            if len(fig.near) > 4 * NEAR_LISTED:
+                fig.near = sorted(fig.near)[:NEAR_LISTED]
+
+    def _explain(self, v: dict[str, Any]) -> list[int]:
+        """The entity's explanation (render_text's lines), as indexes into the shared line dictionary."""
+        marked = render_text(Verdict.model_validate(v), self.lang, lambda text, status: f"\x00{status}\x00{text}")
+        entity, quoted = v["entity"], f"'{v['entity']}'"
+        out = []
+        for number, line in enumerate(marked.split("\n")):
+            status, text = ("", line)
+            if line.startswith("\x00"):
+                _, status, text = line.split("\x00", 2)
+            if number == 0:  # the heading names the entity: one dictionary line for all ("\x01" is the entity)
+                text = text.replace(f" {entity} · ", " \x01 · ", 1)
+            if quoted in text:  # missing data name the entity: "... is empty for 'S07'"
+                text = text.replace(quoted, "'\x01'")
+            key = (status, text)
+            at = self.lines.get(key)
+            if at is None:
+                at = self.lines[key] = len(self.lines)
+            out.append(at)
+        return out
+
+    # ---- compare -------------------------------------------------------------------------------
+    def _old(self, path: Path) -> dict[str, tuple[str, dict[str, str], dict[str, str]]]:
+        old = {}
+        for v in verdict_lines(path):
+            outcomes = {d["field"]: outcome_shown(d) for d in v["outcome_details"]}
+            old[v["entity"]] = (compliance_key(v["compliant"]), outcomes,
+                                {n["id"]: n["status"] for n, _ in walk(v["rules"])})
+        return old
+
+    def _compare(self, v: dict[str, Any], old: dict[str, tuple[str, dict[str, str], dict[str, str]]]) -> None:
+        before = old.get(v["entity"])
+        if before is None:
+            self.added += 1
+            return
+        compliance, outcomes = compliance_key(v["compliant"]), {d["field"]: outcome_shown(d) for d in v["outcome_details"]}
+        changed = [[f, before[1].get(f, ""), value] for f, value in outcomes.items() if before[1].get(f) != value]
+        if self.has_compliance and compliance != before[0]:
+            changed.insert(0, ["compliance", before[0], compliance])
+        if not changed:
+            return
+        self.change_count += 1
+        key = "; ".join(f"{f}: {a} → {b}" for f, a, b in changed)
+        self.transitions[key] = self.transitions.get(key, 0) + 1
+        if len(self.changes) < CHANGES_LISTED:
+            conditions = [[n["id"], before[2][n["id"]], n["status"]] for n, _ in walk(v["rules"])
+                          if n["id"] in before[2] and before[2][n["id"]] != n["status"]]
+            self.changes.append([v["entity"], changed, conditions])
+
+    # ---- output --------------------------------------------------------------------------------
+    def to_json(self, record: dict[str, Any] | None) -> dict[str, Any]:
+        node_ids = list(self.nodes)
+        at = {i: k for k, i in enumerate(node_ids)}
+        figure_ids = [i for i in node_ids if i in self.figures][:MAX_FIGURE_COLUMNS]
+        rows = self.rows
+        return {
+            "lang": self.lang, "head": self.head, "record": record, "total": self.total, "shown": len(rows),
+            "near": f"{(self.near * 100).normalize():f}%",
+            "compliance": self.compliance if self.has_compliance else None,
+            "outcomes": [{"field": f, "label": self.outcome_labels.get(f, f), "counts": sorted(c.items())}
+                         for f, c in self.outcomes.items()],
+            "nodes": [{**info, "failing": self.failing_count.get(i, 0)} for i, info in self.nodes.items()],
+            "charts": [chart(self.nodes[i], self.figures[i], self.entities) for i in node_ids if i in self.figures],
+            "table": {
+                "entity": [r["entity"] for r in rows],
+                "compliance": "".join(r["compliance"][0] for r in rows) if self.has_compliance else None,
+                "outcomes": [coded([r["outcomes"][k] if k < len(r["outcomes"]) else "" for r in rows])
+                             for k in range(min(len(self.outcomes), MAX_OUTCOME_COLUMNS))],
+                "failing": [[at[f] for f in r["failing"]] for r in rows],
+                "figures": [{"node": at[i], "values": [r["figures"].get(i, "") for r in rows]}
+                            for i in figure_ids],
+                "lines": [r["lines"] for r in rows],
+            },
+            "lines": [[s, t] for s, t in self.lines],
+            "compare": None if not self.compared else {
+                "changed": self.change_count, "added": self.added, "removed": len(self.removed),
+                "removed_ids": self.removed[:CHANGES_LISTED],
+                "transitions": sorted(self.transitions.items(), key=lambda kv: (-kv[1], kv[0])),
+                "rows": self.changes},
+        }
+
+
+def coded(values: list[str]) -> dict[str, list]:
+    """A column as its distinct values and each row's index into them."""
+    index: dict[str, int] = {}
+    return {"codes": [index.setdefault(v, len(index)) for v in values], "values": list(index)}
+
+
+def count_lines(path: Path) -> int:
+    try:
+        with path.open("rb") as f:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    except OSError as exc:
+        raise ClausewiseError.simple(str(path), f"cannot read: {exc.strerror}") from None
+
+
+def chart(info: dict[str, Any], fig: Figure, entities: list[str]) -> dict[str, Any]:
+    """A threshold condition's histogram (passed and failed entities per bin), its bound and the
+    entities nearest the bound. With one bound for every entity the axis is the figure; with
+    several (a bound per category) it is the figure as a percentage of the entity's bound."""
+    relative = len(fig.bounds) > 1
+    if relative:
+        values = [v / b * 100 for v, b in zip(fig.values, fig.bound_values) if b]
+        passed = [p for p, b in zip(fig.passed, fig.bound_values) if b]
+        bound = 100.0
+    else:
+        values, passed, bound = fig.values, list(fig.passed), fig.bound_values[0]
+    integer = not relative and all(v == int(v) for v in values) and bound == int(bound)
+    edges = bin_edges(values, bound, integer, max(8, min(30, 2 * round(math.sqrt(len(values))))))
+    bins = [[edges[k], edges[k + 1], 0, 0] for k in range(len(edges) - 1)]
+    for value, ok in zip(values, passed):
+        k = bin_index(edges, value)
+        bins[k][2 if ok else 3] += 1
+    near = sorted(fig.near)[:NEAR_LISTED]
+    return {"node": info["id"], "label": info["label"], "cites": info["cites"], "unit": info["unit"],
+            "comparison": info["comparison"], "relative": relative, "integer": integer,
+            "bound": bound, "bound_text": next(iter(fig.bounds)) if not relative else "100%",
+            "count": len(values), "underflow": values and min(values) < edges[0], "overflow": values and max(values) > edges[-1],
+            "bins": bins, "near_count": fig.near_count,
+            "near": [[entities[i], o, b, g, s] for _, i, o, b, g, s in near]}
+
+
+def bin_edges(values: list[float], bound: float, integer: bool, target: int = 30) -> list[float]:
+    """Bin edges with the bound on an edge, covering the central 98% of the values and the bound;
+    values beyond fall into the first or last bin (the chart says so)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    lo = min(ordered[int(0.01 * (n - 1))], bound) if n else bound
+    hi = max(ordered[math.ceil(0.99 * (n - 1))], bound) if n else bound
+    span = hi - lo
+    if span <= 0:
+        span = abs(bound) or 1.0
+        lo, hi = lo - span / 2, hi + span / 2
+    width = nice(span / target)
+    if integer:
+        width = max(1.0, math.ceil(width))
+    below = math.ceil((bound - lo) / width)  # bars below the bound; edges are counted from it, so it is one exactly
+    edges = [bound + (k - below) * width for k in range(below + 1)]
+    while edges[-1] <= hi and len(edges) < 4 * target:
+        edges.append(bound + (len(edges) - below) * width)
+    while len(edges) < 3:
+        edges.append(bound + (len(edges) - below) * width)
+    edges[0] = max(edges[0], lo)  # the first bar may be narrower: no edge below the values (a count of -1,000)
+    return edges
+
+
+def bin_index(edges: list[float], value: float) -> int:
+    """The bar of a value: edges[k] <= value < edges[k + 1]; values beyond the edges go to the end bars."""
+    return min(max(bisect.bisect_right(edges, value) - 1, 0), len(edges) - 2)
+
+
+def nice(x: float) -> float:
+    """1, 2 or 5 times a power of ten, at least ``x``."""
+    if x <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(x))
+    for step in (1, 2, 5, 10):
+        if step * power >= x:
+            return step * power
+    return 10 * power

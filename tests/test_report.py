@@ -1,0 +1,180 @@
+"""The HTML audit report's data and page (clausewise report, audit --report), without a browser.
+
+Expectations are computed from the verdict files the audits write, never hard-coded: the
+examples' verdicts change as the policies do.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from report_examples import BUNDLED, audit, verdicts, walk
+
+from clausewise.cli.main import main
+from clausewise.report.explain import render_text
+from clausewise.report.html import write_report
+from clausewise.report.htmldata import ReportData, bin_edges, bin_index, parse_near
+from clausewise.report.models import Verdict
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("audits")
+    files = {}
+    for name in BUNDLED:
+        files[name] = out / f"{name}.jsonl"
+        audit(name, files[name])
+    return files
+
+
+def numeric(text: str | None) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", "")) if text is not None else None
+    except ArithmeticError:
+        return None
+
+
+def embedded(page: str) -> dict:
+    match = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.DOTALL)
+    assert match, "no embedded report data"
+    return json.loads(match.group(1))
+
+
+@pytest.mark.parametrize("name", list(BUNDLED))
+def test_counts_are_those_of_the_verdict_file(audited, tmp_path, name) -> None:
+    path = audited[name]
+    write_report(path, tmp_path / "r.html")
+    data = embedded((tmp_path / "r.html").read_text("utf-8"))
+    vs = verdicts(path)
+    assert data["total"] == data["shown"] == len(vs)
+    if data["compliance"] is not None:
+        expected = {"compliant": sum(v["compliant"] is True for v in vs),
+                    "not compliant": sum(v["compliant"] is False for v in vs),
+                    "undetermined": sum(v["compliant"] is None for v in vs)}
+        assert data["compliance"] == {k: n for k, n in expected.items() if n}
+    for outcome in data["outcomes"]:
+        assert sum(n for _, n in outcome["counts"]) == len(vs)
+    for node in data["nodes"]:
+        statuses = [n["status"] for v in vs for n in walk(v["rules"]) if n["id"] == node["id"]]
+        assert node["counts"] == [statuses.count(s) for s in ("pass", "fail", "unknown", "na")], node["id"]
+    assert data["record"]["policy"]["id"] == vs[0]["policy"]
+
+
+@pytest.mark.parametrize("name", list(BUNDLED))
+def test_histograms_count_every_figure_and_the_bound_is_an_edge(audited, tmp_path, name) -> None:
+    """Each bar is on one side of the bound: with '>=' every entity left of it failed, right of it passed."""
+    path = audited[name]
+    data = ReportData("en", Decimal("0.05")).read(path).to_json(None)
+    vs = verdicts(path)
+    for chart in data["charts"]:
+        nodes = [n for v in vs for n in walk(v["rules"]) if n["id"] == chart["node"] and n["status"] in ("pass", "fail")
+                 and numeric(n["observed"]) is not None and numeric(n["bound"]) not in (None, 0 if chart["relative"] else None)]
+        bins = chart["bins"]
+        assert sum(b[2] + b[3] for b in bins) == chart["count"] == len(nodes), chart["node"]
+        if chart["relative"] or chart["comparison"] != ">=":
+            continue
+        for lo, hi, passed, failed in bins[1:-1]:
+            assert hi <= chart["bound"] and passed == 0 or lo >= chart["bound"] and failed == 0, (chart["node"], lo, hi)
+
+
+def test_bins_put_the_bound_on_an_edge() -> None:
+    edges = bin_edges([float(v) for v in range(0, 2000, 7)], 1000.0, True)
+    assert 1000.0 in edges
+    assert bin_index(edges, 999.0) == edges.index(1000.0) - 1
+    assert bin_index(edges, 1000.0) == edges.index(1000.0)
+    assert bin_index(edges, -10**9) == 0 and bin_index(edges, 10.0**12) == len(edges) - 2
+
+
+@pytest.mark.parametrize("name", list(BUNDLED))
+def test_near_the_line_lists_figures_within_the_share(audited, name) -> None:
+    data = ReportData("en", Decimal("0.05")).read(audited[name]).to_json(None)
+    for chart in data["charts"]:
+        assert len(chart["near"]) <= chart["near_count"]
+        for entity, observed, bound, _gap, _status in chart["near"]:
+            o, b = (Decimal(x.replace(",", "").lstrip("≈")) for x in (observed, bound))
+            assert abs(o - b) <= Decimal("0.05") * abs(b) + Decimal("0.01"), (chart["node"], entity)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_explanations_are_explains_tree(audited, lang) -> None:
+    """The table's explanation of every entity is render_text of its verdict, line for line."""
+    path = audited["novice"]
+    data = ReportData(lang, Decimal("0.05")).read(path).to_json(None)
+    for k, v in enumerate(verdicts(path)):
+        lines = [data["lines"][i][1].replace("\x01", v["entity"]) for i in data["table"]["lines"][k]]
+        assert "\n".join(lines) == render_text(Verdict.model_validate(v), lang)
+
+
+def test_above_the_limit_the_table_is_a_sample_and_counts_stay_exact(audited) -> None:
+    path = audited["life"]
+    full = ReportData("en", Decimal("0.05")).read(path).to_json(None)
+    sample = ReportData("en", Decimal("0.05"), limit=5).read(path).to_json(None)
+    assert sample["shown"] == len(sample["table"]["entity"]) == 5 < sample["total"] == full["total"]
+    assert sample["nodes"] == full["nodes"] and sample["charts"] == full["charts"]
+    assert set(sample["table"]["entity"]) <= set(full["table"]["entity"])
+
+
+def test_compare_lists_changed_outcomes_and_conditions(audited, tmp_path) -> None:
+    new = audited["tier"]
+    vs = verdicts(new)
+    changed = vs[0]
+    old_verdict = json.loads(json.dumps(changed))
+    detail = old_verdict["outcome_details"][0]
+    detail["value"] = "was-something-else"
+    node = next(walk(old_verdict["rules"]))
+    node["status"] = {"pass": "fail"}.get(node["status"], "pass")
+    old = tmp_path / "old.jsonl"
+    old.write_text("\n".join(json.dumps(v) for v in [old_verdict, *vs[2:]]) + "\n", "utf-8")
+    result = CliRunner().invoke(main, ["report", str(new), "--out", str(tmp_path / "r.html"), "--compare", str(old)])
+    assert result.exit_code == 0, result.output
+    compare = embedded((tmp_path / "r.html").read_text("utf-8"))["compare"]
+    assert compare["changed"] == 1 and compare["added"] == 1 and compare["removed"] == 0
+    entity, outcomes, conditions = compare["rows"][0]
+    assert entity == changed["entity"]
+    assert [detail["field"], "was-something-else", str(changed["outcome_details"][0]["value"])] in outcomes
+    assert [node["id"], node["status"], next(walk(changed["rules"]))["status"]] in conditions
+
+
+def test_the_page_is_self_contained_and_deterministic(audited, tmp_path) -> None:
+    for k in (1, 2):
+        result = CliRunner().invoke(main, ["report", str(audited["renew"]), "--out", str(tmp_path / f"{k}.html"), "--lang", "zh"])
+        assert result.exit_code == 0, result.output
+    page = (tmp_path / "1.html").read_bytes()
+    assert page == (tmp_path / "2.html").read_bytes()
+    text = page.decode("utf-8")
+    markup = re.sub(r"(<script[^>]*>).*?</script>", r"\1</script>", text, flags=re.DOTALL)
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", markup), "the page loads nothing"
+    assert text.count("<script") == 3 and "echarts" in text and 'lang="zh-CN"' in text
+
+
+def test_audit_writes_the_report_beside_any_verdict_format(tmp_path) -> None:
+    for suffix in (".csv", ".parquet", ".jsonl"):
+        out = tmp_path / f"tier{suffix}"
+        audit("tier", out, "--report", str(tmp_path / f"tier{suffix}.html"))
+        data = embedded((tmp_path / f"tier{suffix}.html").read_text("utf-8"))
+        record = json.loads(out.with_name(out.name + ".record.json").read_text("utf-8"))
+        assert data["record"] == record and data["total"] == record["accounting"]["verdicts_out"]
+        assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
+
+
+def test_user_errors_are_diagnostics(tmp_path, audited) -> None:
+    csv = tmp_path / "v.csv"
+    csv.write_text("entity\nP1\n", "utf-8")
+    cases = [(["report", str(csv), "--out", str(tmp_path / "r.html")], "has no explanation trees"),
+             (["report", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "r.html")], "cannot read"),
+             (["report", str(audited["tier"]), "--out", str(tmp_path / "r.pdf")], "unsupported report type"),
+             (["report", str(audited["tier"]), "--out", str(tmp_path / "r.html"), "--near", "five"], "not a share")]
+    for args, message in cases:
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_parse_near() -> None:
+    assert parse_near("5%") == Decimal("0.05") == parse_near("0.05")
+    assert parse_near("0%") == 0
