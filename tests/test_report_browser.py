@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report_examples import BUNDLED, ROOT, audit, verdicts, walk
 
 from clausewise.report.explain import render_text
 from clausewise.report.html import TEXTS
 from clausewise.report.models import Verdict
-from report_examples import BUNDLED, ROOT, audit, verdicts, walk
 
 pytestmark = pytest.mark.slow
 
