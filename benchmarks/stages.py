@@ -2,7 +2,7 @@
 
     python -m benchmarks.stages DATA_DIR [--policy benchmarks/silver_figures.policy] [--as-of 2024-04-01]
 
-It repeats the steps of ``Policy._evaluate_chunk`` with a clock around each: load and validate
+It times the steps of :class:`clausewise.engine.evaluation.EntityEvaluation` one by one: load and validate
 the rows, measure the leaf conditions, solve, the outcome values, the explained verdicts as
 JSON text (what ``clausewise audit`` writes).
 """
@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 import clausewise
-from clausewise.evaluate.leaves import LeafEvaluator
+from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.evaluate import computed as measure_derived
-from clausewise.report.encode import RawVerdict, VerdictEncoder
+from clausewise.evaluate.leaves import LeafEvaluator
 from clausewise.evaluate.measure import Data, Evaluator, Scope
 from clausewise.evaluate.params import resolve_params
-from clausewise.asp.solve import solve
+from clausewise.report.encode import RawVerdict, VerdictEncoder
 
 HERE = Path(__file__).resolve().parent
 
@@ -45,29 +45,18 @@ def stages(policy_path: Path, data: Path, as_of: str, chunk: int = 2000) -> dict
     encoder = VerdictEncoder(policy.plan, day, policy.source_text)
     entity_rows = measure_derived.entity_rows(policy.checked, rows[policy.checked.entity_table])
     wanted = sorted(entity_rows)
-    leaves = list(policy.plan.leaves())
+    evaluation = EntityEvaluation(policy.plan, policy.program, ev, leaf_eval)
+    table = policy.checked.entity_table
     for start in range(0, len(wanted), chunk):
         part = wanted[start:start + chunk]
         t = time.perf_counter()
-        per_entity, facts, ranks = {}, [], []
-        for entity in part:
-            scope = Scope(entity_rows[entity], policy.checked.entity_table, entity_rows[entity])
-            results = {leaf.id: leaf_eval.evaluate(leaf.cond, scope) for leaf in leaves}
-            per_entity[entity] = results
-            facts += [(entity, node_id, r.status) for node_id, r in results.items()]
-            for d in policy.plan.decides:
-                if d.decl.combine != "first":
-                    ranks += [(entity, d.field, i, r) for i, r in policy._ranks(d, ev, scope)]
+        measured = {entity: evaluation.measure(Scope(entity_rows[entity], table, entity_rows[entity])) for entity in part}
         times["measure leaves"] += time.perf_counter() - t
         t = time.perf_counter()
-        answers = solve(policy.program, part, facts, ranks)
+        answers = evaluation.solve(measured)
         times["solve"] += time.perf_counter() - t
         t = time.perf_counter()
-        raw = []
-        for entity in part:
-            scope = Scope(entity_rows[entity], policy.checked.entity_table, entity_rows[entity])
-            outcome = policy.outcome_values(answers[entity], ev, scope)
-            raw.append(RawVerdict(encoder, entity, answers[entity], per_entity[entity], outcome))
+        raw = [RawVerdict(encoder, e, answers[e], m.leaves, evaluation.outcomes(answers[e], m)) for e, m in measured.items()]
         times["outcome values"] += time.perf_counter() - t
         t = time.perf_counter()
         "".join(r.json() + "\n" for r in raw)

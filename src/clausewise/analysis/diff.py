@@ -21,6 +21,7 @@ from clausewise.analysis.subjects import Evaluated, Subject, synthetic_subject, 
 from clausewise.language.infer import CONVENTION
 from clausewise.evaluate.measure import Missing
 from clausewise.report.models import Verdict
+from clausewise.asp.plan import compliance
 from clausewise.asp.search import DIFF_RULES, Constant, Retry, Search
 from clausewise.analysis.witnessdata import Conflicts, WitnessData, write_witnesses
 from clausewise.analysis.verify import RETRIES, data_lines, written_lines
@@ -28,8 +29,8 @@ from clausewise.analysis.verify import RETRIES, data_lines, written_lines
 UNDECIDED = "undecided"
 NO_FIELD = "(no such field)"
 SHOWN_NODES = 8
-#: compliance as verdicts show it: a condition that does not apply is compliant
-COMPLIANCE = {"pass": "true", "na": "true", "fail": "false", "unknown": UNDECIDED}
+#: compliance as the search and the change list show it
+COMPLIANCE_TEXT = {True: "true", False: "false", None: UNDECIDED}
 
 
 @dataclass
@@ -150,7 +151,7 @@ def _statuses(verdict: Verdict) -> dict[str, str]:
 
 def _outcomes(verdict: Verdict) -> dict[str, str]:
     out = {o.field: (_text(o.value) if o.decided else UNDECIDED) for o in verdict.outcome_details}
-    out["compliant"] = {True: "true", False: "false", None: UNDECIDED}[verdict.compliant]
+    out["compliant"] = COMPLIANCE_TEXT[verdict.compliant]
     return out
 
 
@@ -197,7 +198,7 @@ def outcome_text(subject: Subject, evaluated: Evaluated, field_name: str) -> str
     if field_name == "compliant":
         if subject.policy.plan.compliant is None:
             return NO_FIELD
-        return COMPLIANCE[evaluated.answer.status.get("compliant", "na")]
+        return COMPLIANCE_TEXT[compliance(evaluated.answer.status.get("compliant", "na"))]
     texts = _clause_texts(subject)
     if field_name not in texts:
         return NO_FIELD

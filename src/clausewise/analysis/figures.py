@@ -25,11 +25,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
 
-from clausewise.language import syntax
-from clausewise.evaluate.leaves import compare
-from clausewise.analysis.ties import DAY, bound_of, depends_on_data, key_of, members_of, split_offset, tie_cases
-from clausewise.evaluate.measure import Missing
 from clausewise.analysis.subjects import AS_OF, ASSUMED_MISSING, WITNESS, Subject
+from clausewise.analysis.ties import (
+    DAY,
+    bound_of,
+    depends_on_data,
+    key_of,
+    members_of,
+    split_offset,
+    tie_cases,
+)
+from clausewise.engine.evaluation import ranks
+from clausewise.evaluate.closures import value_of
+from clausewise.evaluate.leaves import compare
+from clausewise.evaluate.measure import Missing
+from clausewise.language import syntax
 from clausewise.values.valuetypes import Month, ValueType
 
 NON_NEGATIVE = {"count", "orders", "points", "merchants", "yuan", "rate", "score"}
@@ -450,7 +460,8 @@ def space_facts(builder: SpaceBuilder, spaces: Mapping[str, tuple[Subject, dict[
         policy = subject.policy
         for d in policy.plan.decides:
             if d.decl.combine != "first":
-                for i, r in policy._ranks(d, subject.ev, subject.scope):
+                values = [(i, value_of(subject.ev, c.value, subject.scope)) for i, c in enumerate(d.decl.clauses, 1)]
+                for i, r in ranks(d, values):
                     facts.append((f"{tag}_rank", [WITNESS, d.field, i, r]))
     for key, (_, names, broken) in sorted(builder.ties.items()):  # a computed figure against its inputs
         for case_no, (combo, _status) in enumerate(broken):

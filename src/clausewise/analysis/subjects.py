@@ -14,12 +14,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from clausewise.evaluate import computed
+from clausewise.asp.plan import compliance
+from clausewise.asp.solve import EntityAnswer
+from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.engine.policy import Policy
+from clausewise.evaluate import computed
 from clausewise.evaluate.leaves import LeafEvaluator
 from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
 from clausewise.evaluate.params import resolve_params
-from clausewise.asp.solve import EntityAnswer, solve
 
 #: the value a witness gives a figure to make it missing (an empty field, an absent row)
 ASSUMED_MISSING = Missing(("assumed missing (analysis witness)",))
@@ -108,7 +110,8 @@ class Evaluated:
     def outcome(self, field_name: str) -> Any:
         """The field's value, or ``"undecided"``."""
         if field_name == "compliant":
-            return {"pass": True, "na": True, "fail": False}.get(self.answer.status.get("compliant", ""), "undecided")
+            decided = compliance(self.answer.status.get("compliant"))
+            return "undecided" if decided is None else decided
         if field_name in self.answer.undecided or field_name not in self.answer.chosen:
             return "undecided"
         return self.values.get(field_name)
@@ -123,11 +126,8 @@ def evaluate_with(subject: Subject, overrides: Mapping[int, Any]) -> Evaluated:
     policy, ev, scope = subject.policy, subject.ev, subject.scope
     ev.overrides = dict(overrides)
     try:
-        facts = [(subject.entity, leaf.id, subject.leaf_eval.evaluate(leaf.cond, scope).status)
-                 for leaf in policy.plan.leaves()]
-        ranks = [(subject.entity, d.field, i, r) for d in policy.plan.decides if d.decl.combine != "first"
-                 for i, r in policy._ranks(d, ev, scope)]
-        answer = solve(policy.program, [subject.entity], facts, ranks)[subject.entity]
-        return Evaluated(answer, policy.outcome_values(answer, ev, scope))
+        evaluation = EntityEvaluation(policy.plan, policy.program, ev, subject.leaf_eval)
+        answer, _measured, values = evaluation.evaluate({subject.entity: scope})[subject.entity]
+        return Evaluated(answer, values)
     finally:
         ev.overrides = {}

@@ -21,6 +21,7 @@ from clausewise.report.explain import fmt
 from clausewise.analysis.figures import Figure, SpaceBuilder, space_facts
 from clausewise.analysis.subjects import Subject, evaluate_with, subject_from_data
 from clausewise.evaluate.measure import Missing
+from clausewise.asp.plan import statuses_meaning
 from clausewise.asp.search import WHATIF_RULES, Constant, Search
 
 #: relative changes are weighed in basis points (1/10000) and capped, so that the #minimize sum
@@ -164,7 +165,7 @@ def parse_targets(policy: Policy, subject: Subject, pairs: dict[str, str]) -> di
         if name == "compliant" and policy.plan.compliant is not None:
             if _norm(value) not in ("true", "false"):
                 raise ClausewiseError.simple("--target", f"compliant is true or false, not {value!r}")
-            goals[name] = "pass na" if _norm(value) == "true" else "fail"  # verdicts count na as compliant
+            goals[name] = " ".join(statuses_meaning(_norm(value) == "true"))
             continue
         if name not in decides:
             fields = list(decides) + (["compliant"] if policy.plan.compliant else [])

@@ -14,6 +14,25 @@ from clausewise.language.check import Checked
 from clausewise.language.diagnostics import Span
 
 
+#: The statuses a condition node can have: ``pass``, ``fail``, ``unknown`` (missing data decided
+#: nothing either way), ``na`` (does not apply).
+STATUSES = ("pass", "fail", "unknown", "na")
+
+#: A verdict's compliance from the status of the policy's ``compliant when`` node: a condition
+#: that does not apply is compliant; ``unknown`` leaves compliance undecided (None).
+COMPLIANCE: dict[str, bool | None] = {"pass": True, "na": True, "fail": False, "unknown": None}
+
+
+def compliance(status: str | None) -> bool | None:
+    """Compliance from the status of the ``compliant when`` node (None: undecided or no status)."""
+    return COMPLIANCE.get(status) if status is not None else None
+
+
+def statuses_meaning(compliant: bool | None) -> list[str]:
+    """The statuses of the ``compliant when`` node that give this compliance."""
+    return [s for s, c in COMPLIANCE.items() if c is compliant]
+
+
 @dataclass
 class LogicNode:
     id: str

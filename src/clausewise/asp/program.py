@@ -19,6 +19,7 @@ HEADER = """\
 %   entity(E).             one per entity evaluated
 %   leaf(E, Node, S).      the status of each leaf condition, decided in exact arithmetic
 %   rank(E, Field, I, R).  for 'decide ... by min|max': the order of clause I's value (0 = best)
+%   missing_value(E, Field, I).  clause I's value cannot be computed (missing data)
 """
 
 DECIDE_RULES = """\
@@ -31,8 +32,11 @@ candidate(E,F,I,R) :- ranked(F), when(E,F,I,pass), rank(E,F,I,R).
 best(E,F,B) :- ranked(F), candidate(E,F,_,_), B = #min{ R : candidate(E,F,_,R) }.
 in_doubt(E,F) :- ranked(F), when(E,F,I,unknown), rank(E,F,I,R), best(E,F,B), R < B.
 in_doubt(E,F) :- ranked(F), when(E,F,_,unknown), entity(E), not best(E,F,_).
+% ... and open if a clause that passes or may pass has a missing value (its rank is not known).
+in_doubt(E,F) :- ranked(F), missing_value(E,F,I), when(E,F,I,S), S != fail, S != na.
 chosen(E,F,I) :- ranked(F), best(E,F,B), not in_doubt(E,F), I = #min{ J : candidate(E,F,J,B) }.
-decided(E,F) :- chosen(E,F,_).
+% an outcome is decided when a clause is chosen and its value is known.
+decided(E,F) :- chosen(E,F,I), not missing_value(E,F,I).
 undecided(E,F) :- field(F), entity(E), not decided(E,F).
 """
 
@@ -161,5 +165,5 @@ def compile_plan(plan: Plan) -> str:
     lines += ["#show status/3.", "#show chosen/3.", "#show undecided/2.", "#show missing_decided/2.",
               "#defined leaf/3.", "#defined rank/4.", "#defined first/1.", "#defined ranked/1.",
               "#defined field/1.", "#defined when/4.", "#defined missing_decided/2.", "#defined candidate/4.",
-              "#defined chosen/3."]
+              "#defined chosen/3.", "#defined missing_value/3."]
     return "\n".join(lines) + "\n"

@@ -20,6 +20,7 @@ from typing import Iterable, Sequence
 import clingo
 import clingo.ast as cast
 
+from clausewise.asp.plan import COMPLIANCE
 from clausewise.asp.solve import INT_MAX, INT_MIN
 
 SEARCH_RULES = """\
@@ -90,8 +91,8 @@ out(P,F,A) :- P = old, old_chosen(E,F,I), not old_undecided(E,F), clause_value(P
 out(P,F,A) :- P = new, new_chosen(E,F,I), not new_undecided(E,F), clause_value(P,F,I,A).
 out(old,F,"undecided") :- old_undecided(E,F).
 out(new,F,"undecided") :- new_undecided(E,F).
-% compliance as verdicts show it: a condition that does not apply (na) is compliant
-compliance(pass,"true"). compliance(na,"true"). compliance(fail,"false"). compliance(unknown,"undecided").
+% compliance as verdicts show it (clausewise.asp.plan.COMPLIANCE)
+""" + " ".join(f'compliance({s},"{ {True: "true", False: "false", None: "undecided"}[c]}").' for s, c in COMPLIANCE.items()) + """
 out(old,"compliant",T) :- old_status(E,"compliant",S), compliance(S,T).
 out(new,"compliant",T) :- new_status(E,"compliant",S), compliance(S,T).
 out(P,F,"(no such field)") :- some_field(F), policy(P), not has_field(P,F).

@@ -38,13 +38,18 @@ def engine_version() -> str:
 
 
 def solve(program: str, entities: Iterable[str], leaves: Iterable[tuple[str, str, str]],
-          ranks: Iterable[tuple[str, str, int, int]] = ()) -> dict[str, EntityAnswer]:
+          ranks: Iterable[tuple[str, str, int, int]] = (),
+          missing_values: Iterable[tuple[str, str, int]] = ()) -> dict[str, EntityAnswer]:
     """Ground and solve the program over the given facts; one answer per entity.
 
     The compiled program never relates two entities (every rule is keyed on ``E``), so an
     entity's answer depends only on its own ``leaf`` and ``rank`` facts. Entities with the
     same facts therefore share one solved answer: clingo grounds each distinct set of facts
     once, and every entity gets its own copy of that answer.
+
+    ``leaves``: (entity, node, status); ``ranks``: (entity, field, clause, rank) for
+    ``decide ... by min|max``; ``missing_values``: (entity, field, clause) for outcome clauses
+    whose value is missing.
     """
     entities = list(entities)
     facts: dict[str, list[tuple]] = {entity: [] for entity in entities}
@@ -54,6 +59,8 @@ def solve(program: str, entities: Iterable[str], leaves: Iterable[tuple[str, str
         if not (INT_MIN <= rank <= INT_MAX and INT_MIN <= clause <= INT_MAX):
             raise SolverError("rank outside the solver's 32-bit range")
         facts[entity].append((field_name, clause, rank))
+    for entity, field_name, clause in missing_values:
+        facts[entity].append((field_name, clause))
     signature_of = {entity: tuple(entity_facts) for entity, entity_facts in facts.items()}
     distinct = list(dict.fromkeys(signature_of.values()))
     solved = _solve_distinct(program, distinct)
@@ -80,8 +87,10 @@ def _solve_distinct(program: str, signatures: list[tuple]) -> list[EntityAnswer]
             entity = clingo.Number(k)
             fact(clingo.Function("entity", [entity]))
             for item in signature:
-                if len(item) == 2:
+                if len(item) == 2 and type(item[1]) is str:
                     fact(clingo.Function("leaf", [entity, name(item[0]), status_sym[item[1]]]))
+                elif len(item) == 2:
+                    fact(clingo.Function("missing_value", [entity, name(item[0]), clingo.Number(item[1])]))
                 else:
                     fact(clingo.Function("rank", [entity, name(item[0]), clingo.Number(item[1]), clingo.Number(item[2])]))
     ctl.ground([("base", [])])

@@ -1,34 +1,42 @@
 """The library API: ``load_policy(path).evaluate(data, as_of=..., params=...)``.
 
-Pipeline (one module per stage): parse → check → plan → compile → measure → solve → explain.
+Loading a policy parses, checks, plans and compiles it (:mod:`clausewise.language`,
+:mod:`clausewise.asp`); evaluating it loads the data (:mod:`clausewise.data`), evaluates the
+entities in chunks (:mod:`clausewise.engine.evaluation`) and writes verdicts
+(:mod:`clausewise.report`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import time
-import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from clausewise.data import rows as data_mod
-from clausewise.data import files as datafiles
-from clausewise.evaluate import computed
-from clausewise.evaluate.leaves import LeafEvaluator, LeafResult, source_text
-from clausewise.language.check import Checked, check
-from clausewise.evaluate.closures import value_of
-from clausewise.asp.program import compile_plan
-from clausewise.language.diagnostics import ClausewiseError, did_you_mean
-from clausewise.report.encode import RawVerdict, VerdictEncoder
-from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
-from clausewise.report.models import Accounting, Evaluation, RejectedRow, TableCount, Verdict
-from clausewise.evaluate.params import resolve_params
-from clausewise.language.parse import parse_file, parse_text
 from clausewise.asp.plan import Plan, plan
-from clausewise.asp.solve import solve
+from clausewise.asp.program import compile_plan
+from clausewise.data import files as datafiles
+from clausewise.data import rows as data_mod
+from clausewise.engine.evaluation import EntityEvaluation
+from clausewise.evaluate import computed
+from clausewise.evaluate.leaves import source_text
+from clausewise.evaluate.measure import Data, Evaluator, Scope
+from clausewise.evaluate.params import resolve_params
+from clausewise.language.check import Checked, check
+from clausewise.language.diagnostics import ClausewiseError, did_you_mean
+from clausewise.language.parse import parse_file, parse_text
+from clausewise.report.encode import RawVerdict, VerdictEncoder
+from clausewise.report.models import (
+    Accounting,
+    Evaluation,
+    RejectedRow,
+    TableCount,
+    Verdict,
+)
 
 DataSource = str | Path | Sequence[str | Path] | Mapping[str, Any]
 CHUNK = 2000
@@ -137,7 +145,7 @@ class Policy:
             tables = self.load_data(data, lazy=lazy)
         rows = {name: t if hasattr(t, "by_field") else t.rows for name, t in tables.items()}
         ev = Evaluator(self.checked, Data(rows), values, as_of, convention)
-        leaf_eval = LeafEvaluator(ev)
+        evaluation = EntityEvaluation(self.plan, self.program, ev)
         entity_rows = computed.entity_rows(self.checked, rows[self.checked.entity_table])  # 'P01/catering' with 'for each'
         wanted = sorted(entity_rows) if entities is None else list(entities)
         for entity in wanted:
@@ -153,7 +161,7 @@ class Policy:
         encoder = VerdictEncoder(self.plan, as_of, self.source_text)
 
         def work(i: int) -> Any:
-            raw = self._evaluate_chunk(chunks[i], entity_rows, ev, leaf_eval, encoder)
+            raw = self._evaluate_chunk(chunks[i], entity_rows, evaluation, encoder)
             if render_raw is not None:
                 return (len(raw), render_raw(raw))
             chunk_verdicts = [r.model() for r in raw]
@@ -174,7 +182,9 @@ class Policy:
             if workers <= 1 and time_limit is None and memory_limit is None:
                 deliver(work(i) for i in range(len(chunks)))
             else:
-                from clausewise.engine import workers as workers_mod  # multiprocessing: imported only when it is used
+                from clausewise.engine import (
+                    workers as workers_mod,  # multiprocessing: imported only when it is used
+                )
 
                 remaining = None if time_limit is None else time_limit - (time.monotonic() - started)
                 if remaining is not None and remaining <= 0:
@@ -195,60 +205,12 @@ class Policy:
         return Evaluation(policy=self.name, version=self.version, as_of=as_of, params=shown, verdicts=verdicts,
                           accounting=accounting, rejected=rejected)
 
-    def _evaluate_chunk(self, chunk: list[str], entity_rows: dict, ev: Evaluator, leaf_eval: LeafEvaluator,
+    def _evaluate_chunk(self, chunk: list[str], entity_rows: dict, evaluation: EntityEvaluation,
                         encoder: VerdictEncoder) -> list[RawVerdict]:
-        leaf_facts, rank_facts = [], []
-        per_entity: dict[str, dict[str, LeafResult]] = {}
-        scopes: dict[str, Scope] = {}
-        leaves = [(leaf.id, leaf.cond) for leaf in self.plan.leaves()]
-        ranked = [d for d in self.plan.decides if d.decl.combine != "first"]
-        evaluate, table = leaf_eval.evaluate, self.checked.entity_table
-        for entity in chunk:
-            row = entity_rows[entity]
-            scope = scopes[entity] = Scope(row, table, row)
-            results = per_entity[entity] = {node_id: evaluate(cond, scope) for node_id, cond in leaves}
-            leaf_facts += [(entity, node_id, r.status) for node_id, r in results.items()]
-            for d in ranked:
-                rank_facts += [(entity, d.field, i, r) for i, r in self._ranks(d, ev, scope)]
-        answers = solve(self.program, chunk, leaf_facts, rank_facts)
-        return [RawVerdict(encoder, entity, answers[entity], per_entity[entity],
-                           self.outcome_values(answers[entity], ev, scopes[entity]))
-                for entity in chunk]
-
-    def outcome_values(self, answer, ev: Evaluator, scope: Scope) -> dict[str, Any]:
-        """The value of every chosen outcome clause. A field whose value is missing, or whose
-        min/max choice a clause with a missing value puts in doubt, is marked undecided in
-        ``answer`` (shared by evaluation and the analysis commands)."""
-        values: dict[str, Any] = {}
-        for d in self.plan.decides:
-            if d.decl.combine != "first" and self._value_in_doubt(d, answer, ev, scope):
-                answer.chosen.pop(d.field, None)
-                answer.undecided.add(d.field)
-            clause = answer.chosen.get(d.field)
-            if clause is not None:
-                value = value_of(ev, d.decl.clauses[clause - 1].value, scope)
-                if isinstance(value, Missing):
-                    answer.undecided.add(d.field)
-                values[d.field] = value
-        return values
-
-    @staticmethod
-    def _value_in_doubt(d, answer, ev: Evaluator, scope: Scope) -> bool:
-        """By min/max: a clause that passes or may pass has a missing value, so the best value is not known."""
-        return any(isinstance(value_of(ev, clause.value, scope), Missing)
-                   for clause, when in zip(d.decl.clauses, d.when_nodes)
-                   if when is None or answer.status.get(when) in ("pass", "unknown"))
-
-    def _ranks(self, d, ev: Evaluator, scope: Scope) -> list[tuple[int, int]]:
-        """Order the clause values of a min/max decide: rank 0 is the one that wins."""
-        values = []
-        for i, clause in enumerate(d.decl.clauses, 1):
-            value = value_of(ev, clause.value, scope)
-            if not isinstance(value, Missing):
-                values.append((i, value))
-        present = sorted({v for _, v in values if v is not None}, reverse=d.decl.combine == "max")
-        position = {v: r for r, v in enumerate(present)}
-        return [(i, position[v] if v is not None else len(present)) for i, v in values]
+        table = self.checked.entity_table
+        scopes = {entity: Scope(entity_rows[entity], table, entity_rows[entity]) for entity in chunk}
+        return [RawVerdict(encoder, entity, answer, measured.leaves, values)
+                for entity, (answer, measured, values) in evaluation.evaluate(scopes).items()]
 
 
 @contextmanager

@@ -23,10 +23,10 @@ from json.encoder import encode_basestring  # the C encoder; leaves non-ASCII te
 from typing import Any
 
 from clausewise.evaluate.leaves import LeafResult
-from clausewise.report.explain import (compliance, fmt, gap_direction, make_verdict, missing_decided, observed_shown, outcome_json,
+from clausewise.report.explain import (fmt, gap_direction, make_verdict, missing_decided, observed_shown, outcome_json,
                       percent_text, static_fields)
 from clausewise.report.models import Verdict
-from clausewise.asp.plan import LogicNode, Plan
+from clausewise.asp.plan import LogicNode, Plan, compliance
 from clausewise.asp.solve import EntityAnswer
 
 _NO_FIGURES = '"observed":null,"bound":null,"comparison":null,"unit":null,"gap":null,"witness":null,"windows":[],"missing":[],'

@@ -13,7 +13,7 @@ from typing import Any
 
 from clausewise.evaluate.leaves import LeafResult
 from clausewise.report.models import ExplanationNode, Verdict
-from clausewise.asp.plan import LogicNode, Plan
+from clausewise.asp.plan import LogicNode, Plan, compliance
 from clausewise.asp.solve import EntityAnswer
 from clausewise.values.valuetypes import Month
 
@@ -127,11 +127,6 @@ def percent_text(percent: Decimal | None) -> str | None:
 def missing_decided(relevant: bool, status: str, decided_by_missing: bool) -> bool:
     """Whether a node's missing data decided something (see :func:`collect_missing`)."""
     return (relevant and status == "unknown") or decided_by_missing
-
-
-def compliance(status: str | None) -> bool | None:
-    """A verdict's compliance from the status of the policy's ``compliant when`` node."""
-    return True if status in ("pass", "na") else False if status == "fail" else None
 
 
 def collect_missing(node: dict[str, Any], out: list[str], relevant: bool = True) -> None:
