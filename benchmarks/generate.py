@@ -218,7 +218,7 @@ def write_renewal(out: Path, providers: int, shops: int, seed: int = 4) -> dict[
                                                 ((pid[p], "2024-06-20", _b(rng, 0.5)) for p in sorted(revoked)))
     counts["shops"] = write_csv(out / "shops.csv", ["shop_id"], ((f"T{s_:08d}",) for s_ in range(shops)))
     spans = []
-    for s_ in range(shops):
+    for _ in range(shops):
         r = rng.random()
         start = RENEW_START + dt.timedelta(days=rng.randint(10, 60)) if r < 0.05 else dt.date(2023, 6, 1)
         end = RENEW_START + dt.timedelta(days=rng.randint(30, 80)) if 0.05 <= r < 0.1 else None

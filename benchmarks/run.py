@@ -94,7 +94,7 @@ def _data(base: Path, name: str, make) -> Path:
 
 def workload1(results: dict, base: Path, sizes: list[int], workers: int, engines: list[str], single: int) -> None:
     for size in sizes:
-        data = _data(base, f"figures-{size}", lambda p: generate.write_figures(p, size))
+        data = _data(base, f"figures-{size}", lambda p, size=size: generate.write_figures(p, size))
         runs = [("clausewise", workers)] + ([("clausewise", 1)] if size <= single else []) + [(e, 1) for e in engines]
         reference = None
         for engine, w in runs:

@@ -10,7 +10,7 @@ from typing import Any
 from clausewise.engine.policy import Policy, compile_policy_text, load_policy
 from clausewise.language.diagnostics import ClausewiseError, Diagnostic
 from clausewise.report.models import Evaluation, ExplanationNode, Verdict
-from clausewise.version import __version__
+from clausewise.version import __version__ as __version__
 
 __all__ = ["ClausewiseError", "Diagnostic", "diff_policies", "Evaluation", "ExplanationNode", "Policy", "Verdict",
            "compile_policy_text", "load_policy",

@@ -213,7 +213,7 @@ def leaf(draw, ctx: Ctx) -> str:
                 f"{op} {draw(st.integers(0, 2))}")
     return draw(st.sampled_from([f"(first day d in ({draw(day_window(True))}) where count(violations during d) > 0) {op} {draw(st.sampled_from(['2024-02-29', 'as_of', '2024-01-01']))}",
                                  f"(first day d in ({draw(day_window(True))}) where sum(shop_daily.paid_orders over bound_shops during d) >= {orders_bound(draw, ctx)}) is set",
-                                 f"every day d in last 3 days to as_of: count(violations during d) = 0",
+                                 "every day d in last 3 days to as_of: count(violations during d) = 0",
                                  f"any month m in {draw(month_window())}: count(violations during m where points > 0) >= 1"]))
 
 

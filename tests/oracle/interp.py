@@ -192,7 +192,7 @@ class Oracle:
         env = Env(entity_row, entity_row, self.c.entity_table)
         statuses: dict[str, str] = {}
         rule_status: dict[str, str] = {}
-        for name, rule in self.c.rules.items():
+        for name in self.c.rules:
             self._rule(name, env, statuses, rule_status)
         outcomes = {}
         for name, decl in self.c.decides.items():

@@ -367,7 +367,7 @@ class _ToAst(Transformer):
         try:
             value = parse_number(str(text))
         except (InvalidOperation, ValueError):
-            raise _UserError(_tok_span(text), f"not a number: {text}")
+            raise _UserError(_tok_span(text), f"not a number: {text}") from None
         full = str(text) + (" " + str(unit) if unit is not None else "")
         return syntax.Number(value, UNIT_WORDS[str(unit)] if unit is not None else None, full, span=_span(meta))
 
@@ -375,7 +375,7 @@ class _ToAst(Transformer):
         try:
             return syntax.String(unquote(str(items[0])), span=_span(meta))
         except ValueError as exc:
-            raise _UserError(_span(meta), str(exc), 'the escapes are \\n, \\t, \\" and \\\\')
+            raise _UserError(_span(meta), str(exc), 'the escapes are \\n, \\t, \\" and \\\\') from None
 
     def date(self, meta, items):
         return syntax.DateLit(_date(items[0]), span=_span(meta))
@@ -384,7 +384,7 @@ class _ToAst(Transformer):
         try:
             return syntax.MonthLit(Month.parse(str(items[0])), span=_span(meta))
         except ValueError as exc:
-            raise _UserError(_tok_span(items[0]), str(exc))
+            raise _UserError(_tok_span(items[0]), str(exc)) from None
 
     def true(self, meta, items):
         return syntax.BoolLit(True, span=_span(meta))
@@ -409,7 +409,7 @@ def _date(tok: Token) -> dt.date:
     try:
         return dt.date.fromisoformat(str(tok))
     except ValueError:
-        raise _UserError(_tok_span(tok), f"no such date: {tok}")
+        raise _UserError(_tok_span(tok), f"no such date: {tok}") from None
 
 
 class _UserError(Exception):
