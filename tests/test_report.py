@@ -153,7 +153,7 @@ def test_the_page_is_self_contained_and_deterministic(audited, tmp_path) -> None
 
 
 def test_audit_writes_the_report_beside_any_verdict_format(tmp_path) -> None:
-    for suffix in (".csv", ".parquet", ".jsonl"):
+    for suffix in (".csv", ".parquet", ".jsonl", ".xlsx"):
         out = tmp_path / f"tier{suffix}"
         audit("tier", out, "--report", str(tmp_path / f"tier{suffix}.html"))
         data = embedded((tmp_path / f"tier{suffix}.html").read_text("utf-8"))

@@ -227,43 +227,38 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
 
     limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit}
     tally = Tally()
-    partial = out_path.with_name(out_path.name + ".partial")  # a failed audit leaves an earlier file as it was
-    # the report and the spreadsheet are made from JSON Lines verdicts: written beside a .csv or .parquet file
-    # (and removed), or instead of the .xlsx file until the spreadsheet is made from them
-    kind = ".jsonl" if out_path.suffix == ".xlsx" else out_path.suffix
-    lines = partial if kind == ".jsonl" else out_path.with_name(out_path.name + ".partial.jsonl") if report_path else None
+    # a failed audit leaves an earlier file as it was: verdicts go to FILE.partial, renamed at the end. The report
+    # and the spreadsheet are made from JSON Lines verdicts: a copy beside a .csv or .parquet file, removed after
+    # the report; for .xlsx, FILE.partial is JSON Lines, made into the spreadsheet and then removed
+    jsonl = out_path.suffix in (".jsonl", ".xlsx")
+    streamed = out_path.with_name(out_path.name + ".partial")
+    side = None if jsonl or report_path is None else out_path.with_name(out_path.name + ".partial.jsonl")
+    final = out_path.with_name(out_path.name + ".partial.xlsx") if out_path.suffix == ".xlsx" else streamed
+    lines = side or (streamed if jsonl else None)
+    temporary = [p for p in (streamed, side, final) if p is not None]
     try:
-        result = _stream_audit(loaded, data, day, params, limits, [(partial, kind)] + (
-            [(lines, ".jsonl")] if lines is not None and lines != partial else []), tally)
-        record = decision_record(loaded, result, [Path(p) for p in data], partial)
-        if out_path.suffix == ".xlsx":
+        files = [(streamed, ".jsonl" if jsonl else out_path.suffix)] + ([(side, ".jsonl")] if side else [])
+        result = _stream_audit(loaded, data, day, params, limits, files, tally)
+        record = decision_record(loaded, result, [Path(p) for p in data], streamed)
+        if final != streamed:
             from clausewise.report.xlsx import write_xlsx
 
-            jsonl, partial = partial, out_path.with_name(out_path.name + ".partial.xlsx")
-            write_xlsx(jsonl, partial, {k: v for k, v in record.items() if k != "verdicts"}, lang)
-            jsonl.unlink()
-            lines = None
-    except BaseException:
-        for path in (partial, lines):
-            if path is not None:
-                path.unlink(missing_ok=True)
-        raise
-    partial.replace(out_path)
-    lines = out_path if lines == partial else lines
-    record["verdicts"] = {"path": str(out_path), "sha256": file_sha256(out_path)}
-    record_path = out_path.with_name(out_path.name + ".record.json")
-    record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    click.echo(summary(result, tally, loaded.plan.compliant is not None))
-    click.echo(f"verdicts: {out_path}\ndecision record: {record_path}")
-    if report_path is not None and lines is not None:
-        from clausewise.report.html import write_report
+            write_xlsx(streamed, final, {k: v for k, v in record.items() if k != "verdicts"}, lang)
+        final.replace(out_path)
+        lines = out_path if lines == final else lines
+        record["verdicts"] = {"path": str(out_path), "sha256": file_sha256(out_path)}
+        record_path = out_path.with_name(out_path.name + ".record.json")
+        record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        click.echo(summary(result, tally, loaded.plan.compliant is not None))
+        click.echo(f"verdicts: {out_path}\ndecision record: {record_path}")
+        if report_path is not None and lines is not None:
+            from clausewise.report.html import write_report
 
-        try:
             write_report(lines, Path(report_path), lang, record=record)
-        finally:
-            if lines != out_path:
-                lines.unlink(missing_ok=True)
-        click.echo(f"report: {report_path}")
+            click.echo(f"report: {report_path}")
+    finally:
+        for path in temporary:
+            path.unlink(missing_ok=True)
     sys.exit(1 if tally.flagged else 0)
 
 
@@ -355,21 +350,24 @@ def test_cmd(policies: tuple[str, ...], min_coverage: float | None) -> None:
 
 @main.command(name="coverage")
 @click.argument("policies", nargs=-1, required=True, type=click.Path())
-@click.option("--catalog", type=click.Path(), default=None,
-              help="The rules catalog (default: $CLAUSEWISE_CATALOG, else ../shared/rules-catalog.md).")
+@click.option("--catalog", "--index", "catalog", type=click.Path(), default=None,
+              help="The clause index (default: $CLAUSEWISE_CATALOG, else the nearest clauses.toml in the "
+                   "policies' directory or above; docs/language.md, 'Clause index').")
 @click.option("--all", "all_documents", is_flag=True, help="List the clauses of every document, not only those the policies cite.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @user_errors
 def coverage_cmd(policies: tuple[str, ...], catalog: str | None, all_documents: bool, fmt: str) -> None:
-    """Map every catalog clause to the policy element that encodes it, or to the reason it is
-    not encoded; exit 1 if a clause is missing or a citation names no catalog clause."""
-    from clausewise.analysis.coverage import coverage, default_catalog, render_coverage
+    """Map every clause of the clause index to the policy element that encodes it, or to the
+    reason it is not encoded; exit 1 if a clause is missing or a citation names no clause."""
+    from clausewise.analysis.coverage import INDEX_NAME, coverage, default_catalog, render_coverage
     from clausewise.language.parse import parse_file
 
-    catalog_path = Path(catalog) if catalog else default_catalog()
+    catalog_path = Path(catalog) if catalog else default_catalog(policies)
     if catalog_path is None:
-        raise ClausewiseError.simple("--catalog", "no rules catalog found",
-                                     "give it with --catalog PATH or set CLAUSEWISE_CATALOG")
+        raise ClausewiseError.simple("--catalog", f"no clause index found: no {INDEX_NAME} beside the policies "
+                                     "or in a directory above them",
+                                     f"write one (docs/language.md, 'Clause index'), or give it with --catalog PATH "
+                                     "or CLAUSEWISE_CATALOG")
     files = [f for p in policies for f in (sorted(Path(p).glob("*.policy")) if Path(p).is_dir() else [Path(p)])]
     trees = []
     for f in files:
