@@ -1,0 +1,156 @@
+"""DuckDB, embedded: the lowered aggregates of a policy measured in one pass each over the rows.
+
+The rows are the validated rows of :mod:`clausewise.data` (what the Python evaluator reads),
+handed to DuckDB as Arrow tables with exact column types: whole numbers as BIGINT (DECIMAL(38, 0)
+beyond), decimals as DECIMAL(38, s) with the places each value was written with beside them,
+dates as DATE. Sums come back as HUGEINT or DECIMAL, never as floating point; an average is
+the exact sum divided by the count in Python's Decimal, as the evaluator does.
+
+:class:`ColumnarEvaluator` is the Python evaluator with one change: an aggregate that was
+lowered takes its value from the query's result (the windows it shows are still computed by the
+evaluator), and every other aggregate, or a value the result cannot give exactly, is measured
+in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Context, Decimal, Inexact
+from typing import Any, Mapping
+
+import duckdb
+import pyarrow as pa
+
+from clausewise.columnar.lower import SCALE, Lowered, Lowering
+from clausewise.evaluate.figuretable import FigurePlan, FigureProducer
+from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
+from clausewise.values.valuetypes import DECIMAL_UNITS, INTEGRAL_UNITS, TableSchema
+
+_INT64 = 2**63
+_EXACT = Context(prec=28, traps=[Inexact])  # the evaluator's precision; a sum needing more falls back
+_FALLBACK = object()
+
+
+def arrow_table(schema: TableSchema, rows: list[dict]) -> pa.Table:
+    """The rows as an Arrow table with exact types (see the module docstring)."""
+    columns: dict[str, pa.Array] = {}
+    for f in schema.fields:
+        values = [r.get(f.name) for r in rows]
+        kind = f.type.kind
+        if f.type.is_list or kind == "month":
+            continue  # not read by any lowered query
+        if kind in INTEGRAL_UNITS:
+            if all(v is None or -_INT64 <= v < _INT64 for v in values):
+                columns[f.name] = pa.array(values, pa.int64())
+            else:
+                columns[f.name] = pa.array([None if v is None else Decimal(v) for v in values], pa.decimal128(38, 0))
+        elif kind in DECIMAL_UNITS:
+            scales = [None if v is None else max(-v.as_tuple().exponent, 0) for v in values]
+            top = max((s for s in scales if s is not None), default=0)
+            columns[f.name] = pa.array(values, pa.decimal128(38, top))
+            columns[SCALE + f.name] = pa.array(scales, pa.int32())
+        elif kind == "date":
+            columns[f.name] = pa.array(values, pa.date32())
+        elif kind == "bool":
+            columns[f.name] = pa.array(values, pa.bool_())
+        else:
+            columns[f.name] = pa.array([None if v is None else str(v) for v in values], pa.string())
+    return pa.table(columns) if columns else pa.table({"\0": pa.array([None] * len(rows), pa.null())})
+
+
+def run(lowered: Mapping[int, Lowered], tables: Mapping[str, list[dict]], schemas: Mapping[str, TableSchema],
+        dialect: str = "duckdb") -> tuple[dict[int, dict[Any, dict]], dict[int, str]]:
+    """Every lowered query's rows by key; the queries DuckDB refused, with its message."""
+    con = duckdb.connect(":memory:")
+    try:
+        needed = sorted({t for low in lowered.values() for t in low.tables})
+        for name in needed:
+            con.register(name, arrow_table(schemas[name], list(tables.get(name, ()))))
+        results: dict[int, dict[Any, dict]] = {}
+        refused: dict[int, str] = {}
+        for key, low in lowered.items():
+            try:
+                cursor = con.execute(low.query.sql(dialect))
+                names = [d[0] for d in cursor.description]
+                results[key] = {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
+            except duckdb.Error as error:  # e.g. an overflow: measured in Python instead
+                refused[key] = str(error).splitlines()[0]
+        return results, refused
+    finally:
+        con.close()
+
+
+def value_of(low: Lowered, row: dict | None) -> Any:
+    """The evaluator's value of a lowered aggregate from its query row (None: no rows), or
+    _FALLBACK when the result cannot give it exactly."""
+    if row is None:
+        if low.fn in ("count", "sum"):
+            return 0
+        return Missing((f"no {low.table} rows to take the {low.fn} of",))
+    if low.fn == "count":
+        return int(row["v"])
+    if row.get("c") is not None and row["c"] != row["all_rows"]:
+        text = low.target_text
+        return Missing((f"{text} is empty in a row counted here",) if not text.endswith(":") else
+                       (f"{text} a value is empty in a row counted here",))
+    if low.fn in ("min", "max"):
+        v = row["v"]
+        return v if isinstance(v, dt.date) else int(v)
+    total: Any = row["v"]
+    if low.decimal:
+        try:
+            total = Decimal(total).quantize(Decimal(1).scaleb(-int(row["scale"] or 0)), context=_EXACT)
+        except ArithmeticError:
+            return _FALLBACK
+    else:
+        total = int(total)
+    if low.fn == "sum":
+        return total
+    return Decimal(total) / Decimal(int(row["c"]))
+
+
+class ColumnarEvaluator(Evaluator):
+    """The Python evaluator, whose lowered aggregates read the columnar engine's results."""
+
+    def __init__(self, checked, data: Data, params: dict[str, Any], as_of: dt.date, convention: str,
+                 lowered: Mapping[int, Lowered], results: Mapping[int, dict[Any, dict]]):
+        super().__init__(checked, data, params, as_of, convention)
+        self.lowered = {k: v for k, v in lowered.items() if k in results}
+        self.results = results
+
+    def aggregate(self, node, scope: Scope) -> Any:
+        low = self.lowered.get(id(node))
+        if low is None or self.overrides or scope.item is not None or (
+                not low.by_entity and scope.subject is not scope.entity):
+            return super().aggregate(node, scope)
+        mark = len(self.windows_used)
+        if node.during is not None:  # the windows it shows, exactly as the row path records them
+            window = self.as_window(self.eval(node.during, scope))
+            if window is None or isinstance(window, Missing):
+                return window
+            self.windows_used.append((node.during, window))
+        key = self.entity_key(scope) if low.by_entity else (scope.subject or {}).get(low.subject_field)
+        row = self.results[id(node)].get(key)
+        value = value_of(low, row if row is None or row.get("seen") is None or row["n"] else None)
+        if row is not None and row.get("seen") and low.where_windows:
+            self.windows_used.extend(low.where_windows)
+        if value is _FALLBACK:
+            del self.windows_used[mark:]
+            return super().aggregate(node, scope)
+        return value
+
+
+def duckdb_producer(checked, plan: FigurePlan, tables: Mapping[str, list[dict]], params: dict[str, Any],
+                    as_of: dt.date, convention: str, text) -> tuple[FigureProducer, dict[str, str]]:
+    """A figure producer whose lowered aggregates are measured by DuckDB; and, by aggregate
+    text, why the others are measured in Python."""
+    data = Data(dict(tables))
+    lowering = Lowering(checked, Evaluator(checked, data, params, as_of, convention))
+    lowered, refused = lowering.aggregates(plan)
+    results, failed = run(lowered, tables, checked.tables)
+    ev = ColumnarEvaluator(checked, data, params, as_of, convention, lowered, results)
+    why = {text(lowered[k].node): f"not run: {m}" for k, m in failed.items()}
+    why.update({text(node): m for node, m in refused.values()})
+    return FigureProducer(plan, ev, text), why
+
+

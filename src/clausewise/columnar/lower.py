@@ -1,0 +1,336 @@
+"""Aggregates over rows lowered to SQL (one SELECT per aggregate, grouped by its key).
+
+An aggregate is lowered when it reads one table's rows for the entity (``T.f`` joined on the
+entity's field) or for the items of a relation (``over bound_shops``: the relation's spans
+merged into disjoint islands per entity and item, rows counted on the days inside an island,
+exactly once), within a window that reads no data, with a filter of row fields and constants,
+summing, counting or taking the average, minimum or maximum of a field or of whole-number
+arithmetic on fields. Anything else raises :class:`~clausewise.columnar.sql.Unsupported` and
+the aggregate is measured by the Python evaluator, so no value is ever guessed.
+
+Each query returns, per key: ``n`` the rows counted, ``v`` the aggregate, ``nulls`` the rows
+whose value is empty (a missing value, not a zero), ``c`` the values counted (for averages),
+``scale`` the most decimal places written in a summed decimal column (Python's exact sum keeps
+them: 1.50 + 2.25 is 3.75, 1.50 + 2.50 is 4.00).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot import exp
+
+from clausewise.columnar.sql import Unsupported, col, literal, template
+from clausewise.evaluate.figuretable import FigurePlan, is_constant
+from clausewise.evaluate.measure import Evaluator, Missing, Scope
+from clausewise.language import syntax
+from clausewise.values.calendar import Window
+from clausewise.values.valuetypes import DECIMAL_UNITS, INTEGRAL_UNITS
+
+#: the column beside a decimal field holding the decimal places each value was written with
+SCALE = "scale:"
+
+_ISLANDS = """
+WITH spans AS (
+  SELECT b.:from_f AS e, b.:to_f AS k, b.:start_f AS s, b.:end_f AS t FROM :via AS b
+  WHERE b.:end_f IS NULL OR b.:start_f < b.:end_f),
+flagged AS (
+  SELECT e, k, s, t, CASE
+    WHEN COUNT(*) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) = 0 THEN 1
+    WHEN MAX(CASE WHEN t IS NULL THEN 1 ELSE 0 END) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) = 1 THEN 0
+    WHEN s <= MAX(t) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0
+    ELSE 1 END AS starts
+  FROM spans),
+numbered AS (
+  SELECT e, k, s, t, SUM(starts) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
+  FROM flagged),
+islands AS (
+  SELECT e, k, MIN(s) AS s, CASE WHEN MAX(CASE WHEN t IS NULL THEN 1 ELSE 0 END) = 1 THEN NULL ELSE MAX(t) END AS t
+  FROM numbered GROUP BY e, k, island)
+SELECT i.e AS k FROM :table AS r JOIN islands AS i
+  ON r.:tfield = i.k AND r.:time >= i.s AND (i.t IS NULL OR r.:time < i.t)
+WHERE :cond GROUP BY i.e
+"""
+_ITEMS = """
+SELECT i.e AS k FROM :table AS r JOIN (SELECT DISTINCT b.:from_f AS e, b.:to_f AS k FROM :via AS b) AS i
+  ON r.:tfield = i.k
+WHERE :cond GROUP BY i.e
+"""
+_OPEN = """
+SELECT i.e AS k FROM :table AS r
+  JOIN (SELECT b.:from_f AS e, b.:to_f AS k, MIN(b.:start_f) AS s FROM :via AS b GROUP BY b.:from_f, b.:to_f) AS i
+  ON r.:tfield = i.k AND r.:time >= i.s
+WHERE :cond GROUP BY i.e
+"""
+_SUBJECT = "SELECT r.:tfield AS k FROM :table AS r WHERE :cond GROUP BY r.:tfield"
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """One aggregate as SQL: its rows are found by the entity's key (``by_entity``: the
+    relation's subject) or by the subject field's value."""
+
+    node: syntax.Aggregate
+    table: str
+    fn: str
+    by_entity: bool
+    subject_field: str | None  # the entity's field whose value the rows are found by
+    decimal: bool  # the summed values are decimals (rebuild their places from 'scale')
+    target_text: str  # for the reason of an empty value: 'shop_daily.paid_orders' or 'shop_daily:'
+    query: exp.Expr
+    tables: tuple[str, ...]  # every table the query reads
+    #: the windows its filter shows (node, window), shown when a row was filtered ('seen' > 0)
+    where_windows: tuple[tuple[Any, Any], ...] = ()
+
+
+class Lowering:
+    """Lowers the aggregates of a figure plan; constants are measured with ``ev``."""
+
+    def __init__(self, checked, ev: Evaluator):
+        self.c, self.ev = checked, ev
+        self.scope = Scope({}, checked.entity_table, {})
+
+    def constant(self, node: Any) -> Any:
+        if not is_constant(self.c, node):
+            raise Unsupported("reads data")
+        value = self.ev.eval(node, self.scope)
+        if isinstance(value, Missing) or value is None:
+            raise Unsupported("a constant that is missing or none")
+        return value
+
+    def aggregates(self, plan: FigurePlan) -> tuple[dict[int, Lowered], dict[int, tuple[syntax.Aggregate, str]]]:
+        """Every aggregate the plan's figures read at their top level (by node id): lowered, or
+        the node and why not."""
+        lowered: dict[int, Lowered] = {}
+        refused: dict[int, tuple[syntax.Aggregate, str]] = {}
+        seen: set[int] = set()
+
+        def walk(node: Any) -> None:
+            if id(node) in seen or not isinstance(node, syntax.Node):
+                return
+            seen.add(id(node))
+            if isinstance(node, syntax.Aggregate):
+                try:
+                    lowered[id(node)] = self.aggregate(node)
+                except Unsupported as why:
+                    refused[id(node)] = (node, str(why))
+                return
+            if isinstance(node, (syntax.Quantified, syntax.CountUnits, syntax.FirstDay, syntax.TopN)):
+                return  # their aggregates depend on the month, day or row they walk through
+            if isinstance(node, (syntax.Name, syntax.Attr)):
+                ref = self.c.refs.get(id(node))
+                if ref and ref[0] == "let":
+                    walk(self.c.lets[ref[1]].expr)
+            for value in vars(node).values():
+                for child in value if isinstance(value, tuple) else (value,):
+                    if isinstance(child, syntax.Node) and not isinstance(child, (syntax.Labels, syntax.Meta)):
+                        walk(child)
+
+        for f in plan.figures.values():
+            if f.role in ("value", "window"):
+                walk(f.node)
+        return lowered, refused
+
+    # ---- one aggregate -------------------------------------------------------------------------------
+    def aggregate(self, node: syntax.Aggregate) -> Lowered:
+        c = self.c
+        ref = c.refs.get(id(node))
+        if not ref or ref[0] != "rows" or node.binder:
+            raise Unsupported("an aggregate over items or with a bound name")
+        _, table, (tfield, sfield) = ref
+        schema = c.tables[table]
+        time_field = schema.time_field
+        if time_field is not None and schema.field(time_field).type.kind != "date":
+            raise Unsupported("rows by month")
+        in_window: list[exp.Expr] = []
+        if node.during is not None:
+            window = self.ev.as_window(self.constant(node.during))
+            if not isinstance(window, Window) or time_field is None:
+                raise Unsupported("a window that is not a span of days")
+            in_window += [col("r", time_field) >= literal(window.start), col("r", time_field) <= literal(window.end)]
+        where = [self.cond(node.where, table)] if node.where is not None else []
+        # windows the filter shows (a named window in it) are shown once a row was filtered
+        where_windows = self.windows_of(lambda: self.ev.truth(node.where, self.row_scope(table))) if where else []
+        counts_rows = isinstance(node.target, syntax.Name) and c.refs.get(id(node.target), ("",))[0] == "table"
+        if not isinstance(node.target, syntax.Attr) and not counts_rows and self.windows_of(
+                lambda: self.ev.eval(node.target, self.row_scope(table))):
+            raise Unsupported("a row value that shows a window")
+        if not where_windows:  # filter in WHERE
+            conds, filt = in_window + where, None
+        elif node.over is None:  # the row path filters every row of the subject, then takes the window's
+            conds, filt = [], exp.and_(*(in_window + where))
+        else:  # the relation's rows are taken in the window and filtered
+            conds, filt = in_window, exp.and_(*where)
+        aggs, decimal, target_text = self.measures(node, table, filt)  # type: ignore[arg-type]
+        if filt is not None:
+            aggs.append(exp.alias_(exp.Count(this=exp.Star()), "seen"))
+        cond = exp.and_(*conds) if conds else exp.true()
+        parts = dict(table=table, tfield=tfield, cond=cond)
+        if node.over is None:
+            query = template(_SUBJECT, **parts).select(*aggs)
+            return Lowered(node, table, node.fn, False, sfield, decimal, target_text, query, (table,), tuple(where_windows))
+        over = c.refs.get(id(node.over))
+        if not isinstance(node.over, syntax.Name) or not over or over[0] != "relation":
+            raise Unsupported("over something other than a relation")
+        rel = c.relations[over[1]]
+        target = c.tables[rel.target]
+        if not target.key or sfield != target.key[0]:
+            raise Unsupported("rows found by a field other than the related item's key")
+        via = c.tables[rel.via]
+        parts.update(via=rel.via, from_f=rel.from_field, to_f=rel.to_field)
+        if rel.start_field and time_field:
+            if via.field(rel.start_field).optional:
+                raise Unsupported("a relation whose start may be empty")
+            if rel.end_field:
+                query = template(_ISLANDS, time=time_field, start_f=rel.start_field, end_f=rel.end_field, **parts)
+            else:  # no end: related from the first start on
+                query = template(_OPEN, time=time_field, start_f=rel.start_field, **parts)
+        else:
+            query = template(_ITEMS, **parts)
+        query = query.select(*aggs)
+        return Lowered(node, table, node.fn, True, None, decimal, target_text, query, (table, rel.via),
+                       tuple(where_windows))
+
+    def measures(self, node: syntax.Aggregate, table: str, filt: exp.Expr | None
+                 ) -> tuple[list[exp.Expr], bool, str]:
+        """The aggregate columns (n, v, nulls, c, scale) of a query, over the rows ``filt`` keeps."""
+        fn, target = node.fn, node.target
+
+        def agg(e: exp.Expr, alias: str) -> exp.Expr:
+            return exp.alias_(e if filt is None else exp.Filter(this=e, expression=exp.Where(this=filt)), alias)
+
+        def rows() -> exp.Expr:
+            return exp.Count(this=exp.Star())
+
+        n = agg(rows(), "n")
+        if isinstance(target, syntax.Name) and self.c.refs.get(id(target), ("",))[0] == "table":
+            if fn != "count" or node.distinct:
+                raise Unsupported("counting rows")
+            return [n, agg(rows(), "v")], False, table
+        value, kind, plain = self.row_value(target, table)
+        decimal = kind in DECIMAL_UNITS
+        if fn == "count":
+            return [n, agg(exp.Count(this=exp.Distinct(expressions=[value]) if node.distinct else value), "v")], False, table
+        if node.distinct:
+            raise Unsupported(f"{fn}(distinct ...)")
+        nulls = agg(rows(), "all_rows"), agg(exp.Count(this=value), "c")
+        target_text = f"{table}.{target.name}" if isinstance(target, syntax.Attr) and plain else f"{table}:"
+        if fn == "sum" or fn == "avg":
+            cols = [n, agg(exp.Sum(this=value), "v"), *nulls]
+            if decimal:
+                if not plain:
+                    raise Unsupported("arithmetic on decimals")
+                assert isinstance(target, syntax.Attr)
+                cols.append(agg(exp.Max(this=col("r", SCALE + target.name)), "scale"))
+            return cols, decimal, target_text
+        if fn in ("min", "max") and kind in INTEGRAL_UNITS | {"date"}:
+            return [n, agg(exp.Min(this=value) if fn == "min" else exp.Max(this=value), "v"), *nulls], False, target_text
+        raise Unsupported(f"{fn} of {kind} values")
+
+    def row_scope(self, table: str) -> Scope:
+        """A scope on an empty row: evaluating a filter in it runs every constant part of it."""
+        return Scope({}, table, {}, None, {}, {})
+
+    def windows_of(self, run) -> list[tuple[Any, Any]]:
+        """The windows evaluating something records (constant parts only: the row is empty)."""
+        self.ev.windows_used = []
+        try:
+            run()
+        except Exception as error:  # a part that cannot run on an empty row: not lowered
+            raise Unsupported(f"cannot trace the windows it shows ({type(error).__name__})") from None
+        used, self.ev.windows_used = self.ev.windows_used, []
+        return used
+
+    def row_value(self, node: Any, table: str) -> tuple[exp.Expr, str | None, bool]:
+        """A row's value as SQL, its kind, and whether it is a plain field (which may be empty)."""
+        ref = self.c.refs.get(id(node), ("",))
+        if isinstance(node, syntax.Attr) and ref[0] != "rowfield":
+            schema = self.c.tables[table].field(node.name)
+            return col("r", node.name), schema.type.kind, True
+        return self.whole_number(node, table), "count", False
+
+    def whole_number(self, node: Any, table: str) -> exp.Expr:
+        """Whole-number arithmetic on required fields and constants (never empty)."""
+        ref = self.c.refs.get(id(node), ("",))
+        match node:
+            case syntax.Name() | syntax.Attr() if ref[0] == "rowfield":
+                schema = self.c.tables[table].field(ref[1])
+                if schema is None or schema.optional or schema.type.kind not in INTEGRAL_UNITS:
+                    raise Unsupported("arithmetic on a field that may be empty or is not a whole number")
+                return exp.cast(col("r", ref[1]), exp.DataType.build("HUGEINT"))
+            case syntax.Arith(op=op, left=left, right=right) if op in ("+", "-", "*"):
+                a, b = self.whole_number(left, table), self.whole_number(right, table)
+                return exp.Paren(this={"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[op](this=a, expression=b))
+            case syntax.Neg(expr=inner):
+                return exp.Neg(this=self.whole_number(inner, table))
+            case syntax.IfExpr(cond=cond, then=then, orelse=orelse) if is_constant(self.c, cond):
+                verdict = self.ev.truth(cond, self.scope)
+                if isinstance(verdict, Missing):
+                    raise Unsupported("a missing condition")
+                return self.whole_number(then if verdict else orelse, table)
+        value = self.constant(node)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise Unsupported("a value that is not a whole number")
+        return literal(value)
+
+    # ---- filters ---------------------------------------------------------------------------------------
+    def cond(self, node: Any, table: str) -> exp.Expr:
+        """A row filter as SQL. Only fields that cannot be empty are read, so SQL's two-valued
+        logic is the language's three-valued one (no value is ever unknown here)."""
+        if is_constant(self.c, node):
+            verdict = self.ev.truth(node, self.scope)
+            if isinstance(verdict, Missing):
+                raise Unsupported("a missing condition")
+            return exp.true() if verdict else exp.false()
+        match node:
+            case syntax.Group(kind=kind, entries=entries):
+                parts = [self.cond(e.cond, table) for e in entries]
+                if kind == "all":
+                    return exp.Paren(this=exp.and_(*parts))
+                if kind == "any":
+                    return exp.Paren(this=exp.or_(*parts))
+                if kind == "none":
+                    return exp.Not(this=exp.Paren(this=exp.or_(*parts)))
+            case syntax.Not(cond=inner):
+                return exp.Not(this=exp.Paren(this=self.cond(inner, table)))
+            case syntax.Compare(op=op, left=left, right=right):
+                a, b = self.operand(left, table), self.operand(right, table)
+                ops = {">=": exp.GTE, ">": exp.GT, "<=": exp.LTE, "<": exp.LT, "=": exp.EQ, "!=": exp.NEQ}
+                return ops[op](this=a, expression=b)
+            case syntax.Member(item=item, collection=coll, negated=negated) if is_constant(self.c, coll):
+                container = self.constant(coll)
+                value = self.operand(item, table)
+                if isinstance(container, Window):
+                    found: exp.Expr = exp.Paren(this=exp.and_(value >= literal(container.start),
+                                                                    value <= literal(container.end)))
+                elif isinstance(container, list) and container:
+                    found = exp.In(this=value, expressions=[literal(v) for v in container])
+                else:
+                    raise Unsupported("membership in this collection")
+                return exp.Not(this=found) if negated else found
+            case syntax.IsSet(expr=inner, negated=negated):
+                field = self.field(inner, table, may_be_empty=True)
+                return exp.Is(this=field, expression=exp.Null()) if negated else exp.Not(
+                    this=exp.Is(this=field, expression=exp.Null()))
+            case syntax.Truth(expr=inner):
+                return self.field(inner, table)
+        raise Unsupported(f"a filter with {type(node).__name__}")
+
+    def operand(self, node: Any, table: str) -> exp.Expr:
+        if is_constant(self.c, node):
+            return literal(self.constant(node))
+        return self.field(node, table)
+
+    def field(self, node: Any, table: str, may_be_empty: bool = False) -> exp.Expr:
+        ref = self.c.refs.get(id(node), ("",))
+        if ref[0] != "rowfield":
+            raise Unsupported("a filter reading something other than the row's fields")
+        schema = self.c.tables[table].field(ref[1])
+        if schema is None or (schema.optional and not may_be_empty) or schema.type.kind == "month":
+            raise Unsupported("a filter on a field that may be empty")
+        return col("r", ref[1])
