@@ -366,7 +366,7 @@ def coverage_cmd(policies: tuple[str, ...], catalog: str | None, all_documents: 
     if catalog_path is None:
         raise ClausewiseError.simple("--catalog", f"no clause index found: no {INDEX_NAME} beside the policies "
                                      "or in a directory above them",
-                                     f"write one (docs/language.md, 'Clause index'), or give it with --catalog PATH "
+                                     "write one (docs/language.md, 'Clause index'), or give it with --catalog PATH "
                                      "or CLAUSEWISE_CATALOG")
     files = [f for p in policies for f in (sorted(Path(p).glob("*.policy")) if Path(p).is_dir() else [Path(p)])]
     trees = []
