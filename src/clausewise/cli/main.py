@@ -177,14 +177,17 @@ def fmt_cmd(policies: tuple[str, ...], check_only: bool) -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the labels.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--color/--no-color", default=None, help="Colour the tree (default: when writing to a terminal).")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
+              help="What measures the figures: the Python evaluator, or DuckDB for the aggregates it can run "
+                   "(the same verdicts).")
 @user_errors
 def explain(policy: str, data, as_of, param, params_file, time_limit, memory_limit, entity: str, lang: str, fmt: str,
-            color) -> None:
+            color, engine: str) -> None:
     """Explain the verdict of POLICY for one entity: every condition, observed vs bound, the gap."""
     day = as_of_day(as_of)
     loaded = load_versions([policy]).in_force_on(day)
     result = loaded.evaluate(list(data), day, gather_params(param, params_file), entities=[entity],
-                             time_limit=time_limit, memory_limit=memory_limit)
+                             time_limit=time_limit, memory_limit=memory_limit, engine=engine)
     verdict = result.verdicts[0]
     if fmt == "json":
         click.echo(verdict.model_dump_json(indent=2))
@@ -210,9 +213,12 @@ def _undecided(verdict: Verdict) -> bool:
               help="Also write the HTML audit report (see 'clausewise report').")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report and the spreadsheet.")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
+              help="What measures the figures: the Python evaluator, or DuckDB for the aggregates it can run "
+                   "(the same verdicts).")
 @user_errors
 def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit, out: str, workers: int | None,
-          report_path: str | None, lang: str) -> None:
+          report_path: str | None, lang: str, engine: str) -> None:
     """Evaluate POLICY for every entity; write verdicts, a summary and a decision record."""
     day = as_of_day(as_of)
     loaded = load_versions([policy]).in_force_on(day)
@@ -225,7 +231,8 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
     params = gather_params(param, params_file)
     from clausewise.engine.workers import default_workers
 
-    limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit}
+    limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit,
+              "engine": engine}
     tally = Tally()
     # a failed audit leaves an earlier file as it was: verdicts go to FILE.partial, renamed at the end. The report
     # and the spreadsheet are made from JSON Lines verdicts: a copy beside a .csv or .parquet file, removed after

@@ -21,10 +21,11 @@ from clausewise.asp.plan import Plan, plan
 from clausewise.asp.program import compile_plan
 from clausewise.data import files as datafiles
 from clausewise.data import rows as data_mod
+from clausewise.engine.engines import check_engine, make_evaluator
 from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.evaluate import computed
 from clausewise.evaluate.leaves import source_text
-from clausewise.evaluate.measure import Data, Evaluator, Scope
+from clausewise.evaluate.measure import Scope
 from clausewise.evaluate.params import resolve_params
 from clausewise.language.check import Checked, check
 from clausewise.language.diagnostics import ClausewiseError, did_you_mean
@@ -116,8 +117,11 @@ class Policy:
                  workers: int = 1, time_limit: float | None = None, memory_limit: int | None = None,
                  on_chunk: Callable[[Any], None] | None = None,
                  render: Callable[[list[Verdict]], Any] | None = None,
-                 render_raw: Callable[[list[RawVerdict]], Any] | None = None) -> Evaluation:
+                 render_raw: Callable[[list[RawVerdict]], Any] | None = None, engine: str = "python") -> Evaluation:
         """Verdicts for every entity (or the ones named) on the as-of date.
+
+        ``engine``: what measures the figures, ``python`` (the reference) or ``duckdb``
+        (:mod:`clausewise.engine.engines`); the verdicts are the same.
 
         ``workers`` > 1 evaluates chunks of entities in that many processes. ``time_limit``
         (seconds, for the whole call) and ``memory_limit`` (bytes a worker may allocate)
@@ -139,12 +143,14 @@ class Policy:
                                          f"it is in force from {h.effective_from}" + (f" to {h.effective_to}" if h.effective_to else ""))
         values, convention = resolve_params(self.checked, dict(params or {}))
         # a few named entities in this process (explain): validate only the rows they look up
+        check_engine(engine)
         lazy = (entities is not None and workers <= 1 and time_limit is None and memory_limit is None
-                and not isinstance(data, Mapping))
+                and not isinstance(data, Mapping) and engine == "python")
         with _no_cyclic_gc():
             tables = self.load_data(data, lazy=lazy)
         rows = {name: t if hasattr(t, "by_field") else t.rows for name, t in tables.items()}
-        ev = Evaluator(self.checked, Data(rows), values, as_of, convention)
+        ev = make_evaluator(engine, self.checked, [(leaf.id, leaf.cond) for leaf in self.plan.leaves()], rows, values,
+                            as_of, convention, self.source_text)
         evaluation = EntityEvaluation(self.plan, self.program, ev)
         entity_rows = computed.entity_rows(self.checked, rows[self.checked.entity_table])  # 'P01/catering' with 'for each'
         wanted = sorted(entity_rows) if entities is None else list(entities)
