@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from clausewise.columnar.lower import SCALE, Lowered, Lowering
-from clausewise.evaluate.figuretable import FigurePlan, FigureProducer
+from clausewise.evaluate.figuretable import FigurePlan, FigureProducer, figure_plan
 from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
 from clausewise.values.valuetypes import DECIMAL_UNITS, INTEGRAL_UNITS, TableSchema
 
@@ -72,7 +72,8 @@ def run(lowered: Mapping[int, Lowered], tables: Mapping[str, list[dict]], schema
             try:
                 cursor = con.execute(low.query.sql(dialect))
                 names = [d[0] for d in cursor.description]
-                results[key] = {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
+                rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+                results[key] = {(r["k"], r["dim"]) if low.by_dimension else r["k"]: r for r in rows}
             except duckdb.Error as error:  # e.g. an overflow: measured in Python instead
                 refused[key] = str(error).splitlines()[0]
         return results, refused
@@ -130,6 +131,8 @@ class ColumnarEvaluator(Evaluator):
                 return window
             self.windows_used.append((node.during, window))
         key = self.entity_key(scope) if low.by_entity else (scope.subject or {}).get(low.subject_field)
+        if low.by_dimension:
+            key = (key, scope.entity.get(self.c.dimension))
         row = self.results[id(node)].get(key)
         value = value_of(low, row if row is None or row.get("seen") is None or row["n"] else None)
         if row is not None and row.get("seen") and low.where_windows:
@@ -140,10 +143,10 @@ class ColumnarEvaluator(Evaluator):
         return value
 
 
-def duckdb_producer(checked, plan: FigurePlan, tables: Mapping[str, list[dict]], params: dict[str, Any],
-                    as_of: dt.date, convention: str, text) -> tuple[FigureProducer, dict[str, str]]:
-    """A figure producer whose lowered aggregates are measured by DuckDB; and, by aggregate
-    text, why the others are measured in Python."""
+def columnar_evaluator(checked, plan: FigurePlan, tables: Mapping[str, list[dict]], params: dict[str, Any],
+                       as_of: dt.date, convention: str, text) -> tuple[ColumnarEvaluator, dict[str, str]]:
+    """An evaluator whose aggregates of the plan's figures that can be lowered are measured by
+    DuckDB over ``tables``; and, by aggregate text, why the others are measured in Python."""
     data = Data(dict(tables))
     lowering = Lowering(checked, Evaluator(checked, data, params, as_of, convention))
     lowered, refused = lowering.aggregates(plan)
@@ -151,6 +154,17 @@ def duckdb_producer(checked, plan: FigurePlan, tables: Mapping[str, list[dict]],
     ev = ColumnarEvaluator(checked, data, params, as_of, convention, lowered, results)
     why = {text(lowered[k].node): f"not run: {m}" for k, m in failed.items()}
     why.update({text(node): m for node, m in refused.values()})
+    return ev, why
+
+
+def duckdb_producer(checked, plan: FigurePlan, tables: Mapping[str, list[dict]], params: dict[str, Any],
+                    as_of: dt.date, convention: str, text) -> tuple[FigureProducer, dict[str, str]]:
+    """A figure producer whose lowered aggregates are measured by DuckDB (see :func:`columnar_evaluator`)."""
+    ev, why = columnar_evaluator(checked, plan, tables, params, as_of, convention, text)
     return FigureProducer(plan, ev, text), why
 
 
+def for_policy(checked, leaves: list[tuple[str, Any]], tables: Mapping[str, list[dict]], params: dict[str, Any],
+               as_of: dt.date, convention: str, text) -> tuple[ColumnarEvaluator, dict[str, str]]:
+    """:func:`columnar_evaluator` for a plan's leaves (id, condition)."""
+    return columnar_evaluator(checked, figure_plan(checked, leaves, text), tables, params, as_of, convention, text)

@@ -16,12 +16,13 @@ them: 1.50 + 2.25 is 3.75, 1.50 + 2.50 is 4.00).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from sqlglot import exp
 
-from clausewise.columnar.sql import Unsupported, col, literal, template
+from clausewise.columnar.sql import Unsupported, col, ident, literal, template
 from clausewise.evaluate.figuretable import FigurePlan, is_constant
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
 from clausewise.language import syntax
@@ -67,6 +68,9 @@ SELECT i.e AS k FROM :table AS r
   ON r.:tfield = i.k AND r.:time >= i.s
 WHERE :cond GROUP BY i.e
 """
+_SUBJECT_ENTITY = """
+SELECT e.:key AS k FROM :table AS r JOIN :entity AS e ON r.:tfield = e.:sfield WHERE :cond GROUP BY e.:key
+"""
 _SUBJECT = "SELECT r.:tfield AS k FROM :table AS r WHERE :cond GROUP BY r.:tfield"
 
 
@@ -86,6 +90,8 @@ class Lowered:
     tables: tuple[str, ...]  # every table the query reads
     #: the windows its filter shows (node, window), shown when a row was filtered ('seen' > 0)
     where_windows: tuple[tuple[Any, Any], ...] = ()
+    #: the result is by entity key and 'for each' value (the query reads that value)
+    by_dimension: bool = False
 
 
 class Lowering:
@@ -94,6 +100,7 @@ class Lowering:
     def __init__(self, checked, ev: Evaluator):
         self.c, self.ev = checked, ev
         self.scope = Scope({}, checked.entity_table, {})
+        self.reads_entity = self.reads_dimension = False  # of the aggregate being lowered
 
     def constant(self, node: Any) -> Any:
         if not is_constant(self.c, node):
@@ -147,12 +154,13 @@ class Lowering:
         time_field = schema.time_field
         if time_field is not None and schema.field(time_field).type.kind != "date":
             raise Unsupported("rows by month")
+        self.reads_entity = self.reads_dimension = False
         in_window: list[exp.Expr] = []
         if node.during is not None:
-            window = self.ev.as_window(self.constant(node.during))
-            if not isinstance(window, Window) or time_field is None:
-                raise Unsupported("a window that is not a span of days")
-            in_window += [col("r", time_field) >= literal(window.start), col("r", time_field) <= literal(window.end)]
+            if time_field is None:
+                raise Unsupported("a window over a table without days")
+            start, end = self.window(node.during)
+            in_window += [col("r", time_field) >= start, col("r", time_field) <= end]
         where = [self.cond(node.where, table)] if node.where is not None else []
         # windows the filter shows (a named window in it) are shown once a row was filtered
         where_windows = self.windows_of(lambda: self.ev.truth(node.where, self.row_scope(table))) if where else []
@@ -171,9 +179,16 @@ class Lowering:
             aggs.append(exp.alias_(exp.Count(this=exp.Star()), "seen"))
         cond = exp.and_(*conds) if conds else exp.true()
         parts = dict(table=table, tfield=tfield, cond=cond)
+        entity = c.entity_table
+        key = c.tables[entity].key[0]
         if node.over is None:
-            query = template(_SUBJECT, **parts).select(*aggs)
-            return Lowered(node, table, node.fn, False, sfield, decimal, target_text, query, (table,), tuple(where_windows))
+            if self.reads_entity:  # the subject's rows beside its entity row, by entity
+                query = template(_SUBJECT_ENTITY, entity=entity, key=key, sfield=sfield, **parts)
+            else:
+                query = template(_SUBJECT, **parts)
+            query = self.by_dimension(query).select(*aggs)
+            return Lowered(node, table, node.fn, self.reads_entity, sfield, decimal, target_text, query,
+                           (table, entity) if self.reads_entity else (table,), tuple(where_windows), self.reads_dimension)
         over = c.refs.get(id(node.over))
         if not isinstance(node.over, syntax.Name) or not over or over[0] != "relation":
             raise Unsupported("over something other than a relation")
@@ -192,9 +207,55 @@ class Lowering:
                 query = template(_OPEN, time=time_field, start_f=rel.start_field, **parts)
         else:
             query = template(_ITEMS, **parts)
-        query = query.select(*aggs)
-        return Lowered(node, table, node.fn, True, None, decimal, target_text, query, (table, rel.via),
-                       tuple(where_windows))
+        if self.reads_entity:
+            query = query.join(exp.alias_(exp.to_table(ident(entity)), "e"), on=exp.EQ(this=col("e", key), expression=col("i", "e")))
+        query = self.by_dimension(query).select(*aggs)
+        return Lowered(node, table, node.fn, True, None, decimal, target_text, query,
+                       (table, rel.via, entity) if self.reads_entity else (table, rel.via), tuple(where_windows),
+                       self.reads_dimension)
+
+    def by_dimension(self, query: exp.Select) -> exp.Select:
+        """With 'for each NAME' read: a row per entity and value (the values as a VALUES list)."""
+        if not self.reads_dimension:
+            return query
+        values = exp.values([(v,) for v in self.c.dimension_values], alias="d", columns=["v"])
+        return query.join(values, join_type="cross").select(exp.alias_(col("d", "v"), "dim")).group_by(col("d", "v"))
+
+    def window(self, node: Any) -> tuple[exp.Expr, exp.Expr]:
+        """The first and last day of a window as SQL: a window that reads no data, or
+        ``a .. b`` with each end a date that reads no data or a required date of the entity."""
+        if is_constant(self.c, node):
+            window = self.ev.as_window(self.constant(node))
+            if not isinstance(window, Window):
+                raise Unsupported("a window that is not a span of days")
+            return literal(window.start), literal(window.end)
+        if isinstance(node, syntax.Range):
+            ends = []
+            for side in (node.start, node.end):
+                if is_constant(self.c, side):
+                    day = self.constant(side)
+                    if not isinstance(day, dt.date):
+                        raise Unsupported("a window between months")
+                    ends.append(literal(day))
+                else:
+                    ends.append(self.entity_field(side, date=True))
+            return ends[0], ends[1]
+        raise Unsupported("a window that reads data")
+
+    def entity_field(self, node: Any, date: bool = False) -> exp.Expr:
+        """A field of the entity (that cannot be empty) or the 'for each' value, as SQL."""
+        ref = self.c.refs.get(id(node), ("",))
+        if ref[0] != "entity_field":
+            raise Unsupported("a value read from data other than the row or the entity")
+        if ref[1] == self.c.dimension:
+            self.reads_dimension = True
+            return col("d", "v")
+        schema = self.c.tables[self.c.entity_table].field(ref[1])
+        if schema is None or schema.optional or schema.type.is_list or (date and schema.type.kind != "date") \
+                or schema.type.kind == "month":
+            raise Unsupported("an entity field that may be empty")
+        self.reads_entity = True
+        return col("e", ref[1])
 
     def measures(self, node: syntax.Aggregate, table: str, filt: exp.Expr | None
                  ) -> tuple[list[exp.Expr], bool, str]:
@@ -328,6 +389,8 @@ class Lowering:
 
     def field(self, node: Any, table: str, may_be_empty: bool = False) -> exp.Expr:
         ref = self.c.refs.get(id(node), ("",))
+        if ref[0] == "entity_field" and not may_be_empty:
+            return self.entity_field(node)
         if ref[0] != "rowfield":
             raise Unsupported("a filter reading something other than the row's fields")
         schema = self.c.tables[table].field(ref[1])
