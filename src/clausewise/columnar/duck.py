@@ -24,7 +24,7 @@ import pyarrow as pa
 from clausewise.columnar.lower import SCALE, Lowered, Lowering
 from clausewise.evaluate.figuretable import FigurePlan, FigureProducer, figure_plan
 from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
-from clausewise.values.valuetypes import DECIMAL_UNITS, INTEGRAL_UNITS, TableSchema
+from clausewise.values.valuetypes import DECIMAL_UNITS, INTEGRAL_UNITS, Month, TableSchema
 
 _INT64 = 2**63
 _EXACT = Context(prec=28, traps=[Inexact])  # the evaluator's precision; a sum needing more falls back
@@ -73,12 +73,19 @@ def run(lowered: Mapping[int, Lowered], tables: Mapping[str, list[dict]], schema
                 cursor = con.execute(low.query.sql(dialect))
                 names = [d[0] for d in cursor.description]
                 rows = [dict(zip(names, row)) for row in cursor.fetchall()]
-                results[key] = {(r["k"], r["dim"]) if low.by_dimension else r["k"]: r for r in rows}
+                results[key] = {_key(low, r["k"], r.get("dim"), r.get("u")): r for r in rows}
             except duckdb.Error as error:  # e.g. an overflow: measured in Python instead
                 refused[key] = str(error).splitlines()[0]
         return results, refused
     finally:
         con.close()
+
+
+def _key(low: Lowered, key: Any, dimension: Any, unit: Any) -> Any:
+    """A result's key: the entity's key (or subject value), with the 'for each' value and the unit."""
+    if low.by_dimension:
+        key = (key, dimension)
+    return (key, unit) if low.unit_var is not None else key
 
 
 def value_of(low: Lowered, row: dict | None) -> Any:
@@ -130,9 +137,12 @@ class ColumnarEvaluator(Evaluator):
             if window is None or isinstance(window, Missing):
                 return window
             self.windows_used.append((node.during, window))
-        key = self.entity_key(scope) if low.by_entity else (scope.subject or {}).get(low.subject_field)
-        if low.by_dimension:
-            key = (key, scope.entity.get(self.c.dimension))
+        unit = None
+        if low.unit_var is not None:
+            unit = scope.vars.get(low.unit_var)
+            unit = unit.first_day if isinstance(unit, Month) else unit
+        key = _key(low, self.entity_key(scope) if low.by_entity else (scope.subject or {}).get(low.subject_field),
+                   scope.entity.get(self.c.dimension) if low.by_dimension else None, unit)
         row = self.results[id(node)].get(key)
         value = value_of(low, row if row is None or row.get("seen") is None or row["n"] else None)
         if row is not None and row.get("seen") and low.where_windows:

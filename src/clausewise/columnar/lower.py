@@ -23,7 +23,7 @@ from typing import Any
 from sqlglot import exp
 
 from clausewise.columnar.sql import Unsupported, col, ident, literal, template
-from clausewise.evaluate.figuretable import FigurePlan, is_constant
+from clausewise.evaluate.figuretable import FigurePlan, is_constant, uses_var
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
 from clausewise.language import syntax
 from clausewise.values.calendar import Window
@@ -92,6 +92,8 @@ class Lowered:
     where_windows: tuple[tuple[Any, Any], ...] = ()
     #: the result is by entity key and 'for each' value (the query reads that value)
     by_dimension: bool = False
+    #: 'during m' of a quantifier's month or day m: the result is by month (first day) or day too
+    unit_var: str | None = None
 
 
 class Lowering:
@@ -117,13 +119,13 @@ class Lowering:
         refused: dict[int, tuple[syntax.Aggregate, str]] = {}
         seen: set[int] = set()
 
-        def walk(node: Any) -> None:
+        def walk(node: Any, unit: tuple[str, str] | None = None) -> None:
             if id(node) in seen or not isinstance(node, syntax.Node):
                 return
             seen.add(id(node))
             if isinstance(node, syntax.Aggregate):
                 try:
-                    lowered[id(node)] = self.aggregate(node)
+                    lowered[id(node)] = self.aggregate(node, unit)
                 except Unsupported as why:
                     refused[id(node)] = (node, str(why))
                 return
@@ -136,15 +138,19 @@ class Lowering:
             for value in vars(node).values():
                 for child in value if isinstance(value, tuple) else (value,):
                     if isinstance(child, syntax.Node) and not isinstance(child, (syntax.Labels, syntax.Meta)):
-                        walk(child)
+                        walk(child, unit)
 
         for f in plan.figures.values():
             if f.role in ("value", "window"):
                 walk(f.node)
+            elif f.role == "units" and f.var and f.unit_kind:
+                walk(f.node, (f.var, f.unit_kind))
         return lowered, refused
 
     # ---- one aggregate -------------------------------------------------------------------------------
-    def aggregate(self, node: syntax.Aggregate) -> Lowered:
+    def aggregate(self, node: syntax.Aggregate, unit: tuple[str, str] | None = None) -> Lowered:
+        """One aggregate as a query; ``unit``: (variable, month|day) of the quantifier around it,
+        when its window is that month or day (``during m``)."""
         c = self.c
         ref = c.refs.get(id(node))
         if not ref or ref[0] != "rows" or node.binder:
@@ -156,7 +162,17 @@ class Lowering:
             raise Unsupported("rows by month")
         self.reads_entity = self.reads_dimension = False
         in_window: list[exp.Expr] = []
-        if node.during is not None:
+        by_unit = None
+        if unit is not None:
+            var = unit[0]
+            during = node.during
+            if not (isinstance(during, syntax.Name) and c.refs.get(id(during), ("",))[0] == "var" and during.name == var):
+                raise Unsupported(f"an aggregate in a quantifier whose window is not the {unit[1]} {var}")
+            if time_field is None or any(uses_var(c, part, var) for part in (node.target, node.where, node.over) if part):
+                raise Unsupported(f"an aggregate that reads {var} beyond its window")
+            day = col("r", time_field)
+            by_unit = exp.cast(exp.DateTrunc(this=day, unit=exp.Literal.string("MONTH")), "DATE") if unit[1] == "month" else day
+        elif node.during is not None:
             if time_field is None:
                 raise Unsupported("a window over a table without days")
             start, end = self.window(node.during)
@@ -168,6 +184,8 @@ class Lowering:
         if not isinstance(node.target, syntax.Attr) and not counts_rows and self.windows_of(
                 lambda: self.ev.eval(node.target, self.row_scope(table))):
             raise Unsupported("a row value that shows a window")
+        if where_windows and unit is not None:
+            raise Unsupported("a filter that shows a window, by month or day")
         if not where_windows:  # filter in WHERE
             conds, filt = in_window + where, None
         elif node.over is None:  # the row path filters every row of the subject, then takes the window's
@@ -186,9 +204,10 @@ class Lowering:
                 query = template(_SUBJECT_ENTITY, entity=entity, key=key, sfield=sfield, **parts)
             else:
                 query = template(_SUBJECT, **parts)
-            query = self.by_dimension(query).select(*aggs)
+            query = self.by_unit(self.by_dimension(query), by_unit).select(*aggs)
             return Lowered(node, table, node.fn, self.reads_entity, sfield, decimal, target_text, query,
-                           (table, entity) if self.reads_entity else (table,), tuple(where_windows), self.reads_dimension)
+                           (table, entity) if self.reads_entity else (table,), tuple(where_windows), self.reads_dimension,
+                           unit[0] if unit else None)
         over = c.refs.get(id(node.over))
         if not isinstance(node.over, syntax.Name) or not over or over[0] != "relation":
             raise Unsupported("over something other than a relation")
@@ -209,10 +228,17 @@ class Lowering:
             query = template(_ITEMS, **parts)
         if self.reads_entity:
             query = query.join(exp.alias_(exp.to_table(ident(entity)), "e"), on=exp.EQ(this=col("e", key), expression=col("i", "e")))
-        query = self.by_dimension(query).select(*aggs)
+        query = self.by_unit(self.by_dimension(query), by_unit).select(*aggs)
         return Lowered(node, table, node.fn, True, None, decimal, target_text, query,
                        (table, rel.via, entity) if self.reads_entity else (table, rel.via), tuple(where_windows),
-                       self.reads_dimension)
+                       self.reads_dimension, unit[0] if unit else None)
+
+    @staticmethod
+    def by_unit(query: exp.Select, unit: exp.Expr | None) -> exp.Select:
+        """By month (its first day) or day as well: a row per key and unit with rows."""
+        if unit is None:
+            return query
+        return query.select(exp.alias_(unit, "u")).group_by(unit.copy())
 
     def by_dimension(self, query: exp.Select) -> exp.Select:
         """With 'for each NAME' read: a row per entity and value (the values as a VALUES list)."""
