@@ -37,10 +37,11 @@ from clausewise.evaluate.leaves import (
     is_set_truth,
     member_truth,
     quantifier_result,
+    quotient,
     truth_of,
     unit_of,
 )
-from clausewise.evaluate.measure import Evaluator, Missing, Scope
+from clausewise.evaluate.measure import Evaluator, Missing, Scope, arith, missing
 from clausewise.language import syntax
 from clausewise.values.calendar import Window
 
@@ -99,11 +100,13 @@ class FigureValue:
     (month or day, FigureValue) in window order; for a leaf figure, its LeafResult.
     ``missing``: None when the value is known, else why not (reasons in the order found).
     ``windows``: (expression, dates) of the windows measuring it used, in order of use.
+    ``parts``: for a quotient of figures (``defects / transactions``), its numerator and denominator.
     """
 
     value: Any = None
     missing: tuple[str, ...] | None = None
     windows: tuple[tuple[str, str], ...] = ()
+    parts: tuple[Any, Any] | None = field(default=None, compare=False)
 
     @property
     def state(self) -> str:
@@ -243,6 +246,8 @@ def leaf_result(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
     if kind == "compare":
         a, b = values[leaf.figures[0]], values[leaf.figures[1]]
         result = compared(leaf.op, a.raw(), b.raw(), leaf.unit)
+        if a.parts is not None:
+            result.ratio = a.parts
         if a.windows or b.windows:
             result.windows = _windows(a.windows, b.windows)
         return result
@@ -331,11 +336,19 @@ class FigureProducer:
     def _value(self, node: Any, scope: Scope) -> FigureValue:
         ev = self.ev
         ev.windows_used = []
-        value = value_of(ev, node, scope)
+        division = quotient(node) if not ev.overrides else None
+        parts = None
+        if division is None:
+            value = value_of(ev, node, scope)
+        else:  # measured as its parts, so the explanation can say '3 of 450'
+            numerator, denominator = value_of(ev, division.left, scope), value_of(ev, division.right, scope)
+            value = missing(numerator, denominator) or arith("/", numerator, denominator)
+            if not isinstance(value, Missing) and value is not None:
+                parts = (numerator, denominator)
         windows = self._rendered(ev.windows_used) if ev.windows_used else ()
         if isinstance(value, Missing):
             return FigureValue(None, value.reasons, windows)
-        return FigureValue(value, None, windows)
+        return FigureValue(value, None, windows, parts)
 
     def _rendered(self, used: list) -> tuple[tuple[str, str], ...]:
         """(expression, dates) of windows used, as a leaf shows them (the months or days a

@@ -3,7 +3,8 @@
 A leaf is a comparison, a membership test, ``is set``, a bool value or a quantifier
 (``any month m in W: ...``). Its result carries the observed value, the bound, the
 comparison, the gap when it fails, the best month of a quantifier, the windows used and,
-when data are missing, why.
+when data are missing, why. A figure that is a quotient of figures (``defects / transactions``)
+also carries its numerator and denominator, so a rate reads ``0.67% (3 of 450)``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Callable
 
 from clausewise.language import syntax
 from clausewise.evaluate.closures import compile_value
-from clausewise.evaluate.measure import Evaluator, Missing, Scope, missing
+from clausewise.evaluate.measure import Evaluator, Missing, Scope, arith, missing
 from clausewise.values.valuetypes import Month
 from clausewise.values.calendar import Window, month_window
 
@@ -37,6 +38,15 @@ class LeafResult:
     witness: str | None = None
     missing: tuple[str, ...] = ()
     windows: list[tuple[str, str]] = field(default_factory=list)
+    #: the numerator and denominator of an observed quotient of figures (not a fixed divisor)
+    ratio: tuple[Any, Any] | None = field(default=None, compare=False)
+
+
+def quotient(node) -> syntax.Arith | None:
+    """The division a comparison's side is, when it divides by a figure (``a / b``, not ``a / 3``)."""
+    if isinstance(node, syntax.Arith) and node.op == "/" and not isinstance(node.right, syntax.Number):
+        return node
+    return None
 
 
 def compare(op: str, a: Any, b: Any) -> bool:
@@ -170,7 +180,15 @@ class LeafEvaluator:
     def _leaf(self, cond, scope: Scope) -> LeafResult:
         match cond:
             case syntax.Compare(op=op, left=left, right=right):
-                return compared(op, self.ev.eval(left, scope), self.ev.eval(right, scope), self.compare_unit(cond))
+                division = quotient(left) if not self.ev.overrides else None
+                if division is None:
+                    return compared(op, self.ev.eval(left, scope), self.ev.eval(right, scope), self.compare_unit(cond))
+                numerator, denominator = self.ev.eval(division.left, scope), self.ev.eval(division.right, scope)
+                value = missing(numerator, denominator) or arith("/", numerator, denominator)
+                result = compared(op, value, self.ev.eval(right, scope), self.compare_unit(cond))
+                if not isinstance(value, Missing) and value is not None:
+                    result.ratio = (numerator, denominator)
+                return result
             case syntax.Quantified():
                 return self.quantified(cond, scope)
             case _:

@@ -59,7 +59,9 @@ def _tok_span(tok: Token) -> Span:
 
 
 def parse_number(text: str) -> int | Decimal:
-    """``30万`` → 300000, ``9,000,000`` → 9000000, ``4.4`` → Decimal('4.4')."""
+    """``30万`` → 300000, ``9,000,000`` → 9000000, ``4.4`` → Decimal('4.4'), ``0.5%`` → Decimal('0.005')."""
+    if text.endswith("%"):
+        return Decimal(text[:-1].replace(",", "")).scaleb(-2)
     factor = 1
     if text.endswith(("万", "W", "w")):
         text, factor = text[:-1], 10_000
@@ -369,6 +371,11 @@ class _ToAst(Transformer):
         except (InvalidOperation, ValueError):
             raise _UserError(_tok_span(text), f"not a number: {text}") from None
         full = str(text) + (" " + str(unit) if unit is not None else "")
+        if str(text).endswith("%"):
+            if unit is not None and UNIT_WORDS[str(unit)] != "rate":
+                raise _UserError(_span(meta), f"a percentage is a rate, not {UNIT_WORDS[str(unit)]}: {full}",
+                                 f"write {text} alone (the rate {value:f}), or {str(text)[:-1]} {unit}")
+            return syntax.Number(value, "rate", full, span=_span(meta))
         return syntax.Number(value, UNIT_WORDS[str(unit)] if unit is not None else None, full, span=_span(meta))
 
     def string(self, meta, items):

@@ -29,7 +29,7 @@ from clausewise.report.models import Verdict
 from clausewise.asp.plan import LogicNode, Plan, compliance
 from clausewise.asp.solve import EntityAnswer
 
-_NO_FIGURES = '"observed":null,"bound":null,"comparison":null,"unit":null,"gap":null,"witness":null,"windows":[],"missing":[],'
+_NO_FIGURES = '"observed":null,"bound":null,"comparison":null,"unit":null,"gap":null,"witness":null,"ratio":null,"windows":[],"missing":[],'
 
 
 def _text(value: str | None) -> str:
@@ -224,8 +224,11 @@ class VerdictEncoder:
         windows = ",".join([f'{{"expression":{encode_basestring(e)},"dates":{encode_basestring(d)}}}'
                             for e, d in leaf.windows]) if leaf.windows else ""
         witness = "null" if leaf.witness is None else encode_basestring(leaf.witness)
+        ratio = "null" if leaf.ratio is None else (f'{{"numerator":{encode_basestring(fmt(leaf.ratio[0]))},'
+                                                   f'"denominator":{encode_basestring(fmt(leaf.ratio[1]))}}}')
         missing = _texts(leaf.missing) if leaf.missing else "[]"
-        return f'"observed":{observed}{fixed}{gap},"witness":{witness},"windows":[{windows}],"missing":{missing},'
+        return (f'"observed":{observed}{fixed}{gap},"witness":{witness},"ratio":{ratio},"windows":[{windows}],'
+                f'"missing":{missing},')
 
     def collect_missing(self, t: _NodeTemplate, raw: RawVerdict, out: list[str], relevant: bool) -> None:
         """As :func:`clausewise.report.explain.collect_missing`, on the templates."""

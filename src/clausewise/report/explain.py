@@ -94,7 +94,8 @@ def leaf_fields(leaf: LeafResult) -> dict[str, Any]:
         bound=fmt(leaf.bound) if leaf.op else None,
         comparison=leaf.op, unit=leaf.unit if leaf.unit not in (None, "number") else None,
         witness=leaf.witness, windows=[{"expression": e, "dates": d} for e, d in leaf.windows],
-        missing=list(leaf.missing))
+        missing=list(leaf.missing),
+        ratio={"numerator": fmt(leaf.ratio[0]), "denominator": fmt(leaf.ratio[1])} if leaf.ratio else None)
     if leaf.gap is not None and leaf.status == "fail":
         out["gap"] = {"amount": fmt(leaf.gap), "percent": percent_text(leaf.gap_percent), "direction": gap_direction(leaf.op)}
     return out
@@ -151,8 +152,11 @@ WORDS = {"en": {"pass": "pass", "fail": "FAIL", "unknown": "UNKNOWN", "na": "n/a
 
 def render_gap(node: ExplanationNode, lang: str) -> str:
     gap = node.gap
-    unit = (UNIT_ZH if lang == "zh" else UNIT_EN).get(node.unit or "", "")
-    amount = f"{shown(gap.amount)} {unit}".strip() if lang == "en" else f"{shown(gap.amount)}{unit}"
+    if node.unit == "rate":  # a difference of rates is in percentage points
+        amount = f"{percent_shown(gap.amount)[:-1]} {'个百分点' if lang == 'zh' else 'percentage points'}"
+    else:
+        unit = (UNIT_ZH if lang == "zh" else UNIT_EN).get(node.unit or "", "")
+        amount = f"{shown(gap.amount)} {unit}".strip() if lang == "en" else f"{shown(gap.amount)}{unit}"
     pct = f", {gap.percent}" if gap.percent else ""
     if lang == "zh":
         word = {"short": "差", "over": "超出", "off": "相差"}[gap.direction]
@@ -170,6 +174,32 @@ def shown(text: str | None) -> str | None:
         return text
     value = Decimal(text.replace(",", ""))
     return "≈" + f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,f}"
+
+
+def percent_shown(text: str) -> str:
+    """A rate as a percentage: ``0.005`` → ``0.5%``; beyond four decimals of the rate, rounded
+    to two places of the percentage and marked: ``0.0066…`` → ``≈0.67%``."""
+    value = Decimal(text.replace(",", "")) * 100
+    exact = value.normalize()
+    if -exact.as_tuple().exponent <= 2:
+        return f"{exact:,f}%" if exact != exact.to_integral_value() else f"{int(exact):,}%"
+    return "≈" + f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,f}%"
+
+
+def figure_text(node: ExplanationNode, text: str | None, lang: str, ratio: bool = False) -> str:
+    """An observed value or bound with its unit, a rate as a percentage, a quotient with its parts."""
+    if node.unit == "rate" and text is not None and _NUMERIC.match(text):
+        out = percent_shown(text)
+    else:
+        unit = (UNIT_ZH if lang == "zh" else UNIT_EN).get(node.unit or "", "")
+        out = f"{shown(text)}{unit}" if lang == "zh" else f"{shown(text)} {unit}".rstrip()
+    if ratio and node.ratio is not None:
+        parts = (node.ratio.numerator, node.ratio.denominator)
+        out += f" ({parts[1]}中的{parts[0]})" if lang == "zh" else f" ({parts[0]} of {parts[1]})"
+    return out
+
+
+_NUMERIC = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
 
 def render_text(verdict: Verdict, lang: str = "en", style=lambda text, status: text) -> str:
@@ -203,10 +233,8 @@ def _render_node(node: ExplanationNode, lang: str, depth: int, lines: list[str],
     pad = "  " * (depth + 2)
     if node.kind == "condition":
         if node.comparison and node.observed is not None:
-            unit = (UNIT_ZH if zh else UNIT_EN).get(node.unit or "", "")
-            observed, bound_text = shown(node.observed), shown(node.bound)
-            obs = f"{observed} {unit}".rstrip() if not zh else f"{observed}{unit}"
-            bound = f"{bound_text} {unit}".rstrip() if not zh else f"{bound_text}{unit}"
+            obs = figure_text(node, node.observed, lang, ratio=True)
+            bound = figure_text(node, node.bound, lang)
             cmp = f"{'观测值' if zh else 'observed'} {obs} {node.comparison} {bound}"
             if node.gap:
                 cmp += f" — {render_gap(node, lang)}"

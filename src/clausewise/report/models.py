@@ -25,6 +25,13 @@ class Gap(_Model):
     direction: Literal["short", "over", "off"]
 
 
+class Ratio(_Model):
+    """The numerator and denominator of an observed quotient (a rate of 3 defects in 450)."""
+
+    numerator: str
+    denominator: str
+
+
 class WindowUsed(_Model):
     expression: str
     dates: str
@@ -44,6 +51,7 @@ class ExplanationNode(_Model):
     unit: Optional[str] = None
     gap: Optional[Gap] = None
     witness: Optional[str] = None
+    ratio: Optional[Ratio] = None
     windows: list[WindowUsed] = []
     missing: list[str] = []
     decided_by_missing: bool = False
