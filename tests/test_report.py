@@ -17,7 +17,7 @@ from report_examples import BUNDLED, audit, verdicts, walk
 
 from clausewise.cli.main import main
 from clausewise.report.explain import render_text
-from clausewise.report.html import write_report
+from clausewise.report.html import read_embedded, write_report
 from clausewise.report.htmldata import ReportData, bin_edges, bin_index, parse_near
 from clausewise.report.models import Verdict
 
@@ -40,9 +40,7 @@ def numeric(text: str | None) -> Decimal | None:
 
 
 def embedded(page: str) -> dict:
-    match = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.DOTALL)
-    assert match, "no embedded report data"
-    return json.loads(match.group(1))
+    return read_embedded(page)
 
 
 @pytest.mark.parametrize("name", list(BUNDLED))

@@ -7,7 +7,10 @@ scrolling). The same verdict file and options give the same bytes.
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
+import re
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -61,9 +64,18 @@ def asset(name: str) -> str:
 
 
 def embed_json(value: Any) -> str:
-    """JSON safe inside a ``<script type="application/json">`` element."""
+    """The report's data as gzip-compressed JSON in base64: a browser scans a script element's text
+    before running anything, and 100,000 entities' data shrink from about 14 MiB to 3."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")
+
+
+def read_embedded(page: str) -> dict[str, Any]:
+    """The data embedded in a report page (for tests and tools)."""
+    match = re.search(r'<script type="application/octet-stream" id="report-data">(.*?)</script>', page, re.DOTALL)
+    if match is None:
+        raise ValueError("not a clausewise report: no embedded data")
+    return json.loads(gzip.decompress(base64.b64decode(match.group(1))))
 
 
 def render_html(data: dict[str, Any]) -> str:
@@ -77,7 +89,7 @@ def render_html(data: dict[str, Any]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
         f"<title>{escape(title)}</title>\n<style>\n{asset('report.css')}</style>\n</head>\n<body>\n",
         '<div id="app"></div>\n',
-        f'<script type="application/json" id="report-data">{embed_json(payload)}</script>\n',
+        f'<script type="application/octet-stream" id="report-data">{embed_json(payload)}</script>\n',
         ("<script>\n/* Apache ECharts 6.1.0 (dist/echarts.common.min.js), Apache License 2.0; "
          "its licence and NOTICE are in clausewise/report/assets/echarts-LICENSE.txt */\n"),
         asset("echarts.common.min.js").replace("</script", "<\\/script"), "\n</script>\n",

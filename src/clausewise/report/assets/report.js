@@ -1,7 +1,16 @@
 /* clausewise audit report: draws the page from the embedded JSON (report/htmldata.py). */
 (function () {
   "use strict";
-  var D = JSON.parse(document.getElementById("report-data").textContent);
+  // the data: gzip-compressed JSON in base64 (report/html.py embed_json), inflated by the browser itself
+  var packed = document.getElementById("report-data").textContent;
+  var binary = atob(packed), bytes = new Uint8Array(binary.length);
+  for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).json().then(draw).catch(function (e) {
+    document.getElementById("app").textContent = "clausewise report: cannot read its data (" + e + ")";
+    throw e;
+  });
+
+function draw(D) {  // the whole page, from the data
   var T = D.texts;
   var STATUSES = ["pass", "fail", "unknown", "na"];
   var COLORS = { pass: "#2e7d32", fail: "#c62828", unknown: "#b58105", na: "#8a8f98" };
@@ -326,4 +335,5 @@
   main.appendChild(rec);
 
   refresh();
+}
 })();
