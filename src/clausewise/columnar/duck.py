@@ -21,6 +21,7 @@ from typing import Any, Mapping
 import duckdb
 import pyarrow as pa
 
+from clausewise.columnar.items import ItemsLowered, count_items
 from clausewise.columnar.lower import SCALE, Lowered, Lowering
 from clausewise.evaluate.figuretable import FigurePlan, FigureProducer, figure_plan
 from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
@@ -59,20 +60,27 @@ def arrow_table(schema: TableSchema, rows: list[dict]) -> pa.Table:
 
 
 def run(lowered: Mapping[int, Lowered], tables: Mapping[str, list[dict]], schemas: Mapping[str, TableSchema],
-        dialect: str = "duckdb") -> tuple[dict[int, dict[Any, dict]], dict[int, str]]:
+        dialect: str = "duckdb") -> tuple[dict[int, Any], dict[int, str]]:
     """Every lowered query's rows by key; the queries DuckDB refused, with its message."""
     con = duckdb.connect(":memory:")
     try:
         needed = sorted({t for low in lowered.values() for t in low.tables})
         for name in needed:
             con.register(name, arrow_table(schemas[name], list(tables.get(name, ()))))
-        results: dict[int, dict[Any, dict]] = {}
+        results: dict[int, Any] = {}
         refused: dict[int, str] = {}
         for key, low in lowered.items():
             try:
                 cursor = con.execute(low.query.sql(dialect))
                 names = [d[0] for d in cursor.description]
                 rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+                if isinstance(low, ItemsLowered):  # by entity, then by item; and an empty month's value
+                    by_entity: dict[Any, dict] = {}
+                    for r in rows:
+                        by_entity.setdefault(r["k"], {})[r["item"]] = r
+                    (zero,) = con.execute(low.zero.sql(dialect)).fetchone() or (0,)
+                    results[key] = {"zero": int(zero), "rows": by_entity}
+                    continue
                 results[key] = {_key(low, r["k"], r.get("dim"), r.get("u")): r for r in rows}
             except duckdb.Error as error:  # e.g. an overflow: measured in Python instead
                 refused[key] = str(error).splitlines()[0]
@@ -121,7 +129,7 @@ class ColumnarEvaluator(Evaluator):
     """The Python evaluator, whose lowered aggregates read the columnar engine's results."""
 
     def __init__(self, checked, data: Data, params: dict[str, Any], as_of: dt.date, convention: str,
-                 lowered: Mapping[int, Lowered], results: Mapping[int, dict[Any, dict]]):
+                 lowered: Mapping[int, Any], results: Mapping[int, Any]):
         super().__init__(checked, data, params, as_of, convention)
         self.lowered = {k: v for k, v in lowered.items() if k in results}
         self.results = results
@@ -129,8 +137,11 @@ class ColumnarEvaluator(Evaluator):
     def aggregate(self, node, scope: Scope) -> Any:
         low = self.lowered.get(id(node))
         if low is None or self.overrides or scope.item is not None or (
-                not low.by_entity and scope.subject is not scope.entity):
+                isinstance(low, ItemsLowered) or not low.by_entity) and scope.subject is not scope.entity:
             return super().aggregate(node, scope)
+        if isinstance(low, ItemsLowered):
+            result = self.results[id(node)]
+            return count_items(self, low, result["rows"].get(self.entity_key(scope), {}), result["zero"], scope)
         mark = len(self.windows_used)
         if node.during is not None:  # the windows it shows, exactly as the row path records them
             window = self.as_window(self.eval(node.during, scope))

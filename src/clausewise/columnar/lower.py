@@ -153,6 +153,10 @@ class Lowering:
         when its window is that month or day (``during m``)."""
         c = self.c
         ref = c.refs.get(id(node))
+        if ref and ref[0] == "items" and unit is None:
+            from clausewise.columnar.items import lower_items
+
+            return lower_items(self, node)  # type: ignore[return-value]
         if not ref or ref[0] != "rows" or node.binder:
             raise Unsupported("an aggregate over items or with a bound name")
         _, table, (tfield, sfield) = ref
@@ -227,7 +231,7 @@ class Lowering:
         else:
             query = template(_ITEMS, **parts)
         if self.reads_entity:
-            query = query.join(exp.alias_(exp.to_table(ident(entity)), "e"), on=exp.EQ(this=col("e", key), expression=col("i", "e")))
+            query = query.join(exp.alias_(exp.Table(this=ident(entity)), "e"), on=exp.EQ(this=col("e", key), expression=col("i", "e")))
         query = self.by_unit(self.by_dimension(query), by_unit).select(*aggs)
         return Lowered(node, table, node.fn, True, None, decimal, target_text, query,
                        (table, rel.via, entity) if self.reads_entity else (table, rel.via), tuple(where_windows),
