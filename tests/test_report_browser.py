@@ -97,6 +97,17 @@ def test_a_person_sees_counts_a_bound_line_and_an_explanation(browser, tmp_path,
     else:
         pytest.fail("no chart with one bound")
 
+    # an outcome's value filters the table to its entities
+    field = vs[0]["outcome_details"][0]["field"]
+    values = [next(d for d in v["outcome_details"] if d["field"] == field) for v in vs]
+    link = page.locator(f'table[data-field="{field}"] td.link').first
+    value = link.inner_text()
+    link.click()
+    expected = sum(1 for d in values if (str(d["value"]).lower() if isinstance(d["value"], bool) else
+                                         "none" if d["value"] is None else str(d["value"])) == value and d["decided"]
+                   or value == "undecided" and not d["decided"])
+    assert page.locator("#matching").inner_text() == words["matching"].format(n=f"{expected:,}", total=f"{len(vs):,}")
+
     # search for an entity, click it, read its explanation: explain's tree
     verdict = most_failing(vs)
     page.fill("#search", verdict["entity"])

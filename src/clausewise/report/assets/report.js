@@ -61,13 +61,24 @@ function draw(D) {  // the whole page, from the data
   }
   outcomes.appendChild(cards);
   var fields = h("div", { cls: "outcomes" });
-  D.outcomes.forEach(function (o) {
-    fields.appendChild(h("table", { "data-field": o.field },
+  var SHORT = 8;  // values listed before "all N values"
+  D.outcomes.forEach(function (o, field) {
+    var linked = field < D.table.outcomes.length;  // a value links to the table's rows when the table has the column
+    var counts = o.counts.length > SHORT ? o.counts.slice().sort(function (a, b) { return b[1] - a[1]; }) : o.counts;
+    var table = h("table", { "data-field": o.field },
       h("tr", {}, h("th", { text: o.label + " (" + o.field + ")" }), h("th", { cls: "num", text: T.count })),
-      o.counts.map(function (c) {
-        return h("tr", {}, h("td", { cls: "link", text: c[0], onclick: function () { searchFor(c[0]); } }),
+      counts.map(function (c, k) {
+        return h("tr", { style: k < SHORT ? "" : "display:none" },
+          h("td", linked ? { cls: "link", text: c[0], onclick: function () { searchFor(o.field + "=" + c[0]); } } : { text: c[0] }),
           h("td", { cls: "num", text: n(c[1]) }));
-      })));
+      }));
+    if (counts.length > SHORT) {
+      table.appendChild(h("tr", {}, h("td", { cls: "link muted", text: say("all_values", { n: counts.length }), onclick: function () {
+        Array.prototype.forEach.call(table.rows, function (r) { r.style.display = ""; });
+        this.parentNode.style.display = "none";
+      } })));
+    }
+    fields.appendChild(table);
   });
   outcomes.appendChild(fields);
   main.appendChild(outcomes);
@@ -193,8 +204,10 @@ function draw(D) {  // the whole page, from the data
   var COMPLIANCE = { c: ["compliant", "s-pass"], n: ["not compliant", "s-fail"], u: ["undetermined", "s-unknown"] };
   if (TB.compliance) cols.push({ key: "compliance", label: T.compliance, get: function (i) { return T[COMPLIANCE[TB.compliance[i]][0]]; },
     cls: function (i) { return COMPLIANCE[TB.compliance[i]][1]; } });
+  var fieldColumn = {};
   TB.outcomes.forEach(function (col, k) {
     var o = D.outcomes[k];
+    fieldColumn[o.field] = col;
     cols.push({ key: "o" + k, label: o.label, get: function (i) { return col.values[col.codes[i]]; } });
   });
   cols.push({ key: "failing", label: T.failing, get: function (i) {
@@ -234,10 +247,16 @@ function draw(D) {  // the whole page, from the data
   main.appendChild(entitiesSection);
 
   function refresh() {
-    var q = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    // words match anywhere in a row; FIELD=VALUE matches an outcome column exactly
+    var q = [], exact = [];
+    search.value.trim().split(/\s+/).filter(Boolean).forEach(function (w) {
+      var eq = w.indexOf("="), k = eq > 0 ? fieldColumn[w.slice(0, eq)] : undefined;
+      if (k !== undefined) exact.push([k, w.slice(eq + 1)]); else q.push(w.toLowerCase());
+    });
     view = [];
     for (var i = 0; i < rows; i++) {
-      if (!q.length || q.every(function (w) { return hay(i).indexOf(w) >= 0; })) view.push(i);
+      if (exact.every(function (e) { return e[0].values[e[0].codes[i]] === e[1]; }) &&
+          q.every(function (w) { return hay(i).indexOf(w) >= 0; })) view.push(i);
     }
     if (sortCol) {
       var key = sortCol.sort || sortCol.get;
