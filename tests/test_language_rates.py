@@ -106,3 +106,11 @@ def test_rate_parameter_given_as_percent_and_range_checked(tmp_path):
                                         ("0.00666666666666", "≈0.67%"), ("0.1225", "12.25%"), ("0", "0%")])
 def test_percent_shown(rate, text):
     assert percent_shown(rate) == text
+
+
+@pytest.mark.parametrize("default", ["150%", "1.5"])
+def test_rate_default_outside_0_and_1_is_a_check_error(default):
+    with pytest.raises(ClausewiseError) as err:
+        compile_policy_text(POLICY.replace("rate = 0.5%", f"rate = {default}"), "top.policy")
+    rendered = err.value.diagnostics[0].render()
+    assert f"the rate {default} is not between 0 and 1 (0% and 100%)" in rendered

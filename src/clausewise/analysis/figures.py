@@ -40,7 +40,7 @@ from clausewise.evaluate.closures import value_of
 from clausewise.evaluate.leaves import compare
 from clausewise.evaluate.measure import Missing
 from clausewise.language import syntax
-from clausewise.values.valuetypes import Month, ValueType
+from clausewise.values.valuetypes import Month, ValueType, is_decimal_unit, is_money
 
 NON_NEGATIVE = {"count", "orders", "points", "merchants", "yuan", "rate", "score"}
 DEFAULT_EXPONENT = {"yuan": -2, "rate": -2, "score": -1}
@@ -380,7 +380,7 @@ def step_of(fig: Figure, value: Any) -> Any:
     kind = fig.vtype.kind if fig.vtype else None
     if fig.vtype is not None and fig.vtype.is_integral and isinstance(value, int):
         return 1
-    exponents = [DEFAULT_EXPONENT.get(kind or "", 0)]
+    exponents = [DEFAULT_EXPONENT.get("yuan" if is_money(kind) else kind or "", 0)]
     for v in (value, fig.current):
         if isinstance(v, Decimal):
             exponents.append(v.as_tuple().exponent)
@@ -429,7 +429,7 @@ def candidate_values(fig: Figure) -> list[Any]:
 def _default_values(kind: str | None) -> list[Any]:
     if kind in ("date",):
         return [dt.date(2024, 1, 1)]
-    if kind in ("yuan", "rate", "score"):
+    if is_decimal_unit(kind):
         return [Decimal("0"), Decimal("1")]
     return [0, 1]
 

@@ -20,7 +20,8 @@ from typing import Annotated, Any, Callable, Iterable, Mapping, Sequence
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
 
 from clausewise.language.diagnostics import ClausewiseError, Diagnostic, Span, did_you_mean
-from clausewise.values.valuetypes import INTEGRAL_UNITS, FieldSchema, Month, Scalar, TableSchema, ValueType
+from clausewise.values.valuetypes import (INTEGRAL_UNITS, FieldSchema, Month, Scalar, TableSchema, ValueType,
+                                         is_decimal_unit, is_money)
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -102,8 +103,8 @@ def _decimal(value: Any, unit: str) -> Decimal:
         raise ValueError(f"not a finite number: {value!r}")
     if abs(result) >= MAX_DECIMAL:  # keeps every sum of up to 10^8 such values exact in 28 digits
         raise ValueError(f"out of range (at most 18 digits before the decimal point): {value}")
-    if unit == "yuan" and result != result.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
-        raise ValueError(f"more than 2 decimal places in a yuan amount: {value}")
+    if is_money(unit) and result != result.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
+        raise ValueError(f"more than 2 decimal places in a {unit} amount: {value}")
     if unit == "rate" and not 0 <= result <= 1:
         raise ValueError(f"a rate must lie between 0 and 1 (write 3% as 0.03): {value}")
     if unit == "score" and result < 0:
@@ -155,7 +156,7 @@ def _scalar(value: Any, vtype: ValueType) -> Scalar:
         _text(value)
     if kind in INTEGRAL_UNITS:
         return _integral(value, kind)
-    if kind in ("yuan", "rate", "score"):
+    if is_decimal_unit(kind):
         return _decimal(value, kind)
     if kind == "date":
         return _date(value)
@@ -248,7 +249,7 @@ def field_parser(f: FieldSchema) -> Callable[[Any], Any]:
                     return stripped
             return general(value)
         return text
-    if kind in ("yuan", "rate", "score"):
+    if is_decimal_unit(kind):
         decimals: dict[str, Decimal] = {}  # rates and scores repeat: parse each text once
 
         def decimal(value: Any) -> Any:

@@ -14,7 +14,17 @@ from clausewise.language import syntax
 from clausewise.language.diagnostics import ClausewiseError, Diagnostic, SourceFile, Span, did_you_mean
 from clausewise.language.infer import SCALAR_KINDS, WINDOW_TYPE, ExprChecker, Sort, field_type
 from clausewise.language.infer_computed import DerivedChecker
-from clausewise.values.valuetypes import FieldSchema, TableSchema, ValueType
+from clausewise.values.valuetypes import FieldSchema, TableSchema, ValueType, is_currency
+
+
+def type_hint(name: str, known: set[str] | frozenset[str]) -> str:
+    """The hint of an unknown type: a close name, a currency written as money(CODE), or the list."""
+    if name.isalpha() and len(name) == 3 and name.upper() not in {k.upper() for k in known}:
+        return f"a currency is written money({name.upper()}) (and its amounts 1,000 {name.upper()})"
+    close = did_you_mean(name, known)
+    listed = ", ".join(sorted(k for k in known if k not in ("enum", "list"))) + ", money(USD), enum(a, b), list(T)"
+    return f"{close} The types are {listed}" if close else f"the types are {listed}"
+
 
 @dataclass(frozen=True)
 class Relation:
@@ -175,8 +185,8 @@ class Checker(ExprChecker, DerivedChecker):
             if names.count(f.name) > 1:
                 self.error(f, f"field '{f.name}' is declared twice in table '{t.name}'")
             vt = field_type(f.type)
-            if vt.kind not in SCALAR_KINDS and vt.kind != "enum":
-                self.error(f.type, f"unknown type '{f.type.name}'", did_you_mean(f.type.name, SCALAR_KINDS | {"enum", "list"}))
+            if vt.kind not in SCALAR_KINDS and vt.kind != "enum" and not is_currency(vt.kind):
+                self.error(f.type, f"unknown type '{f.type.name}'", type_hint(f.type.name, SCALAR_KINDS | {"enum", "list"}))
         for k in (*t.key, *([t.time_field] if t.time_field else [])):
             if k not in names:
                 self.error(t, f"table '{t.name}' has no field '{k}'", did_you_mean(k, names))
@@ -207,8 +217,8 @@ class Checker(ExprChecker, DerivedChecker):
 
     def declare_param(self, p: syntax.ParamDecl) -> None:
         vt = WINDOW_TYPE if p.type.name == "window" else field_type(p.type)
-        if vt.kind not in SCALAR_KINDS | {"enum", "window"}:
-            self.error(p.type, f"unknown type '{p.type.name}'", did_you_mean(p.type.name, SCALAR_KINDS | {"window"}))
+        if vt.kind not in SCALAR_KINDS | {"enum", "window"} and not is_currency(vt.kind):
+            self.error(p.type, f"unknown type '{p.type.name}'", type_hint(p.type.name, SCALAR_KINDS | {"window"}))
         per = field_type(p.per) if p.per else None
         self.params[p.name] = Param(p.name, vt, per, p.default, p, tuple(field_type(t) for t in p.per_more))
 
@@ -226,6 +236,9 @@ class Checker(ExprChecker, DerivedChecker):
                 else:
                     sort = self.expr(default, self.entity_scope())
                     self.expect_value(default, sort, param.vtype, f"default of '{decl.name}'")
+                    if param.vtype.kind == "rate" and isinstance(default, syntax.Number) and not 0 <= default.value <= 1:
+                        self.error(default, f"the rate {default.text} is not between 0 and 1 (0% and 100%)",
+                                   "write a rate as a percentage (0.5%) or a fraction (0.005)")
             case syntax.LetDecl():
                 self.check_let(decl.name)
             case syntax.RuleDecl():

@@ -154,6 +154,8 @@ class Formatter:
             return f"enum({', '.join(t.enum_values)})"
         if t.name == "list" and t.element:
             return f"list({self.type(t.element)})"
+        if t.name == "money" and t.enum_values:
+            return f"money({t.enum_values[0]})"
         return t.name
 
     def labels(self, labels: syntax.Labels) -> str:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from clausewise.language import syntax
 from clausewise.language.diagnostics import did_you_mean
-from clausewise.values.valuetypes import BOOL, COUNT, DATE, DAYS, MONTH, NUMBER, STRING, UNITS, ValueType
+from clausewise.values.valuetypes import (BOOL, COUNT, DATE, DAYS, MONTH, NUMBER, STRING, UNITS, ValueType, is_currency,
+                                         is_money)
 
 CONVENTION = "period_day_count_convention"
 CONVENTIONS = ("start_day_is_day_1", "start_day_excluded")
@@ -35,6 +36,8 @@ class Sort:
 def field_type(t: syntax.TypeExpr) -> ValueType:
     if t.name == "enum":
         return ValueType("enum", t.enum_values)
+    if t.name == "money" and t.enum_values:
+        return ValueType(t.enum_values[0])
     if t.name == "list" and t.element is not None:
         inner = field_type(t.element)
         return ValueType(inner.kind, inner.enum_values, is_list=True)
@@ -52,6 +55,19 @@ def compatible(a: ValueType, b: ValueType) -> bool:
 
 
 ORDERED = UNITS | {"number", "date", "month"}
+
+
+def unit_hint(a: ValueType, b: ValueType) -> str:
+    """Why two units do not mix, for a diagnostic's hint."""
+    if is_money(a.kind) and is_money(b.kind):
+        return ("amounts in different currencies do not mix: give the data and the bounds in one currency, "
+                "or convert before loading")
+    return "units must match: yuan with yuan, orders with orders"
+
+
+def ordered(vtype: ValueType) -> bool:
+    """Whether values of the type compare with < and >: units, currencies, numbers, dates, months."""
+    return vtype.kind in ORDERED or is_currency(vtype.kind)
 VALUE = "value"
 
 
@@ -271,7 +287,7 @@ class ExprChecker:
                 return vsort(a)
             if op == "/" and compatible(a, b):
                 return vsort(NUMBER)
-        self.error(node, f"cannot compute {a} {op} {b}", "units must match: yuan with yuan, orders with orders")
+        self.error(node, f"cannot compute {a} {op} {b}", unit_hint(a, b))
         return Sort("none")
 
     def window(self, node, scope: dict) -> Sort:
@@ -428,8 +444,8 @@ class ExprChecker:
         if a is None or b is None:
             return
         if not compatible(a, b):
-            self.error(node, f"cannot compare {a} with {b}", "units must match: yuan with yuan, orders with orders")
-        elif node.op not in ("=", "!=") and (a.kind not in ORDERED or b.kind not in ORDERED):
+            self.error(node, f"cannot compare {a} with {b}", unit_hint(a, b))
+        elif node.op not in ("=", "!=") and not (ordered(a) and ordered(b)):
             self.error(node, f"'{node.op}' needs numbers, dates or months, not {a}")
         for side, t in ((node.left, b), (node.right, a)):
             if isinstance(side, syntax.String) and t.kind == "enum" and side.value not in t.enum_values:

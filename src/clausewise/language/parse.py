@@ -17,7 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from clausewise.language import syntax
 from clausewise.language.diagnostics import ClausewiseError, Diagnostic, SourceFile, Span
-from clausewise.values.valuetypes import Month
+from clausewise.values.valuetypes import Month, is_currency
 
 #: Unit words as the rule text writes them, mapped to the language's units.
 UNIT_WORDS = {
@@ -167,6 +167,13 @@ class _ToAst(Transformer):
 
     def enum_type(self, meta, items):
         return syntax.TypeExpr("enum", tuple(str(t) for t in items), span=_span(meta))
+
+    def money_type(self, meta, items):
+        code = str(items[0])
+        if not is_currency(code):
+            raise _UserError(_tok_span(items[0]), f"'{code}' is not a currency code",
+                             "a currency is three capital letters (ISO 4217): money(USD), money(EUR)")
+        return syntax.TypeExpr("money", (code,), span=_span(meta))
 
     def list_type(self, meta, items):
         return syntax.TypeExpr("list", element=items[0], span=_span(meta))
@@ -372,11 +379,13 @@ class _ToAst(Transformer):
             raise _UserError(_tok_span(text), f"not a number: {text}") from None
         full = str(text) + (" " + str(unit) if unit is not None else "")
         if str(text).endswith("%"):
-            if unit is not None and UNIT_WORDS[str(unit)] != "rate":
-                raise _UserError(_span(meta), f"a percentage is a rate, not {UNIT_WORDS[str(unit)]}: {full}",
+            if unit is not None and UNIT_WORDS.get(str(unit), str(unit)) != "rate":
+                raise _UserError(_span(meta), f"a percentage is a rate, not {UNIT_WORDS.get(str(unit), str(unit))}: {full}",
                                  f"write {text} alone (the rate {value:f}), or {str(text)[:-1]} {unit}")
             return syntax.Number(value, "rate", full, span=_span(meta))
-        return syntax.Number(value, UNIT_WORDS[str(unit)] if unit is not None else None, full, span=_span(meta))
+        word = str(unit) if unit is not None else None
+        return syntax.Number(value, None if word is None else word if is_currency(word) else UNIT_WORDS[word], full,
+                             span=_span(meta))
 
     def string(self, meta, items):
         try:

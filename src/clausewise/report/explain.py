@@ -15,7 +15,7 @@ from clausewise.evaluate.leaves import LeafResult
 from clausewise.report.models import ExplanationNode, Verdict
 from clausewise.asp.plan import LogicNode, Plan, compliance
 from clausewise.asp.solve import EntityAnswer
-from clausewise.values.valuetypes import Month
+from clausewise.values.valuetypes import Month, is_currency
 
 UNIT_ZH = {"orders": "单", "yuan": "元", "points": "分", "merchants": "个", "count": "个", "days": "天"}
 UNIT_EN = {"orders": "orders", "yuan": "yuan", "points": "points", "merchants": "merchants", "count": "", "days": "days"}
@@ -155,8 +155,8 @@ def render_gap(node: ExplanationNode, lang: str) -> str:
     if node.unit == "rate":  # a difference of rates is in percentage points
         amount = f"{percent_shown(gap.amount)[:-1]} {'个百分点' if lang == 'zh' else 'percentage points'}"
     else:
-        unit = (UNIT_ZH if lang == "zh" else UNIT_EN).get(node.unit or "", "")
-        amount = f"{shown(gap.amount)} {unit}".strip() if lang == "en" else f"{shown(gap.amount)}{unit}"
+        unit = unit_word(node.unit, lang)
+        amount = f"{shown(gap.amount)} {unit}".strip() if lang == "en" or is_currency(node.unit) else f"{shown(gap.amount)}{unit}"
     pct = f", {gap.percent}" if gap.percent else ""
     if lang == "zh":
         word = {"short": "差", "over": "超出", "off": "相差"}[gap.direction]
@@ -176,6 +176,13 @@ def shown(text: str | None) -> str | None:
     return "≈" + f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,f}"
 
 
+def unit_word(unit: str | None, lang: str) -> str:
+    """How a unit is written after a figure: 单 / orders, 元 / yuan, a currency by its code (USD)."""
+    if is_currency(unit):
+        return unit or ""
+    return (UNIT_ZH if lang == "zh" else UNIT_EN).get(unit or "", "")
+
+
 def percent_shown(text: str) -> str:
     """A rate as a percentage: ``0.005`` → ``0.5%``; beyond four decimals of the rate, rounded
     to two places of the percentage and marked: ``0.0066…`` → ``≈0.67%``."""
@@ -191,8 +198,8 @@ def figure_text(node: ExplanationNode, text: str | None, lang: str, ratio: bool 
     if node.unit == "rate" and text is not None and _NUMERIC.match(text):
         out = percent_shown(text)
     else:
-        unit = (UNIT_ZH if lang == "zh" else UNIT_EN).get(node.unit or "", "")
-        out = f"{shown(text)}{unit}" if lang == "zh" else f"{shown(text)} {unit}".rstrip()
+        unit = unit_word(node.unit, lang)
+        out = f"{shown(text)}{unit}" if lang == "zh" and not is_currency(node.unit) else f"{shown(text)} {unit}".rstrip()
     if ratio and node.ratio is not None:
         parts = (node.ratio.numerator, node.ratio.denominator)
         out += f" ({parts[1]}中的{parts[0]})" if lang == "zh" else f" ({parts[0]} of {parts[1]})"

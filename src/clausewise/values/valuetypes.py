@@ -19,6 +19,22 @@ DECIMAL_UNITS = frozenset({"yuan", "rate", "score"})
 UNITS = INTEGRAL_UNITS | DECIMAL_UNITS
 
 
+def is_currency(kind: str | None) -> bool:
+    """A currency code as a unit (``money(USD)``, ``1,000 USD``): three capital letters. Each
+    currency is its own unit, so dollars never mix with euros or yuan; amounts are exact
+    decimals with at most two places, like yuan."""
+    return kind is not None and len(kind) == 3 and kind.isascii() and kind.isalpha() and kind.isupper()
+
+
+def is_money(kind: str | None) -> bool:
+    """yuan or a currency code: amounts with at most two decimal places."""
+    return kind == "yuan" or is_currency(kind)
+
+
+def is_decimal_unit(kind: str | None) -> bool:
+    return kind in DECIMAL_UNITS or is_currency(kind)
+
+
 class OutOfCalendar(ValueError):
     """A day or month beyond the calendar (0001-01-01 to 9999-12-31)."""
 
@@ -101,14 +117,15 @@ class ValueType:
 
     @property
     def is_numeric(self) -> bool:
-        return self.kind in UNITS or self.kind == "number"
+        return self.kind in UNITS or self.kind == "number" or is_currency(self.kind)
 
     @property
     def is_integral(self) -> bool:
         return self.kind in INTEGRAL_UNITS
 
     def __str__(self) -> str:
-        base = f"enum({', '.join(self.enum_values)})" if self.kind == "enum" else self.kind
+        base = (f"enum({', '.join(self.enum_values)})" if self.kind == "enum"
+                else f"money({self.kind})" if is_currency(self.kind) else self.kind)
         return f"list({base})" if self.is_list else base
 
 
