@@ -264,7 +264,15 @@ class Evaluator:
                 day = self.eval(d, scope)
                 if day is None or isinstance(day, Missing):
                     return day
-                win = last_n(count.value, count.unit, day)
+                if isinstance(count, syntax.Name):  # last N months, N a parameter
+                    length = self.eval(count, scope)
+                    if isinstance(length, Missing) or length is None:
+                        return length
+                    if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+                        return Missing((f"the window length {count.name} is {length}, not a whole number of at least 1",))
+                    win = last_n(length, node.unit, day)
+                else:
+                    win = last_n(count.value, count.unit, day)
             case syntax.NFrom(count=count, start=d):
                 day = self.eval(d, scope)
                 if day is None or isinstance(day, Missing):

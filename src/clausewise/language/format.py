@@ -299,6 +299,8 @@ class Formatter:
                 return f"{self.expr(start, P_SUM)} .. {self.expr(end, P_SUM)}", P_RANGE
             case syntax.Calendar(kind=kind, date=date, previous=previous):
                 return f"{'previous ' if previous else ''}{kind} of {self.expr(date, P_POSTFIX)}", top
+            case syntax.LastN(count=syntax.Name(name=name), end=end, unit=unit):
+                return f"last {name} {unit} to {self.expr(end, P_POSTFIX)}", top
             case syntax.LastN(count=count, end=end):
                 return f"last {count.text} to {self.expr(end, P_POSTFIX)}", top
             case syntax.NFrom(count=count, start=start):

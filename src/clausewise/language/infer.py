@@ -299,6 +299,15 @@ class ExprChecker:
                     self.error(node, "a window runs from a date to a date, or from a month to a month")
             case syntax.Calendar(date=date):
                 self.expect_value(date, self.scalar(date, scope), DATE, "the day of a calendar window")
+            case syntax.LastN(count=syntax.Name() as count, end=end, unit=unit):
+                if unit not in ("days", "months"):
+                    self.error(node, f"the length of a rolling window is in days or months, not {unit}",
+                               f"e.g. last {count.name} months to as_of")
+                sort = self.scalar(count, scope)
+                if sort.vtype is not None and sort.vtype.kind not in ("count", "days", "number"):
+                    self.error(count, f"the length '{count.name}' is {sort.vtype}, not a whole number",
+                               f"declare it: param {count.name}: count = 3")
+                self.expect_value(end, self.scalar(end, scope), DATE, "the day of a window")
             case syntax.LastN(count=count, end=end) | syntax.NFrom(count=count, start=end):
                 allowed = ("days", "months") if isinstance(node, syntax.LastN) else ("days",)
                 if count.unit not in allowed or not isinstance(count.value, int) or count.value < 1:

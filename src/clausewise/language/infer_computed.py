@@ -64,6 +64,11 @@ class DerivedChecker:
                 return vsort(COUNT)
             case syntax.IfExpr(cond=cond, then=then, orelse=orelse):
                 self.cond(cond, {**scope, "inner": True})
+                if any(self.is_window(e, scope) for e in (then, orelse)):  # a window chosen by a condition
+                    for e in (then, orelse):
+                        if not isinstance(e, syntax.NoneLit):
+                            self.expect_window(e, scope)
+                    return Sort("window")
                 sorts = [None if isinstance(e, syntax.NoneLit) else self.scalar(e, scope) for e in (then, orelse)]
                 present = [s for s in sorts if s is not None]
                 if not present:
@@ -82,6 +87,21 @@ class DerivedChecker:
             case syntax.TopN():
                 return self.top_n(node, scope)
         raise AssertionError(type(node).__name__)
+
+    def is_window(self, node, scope: dict) -> bool:
+        """Whether an expression is a window (a range, a calendar window, a window parameter or name)."""
+        if isinstance(node, (syntax.Range, syntax.Calendar, syntax.LastN, syntax.NFrom)):
+            return True
+        if isinstance(node, syntax.IfExpr):
+            return self.is_window(node.then, scope) or self.is_window(node.orelse, scope)
+        if isinstance(node, syntax.Name):
+            param = self.params.get(node.name)
+            if param is not None:
+                return param.vtype.kind == "window"
+            if node.name in self.lets and node.name not in scope["vars"]:
+                self.check_let(node.name)
+                return self.sorts.get(id(self.lets[node.name].expr), None) == Sort("window")
+        return False
 
     def band(self, node: syntax.Band, value, ladder, scope: dict) -> Sort:
         vsort_ = self.scalar(value, scope)

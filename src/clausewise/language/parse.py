@@ -362,6 +362,11 @@ class _ToAst(Transformer):
     def last_n(self, meta, items):
         return syntax.LastN(items[0], items[1], span=_span(meta))
 
+    def last_param(self, meta, items):
+        name, unit, end = items
+        word = UNIT_WORDS.get(str(unit), str(unit))
+        return syntax.LastN(syntax.Name(str(name), span=_tok_span(name)), end, word, span=_span(meta))
+
     def n_from(self, meta, items):
         return syntax.NFrom(items[0], items[1], span=_span(meta))
 

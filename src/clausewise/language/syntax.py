@@ -131,10 +131,16 @@ class Calendar(Node):
 
 @dataclass(frozen=True)
 class LastN(Node):
-    """``last 30 days to d`` / ``last 3 months to d``: a rolling window ending with d."""
+    """``last 30 days to d`` / ``last 3 months to d``: a rolling window ending with d. The
+    length may be a parameter, ``last lookback months to d`` (then ``unit`` is its unit)."""
 
-    count: "Number"
+    count: "Number | Name"
     end: "Expr"
+    unit: str | None = None
+
+    @property
+    def length_unit(self) -> str | None:
+        return self.unit if isinstance(self.count, Name) else self.count.unit
 
 
 @dataclass(frozen=True)
