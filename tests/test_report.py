@@ -152,9 +152,9 @@ def test_the_page_is_self_contained_and_deterministic(audited, tmp_path) -> None
 
 def test_audit_writes_the_report_beside_any_verdict_format(tmp_path) -> None:
     for suffix in (".csv", ".parquet", ".jsonl", ".xlsx"):
-        out = tmp_path / f"tier{suffix}"
-        audit("tier", out, "--report", str(tmp_path / f"tier{suffix}.html"))
-        data = embedded((tmp_path / f"tier{suffix}.html").read_text("utf-8"))
+        out = tmp_path / f"novice{suffix}"
+        audit("novice", out, "--report", str(tmp_path / f"novice{suffix}.html"))
+        data = embedded((tmp_path / f"novice{suffix}.html").read_text("utf-8"))
         record = json.loads(out.with_name(out.name + ".record.json").read_text("utf-8"))
         assert data["record"] == record and data["total"] == record["accounting"]["verdicts_out"]
         assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
