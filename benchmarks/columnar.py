@@ -1,0 +1,127 @@
+"""The raw-row tier workload on each engine, against a hand-written DuckDB query.
+
+    python -m benchmarks.columnar --providers 500 --shops 10000 --days 90
+
+Generates (once) ``benchmarks.generate bindings`` data with a ``gift_orders`` column of zeros
+(policies/tier.policy reads it), then runs, each in its own process, measuring wall time and
+peak memory (PSS of the process and its children, sampled every 50 ms):
+
+* ``clausewise audit policies/tier.policy --engine python`` and ``--engine duckdb`` (the
+  verdict files are checked byte-identical before the times are recorded);
+* ``benchmarks/columnar_hand.py``: one DuckDB query written by hand for the same three
+  figures and the silver decision (no validation, no explanation), the reference the issue's
+  target is stated against.
+
+Prints a Markdown table and writes the results as JSON beside the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    pids = [pid]
+    try:
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            pids += _tree(int(child))
+    except OSError:
+        pass
+    return pids
+
+
+def run(command: list[str], ok: tuple[int, ...] = (0, 1)) -> dict:
+    """Wall seconds and peak PSS of a command (and its children); ``ok``: its exit codes that are not failures."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, sum(_pss_kib(p) for p in _tree(proc.pid)))
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    if proc.returncode not in ok:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{err}")
+    return {"seconds": round(seconds, 2), "peak_mib": round(peak / 1024), "stdout": out}
+
+
+def make_data(out: Path, providers: int, shops: int, days: int) -> dict[str, int]:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.generate import write_bindings
+
+    import datetime as dt
+
+    out.mkdir(parents=True, exist_ok=True)
+    counts = write_bindings(out, providers, shops, days, dt.date(2024, 3, 31))
+    daily, with_gifts = out / "shop_daily.csv", out / "shop_daily.gifts.csv"
+    with daily.open(newline="", encoding="utf-8") as src, with_gifts.open("w", newline="", encoding="utf-8") as dst:
+        reader, writer = csv.reader(src), csv.writer(dst, lineterminator="\n")
+        writer.writerow(next(reader) + ["gift_orders"])
+        for row in reader:
+            writer.writerow(row + ["0"])
+    with_gifts.replace(daily)
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--providers", type=int, default=500)
+    parser.add_argument("--shops", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--base", type=Path, default=Path("/tmp/clausewise-bench"))
+    args = parser.parse_args()
+    data = args.base / f"tier-raw-{args.providers}x{args.shops}x{args.days}"
+    if not (data / ".complete").exists():
+        print(f"generating {data} ...", file=sys.stderr, flush=True)
+        counts = make_data(data, args.providers, args.shops, args.days)
+        (data / ".complete").write_text(json.dumps(counts))
+    counts = json.loads((data / ".complete").read_text())
+    rows = sum(counts.values())
+    cw = [sys.executable, "-m", "clausewise.cli.main"]
+    audit = [*cw, "audit", "policies/tier.policy", "--data", str(data), "--params", str(data / "params.json"),
+             "--as-of", "2024-04-01", "--workers", str(args.workers)]
+    results: dict[str, dict] = {}
+    outs = {}
+    for engine in ("python", "duckdb"):
+        outs[engine] = data / f"verdicts-{engine}.jsonl"
+        results[f"clausewise audit --engine {engine}"] = run([*audit, "--out", str(outs[engine]), "--engine", engine])
+    if outs["python"].read_bytes() != outs["duckdb"].read_bytes():
+        raise SystemExit("the two engines' verdict files differ: no times recorded")
+    results["hand-written DuckDB query"] = run([sys.executable, str(ROOT / "benchmarks" / "columnar_hand.py"), str(data)], (0,))
+    hand = json.loads(results["hand-written DuckDB query"]["stdout"])
+    verdicts = [json.loads(line) for line in outs["duckdb"].read_text("utf-8").splitlines()]
+    tiers = {v["entity"]: v["outcomes"]["tier"] for v in verdicts}
+    agree = sum(1 for p, t in hand.items() if tiers.get(p) == t)
+    print(f"tier raw rows: {args.providers} providers, {args.shops} shops, {args.days} days ({rows:,} rows), "
+          f"{args.workers} workers; hand query agrees on {agree}/{len(hand)} tiers")
+    print("| engine | seconds | peak memory | ÷ hand-written DuckDB |")
+    print("|---|---:|---:|---:|")
+    base = results["hand-written DuckDB query"]["seconds"]
+    for name, r in results.items():
+        print(f"| {name} | {r['seconds']:.2f} | {r['peak_mib']:,} MiB | {r['seconds'] / base:.1f} |")
+    (data / "results.json").write_text(json.dumps({k: {x: y for x, y in v.items() if x != "stdout"} for k, v in results.items()},
+                                                  indent=2))
+
+
+if __name__ == "__main__":
+    main()
