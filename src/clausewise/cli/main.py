@@ -95,8 +95,12 @@ def gather_params(param: tuple[str, ...], params_file: str | None) -> dict[str, 
 
 
 def as_of_day(text: str | None) -> dt.date:
+    """The --as-of day; without it, today, with a warning (the result then depends on the day it runs)."""
     if text is None:
-        return dt.date.today()
+        today = dt.date.today()
+        click.echo(f"warning: no --as-of given: evaluating as of today, {today}\n"
+                   "hint: give --as-of YYYY-MM-DD so that the result can be reproduced", err=True)
+        return today
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

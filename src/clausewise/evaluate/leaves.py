@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from clausewise.language import syntax
+from clausewise.language.diagnostics import SourceFile
 from clausewise.evaluate.closures import compile_value
 from clausewise.evaluate.measure import Evaluator, Missing, Scope, arith, missing
 from clausewise.values.valuetypes import Month
@@ -109,15 +110,7 @@ def compare_unit(checked, cond: syntax.Compare) -> str | None:
 
 def source_text(text: str, node) -> str:
     """The policy text a node was parsed from, on one line."""
-    span = node.span
-    lines = text.split("\n")[span.line - 1: span.end_line]
-    if not lines:
-        return ""
-    if len(lines) == 1:
-        return lines[0][span.column - 1: span.end_column - 1]
-    lines[0] = lines[0][span.column - 1:]
-    lines[-1] = lines[-1][: span.end_column - 1]
-    return " ".join(part.strip() for part in lines)
+    return SourceFile("", text).snippet(node.span)
 
 
 class LeafEvaluator:
@@ -143,7 +136,7 @@ class LeafEvaluator:
     def text(self, node) -> str:
         text = self._texts.get(id(node))
         if text is None:  # the policy's nodes live as long as the evaluator: id() is a stable key
-            text = self._texts[id(node)] = source_text(self.c.source.text, node)
+            text = self._texts[id(node)] = self.c.source.snippet(node.span)
         return text
 
     def unit(self, node) -> str | None:

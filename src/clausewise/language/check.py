@@ -187,6 +187,10 @@ class Checker(ExprChecker, DerivedChecker):
             vt = field_type(f.type)
             if vt.kind not in SCALAR_KINDS and vt.kind != "enum" and not is_currency(vt.kind):
                 self.error(f.type, f"unknown type '{f.type.name}'", type_hint(f.type.name, SCALAR_KINDS | {"enum", "list"}))
+        if t.time_field and not t.key:
+            self.warn(t, f"table '{t.name}' has no key: a row given twice is counted twice",
+                      f"declare the fields that identify a row (table {t.name} key ID_FIELD by {t.time_field}), "
+                      "so that a duplicate is rejected")
         for k in (*t.key, *([t.time_field] if t.time_field else [])):
             if k not in names:
                 self.error(t, f"table '{t.name}' has no field '{k}'", did_you_mean(k, names))

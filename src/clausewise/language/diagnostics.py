@@ -84,6 +84,18 @@ class SourceFile:
             return self._lines[number - 1]
         return None
 
+    def snippet(self, span: Span) -> str:
+        """The text a span covers, on one line (the lines of a multi-line span joined by a space)."""
+        lines = self._lines[span.line - 1: span.end_line]
+        if not lines:
+            return ""
+        if len(lines) == 1:
+            return lines[0][span.column - 1: span.end_column - 1]
+        lines = list(lines)
+        lines[0] = lines[0][span.column - 1:]
+        lines[-1] = lines[-1][: span.end_column - 1]
+        return " ".join(part.strip() for part in lines)
+
     def diagnostic(self, span: Span, message: str, hint: str | None = None, severity: str = "error") -> Diagnostic:
         return Diagnostic(self.name, span, message, hint, severity, self.line(span.line))
 

@@ -316,14 +316,15 @@ class ExprChecker:
                 self.expect_value(end, self.scalar(end, scope), DATE, "the day of a window")
         return Sort("window")
 
-    def expect_window(self, node, scope: dict) -> None:
+    def expect_window(self, node, scope: dict) -> Sort:
         sort = self.expr(node, scope)
         if sort.kind == "column":
             sort = self.scalar(node, scope)
         if sort.kind == VALUE and sort.vtype and sort.vtype.kind in ("date", "month"):
-            return  # a month is the window of its days; a date, the window of one day
+            return sort  # a month is the window of its days; a date, the window of one day
         if sort.kind not in ("window", "none"):
             self.error(node, f"expected a window (like 2023-12-01 .. 2024-02-29), found {sort.vtype or sort.kind}")
+        return sort
 
     def aggregate(self, node: syntax.Aggregate, scope: dict) -> Sort:
         row_expr = not isinstance(node.target, (syntax.Attr, syntax.Name))
@@ -374,7 +375,12 @@ class ExprChecker:
             self.error(node.target, "aggregate a table field (sum(shop_daily.paid_orders ...)), rows or related items")
             return Sort("none")
         if node.during is not None:
-            self.expect_window(node.during, scope)
+            during = self.expect_window(node.during, scope)
+            if during.kind == VALUE and during.vtype is not None and during.vtype.kind == "date":
+                day = self.source.snippet(node.during.span)
+                self.warn(node.during, f"'during {day}' is one day: only the rows of that day are counted",
+                          f"write 'during {day} .. {day}' if one day is meant, or a period: "
+                          f"'last 30 days to {day}', '{day} .. {day} + 29 days'")
         if node.where is not None:
             self.cond(node.where, inner)
         if node.fn == "count":
