@@ -163,14 +163,25 @@ def test_audit_writes_the_report_beside_any_verdict_format(tmp_path) -> None:
 def test_user_errors_are_diagnostics(tmp_path, audited) -> None:
     csv = tmp_path / "v.csv"
     csv.write_text("entity\nP1\n", "utf-8")
+    not_json, not_verdict, broken = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
+    not_json.write_text("not json\n", "utf-8")
+    not_verdict.write_text('{"entity": "P1"}\n', "utf-8")
+    first = json.loads(audited["tier"].read_text("utf-8").splitlines()[0])
+    first["rules"] = [{"id": "x"}]
+    broken.write_text(audited["tier"].read_text("utf-8") + json.dumps(first) + "\n", "utf-8")
+    lines = len(audited["tier"].read_text("utf-8").splitlines()) + 1
     cases = [(["report", str(csv), "--out", str(tmp_path / "r.html")], "has no explanation trees"),
+             (["report", str(not_json), "--out", str(tmp_path / "r.html")], "a.jsonl:1: error: not a verdict"),
+             (["report", str(not_verdict), "--out", str(tmp_path / "r.html")], "b.jsonl:1: error: not a verdict"),
+             (["report", str(broken), "--out", str(tmp_path / "r.html")], f"c.jsonl:{lines}: error: not a verdict"),
+             (["report", str(broken), "--out", str(tmp_path / "r.xlsx")], f"c.jsonl:{lines}: error: not a verdict"),
              (["report", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "r.html")], "cannot read"),
              (["report", str(audited["tier"]), "--out", str(tmp_path / "r.pdf")], "unsupported report type"),
              (["report", str(audited["tier"]), "--out", str(tmp_path / "r.html"), "--near", "five"], "not a share")]
     for args, message in cases:
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
-    assert not (tmp_path / "r.html").exists()
+    assert not (tmp_path / "r.html").exists() and not list(tmp_path.glob("r.*"))
 
 
 def test_parse_near() -> None:

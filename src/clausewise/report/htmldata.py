@@ -24,6 +24,7 @@ from clausewise.report.models import Verdict
 from clausewise.report.records import shown_value
 
 STATUSES = ("pass", "fail", "unknown", "na")
+VERDICT_KEYS = {"entity", "policy", "version", "as_of", "compliant", "outcome_details", "rules", "missing_data"}
 ORDERED = (">=", ">", "<=", "<")
 TABLE_LIMIT = 100_000
 MAX_FIGURE_COLUMNS = 4
@@ -39,20 +40,26 @@ def check_format(path: Path) -> None:
                                      "audit with --out FILE.jsonl, or add --report FILE.html to the audit")
 
 
-def verdict_lines(path: Path) -> Iterator[dict[str, Any]]:
-    """The verdicts of a JSON Lines verdict file."""
+def verdict_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The verdicts of a JSON Lines verdict file, with their line numbers."""
     check_format(path)
     try:
         with path.open("rb") as f:
             for number, line in enumerate(f, 1):
                 if line.strip():
                     try:
-                        yield json.loads(line)
+                        verdict = json.loads(line)
                     except ValueError as exc:
-                        raise ClausewiseError.simple(f"{path}:{number}", f"not a verdict (JSON): {exc}",
-                                                     "give the .jsonl file an audit wrote") from None
+                        raise not_a_verdict(path, number, exc) from None
+                    if not isinstance(verdict, dict) or not VERDICT_KEYS <= verdict.keys():
+                        raise not_a_verdict(path, number, "expected an object with " + ", ".join(sorted(VERDICT_KEYS)))
+                    yield number, verdict
     except OSError as exc:
         raise ClausewiseError.simple(str(path), f"cannot read: {exc.strerror}") from None
+
+
+def not_a_verdict(path: Path, number: int, why: object) -> ClausewiseError:
+    return ClausewiseError.simple(f"{path}:{number}", f"not a verdict: {why}", "give the .jsonl file an audit wrote")
 
 
 def read_record(path: Path) -> dict[str, Any] | None:
@@ -153,11 +160,14 @@ class ReportData:
         self.changes: list[list[Any]] = []
         self.transitions: dict[str, int] = {}
         self.change_count, self.added = 0, 0
-        for index, verdict in enumerate(verdict_lines(path)):
+        for index, (number, verdict) in enumerate(verdict_lines(path)):
             keep = total <= self.limit or (index * self.limit) // total != ((index - 1) * self.limit) // total
-            self.add(index, verdict, keep)
-            if old is not None:
-                self._compare(verdict, old)
+            try:
+                self.add(index, verdict, keep)
+                if old is not None:
+                    self._compare(verdict, old)
+            except (KeyError, TypeError, ValueError, ArithmeticError) as exc:  # pydantic's errors are ValueErrors
+                raise not_a_verdict(path, number, f"{type(exc).__name__}: {exc}") from None
         self.removed = sorted(set(old) - set(self.entities)) if old is not None else []
         self.compared = compare is not None
         return self
@@ -244,7 +254,7 @@ class ReportData:
     # ---- compare -------------------------------------------------------------------------------
     def _old(self, path: Path) -> dict[str, tuple[str, dict[str, str], dict[str, str]]]:
         old = {}
-        for v in verdict_lines(path):
+        for _, v in verdict_lines(path):
             outcomes = {d["field"]: outcome_shown(d) for d in v["outcome_details"]}
             old[v["entity"]] = (compliance_key(v["compliant"]), outcomes,
                                 {n["id"]: n["status"] for n, _ in walk(v["rules"])})

@@ -19,6 +19,7 @@ from clausewise.report.htmldata import (
     STATUSES,
     ReportData,
     failing,
+    not_a_verdict,
     number,
     outcome_shown,
     verdict_lines,
@@ -69,7 +70,7 @@ def _fill(book: Any, verdicts: Path, record: dict[str, Any] | None, lang: str, t
     conditions: list[str] = []
     fields: list[str] = []
     index = -1
-    for index, verdict in enumerate(verdict_lines(verdicts)):
+    for index, (line_no, verdict) in enumerate(verdict_lines(verdicts)):
         if index == 0:
             fields = [d["field"] for d in verdict["outcome_details"]]
             labels = {n["id"]: n["label_zh" if lang == "zh" else "label_en"] for n, _ in walk(verdict["rules"])}
@@ -79,8 +80,11 @@ def _fill(book: Any, verdicts: Path, record: dict[str, Any] | None, lang: str, t
         if index >= MAX_ROWS:
             raise ClausewiseError.simple(str(verdicts), f"more than {MAX_ROWS:,} verdicts do not fit in a spreadsheet",
                                          "write .jsonl, .csv or .parquet for an audit this large")
-        data.add(index, verdict, keep=False)
-        _row(sheet, index + 2, verdict, fields, conditions, status_format)
+        try:
+            data.add(index, verdict, keep=False)
+            _row(sheet, index + 2, verdict, fields, conditions, status_format)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            raise not_a_verdict(verdicts, line_no, f"{type(exc).__name__}: {exc}") from None
     sheet.freeze_panes(2, 1)
     if index >= 0:
         sheet.autofilter(1, 0, index + 2, 5 + len(fields) + 4 * len(conditions) - 1)
