@@ -1,7 +1,8 @@
 """Write the bundled example data (deterministic): ``python examples/generate.py``.
 
-examples/tier    12 industry-belt providers, their bound shops and daily paid orders, for the
-                 silver criteria (TIER-3) over the evaluation period 2024-01..2024-03.
+examples/tier    14 industry-belt providers, their recorded tiers, bound shops and daily paid
+                 and gift orders, for the tiers (TIER-1, TIER-3, AMB-T5, AMB-T6) over the
+                 evaluation period 2024-01..2024-03.
 examples/novice  14 shops on 2024-03-15 for the novice-period rules (NOVICE-1 to NOVICE-4),
                  with three deliberately bad rows in shop_daily.csv to show rejected rows.
 examples/renew   36 providers for the 2024 renewal rules (written by gen_renew.py).
@@ -59,7 +60,8 @@ class Tier:
             self.shops.append({"shop_id": sid, "main_category": category})
             self.bindings.append({"provider_id": pid, "shop_id": sid, "bound_on": bound_on, "unbound_on": unbound_on})
             for j, day in enumerate(days):
-                self.daily.append({"shop_id": sid, "date": day, "paid_orders": amounts[i * len(days) + j]})
+                self.daily.append({"shop_id": sid, "date": day, "paid_orders": amounts[i * len(days) + j],
+                                   "gift_orders": 0})
         # move orders so that exactly the first `qualified` shops exceed the standard in January
         if qualified and standard:
             rows = [r for r in self.daily if r["shop_id"].startswith(pid + "-")]
@@ -84,14 +86,20 @@ class Tier:
         self.provider("P08", "silver", 1200, 9_900_000, "女装", unbound_on="2024-03-01")  # unbound in March
         self.provider("P09", "base", 150, 2_000_000, "女装", qualified=150)    # 150 qualified, orders far short
         self.provider("P10", "base", 30, 45_000, "食品饮料")                    # a small provider
-        self.provider("P11", "gold", 1300, 12_000_000, "数码", qualified=149)  # silver by active merchants
+        self.provider("P11", "gold", 1300, 12_000_000, "数码", qualified=149)  # recorded gold: kept (AMB-T6)
         self.provider("P12", "base", 999, 9_100_000, "家居", qualified=149)    # one short on both indicators
+        # AMB-T5: 8,999,000 paid orders and 1,000 gift orders reach 9,000,000 only with the gifts
+        gifts = self.provider("P13", "base", 1000, 8_999_000, "食品饮料")
+        for row in self.daily:
+            if row["shop_id"] in gifts[:500] and row["date"] == MONTH_DAYS[1]:
+                row["gift_orders"] = 2
+        self.provider("P14", "diamond", 20, 30_000, "女装")                     # recorded diamond: kept (AMB-T6)
 
     def write(self, root: Path) -> None:
         write_csv(root / "providers.csv", ["provider_id", "tier"], self.providers)
         write_csv(root / "shops.csv", ["shop_id", "main_category"], self.shops)
         write_csv(root / "bindings.csv", ["provider_id", "shop_id", "bound_on", "unbound_on"], self.bindings)
-        write_csv(root / "shop_daily.csv", ["shop_id", "date", "paid_orders"], self.daily)
+        write_csv(root / "shop_daily.csv", ["shop_id", "date", "paid_orders", "gift_orders"], self.daily)
         params = {"evaluation_period": "2024-01..2024-03", "qualified_merchant_monthly_order_threshold": THRESHOLDS}
         (root / "params.json").write_text(json.dumps(params, ensure_ascii=False, indent=2) + "\n", "utf-8")
 

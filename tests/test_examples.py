@@ -24,11 +24,14 @@ def test_generator_reproduces_the_bundled_files_byte_for_byte(tmp_path):
 def test_tier_example_outcomes():
     result = clausewise.load_policy(POLICIES / "tier.policy").evaluate(
         EXAMPLES / "tier", "2024-04-01", json.loads((EXAMPLES / "tier" / "params.json").read_text("utf-8")))
+    # AMB-T6: P11 (recorded gold) and P14 (recorded diamond) keep their tiers; P08 (recorded silver)
+    # no longer meets the criteria: base. AMB-T5: P13 reaches 9,000,000 only with its gift orders.
     assert {v.entity: v.outcomes["tier"] for v in result.verdicts} == {
         "P01": "silver", "P02": "silver", "P03": "base", "P04": "silver", "P05": "base", "P06": "base",
-        "P07": None, "P08": "base", "P09": "base", "P10": "base", "P11": "silver", "P12": "base"}
+        "P07": None, "P08": "base", "P09": "base", "P10": "base", "P11": "gold", "P12": "base", "P13": "silver",
+        "P14": "diamond"}
     a = result.accounting
-    assert (a.rows_rejected, a.entities_in, a.verdicts_out) == (0, 12, 12)
+    assert (a.rows_rejected, a.entities_in, a.verdicts_out) == (0, 14, 14)
 
 
 def test_novice_example_rejects_exactly_the_three_bad_rows():

@@ -22,13 +22,15 @@ def tier():
 
 
 
-def data(bindings, daily, shops=None, providers=("P1",)):
+def data(bindings, daily, shops=None, providers=("P1",), tier="base"):
+    """Rows for the providers; a day is (shop, date, paid orders) or (shop, date, paid, gift orders)."""
     shops = shops or {s: "女装" for _, s, *_ in bindings}
     return {
-        "providers": [{"provider_id": p, "tier": "base"} for p in providers],
+        "providers": [{"provider_id": p, "tier": tier} for p in providers],
         "shops": [{"shop_id": s, "main_category": c} for s, c in shops.items()],
         "bindings": [{"provider_id": p, "shop_id": s, "bound_on": b, "unbound_on": u} for p, s, b, u in bindings],
-        "shop_daily": [{"shop_id": s, "date": d, "paid_orders": n} for s, d, n in daily],
+        "shop_daily": [{"shop_id": s, "date": d, "paid_orders": n, "gift_orders": g[0] if g else 0}
+                       for s, d, n, *g in daily],
     }
 
 
