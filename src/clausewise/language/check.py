@@ -256,7 +256,7 @@ class Checker(ExprChecker, DerivedChecker):
         if not meta.cites:
             self.error(node, f"{what} '{node.name}' cites no clause", "add a citation: [TIER-3.1]")
         if meta.labels is None:
-            self.error(node, f"{what} '{node.name}' has no labels", 'add labels: "中文" / "English"')
+            self.error(node, f"{what} '{node.name}' has no labels", 'add labels: "中文" / "English", or one language: "English"')
 
     def check_decide(self, d: syntax.DecideDecl) -> None:
         vt = field_type(d.type)

@@ -159,6 +159,8 @@ class Formatter:
         return t.name
 
     def labels(self, labels: syntax.Labels) -> str:
+        if labels.single:
+            return quote(labels.en)
         return f"{quote(labels.zh)} / {quote(labels.en)}"
 
     def meta(self, m: syntax.Meta | None) -> str:

@@ -222,6 +222,9 @@ class _ToAst(Transformer):
         return tuple(str(t) for t in items)
 
     def labels(self, meta, items):
+        if items[1] is None:  # one language: both explanations show it
+            text = unquote(items[0])
+            return syntax.Labels(text, text, True, span=_span(meta))
         return syntax.Labels(unquote(items[0]), unquote(items[1]), span=_span(meta))
 
     def missing(self, meta, items):

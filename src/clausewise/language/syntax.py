@@ -22,8 +22,13 @@ class Node:
 # ---- metadata -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Labels(Node):
+    """A name in Chinese and English (``"中文" / "English"``). A label written in one language
+    only (``"Top Rated"``) fills both, so every explanation falls back to it; ``single`` keeps
+    the author's spelling for the formatter."""
+
     zh: str
     en: str
+    single: bool = False
 
 
 @dataclass(frozen=True)
