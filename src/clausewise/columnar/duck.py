@@ -25,7 +25,7 @@ from clausewise.columnar.items import ItemsLowered, count_items
 from clausewise.columnar.lower import SCALE, Lowered, Lowering
 from clausewise.evaluate.figuretable import FigurePlan, FigureProducer, figure_plan
 from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
-from clausewise.values.valuetypes import DECIMAL_UNITS, INTEGRAL_UNITS, Month, TableSchema
+from clausewise.values.valuetypes import INTEGRAL_UNITS, Month, TableSchema, is_decimal_unit
 
 _INT64 = 2**63
 _EXACT = Context(prec=28, traps=[Inexact])  # the evaluator's precision; a sum needing more falls back
@@ -45,7 +45,7 @@ def arrow_table(schema: TableSchema, rows: list[dict]) -> pa.Table:
                 columns[f.name] = pa.array(values, pa.int64())
             else:
                 columns[f.name] = pa.array([None if v is None else Decimal(v) for v in values], pa.decimal128(38, 0))
-        elif kind in DECIMAL_UNITS:
+        elif is_decimal_unit(kind):
             scales = [None if v is None else max(-v.as_tuple().exponent, 0) for v in values]
             top = max((s for s in scales if s is not None), default=0)
             columns[f.name] = pa.array(values, pa.decimal128(38, top))
@@ -54,7 +54,7 @@ def arrow_table(schema: TableSchema, rows: list[dict]) -> pa.Table:
             columns[f.name] = pa.array(values, pa.date32())
         elif kind == "bool":
             columns[f.name] = pa.array(values, pa.bool_())
-        else:
+        elif kind in ("string", "enum"):
             columns[f.name] = pa.array([None if v is None else str(v) for v in values], pa.string())
     return pa.table(columns) if columns else pa.table({"\0": pa.array([None] * len(rows), pa.null())})
 
@@ -65,11 +65,19 @@ def run(lowered: Mapping[int, Lowered], tables: Mapping[str, list[dict]], schema
     con = duckdb.connect(":memory:")
     try:
         needed = sorted({t for low in lowered.values() for t in low.tables})
+        broken: dict[str, str] = {}
         for name in needed:
-            con.register(name, arrow_table(schemas[name], list(tables.get(name, ()))))
+            try:
+                con.register(name, arrow_table(schemas[name], list(tables.get(name, ()))))
+            except (pa.ArrowException, ValueError, OverflowError) as error:  # a value beyond the exact types
+                broken[name] = str(error).splitlines()[0] if str(error) else type(error).__name__
         results: dict[int, Any] = {}
         refused: dict[int, str] = {}
         for key, low in lowered.items():
+            bad = [t for t in low.tables if t in broken]
+            if bad:
+                refused[key] = f"table {bad[0]} has values beyond the exact column types: {broken[bad[0]]}"
+                continue
             try:
                 cursor = con.execute(low.query.sql(dialect))
                 names = [d[0] for d in cursor.description]

@@ -27,7 +27,7 @@ from clausewise.evaluate.figuretable import FigurePlan, is_constant, uses_var
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
 from clausewise.language import syntax
 from clausewise.values.calendar import Window
-from clausewise.values.valuetypes import DECIMAL_UNITS, INTEGRAL_UNITS
+from clausewise.values.valuetypes import INTEGRAL_UNITS, is_decimal_unit
 
 #: the column beside a decimal field holding the decimal places each value was written with
 SCALE = "scale:"
@@ -304,7 +304,7 @@ class Lowering:
                 raise Unsupported("counting rows")
             return [n, agg(rows(), "v")], False, table
         value, kind, plain = self.row_value(target, table)
-        decimal = kind in DECIMAL_UNITS
+        decimal = is_decimal_unit(kind)
         if fn == "count":
             return [n, agg(exp.Count(this=exp.Distinct(expressions=[value]) if node.distinct else value), "v")], False, table
         if node.distinct:
