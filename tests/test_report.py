@@ -65,7 +65,8 @@ def test_counts_are_those_of_the_verdict_file(audited, tmp_path, name) -> None:
 
 @pytest.mark.parametrize("name", list(BUNDLED))
 def test_histograms_count_every_figure_and_the_bound_is_an_edge(audited, tmp_path, name) -> None:
-    """Each bar is on one side of the bound: with '>=' every entity left of it failed, right of it passed."""
+    """Each bar is on one side of the bound: with '>=' or '>' every entity left of it failed and every one right
+    of it passed; with '<=' or '<' the other way round."""
     path = audited[name]
     data = ReportData("en", Decimal("0.05")).read(path).to_json(None)
     vs = verdicts(path)
@@ -74,10 +75,13 @@ def test_histograms_count_every_figure_and_the_bound_is_an_edge(audited, tmp_pat
                  and numeric(n["observed"]) is not None and numeric(n["bound"]) not in (None, 0 if chart["relative"] else None)]
         bins = chart["bins"]
         assert sum(b[2] + b[3] for b in bins) == chart["count"] == len(nodes), chart["node"]
-        if chart["relative"] or chart["comparison"] != ">=":
+        if chart["relative"]:
             continue
-        for lo, hi, passed, failed in bins[1:-1]:
-            assert hi <= chart["bound"] and passed == 0 or lo >= chart["bound"] and failed == 0, (chart["node"], lo, hi)
+        above = 2 if chart["comparison"] in (">=", ">") else 3  # the count that is zero below the bound
+        for bar in bins[1:-1]:
+            lo, hi = bar[0], bar[1]
+            assert hi <= chart["bound"] and bar[above] == 0 or lo >= chart["bound"] and bar[5 - above] == 0, \
+                (chart["node"], lo, hi)
 
 
 def test_bins_put_the_bound_on_an_edge() -> None:
@@ -86,6 +90,7 @@ def test_bins_put_the_bound_on_an_edge() -> None:
     assert bin_index(edges, 999.0) == edges.index(1000.0) - 1
     assert bin_index(edges, 1000.0) == edges.index(1000.0)
     assert bin_index(edges, -10**9) == 0 and bin_index(edges, 10.0**12) == len(edges) - 2
+    assert bin_index(edges, 1000.0, right_closed=True) == edges.index(1000.0) - 1  # '> 1000': 1000 fails
 
 
 @pytest.mark.parametrize("name", list(BUNDLED))

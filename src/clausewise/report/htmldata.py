@@ -340,15 +340,16 @@ def chart(info: dict[str, Any], fig: Figure, entities: list[str]) -> dict[str, A
     integer = not relative and all(v == int(v) for v in values) and bound == int(bound)
     edges = bin_edges(values, bound, integer, max(8, min(30, 2 * round(math.sqrt(len(values))))))
     bins = [[edges[k], edges[k + 1], 0, 0] for k in range(len(edges) - 1)]
+    right_closed = info["comparison"] in (">", "<=")  # a figure equal to the bound falls on its failing/passing side
     for value, ok in zip(values, passed):
-        k = bin_index(edges, value)
+        k = bin_index(edges, value, right_closed)
         bins[k][2 if ok else 3] += 1
     near = sorted(fig.near)[:NEAR_LISTED]
     return {"node": info["id"], "label": info["label"], "cites": info["cites"], "unit": info["unit"],
             "comparison": info["comparison"], "relative": relative, "integer": integer,
             "bound": bound, "bound_text": next(iter(fig.bounds)) if not relative else "100%",
             "count": len(values), "underflow": values and min(values) < edges[0], "overflow": values and max(values) > edges[-1],
-            "bins": bins, "near_count": fig.near_count,
+            "bins": bins, "right_closed": right_closed, "near_count": fig.near_count,
             "near": [[entities[i], o, b, g, s] for _, i, o, b, g, s in near]}
 
 
@@ -366,19 +367,22 @@ def bin_edges(values: list[float], bound: float, integer: bool, target: int = 30
     width = nice(span / target)
     if integer:
         width = max(1.0, math.ceil(width))
-    below = math.ceil((bound - lo) / width)  # bars below the bound; edges are counted from it, so it is one exactly
+    below = math.ceil((bound - lo) / width - 1e-9)  # bars below the bound; edges count from it, so it is one exactly
     edges = [bound + (k - below) * width for k in range(below + 1)]
     while edges[-1] <= hi and len(edges) < 4 * target:
         edges.append(bound + (len(edges) - below) * width)
     while len(edges) < 3:
         edges.append(bound + (len(edges) - below) * width)
-    edges[0] = max(edges[0], lo)  # the first bar may be narrower: no edge below the values (a count of -1,000)
+    if lo > edges[0]:  # the first bar may be narrower: no edge below the values (a count of -1,000)
+        edges[0] = lo if lo < edges[1] else edges[0]
     return edges
 
 
-def bin_index(edges: list[float], value: float) -> int:
-    """The bar of a value: edges[k] <= value < edges[k + 1]; values beyond the edges go to the end bars."""
-    return min(max(bisect.bisect_right(edges, value) - 1, 0), len(edges) - 2)
+def bin_index(edges: list[float], value: float, right_closed: bool = False) -> int:
+    """The bar of a value: edges[k] <= value < edges[k + 1] (or edges[k] < value <= edges[k + 1]: then every
+    bar on one side of a '> bound' or '<= bound' is all failed or all passed); beyond the edges, the end bars."""
+    found = bisect.bisect_left(edges, value) if right_closed else bisect.bisect_right(edges, value)
+    return min(max(found - 1, 0), len(edges) - 2)
 
 
 def nice(x: float) -> float:
