@@ -36,10 +36,10 @@ def params_of(name: str, with_params: bool) -> dict:
 def compare_with_leaf_evaluator(policy, data, as_of: str, params: dict) -> int:
     """Every leaf of every entity through the figure table and through the leaf evaluator;
     returns how many leaf results were compared."""
-    values, convention = resolve_params(policy.checked, params)
+    day = dt.date.fromisoformat(as_of)
+    values, convention = resolve_params(policy.checked, params, day)
     tables = policy.load_data(data)
     rows = {n: t.rows for n, t in tables.items()}
-    day = dt.date.fromisoformat(as_of)
     plan = figure_plan(policy.checked, [(leaf.id, leaf.cond) for leaf in policy.plan.leaves()], policy.source_text)
     producer = FigureProducer(plan, Evaluator(policy.checked, Data(rows), values, day, convention), policy.source_text)
     reference = LeafEvaluator(Evaluator(policy.checked, Data(rows), values, day, convention))

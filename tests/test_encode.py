@@ -79,7 +79,7 @@ def test_json_text_escapes_hostile_ids_and_labels_like_pydantic():
 def test_compiled_leaves_equal_the_tree_walker(case):
     policy = compile_policy_text(case.text, "<generated>")
     tables = policy.load_data(case.rows)
-    values, convention = resolve_params(policy.checked, dict(case.params))
+    values, convention = resolve_params(policy.checked, dict(case.params), case.as_of)
     ev = Evaluator(policy.checked, Data({n: t.rows for n, t in tables.items()}), values, case.as_of, convention)
     fast, walker = LeafEvaluator(ev), LeafEvaluator(ev, compiled=False)
     entity_table = policy.checked.entity_table
@@ -95,7 +95,7 @@ def test_plain_comparisons_are_compiled_and_keep_missing_values_and_gaps():
     policy = compile_policy_text(text.replace("active_merchants: merchants", "active_merchants: merchants optional"), "silver")
     tables = policy.load_data({"provider_figures": [{"provider_id": "P1", "paid_orders": "9000000",
                                                      "active_merchants": "", "qualified_merchants": "149"}]})
-    values, convention = resolve_params(policy.checked, {})
+    values, convention = resolve_params(policy.checked, {}, policy.checked.header.effective_from)
     rows = tables["provider_figures"].rows
     ev = Evaluator(policy.checked, Data({"provider_figures": rows}), values, policy.checked.header.effective_from, convention)
     leaf_eval = LeafEvaluator(ev)

@@ -101,8 +101,8 @@ def test_per_entity_caches_and_closures_give_what_the_plain_walker_gives(name, a
         params["order_attribution"] = attribution
     tables = policy.load_data(EXAMPLES / name)
     rows = {n: t.rows for n, t in tables.items()}
-    values, convention = resolve_params(policy.checked, params)
     day = dt.date.fromisoformat(as_of)
+    values, convention = resolve_params(policy.checked, params, day)
     cached = Evaluator(policy.checked, Data(rows), values, day, convention)
     plain = Evaluator(policy.checked, Data(rows), values, day, convention)
     plain.overrides = {-1: None}  # no node has id -1: nothing is overridden, every cache is off

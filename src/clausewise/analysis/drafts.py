@@ -133,7 +133,8 @@ def free_param(policy: Policy, name: str, as_of: dt.date) -> Any:
             return low_value(p.vtype) if p.vtype.is_numeric else default_value(FieldSchema(name, p.vtype), as_of)
         if keys[0].kind == "enum":
             return {k: level(keys[1:]) for k in keys[0].enum_values}
-        return {"a": level(keys[1:]), "b": BIG if p.vtype.is_numeric and not keys[1:] else level(keys[1:])}
+        high = Decimal(1) if p.vtype.kind == "rate" else BIG  # a rate is at most 1, as its values are checked
+        return {"a": level(keys[1:]), "b": high if p.vtype.is_numeric and not keys[1:] else level(keys[1:])}
     return level((p.per, *p.per_more))
 
 
@@ -141,7 +142,7 @@ def free_param(policy: Policy, name: str, as_of: dt.date) -> Any:
 def draft_subject(policy: Policy, draft: Draft) -> Subject:
     """The draft's entity, evaluated on the draft's rows (no overrides)."""
     c = policy.checked
-    values, convention = resolve_params(c, draft.params)
+    values, convention = resolve_params(c, draft.params, draft.as_of)
     tables = {**draft.tables, c.entity_table: [draft.entity]}
     ev = Evaluator(c, Data(tables), values, draft.as_of, convention)
     rows = entity_rows(c, [draft.entity])

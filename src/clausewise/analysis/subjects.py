@@ -75,7 +75,7 @@ def subject_from_data(policy: Policy, data: Any, entity: str, as_of: dt.date, pa
     """An entity of real data (validated as ``evaluate`` does)."""
     from clausewise.language.diagnostics import ClausewiseError, did_you_mean
 
-    values, convention = resolve_params(policy.checked, dict(params))
+    values, convention = resolve_params(policy.checked, dict(params), as_of)
     tables = policy.load_data(data)
     ev = Evaluator(policy.checked, Data({n: t.rows for n, t in tables.items()}), values, as_of, convention)
     rows = computed.entity_rows(policy.checked, tables[policy.checked.entity_table].rows)  # 'P01/catering'
@@ -93,7 +93,7 @@ def synthetic_subject(policy: Policy, as_of: dt.date, params: Mapping[str, Any])
     c = policy.checked
     free = frozenset(n for n, p in c.params.items() if p.default is None and n not in params)
     values, convention = resolve_params(dataclasses.replace(c, params={n: p for n, p in c.params.items() if n not in free}),
-                                        dict(params))
+                                        dict(params), as_of)
     for name in free:
         values[name] = {} if c.params[name].per is not None else None
     table = c.tables[c.entity_table]

@@ -10,11 +10,12 @@ import csv
 import hashlib
 import json
 import operator
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from clausewise.data.rows import SUFFIXES, RowError, RowValidator, Table, check_columns
+from clausewise.data.rows import MAX_NUMBER_DIGITS, SUFFIXES, RowError, RowValidator, Table, check_columns
 from clausewise.language.diagnostics import ClausewiseError, Diagnostic, Span, did_you_mean
 from clausewise.values.valuetypes import TableSchema
 
@@ -42,17 +43,73 @@ def csv_cells(path: Path, schema: TableSchema) -> Iterator[tuple[Sequence[Any], 
             line = reader.line_num + 1
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number of {len(text.lstrip('-')):,} digits (at most {MAX_NUMBER_DIGITS:,})")
+    return int(text)
+
+
+def _json_decimal(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number of {len(text):,} characters (at most {MAX_NUMBER_DIGITS:,})")
+    return Decimal(text)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key {twice!r} is given twice")
+    return obj
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+def parse_json(text: str) -> Any:
+    """One JSON value, exactly: integers as ``int``, other numbers as ``Decimal``.
+
+    ValueError (JSONDecodeError for bad syntax) with a reason for what data files and parameter
+    files refuse alike: a number of more than :data:`MAX_NUMBER_DIGITS` digits, a key given twice
+    in one object, nesting too deep for the reader, a lone surrogate (``"\\ud800"``, not Unicode
+    text). ``NaN`` and ``Infinity`` are read (as floats) for the field's check to refuse by name."""
+    try:
+        value = json.loads(text, parse_int=_json_int, parse_float=_json_decimal,
+                           object_pairs_hook=_json_object)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise ValueError("a string holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text")
+    return value
+
+
 def _jsonl_rows(path: Path, schema: TableSchema, validator: RowValidator) -> Iterator[tuple[dict[str, Any], int]]:
     checked_columns = False
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8-sig") as handle:  # a byte order mark is not part of row 1
         for number, text in enumerate(handle, 1):
             if not text.strip():
                 continue
             try:
-                raw = json.loads(text, parse_float=Decimal)
+                raw = parse_json(text)
             except json.JSONDecodeError as err:
                 validator.read += 1
                 validator.rejected.append(RowError(str(path), validator.read, number, None, f"not valid JSON: {err.msg}"))
+                continue
+            except ValueError as err:
+                validator.read += 1
+                validator.rejected.append(RowError(str(path), validator.read, number, None, f"not accepted: {err}"))
                 continue
             if not isinstance(raw, dict):
                 validator.read += 1

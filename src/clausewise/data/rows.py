@@ -25,11 +25,15 @@ from clausewise.values.valuetypes import (INTEGRAL_UNITS, FieldSchema, Month, Sc
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INT = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_INT = re.compile(r"[+-]?\d+", re.ASCII)  # ASCII digits only: '４０' and '٤٠' are not numbers here
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 TRUE_WORDS = {"true": True, "1": True, "false": False, "0": False}
 #: Decimal values (yuan, rates, scores) must stay below this magnitude.
 MAX_DECIMAL = Decimal("1e18")
+#: the most digits a number may have (whole counts, and any number in a JSON file); Python's
+#: int() refuses more than 4,300, and 1e1000000 would take minutes to turn into an int
+MAX_NUMBER_DIGITS = 1000
+_TOO_LARGE = 10**MAX_NUMBER_DIGITS
 
 
 @dataclass(frozen=True)
@@ -71,16 +75,27 @@ def _text(value: Any) -> str:
 
 
 def _integral(value: Any, unit: str) -> int:
+    given = value
     if isinstance(value, bool):
-        raise ValueError(f"not a whole number of {unit}: {value!r}")
+        raise ValueError(f"not a whole number of {unit}: {given!r}")
+    if isinstance(value, str):
+        text = value.strip()
+        if _INT.fullmatch(text) and len(text.lstrip("+-")) > MAX_NUMBER_DIGITS:
+            raise ValueError(f"out of range (at most {MAX_NUMBER_DIGITS:,} digits): a number of {len(text.lstrip('+-')):,} digits")
+        if not _INT.fullmatch(text) and _DECIMAL.fullmatch(text):
+            value = Decimal(text)  # '40.0', '4e1', '1e400': whole numbers written as decimals, as JSON may write them
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() >= MAX_NUMBER_DIGITS:
+        raise ValueError(f"out of range (at most {MAX_NUMBER_DIGITS:,} digits): {given!r}")
     if isinstance(value, int):
+        if abs(value) >= _TOO_LARGE:
+            raise ValueError(f"out of range (at most {MAX_NUMBER_DIGITS:,} digits): {value.bit_length():,} binary digits")
         result = value
     elif isinstance(value, (float, Decimal)) and _finite(value) and value == int(value):
         result = int(value)
     elif isinstance(value, str) and _INT.fullmatch(value.strip()):
         result = int(value.strip())
     else:
-        raise ValueError(f"not a whole number of {unit}: {value!r}")
+        raise ValueError(f"not a whole number of {unit}: {given!r}")
     if result < 0:
         raise ValueError(f"negative {unit}: {result}")
     return result

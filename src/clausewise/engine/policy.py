@@ -141,7 +141,7 @@ class Policy:
             h = self.checked.header
             raise ClausewiseError.simple(self.checked.source.name, f"policy {self.name} version {self.version} is not in force on {as_of}",
                                          f"it is in force from {h.effective_from}" + (f" to {h.effective_to}" if h.effective_to else ""))
-        values, convention = resolve_params(self.checked, dict(params or {}))
+        values, convention = resolve_params(self.checked, dict(params or {}), as_of)
         # a few named entities in this process (explain): validate only the rows they look up
         check_engine(engine)
         lazy = (entities is not None and workers <= 1 and time_limit is None and memory_limit is None

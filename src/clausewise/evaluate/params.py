@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Mapping
 
+from clausewise.data.files import parse_json
+from clausewise.data.rows import MAX_NUMBER_DIGITS, parse_value
 from clausewise.language.check import Checked, Param
 from clausewise.language.infer import CONVENTION, CONVENTIONS
 from clausewise.language.diagnostics import ClausewiseError, did_you_mean
@@ -20,8 +23,13 @@ from clausewise.values.valuetypes import Month, ValueType
 from clausewise.values.calendar import Window, parse_window
 
 
+#: a number as rules write it, in ASCII digits: ``900万``, ``9,000,000``, ``0.05``, ``1e6``
+_NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?[万Ww%]?", re.ASCII)
+
+
 def parse_param_value(raw: Any, vtype: ValueType) -> Any:
-    """Convert a user-given value (text or JSON value) to the parameter's type."""
+    """Convert a user-given value (text or JSON value) to the parameter's type, range-checked
+    as a data value of that type is (no negative counts, rates between 0 and 1, finite numbers)."""
     if vtype.kind == "window":
         if isinstance(raw, Window):
             return raw
@@ -31,15 +39,16 @@ def parse_param_value(raw: Any, vtype: ValueType) -> Any:
             raise ValueError(f"expected a number, got {raw!r}")
         if isinstance(raw, float):
             raise ValueError("write numbers exactly (as text or integers), not as binary floats")
-        try:
-            value = parse_number(str(raw).strip()) if not isinstance(raw, (int, Decimal)) else raw
-        except (InvalidOperation, ValueError):
-            raise ValueError(f"not a number: {raw!r}") from None
-        if vtype.is_integral and not (isinstance(value, int) or value == int(value)):
-            raise ValueError(f"{vtype} must be a whole number, got {raw!r}")
-        return int(value) if vtype.is_integral else Decimal(value)
+        value = raw if isinstance(raw, (int, Decimal)) else _number_text(str(raw), vtype)
+        if vtype.kind == "number":
+            return value
+        return parse_value(value, vtype)  # the data's range checks, e.g. 'negative orders: -5'
     if vtype.kind == "date":
-        return raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
+        if isinstance(raw, dt.date):
+            return raw
+        if not _DAY.fullmatch(str(raw).strip()):
+            raise ValueError(f"not a date (YYYY-MM-DD): {raw!r}")
+        return dt.date.fromisoformat(str(raw).strip())
     if vtype.kind == "month":
         return raw if isinstance(raw, Month) else Month.parse(str(raw))
     if vtype.kind == "bool":
@@ -52,24 +61,58 @@ def parse_param_value(raw: Any, vtype: ValueType) -> Any:
     return str(raw)
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _number_text(raw: str, vtype: ValueType) -> int | Decimal:
+    """``900万``, ``9,000,000`` or ``1000 orders`` (the unit as policies write it, if it is the parameter's)."""
+    words = raw.split()
+    if len(words) == 2 and words[1] == vtype.kind:
+        text = words[0]
+    elif len(words) == 2 and vtype.kind != "number":
+        raise ValueError(f"{raw!r}: the unit of this parameter is {vtype.kind}, not {words[1]!r}")
+    else:
+        text = raw.strip()
+    if not _NUMBER.fullmatch(text):
+        raise ValueError(f"not a number: {raw!r} (write e.g. 900万, 9,000,000, 0.05 or 1000 {vtype.kind})")
+    try:
+        if Decimal(text.replace(",", "").rstrip("万Ww%")).adjusted() >= MAX_NUMBER_DIGITS:  # before int(): 1e1000000
+            raise ValueError(f"out of range (at most {MAX_NUMBER_DIGITS:,} digits): {raw!r}")
+        return parse_number(text)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {raw!r}") from None
+
+
 def load_params_file(path: str | Path) -> dict[str, Any]:
     """A JSON object of parameter values; numbers may be written as text (``"30万"``)."""
     try:
-        text = Path(path).read_text("utf-8")
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise ClausewiseError.simple(str(path), f"cannot read parameters file: {exc.strerror}") from None
     try:
-        data = json.loads(text, parse_float=Decimal)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ClausewiseError.simple(f"{path}:{line}", f"not UTF-8 text: byte {data[exc.start]:#04x} cannot be decoded",
+                                     "save the file as UTF-8") from None
+    try:
+        values = parse_json(text)
     except json.JSONDecodeError as exc:
         raise ClausewiseError.simple(f"{path}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}") from None
-    if not isinstance(data, dict):
+    except ValueError as exc:
+        raise ClausewiseError.simple(str(path), f"not accepted: {exc}") from None
+    if not isinstance(values, dict):
         raise ClausewiseError.simple(str(path), "a parameters file holds one JSON object")
-    return data
+    return values
 
 
-def resolve_params(checked: Checked, given: Mapping[str, Any], where: str = "parameters") -> tuple[dict[str, Any], str]:
-    """Every parameter's value and the day-count convention; errors name what is wrong."""
-    from clausewise.evaluate.measure import Data, Evaluator, Scope
+def resolve_params(checked: Checked, given: Mapping[str, Any], as_of: dt.date,
+                   where: str = "parameters") -> tuple[dict[str, Any], str]:
+    """Every parameter's value and the day-count convention; errors name what is wrong.
+
+    A default that depends on the day (``last 30 days to as_of``) is computed for ``as_of``,
+    the evaluation's day, never the machine's clock."""
+    from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
 
     errors = []
     known = set(checked.params) | {CONVENTION}
@@ -86,8 +129,11 @@ def resolve_params(checked: Checked, given: Mapping[str, Any], where: str = "par
             if name in given:
                 values[name] = _convert(param, given[name])
             elif param.default is not None:
-                ev = Evaluator(checked, Data({}), values, dt.date.today(), convention)
-                values[name] = ev.eval(param.default, Scope({}, checked.entity_table, None))
+                ev = Evaluator(checked, Data({}), values, as_of, convention)
+                value = ev.eval(param.default, Scope({}, checked.entity_table, None))
+                if isinstance(value, Missing):
+                    raise ValueError(f"its default cannot be computed for {as_of}: {'; '.join(value.reasons)}")
+                values[name] = value
             else:
                 errors.append(ClausewiseError.simple(
                     where, f"parameter '{name}'{cites} has no value and no default",
@@ -104,8 +150,8 @@ def _convert(param: Param, raw: Any) -> Any:
         return parse_param_value(raw, param.vtype)
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw, parse_float=Decimal)
-        except json.JSONDecodeError:
+            raw = parse_json(raw)
+        except ValueError:
             raise ValueError('a per-key parameter takes a JSON object, e.g. {"女装": 5000}') from None
     if not isinstance(raw, dict):
         raise ValueError('a per-key parameter takes a JSON object, e.g. {"女装": 5000}')
