@@ -37,6 +37,7 @@ unbound_on = ""
 shop_id = "S1"
 date = "2024-02-10"
 paid_orders = 150
+gift_orders = 0
 '''
 
 
@@ -62,7 +63,7 @@ def test_passing_case_reports_coverage(policy):
     result = run(policy, 'outcomes = { tier = "base" }\nfail = ["silver.paid_orders", "silver.optional_indicators.qualified_merchants"]')
     assert result.exit_code == 0, result.output
     assert "  PASS  no orders [P1]" in result.output
-    assert "coverage: 0/5 rules and conditions seen both passing and failing (0.0%)" in result.output
+    assert "coverage: 0/8 rules and conditions seen both passing and failing (0.0%)" in result.output
     assert "  silver                                   0/5" in result.output
     assert "    silver.paid_orders: never seen passing" in result.output
     assert result.output.rstrip().endswith("1 passed, 0 failed")
@@ -99,3 +100,31 @@ def test_a_policy_without_tests_is_a_warning(policy):
     result = CliRunner().invoke(main, ["test", str(policy)])
     assert result.exit_code == 0
     assert f"{policy}: warning: no test file {policy.with_name('tier.tests.toml')}" in result.stderr
+
+
+def test_undecided_is_an_outcome_value_to_expect(policy):
+    """`outcomes = { f = "undecided" }` means what `undecided = ["f"]` means."""
+    missing = CASE.replace('qualified_merchant_monthly_order_threshold = { "女装" = 100 }',
+                           'qualified_merchant_monthly_order_threshold = { "男装" = 100 }')
+    policy.with_name("tier.tests.toml").write_text(missing.replace("{expect}", 'outcomes = { tier = "undecided" }'), "utf-8")
+    assert CliRunner().invoke(main, ["test", str(policy)]).exit_code == 1  # one active merchant: base, decided
+    ok = CASE.replace("{expect}", 'outcomes = { tier = "base" }\nundecided = []')
+    policy.with_name("tier.tests.toml").write_text(ok, "utf-8")
+    assert CliRunner().invoke(main, ["test", str(policy)]).exit_code == 0
+    wrong = CASE.replace("{expect}", 'outcomes = { tier = "undecided" }')
+    policy.with_name("tier.tests.toml").write_text(wrong, "utf-8")
+    result = CliRunner().invoke(main, ["test", str(policy)])
+    assert result.exit_code == 1 and "outcome tier: expected undecided, got base" in result.output
+
+
+def test_every_mistake_of_a_test_file_in_one_run(policy):
+    two = CASE.replace("{expect}", 'fail = ["silver.paid_order"]\noutcomes = { teir = "base" }')
+    case = two[two.index("[[case]]"):]
+    second = case.replace('name = "no orders"', 'name = "second"').replace('entity = "P1"', 'entity = "P9"')
+    policy.with_name("tier.tests.toml").write_text(two + second, "utf-8")
+    result = CliRunner().invoke(main, ["test", str(policy)])
+    assert result.exit_code == 2
+    errors = [line.split(" error: ")[1] for line in result.stderr.splitlines() if " error: " in line]
+    assert sorted(errors) == ["case 'no orders': no condition 'silver.paid_order'",
+                              "case 'no orders': no outcome field 'teir'",
+                              "case 'second': no entity 'P9' in its data"], result.stderr

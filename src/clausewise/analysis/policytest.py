@@ -189,33 +189,45 @@ def _same(expected: Any, actual: Any) -> bool:
     return str(expected) == str(actual)
 
 
-def _check(case: CaseSpec, verdict: Verdict, result: CaseResult, where: Path, has_compliance: bool) -> None:
+def _mistake(errors: list[Diagnostic], where: str, message: str, hint: str | None = None) -> None:
+    """A mistake in a test file, kept so that every mistake of the file is reported in one run."""
+    errors += ClausewiseError.simple(where, message, hint).diagnostics
+
+
+def _check(case: CaseSpec, verdict: Verdict, result: CaseResult, where: Path, has_compliance: bool,
+           errors: list[Diagnostic]) -> None:
     nodes = _nodes(verdict)
+    at = f"{where}:{result.line}"
     if case.compliant is not None and not has_compliance:
-        raise ClausewiseError.simple(f"{where}:{result.line}", f"case '{case.name}': the policy has no 'compliant when'",
-                                     "expect outcomes instead, or add 'compliant when ...' to the policy header")
-    if case.compliant is not None:
+        _mistake(errors, at, f"case '{case.name}': the policy has no 'compliant when'",
+                 "expect outcomes instead, or add 'compliant when ...' to the policy header")
+    elif case.compliant is not None:
         actual = "undetermined" if verdict.compliant is None else verdict.compliant
         if actual != case.compliant:
             result.problems.append(f"compliant: expected {str(case.compliant).lower()}, got {str(actual).lower()}")
     details = {o.field: o for o in verdict.outcome_details}
     for name, expected in sorted(case.outcomes.items()):
         if name not in details:
-            raise ClausewiseError.simple(f"{where}:{result.line}", f"case '{case.name}': no outcome field '{name}'",
-                                         did_you_mean(name, details))
+            _mistake(errors, at, f"case '{case.name}': no outcome field '{name}'", did_you_mean(name, details))
+            continue
         o = details[name]
-        if not o.decided:
+        if expected == "undecided":  # the same as listing the field in 'undecided'
+            if o.decided:
+                result.problems.append(f"outcome {name}: expected undecided, got {'none' if o.value is None else o.value}")
+        elif not o.decided:
             result.problems.append(f"outcome {name}: expected {expected}, but it is undecided (missing data)")
         elif not _same(expected, "none" if o.value is None else o.value):
             result.problems.append(f"outcome {name}: expected {expected}, got {'none' if o.value is None else o.value}")
     for name in case.undecided:
-        if name in details and details[name].decided:
+        if name not in details:
+            _mistake(errors, at, f"case '{case.name}': no outcome field '{name}'", did_you_mean(name, details))
+        elif details[name].decided:
             result.problems.append(f"outcome {name}: expected undecided, got {details[name].value}")
     for status, ids in (("pass", case.pass_), ("fail", case.fail), ("unknown", case.unknown), ("na", case.na)):
         for node_id in ids:
             if node_id not in nodes:
-                raise ClausewiseError.simple(f"{where}:{result.line}", f"case '{case.name}': no condition '{node_id}'",
-                                             did_you_mean(node_id, nodes))
+                _mistake(errors, at, f"case '{case.name}': no condition '{node_id}'", did_you_mean(node_id, nodes))
+                continue
             node = nodes[node_id]
             if node.status != status:
                 shown = f" (observed {node.observed} {node.comparison} {node.bound})" if node.observed and node.bound else ""
@@ -230,12 +242,14 @@ def run_tests(policy: Policy, policy_path: Path, test_path: Path | None = None) 
     cache: dict[tuple, Evaluation] = {}
     coverage = Coverage({n: set() for n in _plan_node_ids(policy)})
     results = []
+    errors: list[Diagnostic] = []
     for index, case in enumerate(spec.case):
         line = lines[index] if index < len(lines) else 0
         result = CaseResult(case.name, case.entity, line)
         as_of = case.as_of or spec.defaults.as_of
         if as_of is None:
-            raise ClausewiseError.simple(f"{test_path}:{line}", f"case '{case.name}' has no as_of", "set it in the case or in [defaults]")
+            _mistake(errors, f"{test_path}:{line}", f"case '{case.name}' has no as_of", "set it in the case or in [defaults]")
+            continue
         params: dict[str, Any] = {}  # later sources win: defaults, then the case's own
         if spec.defaults.params_file:
             params.update(load_params_file(base / spec.defaults.params_file))
@@ -249,8 +263,9 @@ def run_tests(policy: Policy, policy_path: Path, test_path: Path | None = None) 
         else:
             given = case.data or spec.defaults.data
             if given is None:
-                raise ClausewiseError.simple(f"{test_path}:{line}", f"case '{case.name}' has no data",
-                                             "give data = \"DIR\" or rows in [[case.rows.TABLE]]")
+                _mistake(errors, f"{test_path}:{line}", f"case '{case.name}' has no data",
+                         "give data = \"DIR\" or rows in [[case.rows.TABLE]]")
+                continue
             data = [base / p for p in ([given] if isinstance(given, str) else given)]
             key = (tuple(map(str, data)), as_of, repr(sorted(params.items())))
         if key not in cache:
@@ -258,13 +273,16 @@ def run_tests(policy: Policy, policy_path: Path, test_path: Path | None = None) 
         try:
             verdict = cache[key].verdict(case.entity)
         except KeyError:
-            raise ClausewiseError.simple(f"{test_path}:{line}", f"case '{case.name}': no entity '{case.entity}' in its data",
-                                         did_you_mean(case.entity, [v.entity for v in cache[key].verdicts])) from None
-        _check(case, verdict, result, test_path, policy.plan.compliant is not None)
+            _mistake(errors, f"{test_path}:{line}", f"case '{case.name}': no entity '{case.entity}' in its data",
+                     did_you_mean(case.entity, [v.entity for v in cache[key].verdicts]))
+            continue
+        _check(case, verdict, result, test_path, policy.plan.compliant is not None, errors)
         for node_id, node in _nodes(verdict).items():
             if node_id in coverage.nodes:
                 coverage.nodes[node_id].add(node.status)
         results.append(result)
+    if errors:
+        raise ClausewiseError(errors)
     return TestRun(policy, test_path, results, coverage)
 
 
