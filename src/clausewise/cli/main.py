@@ -11,13 +11,14 @@ import datetime as dt
 import functools
 import json
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
 from clausewise.data.files import file_sha256
-from clausewise.engine.policy import load_policy, load_versions
+from clausewise.engine.policy import load_policy, load_versions, parse_day
 from clausewise.evaluate.params import load_params_file
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.report.explain import COLORS, render_text
@@ -49,6 +50,10 @@ _SIZES = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb"
           "g": 2**30, "gb": 10**9, "gib": 2**30}
 
 
+#: the largest limits accepted: beyond them a limit means nothing and some calls would overflow
+MAX_MEMORY, MAX_SECONDS = 2**50, 10**7
+
+
 def _memory_option(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
     if value is None:
         return None
@@ -56,12 +61,26 @@ def _memory_option(ctx: click.Context, param: click.Parameter, value: str | None
     number = text.rstrip("kmgib")
     unit = text[len(number):]
     try:
-        size = float(number) * _SIZES[unit]
-    except (ValueError, KeyError):
+        size = Decimal(number) * _SIZES[unit]
+    except (InvalidOperation, KeyError):
         raise click.BadParameter(f"{value!r} is not a size; write e.g. 2GiB, 500MiB or 1000000000") from None
+    if not size.is_finite() or size > MAX_MEMORY:
+        raise click.BadParameter(f"{value!r} is not a size this machine could have (at most 1 PiB)")
     if size < 2**20:
         raise click.BadParameter(f"{value!r} is below 1 MiB")
     return int(size)
+
+
+def _time_option(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = Decimal(value.strip())
+    except InvalidOperation:
+        raise click.BadParameter(f"{value!r} is not a number of seconds") from None
+    if not seconds.is_finite() or not 0 < seconds <= MAX_SECONDS:
+        raise click.BadParameter(f"{value!r} is not a time limit: give seconds, more than 0 and at most {MAX_SECONDS:,}")
+    return float(seconds)
 
 
 def evaluation_options(fn: Callable) -> Callable:
@@ -74,7 +93,7 @@ def evaluation_options(fn: Callable) -> Callable:
                      help="A parameter value, e.g. --param silver_paid_orders=900万. Repeatable."),
         click.option("--params", "params_file", type=click.Path(), default=None,
                      help="A JSON file of parameter values."),
-        click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+        click.option("--time-limit", callback=_time_option, default=None, metavar="SECONDS",
                      help="Stop with an error (exit 2) if the evaluation takes longer."),
         click.option("--memory-limit", callback=_memory_option, default=None, metavar="SIZE",
                      help="Stop with an error (exit 2) if evaluating needs more memory, e.g. 2GiB, 500MiB."),
@@ -101,10 +120,7 @@ def as_of_day(text: str | None) -> dt.date:
         click.echo(f"warning: no --as-of given: evaluating as of today, {today}\n"
                    "hint: give --as-of YYYY-MM-DD so that the result can be reproduced", err=True)
         return today
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ClausewiseError.simple("--as-of", f"not a date: {text!r}", "write YYYY-MM-DD, e.g. 2024-02-29") from None
+    return parse_day(text)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -230,6 +246,8 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
     if out_path.suffix not in (".jsonl", ".csv", ".parquet", ".xlsx"):
         raise ClausewiseError.simple("--out", f"unsupported output type '{out_path.suffix}'",
                                      "use .jsonl, .csv, .parquet or .xlsx")
+    if out_path.is_dir():
+        raise ClausewiseError.simple("--out", f"{out!r} is a directory", f"give a file name, e.g. {out_path / 'verdicts.jsonl'}")
     if report_path is not None and Path(report_path).suffix != ".html":
         raise ClausewiseError.simple("--report", f"unsupported report type '{Path(report_path).suffix}'", "use .html")
     params = gather_params(param, params_file)
@@ -398,9 +416,19 @@ def summary(result: Evaluation, tally: Tally, has_compliance: bool = True) -> st
         lines.append("compliance: " + ", ".join(f"{k} {n}" for k, n in sorted(tally.compliance.items())))
     for f, counts in sorted(tally.outcomes.items()):
         lines.append(f"{f}: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
-    if tally.failing:
+    def top(counts) -> list[str]:
+        return [f"  {n:>6}  {name}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+
+    if has_compliance:  # the reasons for non-compliance apart from failures that decided nothing
+        if tally.deciding:
+            lines.append("failing conditions that decide non-compliance:")
+            lines += top(tally.deciding)
+        if tally.other_failing:
+            lines.append("other failing conditions (they decide no non-compliance):")
+            lines += top(tally.other_failing)
+    elif tally.failing:
         lines.append("most common failing conditions:")
-        lines += [f"  {n:>6}  {name}" for name, n in sorted(tally.failing.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+        lines += top(tally.failing)
     for r in result.rejected[:20]:
         lines.append(f"rejected: {r.file}:{r.line}: row {r.row}" + (f", field '{r.field}'" if r.field else "") + f": {r.reason}")
     if len(result.rejected) > 20:
@@ -421,12 +449,19 @@ def what_if_cmd(policy: str, data, as_of, param, params_file, time_limit, memory
                 targets: tuple[str, ...], fmt: str) -> None:
     """The smallest changes to ENTITY's figures that reach the target outcome (exit 1 if none)."""
     from clausewise.analysis.whatif import what_if
+    from clausewise.engine.workers import run_limited  # multiprocessing: imported only when it is used
 
     day = as_of_day(as_of)
     loaded = load_versions([policy]).in_force_on(day)
-    result = what_if(loaded, list(data), entity, list(targets), day, gather_params(param, params_file))
-    click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render())
-    sys.exit(0 if result.reachable else 1)
+    params = gather_params(param, params_file)
+
+    def search() -> tuple[str, bool]:  # within the limits: in a child process when one is given
+        result = what_if(loaded, list(data), entity, list(targets), day, params)
+        return json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render(), result.reachable
+
+    text, reachable = run_limited(search, time_limit, memory_limit)
+    click.echo(text)
+    sys.exit(0 if reachable else 1)
 
 
 @main.command(name="verify")

@@ -240,7 +240,10 @@ def _show(value: Any) -> str:
 
 
 def parse_day(text: str) -> dt.date:
+    """An as-of day written YYYY-MM-DD (Python would also read 20240315 and 2024-W11-5)."""
     try:
+        if not (len(text) == 10 and text.isascii() and text[4] == text[7] == "-"):
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ClausewiseError.simple("--as-of", f"not a date: {text!r}", "write YYYY-MM-DD, e.g. 2024-02-29") from None

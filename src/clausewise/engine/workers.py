@@ -16,10 +16,11 @@ import resource
 import time
 import traceback
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from clausewise.language.diagnostics import ClausewiseError
 
+T = TypeVar("T")
 #: The work of one evaluation, set in the parent just before forking; workers inherit it.
 _WORK: Callable[[int], Any] | None = None
 
@@ -76,6 +77,14 @@ def run_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_li
     each worker may allocate beyond what it inherited from the parent.
     """
     return list(iter_chunks(work, count, workers, time_limit, memory_limit))
+
+
+def run_limited(fn: Callable[[], T], time_limit: float | None = None, memory_limit: int | None = None) -> T:
+    """``fn()`` within the limits: in one child process when a limit is given, else here.
+    The analysis commands (what-if) run their whole search this way; ``fn``'s result must pickle."""
+    if time_limit is None and memory_limit is None:
+        return fn()
+    return run_chunks(lambda _: fn(), 1, 1, time_limit, memory_limit)[0]
 
 
 def iter_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_limit: float | None = None,
