@@ -89,7 +89,9 @@ class Diff:
 
     @property
     def changed(self) -> bool:
-        return bool(self.entities) if self.entities is not None else any(k.checked for k in self.kinds or [])
+        """Whether anything changes: an entity of the data, or a kind of change the search found
+        (realized as rows or not: a CI gate must not pass a change it could not witness)."""
+        return bool(self.entities) if self.entities is not None else bool(self.kinds)
 
     def render(self) -> str:
         head = f"diff {self.old} -> {self.new}"

@@ -14,7 +14,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Mapping, Protocol
 
 from clausewise.asp.solve import engine_version
 from clausewise.data.files import file_sha256
@@ -142,6 +142,40 @@ class VerdictSink:
             self._file.close()
 
 
+def deciding_conditions(plan, status: Mapping[str, str], node_id: str | None) -> dict[str, str]:
+    """The conditions whose status decided ``node_id``'s (the compliance node of a verdict that is
+    not compliant): node id -> "fail" or "pass". Followed from the node down through the members
+    that give a group its status (the failing members of a failing 'all of'; every member of a
+    failing 'any of'; the operand of 'not', which decided by passing; the consequence of an
+    'if'; the rule a reference names), so a rule whose failure is the good outcome
+    (``compliant when not revoked``) is never counted as a reason."""
+    found: dict[str, str] = {}
+    if node_id is None:
+        return found
+    flip = {"fail": "pass", "pass": "fail"}
+
+    def walk(nid: str, want: str) -> None:
+        if status.get(nid, "unknown") != want:
+            return
+        node = plan.nodes[nid]
+        kind = node.kind
+        if kind == "leaf":
+            found.setdefault(nid, want)
+        elif kind == "ref" and node.target is not None:
+            walk(node.target, want)
+        elif kind in ("all", "any", "at_least"):
+            for child in node.children:
+                walk(child, want)
+        elif kind in ("not", "none"):
+            for child in node.children:
+                walk(child, flip[want])
+        elif kind == "if" and len(node.children) == 2:
+            walk(node.children[1], want)
+
+    walk(node_id, "fail")
+    return found
+
+
 @dataclass
 class Tally:
     """What an audit's summary reports, counted per chunk (in the workers) and added up."""
@@ -149,6 +183,11 @@ class Tally:
     compliance: Counter = field(default_factory=Counter)  # compliant | not compliant | undetermined
     outcomes: dict[str, Counter] = field(default_factory=dict)  # field -> shown value -> verdicts
     failing: Counter = field(default_factory=Counter)  # "id [cites]" -> verdicts where it failed
+    #: "id [cites]" -> not-compliant verdicts whose non-compliance its failure decided
+    #: (see :func:`deciding_conditions`)
+    deciding: Counter = field(default_factory=Counter)
+    #: failing conditions that did not decide a non-compliance (the good side of a rule, a fallback)
+    other_failing: Counter = field(default_factory=Counter)
     flagged: int = 0  # verdicts not compliant or undetermined: the audit exits 1
     _labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -176,19 +215,31 @@ class Tally:
                 counts = outcomes[name] = Counter()
             counts[shown] += 1
         failing = self.failing
+        deciding = deciding_conditions(plan, raw.answer.status, plan.compliant) if compliant is False else {}
+        for node_id, want in deciding.items():
+            if want == "fail":
+                self.deciding[self._label(plan, node_id)] += 1
         for node_id in raw.failing_conditions():
-            label = self._labels.get(node_id)
-            if label is None:
-                label = self._labels[node_id] = f"{node_id} [{', '.join(plan.nodes[node_id].cites)}]"
+            label = self._label(plan, node_id)
             failing[label] += 1
+            if deciding.get(node_id) != "fail":
+                self.other_failing[label] += 1
         if compliant is False or (compliant is None and (undecided or plan.compliant)):
             self.flagged += 1
+
+    def _label(self, plan, node_id: str) -> str:
+        label = self._labels.get(node_id)
+        if label is None:
+            label = self._labels[node_id] = f"{node_id} [{', '.join(plan.nodes[node_id].cites)}]"
+        return label
 
     def add(self, other: "Tally") -> None:
         self.compliance.update(other.compliance)
         for name, counts in other.outcomes.items():
             self.outcomes.setdefault(name, Counter()).update(counts)
         self.failing.update(other.failing)
+        self.deciding.update(other.deciding)
+        self.other_failing.update(other.other_failing)
         self.flagged += other.flagged
 
 
