@@ -416,9 +416,19 @@ def summary(result: Evaluation, tally: Tally, has_compliance: bool = True) -> st
         lines.append("compliance: " + ", ".join(f"{k} {n}" for k, n in sorted(tally.compliance.items())))
     for f, counts in sorted(tally.outcomes.items()):
         lines.append(f"{f}: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
-    if tally.failing:
+    def top(counts) -> list[str]:
+        return [f"  {n:>6}  {name}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+
+    if has_compliance:  # the reasons for non-compliance apart from failures that decided nothing
+        if tally.deciding:
+            lines.append("failing conditions that decide non-compliance:")
+            lines += top(tally.deciding)
+        if tally.other_failing:
+            lines.append("other failing conditions (they decide no non-compliance):")
+            lines += top(tally.other_failing)
+    elif tally.failing:
         lines.append("most common failing conditions:")
-        lines += [f"  {n:>6}  {name}" for name, n in sorted(tally.failing.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+        lines += top(tally.failing)
     for r in result.rejected[:20]:
         lines.append(f"rejected: {r.file}:{r.line}: row {r.row}" + (f", field '{r.field}'" if r.field else "") + f": {r.reason}")
     if len(result.rejected) > 20:
