@@ -68,3 +68,41 @@ def test_verdicts_on_duckdb_equal_pythons_on_generated_policies(case):
     duck = policy.evaluate(case.rows, case.as_of, case.params, engine="duckdb")
     assert [v.model_dump_json() for v in python.verdicts] == [v.model_dump_json() for v in duck.verdicts]
     assert python.accounting == duck.accounting and python.rejected == duck.rejected
+
+
+def test_a_table_duckdb_reads_itself_rejects_the_readers_rows(tmp_path):
+    """TIER's shop_daily is read only by lowered queries: DuckDB reads and validates the file;
+    bad rows are rejected with the reader's reasons and lines, and the audit is the same."""
+    import datetime as dt
+    import shutil
+
+    from clausewise.engine.engines import prepare
+
+    data = tmp_path / "tier"
+    shutil.copytree(EXAMPLES / "tier", data)
+    daily = data / "shop_daily.csv"
+    lines = daily.read_text("utf-8").splitlines()
+    good = lines[1].split(",")
+    bad = [",".join([good[0], "2024-02-30", *good[2:]]),  # no such day
+           ",".join([good[0], good[1], "-3", *good[3:]]),  # negative orders
+           lines[1]]  # a duplicate key
+    daily.write_text("\n".join(lines + bad) + "\n", "utf-8")
+    policy = load_policy(POLICIES / "tier.policy")
+    params = json.loads((data / "params.json").read_text("utf-8"))
+    from tests.test_columnar_duckdb import resolve
+
+    day = dt.date(2024, 4, 1)
+    values, convention = resolve(policy.checked, params, day)
+    engine = prepare("duckdb", policy.checked, [(leaf.id, leaf.cond) for leaf in policy.plan.leaves()], values, day,
+                     convention, policy.source_text, data)
+    assert "shop_daily" in engine.skip
+    outputs = {}
+    for name in ("python", "duckdb"):
+        out = tmp_path / f"{name}.jsonl"
+        result = CliRunner().invoke(main, ["audit", str(POLICIES / "tier.policy"), "--data", str(data), "--params",
+                                           str(data / "params.json"), "--as-of", "2024-04-01", "--out", str(out),
+                                           "--workers", "1", "--engine", name])
+        assert result.exit_code in (0, 1), result.output
+        outputs[name] = (out.read_bytes(), result.output.replace(str(out), "OUT"))
+    assert outputs["python"] == outputs["duckdb"]
+    assert outputs["duckdb"][1].count("rejected: ") == 3 and "duplicate key" in outputs["duckdb"][1]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Context, Decimal, Inexact
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 import duckdb
 import pyarrow as pa
@@ -25,6 +25,7 @@ from clausewise.columnar.items import ItemsLowered, count_items
 from clausewise.columnar.lower import SCALE, Lowered, Lowering
 from clausewise.evaluate.figuretable import FigurePlan, FigureProducer, figure_plan
 from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
+from clausewise.language.diagnostics import ClausewiseError
 from clausewise.values.valuetypes import INTEGRAL_UNITS, Month, TableSchema, is_decimal_unit
 
 _INT64 = 2**63
@@ -59,12 +60,16 @@ def arrow_table(schema: TableSchema, rows: list[dict]) -> pa.Table:
     return pa.table(columns) if columns else pa.table({"\0": pa.array([None] * len(rows), pa.null())})
 
 
-def run(lowered: Mapping[int, Lowered], tables: Mapping[str, list[dict]], schemas: Mapping[str, TableSchema],
-        dialect: str = "duckdb") -> tuple[dict[int, Any], dict[int, str]]:
-    """Every lowered query's rows by key; the queries DuckDB refused, with its message."""
-    con = duckdb.connect(":memory:")
+def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: Mapping[str, TableSchema],
+        dialect: str = "duckdb", con: duckdb.DuckDBPyConnection | None = None, present: Collection[str] = ()
+        ) -> tuple[dict[int, Any], dict[int, str]]:
+    """Every lowered query's rows by key; the queries DuckDB refused, with its message.
+    ``present``: tables already in ``con`` (read by DuckDB itself); the others are handed over
+    from ``tables``."""
+    own = con is None
+    con = duckdb.connect(":memory:") if con is None else con
     try:
-        needed = sorted({t for low in lowered.values() for t in low.tables})
+        needed = sorted({t for low in lowered.values() for t in low.tables} - set(present))
         broken: dict[str, str] = {}
         for name in needed:
             try:
@@ -86,7 +91,7 @@ def run(lowered: Mapping[int, Lowered], tables: Mapping[str, list[dict]], schema
                     by_entity: dict[Any, dict] = {}
                     for r in rows:
                         by_entity.setdefault(r["k"], {})[r["item"]] = r
-                    (zero,) = con.execute(low.zero.sql(dialect)).fetchone() or (0,)
+                    (zero,) = con.execute(low.zero.sql(dialect)).fetchall()[0]
                     results[key] = {"zero": int(zero), "rows": by_entity}
                     continue
                 results[key] = {_key(low, r["k"], r.get("dim"), r.get("u")): r for r in rows}
@@ -94,7 +99,8 @@ def run(lowered: Mapping[int, Lowered], tables: Mapping[str, list[dict]], schema
                 refused[key] = str(error).splitlines()[0]
         return results, refused
     finally:
-        con.close()
+        if own:
+            con.close()
 
 
 def _key(low: Lowered, key: Any, dimension: Any, unit: Any) -> Any:
@@ -137,16 +143,18 @@ class ColumnarEvaluator(Evaluator):
     """The Python evaluator, whose lowered aggregates read the columnar engine's results."""
 
     def __init__(self, checked, data: Data, params: dict[str, Any], as_of: dt.date, convention: str,
-                 lowered: Mapping[int, Any], results: Mapping[int, Any]):
+                 lowered: Mapping[int, Any], results: Mapping[int, Any], scanned: Collection[str] = ()):
         super().__init__(checked, data, params, as_of, convention)
         self.lowered = {k: v for k, v in lowered.items() if k in results}
         self.results = results
+        #: tables DuckDB read itself: no Python rows, so no Python fallback may read them
+        self.scanned = set(scanned)
 
     def aggregate(self, node, scope: Scope) -> Any:
         low = self.lowered.get(id(node))
         if low is None or self.overrides or scope.item is not None or (
                 isinstance(low, ItemsLowered) or not low.by_entity) and scope.subject is not scope.entity:
-            return super().aggregate(node, scope)
+            return self._in_python(node, low, scope)
         if isinstance(low, ItemsLowered):
             result = self.results[id(node)]
             return count_items(self, low, result["rows"].get(self.entity_key(scope), {}), result["zero"], scope)
@@ -168,8 +176,16 @@ class ColumnarEvaluator(Evaluator):
             self.windows_used.extend(low.where_windows)
         if value is _FALLBACK:
             del self.windows_used[mark:]
-            return super().aggregate(node, scope)
+            return self._in_python(node, low, scope)
         return value
+
+    def _in_python(self, node, low: Any, scope: Scope) -> Any:
+        """The aggregate measured by the Python evaluator, which needs the rows of its tables."""
+        if low is not None and set(low.tables) & self.scanned:
+            raise ClausewiseError.simple("<evaluation>", f"the columnar engine cannot measure a {node.fn} over "
+                                         f"{', '.join(sorted(set(low.tables) & self.scanned))} exactly here "
+                                         f"(line {node.span.line})", "evaluate with --engine python")
+        return super().aggregate(node, scope)
 
 
 def columnar_evaluator(checked, plan: FigurePlan, tables: Mapping[str, list[dict]], params: dict[str, Any],

@@ -1,15 +1,17 @@
 """Which engine measures the figures: the Python evaluator (the reference) or a columnar one.
 
-``python`` measures every figure in Python. ``duckdb`` measures the aggregates over rows that
-:mod:`clausewise.columnar.lower` can lower in DuckDB and every other figure in Python; the
-leaf statuses, the solving and the verdicts are the same code either way, so the verdicts are
-the same (tests/test_columnar_engine.py compares the files).
+``python`` reads every table with the Python reader and measures every figure in Python.
+``duckdb`` lowers the aggregates over rows it can (:mod:`clausewise.columnar`), reads the CSV
+files of tables only those read in DuckDB itself (validated with the reader's rejected rows and
+accounting), runs the queries, and measures every other figure in Python; the leaf statuses,
+the solving and the verdicts are the same code either way, so the verdicts are the same
+(tests/test_columnar_engine.py compares the files).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, MutableMapping
 
 from clausewise.evaluate.measure import Data, Evaluator
 from clausewise.language.diagnostics import ClausewiseError
@@ -22,13 +24,26 @@ def check_engine(engine: str) -> None:
         raise ClausewiseError.simple("--engine", f"unknown engine '{engine}'", f"choose one of: {', '.join(ENGINES)}")
 
 
-def make_evaluator(engine: str, checked, leaves: list[tuple[str, Any]], rows: Mapping[str, Any], params: dict[str, Any],
-                   as_of: dt.date, convention: str, text: Callable[[Any], str]) -> Evaluator:
-    """The evaluator of an evaluation on ``engine`` over the loaded rows."""
+class PythonEngine:
+    """Every table read by the Python reader, every figure measured by the evaluator."""
+
+    skip: set[str] = set()
+
+    def __init__(self, checked, params: dict[str, Any], as_of: dt.date, convention: str):
+        self.checked, self.params, self.as_of, self.convention = checked, params, as_of, convention
+
+    def evaluator(self, tables: MutableMapping[str, Any]) -> Evaluator:
+        rows = {name: t if hasattr(t, "by_field") else t.rows for name, t in tables.items()}
+        return Evaluator(self.checked, Data(rows), self.params, self.as_of, self.convention)
+
+
+def prepare(engine: str, checked, leaves: list[tuple[str, Any]], params: dict[str, Any], as_of: dt.date,
+            convention: str, text: Callable[[Any], str], data: Any) -> Any:
+    """The engine, before the data are read: ``.skip`` names the tables the Python reader need
+    not read, ``.evaluator(tables)`` gives the evaluator (adding the tables it read itself)."""
     check_engine(engine)
     if engine == "python":
-        return Evaluator(checked, Data(dict(rows)), params, as_of, convention)
-    from clausewise.columnar.duck import for_policy  # DuckDB is imported only when it is used
+        return PythonEngine(checked, params, as_of, convention)
+    from clausewise.columnar.engine import prepare as prepare_columnar  # DuckDB is imported only when used
 
-    ev, _why = for_policy(checked, leaves, rows, params, as_of, convention, text)
-    return ev
+    return prepare_columnar(checked, leaves, params, as_of, convention, text, data)

@@ -15,13 +15,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from clausewise.asp.plan import Plan, plan
 from clausewise.asp.program import compile_plan
 from clausewise.data import files as datafiles
 from clausewise.data import rows as data_mod
-from clausewise.engine.engines import check_engine, make_evaluator
+from clausewise.engine.engines import prepare as prepare_engine
 from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.evaluate import computed
 from clausewise.evaluate.leaves import source_text
@@ -75,12 +75,12 @@ class Policy:
             text = self._texts[id(node)] = source_text(self.text, node)
         return text
 
-    def load_data(self, source: DataSource, lazy: bool = False) -> dict[str, Any]:
+    def load_data(self, source: DataSource, lazy: bool = False, skip: Collection[str] = ()) -> dict[str, Any]:
         """The tables this policy reads, validated row by row.
 
         ``lazy``: CSV files of tables other than the entity table are read but their rows are
         validated only when an evaluation looks them up (:mod:`clausewise.data.lazy`), for
-        evaluating a few named entities.
+        evaluating a few named entities. ``skip``: tables whose files another engine reads.
         """
         schemas = self.checked.tables
         tables: dict[str, data_mod.Table] = {}
@@ -95,7 +95,7 @@ class Policy:
             entity_table = self.checked.entity_table
             deferred = {n for n, f in files.items() if lazy and n != entity_table and Path(f).suffix == ".csv"}
             for name in sorted(schemas):
-                if name in files and name not in deferred:
+                if name in files and name not in deferred and name not in skip:
                     tables[name] = datafiles.load_table(files[name], schemas[name])
             if deferred:
                 from clausewise.data.lazy import LazyTable
@@ -105,7 +105,7 @@ class Policy:
                 known = {row[key] for row in entity.rows} if key is not None else None
                 for name in sorted(deferred):
                     tables[name] = LazyTable(Path(files[name]), schemas[name], entity_table, key, known)
-        absent = sorted(set(schemas) - set(tables))
+        absent = sorted(set(schemas) - set(tables) - set(skip))
         if absent:
             raise ClausewiseError.simple("<data>", f"no data for table{'s' if len(absent) > 1 else ''} {', '.join(absent)}",
                                          f"policy {self.name} reads {', '.join(sorted(schemas))}; give a file per table, e.g. {absent[0]}.csv")
@@ -143,14 +143,14 @@ class Policy:
                                          f"it is in force from {h.effective_from}" + (f" to {h.effective_to}" if h.effective_to else ""))
         values, convention = resolve_params(self.checked, dict(params or {}), as_of)
         # a few named entities in this process (explain): validate only the rows they look up
-        check_engine(engine)
+        measuring = prepare_engine(engine, self.checked, [(leaf.id, leaf.cond) for leaf in self.plan.leaves()], values,
+                                   as_of, convention, self.source_text, data)
         lazy = (entities is not None and workers <= 1 and time_limit is None and memory_limit is None
                 and not isinstance(data, Mapping) and engine == "python")
         with _no_cyclic_gc():
-            tables = self.load_data(data, lazy=lazy)
+            tables = self.load_data(data, lazy=lazy, skip=measuring.skip)
+            ev = measuring.evaluator(tables)  # adds the tables another engine read itself
         rows = {name: t if hasattr(t, "by_field") else t.rows for name, t in tables.items()}
-        ev = make_evaluator(engine, self.checked, [(leaf.id, leaf.cond) for leaf in self.plan.leaves()], rows, values,
-                            as_of, convention, self.source_text)
         evaluation = EntityEvaluation(self.plan, self.program, ev)
         entity_rows = computed.entity_rows(self.checked, rows[self.checked.entity_table])  # 'P01/catering' with 'for each'
         wanted = sorted(entity_rows) if entities is None else list(entities)

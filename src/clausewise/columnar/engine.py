@@ -1,0 +1,149 @@
+"""One evaluation on DuckDB: lower the figures, read the tables only SQL needs in DuckDB,
+measure, and hand the engine an evaluator.
+
+:func:`prepare` lowers the plan's aggregates before any data is read (they need only the
+parameters and the as-of day) and finds the tables no Python code reads: tables read only
+inside lowered aggregates. Those CSV files are read and validated by DuckDB
+(:mod:`clausewise.columnar.scan`); every other table is read by the Python reader as before.
+:meth:`Prepared.evaluator` then runs the queries and returns the evaluator; it adds the
+DuckDB-read tables to the loaded ones, for the accounting (rows read, used, rejected).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, MutableMapping
+
+import duckdb
+
+from clausewise.columnar.duck import ColumnarEvaluator, run
+from clausewise.columnar.items import ItemsLowered
+from clausewise.columnar.lower import Lowering
+from clausewise.columnar.scan import scan_csv
+from clausewise.data import files as datafiles
+from clausewise.evaluate.figuretable import FigurePlan, figure_plan
+from clausewise.evaluate.measure import Data, Evaluator
+from clausewise.language import syntax
+from clausewise.language.diagnostics import ClausewiseError
+
+
+@dataclass
+class Prepared:
+    checked: Any
+    plan: FigurePlan
+    params: dict[str, Any]
+    as_of: dt.date
+    convention: str
+    text: Callable[[Any], str]
+    lowered: dict[int, Any]
+    refused: dict[int, tuple[Any, str]]
+    #: table -> CSV file, for the tables DuckDB reads itself (the Python reader skips them)
+    scan: dict[str, Path] = field(default_factory=dict)
+    why: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def skip(self) -> set[str]:
+        return set(self.scan)
+
+    def evaluator(self, tables: MutableMapping[str, Any]) -> ColumnarEvaluator:
+        """Read the skipped tables in DuckDB (adding them to ``tables``), run the queries, and
+        return the evaluator; a table DuckDB cannot read as the reader does is read by the reader."""
+        c = self.checked
+        con = duckdb.connect(":memory:")
+        try:
+            scanned: set[str] = set()
+            entity = tables[c.entity_table]
+            key = c.tables[c.entity_table].key
+            known = (c.entity_table, key[0], {row[key[0]] for row in entity.rows}) if len(key) == 1 else None
+            for name, path in sorted(self.scan.items()):
+                table = scan_csv(con, path, c.tables[name], known)
+                if table is None:  # read as the reader reads it
+                    tables[name] = datafiles.load_table(path, c.tables[name])
+                    datafiles.reject_unknown_entities({c.entity_table: entity, name: tables[name]}, c.entity_table)
+                else:
+                    tables[name] = table
+                    scanned.add(name)
+            rows = {n: t.rows for n, t in tables.items() if n not in scanned}
+            results, failed = run(self.lowered, rows, c.tables, con=con, present=scanned)
+        finally:
+            con.close()
+        for k, message in failed.items():
+            low = self.lowered[k]
+            if set(low.tables) & scanned:
+                raise ClausewiseError.simple("<evaluation>", f"DuckDB could not measure {self.text(low.node)}: {message}",
+                                             "evaluate with --engine python")
+            self.why[self.text(low.node)] = f"not run: {message}"
+        return ColumnarEvaluator(c, Data(dict(rows)), self.params, self.as_of, self.convention, self.lowered, results,
+                                 scanned=scanned)
+
+
+def prepare(checked, leaves: list[tuple[str, Any]], params: dict[str, Any], as_of: dt.date, convention: str,
+            text: Callable[[Any], str], data: Any) -> Prepared:
+    """Lower the figures of the given leaves; with data given as files, find the CSV files of
+    tables only lowered queries read."""
+    plan = figure_plan(checked, leaves, text)
+    lowering = Lowering(checked, Evaluator(checked, Data({}), params, as_of, convention))
+    lowered, refused = lowering.aggregates(plan)
+    prepared = Prepared(checked, plan, params, as_of, convention, text, lowered, refused,
+                        why={text(node): m for node, m in refused.values()})
+    if isinstance(data, Mapping):
+        return prepared
+    paths = [data] if isinstance(data, (str, Path)) else list(data)
+    files = datafiles.find_table_files(paths, checked.tables)
+    needed = python_tables(checked, lowered)
+    prepared.scan = {n: Path(f) for n, f in files.items()
+                     if n not in needed and Path(f).suffix == ".csv" and any(n in low.tables for low in lowered.values())}
+    return prepared
+
+
+def python_tables(checked, lowered: Mapping[int, Any]) -> set[str]:
+    """The tables Python code may read: every table named outside the lowered aggregates (and
+    the relation a lowered count of items walks in Python), and the entity table."""
+    needed = {checked.entity_table}
+    seen: set[int] = set()
+
+    def named(ref: tuple) -> None:
+        for part in ref:
+            if isinstance(part, str):
+                if part in checked.tables:
+                    needed.add(part)
+                if part in checked.relations:
+                    rel = checked.relations[part]
+                    needed.update((rel.via, rel.target))
+
+    def walk(node: Any) -> None:
+        if not isinstance(node, syntax.Node) or id(node) in seen:
+            return
+        seen.add(id(node))
+        low = lowered.get(id(node))
+        if isinstance(low, ItemsLowered):
+            named((low.relation,))
+            walk(low.bound)
+            walk(low.quantifier.window)
+            return
+        if low is not None:
+            walk(node.during)  # the windows it shows are computed in Python
+            return
+        ref = checked.refs.get(id(node))
+        if ref:
+            named(ref)
+            if ref[0] == "let":
+                walk(checked.lets[ref[1]].expr)
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            for child in value if isinstance(value, tuple) else (value,):
+                walk(child)
+
+    for rule in checked.rules.values():
+        walk(rule.body)
+    for decide in checked.decides.values():
+        for clause in decide.clauses:
+            walk(clause.value)
+            walk(clause.when)
+    for let in checked.lets.values():
+        walk(let.expr)
+    walk(checked.header.compliant)
+    return needed

@@ -1,0 +1,260 @@
+"""CSV files read and validated by DuckDB, with the Python reader's rejected rows and accounting.
+
+A table that only lowered queries read need not become Python rows. DuckDB reads its file as
+text and decides, field by field, whether each row is *plainly valid*: a test that accepts
+only text the Python reader (:mod:`clausewise.data.rows`) accepts on its fast path and gives
+the same value (ASCII digits for whole numbers, ``YYYY-MM-DD`` days that exist, decimals
+written plainly within their unit's limits, exact enum values, text without surrounding
+white space or NUL). Those rows are typed in SQL. Every other row is taken from the file by
+the Python reader itself (:func:`clausewise.data.files.csv_cells`) and validated by
+:class:`~clausewise.data.rows.RowValidator`: the same value or the same rejection, reason
+and line. Duplicate keys (the first accepted row kept) and rows naming an unknown entity
+are then rejected in SQL with the reader's reasons. Anything unusual (a repeated or missing
+column, a month or list column, a file DuckDB will not parse as the reader does, a row count
+that differs from the reader's) returns None: the table is read by the Python reader.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Collection
+
+import duckdb
+from sqlglot import exp
+
+from clausewise.columnar.duck import arrow_table
+from clausewise.columnar.lower import SCALE
+from clausewise.columnar.sql import col, ident, literal
+from clausewise.data.files import csv_cells
+from clausewise.data.rows import TRUE_WORDS, RowError, RowValidator
+from clausewise.values.valuetypes import INTEGRAL_UNITS, FieldSchema, TableSchema, is_decimal_unit, is_money
+
+ROW = "row:"
+#: Python's str.strip() white space: text starting or ending with one is not plainly valid
+_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+_PLACES = 18  # decimal places kept for rates and scores (money: 2)
+
+
+@dataclass
+class ScannedTable:
+    """A table read by DuckDB: what the accounting needs (``rows`` is only counted)."""
+
+    schema: TableSchema
+    source: str
+    rows_read: int
+    rows: range
+    rejected: list[RowError] = field(default_factory=list)
+    not_validated: int = 0
+
+
+def _places(f: FieldSchema) -> int:
+    return 2 if is_money(f.type.kind) else _PLACES
+
+
+def _plain(f: FieldSchema, v: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
+    """(plainly valid, typed value) of one field's text, as SQL."""
+    kind = f.type.kind
+
+    def match(pattern: str) -> exp.Expr:
+        return exp.func("regexp_full_match", v.copy(), exp.Literal.string(pattern))
+
+    def try_cast(to: str) -> exp.Expr:
+        return exp.TryCast(this=v.copy(), to=exp.DataType.build(to))
+
+    if kind in INTEGRAL_UNITS:
+        ok, value = match("[0-9]{1,18}"), try_cast("BIGINT")
+    elif is_decimal_unit(kind):
+        places = _places(f)
+        sign = "" if kind in ("rate", "score") else "-?"
+        ok = match(sign + "[0-9]{1,18}(\\.[0-9]{1,%d})?" % places)
+        value = try_cast(f"DECIMAL(38, {places})")
+        if kind == "rate":
+            ok = exp.and_(ok, exp.LTE(this=value.copy(), expression=literal(1)))
+    elif kind == "date":
+        value = try_cast("DATE")
+        ok = exp.and_(match("[0-9]{4}-[0-9]{2}-[0-9]{2}"), exp.GTE(this=v.copy(), expression=exp.Literal.string("0001-01-01")),
+                      exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())))
+    elif kind == "bool":
+        ok = exp.In(this=v.copy(), expressions=[exp.Literal.string(w) for w in TRUE_WORDS])
+        value = exp.In(this=v.copy(), expressions=[exp.Literal.string(w) for w, b in TRUE_WORDS.items() if b])
+    elif kind == "enum":
+        ok, value = exp.In(this=v.copy(), expressions=[exp.Literal.string(e) for e in f.type.enum_values]), v.copy()
+    elif kind == "string":
+        ok = exp.and_(exp.NEQ(this=v.copy(), expression=exp.Literal.string("")),
+                      exp.EQ(this=exp.func("strpos", v.copy(), exp.func("chr", exp.Literal.number(0))), expression=exp.Literal.number(0)),
+                      exp.Not(this=exp.func("regexp_matches", v.copy(), exp.Literal.string("^" + _SPACE + "|" + _SPACE + "$"))))
+        value = v.copy()
+    else:
+        raise ValueError(kind)
+    if f.optional:
+        ok = exp.or_(exp.Is(this=v.copy(), expression=exp.Null()), ok)
+    else:
+        ok = exp.and_(exp.Not(this=exp.Is(this=v.copy(), expression=exp.Null())), ok)
+    return exp.func("coalesce", exp.Paren(this=ok), exp.false()), value
+
+
+def scan_csv(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, entity: tuple[str, str, Collection] | None
+             ) -> ScannedTable | None:
+    """Read and validate one CSV file into the DuckDB table named after ``schema``; None: use the
+    Python reader. ``entity``: (entity table, its key, the known keys) for rows naming an entity."""
+    if any(f.type.is_list or f.type.kind == "month" for f in schema.fields) or any(
+            is_decimal_unit(f.type.kind) for f in schema.fields if f.name in schema.key):
+        return None
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None) or []
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    names = [f.name for f in schema.fields]
+    if len(set(header)) != len(header) or any(n not in header for n in names) or any(h == ROW for h in header):
+        return None
+    raw = f"raw:{schema.name}"
+    try:
+        source = exp.func("read_csv", exp.Literal.string(str(path)),
+                          *[exp.EQ(this=exp.column(k), expression=v) for k, v in (
+                              ("header", exp.true()), ("all_varchar", exp.true()), ("delim", exp.Literal.string(",")),
+                              ("quote", exp.Literal.string('"')), ("escape", exp.Literal.string('"')),
+                              ("null_padding", exp.true()), ("auto_detect", exp.false()),
+                              ("columns", exp.Struct(expressions=[exp.PropertyEQ(this=exp.Literal.string(h),
+                                                                                 expression=exp.Literal.string("VARCHAR"))
+                                                                  for h in header])))])
+        numbered = exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True),
+                              *[col("s", n) for n in names]).from_(exp.alias_(source, "s"))
+        con.execute(exp.Create(this=exp.Table(this=ident(raw)), kind="TABLE", expression=numbered,
+                               properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb")).fetchall()
+        plain = [_plain(f, col("r", f.name)) for f in schema.fields]
+        ok = exp.and_(*[p[0] for p in plain])
+        typed = [exp.alias_(value, f.name, quoted=True) for f, (_, value) in zip(schema.fields, plain)]
+        for f in schema.fields:
+            if is_decimal_unit(f.type.kind):
+                v = col("r", f.name)
+                dot = exp.func("strpos", v.copy(), exp.Literal.string("."))
+                typed.append(exp.alias_(exp.cast(exp.Case(ifs=[exp.If(this=exp.GT(this=dot, expression=exp.Literal.number(0)),
+                                                                      true=exp.Sub(this=exp.Length(this=v.copy()), expression=dot))],
+                                                            default=exp.Literal.number(0)), "INTEGER"), SCALE + f.name, quoted=True))
+        rows_read = con.execute(exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=ident(raw))).sql("duckdb")).fetchall()
+        n_read = int(rows_read[0][0])
+        con.execute(exp.Create(this=exp.Table(this=ident(schema.name)), kind="TABLE", properties=exp.Properties(
+            expressions=[exp.TemporaryProperty()]), expression=exp.select(col("r", ROW), *typed).from_(
+            exp.alias_(exp.Table(this=ident(raw)), "r")).where(ok)).sql("duckdb")).fetchall()
+        unclean = [int(r[0]) for r in con.execute(exp.select(col("r", ROW)).from_(exp.alias_(exp.Table(this=ident(raw)), "r"))
+                                                   .where(exp.Not(this=exp.Paren(this=ok))).order_by(col("r", ROW)).sql("duckdb")).fetchall()]
+    except duckdb.Error:
+        return None
+    validator = RowValidator(schema, str(path))
+    if unclean:  # the reader's own cells, values and reasons for every row that is not plainly valid
+        wanted, accepted = set(unclean), []
+        count = 0
+        for count, (cells, line) in enumerate(csv_cells(path, schema), 1):
+            if count in wanted:
+                validator.read = count - 1
+                before = len(validator.rows)
+                validator.add_values(cells, line)
+                if len(validator.rows) > before:
+                    accepted.append({ROW: count, **validator.rows[-1]})
+        if count != n_read:
+            return None  # DuckDB and the reader do not see the same rows
+        if accepted:
+            if any(is_decimal_unit(f.type.kind) and r[f.name] is not None and -r[f.name].as_tuple().exponent > _places(f)
+                   for r in accepted for f in schema.fields):
+                return None
+            extra = arrow_table(schema, accepted)
+            import pyarrow as pa
+
+            extra = extra.append_column(ROW, pa.array([r[ROW] for r in accepted], pa.int64()))
+            con.register("accepted:", extra)
+            cols = [col("a", ROW)] + [col("a", f.name) for f in schema.fields] + [
+                col("a", SCALE + f.name) for f in schema.fields if is_decimal_unit(f.type.kind)]
+            con.execute(exp.insert(exp.select(*cols).from_(exp.alias_(exp.Table(this=ident("accepted:")), "a")),
+                                   exp.Table(this=ident(schema.name)),
+                                   columns=[ROW] + names + [SCALE + f.name for f in schema.fields
+                                                            if is_decimal_unit(f.type.kind)]).sql("duckdb")).fetchall()
+            con.unregister("accepted:")
+    rejected = list(validator.rejected)
+    rejected += _duplicates(con, path, schema) + _unknown_entities(con, path, schema, entity)
+    used = con.execute(exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=ident(schema.name))).sql("duckdb")).fetchall()[0]
+    rejected.sort(key=lambda e: e.row)
+    return ScannedTable(schema, str(path), n_read, range(int(used[0]) if used else 0), rejected)
+
+
+def _lines(path: Path, schema: TableSchema, rows: Collection[int]) -> dict[int, int]:
+    """The line each of the given data rows starts on, as the reader counts them."""
+    wanted, found = set(rows), {}
+    for count, (_cells, line) in enumerate(csv_cells(path, schema), 1):
+        if count in wanted:
+            found[count] = line
+            if len(found) == len(wanted):
+                break
+    return found
+
+
+def _delete(con: duckdb.DuckDBPyConnection, schema: TableSchema, rows: list[int]) -> None:
+    if rows:
+        con.execute(exp.delete(exp.Table(this=ident(schema.name)), where=exp.In(
+            this=exp.column(ident(ROW)), expressions=[literal(r) for r in rows])).sql("duckdb")).fetchall()
+
+
+def _duplicates(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema) -> list[RowError]:
+    """Rows whose key an earlier accepted row has (the reader's reason and the first row)."""
+    if not schema.key:
+        return []
+    keys = [col("t", k) for k in schema.key]
+    first = exp.Window(this=exp.Min(this=col("t", ROW)), partition_by=keys)
+    ranked = exp.select(col("t", ROW), *keys, exp.alias_(first, "first")).from_(
+        exp.alias_(exp.Table(this=ident(schema.name)), "t"))
+    found = con.execute(exp.select("*").from_(exp.alias_(exp.Subquery(this=ranked), "d")).where(
+        exp.NEQ(this=col("d", ROW), expression=exp.column("first"))).order_by(col("d", ROW)).sql("duckdb")).fetchall()
+    if not found:
+        return []
+    lines = _lines(path, schema, [int(r[0]) for r in found])
+    out = []
+    for row_no, *values, first_row in found:
+        shown = ", ".join(f"{k}={_shown(schema, k, v)}" for k, v in zip(schema.key, values))
+        out.append(RowError(str(path), int(row_no), lines[int(row_no)], schema.key[0],
+                            f"duplicate key ({shown}); first given in row {int(first_row)}"))
+    _delete(con, schema, [int(r[0]) for r in found])
+    return out
+
+
+def _shown(schema: TableSchema, name: str, value: Any) -> str:
+    f = schema.field(name)
+    if isinstance(value, Decimal) and f is not None and is_decimal_unit(f.type.kind):
+        return str(value)  # places as typed in SQL; keys are rarely decimals
+    return str(value)
+
+
+def _unknown_entities(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema,
+                      entity: tuple[str, str, Collection] | None) -> list[RowError]:
+    """Rows naming an entity the entity table does not have (the reader's reason)."""
+    if entity is None:
+        return []
+    table, key, known = entity
+    links = [f.name for f in schema.fields if f.references and f.references[0] == table and f.references[1] in ("", key)]
+    if not links or schema.name == table:
+        return []
+    import pyarrow as pa
+
+    con.register("known:", pa.table({"k": pa.array(sorted(str(k) for k in known), pa.string())}))
+    try:
+        unknown = [exp.And(this=exp.Not(this=exp.Is(this=col("t", f), expression=exp.Null())), expression=exp.Not(
+            this=exp.In(this=exp.cast(col("t", f), "VARCHAR"),
+                        query=exp.Subquery(this=exp.select("k").from_(exp.Table(this=ident("known:")))))))
+            for f in links]
+        found = con.execute(exp.select(col("t", ROW), *[col("t", f) for f in links]).from_(
+            exp.alias_(exp.Table(this=ident(schema.name)), "t")).where(exp.or_(*unknown)).order_by(col("t", ROW)).sql(
+            "duckdb")).fetchall()
+    finally:
+        con.unregister("known:")
+    if not found:
+        return []
+    lines = _lines(path, schema, [int(r[0]) for r in found])
+    known_text = {str(k) for k in known}
+    out = []
+    for row_no, *values in found:
+        name, value = next((f, v) for f, v in zip(links, values) if v is not None and str(v) not in known_text)
+        out.append(RowError(str(path), int(row_no), lines[int(row_no)], name, f"no {table} row for {name} '{value}'"))
+    _delete(con, schema, [int(r[0]) for r in found])
+    return out
