@@ -79,6 +79,7 @@ class Checker(ExprChecker, DerivedChecker):
         self.tree, self.source = tree, source
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
+        self.unlinked: set[tuple[str, str]] = set()  # (table, subject) pairs already reported unjoined
         self.tables: dict[str, TableSchema] = {}
         self.relations: dict[str, Relation] = {}
         self.params: dict[str, Param] = {}

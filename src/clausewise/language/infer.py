@@ -87,6 +87,17 @@ class ExprChecker:
                 return f.name, f.references[1] or subj.key[0]
         return None
 
+    def link_hint(self, table: str, subject: str) -> str:
+        """How to join ``table``'s rows to ``subject``: mark the field that holds its key."""
+        key = self.tables[subject].key[0] if self.tables[subject].key else None
+        field = self.tables[table].field(key) if key else None
+        if field is not None:
+            return f"mark the field that holds it: {key}: {field.type} -> {subject} (in table {table})"
+        relations = [r for r in self.relations.values() if r.target == table]
+        if relations:
+            return f"go through a relation: ... over {relations[0].name}"
+        return f"add a field that holds the {subject} key: {key or 'ID'}: string -> {subject}"
+
     # ---- names -------------------------------------------------------------------------------------
     def name_sort(self, node: syntax.Name, scope: dict) -> Sort:
         name = node.name
@@ -348,8 +359,10 @@ class ExprChecker:
         elif target.kind in ("table", "column"):
             table = target.table
             if self.link(table, subject) is None:
-                self.error(node.target, f"'{table}' has no field that points at '{subject}'",
-                           "go through a relation: ... over bound_shops" if self.relations else None)
+                if (table, subject) not in self.unlinked:  # once per pair, not at every aggregate
+                    self.unlinked.add((table, subject))
+                    self.error(node.target, f"'{table}' has no field that points at '{subject}'",
+                               self.link_hint(table, subject))
                 return Sort("none")
             if node.binder:
                 if target.kind != "table":

@@ -157,6 +157,14 @@ class DerivedChecker:
         return vsort(ValueType(group.type.kind, group.type.enum_values, is_list=True))
 
     # ---- aggregates of a row expression -----------------------------------------------------------------
+    def row_expression_example(self, fn: str) -> str:
+        """An example of an aggregate of a row expression, in the policy's own tables."""
+        for table in self.tables.values():
+            number = next((f for f in table.fields if f.type.is_numeric and not f.type.is_list), None)
+            if number is not None and table.time_field:
+                return f"e.g. {fn}({table.name}.{number.name} * 2 during last 30 days to as_of)"
+        return f"e.g. {fn}(T.amount * 2 during last 30 days to as_of), T a table of the policy"
+
     def row_expression_target(self, node: syntax.Aggregate) -> Sort:
         """The table whose rows an expression like ``T.score * weight[T.indicator]`` reads."""
         found: list[str] = []
@@ -173,10 +181,16 @@ class DerivedChecker:
 
         walk(node.target)
         tables = sorted(set(found))
+        if node.binder in self.tables and not tables:  # count(transactions in last 90 days to as_of): 'during' meant
+            window = self.source.snippet(node.target.span)
+            self.error(node, f"'{node.binder} in {window}' binds a name to each item of a collection",
+                       f"rows of a table in a window are written with 'during': "
+                       f"{node.fn}({node.binder} during {window} ...)")
+            return Sort("none")
         if len(tables) != 1:
             what = "no table field" if not tables else f"fields of {', '.join(tables)}"
             self.error(node.target, f"{node.fn}() of an expression must read the fields of one table, found {what}",
-                       f"e.g. {node.fn}(ls_monthly_scores.score * weight[ls_monthly_scores.indicator] during q)")
+                       self.row_expression_example(node.fn))
             return Sort("none")
         if node.binder or node.distinct:
             self.error(node, f"{node.fn}() of an expression takes no binder and no 'distinct'")

@@ -442,8 +442,26 @@ class _UserError(Exception):
         self.span, self.message, self.hint = span, message, hint
 
 
+_DECLARATION_WORDS = {"policy", "table", "relation", "param", "let", "rule", "decide"}
+
+
+@functools.cache
+def _keywords() -> dict[str, str]:
+    """Terminal name -> the word it stands for, for the grammar's keywords and symbols ('TO' -> 'to')."""
+    return {t.name: t.pattern.value for t in _parser().terminals if t.pattern.type == "str"}
+
+
+def _token_name(terminal: str) -> str:
+    if terminal in TOKEN_NAMES:
+        return TOKEN_NAMES[terminal]
+    word = _keywords().get(terminal)
+    if word is not None:
+        return f"'{word}'"
+    return terminal.lower().strip("_")
+
+
 def _describe_expected(expected: set[str]) -> str:
-    names = sorted({TOKEN_NAMES.get(e, e.lower().strip("_") if not e.isupper() or len(e) > 3 else e) for e in expected})
+    names = sorted({_token_name(e) for e in expected})
     shown = [n if n.startswith(("a ", "'", "end")) else f"'{n}'" for n in names]
     if len(shown) > 8:
         shown = shown[:8] + ["..."]
@@ -466,8 +484,15 @@ def _syntax_diagnostic(source: SourceFile, err: UnexpectedInput) -> Diagnostic:
         last = len(source.text.rstrip().split("\n"))
         return source.diagnostic(Span.point(last, len(source.line(last) or "") + 1),
                                  "unexpected end of file", f"expected {_describe_expected(set(err.expected))}")
-    return source.diagnostic(_tok_span(tok), f"unexpected {str(tok)!r}",
-                             f"expected {_describe_expected(set(err.accepts or err.expected))}")
+    expected = _describe_expected(set(err.accepts or err.expected))
+    before = source.text[: tok.start_pos].rstrip() if tok.start_pos is not None else ""
+    if before and before.count("\n") + 1 < tok.line and str(tok) in _DECLARATION_WORDS:
+        # the next declaration starts while the previous one is incomplete: point at where it ends
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        return source.diagnostic(Span.point(line, column), f"expected {expected} here, before {str(tok)!r} on line {tok.line}",
+                                 "the declaration ends before it is complete")
+    return source.diagnostic(_tok_span(tok), f"unexpected {str(tok)!r}", f"expected {expected}")
 
 
 def parse_text(text: str, filename: str = "<policy>") -> syntax.PolicyFile:

@@ -1,0 +1,76 @@
+"""Error messages a newcomer can act on (issue 18): an incomplete declaration pointed at where it
+ends, keywords by their words, 'in' written for 'during', a missing '-> table' reported once with
+the field to mark."""
+
+from __future__ import annotations
+
+import pytest
+
+from clausewise.engine.policy import compile_policy_text
+from clausewise.language.diagnostics import ClausewiseError
+
+HEADER = """policy top {
+  title "顶级卖家" / "top rated"
+  version "1"
+  effective from 2020-01-01
+  source "x.txt"
+  entity seller in sellers
+}
+table sellers key seller_id {
+  seller_id: string
+}
+table transactions key txn_id by date {
+  txn_id: string
+  seller_id: string -> sellers
+  date: date
+  defect: bool
+}
+"""
+
+
+def errors(text: str) -> list[str]:
+    with pytest.raises(ClausewiseError) as err:
+        compile_policy_text(HEADER + text, "top.policy")
+    return [d.render() for d in err.value.diagnostics]
+
+
+def test_incomplete_declaration_is_pointed_at_where_it_ends():
+    [message] = errors('let recent [TOP-1] "近期" / "recent" = last 3 months\nlet other [TOP-1] "x" / "x" = 1\n')
+    lines = message.splitlines()
+    assert lines[0] == "top.policy:17:51: error: expected 'to' here, before 'let' on line 18"
+    assert lines[1].startswith(" 17 | let recent") and lines[2].endswith("^")
+    assert lines[3] == "hint: the declaration ends before it is complete"
+
+
+def test_keywords_are_named_by_their_words():
+    [message] = errors('rule r [TOP-1] "r" / "r" = count(transactions during last 3 months as_of) >= 1\n')
+    assert "expected 'to'" in message and "'TO'" not in message
+
+
+def test_in_written_for_during():
+    [message] = errors('rule r [TOP-1] "r" / "r" = count(transactions in last 90 days to as_of where defect) >= 1\n')
+    assert "error: 'transactions in last 90 days to as_of' binds a name to each item of a collection" in message
+    assert "hint: rows of a table in a window are written with 'during': count(transactions during last 90 days" in message
+
+
+def test_missing_reference_reported_once_with_the_field_to_mark():
+    text = HEADER.replace("seller_id: string -> sellers", "seller_id: string")
+    with pytest.raises(ClausewiseError) as err:
+        compile_policy_text(text + """rule r [TOP-1] "r" / "r" = all of {
+  count(transactions during last 90 days to as_of where defect) <= 3
+  count(transactions during last 90 days to as_of) >= 100
+  count(transactions during last 12 months to as_of) >= 100
+}
+""", "top.policy")
+    [message] = [d.render() for d in err.value.diagnostics]
+    assert "error: 'transactions' has no field that points at 'sellers'" in message
+    assert "hint: mark the field that holds it: seller_id: string -> sellers (in table transactions)" in message
+
+
+def test_row_expression_example_uses_the_policys_tables():
+    text = HEADER.replace("defect: bool", "defect: bool\n  amount: money(USD)")
+    with pytest.raises(ClausewiseError) as err:
+        compile_policy_text(text + 'rule r [TOP-1] "r" / "r" = sum(2 * 3 during last 3 months to as_of) >= 1 USD\n',
+                            "top.policy")
+    rendered = "\n".join(d.render() for d in err.value.diagnostics)
+    assert "hint: e.g. sum(transactions.amount * 2 during last 30 days to as_of)" in rendered
