@@ -1,7 +1,8 @@
 """The ``clausewise`` command line: a thin layer over the library.
 
 Exit codes: 0 all compliant (or all checks pass), 1 some entity not compliant or
-undetermined, 2 a bad policy, bad data or bad usage.
+undetermined, 2 a bad policy, bad data or bad usage, 3 some entity could not be evaluated
+(its verdict names the error; the others were evaluated).
 """
 
 from __future__ import annotations
@@ -215,6 +216,8 @@ def explain(policy: str, data, as_of, param, params_file, time_limit, memory_lim
         use_color = sys.stdout.isatty() if color is None else color
         style = (lambda text, status: click.style(text, fg=COLORS[status])) if use_color else (lambda text, status: text)
         click.echo(render_text(verdict, lang, style), color=use_color)
+    if verdict.error is not None:
+        sys.exit(3)
     sys.exit(0 if verdict.compliant in (True, None) and not _undecided(verdict) else 1)
 
 
@@ -288,7 +291,7 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
     finally:
         for path in temporary:
             path.unlink(missing_ok=True)
-    sys.exit(1 if tally.flagged else 0)
+    sys.exit(3 if tally.errors else 1 if tally.flagged else 0)
 
 
 def _stream_audit(loaded, data, day: dt.date, params: dict, limits: dict, files: list[tuple[Path, str]],
@@ -429,6 +432,11 @@ def summary(result: Evaluation, tally: Tally, has_compliance: bool = True) -> st
     elif tally.failing:
         lines.append("most common failing conditions:")
         lines += top(tally.failing)
+    if tally.errors:
+        lines.append(f"errors: {tally.errors} entities could not be evaluated (exit code 3):")
+        lines += [f"  {entity!r}: {message}" for entity, message in tally.error_examples]
+        if tally.errors > len(tally.error_examples):
+            lines.append(f"  ... and {tally.errors - len(tally.error_examples)} more (their verdicts name the error)")
     for r in result.rejected[:20]:
         lines.append(f"rejected: {r.file}:{r.line}: row {r.row}" + (f", field '{r.field}'" if r.field else "") + f": {r.reason}")
     if len(result.rejected) > 20:

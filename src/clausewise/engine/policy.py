@@ -24,6 +24,7 @@ from clausewise.data import rows as data_mod
 from clausewise.engine.engines import prepare as prepare_engine
 from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.evaluate import computed
+from clausewise.evaluate.closures import value_of
 from clausewise.evaluate.leaves import source_text
 from clausewise.evaluate.measure import Scope
 from clausewise.evaluate.params import resolve_params
@@ -31,6 +32,7 @@ from clausewise.language.check import Checked, check
 from clausewise.language.diagnostics import ClausewiseError, did_you_mean
 from clausewise.language.parse import parse_file, parse_text
 from clausewise.report.encode import RawVerdict, VerdictEncoder
+from clausewise.report.failed import ErrorVerdict
 from clausewise.report.models import (
     Accounting,
     Evaluation,
@@ -212,11 +214,50 @@ class Policy:
                           accounting=accounting, rejected=rejected)
 
     def _evaluate_chunk(self, chunk: list[str], entity_rows: dict, evaluation: EntityEvaluation,
-                        encoder: VerdictEncoder) -> list[RawVerdict]:
+                        encoder: VerdictEncoder) -> list[RawVerdict | ErrorVerdict]:
         table = self.checked.entity_table
         scopes = {entity: Scope(entity_rows[entity], table, entity_rows[entity]) for entity in chunk}
+        try:
+            results = evaluation.evaluate(scopes)
+        except Exception as exc:  # one entity's failure must not stop the others: evaluate them one by one
+            if _is_limit(exc):
+                raise
+            return [self._evaluate_alone(entity, scope, evaluation, encoder) for entity, scope in scopes.items()]
         return [RawVerdict(encoder, entity, answer, measured.leaves, values)
-                for entity, (answer, measured, values) in evaluation.evaluate(scopes).items()]
+                for entity, (answer, measured, values) in results.items()]
+
+    def _evaluate_alone(self, entity: str, scope: Scope, evaluation: EntityEvaluation,
+                        encoder: VerdictEncoder) -> RawVerdict | ErrorVerdict:
+        """One entity's verdict, or an error verdict naming what failed (per-entity isolation)."""
+        try:
+            ((answer, measured, values),) = evaluation.evaluate({entity: scope}).values()
+        except Exception as exc:
+            if _is_limit(exc):
+                raise
+            message = f"{type(exc).__name__}: {str(exc)[:300]!r}"
+            return ErrorVerdict(encoder, entity, message, _failing_part(self, evaluation, scope))
+        return RawVerdict(encoder, entity, answer, measured.leaves, values)
+
+
+def _is_limit(exc: Exception) -> bool:
+    """A memory limit reached (Python's or clingo's): the run stops with the limit, not an entity error."""
+    return isinstance(exc, MemoryError) or isinstance(exc, RuntimeError) and "bad_alloc" in str(exc)
+
+
+def _failing_part(policy: Policy, evaluation: EntityEvaluation, scope: Scope) -> str:
+    """The first condition or outcome value whose evaluation raises for this entity, as its id and text."""
+    for leaf in policy.plan.leaves():
+        try:
+            evaluation.leaf_eval.evaluate(leaf.cond, scope)
+        except Exception:
+            return f"while evaluating condition {leaf.id}: {policy.source_text(leaf.cond)}"
+    for d in policy.plan.decides:
+        for i, clause in enumerate(d.decl.clauses, 1):
+            try:
+                value_of(evaluation.ev, clause.value, scope)
+            except Exception:
+                return f"while evaluating outcome {d.field}, clause {i}: {policy.source_text(clause.value)}"
+    return "while deciding the entity's outcomes from its figures"
 
 
 @contextmanager

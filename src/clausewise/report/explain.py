@@ -214,6 +214,9 @@ def render_text(verdict: Verdict, lang: str = "en", style=lambda text, status: t
     zh = lang == "zh"
     lines = [f"{verdict.policy} {verdict.version} · {'实体' if zh else 'entity'} {verdict.entity} · "
              f"{'评估日' if zh else 'as of'} {verdict.as_of}"]
+    if verdict.error is not None:
+        lines.append(style(f"{'无法评估' if zh else 'NOT EVALUATED'}: {verdict.error.message}", "fail"))
+        lines.append(f"  {verdict.error.cause}")
     if verdict.compliant is not None:
         word = ("合规" if verdict.compliant else "不合规") if zh else ("compliant" if verdict.compliant else "NOT compliant")
         lines.append(style(word, "pass" if verdict.compliant else "fail"))

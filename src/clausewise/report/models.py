@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_serializer
 
 Status = Literal["pass", "fail", "unknown", "na"]
 OutcomeValue = Union[bool, int, str, list[str], None]  # a list: e.g. the labels of 'top N'
@@ -69,6 +69,14 @@ class Outcome(_Model):
     label_en: str
 
 
+class EntityError(_Model):
+    """Why an entity has no verdict: its evaluation failed (the audit went on without it)."""
+
+    message: str
+    #: what caused it: the condition or outcome being evaluated, or the rejected row
+    cause: str
+
+
 class Verdict(_Model):
     entity: str
     policy: str
@@ -79,6 +87,15 @@ class Verdict(_Model):
     outcome_details: list[Outcome]
     rules: list[ExplanationNode]
     missing_data: list[str]
+    #: set only when the entity could not be evaluated: then nothing is decided and ``rules`` is empty
+    error: Optional[EntityError] = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_error(self, handler):  # an evaluated entity's JSON has no 'error' key at all
+        data = handler(self)
+        if isinstance(data, dict) and data.get("error") is None:
+            data.pop("error", None)
+        return data
 
 
 class RejectedRow(_Model):

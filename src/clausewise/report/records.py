@@ -20,6 +20,7 @@ from clausewise.asp.solve import engine_version
 from clausewise.data.files import file_sha256
 from clausewise.language.check import Checked
 from clausewise.report.encode import RawVerdict
+from clausewise.report.failed import ErrorVerdict
 from clausewise.report.explain import outcome_json
 from clausewise.report.models import Evaluation, ExplanationNode, Verdict
 from clausewise.version import __version__
@@ -176,6 +177,10 @@ def deciding_conditions(plan, status: Mapping[str, str], node_id: str | None) ->
     return found
 
 
+#: how many entities that could not be evaluated the summary names
+ERROR_EXAMPLES = 20
+
+
 @dataclass
 class Tally:
     """What an audit's summary reports, counted per chunk (in the workers) and added up."""
@@ -189,6 +194,10 @@ class Tally:
     #: failing conditions that did not decide a non-compliance (the good side of a rule, a fallback)
     other_failing: Counter = field(default_factory=Counter)
     flagged: int = 0  # verdicts not compliant or undetermined: the audit exits 1
+    #: entities that could not be evaluated (:mod:`clausewise.report.failed`): the audit exits 3
+    errors: int = 0
+    #: the first few of them: (entity, message and cause)
+    error_examples: list[tuple[str, str]] = field(default_factory=list)
     _labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -200,6 +209,14 @@ class Tally:
 
     def count(self, raw: RawVerdict) -> None:
         plan = raw.encoder.plan
+        if isinstance(raw, ErrorVerdict):
+            self.compliance["error"] += 1
+            for d in plan.decides:
+                self.outcomes.setdefault(d.field, Counter())["undecided"] += 1
+            self.errors += 1
+            if len(self.error_examples) < ERROR_EXAMPLES:
+                self.error_examples.append((raw.entity, f"{raw.message} ({raw.cause})"))
+            return
         compliant = raw.compliant
         self.compliance["compliant" if compliant else "not compliant" if compliant is False else "undetermined"] += 1
         chosen, undecided_fields, outcomes = raw.answer.chosen, raw.answer.undecided, self.outcomes
@@ -241,6 +258,8 @@ class Tally:
         self.deciding.update(other.deciding)
         self.other_failing.update(other.other_failing)
         self.flagged += other.flagged
+        self.errors += other.errors
+        self.error_examples += other.error_examples[:max(0, ERROR_EXAMPLES - len(self.error_examples))]
 
 
 class PolicyIdentity(Protocol):
