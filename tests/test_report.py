@@ -192,3 +192,13 @@ def test_user_errors_are_diagnostics(tmp_path, audited) -> None:
 def test_parse_near() -> None:
     assert parse_near("5%") == Decimal("0.05") == parse_near("0.05")
     assert parse_near("0%") == 0
+
+
+def test_a_verdict_that_cannot_be_explained_is_a_diagnostic(audited, tmp_path) -> None:
+    broken = tmp_path / "broken.jsonl"
+    lines = audited["life"].read_text("utf-8").splitlines()
+    bad = json.loads(lines[20])
+    bad["rules"][0]["label_en"] = 5  # read by the explanation only, not by the counts
+    broken.write_text("\n".join(lines[:20] + [json.dumps(bad)] + lines[21:]) + "\n", "utf-8")
+    result = CliRunner().invoke(main, ["report", str(broken), "--out", str(tmp_path / "b.html")])
+    assert result.exit_code == 2 and "broken.jsonl:21: error: not a verdict" in result.output, result.output

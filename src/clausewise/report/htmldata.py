@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from clausewise.language.diagnostics import ClausewiseError
-from clausewise.report.explain import render_text, shown
-from clausewise.report.models import Verdict
+from clausewise.report.explain import shown
+from clausewise.report.htmlexplain import Explanations
 from clausewise.report.records import shown_value
 
 STATUSES = ("pass", "fail", "unknown", "na")
@@ -40,8 +40,8 @@ def check_format(path: Path) -> None:
                                      "audit with --out FILE.jsonl, or add --report FILE.html to the audit")
 
 
-def verdict_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The verdicts of a JSON Lines verdict file, with their line numbers."""
+def verdict_lines(path: Path) -> Iterator[tuple[int, dict[str, Any], bytes]]:
+    """The verdicts of a JSON Lines verdict file, with their line numbers and their lines."""
     check_format(path)
     try:
         with path.open("rb") as f:
@@ -53,7 +53,7 @@ def verdict_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                         raise not_a_verdict(path, number, exc) from None
                     if not isinstance(verdict, dict) or not VERDICT_KEYS <= verdict.keys():
                         raise not_a_verdict(path, number, "expected an object with " + ", ".join(sorted(VERDICT_KEYS)))
-                    yield number, verdict
+                    yield number, verdict, line
     except OSError as exc:
         raise ClausewiseError.simple(str(path), f"cannot read: {exc.strerror}") from None
 
@@ -160,20 +160,25 @@ class ReportData:
         self.changes: list[list[Any]] = []
         self.transitions: dict[str, int] = {}
         self.change_count, self.added = 0, 0
-        for index, (number, verdict) in enumerate(verdict_lines(path)):
+        explanations = Explanations(self.lang, lambda line, why: not_a_verdict(path, line, why))
+        for index, (number, verdict, _) in enumerate(verdict_lines(path)):
             keep = total <= self.limit or (index * self.limit) // total != ((index - 1) * self.limit) // total
             try:
-                self.add(index, verdict, keep)
+                row = self.add(index, verdict, keep)
                 if old is not None:
                     self._compare(verdict, old)
-            except (KeyError, TypeError, ValueError, ArithmeticError) as exc:  # pydantic's errors are ValueErrors
+            except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
                 raise not_a_verdict(path, number, f"{type(exc).__name__}: {exc}") from None
+            if row is not None:
+                explanations.add(row, verdict, number)
+        self.lines = explanations.lines
         self.removed = sorted(set(old) - set(self.entities)) if old is not None else []
         self.compared = compare is not None
         return self
 
-    def add(self, index: int, v: dict[str, Any], keep: bool) -> None:
-        """Count verdict number ``index``; ``keep`` it in the entity table."""
+    def add(self, index: int, v: dict[str, Any], keep: bool) -> dict[str, Any] | None:
+        """Count verdict number ``index``; ``keep`` it in the entity table: its row, whose
+        explanation (``lines``) is still to be filled."""
         self.total = index + 1
         if not self.head:
             self.head = {"policy": v["policy"], "version": v["version"], "as_of": v["as_of"]}
@@ -195,9 +200,12 @@ class ReportData:
         fails = failing(v["rules"])
         for f in fails:
             self.failing_count[f] = self.failing_count.get(f, 0) + 1
-        if keep:
-            self.rows.append({"entity": v["entity"], "compliance": key, "outcomes": outcome_cells,
-                              "failing": fails, "figures": figures, "lines": self._explain(v)})
+        if not keep:
+            return None
+        row = {"entity": v["entity"], "compliance": key, "outcomes": outcome_cells, "failing": fails,
+               "figures": figures, "lines": []}
+        self.rows.append(row)
+        return row
 
     def _node(self, index: int, node: dict[str, Any], depth: int, figures: dict[str, str]) -> None:
         info = self.nodes.get(node["id"])
@@ -231,30 +239,10 @@ class ReportData:
             if len(fig.near) > 4 * NEAR_LISTED:
                 fig.near = sorted(fig.near)[:NEAR_LISTED]
 
-    def _explain(self, v: dict[str, Any]) -> list[int]:
-        """The entity's explanation (render_text's lines), as indexes into the shared line dictionary."""
-        marked = render_text(Verdict.model_validate(v), self.lang, lambda text, status: f"\x00{status}\x00{text}")
-        entity, quoted = v["entity"], f"'{v['entity']}'"
-        out = []
-        for number, line in enumerate(marked.split("\n")):
-            status, text = ("", line)
-            if line.startswith("\x00"):
-                _, status, text = line.split("\x00", 2)
-            if number == 0:  # the heading names the entity: one dictionary line for all ("\x01" is the entity)
-                text = text.replace(f" {entity} · ", " \x01 · ", 1)
-            if quoted in text:  # missing data name the entity: "... is empty for 'S07'"
-                text = text.replace(quoted, "'\x01'")
-            key = (status, text)
-            at = self.lines.get(key)
-            if at is None:
-                at = self.lines[key] = len(self.lines)
-            out.append(at)
-        return out
-
     # ---- compare -------------------------------------------------------------------------------
     def _old(self, path: Path) -> dict[str, tuple[str, dict[str, str], dict[str, str]]]:
         old = {}
-        for _, v in verdict_lines(path):
+        for _, v, _ in verdict_lines(path):
             outcomes = {d["field"]: outcome_shown(d) for d in v["outcome_details"]}
             old[v["entity"]] = (compliance_key(v["compliant"]), outcomes,
                                 {n["id"]: n["status"] for n, _ in walk(v["rules"])})

@@ -70,7 +70,7 @@ def _fill(book: Any, verdicts: Path, record: dict[str, Any] | None, lang: str, t
     conditions: list[str] = []
     fields: list[str] = []
     index = -1
-    for index, (line_no, verdict) in enumerate(verdict_lines(verdicts)):
+    for index, (line_no, verdict, _) in enumerate(verdict_lines(verdicts)):
         if index == 0:
             fields = [d["field"] for d in verdict["outcome_details"]]
             labels = {n["id"]: n["label_zh" if lang == "zh" else "label_en"] for n, _ in walk(verdict["rules"])}
