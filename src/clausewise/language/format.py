@@ -149,6 +149,15 @@ class Formatter:
                 self.leading(d.span.end_line, 1)
                 self.out.append("}")
 
+    def window_end(self, end) -> str:
+        """The end day of a rolling window: a postfix expression, or one '+'/'-' after it
+        (``last 7 days to as_of - 1 day``, as the grammar reads it); anything else in parentheses."""
+        if isinstance(end, syntax.Arith) and end.op in "+-":
+            left, right = self.expr(end.left, P_POSTFIX), self.expr(end.right, P_PRODUCT)
+            if not left.startswith("("):
+                return f"{left} {end.op} {right}"
+        return self.expr(end, P_POSTFIX)
+
     def type(self, t: syntax.TypeExpr) -> str:
         if t.name == "enum":
             return f"enum({', '.join(t.enum_values)})"
@@ -302,9 +311,9 @@ class Formatter:
             case syntax.Calendar(kind=kind, date=date, previous=previous):
                 return f"{'previous ' if previous else ''}{kind} of {self.expr(date, P_POSTFIX)}", top
             case syntax.LastN(count=syntax.Name(name=name), end=end, unit=unit):
-                return f"last {name} {unit} to {self.expr(end, P_POSTFIX)}", top
+                return f"last {name} {unit} to {self.window_end(end)}", top
             case syntax.LastN(count=count, end=end):
-                return f"last {count.text} to {self.expr(end, P_POSTFIX)}", top
+                return f"last {count.text} to {self.window_end(end)}", top
             case syntax.NFrom(count=count, start=start):
                 return f"{count.text} from {self.expr(start, P_POSTFIX)}", top
             case syntax.Edge(kind=kind, window=window):
