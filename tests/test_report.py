@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from report_examples import BUNDLED, audit, verdicts, walk
 
 from clausewise.cli.main import main
-from clausewise.report.explain import render_text
+from clausewise.report.explain import figure_text, render_gap, render_text
 from clausewise.report.html import read_embedded, write_report
 from clausewise.report.htmldata import ReportData, bin_edges, bin_index, parse_near
-from clausewise.report.models import Verdict
+from clausewise.report.models import ExplanationNode, Verdict
 
 
 @pytest.fixture(scope="module")
@@ -94,13 +94,19 @@ def test_bins_put_the_bound_on_an_edge() -> None:
 
 
 @pytest.mark.parametrize("name", list(BUNDLED))
-def test_near_the_line_lists_figures_within_the_share(audited, name) -> None:
+def test_near_the_line_lists_figures_within_the_share_in_explains_words(audited, name) -> None:
     data = ReportData("en", Decimal("0.05")).read(audited[name]).to_json(None)
+    nodes = {(v["entity"], n["id"]): n for v in verdicts(audited[name]) for n in walk(v["rules"])}
     for chart in data["charts"]:
-        assert len(chart["near"]) <= chart["near_count"]
-        for entity, observed, bound, _gap, _status in chart["near"]:
-            o, b = (Decimal(x.replace(",", "").lstrip("≈")) for x in (observed, bound))
-            assert abs(o - b) <= Decimal("0.05") * abs(b) + Decimal("0.01"), (chart["node"], entity)
+        near = [n for (_, node_id), n in nodes.items() if node_id == chart["node"] and n["status"] in ("pass", "fail")
+                and numeric(n["observed"]) is not None and numeric(n["bound"]) is not None
+                and abs(numeric(n["observed"]) - numeric(n["bound"])) <= Decimal("0.05") * abs(numeric(n["bound"]))]
+        assert chart["near_count"] == len(near) >= len(chart["near"]), chart["node"]
+        for entity, observed, bound, gap, status in chart["near"]:
+            model = ExplanationNode.model_validate(nodes[entity, chart["node"]])
+            assert observed == figure_text(model, model.observed, "en", ratio=True)
+            assert bound == figure_text(model, model.bound, "en") and status == model.status
+            assert gap == (render_gap(model, "en") if model.gap else "")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from report_examples import BUNDLED, ROOT, audit, verdicts, walk
 
-from clausewise.report.explain import render_text
+from clausewise.report.explain import figure_text, render_text
 from clausewise.report.html import TEXTS
-from clausewise.report.models import Verdict
+from clausewise.report.models import ExplanationNode, Verdict
 
 pytestmark = pytest.mark.slow
 
@@ -89,9 +89,10 @@ def test_a_person_sees_counts_a_bound_line_and_an_explanation(browser, tmp_path,
     page.wait_for_function(f"document.querySelectorAll('.chart svg').length === {charts.count()}")
     for k in range(charts.count()):
         node_id = charts.nth(k).get_attribute("data-node")
-        bounds = {n["bound"] for v in vs for n in walk(v["rules"]) if n["id"] == node_id and n["status"] in ("pass", "fail")}
-        if len(bounds) == 1:
-            label = charts.nth(k).locator("svg text", has_text=f"{words['bound']} {bounds.pop()}")
+        nodes = [n for v in vs for n in walk(v["rules"]) if n["id"] == node_id and n["status"] in ("pass", "fail")]
+        if len({n["bound"] for n in nodes}) == 1:
+            model = ExplanationNode.model_validate(nodes[0])
+            label = charts.nth(k).locator("svg text", has_text=f"{words['bound']} {figure_text(model, model.bound, lang)}")
             assert label.count() == 1 and label.is_visible(), node_id
             break
     else:

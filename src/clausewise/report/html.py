@@ -16,7 +16,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from clausewise.report.explain import UNIT_EN, UNIT_ZH
 from clausewise.report.htmldata import TABLE_LIMIT, ReportData, read_record
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -84,7 +83,7 @@ def render_html(data: dict[str, Any]) -> str:
     lang = data["lang"]
     head = data["head"]
     title = f"{TEXTS[lang]['title']} · {head.get('policy', '')} {head.get('version', '')} · {head.get('as_of', '')}"
-    payload = {**data, "texts": TEXTS[lang], "units": UNIT_ZH if lang == "zh" else UNIT_EN}  # explain's unit words
+    payload = {**data, "texts": TEXTS[lang]}
     return "".join([
         f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n',
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from clausewise.language.diagnostics import ClausewiseError
-from clausewise.report.explain import shown
+from clausewise.report.explain import figure_text, render_gap, shown, unit_word
 from clausewise.report.htmlexplain import Explanations
+from clausewise.report.models import ExplanationNode
 from clausewise.report.records import shown_value
 
 STATUSES = ("pass", "fail", "unknown", "na")
@@ -122,7 +123,8 @@ class Figure:
     bounds: set[str] = field(default_factory=set)
     bound_values: list[float] = field(default_factory=list)
     passed: bytearray = field(default_factory=bytearray)
-    near: list[tuple[Decimal, int, str, str, str, str]] = field(default_factory=list)
+    near: list[tuple[Decimal, int, dict[str, Any]]] = field(default_factory=list)  # (share off the bound, entity, node)
+    sample: dict[str, Any] = field(default_factory=dict)  # one of its nodes (the unit, for the bound's text)
     near_count: int = 0
 
 
@@ -223,7 +225,7 @@ class ReportData:
             return
         fig = self.figures.get(node["id"])
         if fig is None:
-            fig = self.figures[node["id"]] = Figure(list(self.nodes).index(node["id"]))
+            fig = self.figures[node["id"]] = Figure(list(self.nodes).index(node["id"]), sample=node)
         figures[node["id"]] = shown(node["observed"]) or ""
         fig.values.append(float(observed))
         fig.bound_values.append(float(bound))
@@ -232,12 +234,9 @@ class ReportData:
         distance = abs(observed - bound)
         if distance <= self.near * abs(bound):
             fig.near_count += 1
-            gap = node["gap"]
-            gap_text = (f"{shown(gap['amount'])}" + (f" ({gap['percent']})" if gap["percent"] else "")) if gap else ""
-            share = distance / abs(bound) if bound else Decimal(0)
-            fig.near.append((share, index, shown(node["observed"]) or "", shown(node["bound"]) or "", gap_text, status))
+            fig.near.append((distance / abs(bound) if bound else Decimal(0), index, node))
             if len(fig.near) > 4 * NEAR_LISTED:
-                fig.near = sorted(fig.near)[:NEAR_LISTED]
+                fig.near = sorted(fig.near, key=lambda n: n[:2])[:NEAR_LISTED]
 
     # ---- compare -------------------------------------------------------------------------------
     def _old(self, path: Path) -> dict[str, tuple[str, dict[str, str], dict[str, str]]]:
@@ -280,7 +279,8 @@ class ReportData:
             "outcomes": [{"field": f, "label": self.outcome_labels.get(f, f), "counts": sorted(c.items())}
                          for f, c in self.outcomes.items()],
             "nodes": [{**info, "failing": self.failing_count.get(i, 0)} for i, info in self.nodes.items()],
-            "charts": [chart(self.nodes[i], self.figures[i], self.entities) for i in node_ids if i in self.figures],
+            "charts": [chart(self.nodes[i], self.figures[i], self.entities, self.lang) for i in node_ids
+                       if i in self.figures],
             "table": {
                 "entity": [r["entity"] for r in rows],
                 "compliance": "".join(r["compliance"][0] for r in rows) if self.has_compliance else None,
@@ -314,17 +314,20 @@ def count_lines(path: Path) -> int:
         raise ClausewiseError.simple(str(path), f"cannot read: {exc.strerror}") from None
 
 
-def chart(info: dict[str, Any], fig: Figure, entities: list[str]) -> dict[str, Any]:
+def chart(info: dict[str, Any], fig: Figure, entities: list[str], lang: str) -> dict[str, Any]:
     """A threshold condition's histogram (passed and failed entities per bin), its bound and the
-    entities nearest the bound. With one bound for every entity the axis is the figure; with
-    several (a bound per category) it is the figure as a percentage of the entity's bound."""
+    entities nearest the bound, their figures and gaps in explain's words. With one bound for
+    every entity the axis is the figure (a rate in percent); with several (a bound per category)
+    it is the figure as a percentage of the entity's bound."""
     relative = len(fig.bounds) > 1
+    percent = not relative and info["unit"] == "rate"
     if relative:
         values = [v / b * 100 for v, b in zip(fig.values, fig.bound_values) if b]
         passed = [p for p, b in zip(fig.passed, fig.bound_values) if b]
         bound = 100.0
     else:
-        values, passed, bound = fig.values, list(fig.passed), fig.bound_values[0]
+        scale = 100 if percent else 1
+        values, passed, bound = [v * scale for v in fig.values], list(fig.passed), fig.bound_values[0] * scale
     integer = not relative and all(v == int(v) for v in values) and bound == int(bound)
     edges = bin_edges(values, bound, integer, max(8, min(30, 2 * round(math.sqrt(len(values))))))
     bins = [[edges[k], edges[k + 1], 0, 0] for k in range(len(edges) - 1)]
@@ -332,13 +335,19 @@ def chart(info: dict[str, Any], fig: Figure, entities: list[str]) -> dict[str, A
     for value, ok in zip(values, passed):
         k = bin_index(edges, value, right_closed)
         bins[k][2 if ok else 3] += 1
-    near = sorted(fig.near)[:NEAR_LISTED]
-    return {"node": info["id"], "label": info["label"], "cites": info["cites"], "unit": info["unit"],
+    near = []
+    for _, index, node in sorted(fig.near, key=lambda n: n[:2])[:NEAR_LISTED]:
+        model = ExplanationNode.model_validate(node)
+        near.append([entities[index], figure_text(model, model.observed, lang, ratio=True),
+                     figure_text(model, model.bound, lang), render_gap(model, lang) if model.gap else "", model.status])
+    bound_text = "100%" if relative else figure_text(ExplanationNode.model_validate(fig.sample), next(iter(fig.bounds)), lang)
+    return {"node": info["id"], "label": info["label"], "cites": info["cites"],
+            "unit": "" if relative or percent else unit_word(info["unit"], lang), "percent": percent,
             "comparison": info["comparison"], "relative": relative, "integer": integer,
-            "bound": bound, "bound_text": next(iter(fig.bounds)) if not relative else "100%",
+            "bound": bound, "bound_text": bound_text,
             "count": len(values), "underflow": values and min(values) < edges[0], "overflow": values and max(values) > edges[-1],
             "bins": bins, "right_closed": right_closed, "near_count": fig.near_count,
-            "near": [[entities[i], o, b, g, s] for _, i, o, b, g, s in near]}
+            "near": near}
 
 
 def bin_edges(values: list[float], bound: float, integer: bool, target: int = 30) -> list[float]:

@@ -112,7 +112,7 @@ function draw(D) {  // the whole page, from the data
   D.charts.forEach(function (c) {
     var box = h("div", { cls: "chart", "data-node": c.node });
     var sub = n(c.count) + " " + T.entities + " · " + c.comparison + " " + T.bound + " " + c.bound_text +
-      (unit(c) && !c.relative ? " " + unit(c) : "") + (c.relative ? " · " + T.relative : "");
+      (c.relative ? " · " + T.relative : "");
     var near = h("details", { cls: "near" }, h("summary", { text: say("near", { near: D.near }) + ": " + n(c.near_count) }));
     if (c.near.length < c.near_count) near.appendChild(h("div", { cls: "muted", text: say("near_more", { n: c.near.length, total: n(c.near_count) }) }));
     near.appendChild(h("table", {}, h("tr", {}, [T.entity, T.observed, T.bound, T.gap, T.status].map(function (t) { return h("th", { text: t }); })),
@@ -129,9 +129,9 @@ function draw(D) {  // the whole page, from the data
   figures.appendChild(grid);
   main.appendChild(figures);
 
-  function unit(c) { return D.units[c.unit] || ""; }  // as explain writes it: no word for a score or a rate
+  function unit(c) { return c.unit; }  // explain's word for it (htmldata.chart): none for a score, a rate or a %
   function edge(x, c) {
-    if (c.relative) return (Math.round(x * 100) / 100) + "%";
+    if (c.relative || c.percent) return (Math.round(x * 100) / 100) + "%";
     return Math.abs(x) >= 1000 ? n(Math.round(x)) : String(Math.round(x * 1e6) / 1e6);
   }
   function drawChart(box, c) {
@@ -148,7 +148,7 @@ function draw(D) {  // the whole page, from the data
         var b = c.bins[ps[0].dataIndex];
         return (c.right_closed ? "(" : "[") + edge(b[0], c) + ", " + edge(b[1], c) + (c.right_closed ? "]" : ")") + "<br>" + T.pass + " " + n(b[2]) + "<br>" + T.fail + " " + n(b[3]);
       } },
-      xAxis: { type: "category", data: labels, name: c.relative ? "%" : unit(c), nameLocation: "end",
+      xAxis: { type: "category", data: labels, name: c.relative || c.percent ? "%" : unit(c), nameLocation: "end",
         axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", minInterval: 1 },
       series: [
