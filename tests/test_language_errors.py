@@ -74,3 +74,10 @@ def test_row_expression_example_uses_the_policys_tables():
                             "top.policy")
     rendered = "\n".join(d.render() for d in err.value.diagnostics)
     assert "hint: e.g. sum(transactions.amount * 2 during last 30 days to as_of)" in rendered
+
+
+@pytest.mark.parametrize("written, fixed", [("60 days from as_of - 1 day", "60 days from (as_of - 1 day)"),
+                                            ("month of as_of + 1 day", "month of (as_of + 1 day)")])
+def test_window_of_a_computed_day_needs_parentheses(written, fixed):
+    [message] = errors(f'rule r [TOP-1] "r" / "r" = count(transactions during {written}) >= 1\n')
+    assert f"hint: 'of' and 'from' take one value: write {fixed}" in message

@@ -281,6 +281,17 @@ class ExprChecker:
         return vsort(sort.vtype)
 
     def arith(self, node: syntax.Arith, scope: dict) -> Sort:
+        if isinstance(node.left, (syntax.NFrom, syntax.Calendar)) and node.op in "+-":
+            # '60 days from as_of - 1 day' reads as '(60 days from as_of) - 1 day'
+            inner = node.left.start if isinstance(node.left, syntax.NFrom) else node.left.date
+            day = self.source.snippet(inner.span)
+            right = self.source.snippet(node.right.span)
+            whole = self.source.snippet(node.left.span)
+            fixed = whole[: len(whole) - len(day)] + f"({day} {node.op} {right})"
+            verb = "adds days to" if node.op == "+" else "subtracts days from"
+            self.error(node, f"'{whole} {node.op} {right}' {verb} a window",
+                       f"'of' and 'from' take one value: write {fixed}")
+            return Sort("none")
         left, right = self.scalar(node.left, scope), self.scalar(node.right, scope)
         if "none" in (left.kind, right.kind):
             return Sort("none")
