@@ -208,3 +208,17 @@ def test_a_verdict_that_cannot_be_explained_is_a_diagnostic(audited, tmp_path) -
     broken.write_text("\n".join(lines[:20] + [json.dumps(bad)] + lines[21:]) + "\n", "utf-8")
     result = CliRunner().invoke(main, ["report", str(broken), "--out", str(tmp_path / "b.html")])
     assert result.exit_code == 2 and "broken.jsonl:21: error: not a verdict" in result.output, result.output
+
+
+def test_entities_that_could_not_be_evaluated_are_counted(audited, tmp_path) -> None:
+    lines = audited["novice"].read_text("utf-8").splitlines()
+    failed = json.loads(lines[3])
+    failed.update(compliant=None, rules=[], missing_data=[], error={"message": "boom", "cause": "while evaluating x"})
+    for d in failed["outcome_details"]:
+        d.update(value=None, decided=False, clause=None, because=None)
+    path = tmp_path / "v.jsonl"
+    path.write_text("\n".join(lines[:3] + [json.dumps(failed)] + lines[4:]) + "\n", "utf-8")
+    data = ReportData("en", Decimal("0.05")).read(path).to_json(None)
+    assert data["errors"] == 1
+    text = "\n".join(data["lines"][i][1] for i in data["table"]["lines"][3])
+    assert "boom" in text and text == render_text(Verdict.model_validate(failed)).replace(failed["entity"], "\x01", 1)

@@ -145,6 +145,7 @@ class ReportData:
         self.head: dict[str, Any] = {}
         self.compliance: dict[str, int] = {}
         self.has_compliance = False
+        self.errors = 0  # entities that could not be evaluated (their verdict names the error)
         self.outcomes: dict[str, dict[str, int]] = {}
         self.outcome_labels: dict[str, str] = {}
         self.nodes: dict[str, dict[str, Any]] = {}  # id -> static fields, counts; insertion order = tree order
@@ -188,6 +189,7 @@ class ReportData:
                 self.outcome_labels[d["field"]] = d["label_zh" if self.lang == "zh" else "label_en"]
         self.entities.append(v["entity"])
         key = compliance_key(v["compliant"])
+        self.errors += v.get("error") is not None
         self.has_compliance = self.has_compliance or v["compliant"] is not None
         self.compliance[key] = self.compliance.get(key, 0) + 1
         outcome_cells = []
@@ -275,7 +277,7 @@ class ReportData:
         return {
             "lang": self.lang, "head": self.head, "record": record, "total": self.total, "shown": len(rows),
             "near": f"{(self.near * 100).normalize():f}%",
-            "compliance": self.compliance if self.has_compliance else None,
+            "compliance": self.compliance if self.has_compliance else None, "errors": self.errors,
             "outcomes": [{"field": f, "label": self.outcome_labels.get(f, f), "counts": sorted(c.items())}
                          for f, c in self.outcomes.items()],
             "nodes": [{**info, "failing": self.failing_count.get(i, 0)} for i, info in self.nodes.items()],

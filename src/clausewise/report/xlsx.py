@@ -144,7 +144,7 @@ def _row(sheet: Any, row: int, verdict: dict[str, Any], fields: list[str], condi
 
 
 def _summary(sheet: Any, data: ReportData, texts: dict[str, str], bold: Any) -> None:
-    rows: list[list[Any]] = [[texts["entities"], data.total]]
+    rows: list[list[Any]] = [[texts["entities"], data.total]] + ([[texts["errors"], data.errors]] if data.errors else [])
     if data.has_compliance:
         rows.append([])
         rows += [[texts[k], data.compliance.get(k, 0)] for k in ("compliant", "not compliant", "undetermined")]

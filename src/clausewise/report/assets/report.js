@@ -59,6 +59,8 @@ function draw(D) {  // the whole page, from the data
         h("div", { cls: "n", text: n(D.compliance[c[0]] || 0) }), h("div", { text: T[c[0]] })));
     });
   }
+  if (D.errors) cards.appendChild(h("div", { cls: "card fail", "data-count": "errors" },
+    h("div", { cls: "n", text: n(D.errors) }), h("div", { text: T.errors })));
   outcomes.appendChild(cards);
   var fields = h("div", { cls: "outcomes" });
   var SHORT = 8;  // values listed before "all N values"
