@@ -118,13 +118,12 @@ def failing(nodes: list[dict[str, Any]]) -> list[str]:
 class Figure:
     """The observed values of one threshold condition over every entity where it passed or failed."""
 
-    node: int
+    sample: dict[str, Any]  # one of its nodes (the unit, for the bound's text)
     values: list[float] = field(default_factory=list)
     bounds: set[str] = field(default_factory=set)
     bound_values: list[float] = field(default_factory=list)
     passed: bytearray = field(default_factory=bytearray)
     near: list[tuple[Decimal, int, dict[str, Any]]] = field(default_factory=list)  # (share off the bound, entity, node)
-    sample: dict[str, Any] = field(default_factory=dict)  # one of its nodes (the unit, for the bound's text)
     near_count: int = 0
 
 
@@ -227,7 +226,7 @@ class ReportData:
             return
         fig = self.figures.get(node["id"])
         if fig is None:
-            fig = self.figures[node["id"]] = Figure(list(self.nodes).index(node["id"]), sample=node)
+            fig = self.figures[node["id"]] = Figure(sample=node)
         figures[node["id"]] = shown(node["observed"]) or ""
         fig.values.append(float(observed))
         fig.bound_values.append(float(bound))
@@ -345,9 +344,10 @@ def chart(info: dict[str, Any], fig: Figure, entities: list[str], lang: str) -> 
     bound_text = "100%" if relative else figure_text(ExplanationNode.model_validate(fig.sample), next(iter(fig.bounds)), lang)
     return {"node": info["id"], "label": info["label"], "cites": info["cites"],
             "unit": "" if relative or percent else unit_word(info["unit"], lang), "percent": percent,
-            "comparison": info["comparison"], "relative": relative, "integer": integer,
+            "comparison": info["comparison"], "relative": relative,
             "bound": bound, "bound_text": bound_text,
-            "count": len(values), "underflow": values and min(values) < edges[0], "overflow": values and max(values) > edges[-1],
+            "count": len(values), "underflow": bool(values) and min(values) < edges[0],
+            "overflow": bool(values) and max(values) > edges[-1],
             "bins": bins, "right_closed": right_closed, "near_count": fig.near_count,
             "near": near}
 
