@@ -202,6 +202,10 @@ def _duplicates(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema)
     if not schema.key:
         return []
     keys = [col("t", k) for k in schema.key]
+    repeated = exp.select(exp.Literal.number(1)).from_(exp.alias_(exp.Table(this=ident(schema.name)), "t")).group_by(
+        *keys).having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))).limit(1)
+    if not con.execute(repeated.sql("duckdb")).fetchall():  # the common case: one aggregate, no window
+        return []
     first = exp.Window(this=exp.Min(this=col("t", ROW)), partition_by=keys)
     ranked = exp.select(col("t", ROW), *keys, exp.alias_(first, "first")).from_(
         exp.alias_(exp.Table(this=ident(schema.name)), "t"))
