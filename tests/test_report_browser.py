@@ -158,3 +158,25 @@ def test_the_table_stays_light_for_many_entities(browser, tmp_path) -> None:
     page.wait_for_selector('#entity-table .vt-row[data-entity="E00000"]')
     assert errors == []
     page.close()
+
+
+def test_compare_shows_the_changed_entities_and_opens_one(browser, tmp_path) -> None:
+    import json
+
+    from clausewise.report.html import write_report
+
+    jsonl = tmp_path / "novice.jsonl"
+    audit("novice", jsonl)
+    vs = verdicts(jsonl)
+    changed = vs[2]
+    before = json.loads(json.dumps(changed))
+    before["compliant"] = not changed["compliant"] if changed["compliant"] is not None else True
+    old = tmp_path / "old.jsonl"
+    old.write_text("".join(json.dumps(v) + "\n" for v in [*vs[:2], before, *vs[3:]]), "utf-8")
+    write_report(jsonl, tmp_path / "r.html", compare=old)
+    page, errors, _ = open_report(browser, tmp_path / "r.html")
+    assert page.locator('#compare .card[data-count="changed"] .n').inner_text() == "1"
+    page.locator("#changes td.link", has_text=changed["entity"]).click()
+    assert page.locator("#explanation h3").inner_text().endswith(changed["entity"])
+    assert errors == []
+    page.close()
