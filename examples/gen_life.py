@@ -1,8 +1,8 @@
 """Write the LIFE example data (deterministic): ``python examples/gen_life.py``.
 
-examples/life  24 life-services providers, assessed per industry as of 2024-04-01 (the
+examples/life  25 life-services providers, assessed per industry as of 2024-04-01 (the
                quarter assessed is 2024-Q1): cold starts passed on day 10, 30, 31 and 60, one
-               never passed, one in progress, the 59/60-day certification scope edge, the
+               never passed, one passed by the rolling look-back after failing, one in progress, the 59/60-day certification scope edge, the
                30W and active-merchant bounds, the comprehensive sub-categories, ratings, the
                advantage-city cap, and two deliberately bad rows (reported, never used).
 
@@ -24,6 +24,7 @@ DAY = dt.timedelta(days=1)
 LAST = dt.date(2024, 3, 31)  # the last day with data
 PARAMS = {
     "cold_start_gmv_yuan": {"catering": "5万", "hotel_travel": "3万", "comprehensive": "2万"},
+    "cold_start_rolling_lookback_window": "30",
     "rating_weight": {
         "catering": {"核销率": "0.4", "履约率": "0.3", "商家满意度": "0.3"},
         "hotel_travel": {"订单量": "0.5", "好评率": "0.5"},
@@ -217,6 +218,11 @@ class Life:
             self.month_total(pid, "catering", f"2024-0{n % 3 + 1}", best)
             self.rating(pid, "catering", {m: {"核销率": score, "履约率": score, "商家满意度": score}
                                           for m in ("2024-01", "2024-02", "2024-03")})
+        # P25: failed on day 61 like P05, then the 30 days ending 2024-03-10 reach 5万 (the 30 ending
+        # 03-09 do not): passed by the rolling look-back on 2024-03-11 (AMB-L6), restriction lifted
+        self.provider("P25", "2023-09-30", "catering")
+        self.cold_start("P25", "catering", d("2023-10-01"), None, "50000")
+        self.month_total("P25", "catering", "2024-03", "50000", days=10)
 
     def write(self, where: Path = OUT) -> None:
         def out(name: str, columns: list[str], rows: list[dict], bad: list[str] = ()) -> None:

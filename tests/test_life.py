@@ -23,6 +23,7 @@ from clausewise.language.diagnostics import ClausewiseError
 from conftest import EXAMPLES, POLICIES, ROOT, node
 
 PARAMS = {"cold_start_gmv_yuan": {"catering": "50000", "hotel_travel": "30000", "comprehensive": "20000"},
+          "cold_start_rolling_lookback_window": "30",
           "rating_weight": {"catering": {"a": "0.5", "b": "0.5"}, "hotel_travel": {"a": "1"}, "comprehensive": {"a": "1"}},
           "rating_label_bands": {"catering": {"一星": 60, "二星": 70}, "hotel_travel": {"一星": 60},
                                  "comprehensive": {"一星": 60}}}
@@ -156,6 +157,30 @@ def test_a_missing_standard_is_an_error_naming_it_and_its_clause(life):
         life.evaluate(Rows().tables, "2024-04-01", {k: v for k, v in PARAMS.items() if k != "cold_start_gmv_yuan"})
     message = err.value.diagnostics[0].message
     assert "cold_start_gmv_yuan" in message and "LIFE-CS-2" in message and "AMB-L1" in message
+
+
+def test_a_missing_lookback_window_is_an_error_naming_it_and_its_clause(life):
+    """AMB-L6: the rolling look-back's window length is not in the text: required, no default (C-7)."""
+    with pytest.raises(ClausewiseError) as err:
+        life.evaluate(Rows().tables, "2024-04-01", {k: v for k, v in PARAMS.items() if k != "cold_start_rolling_lookback_window"})
+    message = err.value.diagnostics[0].message
+    assert "cold_start_rolling_lookback_window" in message and "LIFE-CS-3b" in message and "AMB-L6" in message
+
+
+def test_rolling_lookback_after_failure_passes_on_t_plus_1(life):
+    """AMB-L6: after the day-61 failure, day T passes when the window of N days ending on T (T
+    included) reaches the standard; the pass is dated T+1 and the restriction ends that day."""
+    rows = Rows().sell("2024-01-01", "25000").sell("2024-01-30", "25000")  # 01-01 .. 01-30: 30 days
+    on_t = verdict(life, rows, "2024-01-30")
+    assert on_t.outcomes["cold_start_status"] == "failed" and on_t.outcomes["new_merchant_binding_restricted"] is True
+    v = verdict(life, rows, "2024-01-31")
+    assert (v.outcomes["cold_start_status"], v.outcomes["cold_start_pass_date"]) == ("passed", "2024-01-31")
+    assert v.outcomes["cold_start_fail_date"] == str(day(61)) and v.outcomes["cold_start_pass_cycle"] is None
+    assert v.outcomes["new_merchant_binding_restricted"] is False and v.outcomes["industry_permission"] == "certified"
+    leaf = node(v, "cold_start_lookback_passed.window")
+    assert (leaf.observed, leaf.witness) == ("50,000", "2024-01-30")
+    shorter = verdict(life, rows, "2024-01-31", cold_start_rolling_lookback_window="29")  # 01-02 .. 01-30
+    assert shorter.outcomes["cold_start_status"] == "failed"
 
 
 def test_an_industry_without_a_standard_is_unknown_not_failed(life):
@@ -344,6 +369,8 @@ EXPECTED = {
     "P19/comprehensive": {"cold_start_status": "failed"},
     "P21/catering": {"rating_score": "59.99", "rating_label": None},
     "P23/catering": {"rating_label": "一星"},
+    "P25/catering": {"cold_start_status": "passed", "cold_start_pass_date": "2024-03-11",
+                     "cold_start_fail_date": "2023-11-30", "new_merchant_binding_restricted": False},
 }
 
 
@@ -354,7 +381,7 @@ def examples(life):
 
 
 def test_examples_tell_their_stories(examples):
-    assert len(examples.verdicts) == 72 and examples.accounting.rows_rejected == 2
+    assert len(examples.verdicts) == 75 and examples.accounting.rows_rejected == 2
     for entity, outcomes in EXPECTED.items():
         got = examples.verdict(entity).outcomes
         assert {k: got[k] for k in outcomes} == outcomes, entity
@@ -384,7 +411,7 @@ def test_cli_audit_and_explain(tmp_path):
     run = subprocess.run([*cli, "audit", str(POLICIES / "life.policy"), *common, "--out", str(out), "--workers", "1"],
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 1, run.stderr  # some providers are restricted
-    assert "72 entities, 72 verdicts" in run.stdout + run.stderr
+    assert "75 entities, 75 verdicts" in run.stdout + run.stderr
     text = out.read_text("utf-8")
     assert "P01/catering,2024-04-01,true,passed" in text and "成都;重庆;西安" in text
     run = subprocess.run([*cli, "explain", str(POLICIES / "life.policy"), *common, "--entity", "P03/catering",
