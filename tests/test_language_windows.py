@@ -103,3 +103,33 @@ def test_branches_of_a_window_choice_must_both_be_windows():
     with pytest.raises(ClausewiseError) as err:
         compile_policy_text(bad, "top.policy")
     assert "expected a window" in err.value.diagnostics[0].render()
+
+
+DAY_POLICY = POLICY.replace('rule active [TOP-3]', '''let evaluated_on [TOP-3] "评估日" / "evaluation day" =
+  if as_of >= day 20 of month of as_of then day 20 of month of as_of else day 20 of previous month of as_of
+
+rule since_evaluation [TOP-3] "评估日以来有交易" / "transactions since the evaluation day" =
+  count(transactions during evaluated_on .. as_of) >= 1
+
+rule leap [TOP-3] "闰日" / "leap day" = day 29 of 2024-02 = 2024-02-29
+
+rule no_31st [TOP-3] "二月无31日" / "no 31 February" = day 31 of 2024-02 = none
+
+rule active [TOP-3]''')
+
+
+@pytest.mark.parametrize("as_of, window", [("2024-03-31", "2024-03-20..2024-03-31"),
+                                           ("2024-03-19", "2024-02-20..2024-03-19")])
+def test_day_of_month(as_of, window):
+    result = compile_policy_text(DAY_POLICY, "top.policy").evaluate(data(), as_of, {})
+    verdict = result.verdict("S1")
+    windows = {w.expression: w.dates for w in leaf(verdict, "since_evaluation").windows}
+    assert windows["evaluated_on .. as_of"] == window
+    assert leaf(verdict, "leap").status == "pass" and leaf(verdict, "no_31st").status == "pass"
+    assert "day 20 of month of as_of" in format_text(DAY_POLICY, "top.policy")
+
+
+def test_day_number_is_checked():
+    with pytest.raises(ClausewiseError) as err:
+        compile_policy_text(DAY_POLICY.replace("day 29 of 2024-02", "day 0 of 2024-02"), "top.policy")
+    assert "'day 0 of' needs a day number from 1 to 366" in err.value.diagnostics[0].render()

@@ -133,9 +133,13 @@ class Evaluator:
                 return v if isinstance(v, Missing) else -v
             case syntax.Range() | syntax.Calendar() | syntax.LastN() | syntax.NFrom():
                 return self.window(node, scope)
-            case syntax.Edge(kind=kind, window=w):
+            case syntax.Edge(kind=kind, window=w, day=n):
                 win = self.as_window(self.eval(w, scope))
-                return win if win is None or isinstance(win, Missing) else (win.start if kind == "start" else win.end)
+                if win is None or isinstance(win, Missing):
+                    return win
+                if kind == "day":  # day 20 of month of as_of; none when the window is shorter
+                    return win.start + dt.timedelta(days=n - 1) if (win.end - win.start).days >= n - 1 else None
+                return win.start if kind == "start" else win.end
             case syntax.FirstDay(var=var, window=w, cond=cond):
                 win = self.as_window(self.eval(w, scope))
                 if win is None or isinstance(win, Missing):

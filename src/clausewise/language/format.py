@@ -316,6 +316,8 @@ class Formatter:
                 return f"last {count.text} to {self.window_end(end)}", top
             case syntax.NFrom(count=count, start=start):
                 return f"{count.text} from {self.expr(start, P_POSTFIX)}", top
+            case syntax.Edge(kind="day", window=window, day=day):
+                return f"day {day} of {self.expr(window, P_POSTFIX)}", top
             case syntax.Edge(kind=kind, window=window):
                 return f"{kind} of {self.expr(window, P_POSTFIX)}", top
             case syntax.FirstDay(var=var, window=window, cond=cond):

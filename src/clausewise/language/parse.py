@@ -376,6 +376,13 @@ class _ToAst(Transformer):
     def edge(self, meta, items):
         return syntax.Edge(items[0], items[1], span=_span(meta))
 
+    def day_of(self, meta, items):
+        number, window = items
+        if not str(number).isdigit() or not 1 <= int(str(number)) <= 366:
+            raise _UserError(_tok_span(number), f"'day {number} of' needs a day number from 1 to 366",
+                             "e.g. day 20 of month of as_of")
+        return syntax.Edge("day", window, int(str(number)), span=_span(meta))
+
     def first_day(self, meta, items):
         return syntax.FirstDay(str(items[0]), items[1], items[2], span=_span(meta))
 

@@ -158,8 +158,12 @@ class NFrom(Node):
 
 @dataclass(frozen=True)
 class Edge(Node):
+    """``start of W``, ``end of W``, or ``day 20 of W`` (kind "day": the window's 20th day,
+    none when it is shorter)."""
+
     kind: str
     window: "Expr"
+    day: int = 0
 
 
 @dataclass(frozen=True)
