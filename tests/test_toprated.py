@@ -41,3 +41,14 @@ def test_explanations_show_rates_currency_and_the_chosen_period():
     assert "window period = 2024-01..2024-03" in s02  # 450 transactions in 3 months: the 3-month period
     assert "observed 999.99 USD >= 1,000 USD — short by 0.01 USD, <0.1%" in s04
     assert "window last_12 = 2023-04..2024-03" in s04
+
+
+def test_a_misnamed_data_file_is_named_in_the_error(tmp_path):
+    (tmp_path / "sellers.csv").write_bytes((DIR / "data" / "sellers.csv").read_bytes())
+    (tmp_path / "transactons.csv").write_bytes((DIR / "data" / "transactions.csv").read_bytes())
+    result = CliRunner().invoke(main, ["explain", str(POLICY), "--data", str(tmp_path), "--as-of", "2024-04-01",
+                                       "--entity", "S01"])
+    assert result.exit_code == 2
+    assert "error: no data for table transactions" in result.stderr
+    assert f"hint: {tmp_path / 'transactons.csv'} matches no table of the policy: did you mean transactions.csv?" \
+        in result.stderr

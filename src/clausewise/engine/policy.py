@@ -45,6 +45,18 @@ DataSource = str | Path | Sequence[str | Path] | Mapping[str, Any]
 CHUNK = 2000
 
 
+def _misnamed_files(paths: Sequence[Any], schemas: Mapping[str, Any], absent: list[str]) -> str | None:
+    """A hint naming the data files of the given directories that match no table but look like
+    a missing one (``transactons.csv`` for ``transactions``)."""
+    strays = sorted(f for d in paths if Path(d).is_dir() for f in Path(d).iterdir()
+                    if f.suffix in data_mod.SUFFIXES and f.stem not in schemas)
+    for name in absent:
+        for f in strays:
+            if did_you_mean(f.stem, [name]):
+                return f"{f} matches no table of the policy: did you mean {name}{f.suffix}?"
+    return None
+
+
 @dataclass
 class Policy:
     """A checked, compiled policy version."""
@@ -109,8 +121,11 @@ class Policy:
                     tables[name] = LazyTable(Path(files[name]), schemas[name], entity_table, key, known)
         absent = sorted(set(schemas) - set(tables) - set(skip))
         if absent:
+            hint = f"policy {self.name} reads {', '.join(sorted(schemas))}; give a file per table, e.g. {absent[0]}.csv"
+            if not isinstance(source, Mapping):
+                hint = _misnamed_files(paths, schemas, absent) or hint
             raise ClausewiseError.simple("<data>", f"no data for table{'s' if len(absent) > 1 else ''} {', '.join(absent)}",
-                                         f"policy {self.name} reads {', '.join(sorted(schemas))}; give a file per table, e.g. {absent[0]}.csv")
+                                         hint)
         datafiles.reject_unknown_entities(tables, self.checked.entity_table)
         return tables
 
