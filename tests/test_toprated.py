@@ -52,3 +52,15 @@ def test_a_misnamed_data_file_is_named_in_the_error(tmp_path):
     assert "error: no data for table transactions" in result.stderr
     assert f"hint: {tmp_path / 'transactons.csv'} matches no table of the policy: did you mean transactions.csv?" \
         in result.stderr
+
+
+def test_a_renamed_column_lists_the_files_columns(tmp_path):
+    (tmp_path / "sellers.csv").write_bytes((DIR / "data" / "sellers.csv").read_bytes())
+    text = (DIR / "data" / "transactions.csv").read_text("utf-8")
+    (tmp_path / "transactions.csv").write_text(text.replace("amount", "price", 1), "utf-8")
+    result = CliRunner().invoke(main, ["explain", str(POLICY), "--data", str(tmp_path), "--as-of", "2024-04-01",
+                                       "--entity", "S01"])
+    assert result.exit_code == 2
+    assert "error: table transactions has no column amount" in result.stderr
+    assert "rename price or declare the field as the file names it" in result.stderr
+    assert "txn_id" in result.stderr.split("hint: ")[1]

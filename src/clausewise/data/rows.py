@@ -366,11 +366,15 @@ class RowValidator:
 
 
 def check_columns(schema: TableSchema, present: Iterable[str], source: str) -> None:
-    have = set(present)
+    columns = sorted(present) if isinstance(present, (set, frozenset)) else list(dict.fromkeys(present))
+    have = set(columns)
     absent = [f.name for f in schema.fields if f.name not in have]
     if absent:
         hints = [did_you_mean(name, have) for name in absent]
-        hint = next((h for h in hints if h), None) or f"the columns of {schema.name} are {', '.join(f.name for f in schema.fields)}"
+        unread = [c for c in columns if schema.field(c) is None]
+        hint = next((h for h in hints if h), None) or (
+            f"the file's columns are {', '.join(columns)}"
+            + (f"; rename {', '.join(unread)} or declare the field as the file names it" if unread else ""))
         raise ClausewiseError([Diagnostic(source, Span(1, 0, 1, 0),
                                           f"table {schema.name} has no column{'s' if len(absent) > 1 else ''} "
                                           f"{', '.join(absent)}", hint)])
