@@ -20,27 +20,37 @@ from clausewise.language.diagnostics import ClausewiseError, Diagnostic, Span, d
 from clausewise.values.valuetypes import TableSchema
 
 
-def csv_cells(path: Path, schema: TableSchema) -> Iterator[tuple[Sequence[Any], int]]:
+def csv_cells(path: Path, schema: TableSchema, errors: str = "strict") -> Iterator[tuple[Sequence[Any], int]]:
     """Each row's cells in the schema's field order, with the line it starts on, as
     ``csv.DictReader`` reads a file: blank lines skipped, a short row's last fields empty (None),
-    extra cells ignored, the last of two equal column names used. A missing column is an error."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    extra cells ignored. A missing column, and a column the policy reads named twice in the
+    header, are errors. ``errors="surrogateescape"``: bytes that are not UTF-8 become lone
+    surrogates (see :func:`load_table`) instead of stopping the read."""
+    with path.open(encoding="utf-8-sig", newline="", errors=errors) as handle:
         reader = csv.reader(handle)
         header = next(reader, None) or []
         check_columns(schema, header, str(path))
+        twice = sorted({name for name in header if header.count(name) > 1} & {f.name for f in schema.fields})
+        if twice:
+            raise ClausewiseError.simple(f"{path}:1", f"the column {twice[0]!r} is named twice in the header",
+                                         "which one holds the values is not clear: remove or rename one of them")
         column = {name: i for i, name in enumerate(header)}
         positions = [column[f.name] for f in schema.fields]
         pick = operator.itemgetter(*positions)
         width = max(positions) + 1
         single = len(positions) == 1
         line = reader.line_num + 1
-        for row in reader:
-            if len(row) >= width:
-                cells = pick(row)
-                yield ((cells,) if single else cells), line
-            elif row:
-                yield tuple(row[i] if i < len(row) else None for i in positions), line
-            line = reader.line_num + 1
+        try:
+            for row in reader:
+                if len(row) >= width:
+                    cells = pick(row)
+                    yield ((cells,) if single else cells), line
+                elif row:
+                    yield tuple(row[i] if i < len(row) else None for i in positions), line
+                line = reader.line_num + 1
+        except csv.Error as exc:  # a cell longer than the csv module reads (131,072 characters): name its line
+            raise ClausewiseError.simple(f"{path}:{line}", f"cannot read the row starting on line {line}: {exc}",
+                                         "clausewise reads cells of up to 131,072 characters") from None
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -115,8 +125,8 @@ def _jsonl_rows(path: Path, schema: TableSchema, validator: RowValidator) -> Ite
                 validator.read += 1
                 validator.rejected.append(RowError(str(path), validator.read, number, None, "not a JSON object"))
                 continue
-            if not checked_columns:
-                check_columns(schema, raw.keys(), str(path))
+            if not checked_columns:  # a JSON object may leave out an optional field, in any row
+                check_columns(schema, set(raw) | {f.name for f in schema.fields if f.optional}, str(path))
                 checked_columns = True
             yield raw, number
 
@@ -135,6 +145,20 @@ def _parquet_rows(path: Path, schema: TableSchema) -> Iterator[tuple[dict[str, A
             yield raw, 0
 
 
+def _csv_not_utf8(path: Path, schema: TableSchema, validator: RowValidator) -> None:
+    """Read a CSV file that is not all UTF-8: each row holding bytes that are not is rejected
+    with its line (the rest are read as usual)."""
+    for cells, line in csv_cells(path, schema, errors="surrogateescape"):
+        bad = next((c for c in cells if c and _LONE_SURROGATE.search(c)), None)
+        if bad is None:
+            validator.add_values(cells, line)
+        else:
+            byte = ord(_LONE_SURROGATE.search(bad).group()) - 0xDC00  # type: ignore[union-attr]
+            validator.read += 1
+            validator.rejected.append(RowError(str(path), validator.read, line, None,
+                                               f"not UTF-8 text: byte {byte:#04x} cannot be decoded"))
+
+
 def load_table(path: str | Path, schema: TableSchema) -> Table:
     """Read and validate one table file; its suffix says its format."""
     path = Path(path)
@@ -142,8 +166,12 @@ def load_table(path: str | Path, schema: TableSchema) -> Table:
     try:
         if path.suffix == ".csv":
             rows: Iterable = ()
-            for cells, line in csv_cells(path, schema):
-                validator.add_values(cells, line)
+            try:
+                for cells, line in csv_cells(path, schema):
+                    validator.add_values(cells, line)
+            except UnicodeDecodeError:  # read again, rejecting only the rows that are not UTF-8
+                validator = RowValidator(schema, str(path))
+                _csv_not_utf8(path, schema, validator)
         elif path.suffix in (".jsonl", ".ndjson"):
             rows = _jsonl_rows(path, schema, validator)
         elif path.suffix == ".parquet":

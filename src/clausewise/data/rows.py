@@ -186,7 +186,7 @@ def _scalar(value: Any, vtype: ValueType) -> Scalar:
     text = value.strip()
     if kind == "enum" and text not in vtype.enum_values:
         hint = did_you_mean(text, vtype.enum_values)
-        raise ValueError(f"'{text}' is not one of {', '.join(vtype.enum_values)}" + (f" ({hint})" if hint else ""))
+        raise ValueError(f"{text!r} is not one of {', '.join(vtype.enum_values)}" + (f" ({hint})" if hint else ""))
     return text
 
 
@@ -201,7 +201,9 @@ def parse_value(value: Any, vtype: ValueType, optional: bool = False) -> Any:
             return None
         raise ValueError("missing value")
     if vtype.is_list:
-        items = value if isinstance(value, (list, tuple)) else str(_text(value)).split(";")
+        if not isinstance(value, (list, tuple, str)):
+            raise ValueError(f"expected a list (a JSON array, or text like 'a;b'), got {value!r}")
+        items = value if isinstance(value, (list, tuple)) else _text(value).split(";")
         return tuple(_scalar(item, vtype) for item in items if not _is_empty(item))
     return _scalar(value, vtype)
 
