@@ -64,3 +64,11 @@ def test_a_renamed_column_lists_the_files_columns(tmp_path):
     assert "error: table transactions has no column amount" in result.stderr
     assert "rename price or declare the field as the file names it" in result.stderr
     assert "txn_id" in result.stderr.split("hint: ")[1]
+
+
+def test_the_data_are_what_generate_py_writes(tmp_path):
+    import runpy
+
+    runpy.run_path(str(DIR / "generate.py"), run_name="toprated_generate")["main"](tmp_path)
+    for name in ("sellers.csv", "transactions.csv"):
+        assert (tmp_path / name).read_bytes() == (DIR / "data" / name).read_bytes(), name
