@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from clausewise.columnar.sql import Unsupported, col, ident, literal, template
+from clausewise.columnar.sql import Unsupported, col, decimal_type, ident, literal, template
 from clausewise.evaluate.figuretable import FigurePlan, is_constant, uses_var
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
 from clausewise.language import syntax
@@ -353,7 +353,7 @@ class Lowering:
                 schema = self.c.tables[table].field(ref[1])
                 if schema is None or schema.optional or schema.type.kind not in INTEGRAL_UNITS:
                     raise Unsupported("arithmetic on a field that may be empty or is not a whole number")
-                return exp.cast(col("r", ref[1]), exp.DataType.build("HUGEINT"))
+                return exp.cast(col("r", ref[1]), decimal_type(0))
             case syntax.Arith(op=op, left=left, right=right) if op in ("+", "-", "*"):
                 a, b = self.whole_number(left, table), self.whole_number(right, table)
                 return exp.Paren(this={"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[op](this=a, expression=b))

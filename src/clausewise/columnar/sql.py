@@ -16,7 +16,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-#: the precision of every exact number: DECIMAL(38, s), HUGEINT-sized integers
+#: the precision of every exact number: DECIMAL(38, s); whole numbers in SQL are DECIMAL(38, 0)
 PRECISION = 38
 
 
@@ -43,7 +43,7 @@ def literal(value: Any) -> exp.Expr:
     if isinstance(value, int):
         if abs(value) >= 10**PRECISION:
             raise Unsupported(f"integer {value} beyond {PRECISION} digits")
-        return exp.cast(exp.Literal.string(str(value)), exp.DataType.build("HUGEINT"))
+        return exp.cast(exp.Literal.string(str(value)), decimal_type(0))
     if isinstance(value, Decimal):
         sign, digits, exponent = value.as_tuple()
         if not isinstance(exponent, int):
