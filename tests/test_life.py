@@ -271,8 +271,11 @@ def test_comprehensive_failure_restricts_from_the_quarter_second_day(life):
     assert first.outcomes["certification_status"] == "failed"
     assert first.outcomes["new_merchant_binding_restricted_from"] == "2024-04-02"
     assert first.outcomes["new_merchant_binding_restricted"] is False and first.compliant is True
+    assert (first.outcomes["industry_permission"], first.outcomes["manual_review_required"]) == ("certified", False)
     second = verdict(life, rows, "2024-04-02", "comprehensive")
     assert second.outcomes["new_merchant_binding_restricted"] is True and second.compliant is False
+    # AMB-L13 (amended): the certified permission is withdrawn from the same day, flagged for review
+    assert (second.outcomes["industry_permission"], second.outcomes["manual_review_required"]) == ("initial", True)
 
 
 def test_sub_categories_are_not_summed_by_default(life):
@@ -350,13 +353,15 @@ def test_effective_operating_months_count_distinct_sales_days(life):
 EXPECTED = {
     "P01/catering": {"cold_start_pass_date": "2023-07-11", "certification_status": "passed", "rating_label": "四星"},
     "P02/catering": {"cold_start_pass_date": "2023-10-31", "cold_start_pass_cycle": 1, "advantage_city_labels": ["成都"]},
-    "P03/catering": {"cold_start_pass_cycle": 2, "certification_status": "failed", "new_merchant_binding_restricted": True},
+    "P03/catering": {"cold_start_pass_cycle": 2, "certification_status": "failed", "new_merchant_binding_restricted": True,
+                     "industry_permission": "initial", "manual_review_required": True},
     "P04/catering": {"cold_start_pass_date": "2023-11-30", "rating_label": "二星"},
     "P05/catering": {"cold_start_status": "failed", "new_merchant_binding_restricted_from": "2023-11-30"},
     "P06/catering": {"cold_start_status": "in_progress"},
     "P07/catering": {"certification_status": "not_assessed"},
     "P08/catering": {"certification_status": "passed"},
-    "P09/catering": {"cold_start_status": "not_required", "certification_status": "failed"},
+    "P09/catering": {"cold_start_status": "not_required", "certification_status": "failed",
+                     "industry_permission": "initial", "manual_review_required": True},
     "P10/hotel_travel": {"cold_start_trigger_date": "2023-08-17", "certification_status": "passed"},
     "P11/hotel_travel": {"agency_operation_dispatch_restricted": True},
     "P12/hotel_travel": {"certification_status": "passed", "rating_label": "五星"},

@@ -102,8 +102,9 @@ def test_direct_pass_skips_the_novice_period(novice):
     v = evaluate(novice, shop(shop_type="flagship", brand_is_known="true"))
     assert v.outcomes["in_novice_period"] is False and v.outcomes["exit_date"] == "2024-01-01"
     assert v.outcomes["settlement_days"] == 4 and v.outcomes["marketing_activity_signup_allowed"] is True
+    assert v.outcomes["manual_review_required"] is True  # AMB-N10: the direct-pass reading is flagged
     near = evaluate(novice, shop(shop_type="specialty", brand_is_known="true"), learning=False)
-    assert near.outcomes["in_novice_period"] is True
+    assert near.outcomes["in_novice_period"] is True and near.outcomes["manual_review_required"] is False
 
 
 def test_exit_inspection_passes_on_the_day(novice):
