@@ -29,7 +29,7 @@ def audit(name: str, out: Path, *extra: str) -> Any:
     if params:
         args += ["--params", str(ROOT / params)]
     result = CliRunner().invoke(main, args)
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code in (0, 1, 3), result.output  # 3: renew's R37, whose row is rejected
     return result
 
 

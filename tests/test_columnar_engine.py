@@ -31,7 +31,7 @@ def test_audit_files_are_the_same_on_duckdb(name, as_of, with_params, tmp_path):
         out = tmp_path / f"{engine}.jsonl"
         result = CliRunner().invoke(main, ["audit", *_args(name, as_of, with_params), "--out", str(out),
                                            "--workers", "1", "--engine", engine])
-        assert result.exit_code in (0, 1), result.output
+        assert result.exit_code in (0, 1, 3), result.output  # 3: renew's R37, whose row is rejected
         outputs[engine] = (out.read_bytes(), result.output.replace(str(out), "OUT"))
     assert outputs["python"][0] == outputs["duckdb"][0]
     assert outputs["python"][1] == outputs["duckdb"][1]  # the summary: counts, failing conditions, rejected rows
@@ -102,7 +102,7 @@ def test_a_table_duckdb_reads_itself_rejects_the_readers_rows(tmp_path):
         result = CliRunner().invoke(main, ["audit", str(POLICIES / "tier.policy"), "--data", str(data), "--params",
                                            str(data / "params.json"), "--as-of", "2024-04-01", "--out", str(out),
                                            "--workers", "1", "--engine", name])
-        assert result.exit_code in (0, 1), result.output
+        assert result.exit_code in (0, 1, 3), result.output  # 3: renew's R37, whose row is rejected
         outputs[name] = (out.read_bytes(), result.output.replace(str(out), "OUT"))
     assert outputs["python"] == outputs["duckdb"]
     assert outputs["duckdb"][1].count("rejected: ") == 3 and "duplicate key" in outputs["duckdb"][1]

@@ -84,3 +84,40 @@ def test_explain_of_the_failing_entity_names_the_error_and_exits_3(broken_entity
     assert result.exit_code == 3, result.output
     assert "NOT EVALUATED: ZeroDivisionError: 'planted for the test'" in result.output
     assert "while evaluating condition" in result.output
+
+
+def test_an_entity_whose_row_is_rejected_has_an_error_verdict_and_its_rows_are_summarised_under_it(tmp_path):
+    from tests.test_hostile import POLICY as SMALL
+
+    (tmp_path / "p.policy").write_text(SMALL, "utf-8")
+    (tmp_path / "shops.csv").write_text("shop_id,main_category\nS1,女装\nS2,\n", "utf-8")
+    daily = "".join(f"{shop},2024-01-{day:02d},7,100\n" for shop in ("S1", "S2") for day in range(1, 6))
+    (tmp_path / "shop_daily.csv").write_text("shop_id,date,paid_orders,amount_yuan\n" + daily, "utf-8")
+    (tmp_path / "params.json").write_text('{"monthly_standard": {"女装": 7}}', "utf-8")
+    common = [str(tmp_path / "p.policy"), "--data", str(tmp_path / "shops.csv"), "--data", str(tmp_path / "shop_daily.csv"),
+              "--params", str(tmp_path / "params.json"), "--as-of", "2024-02-01"]
+    result = CliRunner().invoke(main, ["audit", *common, "--out", str(tmp_path / "v.jsonl"), "--workers", "1"])
+    assert result.exit_code == 3, result.output
+    assert "2 entities, 2 verdicts" in result.output  # entities in = verdicts out: S2 is not lost
+    assert "'S2': its shops row was rejected: missing value (rejected row" in result.output
+    assert ("rejected: 5 rows of " + str(tmp_path / "shop_daily.csv") + " (rows 6 to 10), field 'shop_id': "
+            "no shops row for shop_id 'S2'") in result.output
+    verdicts = [json.loads(line) for line in (tmp_path / "v.jsonl").read_text("utf-8").splitlines()]
+    assert [(v["entity"], "error" in v) for v in verdicts] == [("S1", False), ("S2", True)]
+    shown = CliRunner().invoke(main, ["explain", *common, "--entity", "S2"])
+    assert shown.exit_code == 3 and "NOT EVALUATED: its shops row was rejected: missing value" in shown.output
+
+
+def test_a_value_in_a_message_cannot_print_a_line_of_its_own(tmp_path):
+    from tests.test_hostile import POLICY as SMALL
+
+    (tmp_path / "p.policy").write_text(SMALL, "utf-8")
+    (tmp_path / "shops.csv").write_text("shop_id,main_category\nS1,女装\n", "utf-8")
+    forged = '"S9\nrows: 999 read = 999 used + 0 rejected"'
+    (tmp_path / "shop_daily.csv").write_text(f"shop_id,date,paid_orders,amount_yuan\n{forged},2024-01-01,7,100\n", "utf-8")
+    result = CliRunner().invoke(main, ["audit", str(tmp_path / "p.policy"), "--data", str(tmp_path), "--param",
+                                       'monthly_standard={"女装": 7}', "--as-of", "2024-02-01",
+                                       "--out", str(tmp_path / "v.jsonl"), "--workers", "1"])
+    assert [line for line in result.output.splitlines() if line.startswith("rows:")] == [
+        "rows: 2 read = 1 used + 1 rejected"]
+    assert "no shops row for shop_id 'S9\\nrows: 999 read" in result.output

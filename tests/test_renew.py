@@ -273,13 +273,17 @@ EXPECTED_STATUS = {
 
 
 def test_example_verdicts_and_rejected_rows(examples):
-    assert {v.entity: v.outcomes["renewal_status"] for v in examples.verdicts} == EXPECTED_STATUS
-    assert [v.entity for v in examples.verdicts if v.compliant is not (EXPECTED_STATUS[v.entity] != "revoked")] == []
+    evaluated = [v for v in examples.verdicts if v.error is None]
+    assert {v.entity: v.outcomes["renewal_status"] for v in evaluated} == EXPECTED_STATUS
+    assert [v.entity for v in evaluated if v.compliant is not (EXPECTED_STATUS[v.entity] != "revoked")] == []
+    r37 = examples.verdict("R37")  # its providers row is rejected: it still has a verdict, naming the rejection
+    assert r37.error is not None and r37.error.message == "its providers row was rejected: missing value"
+    assert r37.error.cause.endswith("providers.csv:38: row 37, field 'certified_on'") and r37.compliant is None
     assert [(r.table, r.line, r.field) for r in examples.rejected] == [
         ("bindings", 70, "bound_on"), ("provider_deposits", 37, "amount_yuan"), ("providers", 38, "certified_on"),
         ("shop_daily", 203, "date"), ("shop_daily", 204, "paid_orders")]
     a = examples.accounting
-    assert a.rows_read == a.rows_used + a.rows_rejected and (a.rows_rejected, a.verdicts_out) == (5, 36)
+    assert a.rows_read == a.rows_used + a.rows_rejected and (a.rows_rejected, a.entities_in, a.verdicts_out) == (5, 37, 37)
 
 
 def test_example_explanations(examples):
@@ -311,13 +315,13 @@ def test_cli_explain_and_audit_on_the_examples(tmp_path):
     assert zh.exit_code == 0 and "续牌结果 (renewal_status) = kept" in zh.output
     out = tmp_path / "renew.csv"
     audit = runner.invoke(main, ["audit", str(POLICY), *common, "--out", str(out), "--workers", "1"])
-    assert audit.exit_code == 1, audit.output
-    assert "36 entities, 36 verdicts" in audit.output
+    assert audit.exit_code == 3, audit.output  # R37 could not be evaluated (its row is rejected)
+    assert "37 entities, 37 verdicts" in audit.output
     assert "rows: 422 read = 417 used + 5 rejected" in audit.output
-    assert "renewal_status: kept 11, not_applicable 2, not_applicable_not_formalized 2, revoked 21" in audit.output
+    assert "renewal_status: kept 11, not_applicable 2, not_applicable_not_formalized 2, revoked 21, undecided 1" in audit.output
     with out.open(encoding="utf-8") as f:
         written = {r["entity"]: r["renewal_status"] for r in csv.DictReader(f)}
-    assert written == EXPECTED_STATUS
+    assert written == {**EXPECTED_STATUS, "R37": "undecided"}
     assert Path(str(out) + ".record.json").exists()
 
 

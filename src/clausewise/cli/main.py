@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import re
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -434,14 +435,26 @@ def summary(result: Evaluation, tally: Tally, has_compliance: bool = True) -> st
         lines += top(tally.failing)
     if tally.errors:
         lines.append(f"errors: {tally.errors} entities could not be evaluated (exit code 3):")
-        lines += [f"  {entity!r}: {message}" for entity, message in tally.error_examples]
+        lines += [f"  {entity!r}: {_one_line(message)}" for entity, message in tally.error_examples]
         if tally.errors > len(tally.error_examples):
             lines.append(f"  ... and {tally.errors - len(tally.error_examples)} more (their verdicts name the error)")
-    for r in result.rejected[:20]:
-        lines.append(f"rejected: {r.file}:{r.line}: row {r.row}" + (f", field '{r.field}'" if r.field else "") + f": {r.reason}")
-    if len(result.rejected) > 20:
-        lines.append(f"... and {len(result.rejected) - 20} more rejected rows")
+    # rows rejected for one reason (the hundreds of rows of an entity whose own row was rejected) on one line
+    groups: dict[tuple, list] = {}
+    for r in result.rejected:
+        groups.setdefault((r.file, r.field, r.reason), []).append(r)
+    for (file, field_name, reason), rows in list(groups.items())[:20]:
+        where = (f"{file}:{rows[0].line}: row {rows[0].row}" if len(rows) == 1 else
+                 f"{len(rows)} rows of {file} (rows {rows[0].row} to {rows[-1].row})")
+        lines.append(f"rejected: {where}" + (f", field {field_name!r}" if field_name else "") + f": {_one_line(reason)}")
+    if len(groups) > 20:
+        lines.append(f"... and {sum(len(rows) for rows in list(groups.values())[20:])} more rejected rows")
     return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its line breaks and other control characters escaped, so that a value in a
+    message can never print a line of its own (a forged summary line)."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: repr(m.group())[1:-1], text)
 
 
 # ---- analysis by search: what-if, verify, diff (see whatif.py, verify.py, diff.py) ----------------------------

@@ -234,6 +234,17 @@ def find_table_files(paths: Sequence[str | Path], tables: Iterable[str]) -> dict
     return found
 
 
+def rejected_entities(table: Any, accepted: Iterable[str]) -> dict[str, RowError]:
+    """The entities whose own row the entity table rejected and no accepted row gives: each
+    key with its (first) rejection."""
+    accepted = set(accepted)
+    out: dict[str, RowError] = {}
+    for error in getattr(table, "rejected", ()):
+        if error.key is not None and error.key not in accepted and error.key not in out:
+            out[error.key] = error
+    return out
+
+
 def reject_unknown_entities(tables: Mapping[str, Table], entity_table: str) -> None:
     """Reject rows that point at an entity the entity table does not have (they could reach no verdict)."""
     entity = tables.get(entity_table)

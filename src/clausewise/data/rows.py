@@ -45,6 +45,9 @@ class RowError:
     line: int  # line of the file where the row starts (Parquet: 0)
     field: str | None
     reason: str
+    #: the text of the row's key, when it has a one-field key and it could be read (an entity
+    #: whose own row is rejected still gets a verdict, naming this rejection)
+    key: str | None = None
 
     def diagnostic(self) -> Diagnostic:
         where = f"row {self.row}" + (f", field '{self.field}'" if self.field else "")
@@ -347,9 +350,18 @@ class RowValidator:
             more = len(err.errors()) - 1
             if more:
                 reason += f" (and {more} more bad field{'s' if more > 1 else ''} in this row)"
-            self.rejected.append(RowError(self.source, row_no, line, self.names[index] if index is not None else None, reason))
+            self.rejected.append(RowError(self.source, row_no, line, self.names[index] if index is not None else None, reason,
+                                          self._key_text(raw)))
             return None
         return {n: getattr(validated, f"f_{i}") for i, n in enumerate(self.names)}
+
+    def _key_text(self, raw: Mapping[str, Any]) -> str | None:
+        """The text of a rejected row's one-field key, if it is plain text."""
+        if len(self.schema.key) != 1:
+            return None
+        value = raw.get(self.schema.key[0])
+        text = value.strip() if isinstance(value, str) else None
+        return text if text and "\x00" not in text else None
 
     def _keep(self, row: dict[str, Any], row_no: int, line: int) -> None:
         if self.schema.key:

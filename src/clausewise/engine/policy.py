@@ -170,9 +170,11 @@ class Policy:
         rows = {name: t if hasattr(t, "by_field") else t.rows for name, t in tables.items()}
         evaluation = EntityEvaluation(self.plan, self.program, ev)
         entity_rows = computed.entity_rows(self.checked, rows[self.checked.entity_table])  # 'P01/catering' with 'for each'
-        wanted = sorted(entity_rows) if entities is None else list(entities)
+        # an entity whose own row was rejected still gets a verdict: an error naming the rejection
+        rejected_entities = datafiles.rejected_entities(tables.get(self.checked.entity_table), entity_rows)
+        wanted = sorted({*entity_rows, *rejected_entities}) if entities is None else list(entities)
         for entity in wanted:
-            if entity not in entity_rows:
+            if entity not in entity_rows and entity not in rejected_entities:
                 raise ClausewiseError.simple("<data>", f"no {self.checked.entity_table} row for entity '{entity}'",
                                              computed.entity_hint(self.checked, entity, entity_rows)
                                              or did_you_mean(entity, entity_rows))
@@ -184,7 +186,7 @@ class Policy:
         encoder = VerdictEncoder(self.plan, as_of, self.source_text)
 
         def work(i: int) -> Any:
-            raw = self._evaluate_chunk(chunks[i], entity_rows, evaluation, encoder)
+            raw = self._evaluate_chunk(chunks[i], entity_rows, evaluation, encoder, rejected_entities)
             if render_raw is not None:
                 return (len(raw), render_raw(raw))
             chunk_verdicts = [r.model() for r in raw]
@@ -229,7 +231,11 @@ class Policy:
                           accounting=accounting, rejected=rejected)
 
     def _evaluate_chunk(self, chunk: list[str], entity_rows: dict, evaluation: EntityEvaluation,
-                        encoder: VerdictEncoder) -> list[RawVerdict | ErrorVerdict]:
+                        encoder: VerdictEncoder, rejected: Mapping[str, Any] | None = None) -> list[RawVerdict | ErrorVerdict]:
+        if rejected and any(entity in rejected for entity in chunk):  # in entity order, with the evaluated ones
+            done = {v.entity: v for v in self._evaluate_chunk([e for e in chunk if e not in rejected], entity_rows,
+                                                               evaluation, encoder)}
+            return [done[e] if e in done else _rejected_verdict(encoder, e, rejected[e]) for e in chunk]
         table = self.checked.entity_table
         scopes = {entity: Scope(entity_rows[entity], table, entity_rows[entity]) for entity in chunk}
         try:
@@ -252,6 +258,13 @@ class Policy:
             message = f"{type(exc).__name__}: {str(exc)[:300]!r}"
             return ErrorVerdict(encoder, entity, message, _failing_part(self, evaluation, scope))
         return RawVerdict(encoder, entity, answer, measured.leaves, values)
+
+
+def _rejected_verdict(encoder: VerdictEncoder, entity: str, error: Any) -> ErrorVerdict:
+    """The verdict of an entity whose own row was rejected: nothing decided, the rejection named."""
+    where = f"{error.file}:{error.line}: row {error.row}" + (f", field {error.field!r}" if error.field else "")
+    return ErrorVerdict(encoder, entity, f"its {encoder.plan.checked.entity_table} row was rejected: {error.reason}",
+                        f"rejected row {where}")
 
 
 def _is_limit(exc: Exception) -> bool:

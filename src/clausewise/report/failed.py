@@ -54,4 +54,9 @@ class ErrorVerdict:
 
     def missing_data(self) -> list[str]:
         """In a flat record (CSV, Parquet) the error takes the missing-data cell: nothing was measured."""
-        return [f"error: {self.message} ({self.cause})"]
+        return [error_cell(self.error)]
+
+
+def error_cell(error: EntityError) -> str:
+    """An entity's error as its flat record's missing-data cell."""
+    return f"error: {error.message} ({error.cause})"

@@ -20,7 +20,7 @@ from clausewise.asp.solve import engine_version
 from clausewise.data.files import file_sha256
 from clausewise.language.check import Checked
 from clausewise.report.encode import RawVerdict
-from clausewise.report.failed import ErrorVerdict
+from clausewise.report.failed import ErrorVerdict, error_cell
 from clausewise.report.explain import outcome_json
 from clausewise.report.models import Evaluation, ExplanationNode, Verdict
 from clausewise.version import __version__
@@ -62,7 +62,7 @@ def flat_row(verdict: Verdict, fields: list[str]) -> dict[str, Any]:
     for rule in verdict.rules:
         _failing(rule, failing)
     row["failing_conditions"] = ";".join(failing)
-    row["missing_data"] = ";".join(verdict.missing_data)
+    row["missing_data"] = ";".join(verdict.missing_data) if verdict.error is None else error_cell(verdict.error)
     return row
 
 
