@@ -121,3 +121,24 @@ def test_a_value_in_a_message_cannot_print_a_line_of_its_own(tmp_path):
     assert [line for line in result.output.splitlines() if line.startswith("rows:")] == [
         "rows: 2 read = 1 used + 1 rejected"]
     assert "no shops row for shop_id 'S9\\nrows: 999 read" in result.output
+
+
+def test_explain_and_the_decision_record_name_the_rows_rejected_for_the_entity(tmp_path):
+    import shutil
+
+    data = tmp_path / "novice"
+    shutil.copytree(DATA, data)
+    daily = (data / "shop_daily.csv").read_text("utf-8").splitlines(keepends=True)
+    first_s01 = next(line for line in daily if line.startswith("S01,"))
+    (data / "shop_daily.csv").write_text("".join(daily) + first_s01, "utf-8")  # a duplicate key in S01's rows
+    line = len(daily) + 1
+    shown = CliRunner().invoke(main, ["explain", str(POLICY), "--data", str(data), "--as-of", AS_OF, "--entity", "S01"])
+    assert "rows of this entity rejected (the verdict does not use them):" in shown.output
+    assert f"shop_daily.csv:{line}: row {line - 1}, field 'shop_id': duplicate key" in shown.output
+    other = CliRunner().invoke(main, ["explain", str(POLICY), "--data", str(data), "--as-of", AS_OF, "--entity", "S02"])
+    assert f"shop_daily.csv:{line}:" not in other.output  # S01's rejected row is not S02's
+    out = tmp_path / "v.jsonl"
+    CliRunner().invoke(main, ["audit", str(POLICY), "--data", str(data), "--as-of", AS_OF, "--out", str(out), "--workers", "1"])
+    record = json.loads((tmp_path / "v.jsonl.record.json").read_text("utf-8"))
+    assert [(r["line"], r["entity"]) for r in record["rejected_rows"] if r["line"] == line] == [(line, "S01")]
+    assert len(record["rejected_rows"]) == record["accounting"]["rows_rejected"]

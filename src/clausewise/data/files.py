@@ -267,7 +267,8 @@ def reject_unknown_entities(tables: Mapping[str, Table], entity_table: str) -> N
                 positions.append((row_no, line))
             else:
                 table.rejected.append(RowError(table.source, row_no, line, unknown,
-                                               f"no {entity_table} row for {unknown} '{row[unknown]}'"))
+                                               f"no {entity_table} row for {unknown} '{row[unknown]}'",
+                                               links=((unknown, str(row[unknown])),)))
         table.rows, table.positions = kept, positions
         table.rejected.sort(key=lambda e: e.row)
 

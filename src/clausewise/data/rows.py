@@ -48,6 +48,9 @@ class RowError:
     #: the text of the row's key, when it has a one-field key and it could be read (an entity
     #: whose own row is rejected still gets a verdict, naming this rejection)
     key: str | None = None
+    #: (field, text) of the row's key fields and fields that refer to another table, as far as
+    #: they could be read: which entity a rejected row belonged to
+    links: tuple[tuple[str, str], ...] = ()
 
     def diagnostic(self) -> Diagnostic:
         where = f"row {self.row}" + (f", field '{self.field}'" if self.field else "")
@@ -351,7 +354,7 @@ class RowValidator:
             if more:
                 reason += f" (and {more} more bad field{'s' if more > 1 else ''} in this row)"
             self.rejected.append(RowError(self.source, row_no, line, self.names[index] if index is not None else None, reason,
-                                          self._key_text(raw)))
+                                          self._key_text(raw), self._links(raw)))
             return None
         return {n: getattr(validated, f"f_{i}") for i, n in enumerate(self.names)}
 
@@ -363,13 +366,23 @@ class RowValidator:
         text = value.strip() if isinstance(value, str) else None
         return text if text and "\x00" not in text else None
 
+    def _links(self, raw: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        """(field, text) of a row's key fields and reference fields that hold plain text."""
+        out = []
+        for f in self.schema.fields:
+            value = raw.get(f.name)
+            if (f.name in self.schema.key or f.references) and isinstance(value, str) and value.strip():
+                out.append((f.name, value.strip()))
+        return tuple(out)
+
     def _keep(self, row: dict[str, Any], row_no: int, line: int) -> None:
         if self.schema.key:
             key = tuple([row[k] for k in self.schema.key])
             if key in self.seen:
                 shown = ", ".join(f"{k}={row[k]}" for k in self.schema.key)
                 self.rejected.append(RowError(self.source, row_no, line, self.schema.key[0],
-                                              f"duplicate key ({shown}); first given in row {self.seen[key]}"))
+                                              f"duplicate key ({shown}); first given in row {self.seen[key]}",
+                                              links=self._links({k: str(v) for k, v in row.items() if v is not None})))
                 return
             self.seen[key] = row_no
         self.rows.append(row)

@@ -219,7 +219,8 @@ class Policy:
                 deliver(workers_mod.iter_chunks(work, len(chunks), workers, remaining, memory_limit))
         counts = [TableCount(table=n, rows_read=t.rows_read, rows_used=len(t.rows), rows_rejected=len(t.rejected),
                              rows_not_validated=getattr(t, "not_validated", 0)) for n, t in sorted(tables.items())]
-        rejected = [RejectedRow(table=n, file=e.file, row=e.row, line=e.line, field=e.field, reason=e.reason)
+        rejected = [RejectedRow(table=n, file=e.file, row=e.row, line=e.line, field=e.field, reason=e.reason,
+                                entity=_entity_of(self.checked, n, e))
                     for n, t in sorted(tables.items()) for e in t.rejected]
         accounting = Accounting(tables=counts, rows_read=sum(c.rows_read for c in counts),
                                 rows_used=sum(c.rows_used for c in counts), rows_rejected=sum(c.rows_rejected for c in counts),
@@ -258,6 +259,18 @@ class Policy:
             message = f"{type(exc).__name__}: {str(exc)[:300]!r}"
             return ErrorVerdict(encoder, entity, message, _failing_part(self, evaluation, scope))
         return RawVerdict(encoder, entity, answer, measured.leaves, values)
+
+
+def _entity_of(checked: Checked, table: str, error: Any) -> str | None:
+    """The entity a rejected row belonged to: the key of an entity row, or the field of another
+    table's row that refers to the entity table (None when it could not be read)."""
+    entity_table = checked.entity_table
+    schema = checked.tables[table]
+    if table == entity_table:
+        fields = set(schema.key[:1])
+    else:
+        fields = {f.name for f in schema.fields if f.references and f.references[0] == entity_table}
+    return next((text for name, text in getattr(error, "links", ()) if name in fields), None)
 
 
 def _rejected_verdict(encoder: VerdictEncoder, entity: str, error: Any) -> ErrorVerdict:

@@ -105,6 +105,8 @@ class RejectedRow(_Model):
     line: int
     field: Optional[str]
     reason: str
+    #: the entity the row belonged to (its own row, or a row that refers to it), when readable
+    entity: Optional[str] = None
 
 
 class TableCount(_Model):

@@ -298,6 +298,7 @@ def decision_record(policy: PolicyIdentity, result: Evaluation, data_paths: list
         "data": files,
         "engine": {"clausewise": __version__, "clingo": engine_version()},
         "accounting": result.accounting.model_dump(),
+        "rejected_rows": [r.model_dump() for r in result.rejected],  # each with the entity it belonged to
         "verdicts": {"path": str(out), "sha256": file_sha256(out)},
         "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
     }
