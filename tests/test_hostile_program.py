@@ -76,3 +76,40 @@ def test_comment_and_string_term_cannot_end_early():
     assert comment("a\nb\rc\u2028d\u2029e\x00f") == "% a b c d e f"
     assert "\n" not in comment("x\n:- entity(E).")
     assert q('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
+
+
+SMALL = """policy deep {
+  title "深" / "deep"
+  version "1"
+  effective from 2020-01-01
+  source "x.txt"
+  entity shop in shops
+  compliant when deep
+}
+table shops key shop_id {
+  shop_id: string
+  main_category: string
+}
+"""
+
+
+def _nested(depth: int, kind: str) -> str:
+    if kind == "groups":
+        return SMALL + 'rule deep [D-1] "深" / "deep" = ' + "all of { " * depth + 'main_category = "女装"' + " }" * depth + "\n"
+    return (SMALL + 'rule deep [D-1] "深" / "deep" = all of { x [D-1] "x" / "x": '
+            + "(" * depth + "main_category" + ")" * depth + ' = "女装" }\n')
+
+
+@pytest.mark.parametrize("kind", ["groups", "parentheses"])
+def test_nesting_within_the_limit_is_evaluated_and_beyond_it_is_a_diagnostic(kind):
+    from clausewise.language.diagnostics import ClausewiseError
+    from clausewise.language.parse import MAX_NESTING
+
+    policy = compile_policy_text(_nested(MAX_NESTING - 2, kind), "deep.policy")  # 'all of {' of the rule's own group too
+    verdicts = policy.evaluate({"shops": [{"shop_id": "S1", "main_category": "女装"}]}, "2024-01-01").verdicts
+    assert verdicts[0].compliant is True
+    for depth in (MAX_NESTING + 1, 200, 100_000):  # 200 raised RecursionError in check and audit
+        with pytest.raises(ClausewiseError) as err:
+            compile_policy_text(_nested(depth, kind), "deep.policy")
+        rendered = err.value.diagnostics[0].render()
+        assert rendered.startswith("deep.policy:13:") and f"nested more than {MAX_NESTING} levels deep" in rendered

@@ -502,12 +502,52 @@ def _syntax_diagnostic(source: SourceFile, err: UnexpectedInput) -> Diagnostic:
     return source.diagnostic(_tok_span(tok), f"unexpected {str(tok)!r}", f"expected {expected}")
 
 
+#: how deeply groups and brackets may nest: deeper policies would exhaust Python's stack in the
+#: parser, the checker or the compiler (200 levels did), and no rule text needs more
+MAX_NESTING = 64
+
+
+def _too_deep(text: str) -> Span | None:
+    """Where brackets and braces first nest deeper than :data:`MAX_NESTING` (strings and
+    comments skipped), or None."""
+    depth, line, column, i, n = 0, 1, 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        column += 1
+        if ch == "\n":
+            line, column = line + 1, 0
+        elif ch == '"':  # a string: to its closing quote (or the line's end), escapes skipped
+            i += 1
+            while i < n and text[i] not in '"\n':
+                i += 2 if text[i] == "\\" else 1
+                column += 1
+            if i < n and text[i] == '"':
+                i, column = i + 1, column + 1
+            continue
+        elif ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif ch in "({[":
+            depth += 1
+            if depth > MAX_NESTING:
+                return Span.point(line, column)
+        elif ch in ")}]":
+            depth -= 1
+        i += 1
+    return None
+
+
 def parse_text(text: str, filename: str = "<policy>") -> syntax.PolicyFile:
     """Parse policy text; raise :class:`ClausewiseError` for any mistake in it."""
     source = SourceFile(filename, text)
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise ClausewiseError([source.diagnostic(Span.point(line, 1), "NUL character in policy text")])
+    deep = _too_deep(text)
+    if deep is not None:
+        raise ClausewiseError([source.diagnostic(deep, f"groups or brackets nested more than {MAX_NESTING} levels deep",
+                                                 "name the inner parts as rules and refer to them")])
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as err:
