@@ -1,13 +1,14 @@
 """Write the RENEW example data (deterministic): ``python examples/gen_renew.py [ROOT]``.
 
-examples/renew   36 industry-belt providers for the 2024 renewal rules (RENEW-1 .. RENEW-3.5),
+examples/renew   39 industry-belt providers for the 2024 renewal rules (RENEW-1 .. RENEW-3.5),
                  evaluated as of 2024-06-30 with a renewal order line of 50,000 orders
                  (``params.json``; the real line is not in the text, AMB-R1). Every provider
                  has a story (examples/README.md, section RENEW): passes, fails, exactly at the
                  line and one below, leap-day orders, orders just outside the period, shops
                  bound or unbound part-way, deposits paid on 02-29 or 03-01, refunds, not
                  formalized, out of scope, re-applications around the 90-day cool-down, missing
-                 dates, and a few deliberately bad rows that are rejected with their reasons.
+                 dates, revocations recorded whatever the period's figures, and a few deliberately
+                 bad rows that are rejected with their reasons.
 """
 
 from __future__ import annotations
@@ -161,6 +162,12 @@ class Renew:
         self.providers.append({"provider_id": "R37", "name": "R37 产业带服务商有限公司", "certified_on": "",
                                "regularized_on": "2023-06-01", "tier": "base", "revoked_on": "", "delisted_on": ""})
         self.bind("R36", s[1], "")                                    # a binding without bound_on: rejected
+        # ---- revocations recorded whatever the period's figures (RENEW-3.5 scope, amended) -----------------
+        p("R38", revoked="2024-04-01", delisted="2024-04-08")          # kept by its figures, revoked on record
+        self.apply("R38", "2024-06-29")                               # day 90 from 04-01: not accepted
+        p("R39", certified="2024-01-10", regularized="", orders=None, shops=0, deposits=(),  # not assessed at all
+          revoked="2024-03-01", delisted="2024-03-05")
+        self.apply("R39", "2024-05-30", explained=False)              # day 91 from 03-01: accepted, unexplained
 
     def write(self, root: Path) -> None:
         write_csv(root / "providers.csv", ["provider_id", "name", "certified_on", "regularized_on", "tier",

@@ -86,7 +86,7 @@ def test_one_below_the_line_is_revoked_with_the_gap_and_every_consequence(policy
         "renewal_status": "revoked", "industry_belt_certification_retained": False,
         "industry_belt_cooperation_terminated": True, "delisted_with_public_notice": True,
         "may_use_industry_belt_title": False, "remains_service_market_provider": True,
-        "deposit_refund_via_exit_process": True, "reapplication_requires_special_explanation": True}
+        "deposit_refund_via_exit_process": True, "reapplication_requires_special_explanation": None}
 
 
 def test_sums_beyond_32_bits_are_exact(policy):
@@ -206,9 +206,9 @@ def test_the_cool_down_under_both_day_count_conventions(policy, applied, convent
     assert v.outcomes["manual_exception_possible"] is (not accepted)
     leaf = node(v, "reapplied_after_cooldown.from_revocation.then")
     assert (leaf.observed, leaf.bound) == (applied, window.split("..")[1])
-    # the latest re-application counts those after the assessment period: both windows are shown
-    assert [(w.expression, w.dates) for w in leaf.windows] == [
-        ("assessment_period", "2023-12-01..2024-02-29"), ("90 days from revoked_on", window)]
+    # a re-application is any application on or after revoked_on (RENEW-3.5 scope, amended): the
+    # assessment period plays no part, only the cool-down window is shown
+    assert [(w.expression, w.dates) for w in leaf.windows] == [("90 days from revoked_on", window)]
 
 
 def test_the_cool_down_from_the_delisting_notice(policy):
@@ -229,6 +229,21 @@ def test_a_missing_revocation_date_leaves_the_reapplication_undecided(policy):
     assert details["renewal_status"].decided
     assert node(v, "reapplied.then").status == "unknown"
     assert any("revoked_on is empty for 'P1'" in m for m in v.missing_data)
+
+
+def test_a_recorded_revocation_decides_the_reapplication_without_the_period(policy):
+    """RENEW-3.5 scope (amended): the cool-down of a provider whose revocation is recorded needs
+    neither the period's data nor the order line: the same outcomes at a line of 1 and of 10^12."""
+    data = rows(certified="2024-01-10", regularized="", revoked="2024-03-01", delisted="2024-03-05", deposits=(),
+                bindings=(), applications=[("2024-05-29", "true"), ("2024-02-28", "false")])
+    low, high = (verdict_of(policy, data, renewal_order_threshold=n) for n in ("1", "1000000000000"))
+    for v in (low, high):
+        assert v.outcomes["renewal_status"] == "not_applicable"
+        assert (v.outcomes["reapplication_accepted_in_principle"], v.outcomes["manual_exception_possible"]) == (False, True)
+        # the 02-28 application precedes the revocation: not a re-application, so not unexplained
+        assert v.outcomes["reapplication_lacks_special_explanation"] is False
+        assert v.outcomes["reapplication_requires_special_explanation"] is True
+    assert low.outcomes == high.outcomes
 
 
 # ---- the required order line ------------------------------------------------------------------------------------------
@@ -269,7 +284,7 @@ EXPECTED_STATUS = {
     "R17": "not_applicable", "R18": "kept", "R19": "not_applicable", "R20": "revoked", "R21": "revoked",
     "R22": "revoked", "R23": "revoked", "R24": "revoked", "R25": "revoked", "R26": "revoked", "R27": "revoked",
     "R28": "revoked", "R29": "kept", "R30": "revoked", "R31": "kept", "R32": "kept", "R33": "revoked", "R34": "kept",
-    "R35": "revoked", "R36": "revoked"}
+    "R35": "revoked", "R36": "revoked", "R38": "kept", "R39": "not_applicable"}
 
 
 def test_example_verdicts_and_rejected_rows(examples):
@@ -283,7 +298,7 @@ def test_example_verdicts_and_rejected_rows(examples):
         ("bindings", 70, "bound_on"), ("provider_deposits", 37, "amount_yuan"), ("providers", 38, "certified_on"),
         ("shop_daily", 203, "date"), ("shop_daily", 204, "paid_orders")]
     a = examples.accounting
-    assert a.rows_read == a.rows_used + a.rows_rejected and (a.rows_rejected, a.entities_in, a.verdicts_out) == (5, 37, 37)
+    assert a.rows_read == a.rows_used + a.rows_rejected and (a.rows_rejected, a.entities_in, a.verdicts_out) == (5, 39, 39)
 
 
 def test_example_explanations(examples):
@@ -300,7 +315,14 @@ def test_example_explanations(examples):
     r26 = examples.verdict("R26")
     assert r26.outcomes["may_use_industry_belt_title"] is True  # no delisting notice recorded
     assert {o.field for o in r26.outcome_details if not o.decided} == {
-        "reapplication_accepted_in_principle", "manual_exception_possible", "reapplication_lacks_special_explanation"}
+        "reapplication_accepted_in_principle", "manual_exception_possible", "reapplication_lacks_special_explanation",
+        "reapplication_requires_special_explanation"}
+    # RENEW-3.5 scope (amended): a recorded revocation brings the consequences even when the
+    # period's figures pass (R38, kept) and for a provider this assessment does not assess (R39)
+    r38, r39 = examples.verdict("R38"), examples.verdict("R39")
+    assert (r38.outcomes["renewal_status"], r38.outcomes["industry_belt_certification_retained"]) == ("kept", False)
+    assert r38.outcomes["reapplication_accepted_in_principle"] is False  # 06-29 is day 90 from 04-01
+    assert (r39.outcomes["renewal_status"], r39.outcomes["reapplication_accepted_in_principle"]) == ("not_applicable", True)
 
 
 def test_cli_explain_and_audit_on_the_examples(tmp_path):
@@ -316,9 +338,9 @@ def test_cli_explain_and_audit_on_the_examples(tmp_path):
     out = tmp_path / "renew.csv"
     audit = runner.invoke(main, ["audit", str(POLICY), *common, "--out", str(out), "--workers", "1"])
     assert audit.exit_code == 3, audit.output  # R37 could not be evaluated (its row is rejected)
-    assert "37 entities, 37 verdicts" in audit.output
-    assert "rows: 422 read = 417 used + 5 rejected" in audit.output
-    assert "renewal_status: kept 11, not_applicable 2, not_applicable_not_formalized 2, revoked 21, undecided 1" in audit.output
+    assert "39 entities, 39 verdicts" in audit.output
+    assert "rows: 437 read = 432 used + 5 rejected" in audit.output
+    assert "renewal_status: kept 12, not_applicable 3, not_applicable_not_formalized 2, revoked 21, undecided 1" in audit.output
     with out.open(encoding="utf-8") as f:
         written = {r["entity"]: r["renewal_status"] for r in csv.DictReader(f)}
     assert written == {**EXPECTED_STATUS, "R37": "undecided"}
