@@ -199,8 +199,8 @@ def fmt_cmd(policies: tuple[str, ...], check_only: bool) -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the labels.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--color/--no-color", default=None, help="Colour the tree (default: when writing to a terminal).")
-@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
-              help="What measures the figures: the Python evaluator, or DuckDB for the aggregates it can run "
+@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python", show_default=True,
+              help="What measures the figures: the Python evaluator, or DuckDB (or Spark) for the aggregates it can run "
                    "(the same verdicts).")
 @user_errors
 def explain(policy: str, data, as_of, param, params_file, time_limit, memory_limit, entity: str, lang: str, fmt: str,
@@ -243,8 +243,8 @@ def _undecided(verdict: Verdict) -> bool:
               help="Also write the HTML audit report (see 'clausewise report').")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report and the spreadsheet.")
-@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
-              help="What measures the figures: the Python evaluator, or DuckDB for the aggregates it can run "
+@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python", show_default=True,
+              help="What measures the figures: the Python evaluator, or DuckDB (or Spark) for the aggregates it can run "
                    "(the same verdicts).")
 @user_errors
 def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit, out: str, workers: int | None,

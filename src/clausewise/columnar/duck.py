@@ -94,7 +94,7 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
                     (zero,) = con.execute(low.zero.sql(dialect)).fetchall()[0]
                     results[key] = {"zero": int(zero), "rows": by_entity}
                     continue
-                results[key] = {_key(low, r["k"], r.get("dim"), r.get("u")): r for r in rows}
+                results[key] = {result_key(low, r["k"], r.get("dim"), r.get("u")): r for r in rows}
             except duckdb.Error as error:  # e.g. an overflow: measured in Python instead
                 refused[key] = str(error).splitlines()[0]
         return results, refused
@@ -103,7 +103,7 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
             con.close()
 
 
-def _key(low: Lowered, key: Any, dimension: Any, unit: Any) -> Any:
+def result_key(low: Lowered, key: Any, dimension: Any, unit: Any) -> Any:
     """A result's key: the entity's key (or subject value), with the 'for each' value and the unit."""
     if low.by_dimension:
         key = (key, dimension)
@@ -168,7 +168,7 @@ class ColumnarEvaluator(Evaluator):
         if low.unit_var is not None:
             unit = scope.vars.get(low.unit_var)
             unit = unit.first_day if isinstance(unit, Month) else unit
-        key = _key(low, self.entity_key(scope) if low.by_entity else (scope.subject or {}).get(low.subject_field),
+        key = result_key(low, self.entity_key(scope) if low.by_entity else (scope.subject or {}).get(low.subject_field),
                    scope.entity.get(self.c.dimension) if low.by_dimension else None, unit)
         row = self.results[id(node)].get(key)
         value = value_of(low, row if row is None or row.get("seen") is None or row["n"] else None)

@@ -43,6 +43,7 @@ class Prepared:
     #: table -> CSV file, for the tables DuckDB reads itself (the Python reader skips them)
     scan: dict[str, Path] = field(default_factory=dict)
     why: dict[str, str] = field(default_factory=dict)
+    backend: str = "duckdb"  # or "spark": the same queries through pyspark
 
     @property
     def skip(self) -> set[str]:
@@ -52,6 +53,10 @@ class Prepared:
         """Read the skipped tables in DuckDB (adding them to ``tables``), run the queries, and
         return the evaluator; a table DuckDB cannot read as the reader does is read by the reader."""
         c = self.checked
+        if self.backend == "spark":
+            from clausewise.columnar.spark import spark_evaluator  # pyspark is imported only when it is used
+
+            return spark_evaluator(self, tables)
         con = duckdb.connect(":memory:")
         try:
             scanned: set[str] = set()
@@ -81,15 +86,15 @@ class Prepared:
 
 
 def prepare(checked, leaves: list[tuple[str, Any]], params: dict[str, Any], as_of: dt.date, convention: str,
-            text: Callable[[Any], str], data: Any) -> Prepared:
+            text: Callable[[Any], str], data: Any, backend: str = "duckdb") -> Prepared:
     """Lower the figures of the given leaves; with data given as files, find the CSV files of
-    tables only lowered queries read."""
+    tables only lowered queries read (on DuckDB: on Spark every table comes from the reader)."""
     plan = figure_plan(checked, leaves, text)
     lowering = Lowering(checked, Evaluator(checked, Data({}), params, as_of, convention))
     lowered, refused = lowering.aggregates(plan)
     prepared = Prepared(checked, plan, params, as_of, convention, text, lowered, refused,
-                        why={text(node): m for node, m in refused.values()})
-    if isinstance(data, Mapping):
+                        why={text(node): m for node, m in refused.values()}, backend=backend)
+    if isinstance(data, Mapping) or backend != "duckdb":
         return prepared
     paths = [data] if isinstance(data, (str, Path)) else list(data)
     files = datafiles.find_table_files(paths, checked.tables)

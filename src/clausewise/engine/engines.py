@@ -5,7 +5,8 @@
 files of tables only those read in DuckDB itself (validated with the reader's rejected rows and
 accounting), runs the queries, and measures every other figure in Python; the leaf statuses,
 the solving and the verdicts are the same code either way, so the verdicts are the same
-(tests/test_columnar_engine.py compares the files).
+(tests/test_columnar_engine.py compares the files). ``spark`` runs the same queries on Spark
+(:mod:`clausewise.columnar.spark`; every table read by the Python reader).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Callable, MutableMapping
 from clausewise.evaluate.measure import Data, Evaluator
 from clausewise.language.diagnostics import ClausewiseError
 
-ENGINES = ("python", "duckdb")
+ENGINES = ("python", "duckdb", "spark")
 
 
 def check_engine(engine: str) -> None:
@@ -46,4 +47,4 @@ def prepare(engine: str, checked, leaves: list[tuple[str, Any]], params: dict[st
         return PythonEngine(checked, params, as_of, convention)
     from clausewise.columnar.engine import prepare as prepare_columnar  # DuckDB is imported only when used
 
-    return prepare_columnar(checked, leaves, params, as_of, convention, text, data)
+    return prepare_columnar(checked, leaves, params, as_of, convention, text, data, backend=engine)
