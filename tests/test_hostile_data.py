@@ -142,3 +142,38 @@ def test_bytes_that_are_not_utf8_reject_their_row_only(tmp_path):
     result = run(tmp_path, data)
     assert reasons(result) == [(2, 3, None, "not UTF-8 text: byte 0xff cannot be decoded")]
     assert result.accounting.rows_used == 3  # the shop and two daily rows
+
+
+def test_unbound_on_before_bound_on_rejects_the_binding_row(tmp_path):
+    policy_text = """policy spans {
+  title "绑定" / "bindings"
+  version "1"
+  effective from 2020-01-01
+  source "x.txt"
+  entity provider in providers
+  compliant when ok
+}
+table providers key provider_id {
+  provider_id: string
+}
+table shops key shop_id {
+  shop_id: string
+}
+table bindings {
+  provider_id: string -> providers
+  shop_id: string -> shops
+  bound_on: date
+  unbound_on: date optional
+}
+relation bound_shops [B-1] "绑定商家" / "bound shops": shops via bindings while bound_on until unbound_on
+rule ok [B-1] "有绑定" / "has bound shops" = all of {
+  some [B-1] "一个" / "one": count(s in bound_shops) >= 1
+}
+"""
+    rows = {"providers": [{"provider_id": "P1"}, {"provider_id": "P2"}], "shops": [{"shop_id": "S1"}, {"shop_id": "S2"}],
+            "bindings": [{"provider_id": "P1", "shop_id": "S1", "bound_on": "2024-01-10", "unbound_on": "2024-01-05"},
+                         {"provider_id": "P2", "shop_id": "S2", "bound_on": "2024-01-10", "unbound_on": "2024-01-10"}]}
+    result = compile_policy_text(policy_text).evaluate(rows, "2024-02-01")
+    assert reasons(result) == [(1, 0, "unbound_on", "unbound_on 2024-01-05 is before bound_on 2024-01-10")]
+    assert result.accounting.rows_read == result.accounting.rows_used + result.accounting.rows_rejected
+    assert {v.entity: v.compliant for v in result.verdicts} == {"P1": False, "P2": True}

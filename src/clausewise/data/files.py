@@ -273,6 +273,26 @@ def reject_unknown_entities(tables: Mapping[str, Table], entity_table: str) -> N
         table.rejected.sort(key=lambda e: e.row)
 
 
+def reject_reversed_spans(tables: Mapping[str, Any], spans: Iterable[tuple[str, str, str]]) -> None:
+    """Reject rows whose span ends before it starts (``unbound_on`` before ``bound_on``): for each
+    ``(table, start field, end field)`` a relation reads (an equal end and start is an empty span)."""
+    for name, start, end in spans:
+        table = tables.get(name)
+        if not isinstance(table, Table) or len(table.positions) != len(table.rows):
+            continue  # a lazydata.LazyTable, or a table read by another engine
+        kept, positions = [], []
+        for row, (row_no, line) in zip(table.rows, table.positions):
+            if row[start] is not None and row[end] is not None and row[end] < row[start]:
+                table.rejected.append(RowError(table.source, row_no, line, end,
+                                               f"{end} {row[end]} is before {start} {row[start]}"))
+            else:
+                kept.append(row)
+                positions.append((row_no, line))
+        if len(kept) != len(table.rows):
+            table.rows, table.positions = kept, positions
+            table.rejected.sort(key=lambda e: e.row)
+
+
 def file_sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:

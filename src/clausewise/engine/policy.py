@@ -127,6 +127,8 @@ class Policy:
             raise ClausewiseError.simple("<data>", f"no data for table{'s' if len(absent) > 1 else ''} {', '.join(absent)}",
                                          hint)
         datafiles.reject_unknown_entities(tables, self.checked.entity_table)
+        datafiles.reject_reversed_spans(tables, sorted({(r.via, r.start_field, r.end_field) for r in self.checked.relations.values()
+                                                        if r.start_field and r.end_field}))
         return tables
 
     def evaluate(self, data: DataSource, as_of: dt.date | str, params: Mapping[str, Any] | None = None,
