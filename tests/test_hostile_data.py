@@ -177,3 +177,30 @@ rule ok [B-1] "有绑定" / "has bound shops" = all of {
     assert reasons(result) == [(1, 0, "unbound_on", "unbound_on 2024-01-05 is before bound_on 2024-01-10")]
     assert result.accounting.rows_read == result.accounting.rows_used + result.accounting.rows_rejected
     assert {v.entity: v.compliant for v in result.verdicts} == {"P1": False, "P2": True}
+
+
+def test_explain_rejects_a_reversed_binding_as_the_audit_does(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from clausewise.engine.policy import load_policy
+
+    root = Path(__file__).resolve().parent.parent
+    data = tmp_path / "renew"
+    shutil.copytree(root / "examples" / "renew", data)
+    lines = (data / "bindings.csv").read_text("utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    start, end = header.index("bound_on"), header.index("unbound_on")
+    at = next(i for i, line in enumerate(lines[1:], 1) if line.startswith("R01,"))
+    cells = lines[at].rstrip("\n").split(",")
+    cells[end] = "2000-01-01"  # before any bound_on
+    lines[at] = ",".join(cells) + "\n"
+    (data / "bindings.csv").write_text("".join(lines), "utf-8")
+    policy = load_policy(root / "policies" / "renew.policy")
+    params = __import__("json").loads((data / "params.json").read_text("utf-8"))
+    full = policy.evaluate(data, "2024-06-30", params)
+    alone = policy.evaluate(data, "2024-06-30", params, entities=["R01"])
+    reason = f"unbound_on 2000-01-01 is before bound_on {cells[start]}"
+    assert [(r.line, r.reason) for r in full.rejected if r.reason == reason] == [(at + 1, reason)]
+    assert [(r.line, r.reason) for r in alone.rejected if r.reason == reason] == [(at + 1, reason)]
+    assert alone.verdicts[0] == full.verdict("R01")

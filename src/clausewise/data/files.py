@@ -273,6 +273,13 @@ def reject_unknown_entities(tables: Mapping[str, Table], entity_table: str) -> N
         table.rejected.sort(key=lambda e: e.row)
 
 
+def reversed_span(row: Mapping[str, Any], start: str, end: str) -> str | None:
+    """Why a row's span is refused (it ends before it starts), or None."""
+    if row[start] is not None and row[end] is not None and row[end] < row[start]:
+        return f"{end} {row[end]} is before {start} {row[start]}"
+    return None
+
+
 def reject_reversed_spans(tables: Mapping[str, Any], spans: Iterable[tuple[str, str, str]]) -> None:
     """Reject rows whose span ends before it starts (``unbound_on`` before ``bound_on``): for each
     ``(table, start field, end field)`` a relation reads (an equal end and start is an empty span)."""
@@ -282,9 +289,9 @@ def reject_reversed_spans(tables: Mapping[str, Any], spans: Iterable[tuple[str, 
             continue  # a lazydata.LazyTable, or a table read by another engine
         kept, positions = [], []
         for row, (row_no, line) in zip(table.rows, table.positions):
-            if row[start] is not None and row[end] is not None and row[end] < row[start]:
-                table.rejected.append(RowError(table.source, row_no, line, end,
-                                               f"{end} {row[end]} is before {start} {row[start]}"))
+            reason = reversed_span(row, start, end)
+            if reason is not None:
+                table.rejected.append(RowError(table.source, row_no, line, end, reason))
             else:
                 kept.append(row)
                 positions.append((row_no, line))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from clausewise.data.rows import RowError, RowValidator, TableSchema, field_parser
-from clausewise.data.files import csv_cells
+from clausewise.data.files import csv_cells, reversed_span
 from clausewise.language.diagnostics import ClausewiseError
 
 
@@ -43,7 +43,8 @@ class LazyTable:
     """A CSV table whose rows are validated when an evaluation looks them up."""
 
     def __init__(self, path: Path, schema: TableSchema, entity_table: str, entity_key: str | None,
-                 known_entities: set | None):
+                 known_entities: set | None, spans: tuple[tuple[str, str], ...] = ()):
+        """``spans``: (start, end) fields of a relation's span, checked as a full load checks them."""
         self.schema, self.source = schema, str(path)
         self.validator = RowValidator(schema, self.source)
         self.cells: list[tuple] = []
@@ -61,6 +62,7 @@ class LazyTable:
             and f.references[0] == entity_table and f.references[1] in ("", entity_key)]
         self._known = known_entities or set()
         self._entity_table = entity_table
+        self._spans = spans
         self._whole: dict[str, dict] = {}  # field -> full index, once the whole table is validated
 
     def validate(self, i: int) -> dict | None:
@@ -76,8 +78,16 @@ class LazyTable:
             if unknown is not None:
                 v.rows.pop()
                 v.rejected.append(RowError(self.source, i + 1, self.lines[i], unknown,
-                                           f"no {self._entity_table} row for {unknown} '{row[unknown]}'"))
+                                           f"no {self._entity_table} row for {unknown} '{row[unknown]}'",
+                                           links=((unknown, str(row[unknown])),)))
                 row = None
+            for start, end in self._spans if row is not None else ():
+                reason = reversed_span(row, start, end)
+                if reason is not None:
+                    v.rows.pop()
+                    v.rejected.append(RowError(self.source, i + 1, self.lines[i], end, reason))
+                    row = None
+                    break
         self._checked[i] = row
         return row
 

@@ -118,7 +118,9 @@ class Policy:
                 key = entity.schema.key[0] if entity is not None and len(entity.schema.key) == 1 else None
                 known = {row[key] for row in entity.rows} if key is not None else None
                 for name in sorted(deferred):
-                    tables[name] = LazyTable(Path(files[name]), schemas[name], entity_table, key, known)
+                    spans = tuple(sorted({(r.start_field, r.end_field) for r in self.checked.relations.values()
+                                          if r.via == name and r.start_field and r.end_field}))
+                    tables[name] = LazyTable(Path(files[name]), schemas[name], entity_table, key, known, spans)
         absent = sorted(set(schemas) - set(tables) - set(skip))
         if absent:
             hint = f"policy {self.name} reads {', '.join(sorted(schemas))}; give a file per table, e.g. {absent[0]}.csv"
