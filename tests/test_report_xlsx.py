@@ -74,3 +74,13 @@ def test_the_same_verdicts_give_the_same_bytes(novice, tmp_path) -> None:
         assert result.exit_code == 0, result.output
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     assert openpyxl.load_workbook(tmp_path / "a.xlsx", read_only=True).sheetnames == ["裁决", "汇总", "判定记录"]
+
+
+def test_more_verdicts_than_a_sheet_holds_is_an_error_and_leaves_no_file(tmp_path, monkeypatch) -> None:
+    from clausewise.report import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 5)
+    out = tmp_path / "novice.xlsx"
+    result = audit("novice", out, check=False)
+    assert result.exit_code == 2 and "do not fit in a spreadsheet" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []
