@@ -53,7 +53,8 @@ def test_counts_are_those_of_the_verdict_file(audited, tmp_path, name) -> None:
     if data["compliance"] is not None:
         expected = {"compliant": sum(v["compliant"] is True for v in vs),
                     "not compliant": sum(v["compliant"] is False for v in vs),
-                    "undetermined": sum(v["compliant"] is None for v in vs)}
+                    "undetermined": sum(v["compliant"] is None and v.get("error") is None for v in vs),
+                    "error": sum(v.get("error") is not None for v in vs)}
         assert data["compliance"] == {k: n for k, n in expected.items() if n}
     for outcome in data["outcomes"]:
         assert sum(n for _, n in outcome["counts"]) == len(vs)
@@ -219,6 +220,6 @@ def test_entities_that_could_not_be_evaluated_are_counted(audited, tmp_path) -> 
     path = tmp_path / "v.jsonl"
     path.write_text("\n".join(lines[:3] + [json.dumps(failed)] + lines[4:]) + "\n", "utf-8")
     data = ReportData("en", Decimal("0.05")).read(path).to_json(None)
-    assert data["errors"] == 1
+    assert data["errors"] == data["compliance"]["error"] == 1 and data["table"]["compliance"][3] == "e"
     text = "\n".join(data["lines"][i][1] for i in data["table"]["lines"][3])
     assert "boom" in text and text == render_text(Verdict.model_validate(failed)).replace(failed["entity"], "\x01", 1)

@@ -187,8 +187,9 @@ class ReportData:
             for d in v["outcome_details"]:
                 self.outcome_labels[d["field"]] = d["label_zh" if self.lang == "zh" else "label_en"]
         self.entities.append(v["entity"])
-        key = compliance_key(v["compliant"])
-        self.errors += v.get("error") is not None
+        failed = v.get("error") is not None  # not evaluated: counted apart, as the audit's summary does
+        key = "error" if failed else compliance_key(v["compliant"])
+        self.errors += failed
         self.has_compliance = self.has_compliance or v["compliant"] is not None
         self.compliance[key] = self.compliance.get(key, 0) + 1
         outcome_cells = []

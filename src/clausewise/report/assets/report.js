@@ -204,7 +204,8 @@ function draw(D) {  // the whole page, from the data
   // ---- entity table (virtual scrolling) ------------------------------------------------------
   var TB = D.table, ROW = 26, rows = TB.entity.length;
   var cols = [{ key: "entity", label: T.entity, get: function (i) { return TB.entity[i]; } }];
-  var COMPLIANCE = { c: ["compliant", "s-pass"], n: ["not compliant", "s-fail"], u: ["undetermined", "s-unknown"] };
+  var COMPLIANCE = { c: ["compliant", "s-pass"], n: ["not compliant", "s-fail"], u: ["undetermined", "s-unknown"],
+    e: ["error", "s-fail"] };
   if (TB.compliance) cols.push({ key: "compliance", label: T.compliance, get: function (i) { return T[COMPLIANCE[TB.compliance[i]][0]]; },
     cls: function (i) { return COMPLIANCE[TB.compliance[i]][1]; } });
   var fieldColumn = {};
