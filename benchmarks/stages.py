@@ -45,7 +45,7 @@ def stages(policy_path: Path, data: Path, as_of: str, chunk: int = 2000) -> dict
     encoder = VerdictEncoder(policy.plan, day, policy.source_text)
     entity_rows = measure_derived.entity_rows(policy.checked, rows[policy.checked.entity_table])
     wanted = sorted(entity_rows)
-    evaluation = EntityEvaluation(policy.plan, policy.program, ev, leaf_eval)
+    evaluation = EntityEvaluation(policy.plan, policy.program, policy.figures, ev, policy.source_text, leaf_eval)
     table = policy.checked.entity_table
     for start in range(0, len(wanted), chunk):
         part = wanted[start:start + chunk]

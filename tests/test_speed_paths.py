@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import clausewise
 from clausewise.data.rows import field_parser, parse_value
-from clausewise.asp.solve import solve
+from clausewise.asp.solve import Const, solve, term
 from clausewise.values.valuetypes import FieldSchema, ValueType
 
 from conftest import POLICIES
@@ -31,14 +31,18 @@ def _outcome(parse, value):
 
 def test_shared_answers_equal_one_solve_per_entity():
     policy = clausewise.load_policy(POLICIES / "novice.policy")
-    leaves = [leaf.id for leaf in policy.plan.leaves()]
+    stated = set(policy.figures.compiled)
+    leaves = [leaf.id for leaf in policy.plan.leaves() if leaf.id not in stated]
+    figures = policy.figures.entity_figures
     rng = random.Random(5)
     entities = [f"S{i}" for i in range(60)]
-    facts = [(e, leaf, rng.choice(("pass", "fail", "unknown") if i % 3 else ("pass",)))
-             for i, e in enumerate(entities) for leaf in leaves]
-    together = solve(policy.program, entities, facts)
+    facts = {e: [("leaf", (leaf, Const(rng.choice(("pass", "fail", "unknown") if i % 3 else ("pass",))))) for leaf in leaves]
+             + [("figure", (f, term(rng.choice((0, 1, 5))))) if rng.random() < 0.8 else ("figure_missing", (f,))
+                for f in figures if policy.figures.figures.figures[f].unit not in ("bool", "string", "enum", "date")]
+             for i, e in enumerate(entities)}
+    together = solve(policy.program, facts)
     for entity in entities:
-        alone = solve(policy.program, [entity], [f for f in facts if f[0] == entity])[entity]
+        alone = solve(policy.program, {entity: facts[entity]})[entity]
         assert together[entity] == alone
     together[entities[0]].undecided.add("x")  # answers are copies: changing one leaves the others
     assert all("x" not in together[e].undecided for e in entities[1:])
@@ -46,7 +50,7 @@ def test_shared_answers_equal_one_solve_per_entity():
 
 def test_node_and_field_names_with_quotes_and_backslashes_survive_the_solver():
     program = 'status(E,N,S) :- leaf(E,N,S).\nchosen(E,"a\\\\b\\"c",1) :- entity(E).\n#show status/3.\n#show chosen/3.\n'
-    answer = solve(program, ["e"], [("e", 'odd "node" \\ name', "pass")])["e"]
+    answer = solve(program, {"e": [("leaf", ('odd "node" \\ name', Const("pass")))]})["e"]
     assert answer.status == {'odd "node" \\ name': "pass"} and answer.chosen == {'a\\b"c': 1}
 
 

@@ -19,7 +19,7 @@ ROOT = SRC.parents[1]
 
 def test_layer_contracts_hold() -> None:
     lint = Path(sys.executable).with_name("lint-imports")
-    run = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True, text=True)
+    run = subprocess.run([str(lint), str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 kept, 0 broken" in run.stdout, run.stdout
 

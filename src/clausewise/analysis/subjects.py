@@ -126,7 +126,8 @@ def evaluate_with(subject: Subject, overrides: Mapping[int, Any]) -> Evaluated:
     policy, ev, scope = subject.policy, subject.ev, subject.scope
     ev.overrides = dict(overrides)
     try:
-        evaluation = EntityEvaluation(policy.plan, policy.program, ev, subject.leaf_eval)
+        evaluation = EntityEvaluation(policy.plan, policy.program, policy.figures, ev, policy.source_text,
+                                      subject.leaf_eval)
         answer, _measured, values = evaluation.evaluate({subject.entity: scope})[subject.entity]
         return Evaluated(answer, values)
     finally:

@@ -10,14 +10,19 @@ Statuses: ``pass``, ``fail``, ``unknown`` (missing data), ``na`` (does not apply
 
 from __future__ import annotations
 
-import re
-
+from clausewise.asp.leafrules import FigureProgram
 from clausewise.asp.plan import LogicNode, Plan
+from clausewise.asp.text import comment, pred, q
 
 HEADER = """\
 % Input facts, added through clingo's API (never as program text):
 %   entity(E).             one per entity evaluated
-%   leaf(E, Node, S).      the status of each leaf condition, decided in exact arithmetic
+%   figure(E, F, V).       the value of figure F (a sum, a count, a field: computed from rows) for entity E;
+%                          numbers are q(Sign,Exponent,Limbs) terms, exact at any size; dates are day numbers
+%   figure_none(E, F).  figure_missing(E, F).   F is none / cannot be computed (missing data)
+%   param_given(P, V).  param_none(P).   a parameter's value when it is not the default written here
+%   const(F, V).           a constant figure computed from the as-of day
+%   leaf(E, Node, S).      the status of a leaf condition the program does not state (its rule reads leaf/3)
 %   rank(E, Field, I, R).  for 'decide ... by min|max': the order of clause I's value (0 = best)
 %   missing_value(E, Field, I).  clause I's value cannot be computed (missing data)
 """
@@ -41,27 +46,6 @@ undecided(E,F) :- field(F), entity(E), not decided(E,F).
 """
 
 
-def pred(node_id: str) -> str:
-    """A predicate name for a node id; ids are built from policy names only."""
-    return "s_" + re.sub(r"[^a-z0-9_]", lambda m: {".": "__", "#": "_c"}.get(m.group(), "_"), node_id)
-
-
-def q(text: str) -> str:
-    """An ASP string term for a compiler-made name (node ids, field names); every character
-    that could end the term or the line is escaped."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-#: control characters (line breaks among them), line and paragraph separators
-_UNSAFE_IN_COMMENT = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def comment(text: str) -> str:
-    """A one-line ASP comment holding ``text`` (policy strings, a file name): nothing in it can
-    end the line, so nothing from a policy or a path becomes program text."""
-    return "% " + _UNSAFE_IN_COMMENT.sub(" ", text)
-
-
 def _comment(node: LogicNode) -> str:
     cites = f" [{', '.join(node.cites)}]" if node.cites else ""
     label = f" {node.labels.zh} / {node.labels.en}" if node.labels else ""
@@ -69,12 +53,13 @@ def _comment(node: LogicNode) -> str:
     return comment(f"{node.id}: {what}{cites}{label}")
 
 
-def _node_rules(node: LogicNode) -> list[str]:
+def _node_rules(node: LogicNode, figures: FigureProgram | None) -> list[str]:
     me = pred(node.id) if not node.missing else "r" + pred(node.id)[1:]
     kids = [pred(c) for c in node.children]
     out = [_comment(node)]
     if node.kind == "leaf":
-        out.append(f"{me}(E,S) :- leaf(E,{q(node.id)},S).")
+        decided = figures.rules(node, me) if figures is not None else None
+        out += decided if decided is not None else [f"{me}(E,S) :- leaf(E,{q(node.id)},S)."]
     elif node.kind == "ref":
         out.append(f"{me}(E,S) :- {pred(node.target)}(E,S).")
     elif node.kind == "not":
@@ -138,13 +123,16 @@ def _order(plan: Plan) -> list[LogicNode]:
     return order
 
 
-def compile_plan(plan: Plan) -> str:
-    """The ASP program of a policy, as text."""
+def compile_plan(plan: Plan, figures: FigureProgram | None = None) -> str:
+    """The ASP program of a policy, as text; with ``figures``, the leaves it can decide from
+    figure facts are rules of the program (:mod:`clausewise.asp.leafrules`)."""
     h = plan.checked.header
     lines = [comment(f"clausewise program for policy {h.name} version {h.version}"),
              comment(f"compiled from {plan.checked.source.name}"), HEADER]
+    if figures is not None:
+        lines += figures.preamble()
     for node in _order(plan):
-        lines += _node_rules(node)
+        lines += _node_rules(node, figures)
         lines.append("")
     lines.append("% ---- outcome fields")
     for d in plan.decides:
@@ -166,4 +154,8 @@ def compile_plan(plan: Plan) -> str:
               "#defined leaf/3.", "#defined rank/4.", "#defined first/1.", "#defined ranked/1.",
               "#defined field/1.", "#defined when/4.", "#defined missing_decided/2.", "#defined candidate/4.",
               "#defined chosen/3.", "#defined missing_value/3."]
+    if figures is not None:
+        lines += ["#defined figure/3.", "#defined figure_none/2.", "#defined figure_missing/2.", "#defined const/2.",
+                  "#defined const_none/1.", "#defined const_missing/1.", "#defined param_default/2.",
+                  "#defined param_given/2.", "#defined param_none/1.", "#defined compares/4."]
     return "\n".join(lines) + "\n"

@@ -1,16 +1,20 @@
-"""The clingo adapter: every call into clingo lives here.
+"""The clingo adapter for evaluation.
 
 Facts made from data enter through clingo's backend API as symbols, never as program text,
-so no string in the data can change the program. Integers handed to clingo are small
-(ranks and clause numbers); figures stay in Python (see :mod:`clausewise.evaluate.measure`).
+so no string in the data can change the program. Integers handed to clingo as numbers are
+small (ranks, clause numbers, day and month numbers) and checked; figure values are exact
+terms (:mod:`clausewise.asp.terms`). :mod:`clausewise.asp.search` is the other adapter (for
+optimisation and enumeration in the analysis commands).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import clingo
+
+from clausewise.asp.terms import kind_of, number_parts, term_text
 
 #: clingo integers are signed 32-bit; larger ones would wrap silently.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -37,68 +41,105 @@ def engine_version() -> str:
     return clingo.__version__
 
 
-def solve(program: str, entities: Iterable[str], leaves: Iterable[tuple[str, str, str]],
-          ranks: Iterable[tuple[str, str, int, int]] = (),
-          missing_values: Iterable[tuple[str, str, int]] = ()) -> dict[str, EntityAnswer]:
-    """Ground and solve the program over the given facts; one answer per entity.
+#: one fact of an entity: (predicate, arguments); an argument is a str (a string term), an int
+#: (a number that fits), a (kind, value) pair (a figure value, :func:`value_symbol`; the kind is
+#: part of its identity: ``False`` and ``0`` are equal in Python but different terms) or a
+#: :class:`Const` (a constant name)
+Fact = tuple[str, tuple]
+
+
+def term(value: Any) -> tuple[str, Any]:
+    """A figure value as a fact argument."""
+    return (kind_of(value), value)
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A constant term (``pass``, ``true``)."""
+
+    name: str
+
+
+def solve(program: str, facts: Mapping[str, Iterable[Fact]], shared: Iterable[Fact] = ()) -> dict[str, EntityAnswer]:
+    """Ground and solve the program over each entity's facts (``entity(E)`` is added; every
+    fact gets the entity as its first argument) and the facts ``shared`` by all entities (the
+    evaluation's parameters and constants); one answer per entity.
 
     The compiled program never relates two entities (every rule is keyed on ``E``), so an
-    entity's answer depends only on its own ``leaf`` and ``rank`` facts. Entities with the
-    same facts therefore share one solved answer: clingo grounds each distinct set of facts
-    once, and every entity gets its own copy of that answer.
-
-    ``leaves``: (entity, node, status); ``ranks``: (entity, field, clause, rank) for
-    ``decide ... by min|max``; ``missing_values``: (entity, field, clause) for outcome clauses
-    whose value is missing.
+    entity's answer depends only on its own facts. Entities with the same facts therefore share
+    one solved answer: clingo grounds each distinct set of facts once, and every entity gets
+    its own copy of that answer.
     """
-    entities = list(entities)
-    facts: dict[str, list[tuple]] = {entity: [] for entity in entities}
-    for entity, node, status in leaves:
-        facts[entity].append((node, status))
-    for entity, field_name, clause, rank in ranks:
-        if not (INT_MIN <= rank <= INT_MAX and INT_MIN <= clause <= INT_MAX):
-            raise SolverError("rank outside the solver's 32-bit range")
-        facts[entity].append((field_name, clause, rank))
-    for entity, field_name, clause in missing_values:
-        facts[entity].append((field_name, clause))
     signature_of = {entity: tuple(entity_facts) for entity, entity_facts in facts.items()}
     distinct = list(dict.fromkeys(signature_of.values()))
-    solved = _solve_distinct(program, distinct)
+    solved = _solve_distinct(program, distinct, tuple(shared))
     by_signature = dict(zip(distinct, solved))
-    return {entity: by_signature[signature_of[entity]].copy() for entity in entities}
+    return {entity: by_signature[signature].copy() for entity, signature in signature_of.items()}
 
 
-def _solve_distinct(program: str, signatures: list[tuple]) -> list[EntityAnswer]:
+def symbol(arg: Any) -> clingo.Symbol:
+    """The clingo symbol of a fact's argument; numbers outside 32 bits are refused."""
+    if type(arg) is str:
+        return clingo.String(arg)
+    if type(arg) is int:
+        if not INT_MIN <= arg <= INT_MAX:
+            raise SolverError(f"{arg} is outside the solver's 32-bit range")
+        return clingo.Number(arg)
+    if type(arg) is Const:
+        return clingo.Function(arg.name)
+    if type(arg) is tuple:
+        return value_symbol(arg[1], arg[0])
+    raise SolverError(f"no symbol for {arg!r}")
+
+
+def value_symbol(value: Any, kind: str | None = None) -> clingo.Symbol:
+    """A figure value as the term :func:`clausewise.asp.terms.term_text` writes."""
+    kind = kind or kind_of(value)
+    if kind == "number":
+        sign, exponent, limbs = number_parts(value)
+        tail = clingo.Supremum if sign < 0 else clingo.Tuple_([])
+        for limb in reversed(limbs):
+            tail = clingo.Tuple_([clingo.Number(limb if sign >= 0 else -limb), tail])
+        return clingo.Function("q", [clingo.Number(sign), clingo.Number(exponent), tail])
+    if kind == "string":
+        return clingo.String(value)
+    if kind == "bool":
+        return clingo.Function("true" if value else "false")
+    if kind in ("date", "month"):
+        return clingo.Number(int(term_text(value)))
+    raise SolverError(f"no term for the value {value!r}")
+
+
+def _solve_distinct(program: str, signatures: list[tuple], shared: tuple[Fact, ...]) -> list[EntityAnswer]:
     """Solve once for each fact set; the k-th set is entity ``k`` (a small integer) in the program."""
     ctl = clingo.Control(["--warn=none", "--models=1"])
     ctl.add("base", [], program)
-    status_sym = {s: clingo.Function(s) for s in STATUSES}
-    names: dict[str, clingo.Symbol] = {}
+    symbols: dict[Any, clingo.Symbol] = {}
 
-    def name(text: str) -> clingo.Symbol:
-        return names.get(text) or names.setdefault(text, clingo.String(text))
+    def sym(arg: Any) -> clingo.Symbol:
+        found = symbols.get(arg)
+        if found is None:
+            found = symbols[arg] = symbol(arg)
+        return found
 
     answers = [EntityAnswer() for _ in signatures]
     with ctl.backend() as backend:
-        def fact(sym: clingo.Symbol) -> None:
-            backend.add_rule([backend.add_atom(sym)])
+        def fact(s: clingo.Symbol) -> None:
+            backend.add_rule([backend.add_atom(s)])
 
+        for name, args in shared:
+            fact(clingo.Function(name, [sym(a) for a in args]))
         for k, signature in enumerate(signatures):
             entity = clingo.Number(k)
             fact(clingo.Function("entity", [entity]))
-            for item in signature:
-                if len(item) == 2 and type(item[1]) is str:
-                    fact(clingo.Function("leaf", [entity, name(item[0]), status_sym[item[1]]]))
-                elif len(item) == 2:
-                    fact(clingo.Function("missing_value", [entity, name(item[0]), clingo.Number(item[1])]))
-                else:
-                    fact(clingo.Function("rank", [entity, name(item[0]), clingo.Number(item[1]), clingo.Number(item[2])]))
+            for name, args in signature:
+                fact(clingo.Function(name, [entity, *(sym(a) for a in args)]))
     ctl.ground([("base", [])])
 
     def on_model(model: clingo.Model) -> None:
         # Reading a symbol's text is one call into clingo; reading its parts is six.
-        for sym in model.symbols(shown=True):
-            name, _, rest = str(sym).partition("(")
+        for s in model.symbols(shown=True):
+            name, _, rest = str(s).partition("(")
             index, _, rest = rest[:-1].partition(",")
             answer = answers[int(index)]
             if name == "status":

@@ -4,32 +4,43 @@ Every path that evaluates a policy (the library's :meth:`Policy.evaluate`, the a
 commands' :func:`clausewise.analysis.subjects.evaluate_with`, the benchmarks' stage timings)
 goes through :class:`EntityEvaluation`:
 
-1. :meth:`EntityEvaluation.measure` decides each leaf condition in exact arithmetic and
-   computes every outcome clause's value (:class:`Measured`);
-2. :meth:`EntityEvaluation.solve` hands the facts to the compiled program, which decides the
-   statuses of the groups, the outcome clause of each ``decide`` (precedence, ``by min|max``,
-   ``otherwise``) and which outcomes are undecided (:mod:`clausewise.asp.program`);
+1. :meth:`EntityEvaluation.measure` computes the figures the program reads (sums, counts,
+   fields: :mod:`clausewise.evaluate.figuretable`), each leaf's result for the explanation,
+   and every outcome clause's value (:class:`Measured`);
+2. :meth:`EntityEvaluation.solve` hands the facts to the compiled program, which decides each
+   comparison it states (:mod:`clausewise.asp.leafrules`), the statuses of the groups, the
+   outcome clause of each ``decide`` (precedence, ``by min|max``, ``otherwise``) and which
+   outcomes are undecided (:mod:`clausewise.asp.program`); figures enter through their cells
+   (:mod:`clausewise.asp.cells`), so entities on the same side of every bound share one solve;
 3. :meth:`EntityEvaluation.outcomes` reads the value of each chosen clause. No Python code
    edits the solver's answer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from clausewise.asp.plan import DecidePlan, Plan
-from clausewise.asp.solve import EntityAnswer, solve
+from clausewise.asp.cells import Cells
+from clausewise.asp.leafrules import FigureProgram
+from clausewise.asp.plan import STATUSES, DecidePlan, Plan
+from clausewise.asp.solve import Const, EntityAnswer, Fact, solve, term
+from clausewise.asp.terms import kind_of
 from clausewise.evaluate.closures import value_of
+from clausewise.evaluate.figuretable import FigureProducer, FigureValue, is_constant, leaf_result
 from clausewise.evaluate.leaves import LeafEvaluator, LeafResult
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
 
 
 @dataclass(slots=True)
 class Measured:
-    """What one entity's data give: each leaf's result and each outcome clause's value."""
+    """What one entity's data give: the figures the program reads, each leaf's result (for
+    the explanation) and each outcome clause's value."""
 
     leaves: dict[str, LeafResult]
+    #: the per-entity figures the program's comparisons read
+    figures: dict[str, FigureValue] = field(default_factory=dict)
     #: (field, clause number) -> the clause's value (Missing when data are missing)
     values: dict[tuple[str, int], Any] = field(default_factory=dict)
     #: (field, clause number, rank) for ``decide ... by min|max``: rank 0 is the best value
@@ -43,28 +54,102 @@ class Measured:
 class EntityEvaluation:
     """Evaluates entities of one policy with one evaluator (data, parameters, as-of day)."""
 
-    def __init__(self, plan: Plan, program: str, ev: Evaluator, leaf_eval: LeafEvaluator | None = None):
-        self.plan, self.program, self.ev = plan, program, ev
+    def __init__(self, plan: Plan, program: str, figures: FigureProgram, ev: Evaluator,
+                 text: Callable[[Any], str], leaf_eval: LeafEvaluator | None = None):
+        self.plan, self.program, self.figures, self.ev = plan, program, figures, ev
         self.leaf_eval = leaf_eval or LeafEvaluator(ev)
-        self._leaves = [(leaf.id, leaf.cond) for leaf in plan.leaves()]
+        self.producer = FigureProducer(figures.figures, ev, text)
+        self._leaves = [(leaf.id, leaf.cond, figures.compiled.get(leaf.id)) for leaf in plan.leaves()]
+        self._entity_figures = [figures.figures.figures[fid] for fid in figures.entity_figures]
+        self._status_leaves = [leaf.id for leaf in plan.leaves() if leaf.id not in figures.compiled]
+        self._constants: _Figures | None = None
+        self._cells: Cells | None = None
+        checked = plan.checked
+        #: per decide: (field, combine, [(clause number, value node, constant?)])
+        self._clauses = [(d, [(i, c.value, is_constant(checked, c.value)) for i, c in enumerate(d.decl.clauses, 1)])
+                         for d in plan.decides]
+        self._constant_values: dict[int, Any] = {}
+
+    def constants(self) -> dict[str, FigureValue]:
+        """The constant figures (parameters, literals, what the as-of day gives), measured once."""
+        if self._constants is None:
+            self._constants = _Figures(self.producer.constants())
+            self._cells = Cells(self.figures, self._constants)
+        return self._constants
 
     def measure(self, scope: Scope) -> Measured:
-        """Leaf results and outcome clause values of the entity in ``scope``."""
+        """The figures, leaf results and outcome clause values of the entity in ``scope``."""
+        constants = self.constants()
+        values = _Figures(constants=constants)
+        measure, ev = self.producer.measure, self.ev
+        for f in self._entity_figures:
+            values[f.id] = measure(f, scope, values)
         evaluate = self.leaf_eval.evaluate
-        measured = Measured({node_id: evaluate(cond, scope) for node_id, cond in self._leaves})
-        for d in self.plan.decides:
-            values = [(i, value_of(self.ev, clause.value, scope)) for i, clause in enumerate(d.decl.clauses, 1)]
-            measured.values.update(((d.field, i), v) for i, v in values)
+        leaves = {node_id: leaf_result(compiled, values) if compiled is not None else evaluate(cond, scope)
+                  for node_id, cond, compiled in self._leaves}
+        measured = Measured(leaves, dict(values))
+        fixed = self._constant_values
+        for d, clauses in self._clauses:
+            clause_values = []
+            for i, node, constant in clauses:
+                if constant:
+                    key = id(node)  # the plan's nodes live as long as the evaluation
+                    value = fixed[key] if key in fixed else fixed.setdefault(key, value_of(ev, node, scope))
+                else:
+                    value = value_of(ev, node, scope)
+                clause_values.append((i, value))
+                measured.values[(d.field, i)] = value
             if d.decl.combine != "first":
-                measured.ranks += [(d.field, i, r) for i, r in ranks(d, values)]
+                measured.ranks += [(d.field, i, r) for i, r in ranks(d, clause_values)]
         return measured
+
+    def facts(self, measured: Measured) -> list[Fact]:
+        """One entity's facts: its figures (each value replaced by its cell's representative),
+        the statuses of the leaves the program does not state, ranks and missing clause values."""
+        self.constants()
+        assert self._cells is not None
+        representative = self._cells.representative
+        out: list[Fact] = []
+        for fid, fv in measured.figures.items():
+            if fv.missing is not None:
+                out.append(("figure_missing", (fid,)))
+            elif fv.value is None:
+                out.append(("figure_none", (fid,)))
+            else:
+                out.append(("figure", (fid, representative(fid, fv.value))))
+        leaves = measured.leaves
+        out += [("leaf", (node_id, _STATUS[leaves[node_id].status])) for node_id in self._status_leaves]
+        out += [("rank", (f, i, r)) for f, i, r in measured.ranks]
+        out += [("missing_value", (f, i)) for f, i in measured.missing_values()]
+        return out
+
+    def shared_facts(self) -> list[Fact]:
+        """The evaluation's facts: parameters that differ from the program's defaults, and the
+        constants computed from the as-of day."""
+        constants = self.constants()
+        defaults = self.figures.defaults()
+        out: list[Fact] = []
+        given: set[str] = set()
+        for fid, (kind, what) in self.figures.constants.items():
+            fv = constants[fid]
+            if kind == "param" and what not in given:
+                given.add(what)
+                if fv.missing is None and fv.value is None:
+                    out.append(("param_none", (what,)))
+                elif fv.missing is None and (what not in defaults or not _same(defaults[what], fv.value)):
+                    out.append(("param_given", (what, term(fv.value))))
+            elif kind == "const":
+                if fv.missing is not None:
+                    out.append(("const_missing", (fid,)))
+                elif fv.value is None:
+                    out.append(("const_none", (fid,)))
+                else:
+                    out.append(("const", (fid, term(fv.value))))
+        return out
 
     def solve(self, measured: dict[str, Measured]) -> dict[str, EntityAnswer]:
         """The compiled program's answer for each entity (solved once per distinct set of facts)."""
-        leaves = [(e, node_id, r.status) for e, m in measured.items() for node_id, r in m.leaves.items()]
-        rank_facts = [(e, f, i, r) for e, m in measured.items() for f, i, r in m.ranks]
-        missing = [(e, f, i) for e, m in measured.items() for f, i in m.missing_values()]
-        return solve(self.program, list(measured), leaves, rank_facts, missing)
+        return solve(self.program, {e: self.facts(m) for e, m in measured.items()}, self.shared_facts())
 
     @staticmethod
     def outcomes(answer: EntityAnswer, measured: Measured) -> dict[str, Any]:
@@ -76,6 +161,26 @@ class EntityEvaluation:
         measured = {entity: self.measure(scope) for entity, scope in scopes.items()}
         answers = self.solve(measured)
         return {e: (answers[e], m, self.outcomes(answers[e], m)) for e, m in measured.items()}
+
+
+_STATUS = {s: Const(s) for s in STATUSES}
+
+
+class _Figures(dict):
+    """An entity's figure values; a constant figure is looked up in the evaluation's constants
+    (not copied for every entity)."""
+
+    def __init__(self, values: dict[str, FigureValue] | None = None, constants: dict[str, FigureValue] | None = None):
+        super().__init__(values or {})
+        self._fallback = constants if constants is not None else {}
+
+    def __missing__(self, key: str) -> FigureValue:
+        return self._fallback[key]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two values are the same term (``1.50`` and ``1.5`` are; ``True`` and ``1`` are not)."""
+    return type(a) is type(b) and a == b or (kind_of(a) == kind_of(b) == "number" and a == b)
 
 
 def ranks(d: DecidePlan, values: list[tuple[int, Any]]) -> list[tuple[int, int]]:

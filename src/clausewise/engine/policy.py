@@ -9,6 +9,7 @@ entities in chunks (:mod:`clausewise.engine.evaluation`) and writes verdicts
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import hashlib
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from clausewise.asp.plan import Plan, plan
+from clausewise.asp.leafrules import FigureProgram
 from clausewise.asp.program import compile_plan
 from clausewise.data import files as datafiles
 from clausewise.data import rows as data_mod
@@ -25,6 +27,7 @@ from clausewise.engine.engines import prepare as prepare_engine
 from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.evaluate import computed
 from clausewise.evaluate.closures import value_of
+from clausewise.evaluate.figuretable import figure_plan
 from clausewise.evaluate.leaves import source_text
 from clausewise.evaluate.measure import Scope
 from clausewise.evaluate.params import resolve_params
@@ -65,6 +68,8 @@ class Policy:
     plan: Plan
     program: str
     text: str
+    #: the figures the program reads and the leaves it decides from them
+    figures: FigureProgram
     _texts: dict[int, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -74,6 +79,13 @@ class Policy:
     @property
     def version(self) -> str:
         return self.checked.header.version or ""
+
+    @functools.cached_property
+    def status_program(self) -> str:
+        """The program with every leaf condition read from ``leaf/3`` status facts: the analysis
+        commands (what-if, verify, diff) search over leaf statuses in it, while evaluation runs
+        :attr:`program`, which states the comparisons itself."""
+        return compile_plan(self.plan)
 
     @property
     def content_hash(self) -> str:
@@ -172,7 +184,7 @@ class Policy:
             tables = self.load_data(data, lazy=lazy, skip=measuring.skip)
             ev = measuring.evaluator(tables)  # adds the tables another engine read itself
         rows = {name: t if hasattr(t, "by_field") else t.rows for name, t in tables.items()}
-        evaluation = EntityEvaluation(self.plan, self.program, ev)
+        evaluation = EntityEvaluation(self.plan, self.program, self.figures, ev, self.source_text)
         entity_rows = computed.entity_rows(self.checked, rows[self.checked.entity_table])  # 'P01/catering' with 'for each'
         # an entity whose own row was rejected still gets a verdict: an error naming the rejection
         rejected_entities = datafiles.rejected_entities(tables.get(self.checked.entity_table), entity_rows)
@@ -339,17 +351,21 @@ def compile_policy_text(text: str, filename: str = "<policy>") -> Policy:
     tree = parse_text(text, filename)
     from clausewise.language.diagnostics import SourceFile
 
-    checked = check(tree, SourceFile(filename, text))
-    logic = plan(checked)
-    return Policy(checked, logic, compile_plan(logic), text)
+    return _compiled(check(tree, SourceFile(filename, text)), text)
 
 
 def load_policy(path: str | Path) -> Policy:
     """Parse, check and compile a policy file; raise ClausewiseError for mistakes in it."""
     tree, source = parse_file(path)
-    checked = check(tree, source)
+    return _compiled(check(tree, source), source.text)
+
+
+def _compiled(checked: Checked, text: str) -> Policy:
+    """Plan a checked policy, lower its leaves to figures, and compile its program."""
     logic = plan(checked)
-    return Policy(checked, logic, compile_plan(logic), source.text)
+    figures = FigureProgram(logic, figure_plan(checked, [(leaf.id, leaf.cond) for leaf in logic.leaves()],
+                                               lambda node: source_text(text, node)))
+    return Policy(checked, logic, compile_plan(logic, figures), text, figures)
 
 
 @dataclass

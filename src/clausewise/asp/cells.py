@@ -1,0 +1,131 @@
+"""Cells: entities whose figures fall on the same side of every bound get the same answer.
+
+A figure the program only compares with constants (``sum(...) >= silver_paid_orders``) matters
+to the answer only through its *cell*: equal to a constant, or strictly between two
+neighbouring constants, or below or above them all. Every value of a cell is replaced by one
+representative of that cell before the facts reach the solver, so entities whose figures share
+their cells share their facts, and clingo grounds and solves each distinct set of facts once
+(:func:`clausewise.asp.solve.solve`). The representative satisfies exactly the comparisons the
+value satisfies, so the answer is the same (tests/test_cells.py checks this on every example
+entity, solved one by one). Explanations show the real values, which never pass through here.
+
+A figure compared with another per-entity figure, or by an order on strings, keeps its value.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from decimal import Decimal, Inexact, localcontext
+from typing import Any
+
+from clausewise.asp.leafrules import FigureProgram
+from clausewise.asp.terms import kind_of
+from clausewise.evaluate.figuretable import FigureValue
+from clausewise.values.valuetypes import Month
+
+ORDERS = {">=", ">", "<=", "<"}
+
+
+class Cells:
+    """The representative of each figure value, for one evaluation's constants."""
+
+    def __init__(self, program: FigureProgram, constants: dict[str, FigureValue]):
+        #: figure -> the constant values it is compared with, sorted (None: keeps its value)
+        self.bounds: dict[str, list[Any] | None] = {}
+        #: figures read only by 'is set' tests: the representative of any value is ``True``
+        self.presence: set[str] = set()
+        ordered: set[str] = set()
+        seen: dict[str, list[Any] | None] = {}
+        readers: dict[str, set[str]] = {}
+        for leaf in program.compiled.values():
+            for fid in leaf.figures:
+                readers.setdefault(fid, set()).add(leaf.kind)
+            if leaf.kind != "compare":
+                for fid in leaf.figures:
+                    if leaf.kind == "truth":
+                        seen[fid] = None  # a bool keeps its value
+                continue
+            a, b = leaf.figures
+            for mine, other in ((a, b), (b, a)):
+                if mine in program.constants:
+                    continue
+                if other not in program.constants:
+                    seen[mine] = None
+                    continue
+                if leaf.op in ORDERS:
+                    ordered.add(mine)
+                if seen.get(mine, []) is not None:
+                    value = constants[other].value if constants[other].missing is None else None
+                    if value is not None:
+                        seen.setdefault(mine, []).append(value)
+        for fid in program.entity_figures:
+            if readers.get(fid) == {"is_set"}:
+                self.presence.add(fid)
+            bounds = seen.get(fid, [])
+            if bounds is not None:
+                kinds = {kind_of(v) for v in bounds}
+                if len(kinds) > 1 or (kinds == {"string"} and fid in ordered) or kinds & {"bool", ""}:
+                    bounds = None
+                else:
+                    try:
+                        bounds = sorted(set(bounds))
+                    except TypeError:
+                        bounds = None
+            self.bounds[fid] = bounds
+        #: the kind of each figure's bounds
+        self.kinds = {fid: kind_of(b[0]) for fid, b in self.bounds.items() if b}
+
+    def representative(self, fid: str, value: Any) -> tuple[str, Any]:
+        """A value of the same cell as ``value`` (the value itself when it has no cell), as a
+        (kind, value) fact argument."""
+        kind = kind_of(value)
+        if fid in self.presence:
+            return ("bool", True)
+        bounds = self.bounds.get(fid)
+        if bounds is None or (bounds and self.kinds[fid] != kind):
+            return (kind, value)
+        if not bounds:
+            return (kind, _any_of(kind, value))
+        if kind == "string":
+            if value in bounds:
+                return (kind, value)
+            other = ""
+            while other in bounds:
+                other += "\x00"
+            return (kind, other)
+        i = bisect.bisect_left(bounds, value)
+        if i < len(bounds) and bounds[i] == value:
+            return (kind, bounds[i])
+        try:
+            if i == 0:
+                return (kind, _step(bounds[0], -1))
+            if i == len(bounds):
+                return (kind, _step(bounds[-1], 1))
+            return (kind, _between(bounds[i - 1], bounds[i]))
+        except (OverflowError, ValueError, ArithmeticError):  # the calendar's ends: keep the value
+            return (kind, value)
+
+
+def _any_of(kind: str, value: Any) -> Any:
+    """One value standing for every value of its kind (a figure compared with nothing constant)."""
+    return {"number": 0, "date": dt.date(2000, 1, 1), "month": Month(2000, 1), "string": ""}.get(kind, value)
+
+
+def _step(bound: Any, direction: int) -> Any:
+    """A value just beyond a bound on one side."""
+    if isinstance(bound, dt.date):
+        return bound + dt.timedelta(days=direction)
+    if isinstance(bound, Month):
+        return bound.shift(direction)
+    return bound + direction
+
+
+def _between(low: Any, high: Any) -> Any:
+    """A value strictly between two neighbouring bounds (a whole day or month, or the exact midpoint)."""
+    if isinstance(low, (dt.date, Month)):
+        return _step(low, 1)
+    with localcontext() as ctx:
+        ctx.prec = 10 + max(len(Decimal(v).as_tuple().digits) + abs(int(Decimal(v).as_tuple().exponent)) for v in (low, high))
+        ctx.traps[Inexact] = True
+        return (Decimal(low) + Decimal(high)) / 2

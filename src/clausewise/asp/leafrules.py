@@ -1,0 +1,178 @@
+"""Leaf conditions as rules of the program: the comparison, its bound and its operator.
+
+A leaf that compares two figures (``sum(...) >= silver_paid_orders``), tests one (``x is
+set``) or reads a bool figure is decided by the program from the figures' values, which enter
+as facts: ``figure(E, F, V)`` for a value, ``figure_none(E, F)`` for none, ``figure_missing(E,
+F)`` when data are missing (:mod:`clausewise.asp.terms` encodes values so that clingo's term
+order is their order, exactly). Constant figures (literals, parameters, ``as_of``) are the
+same for every entity: literals are written into the program, parameters are ``param/2``
+facts with their defaults in the program (``param_given/2`` overrides one), and constants
+computed from the as-of day are ``const/2`` facts of each evaluation.
+
+Leaves of other shapes (a membership in a window, a quantifier over months, a condition over
+a group of items) are still decided in exact arithmetic outside the program and enter as
+``leaf(E, Node, Status)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from clausewise.asp.plan import LogicNode, Plan
+from clausewise.asp.terms import kind_of, term_text
+from clausewise.asp.text import comment, q
+from clausewise.evaluate.figuretable import FigureDef, FigurePlan, LeafDef
+from clausewise.language import syntax
+from clausewise.values.valuetypes import UNITS
+
+#: figure units whose values have exact, ordered terms
+ENCODABLE = UNITS | {"number", "date", "month", "string", "enum", "bool"}
+#: a comparison's operator, the one that fails when it does not hold, and its ASP spelling
+OPS = {">=": ("<", ">="), ">": ("<=", ">"), "<=": (">", "<="), "<": (">=", "<"), "=": ("!=", "="), "!=": ("=", "!=")}
+OP_NAMES = {">=": "ge", ">": "gt", "<=": "le", "<": "lt", "=": "eq", "!=": "ne"}
+
+GENERIC_RULES = """\
+% ---- figures: per entity (figure/3, figure_none/2, figure_missing/2 facts) or constant
+param(P,V) :- param_default(P,V), not param_overridden(P).
+param(P,V) :- param_given(P,V).
+param_overridden(P) :- param_given(P,_).
+param_overridden(P) :- param_none(P).
+value(E,F,V) :- figure(E,F,V).
+value(E,F,V) :- entity(E), const(F,V).
+none(E,F) :- figure_none(E,F).
+none(E,F) :- entity(E), const_none(F).
+missing(E,F) :- figure_missing(E,F).
+missing(E,F) :- entity(E), const_missing(F).
+has_value(E,F) :- value(E,F,_).
+% a comparison with none: '=' holds when both sides are none, '!=' when one is; no order holds
+none_case(E,L,O,both) :- compares(L,A,B,O), none(E,A), none(E,B).
+none_case(E,L,O,one) :- compares(L,A,B,O), none(E,A), value(E,B,_).
+none_case(E,L,O,one) :- compares(L,A,B,O), value(E,A,_), none(E,B).
+compared(E,L,pass) :- none_case(E,L,eq,both).
+compared(E,L,fail) :- none_case(E,L,ne,both).
+compared(E,L,fail) :- none_case(E,L,eq,one).
+compared(E,L,pass) :- none_case(E,L,ne,one).
+compared(E,L,fail) :- none_case(E,L,O,_), O != eq, O != ne.
+% missing data on either side: the comparison is unknown
+compared(E,L,unknown) :- compares(L,A,_,_), missing(E,A).
+compared(E,L,unknown) :- compares(L,_,B,_), missing(E,B).
+"""
+
+
+@dataclass
+class FigureProgram:
+    """Which leaves the program decides, and the facts it needs for them."""
+
+    plan: Plan
+    figures: FigurePlan
+    #: leaf id -> its LeafDef, for the leaves decided by rules
+    compiled: dict[str, LeafDef] = field(default_factory=dict)
+    #: per-entity figures the compiled leaves read
+    entity_figures: list[str] = field(default_factory=list)
+    #: constant figures: id -> parameter name, literal term text, or None (a const/2 fact per evaluation)
+    constants: dict[str, tuple[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        seen: dict[str, None] = {}
+        for leaf_id, leaf in self.figures.leaves.items():
+            if self._decidable(leaf):
+                self.compiled[leaf_id] = leaf
+                for fid in leaf.figures:
+                    seen.setdefault(fid)
+        for fid in seen:
+            f = self.figures.figures[fid]
+            if f.constant:
+                self.constants[fid] = self._constant(f)
+            else:
+                self.entity_figures.append(fid)
+
+    def _decidable(self, leaf: LeafDef) -> bool:
+        defs = [self.figures.figures[f] for f in leaf.figures]
+        if leaf.kind == "compare":
+            return all(d.role == "value" and (d.unit in ENCODABLE) for d in defs)
+        if leaf.kind == "truth":
+            return defs[0].role == "value" and defs[0].unit == "bool"
+        if leaf.kind == "is_set":
+            return defs[0].role == "value" and defs[0].unit in ENCODABLE
+        return False
+
+    def _constant(self, f: FigureDef) -> tuple[str, Any]:
+        """How the program gets a constant figure: ('param', name), ('literal', term) or ('const', None)."""
+        node = f.node
+        refs = self.plan.checked.refs
+        ref = refs.get(id(node)) if isinstance(node, syntax.Name) else None
+        if ref is not None and ref[0] == "param" and self.plan.checked.params[ref[1]].per is None:
+            return ("param", ref[1])
+        if ref is not None and ref[0] == "enum":
+            return ("literal", term_text(node.name))
+        if isinstance(node, (syntax.Number, syntax.String, syntax.BoolLit, syntax.DateLit, syntax.MonthLit)):
+            if kind_of(node.value):
+                return ("literal", term_text(node.value))
+        return ("const", None)
+
+    def params(self) -> list[str]:
+        return sorted({what for kind, what in self.constants.values() if kind == "param"})
+
+    def defaults(self) -> dict[str, Any]:
+        """The parameters whose default is a literal: the value the program states."""
+        out = {}
+        for name in self.params():
+            node = self.plan.checked.params[name].default
+            if isinstance(node, (syntax.Number, syntax.String, syntax.BoolLit, syntax.DateLit, syntax.MonthLit)):
+                value = node.value
+            elif isinstance(node, syntax.Name) and self.plan.checked.refs.get(id(node), ("",))[0] == "enum":
+                value = node.name
+            else:
+                continue
+            if kind_of(value):
+                out[name] = value
+        return out
+
+    # ---- program text -------------------------------------------------------------------------------
+    def preamble(self) -> list[str]:
+        """Parameter defaults, literal constants, each figure's definition, the generic rules."""
+        defaults = self.defaults()
+        lines = ["% ---- parameters (defaults; a param_given/2 or param_none/1 fact replaces one)"]
+        for name in self.params():
+            if name in defaults:
+                node = self.plan.checked.params[name].default
+                shown = node.text if isinstance(node, syntax.Number) else str(defaults[name])
+                lines.append(f"param_default({q(name)},{term_text(defaults[name])}).  " + comment(f"{name} = {shown}"))
+            else:
+                lines.append(comment(f"{name}: no literal default, given with each evaluation"))
+        lines.append("% ---- the figures the program's comparisons read")
+        for fid, (kind, what) in self.constants.items():
+            f = self.figures.figures[fid]
+            if kind == "param":
+                lines.append(f"const({q(fid)},V) :- param({q(what)},V).  " + comment(f"= {f.text}"))
+                lines.append(f"const_none({q(fid)}) :- param_none({q(what)}).")
+            elif kind == "literal":
+                lines.append(f"const({q(fid)},{what}).  " + comment(f"= {f.text}"))
+            else:
+                lines.append(comment(f"{fid} = {f.text}: a const/2 fact of each evaluation (it depends on the day)"))
+        for fid in self.entity_figures:
+            f = self.figures.figures[fid]
+            where = f" during {', '.join(f.windows)}" if f.windows else ""
+            lines.append(comment(f"figure {fid} = {f.text}{where}: a figure/3 fact per entity"))
+        return lines + [GENERIC_RULES]
+
+    def rules(self, node: LogicNode, head: str) -> list[str] | None:
+        """The rules deciding a leaf node's status into ``head``, or None when it is not compiled."""
+        leaf = self.compiled.get(node.id)
+        if leaf is None:
+            return None
+        qid = q(node.id)
+        if leaf.kind == "compare":
+            a, b = (q(f) for f in leaf.figures)
+            fails, holds = OPS[leaf.op]
+            return [f"compares({qid},{a},{b},{OP_NAMES[leaf.op]}).",
+                    f"{head}(E,pass) :- value(E,{a},X), value(E,{b},Y), X {holds} Y.",
+                    f"{head}(E,fail) :- value(E,{a},X), value(E,{b},Y), X {fails} Y.",
+                    f"{head}(E,S) :- compared(E,{qid},S)."]
+        f = q(leaf.figures[0])
+        if leaf.kind == "truth":
+            return [f"{head}(E,pass) :- value(E,{f},true).", f"{head}(E,fail) :- value(E,{f},false).",
+                    f"{head}(E,fail) :- none(E,{f}).", f"{head}(E,unknown) :- missing(E,{f})."]
+        present, absent = ("fail", "pass") if leaf.negated else ("pass", "fail")
+        return [f"{head}(E,{present}) :- has_value(E,{f}).", f"{head}(E,{absent}) :- entity(E), not has_value(E,{f})."]
