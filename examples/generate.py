@@ -134,16 +134,16 @@ def novice(root: Path) -> None:
     shop("S04", shop_type="flagship", known=True)                  # direct pass
     shop("S05", graduated="2024-02-01", score="4.2")               # exited; score below 4.4: 10 days
     shop("S06", graduated="2024-02-01")                            # exited; improper graduation found
-    findings.append({"shop_id": "S06", "found_on": "2024-02-10", "kind": "improper_graduation"})
+    findings.append({"shop_id": "S06", "found_on": "2024-02-10", "kind": "improper_graduation", "resolved_on": ""})
     shop("S07", signed=(30, 30))                                   # fulfilment risk found today: 3000 cap
-    findings.append({"shop_id": "S07", "found_on": AS_OF, "kind": "fulfillment_risk"})
+    findings.append({"shop_id": "S07", "found_on": AS_OF, "kind": "fulfillment_risk", "resolved_on": ""})
     shop("S08", score="")                                          # no experience score today (AMB-N5)
     shop("S09", province="江苏省")                                  # 江沪皖 shop without the consumer exam
     shop("S10", rates=("0.010", "0.010", "0.030"))                 # complaint rate above the median
-    shop("S11")                                                    # operating-risk finding today
-    findings.append({"shop_id": "S11", "found_on": AS_OF, "kind": "operating_risk"})
+    shop("S11")                                                    # operating-risk finding, still open
+    findings.append({"shop_id": "S11", "found_on": "2024-03-10", "kind": "operating_risk", "resolved_on": ""})
     shop("S12", graduated="2024-03-01")                            # exited; fulfilment risk 2 days ago
-    findings.append({"shop_id": "S12", "found_on": "2024-03-13", "kind": "fulfillment_risk"})
+    findings.append({"shop_id": "S12", "found_on": "2024-03-13", "kind": "fulfillment_risk", "resolved_on": ""})
     shop("S13", learned=None)                                      # no learning record: undecided
     shop("S14", category="食品饮料", score="4.0")                    # score exactly 4.0: not above 4.0
     violations.append({"shop_id": "S14", "occurred_on": "2024-02-14", "severity": "B", "points": 6})  # 30 days + 1 ago
@@ -162,7 +162,7 @@ def novice(root: Path) -> None:
     write_csv(root / "shop_violations.csv", ["shop_id", "occurred_on", "severity", "points"], violations)
     write_csv(root / "shop_learning.csv", ["shop_id", "learning_tasks_done", "novice_exam_passed",
                                            "consumer_protection_exam_passed"], learning)
-    write_csv(root / "shop_risk_findings.csv", ["shop_id", "found_on", "kind"], findings)
+    write_csv(root / "shop_risk_findings.csv", ["shop_id", "found_on", "kind", "resolved_on"], findings)
     write_csv(root / "category_medians.csv", ["main_category", "date", "quality_return_rate", "bad_review_rate",
                                               "complaint_rate"], medians)
 

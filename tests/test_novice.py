@@ -42,7 +42,8 @@ def evaluate(novice, shop_row=None, daily=None, violations=(), learning=True, fi
         "shop_violations": [{"shop_id": sid, "occurred_on": d, "severity": s, "points": p} for d, s, p in violations],
         "shop_learning": [{"shop_id": sid, "learning_tasks_done": str(learning).lower(),
                            "novice_exam_passed": str(learning).lower(), "consumer_protection_exam_passed": "false"}],
-        "shop_risk_findings": [{"shop_id": sid, "found_on": d, "kind": k} for d, k in findings],
+        "shop_risk_findings": [{"shop_id": sid, "found_on": f[0], "kind": f[1], "resolved_on": f[2] if len(f) > 2 else ""}
+                               for f in findings],
         "category_medians": [{"main_category": "女装", "date": str(as_of), "quality_return_rate": "0.02",
                               "bad_review_rate": "0.02", "complaint_rate": "0.02"}] if medians else [],
     }
@@ -91,6 +92,19 @@ def test_fulfilment_risk_caps_a_passing_novice_at_3000_that_day_only(novice):
     yesterday = evaluate(novice, findings=[(day(-1), "fulfillment_risk")], learning=False)
     assert today.outcomes["daily_order_cap"] == 3000 and today.outcomes["settlement_days"] == 14
     assert yesterday.outcomes["daily_order_cap"] is None
+
+
+@pytest.mark.parametrize("found, resolved, conforms", [
+    (day(1), "", True),          # found tomorrow: not yet
+    (day(0), "", False),         # found today, open
+    (day(-30), "", False),       # open since a month: still non-conforming (AMB-N3, amended)
+    (day(-5), day(1), False),    # resolved tomorrow: not today
+    (day(-5), day(0), True),     # resolved today: resolved_on itself conforms again
+])
+def test_operating_risk_lasts_from_found_on_until_resolved_on(novice, found, resolved, conforms):
+    v = evaluate(novice, findings=[(found, "operating_risk", resolved)], learning=False)
+    assert node(v, "dynamic_pass.risk_norms").status == ("pass" if conforms else "fail")
+    assert v.outcomes["daily_order_cap"] == (None if conforms else 1000) and v.compliant is conforms
 
 
 def test_failing_novice_with_fulfilment_risk_stays_at_1000(novice):
