@@ -124,9 +124,16 @@ def test_above_the_limit_the_table_is_a_sample_and_counts_stay_exact(audited) ->
     path = audited["life"]
     full = ReportData("en", Decimal("0.05")).read(path).to_json(None)
     sample = ReportData("en", Decimal("0.05"), limit=5).read(path).to_json(None)
-    assert sample["shown"] == len(sample["table"]["entity"]) == 5 < sample["total"] == full["total"]
+    assert sample["sample"] == 5 < sample["total"] == full["total"] == full["sample"] == full["shown"]
     assert sample["nodes"] == full["nodes"] and sample["charts"] == full["charts"]
-    assert set(sample["table"]["entity"]) <= set(full["table"]["entity"])
+    listed = {row[0] for chart in sample["charts"] for row in chart["near"]}
+    table = sample["table"]["entity"]
+    assert sample["shown"] == len(table) == len(set(table)) == 5 + len(listed - set(table[:5]))
+    assert listed <= set(table) <= set(full["table"]["entity"])
+    for k, entity in enumerate(table):  # each row is that entity's, explanation included
+        at = full["table"]["entity"].index(entity)
+        assert [full["lines"][i] for i in full["table"]["lines"][at]] == [sample["lines"][i] for i in sample["table"]["lines"][k]]
+        assert full["table"]["failing"][at] == sample["table"]["failing"][k]
 
 
 def test_compare_lists_changed_outcomes_and_conditions(audited, tmp_path) -> None:

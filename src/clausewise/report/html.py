@@ -32,7 +32,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "relative": "observed as % of each entity's bound", "near": "near the line (within {near} of the bound)",
         "near_more": "the {n} nearest of {total} are listed", "observed": "observed", "gap": "gap",
         "status": "status", "entity": "entity", "failing": "failing conditions", "search": "search entities, outcomes, conditions…",
-        "table": "Entities", "sample": "The table shows an even sample of {shown} of {total} entities; counts and charts count all {total}.",
+        "table": "Entities", "sample": "The table shows an even sample of {sample} of {total} entities, and the entities listed by name above; "
+        "counts and charts count all {total}.",
         "matching": "{n} of {total} shown", "explanation": "Explanation", "pick": "Click an entity to see its explanation.",
         "not_in_table": "not in the sampled table", "compare": "Changes since the earlier audit",
         "changed": "entities whose outcome changed", "added": "new entities", "removed": "entities no longer audited",
@@ -51,7 +52,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "figures": "指标与阈值", "no_figures": "没有条件将指标与阈值比较。", "bound": "阈值",
         "relative": "观测值占各实体阈值的百分比", "near": "临界(距阈值 {near} 以内)", "near_more": "列出最接近的 {n} 个(共 {total} 个)",
         "observed": "观测值", "gap": "差距", "status": "状态", "entity": "实体", "failing": "未通过的条件",
-        "search": "搜索实体、结果、条件…", "table": "实体", "sample": "表中为 {total} 个实体的均匀抽样 {shown} 个;计数和图表统计全部 {total} 个。",
+        "search": "搜索实体、结果、条件…", "table": "实体", "sample": "表中为 {total} 个实体的均匀抽样 {sample} 个,另加上文列出名字的实体;计数和图表统计全部 {total} 个。",
         "matching": "显示 {n} / {total}", "explanation": "解释", "pick": "点击实体查看解释。", "not_in_table": "不在抽样表中",
         "compare": "与上次审计相比的变化", "changed": "结果变化的实体", "added": "新增实体", "removed": "不再审计的实体",
         "change": "变化", "count": "实体数", "conditions_changed": "状态变化的条件", "changes_more": "列出前 {n} 个变化的实体",

@@ -173,6 +173,13 @@ class ReportData:
                 raise not_a_verdict(path, number, f"{type(exc).__name__}: {exc}") from None
             if row is not None:
                 explanations.add(row, verdict, number)
+        if total > self.limit:  # a sample: add the entities the page lists by name, so that a click explains them
+            wanted = self._listed() - {row["entity"] for row in self.rows}
+            for number, verdict, _ in verdict_lines(path) if wanted else ():
+                if verdict["entity"] in wanted:
+                    row = self.row_of(verdict)
+                    self.rows.append(row)
+                    explanations.add(row, verdict, number)
         self.lines = explanations.lines
         self.removed = sorted(set(old) - set(self.entities)) if old is not None else []
         self.compared = compare is not None
@@ -192,26 +199,34 @@ class ReportData:
         self.errors += failed
         self.has_compliance = self.has_compliance or v["compliant"] is not None
         self.compliance[key] = self.compliance.get(key, 0) + 1
-        outcome_cells = []
         for d in v["outcome_details"]:
             shown_text = outcome_shown(d)
             counts = self.outcomes.setdefault(d["field"], {})
             counts[shown_text] = counts.get(shown_text, 0) + 1
-            outcome_cells.append(shown_text)
-        figures: dict[str, str] = {}
         for node, depth in walk(v["rules"]):
-            self._node(index, node, depth, figures)
-        fails = failing(v["rules"])
-        for f in fails:
+            self._node(index, node, depth)
+        for f in failing(v["rules"]):
             self.failing_count[f] = self.failing_count.get(f, 0) + 1
         if not keep:
             return None
-        row = {"entity": v["entity"], "compliance": key, "outcomes": outcome_cells, "failing": fails,
-               "figures": figures, "lines": []}
+        row = self.row_of(v)
         self.rows.append(row)
         return row
 
-    def _node(self, index: int, node: dict[str, Any], depth: int, figures: dict[str, str]) -> None:
+    def row_of(self, v: dict[str, Any]) -> dict[str, Any]:
+        """A verdict's row in the entity table (its explanation, ``lines``, still to be filled)."""
+        key = "error" if v.get("error") is not None else compliance_key(v["compliant"])
+        figures = {n["id"]: shown(n["observed"]) or "" for n, _ in walk(v["rules"]) if n["id"] in self.figures
+                   and n["status"] in ("pass", "fail") and number(n["observed"]) is not None and number(n["bound"]) is not None}
+        return {"entity": v["entity"], "compliance": key, "outcomes": [outcome_shown(d) for d in v["outcome_details"]],
+                "failing": failing(v["rules"]), "figures": figures, "lines": []}
+
+    def _listed(self) -> set[str]:
+        """The entities the page names: near the line, or changed since the compared audit."""
+        near = {self.entities[index] for fig in self.figures.values() for _, index, _ in nearest(fig)}
+        return near | {change[0] for change in self.changes}
+
+    def _node(self, index: int, node: dict[str, Any], depth: int) -> None:
         info = self.nodes.get(node["id"])
         if info is None:
             label = node["label_zh" if self.lang == "zh" else "label_en"]
@@ -228,7 +243,6 @@ class ReportData:
         fig = self.figures.get(node["id"])
         if fig is None:
             fig = self.figures[node["id"]] = Figure(sample=node)
-        figures[node["id"]] = shown(node["observed"]) or ""
         fig.values.append(float(observed))
         fig.bound_values.append(float(bound))
         fig.bounds.add(node["bound"])
@@ -276,6 +290,7 @@ class ReportData:
         rows = self.rows
         return {
             "lang": self.lang, "head": self.head, "record": record, "total": self.total, "shown": len(rows),
+            "sample": min(self.total, self.limit),
             "near": f"{(self.near * 100).normalize():f}%",
             "compliance": self.compliance if self.has_compliance else None, "errors": self.errors,
             "outcomes": [{"field": f, "label": self.outcome_labels.get(f, f), "counts": sorted(c.items())}
@@ -338,7 +353,7 @@ def chart(info: dict[str, Any], fig: Figure, entities: list[str], lang: str) -> 
         k = bin_index(edges, value, right_closed)
         bins[k][2 if ok else 3] += 1
     near = []
-    for _, index, node in sorted(fig.near, key=lambda n: n[:2])[:NEAR_LISTED]:
+    for _, index, node in nearest(fig):
         model = ExplanationNode.model_validate(node)
         near.append([entities[index], figure_text(model, model.observed, lang, ratio=True),
                      figure_text(model, model.bound, lang), render_gap(model, lang) if model.gap else "", model.status])
@@ -351,6 +366,11 @@ def chart(info: dict[str, Any], fig: Figure, entities: list[str], lang: str) -> 
             "overflow": bool(values) and max(values) > edges[-1],
             "bins": bins, "right_closed": right_closed, "near_count": fig.near_count,
             "near": near}
+
+
+def nearest(fig: Figure) -> list[tuple[Decimal, int, dict[str, Any]]]:
+    """The entities listed near a figure's bound: the nearest first, at most NEAR_LISTED."""
+    return sorted(fig.near, key=lambda n: n[:2])[:NEAR_LISTED]
 
 
 def bin_edges(values: list[float], bound: float, integer: bool, target: int = 30) -> list[float]:

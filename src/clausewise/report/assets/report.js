@@ -246,7 +246,7 @@ function draw(D) {  // the whole page, from the data
   });
   var explanation = h("div", { id: "explanation" }, h("p", { cls: "muted", text: T.pick }));
   var entitiesSection = h("section", { id: "entities" }, h("h2", { text: T.table }),
-    D.shown < D.total ? h("div", { cls: "note", id: "sample-note", text: say("sample", { shown: n(D.shown), total: n(D.total) }) }) : null,
+    D.sample < D.total ? h("div", { cls: "note", id: "sample-note", text: say("sample", { sample: n(D.sample), total: n(D.total) }) }) : null,
     h("div", { cls: "entities" }, h("div", {}, search, countLine, headRow, vt), explanation));
   main.appendChild(entitiesSection);
 
