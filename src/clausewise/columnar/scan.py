@@ -101,7 +101,7 @@ def scan_csv(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, en
     """Read and validate one CSV file into the DuckDB table named after ``schema``; None: use the
     Python reader. ``entity``: (entity table, its key, the known keys) for rows naming an entity."""
     if any(f.type.is_list or f.type.kind == "month" for f in schema.fields) or any(
-            is_decimal_unit(f.type.kind) for f in schema.fields if f.name in schema.key):
+            is_decimal_unit(f.type.kind) for f in schema.fields if f.name in schema.key or f.references):
         return None
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -202,12 +202,13 @@ def _duplicates(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema)
     if not schema.key:
         return []
     keys = [col("t", k) for k in schema.key]
+    shown = [f.name for f in schema.fields if f.name in schema.key or f.references]  # what names the row's entity
     repeated = exp.select(exp.Literal.number(1)).from_(exp.alias_(exp.Table(this=ident(schema.name)), "t")).group_by(
         *keys).having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))).limit(1)
     if not con.execute(repeated.sql("duckdb")).fetchall():  # the common case: one aggregate, no window
         return []
     first = exp.Window(this=exp.Min(this=col("t", ROW)), partition_by=keys)
-    ranked = exp.select(col("t", ROW), *keys, exp.alias_(first, "first")).from_(
+    ranked = exp.select(col("t", ROW), *[col("t", n) for n in shown], exp.alias_(first, "first")).from_(
         exp.alias_(exp.Table(this=ident(schema.name)), "t"))
     found = con.execute(exp.select("*").from_(exp.alias_(exp.Subquery(this=ranked), "d")).where(
         exp.NEQ(this=col("d", ROW), expression=exp.column("first"))).order_by(col("d", ROW)).sql("duckdb")).fetchall()
@@ -216,9 +217,12 @@ def _duplicates(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema)
     lines = _lines(path, schema, [int(r[0]) for r in found])
     out = []
     for row_no, *values, first_row in found:
-        shown = ", ".join(f"{k}={_shown(schema, k, v)}" for k, v in zip(schema.key, values))
+        value = dict(zip(shown, values))
+        key = ", ".join(f"{k}={_shown(schema, k, value[k])}" for k in schema.key)
+        # as RowValidator names a rejected row's entity: key and reference fields with text
+        links = tuple((n, str(value[n]).strip()) for n in shown if value[n] is not None and str(value[n]).strip())
         out.append(RowError(str(path), int(row_no), lines[int(row_no)], schema.key[0],
-                            f"duplicate key ({shown}); first given in row {int(first_row)}"))
+                            f"duplicate key ({key}); first given in row {int(first_row)}", links=links))
     _delete(con, schema, [int(r[0]) for r in found])
     return out
 
@@ -259,6 +263,7 @@ def _unknown_entities(con: duckdb.DuckDBPyConnection, path: Path, schema: TableS
     out = []
     for row_no, *values in found:
         name, value = next((f, v) for f, v in zip(links, values) if v is not None and str(v) not in known_text)
-        out.append(RowError(str(path), int(row_no), lines[int(row_no)], name, f"no {table} row for {name} '{value}'"))
+        out.append(RowError(str(path), int(row_no), lines[int(row_no)], name, f"no {table} row for {name} '{value}'",
+                            links=((name, str(value)),)))
     _delete(con, schema, [int(r[0]) for r in found])
     return out
