@@ -104,3 +104,11 @@ def test_a_file_duckdb_may_read_otherwise_is_left_to_the_reader(tmp_path, text):
     policy = compile_policy_text(POLICY.replace("  rate: rate optional\n  fee: yuan optional\n  since: date optional\n", "")
                                  .replace("  ok: bool optional\n", ""), "<scan>")
     assert scan_csv(duckdb.connect(), path, policy.checked.tables["shop_tags"], None) is None
+
+
+def test_bytes_that_are_not_utf8_leave_the_file_to_the_reader(tmp_path):
+    path = tmp_path / "shop_tags.csv"
+    path.write_bytes(b"shop_id,tag,weight,kind\nS1,a,1,a\nS1,b\xff,1,a\n")  # the reader rejects only that row
+    policy = compile_policy_text(POLICY.replace("  rate: rate optional\n  fee: yuan optional\n  since: date optional\n", "")
+                                 .replace("  ok: bool optional\n", ""), "<scan>")
+    assert scan_csv(duckdb.connect(), path, policy.checked.tables["shop_tags"], None) is None
