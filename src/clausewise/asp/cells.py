@@ -55,10 +55,10 @@ class Cells:
                     continue
                 if leaf.op in ORDERS:
                     ordered.add(mine)
-                if seen.get(mine, []) is not None:
-                    value = constants[other].value if constants[other].missing is None else None
-                    if value is not None:
-                        seen.setdefault(mine, []).append(value)
+                bounds = seen.setdefault(mine, [])
+                value = constants[other].value if constants[other].missing is None else None
+                if bounds is not None and value is not None:
+                    bounds.append(value)
         for fid in program.entity_figures:
             if readers.get(fid) == {"is_set"}:
                 self.presence.add(fid)

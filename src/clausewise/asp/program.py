@@ -58,9 +58,10 @@ def _node_rules(node: LogicNode, figures: FigureProgram | None) -> list[str]:
     kids = [pred(c) for c in node.children]
     out = [_comment(node)]
     if node.kind == "leaf":
-        decided = figures.rules(node, me) if figures is not None else None
-        out += decided if decided is not None else [f"{me}(E,S) :- leaf(E,{q(node.id)},S)."]
+        stated = figures.rules(node, me) if figures is not None else None
+        out += stated if stated is not None else [f"{me}(E,S) :- leaf(E,{q(node.id)},S)."]
     elif node.kind == "ref":
+        assert node.target is not None
         out.append(f"{me}(E,S) :- {pred(node.target)}(E,S).")
     elif node.kind == "not":
         out += [f"{me}(E,pass) :- {kids[0]}(E,fail).", f"{me}(E,fail) :- {kids[0]}(E,pass).",

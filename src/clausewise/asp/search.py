@@ -15,7 +15,7 @@ enters as facts through clingo's backend API, never as program text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import clingo
 import clingo.ast as cast
@@ -174,9 +174,15 @@ class Search:
                 backend.add_rule([backend.add_atom(clingo.Function(name, [_term(a) for a in args]))])
         self.ctl.ground([("base", [])])
 
+    def _solve_configuration(self) -> Any:
+        """clingo's solve options (``enum_mode``, ``opt_mode``, ``models``)."""
+        conf = self.ctl.configuration.solve
+        assert isinstance(conf, clingo.Configuration)
+        return conf
+
     def brave(self, complete: bool = False) -> set[clingo.Symbol]:
         """Every atom true in some answer set (optimisation ignored)."""
-        conf = self.ctl.configuration.solve
+        conf = self._solve_configuration()
         conf.enum_mode, conf.opt_mode, conf.models = "brave", "ignore", "0"
         self.ctl.assign_external(clingo.Function("complete"), complete)
         last: list[clingo.Symbol] = []
@@ -185,13 +191,13 @@ class Search:
 
     def optimum(self, assume: Sequence[clingo.Symbol] = (), complete: bool = False) -> list[clingo.Symbol] | None:
         """An optimal answer set (under the #minimize statements) in which the assumed atoms hold."""
-        conf = self.ctl.configuration.solve
+        conf = self._solve_configuration()
         conf.enum_mode, conf.opt_mode, conf.models = "auto", "opt", "0"
         self.ctl.assign_external(clingo.Function("complete"), complete)
         best: list[list[clingo.Symbol]] = []  # each model found improves on the one before
 
         def on_model(model: clingo.Model) -> None:
-            best[:] = [model.symbols(atoms=True)]
+            best[:] = [list(model.symbols(atoms=True))]
 
         result = self.ctl.solve(assumptions=[(a, True) for a in assume], on_model=on_model)
         return best[0] if result.satisfiable and best else None
