@@ -47,10 +47,11 @@ class RowError:
     reason: str
     #: the text of the row's key, when it has a one-field key and it could be read (an entity
     #: whose own row is rejected still gets a verdict, naming this rejection)
-    key: str | None = None
+    key: str | None = field(default=None, compare=False)
     #: (field, text) of the row's key fields and fields that refer to another table, as far as
-    #: they could be read: which entity a rejected row belonged to
-    links: tuple[tuple[str, str], ...] = ()
+    #: they could be read: which entity a rejected row belonged to (neither is part of what the
+    #: rejection says, so two readers that agree on it compare equal)
+    links: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def diagnostic(self) -> Diagnostic:
         where = f"row {self.row}" + (f", field '{self.field}'" if self.field else "")
