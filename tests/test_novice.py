@@ -182,6 +182,25 @@ def test_post_exit_fulfilment_cap_is_three_days(novice):
     assert evaluate(novice, exited, findings=[(day(-3), "fulfillment_risk")]).outcomes["daily_order_cap"] is None
 
 
+def test_a_finding_on_the_exit_day_caps_under_4_3_from_that_day(novice):
+    """Issue 16 item 7 (reading chosen): the exit day is day 1 of the 90-day monitoring (C-4), so a
+    fulfilment risk found that day caps at 1,000 that day (neither 3.2's 3,000 nor no cap) and the
+    two days after; the day before, the shop is still a novice and 3.2 gives 3,000."""
+    passing = [{"date": day(-1), "signed_orders": "120", "experience_score": "4.6"},
+               {"date": str(AS_OF), "experience_score": "4.6"}]
+    before = evaluate(novice, findings=[(day(-1), "fulfillment_risk")], learning=False,
+                      as_of=AS_OF - dt.timedelta(days=1), daily=passing[:1])
+    assert before.outcomes["in_novice_period"] is True and before.outcomes["daily_order_cap"] == 3000
+    exit_day = evaluate(novice, findings=[(day(0), "fulfillment_risk")], daily=passing)
+    assert exit_day.outcomes["exit_date"] == str(AS_OF) and exit_day.outcomes["daily_order_cap"] == 1000
+    assert node(exit_day, "post_exit_fulfillment_restricted.exit_day").status == "pass"
+    for offset, cap in ((1, 1000), (2, 1000), (3, None)):
+        later = AS_OF + dt.timedelta(days=offset)
+        v = evaluate(novice, shop(graduated_on=str(AS_OF)), findings=[(day(0), "fulfillment_risk")], as_of=later,
+                     daily=[{"date": str(later), "experience_score": "4.6"}])
+        assert v.outcomes["daily_order_cap"] == cap, offset
+
+
 def test_settlement_after_exit_depends_on_todays_score(novice):
     exited = shop(graduated_on="2024-01-10")
     assert evaluate(novice, exited, daily=[{"date": str(AS_OF), "experience_score": "4.4"}]).outcomes["settlement_days"] == 4
