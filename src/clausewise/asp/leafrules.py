@@ -24,10 +24,14 @@ from clausewise.asp.terms import kind_of, term_text
 from clausewise.asp.text import comment, q
 from clausewise.evaluate.figuretable import FigureDef, FigurePlan, LeafDef
 from clausewise.language import syntax
-from clausewise.values.valuetypes import UNITS
+from clausewise.values.valuetypes import UNITS, is_currency
 
-#: figure units whose values have exact, ordered terms
+#: figure units whose values have exact, ordered terms (and every currency: ``money(USD)``)
 ENCODABLE = UNITS | {"number", "date", "month", "string", "enum", "bool"}
+
+
+def encodable(unit: str | None) -> bool:
+    return unit in ENCODABLE or is_currency(unit)
 #: a comparison's operator, the one that fails when it does not hold, and its ASP spelling
 OPS = {">=": ("<", ">="), ">": ("<=", ">"), "<=": (">", "<="), "<": (">=", "<"), "=": ("!=", "="), "!=": ("=", "!=")}
 OP_NAMES = {">=": "ge", ">": "gt", "<=": "le", "<": "lt", "=": "eq", "!=": "ne"}
@@ -90,11 +94,11 @@ class FigureProgram:
     def _decidable(self, leaf: LeafDef) -> bool:
         defs = [self.figures.figures[f] for f in leaf.figures]
         if leaf.kind == "compare":
-            return all(d.role == "value" and (d.unit in ENCODABLE) for d in defs)
+            return all(d.role == "value" and encodable(d.unit) for d in defs)
         if leaf.kind == "truth":
             return defs[0].role == "value" and defs[0].unit == "bool"
         if leaf.kind == "is_set":
-            return defs[0].role == "value" and defs[0].unit in ENCODABLE
+            return defs[0].role == "value" and encodable(defs[0].unit)
         return False
 
     def _constant(self, f: FigureDef) -> tuple[str, Any]:
