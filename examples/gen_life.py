@@ -121,7 +121,9 @@ class Life:
         self.provider("P01", "2023-06-30", "catering", name="蓉城本地生活")
         self.cold_start("P01", "catering", d("2023-07-01"), 10, "50000")
         self.steady("P01", "catering", d("2023-07-11"), LAST, "12000")
-        self.cities("P01", {c: str(3_000_000 - 100_000 * i) for i, c in enumerate(CITIES)})
+        # 12 cities earn the label (the 12th, 合肥, exactly at 150W), 10 are shown; 南昌 is 0.01 short
+        self.cities("P01", {**{c: str(3_000_000 - 100_000 * i) for i, c in enumerate(CITIES)},
+                            "合肥": "1500000", "南昌": "1499999.99"})
         self.rating("P01", "catering", {m: full for m in ("2024-01", "2024-02", "2024-03")})
         # P02: standard met exactly on day 30: passed on day 31, cycle 1; one city at 150W, one at 149.99W
         self.provider("P02", "2023-09-30", "catering")

@@ -332,9 +332,15 @@ def test_advantage_cities_at_least_150w_highest_first_at_most_10(life):
         rows.city(f"城市{i:02d}", str(1_500_000 + 1000 * i))
     rows.city("边界", "1499999.99").city("跨季", "1000000", "2024-03-31").city("跨季", "500000", "2024-04-01")
     rows.city("酒旅城", "9000000", industry="hotel_travel")
-    labels = verdict(life, rows, "2024-04-01").outcomes["advantage_city_labels"]
-    assert labels == [f"城市{i:02d}" for i in range(11, 1, -1)]
+    v = verdict(life, rows, "2024-04-01")
+    assert v.outcomes["advantage_city_labels"] == [f"城市{i:02d}" for i in range(11, 1, -1)]
+    # LIFE-CAT-LBL-2: earned (>= 150W) and displayed (at most 10) are different outputs: 城市00 and
+    # 城市01 earn the label (城市00 at 1,500,000, the 12th) without being shown; 边界 (1,499,999.99)
+    # and 跨季 (1,000,000 in the quarter) do not earn it
+    assert v.outcomes["advantage_cities_earned"] == [f"城市{i:02d}" for i in range(11, -1, -1)]
+    assert v.outcomes["advantage_cities_earned_count"] == 12
     assert verdict(life, rows, "2024-04-01", "hotel_travel").outcomes["advantage_city_labels"] is None
+    assert verdict(life, rows, "2024-04-01", "hotel_travel").outcomes["advantage_cities_earned_count"] is None
 
 
 def test_effective_operating_months_count_distinct_sales_days(life):
@@ -390,8 +396,9 @@ def test_examples_tell_their_stories(examples):
     for entity, outcomes in EXPECTED.items():
         got = examples.verdict(entity).outcomes
         assert {k: got[k] for k in outcomes} == outcomes, entity
-    p01 = examples.verdict("P01/catering").outcomes["advantage_city_labels"]
-    assert len(p01) == 10 and p01[0] == "成都"
+    p01 = examples.verdict("P01/catering").outcomes
+    assert len(p01["advantage_city_labels"]) == 10 and p01["advantage_city_labels"][0] == "成都"
+    assert p01["advantage_cities_earned_count"] == 12 and p01["advantage_cities_earned"][-1] == "合肥"  # exactly 150W
     for entity in ("P17/comprehensive", "P18/catering"):
         assert any(not o.decided for o in examples.verdict(entity).outcome_details)
 
