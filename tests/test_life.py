@@ -352,7 +352,26 @@ def test_effective_operating_months_count_distinct_sales_days(life):
         rows.sell(f"2024-02-{d:02d}", "10", "comprehensive", "le")
     for d in range(1, 9):  # 8 rows in March, 2 of them without sales
         rows.sell(f"2024-03-{d:02d}", "10", "comprehensive", "le", active="true" if d > 2 else "false")
-    assert verdict(life, rows, "2024-04-01", "comprehensive").outcomes["effective_operating_months"] == 1
+    v = verdict(life, rows, "2024-04-01", "comprehensive")
+    assert v.outcomes["effective_operating_months"] == 1
+    # which months (LIFE-COMP-LBL): January (7 days); February (6) and March (6 active of 8) are not
+    assert [v.outcomes[f"effective_operating_month_{i}"] for i in (1, 2, 3)] == ["2024-01-01", None, None]
+    assert node(v, "operating_month_2.then").observed == "6"
+    assert verdict(life, rows, "2024-04-01").outcomes["effective_operating_month_1"] is None  # catering
+
+
+def test_which_months_are_effective_not_only_how_many(life):
+    """6 days in January and 7 in February give the same count as 7 and 6: the months differ."""
+    def months(jan, feb):
+        rows = comprehensive()
+        for d in range(1, jan + 1):
+            rows.sell(f"2024-01-{d:02d}", "10", "comprehensive", "le")
+        for d in range(1, feb + 1):
+            rows.sell(f"2024-02-{d:02d}", "10", "comprehensive", "le")
+        v = verdict(life, rows, "2024-04-01", "comprehensive")
+        return v.outcomes["effective_operating_months"], [v.outcomes[f"effective_operating_month_{i}"] for i in (1, 2, 3)]
+    assert months(6, 7) == (1, [None, "2024-02-01", None])
+    assert months(7, 6) == (1, ["2024-01-01", None, None])
 
 
 # ---- the bundled examples and the CLI ----------------------------------------------------------------------
