@@ -152,6 +152,30 @@ def test_trigger_cases(life, kind, initial, history, first_sale, status, trigger
         assert "ls_industry_history" in " ".join(v.missing_data)
 
 
+@pytest.mark.parametrize("history,reading,status,trigger", [
+    ("0", "undecided", "in_progress", "2023-11-06"),     # LIFE-CS-1c: a row with 0 yuan
+    ("0.01", "undecided", "not_required", None),        # LIFE-CS-1d: one fen of history
+    (None, "undecided", None, None),                    # no row, default reading: undecided
+    (None, "zero", "in_progress", "2023-11-06"),        # no row read as 0: as a row with 0 yuan
+    ("0.01", "zero", "not_required", None),             # a row is read as it is under either reading
+])
+def test_a_missing_history_row_under_both_readings(life, history, reading, status, trigger):
+    """Issue 16 item 14: an existing provider without an ls_industry_history row for the industry is
+    undecided by default, the missing row named in its missing data; missing_industry_history=zero
+    reads it as 0 yuan."""
+    rows = Rows(initial="catering", kind="existing").sell("2023-11-05", "1", "hotel_travel")
+    if history is not None:
+        rows.history("hotel_travel", history)
+    v = verdict(life, rows, "2023-11-20", "hotel_travel", missing_industry_history=reading)
+    detail = next(o for o in v.outcome_details if o.field == "cold_start_status")
+    assert (detail.value if detail.decided else None) == status
+    if status is None:
+        assert v.missing_data == ["no ls_industry_history rows to take the max of"]
+        assert not next(o for o in v.outcome_details if o.field == "industry_permission").decided
+    else:
+        assert v.outcomes["cold_start_trigger_date"] == trigger and v.missing_data == []
+
+
 def test_a_missing_standard_is_an_error_naming_it_and_its_clause(life):
     with pytest.raises(ClausewiseError) as err:
         life.evaluate(Rows().tables, "2024-04-01", {k: v for k, v in PARAMS.items() if k != "cold_start_gmv_yuan"})
