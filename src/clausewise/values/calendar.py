@@ -20,6 +20,14 @@ _FIRST, _LAST = dt.date.min.toordinal(), dt.date.max.toordinal()
 _FIRST_MONTH, _LAST_MONTH = Month(1, 1).index, Month(9999, 12).index
 
 
+#: the most days a condition walks one by one (``any day d in W``, ``first day d in W``, a day-count)
+MAX_WALKED_DAYS = 36_525
+
+
+class WindowTooLong(ValueError):
+    """A window too long to walk day by day (see :data:`MAX_WALKED_DAYS`)."""
+
+
 @dataclass(frozen=True, order=True)
 class Window:
     start: dt.date
@@ -39,6 +47,12 @@ class Window:
         return self.start <= value <= self.end  # type: ignore[operator]
 
     def days(self) -> Iterator[dt.date]:
+        """Each day of the window, in order; a window longer than :data:`MAX_WALKED_DAYS` is not
+        walked day by day (``as_of`` 9999-12-31 with a look-back from 2024 would take hours):
+        :class:`WindowTooLong`, which makes the entity's verdict an error naming the window."""
+        if self.length > MAX_WALKED_DAYS:
+            raise WindowTooLong(f"the window {self} has {self.length:,} days; a condition walks at most "
+                                f"{MAX_WALKED_DAYS:,} days (100 years) day by day")
         for ordinal in range(self.start.toordinal(), self.end.toordinal() + 1):
             yield dt.date.fromordinal(ordinal)
 
