@@ -23,7 +23,7 @@ from clausewise.evaluate.leaves import compare
 from clausewise.evaluate.measure import Data, Evaluator, Scope
 from clausewise.evaluate.params import load_params_file, resolve_params
 from clausewise.values.valuetypes import Month
-from tests.conftest import EXAMPLES, HEADER, POLICIES, node
+from tests.support import EXAMPLES, HEADER, POLICIES, node
 
 EXAMPLE_RUNS = [("tier", "2024-04-01"), ("novice", "2024-03-15"), ("renew", "2024-06-30"), ("life", "2024-04-01")]
 

@@ -6,7 +6,7 @@ neighbouring constants, or below or above them all. Every value of a cell is rep
 representative of that cell before the facts reach the solver, so entities whose figures share
 their cells share their facts, and clingo grounds and solves each distinct set of facts once
 (:func:`clausewise.asp.solve.solve`). The representative satisfies exactly the comparisons the
-value satisfies, so the answer is the same (tests/test_cells.py checks this on every example
+value satisfies, so the answer is the same (tests/asp/test_cells.py checks this on every example
 entity, solved one by one). Explanations show the real values, which never pass through here.
 
 A figure compared with another per-entity figure, or by an order on strings, keeps its value.

@@ -5,7 +5,7 @@
 files of tables only those read in DuckDB itself (validated with the reader's rejected rows and
 accounting), runs the queries, and measures every other figure in Python; the leaf statuses,
 the solving and the verdicts are the same code either way, so the verdicts are the same
-(tests/test_columnar_engine.py compares the files). ``spark`` runs the same queries on Spark
+(tests/columnar/test_columnar_engine.py compares the files). ``spark`` runs the same queries on Spark
 (:mod:`clausewise.columnar.spark`; every table read by the Python reader).
 """
 

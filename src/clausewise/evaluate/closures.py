@@ -9,7 +9,7 @@ entity, so it is done once here and the leaf becomes a closure over the row.
 Everything else (aggregates, windows, lets, quantifiers, lookups) goes through the tree
 walker unchanged, and so does every leaf while an analysis overrides figures
 (``Evaluator.overrides``): the closures give exactly the walker's values and results
-(tests/test_speed_paths.py compares them), they only skip the lookups.
+(tests/engine/test_speed_paths.py compares them), they only skip the lookups.
 """
 
 from __future__ import annotations

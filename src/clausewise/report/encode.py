@@ -7,7 +7,7 @@ an explanation is mostly the same for every entity (ids, labels, citations, expr
 them with the few things that change (statuses, figures, gaps, windows, outcomes).
 
 The text is byte for byte what ``Verdict.model_dump_json()`` gives for the verdict
-:func:`clausewise.report.explain.make_verdict` builds from the same inputs (tests/test_encode.py
+:func:`clausewise.report.explain.make_verdict` builds from the same inputs (tests/report/test_encode.py
 checks it on every bundled example, on random policies and on hostile strings). Both decide
 what a leaf shows through the same helpers of :mod:`clausewise.report.explain` (``observed_shown``,
 ``gap_direction``, ``fmt``, ``percent_text``, ``static_fields``), so they can differ only in

@@ -1,0 +1,82 @@
+"""Row synthesis: figure values the rows cannot give together are reported, not papered over;
+values they can give come out as consistent rows; the conflicts become nogoods for the search."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import clausewise
+from clausewise.analysis.figures import SpaceBuilder
+from clausewise.analysis.subjects import synthetic_subject
+from clausewise.analysis.synth import realize
+from clausewise.analysis.witnessdata import Conflicts, evaluate_rows
+
+from tests.support import POLICIES
+
+DAY = dt.date(2022, 10, 13)
+COUNT_B = 'count(shop_violations during last 30 days to as_of where severity = "B")'
+SUM_B = 'sum(shop_violations.points during last 30 days to as_of where severity = "B")'
+
+
+def novice_space():
+    policy = clausewise.load_policy(POLICIES / "novice.policy")
+    builder = SpaceBuilder()
+    builder.add(synthetic_subject(policy, DAY, {}))
+    builder.finish(with_current=False, allow_missing=True)
+    return policy, builder
+
+
+def test_b_points_without_a_b_violation_are_unmet():
+    policy, builder = novice_space()
+    r = realize(policy, builder, {"as_of": DAY, COUNT_B: 0, SUM_B: 3}, DAY, {})
+    assert r.unmet == [SUM_B]  # no rows have 3 points of Class-B violations and no Class-B violation
+    assert r.values[COUNT_B] == 0 and r.values[SUM_B] != 3
+    assert COUNT_B in r.sharing[SUM_B]  # both read shop_violations
+
+
+def test_consistent_values_give_rows_that_measure_them():
+    policy, builder = novice_space()
+    r = realize(policy, builder, {"as_of": DAY, COUNT_B: 1, SUM_B: 3}, DAY, {})
+    assert r.unmet == [] and r.values[COUNT_B] == 1 and r.values[SUM_B] == 3
+    b_rows = [row for row in r.tables["shop_violations"] if row["severity"] == "B"]
+    assert len(b_rows) == 1 and b_rows[0]["points"] == 3
+    check = evaluate_rows(policy, r)  # the rows are accepted as real data
+    assert check.problem is None and check.verdict is not None
+
+
+def test_conflicts_become_nogoods_on_the_pair():
+    policy, builder = novice_space()
+    witness = {"as_of": DAY, COUNT_B: 0, SUM_B: 3}
+    r = realize(policy, builder, witness, DAY, {})
+    conflicts = Conflicts(policy, builder, DAY, {})
+    groups, whole = conflicts.exclusions(witness, r, {COUNT_B, SUM_B}, sorted(builder.figures))
+    index = {k: builder.figures[k].candidates.index(v) for k, v in witness.items() if k != "as_of"}
+    assert {"as_of", COUNT_B, SUM_B} <= set(groups[0]) and groups[0][SUM_B] == index[SUM_B]
+    assert all(g[COUNT_B] == index[COUNT_B] for g in groups if COUNT_B in g)  # not every count: only 0 clashes
+    assert not any(set(g) == {"as_of", SUM_B} for g in groups)  # 3 points alone are possible
+    assert set(whole) == {"as_of", COUNT_B, SUM_B}
+
+
+def test_the_day_and_what_comes_from_it_are_not_free_figures():
+    """LIFE: the evaluation day only takes days the policy is in force; the quarter's dates are
+    computed from it; cold_start_fail_day (cold_start_trigger + 60 days) is cold_start_trigger; and
+    cold_start_trigger is tied to kind and history_pay (none for an existing provider with history)."""
+    policy = clausewise.load_policy(POLICIES / "life.policy")
+    day = policy.checked.header.effective_from
+    builder = SpaceBuilder()
+    builder.add(synthetic_subject(policy, day, {}))
+    builder.finish(with_current=False, allow_missing=True)
+    assert builder.figures["as_of"].candidates and all(policy.in_force(d) for d in builder.figures["as_of"].candidates)
+    assert not any("quarter_start_assessment" in k or "quarter_end_assessment" in k or k == "cold_start_fail_day"
+                   for k in builder.figures)
+    _, names, broken = builder.ties["cold_start_trigger"]
+    trigger = builder.figures["cold_start_trigger"].candidates
+    ruled_out: dict[tuple, set] = {}  # per combination of the inputs: the trigger values ruled out
+    for combo, _ in broken:
+        values = {k: builder.figures[k].candidates[i] for k, i in zip(names, combo)}
+        inputs = (values["kind"], values["history_pay"], values["assessed_industry"])
+        ruled_out.setdefault(inputs, set()).add(repr(values["cold_start_trigger"]))
+    dates = {repr(v) for v in trigger if isinstance(v, dt.date)}
+    assert ruled_out[("existing", Decimal("0.01"), "catering")] == dates  # only 'missing' is left
+    assert ("new", Decimal("0.01"), "catering") not in ruled_out  # a new provider's trigger comes from data

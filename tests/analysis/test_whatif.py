@@ -1,0 +1,215 @@
+"""What-if: every repair reaches the target when evaluated, and is minimal (brute force on small cases)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import clausewise
+from clausewise.cli.main import main
+from clausewise.analysis.figures import SpaceBuilder
+from clausewise.analysis.subjects import evaluate_with, subject_from_data
+from clausewise.analysis.whatif import relative_weight, weight_cap, what_if
+
+from tests.support import EXAMPLES, HEADER, POLICIES
+
+TIER_PARAMS = json.loads((EXAMPLES / "tier" / "params.json").read_text("utf-8"))
+SMALL = HEADER + """
+param level_orders [X-1]: orders = 100
+rule good [X-1] "达标" / "good" = all of {
+  orders [X-1] "订单" / "orders": sum(shop_daily.paid_orders during last 30 days to as_of) >= level_orders
+  either [X-2] "任一" / "either": any of {
+    score [X-2] "体验分" / "score": shop_daily.experience_score on as_of > 4.0
+    flagship [X-3] "旗舰店" / "flagship": shop_type = flagship
+  }
+}
+decide level [X-1] "等级" / "level": enum(high, low) {
+  high when good
+  otherwise low
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def tier():
+    return clausewise.load_policy(POLICIES / "tier.policy")
+
+
+@pytest.fixture(scope="module")
+def tier_data(tier):
+    """The tier example's tables, validated once for the module."""
+    return tier.load_data(str(EXAMPLES / "tier"))
+
+
+@pytest.fixture(scope="module")
+def small():
+    return clausewise.compile_policy_text(SMALL, "small.policy")
+
+
+def small_data(orders: int, score: str, shop_type: str = "ordinary") -> dict:
+    return {"shops": [{"shop_id": "S1", "opened_on": "2023-01-01", "shop_type": shop_type, "main_category": "女装"}],
+            "shop_daily": [{"shop_id": "S1", "date": "2024-03-01", "paid_orders": orders, "amount_yuan": "1.00",
+                            "experience_score": score}]}
+
+
+def check_repairs(policy, data, entity, field, value, as_of, params=None):
+    """Every repair, re-evaluated independently, gives the target; returns the result."""
+    result = what_if(policy, data, entity, [f"{field}={value}"], as_of, params)
+    subject = subject_from_data(policy, data, entity, result_day(as_of), params or {})
+    builder = SpaceBuilder()
+    builder.add(subject)
+    for repair in result.repairs:
+        evaluated = evaluate_with(subject, builder.overrides(repair.overrides))
+        assert str(evaluated.outcome(field)).lower() == value
+    return result
+
+
+def result_day(as_of):
+    import datetime as dt
+
+    return dt.date.fromisoformat(as_of)
+
+
+def brute_force(policy, data, entity, field, value, as_of, params=None):
+    """Every assignment of the candidate grid: the minimal number of changes, and for each
+    minimal figure set its smallest relative change."""
+    subject = subject_from_data(policy, data, entity, result_day(as_of), params or {})
+    builder = SpaceBuilder()
+    builder.add(subject)
+    builder.set_current(subject)
+    builder.finish(with_current=True, allow_missing=False)
+    keys = sorted(k for k, f in builder.figures.items() if len(f.candidates) > 1)
+    cap = weight_cap(len(builder.figures))
+    best: dict[frozenset, int] = {}
+    for size in range(0, len(keys) + 1):
+        for subset in itertools.combinations(keys, size):
+            for values in itertools.product(*[builder.figures[k].candidates[1:] for k in subset]):
+                assignment = dict(zip(subset, values))
+                current = {k: f.current for k, f in builder.figures.items()}
+                evaluated = evaluate_with(subject, builder.overrides(current | assignment))
+                if str(evaluated.outcome(field)).lower() == value:
+                    weight = sum(relative_weight(builder.figures[k].current, v, cap) for k, v in assignment.items())
+                    key = frozenset(subset)
+                    best[key] = min(best.get(key, weight), weight)
+        if best:
+            return size, best
+    return None, {}
+
+
+@pytest.mark.parametrize("entity", ["P03", "P12", "P07", "P05"])
+def test_tier_repairs_are_right_and_minimal(tier, tier_data, entity):
+    result = check_repairs(tier, tier_data, entity, "tier", "silver", "2024-04-01", TIER_PARAMS)
+    size, best = brute_force(tier, tier_data, entity, "tier", "silver", "2024-04-01", TIER_PARAMS)
+    assert result.repairs and size is not None
+    assert {len(r.changes) for r in result.repairs} == {size}
+    assert {frozenset(r.overrides) for r in result.repairs} == set(best)
+    for repair in result.repairs:
+        assert repair.weight == best[frozenset(repair.overrides)]
+
+
+def test_tier_p03_is_ten_orders_short(tier, tier_data):
+    result = what_if(tier, tier_data, "P03", ["tier=silver"], "2024-04-01", TIER_PARAMS)
+    assert [r.describe() for r in result.repairs] == ["paid_orders +10 (to 9,000,000)"]
+    assert result.before == {"tier": "base"}
+
+
+def test_tier_p12_alternatives(tier, tier_data):
+    result = what_if(tier, tier_data, "P12", {"tier": "silver"}, "2024-04-01", TIER_PARAMS)
+    assert [r.describe() for r in result.repairs] == ["active_merchants +1 (to 1,000)", "qualified_merchants +1 (to 150)"]
+    assert "or: qualified_merchants +1 (to 150)" in result.render()
+
+
+def test_already_there(tier, tier_data):
+    result = what_if(tier, tier_data, "P01", ["tier=silver"], "2024-04-01", TIER_PARAMS)
+    assert result.already and result.reachable and not result.repairs
+
+
+@pytest.mark.parametrize("orders,score,shop_type,size", [(50, "3.9", "ordinary", 2), (150, "3.9", "ordinary", 1),
+                                                         (99, "4.5", "flagship", 1), (0, "", "ordinary", 2)])
+def test_small_policy_minimal_by_brute_force(small, orders, score, shop_type, size):
+    data = small_data(orders, score, shop_type)
+    result = check_repairs(small, data, "S1", "level", "high", "2024-03-01")
+    expected_size, best = brute_force(small, data, "S1", "level", "high", "2024-03-01")
+    assert expected_size == size == len(result.repairs[0].changes)
+    assert {frozenset(r.overrides): r.weight for r in result.repairs} == best
+
+
+def test_small_policy_strict_bound_steps_in_the_last_decimal_place(small):
+    result = what_if(small, small_data(150, "3.9"), "S1", ["level=high"], "2024-03-01")
+    assert result.repairs[0].describe() == "score +0.2 (to 4.1)"
+    assert any("shop_type: ordinary -> flagship" in r.describe() for r in result.repairs)
+
+
+def test_unreachable_target():
+    text = SMALL.replace("high when good", "high when good and level_orders > 1000 orders")
+    policy = clausewise.compile_policy_text(text, "small.policy")
+    result = what_if(policy, small_data(50, "3.9"), "S1", ["level=high"], "2024-03-01")
+    assert not result.reachable and "cannot be reached" in result.render()
+
+
+def test_novice_repairs_check_out():
+    novice = clausewise.load_policy(POLICIES / "novice.policy")
+    data = str(EXAMPLES / "novice")
+    result = check_repairs(novice, data, "S07", "in_novice_period", "false", "2024-03-15")
+    assert result.repairs[0].describe() == "signed_orders +40 (to 100)"
+    result = check_repairs(novice, data, "S01", "compliant", "true", "2024-03-15")
+    # compliance does not apply once the shop has left the novice period: that counts as compliant
+    assert [r.describe() for r in result.repairs] == ["graduated_on: missing -> 2024-03-14"]
+
+
+def test_weights_fit_in_32_bits():
+    assert weight_cap(10**6) * 10**6 <= 2**31 - 1
+    assert relative_weight(10, 10**12, weight_cap(3)) == weight_cap(3)
+    assert relative_weight(0, 5, 10**6) == 10_000 and relative_weight(100, 101, 10**6) == 100
+
+
+def test_bad_targets_are_diagnostics(tier, tier_data):
+    for target, message in [("tier=silverr", "no clause of 'tier' gives 'silverr'"),
+                            ("tierr=silver", "no outcome field 'tierr'"), ("tier", "expected FIELD=VALUE")]:
+        with pytest.raises(clausewise.ClausewiseError) as err:
+            what_if(tier, tier_data, "P03", [target], "2024-04-01", TIER_PARAMS)
+        assert message in err.value.diagnostics[0].render()
+    with pytest.raises(clausewise.ClausewiseError, match="did you mean"):
+        what_if(tier, tier_data, "P3", ["tier=silver"], "2024-04-01", TIER_PARAMS)
+
+
+def test_cli_what_if():
+    runner = CliRunner()
+    base = ["what-if", str(POLICIES / "tier.policy"), "--data", str(EXAMPLES / "tier"), "--params",
+            str(EXAMPLES / "tier" / "params.json"), "--as-of", "2024-04-01", "--entity", "P03"]
+    ok = runner.invoke(main, base + ["--target", "tier=silver"])
+    assert ok.exit_code == 0 and "paid_orders +10 (to 9,000,000)" in ok.output
+    bad = runner.invoke(main, base + ["--target", "tier=silverr"])
+    assert bad.exit_code == 2 and "error: no clause of 'tier' gives 'silverr'" in bad.output and "Traceback" not in bad.output
+    as_json = json.loads(runner.invoke(main, base + ["--target", "tier=silver", "--format", "json"]).output)
+    assert as_json["repairs"][0]["changes"][0]["to"] == "9,000,000"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(orders=st.integers(0, 200), score=st.sampled_from(["", "3.9", "4.0", "4.1", "4.8"]),
+       shop_type=st.sampled_from(["ordinary", "flagship"]), target=st.sampled_from(["high", "low"]))
+def test_small_policy_random_entities(small, orders, score, shop_type, target):
+    data = small_data(orders, score, shop_type)
+    result = check_repairs(small, data, "S1", "level", target, "2024-03-01")
+    size, best = brute_force(small, data, "S1", "level", target, "2024-03-01")
+    if result.already:
+        assert size == 0
+    else:
+        assert {frozenset(r.overrides): r.weight for r in result.repairs} == best
+
+
+def test_best_month_figure_and_for_each_entities():
+    """LIFE: 'any month m in W: x >= b' is repaired through its best month; the industry a
+    'for each' verdict is about is not a figure to change."""
+    life = clausewise.load_policy(POLICIES / "life.policy")
+    params = json.loads((EXAMPLES / "life" / "params.json").read_text("utf-8"))
+    data = str(EXAMPLES / "life")
+    result = check_repairs(life, data, "P03/catering", "certification_status", "passed", "2024-04-01", params)
+    assert [r.describe() for r in result.repairs] == ["catering_certification (best month) +0.01 (to 300,000)"]
+    result = what_if(life, data, "P02/hotel_travel", ["certification_status=passed"], "2024-04-01", params)
+    assert result.repairs and not any(c.name == "assessed_industry" for r in result.repairs for c in r.changes)

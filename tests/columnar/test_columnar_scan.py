@@ -1,0 +1,114 @@
+"""CSV files read and validated by DuckDB (clausewise.columnar.scan) give the Python reader's
+accounting and rejected rows (file, row, line, field, reason), and the same typed values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from clausewise.columnar.scan import ROW, scan_csv
+from clausewise.data.files import find_table_files, load_table, reject_unknown_entities
+from clausewise.engine.policy import compile_policy_text, load_policy
+from tests.support import EXAMPLES, HEADER, POLICIES
+
+
+def _reader(path: Path, schema, entity_table: str, entity) -> tuple:
+    table = load_table(path, schema)
+    if entity is not None and schema.name != entity_table:
+        reject_unknown_entities({entity_table: entity, schema.name: table}, entity_table)
+    return table
+
+
+def compare(policy, paths) -> list[str]:
+    """Every CSV table of ``paths`` through DuckDB and through the reader; the tables compared."""
+    c = policy.checked
+    files = find_table_files(paths, c.tables)
+    entity = load_table(files[c.entity_table], c.tables[c.entity_table])
+    key = c.tables[c.entity_table].key[0]
+    known = (c.entity_table, key, {row[key] for row in entity.rows})
+    compared = []
+    for name, path in sorted(files.items()):
+        schema = c.tables[name]
+        con = duckdb.connect()
+        scanned = scan_csv(con, Path(path), schema, known)
+        if scanned is None:
+            continue
+        reader = _reader(Path(path), schema, c.entity_table, entity)
+        assert (scanned.rows_read, len(scanned.rows)) == (reader.rows_read, len(reader.rows)), name
+        assert scanned.rejected == reader.rejected, name
+        names = [f.name for f in schema.fields]
+        got = con.execute(f'SELECT {", ".join(chr(34) + n + chr(34) for n in names)} FROM "{name}" ORDER BY "{ROW}"').fetchall()
+        assert [tuple(r) for r in got] == [tuple(row[n] for n in names) for row in reader.rows], name
+        compared.append(name)
+        con.close()
+    return compared
+
+
+@pytest.mark.parametrize("name", ["tier", "novice", "renew", "life"])
+def test_every_example_table_reads_as_the_reader_reads_it(name):
+    compared = compare(load_policy(POLICIES / f"{name}.policy"), [EXAMPLES / name])
+    assert len(compared) >= 3
+
+
+POLICY = HEADER + """
+table shop_tags key shop_id, tag {
+  shop_id: string -> shops
+  tag: string
+  weight: orders
+  rate: rate optional
+  fee: yuan optional
+  since: date optional
+  kind: enum(a, b)
+  ok: bool optional
+}
+rule r [T-1] "规则" / "rule" = count(shop_tags where weight > 0) >= 1
+"""
+
+
+def test_awkward_rows_are_read_as_the_reader_reads_them(tmp_path):
+    (tmp_path / "shops.csv").write_text("shop_id,opened_on,shop_type,main_category\nS1,2020-01-01,ordinary,x\n"
+                                        "S2,2020-01-01,ordinary,x\n", "utf-8")
+    rows = [
+        "shop_id,tag,weight,rate,fee,since,kind,ok,extra",
+        "S1,t1,5,0.5,1.50,2024-01-01,a,true,zzz",
+        "S1, t2 ,007,1,2,,b,0,",  # stripped text, leading zeros, empty optional fields
+        "S1,t3,-1,0.1,1,2024-01-01,a,1,",  # negative orders
+        "S1,t4,5,1.5,1,2024-01-01,a,1,",  # a rate above 1
+        "S1,t5,5,0.1,1.234,2024-01-01,a,1,",  # three places of yuan
+        "S1,t6,5,0.1,1,2024-02-30,a,1,",  # no such day
+        "S1,t7,5,0.1,1,2024-01-01,c,1,",  # not an enum value
+        "S1,t1,6,0.1,1,2024-01-01,a,1,",  # a duplicate key
+        "S9,t1,6,0.1,1,2024-01-01,a,1,",  # an unknown shop
+        "",  # a blank line
+        'S2,"t8",5,0.1,1,2024-01-01,a,TRUE,',  # quoted, TRUE
+        "S2,t9,5,,,,b",  # a short row
+        "S2,商家,+5,.5,3,2024-01-01,b,false,",  # non-ASCII text, a sign, a bare decimal point
+        "S2,t10,5, 0.25 ,1,2024-01-01,b,false,",
+        "S2,t11,,0.1,1,2024-01-01,a,1,",  # a missing required value
+    ]
+    (tmp_path / "shop_tags.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    (tmp_path / "shop_daily.csv").write_text("shop_id,date,paid_orders,amount_yuan,experience_score\n", "utf-8")
+    policy = compile_policy_text(POLICY, "<scan>")
+    assert "shop_tags" in compare(policy, [tmp_path])
+
+
+@pytest.mark.parametrize("text", [
+    "shop_id,tag,tag,weight,kind\nS1,a,b,1,a\n",  # a repeated column: the reader takes the last
+    'shop_id,tag,weight,kind\nS1,"a\nb",1,a\nS1,c,-1,a\n',  # a quoted line break: lines are not rows
+])
+def test_a_file_duckdb_may_read_otherwise_is_left_to_the_reader(tmp_path, text):
+    path = tmp_path / "shop_tags.csv"
+    path.write_text(text, "utf-8")
+    policy = compile_policy_text(POLICY.replace("  rate: rate optional\n  fee: yuan optional\n  since: date optional\n", "")
+                                 .replace("  ok: bool optional\n", ""), "<scan>")
+    assert scan_csv(duckdb.connect(), path, policy.checked.tables["shop_tags"], None) is None
+
+
+def test_bytes_that_are_not_utf8_leave_the_file_to_the_reader(tmp_path):
+    path = tmp_path / "shop_tags.csv"
+    path.write_bytes(b"shop_id,tag,weight,kind\nS1,a,1,a\nS1,b\xff,1,a\n")  # the reader rejects only that row
+    policy = compile_policy_text(POLICY.replace("  rate: rate optional\n  fee: yuan optional\n  since: date optional\n", "")
+                                 .replace("  ok: bool optional\n", ""), "<scan>")
+    assert scan_csv(duckdb.connect(), path, policy.checked.tables["shop_tags"], None) is None

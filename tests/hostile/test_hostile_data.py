@@ -1,0 +1,206 @@
+"""Hostile table files: each case decided the same way in CSV and JSON Lines, per row where a
+row is at fault (rows read = used + rejected), with a diagnostic naming the file and line where
+the file is, never a traceback or a hang. docs/trust.md lists the decisions."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from clausewise.engine.policy import compile_policy_text
+from clausewise.language.diagnostics import ClausewiseError
+from tests.hostile.test_hostile import AS_OF, POLICY
+
+LIST_POLICY = POLICY.replace("  main_category: string\n}", "  main_category: string\n  tags: list(string) optional\n}", 1)
+PARAMS = {"monthly_standard": {"女装": 7}}
+SHOPS_CSV = "shop_id,main_category\nS1,女装\n"
+GOOD = {"shop_id": "S1", "date": "2024-01-01", "paid_orders": "7", "amount_yuan": "100"}
+
+
+def run(tmp_path, daily_csv: str | None = None, daily_jsonl: str | bytes | None = None, policy: str = POLICY,
+        shops_csv: str = SHOPS_CSV):
+    (tmp_path / "shops.csv").write_text(shops_csv, "utf-8")
+    if daily_csv is not None:
+        (tmp_path / "shop_daily.csv").write_bytes(daily_csv.encode("utf-8") if isinstance(daily_csv, str) else daily_csv)
+    else:
+        data = daily_jsonl.encode("utf-8") if isinstance(daily_jsonl, str) else daily_jsonl
+        (tmp_path / "shop_daily.jsonl").write_bytes(data)
+    started = time.monotonic()
+    result = compile_policy_text(policy).evaluate(tmp_path, AS_OF, PARAMS)
+    assert time.monotonic() - started < 30
+    a = result.accounting
+    assert a.rows_read == a.rows_used + a.rows_rejected and a.entities_in == a.verdicts_out
+    return result
+
+
+def reasons(result) -> list[tuple[int, int, str | None, str]]:
+    return [(r.row, r.line, r.field, r.reason) for r in result.rejected]
+
+
+def jsonl(*rows: str) -> str:
+    return "".join(r + "\n" for r in rows)
+
+
+GOOD_JSON = '{"shop_id": "S1", "date": "2024-01-01", "paid_orders": 7, "amount_yuan": 100}'
+HEADER = "shop_id,date,paid_orders,amount_yuan\n"
+
+
+@pytest.mark.parametrize("orders, expected", [("1e400", 10**400), ("40.0", 40), ("4e1", 40), ("4.0E1", 40)])
+def test_whole_numbers_written_as_decimals_read_alike_in_csv_and_json_lines(tmp_path, orders, expected):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    as_csv = run(tmp_path / "a", HEADER + f"S1,2024-01-01,{orders},100\n")
+    as_json = run(tmp_path / "b", daily_jsonl=jsonl(GOOD_JSON.replace('"paid_orders": 7', f'"paid_orders": {orders}')))
+    for result in (as_csv, as_json):
+        assert result.rejected == []
+        assert result.verdicts[0].rules[0].children[1].observed == f"{expected:,}"
+
+
+@pytest.mark.parametrize("cell, reason", [
+    ("1" * 5001, "out of range (at most 1,000 digits)"),
+    ("1e1000000", "out of range (at most 1,000 digits)"),
+    ("４０", "not a whole number of orders: '４０'"),
+    ("٤٠", "not a whole number of orders: '٤٠'"),
+    ("40.5", "not a whole number of orders: '40.5'"),
+])
+def test_numbers_refused_per_row_in_csv(tmp_path, cell, reason):
+    result = run(tmp_path, HEADER + "S1,2024-01-01,7,100\n" + f"S1,2024-01-02,{cell},100\n")
+    assert len(result.rejected) == 1 and reason in result.rejected[0].reason
+    assert (result.rejected[0].row, result.rejected[0].line, result.rejected[0].field) == (2, 3, "paid_orders")
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("1" * 5001, "a number of 5,001 digits"),
+    ("1e1000000", "out of range (at most 1,000 digits)"),
+    ('"４０"', "not a whole number of orders: '４０'"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+])
+def test_numbers_refused_per_row_in_json_lines(tmp_path, value, reason):
+    result = run(tmp_path, daily_jsonl=jsonl(GOOD_JSON, GOOD_JSON.replace('"paid_orders": 7', f'"paid_orders": {value}')
+                                             .replace("2024-01-01", "2024-01-02")))
+    assert len(result.rejected) == 1 and reason in result.rejected[0].reason
+    assert (result.rejected[0].row, result.rejected[0].line) == (2, 2)
+
+
+def test_one_e_five_yuan_is_read_exactly_in_both_formats(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    as_csv = run(tmp_path / "a", HEADER + "S1,2024-01-01,7,1E5\n")
+    as_json = run(tmp_path / "b", daily_jsonl=jsonl(GOOD_JSON.replace('"amount_yuan": 100', '"amount_yuan": 1E5')))
+    assert [r.verdicts[0].rules[0].children[2].observed for r in (as_csv, as_json)] == ["100,000", "100,000"]
+
+
+def test_json_lines_lone_surrogate_and_duplicate_keys_reject_the_row(tmp_path):
+    result = run(tmp_path, daily_jsonl=jsonl(
+        GOOD_JSON,
+        '{"shop_id": "S1\\ud800", "date": "2024-01-02", "paid_orders": 1, "amount_yuan": 1}',
+        '{"shop_id": "S1", "date": "2024-01-03", "paid_orders": 1, "paid_orders": 900, "amount_yuan": 1}'))
+    assert [(r[0], r[1]) for r in reasons(result)] == [(2, 2), (3, 3)]
+    assert "lone surrogate" in result.rejected[0].reason
+    assert "the key 'paid_orders' is given twice" in result.rejected[1].reason
+    assert result.verdicts[0].model_dump_json()  # the writer never meets a lone surrogate
+
+
+def test_json_lines_byte_order_mark_keeps_row_one(tmp_path):
+    result = run(tmp_path, daily_jsonl=b"\xef\xbb\xbf" + jsonl(GOOD_JSON).encode("utf-8"))
+    assert result.rejected == [] and result.accounting.rows_used == 2
+
+
+def test_json_lines_optional_key_may_be_absent_from_row_one(tmp_path):
+    shops = tmp_path / "shops.jsonl"
+    shops.write_text(jsonl('{"shop_id": "S1", "main_category": "女装"}',
+                           '{"shop_id": "S2", "main_category": "女装", "tags": ["a", "b"]}'), "utf-8")
+    (tmp_path / "shop_daily.csv").write_text(HEADER + "S1,2024-01-01,7,100\n", "utf-8")
+    result = compile_policy_text(LIST_POLICY).evaluate(tmp_path, AS_OF, PARAMS)
+    assert result.rejected == [] and len(result.verdicts) == 2
+
+
+def test_a_scalar_where_a_list_belongs_rejects_the_row(tmp_path):
+    (tmp_path / "shops.jsonl").write_text(jsonl('{"shop_id": "S1", "main_category": "女装", "tags": 5}',
+                                                '{"shop_id": "S2", "main_category": "女装", "tags": "a;b"}'), "utf-8")
+    (tmp_path / "shop_daily.csv").write_text(HEADER, "utf-8")
+    result = compile_policy_text(LIST_POLICY).evaluate(tmp_path, AS_OF, PARAMS)
+    assert reasons(result) == [(1, 1, "tags", "expected a list (a JSON array, or text like 'a;b'), got 5")]
+
+
+def test_a_column_named_twice_in_a_csv_header_is_an_error_at_line_1(tmp_path):
+    with pytest.raises(ClausewiseError) as err:
+        run(tmp_path, "shop_id,date,paid_orders,amount_yuan,paid_orders\nS1,2024-01-01,7,100,9\n")
+    d = err.value.diagnostics[0]
+    assert d.render().startswith(f"{tmp_path / 'shop_daily.csv'}:1") and "'paid_orders' is named twice" in d.message
+
+
+def test_a_huge_cell_is_an_error_naming_its_line(tmp_path):
+    with pytest.raises(ClausewiseError) as err:
+        run(tmp_path, HEADER + "S1,2024-01-01,7,100\n" + "S1,2024-01-02,7," + "9" * 200_000 + "\n")
+    assert err.value.diagnostics[0].render().startswith(f"{tmp_path / 'shop_daily.csv'}:3")
+
+
+def test_bytes_that_are_not_utf8_reject_their_row_only(tmp_path):
+    data = (HEADER + "S1,2024-01-01,7,100\n").encode("utf-8") + b"S1,2024-01-02,\xff7,100\nS1,2024-01-03,1,1\n"
+    result = run(tmp_path, data)
+    assert reasons(result) == [(2, 3, None, "not UTF-8 text: byte 0xff cannot be decoded")]
+    assert result.accounting.rows_used == 3  # the shop and two daily rows
+
+
+def test_unbound_on_before_bound_on_rejects_the_binding_row(tmp_path):
+    policy_text = """policy spans {
+  title "绑定" / "bindings"
+  version "1"
+  effective from 2020-01-01
+  source "x.txt"
+  entity provider in providers
+  compliant when ok
+}
+table providers key provider_id {
+  provider_id: string
+}
+table shops key shop_id {
+  shop_id: string
+}
+table bindings {
+  provider_id: string -> providers
+  shop_id: string -> shops
+  bound_on: date
+  unbound_on: date optional
+}
+relation bound_shops [B-1] "绑定商家" / "bound shops": shops via bindings while bound_on until unbound_on
+rule ok [B-1] "有绑定" / "has bound shops" = all of {
+  some [B-1] "一个" / "one": count(s in bound_shops) >= 1
+}
+"""
+    rows = {"providers": [{"provider_id": "P1"}, {"provider_id": "P2"}], "shops": [{"shop_id": "S1"}, {"shop_id": "S2"}],
+            "bindings": [{"provider_id": "P1", "shop_id": "S1", "bound_on": "2024-01-10", "unbound_on": "2024-01-05"},
+                         {"provider_id": "P2", "shop_id": "S2", "bound_on": "2024-01-10", "unbound_on": "2024-01-10"}]}
+    result = compile_policy_text(policy_text).evaluate(rows, "2024-02-01")
+    assert reasons(result) == [(1, 0, "unbound_on", "unbound_on 2024-01-05 is before bound_on 2024-01-10")]
+    assert result.accounting.rows_read == result.accounting.rows_used + result.accounting.rows_rejected
+    assert {v.entity: v.compliant for v in result.verdicts} == {"P1": False, "P2": True}
+
+
+def test_explain_rejects_a_reversed_binding_as_the_audit_does(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from clausewise.engine.policy import load_policy
+
+    root = Path(__file__).resolve().parents[2]
+    data = tmp_path / "renew"
+    shutil.copytree(root / "examples" / "renew", data)
+    lines = (data / "bindings.csv").read_text("utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    start, end = header.index("bound_on"), header.index("unbound_on")
+    at = next(i for i, line in enumerate(lines[1:], 1) if line.startswith("R01,"))
+    cells = lines[at].rstrip("\n").split(",")
+    cells[end] = "2000-01-01"  # before any bound_on
+    lines[at] = ",".join(cells) + "\n"
+    (data / "bindings.csv").write_text("".join(lines), "utf-8")
+    policy = load_policy(root / "policies" / "renew.policy")
+    params = __import__("json").loads((data / "params.json").read_text("utf-8"))
+    full = policy.evaluate(data, "2024-06-30", params)
+    alone = policy.evaluate(data, "2024-06-30", params, entities=["R01"])
+    reason = f"unbound_on 2000-01-01 is before bound_on {cells[start]}"
+    assert [(r.line, r.reason) for r in full.rejected if r.reason == reason] == [(at + 1, reason)]
+    assert [(r.line, r.reason) for r in alone.rejected if r.reason == reason] == [(at + 1, reason)]
+    assert alone.verdicts[0] == full.verdict("R01")

@@ -1,0 +1,115 @@
+"""Hostile policy strings: nothing from a policy's text or its file name becomes program text.
+
+The version, title, labels, citations and the file name reach the ASP program only inside
+one-line comments (or escaped string terms); each is given a newline followed by rules and
+directives, and the program's rules and the verdicts must stay those of the clean policy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clausewise.asp.program import comment, q
+from clausewise.engine.policy import compile_policy_text
+
+ROOT = Path(__file__).resolve().parents[2]
+NOVICE = (ROOT / "policies" / "novice.policy").read_text("utf-8")
+DATA = ROOT / "examples" / "novice"
+AS_OF = "2024-03-15"
+
+#: rules and directives that would change every shop's verdict if they became program lines
+PAYLOAD = 'chosen(E,"in_novice_period",2) :- entity(E).\n:- entity(E).\n#script (python) import os #end.\n%*'
+
+
+def _rules(program: str) -> list[str]:
+    """The program without its comments: what clingo reads."""
+    return [line for line in program.splitlines() if line.strip() and not line.lstrip().startswith("%")]
+
+
+def _verdicts(policy) -> dict:
+    result = policy.evaluate(DATA, AS_OF)
+    return {v.entity: (v.compliant, v.outcomes) for v in result.verdicts}
+
+
+@pytest.fixture(scope="module")
+def clean():
+    policy = compile_policy_text(NOVICE, "policies/novice.policy")
+    return policy, _rules(policy.program), _verdicts(policy)
+
+
+def _escaped(text: str) -> str:
+    """``text`` as a policy string literal's body."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+
+
+HOSTILE_TEXT = _escaped("\n" + PAYLOAD + "\r\u2028#false.\u2029:- entity(E).\x0b\x0c\x1c\x85")
+
+
+@pytest.mark.parametrize("where", ["version", "title", "label", "file name"])
+def test_policy_strings_do_not_become_program_text(clean, where):
+    policy0, rules0, verdicts0 = clean
+    text, filename = NOVICE, "policies/novice.policy"
+    if where == "version":
+        text = text.replace('version "2022-10-13"', f'version "2022-10-13{HOSTILE_TEXT}"', 1)
+    elif where == "title":
+        text = text.replace('title "新手期商家管理规范(新版)"', f'title "新手期{HOSTILE_TEXT}"', 1)
+    elif where == "label":
+        assert text.count('/ "') > 5
+        text = text.replace('/ "', f'/ "{HOSTILE_TEXT}', 5)  # the first few labels, some of them in the program
+    else:
+        filename = "policies/novice\n" + PAYLOAD + "\r\u2028#false.\n.policy"
+    assert text != NOVICE or filename != "policies/novice.policy"
+    policy = compile_policy_text(text, filename)
+    program = policy.program
+    assert _rules(program) == rules0
+    assert all(line == "" or line.startswith(("%", " ")) or line[0].isalnum() or line[0] in "#:"
+               for line in program.splitlines())
+    assert "\r" not in program and "\u2028" not in program and "\u2029" not in program
+    assert _verdicts(policy) == verdicts0
+    if where in ("version", "label", "file name"):  # these are shown in the program's comments: still there, on one line
+        assert "chosen(E," in "\n".join(line for line in program.splitlines() if line.startswith("%"))
+
+
+def test_comment_and_string_term_cannot_end_early():
+    assert comment("a\nb\rc\u2028d\u2029e\x00f") == "% a b c d e f"
+    assert "\n" not in comment("x\n:- entity(E).")
+    assert q('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
+
+
+SMALL = """policy deep {
+  title "深" / "deep"
+  version "1"
+  effective from 2020-01-01
+  source "x.txt"
+  entity shop in shops
+  compliant when deep
+}
+table shops key shop_id {
+  shop_id: string
+  main_category: string
+}
+"""
+
+
+def _nested(depth: int, kind: str) -> str:
+    if kind == "groups":
+        return SMALL + 'rule deep [D-1] "深" / "deep" = ' + "all of { " * depth + 'main_category = "女装"' + " }" * depth + "\n"
+    return (SMALL + 'rule deep [D-1] "深" / "deep" = all of { x [D-1] "x" / "x": '
+            + "(" * depth + "main_category" + ")" * depth + ' = "女装" }\n')
+
+
+@pytest.mark.parametrize("kind", ["groups", "parentheses"])
+def test_nesting_within_the_limit_is_evaluated_and_beyond_it_is_a_diagnostic(kind):
+    from clausewise.language.diagnostics import ClausewiseError
+    from clausewise.language.parse import MAX_NESTING
+
+    policy = compile_policy_text(_nested(MAX_NESTING - 2, kind), "deep.policy")  # 'all of {' of the rule's own group too
+    verdicts = policy.evaluate({"shops": [{"shop_id": "S1", "main_category": "女装"}]}, "2024-01-01").verdicts
+    assert verdicts[0].compliant is True
+    for depth in (MAX_NESTING + 1, 200, 100_000):  # 200 raised RecursionError in check and audit
+        with pytest.raises(ClausewiseError) as err:
+            compile_policy_text(_nested(depth, kind), "deep.policy")
+        rendered = err.value.diagnostics[0].render()
+        assert rendered.startswith("deep.policy:13:") and f"nested more than {MAX_NESTING} levels deep" in rendered

@@ -1,0 +1,118 @@
+"""The clingo path against the oracle (tests/oracle): generated policies and data, and the bundled examples.
+
+A CI-sized run: 150 generated policies of 16 entities each (2,400 verdicts, every outcome,
+compliance and explanation node compared). The long run is ``./dev oracle`` (docs/trust.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from clausewise.engine.policy import compile_policy_text, load_policy
+from tests.support import EXAMPLES, POLICIES
+from tests.oracle import interp
+from tests.oracle.compare import differences, disagreements
+from tests.oracle.gen import HEADER, Case, cases
+from tests.oracle.interp import Oracle, Win, calendar
+
+CI = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+
+
+@CI
+@given(cases(16))
+def test_generated_policies_agree_with_the_oracle(case):
+    compared, problems = disagreements(case)
+    assert compared == 16
+    assert not problems, "\n".join(problems[:20]) + "\n\n" + case.text
+
+
+@pytest.mark.parametrize("name, as_of, params", [
+    ("tier", "2024-04-01", json.loads((EXAMPLES / "tier" / "params.json").read_text("utf-8"))),
+    ("novice", "2024-03-15", {}),
+])
+def test_bundled_examples_agree_with_the_oracle(name, as_of, params):
+    policy = load_policy(POLICIES / f"{name}.policy")
+    evaluation = policy.evaluate(EXAMPLES / name, as_of=as_of, params=params)
+    tables = policy.load_data(EXAMPLES / name)
+    assert evaluation.verdicts
+    assert differences(policy, evaluation, tables, params, dt.date.fromisoformat(as_of)) == []
+
+
+# ---- the comparison can fail: a planted bug in either path is reported -------------------------------
+SMALL = Case(HEADER % ("", 5) + 'rule r0 [X-1] "规则" / "rule" = at least 2 of { verified  staff >= 2  region = east }\n'
+             'decide level [X-2] "等级" / "level": enum(high, mid, low) {\n  high when r0\n  otherwise low\n}\n',
+             {"period": "2024-01..2024-03", "cat_standard": {}}, dt.date(2024, 2, 29),
+             {"providers": [{"provider_id": "P1", "region": "east", "joined_on": None, "deposit": None, "staff": 2,
+                             "verified": None, "cap_override": None}],
+              "provider_profile": [], "provider_daily": [], "provider_monthly": [], "shops": [], "bindings": [], "shop_daily": [], "violations": []})
+
+
+def test_a_planted_oracle_bug_is_a_disagreement(monkeypatch):
+    assert disagreements(SMALL) == (1, [])
+    monkeypatch.setattr(interp, "combine", lambda kind, statuses, n=0: "fail")
+    _, problems = disagreements(SMALL)
+    assert "entity P1: node r0: clingo pass, oracle fail" in problems
+    assert "entity P1: outcome level: clingo 'high' decided=True, oracle 'low' decided=True" in problems
+
+
+def test_a_planted_data_difference_is_a_disagreement():
+    policy = compile_policy_text(SMALL.text)
+    evaluation = policy.evaluate(SMALL.rows, as_of=SMALL.as_of, params=SMALL.params)
+    other = {**SMALL.rows, "providers": [{**SMALL.rows["providers"][0], "staff": 1}]}
+    problems = differences(policy, evaluation, policy.load_data(other), SMALL.params, SMALL.as_of)
+    assert "entity P1: node r0: clingo pass, oracle unknown" in problems
+
+
+# ---- the oracle's own calendar, written from the language reference and C-4 ----------------------------
+@pytest.mark.parametrize("kind, day, previous, expected", [
+    ("quarter", dt.date(2024, 2, 29), False, Win(dt.date(2024, 1, 1), dt.date(2024, 3, 31))),
+    ("quarter", dt.date(2024, 1, 1), True, Win(dt.date(2023, 10, 1), dt.date(2023, 12, 31))),
+    ("month", dt.date(2024, 3, 31), True, Win(dt.date(2024, 2, 1), dt.date(2024, 2, 29))),
+    ("month", dt.date(2023, 3, 1), True, Win(dt.date(2023, 2, 1), dt.date(2023, 2, 28))),
+])
+def test_oracle_calendar(kind, day, previous, expected):
+    assert calendar(kind, day, previous) == expected
+
+
+def test_oracle_reads_day_count_convention_c4():
+    policy = compile_policy_text(SMALL.text)
+    for convention, end in (("start_day_is_day_1", dt.date(2024, 3, 29)), ("start_day_excluded", dt.date(2024, 3, 30))):
+        oracle = Oracle(policy.checked, {}, {"period_day_count_convention": convention}, SMALL.as_of)
+        from clausewise.language import syntax
+
+        window = syntax.NFrom(syntax.Number(30, "days", "30 days"), syntax.DateLit(dt.date(2024, 2, 29)))
+        assert oracle.value(window, None) == Win(dt.date(2024, 2, 29), end)
+
+
+# ---- regressions found by the oracle ------------------------------------------------------------------------
+def test_by_min_with_a_missing_value_in_a_passing_clause_is_undecided():
+    """The missing cap might be the smallest: the outcome must be undecided, not the next value (was: 1000)."""
+    text = HEADER % ("", 5) + ('decide cap [X-2] "上限" / "cap": orders optional by min {\n  1000 orders when region = east\n'
+                               '  cap_override when region = east\n  otherwise none\n}\n')
+    provider = {"provider_id": "P1", "region": "east", "joined_on": None, "deposit": None, "staff": 2, "verified": None}
+    rows = {**SMALL.rows, "providers": [{**provider, "cap_override": None}, {**provider, "provider_id": "P2", "cap_override": 5},
+                                        {**provider, "provider_id": "P3", "region": "west", "cap_override": None}]}
+    case = Case(text, SMALL.params, SMALL.as_of, rows)
+    assert disagreements(case) == (3, [])
+    result = compile_policy_text(text).evaluate(rows, as_of=SMALL.as_of, params=SMALL.params)
+    assert [(v.entity, v.outcomes["cap"], v.outcome_details[0].decided) for v in result.verdicts] == [
+        ("P1", None, False), ("P2", 5, True), ("P3", None, True)]
+    # the analysis commands evaluate an entity through the same outcome step (was a copy without this rule)
+    from clausewise.analysis.subjects import evaluate_with, subject_from_data
+
+    policy = compile_policy_text(text)
+    outcomes = [evaluate_with(subject_from_data(policy, rows, e, SMALL.as_of, SMALL.params), {}).outcome("cap")
+                for e in ("P1", "P2", "P3")]
+    assert outcomes == ["undecided", 5, None]
+
+
+def test_the_long_run_entry_point_reports_its_figure(capsys):
+    from tests.oracle import run
+
+    assert run.main(["24", "--seed", "1"]) == 0
+    assert capsys.readouterr().out.startswith("cases: 24, disagreements: 0 (2 generated policies, seed 1, ")

@@ -1,0 +1,60 @@
+"""Shared helpers for the test suite: paths, a policy header, golden files, tree lookup.
+
+Every test imports them one way: ``from tests.support import ...``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = ROOT / "policies"
+EXAMPLES = ROOT / "examples"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+UPDATE_GOLDEN = os.environ.get("CLAUSEWISE_UPDATE_GOLDEN") == "1"
+
+HEADER = """policy t {
+  title "测试" / "test"
+  version "1"
+  effective from 2020-01-01
+  source "x.txt"
+  entity shop in shops
+}
+table shops key shop_id {
+  shop_id: string
+  opened_on: date
+  shop_type: enum(flagship, ordinary)
+  main_category: string
+}
+table shop_daily key shop_id, date by date {
+  shop_id: string -> shops
+  date: date
+  paid_orders: orders
+  amount_yuan: yuan
+  experience_score: score optional
+}
+"""
+
+
+def golden(name: str, actual: str) -> None:
+    """Compare with tests/golden/NAME; CLAUSEWISE_UPDATE_GOLDEN=1 rewrites it."""
+    path = GOLDEN / name
+    if UPDATE_GOLDEN or not path.exists():
+        path.write_text(actual, "utf-8")
+        if not UPDATE_GOLDEN:
+            pytest.fail(f"golden file {name} was missing and has been written; check it in")
+    assert actual == path.read_text("utf-8"), f"differs from golden file {name} (CLAUSEWISE_UPDATE_GOLDEN=1 to accept)"
+
+
+def node(verdict, node_id: str):
+    """The explanation node with this id anywhere in a verdict's tree (KeyError if none)."""
+    stack = list(verdict.rules)
+    while stack:
+        n = stack.pop()
+        if n.id == node_id:
+            return n
+        stack += n.children
+    raise KeyError(node_id)
