@@ -33,6 +33,7 @@ from clausewise.data.rows import TRUE_WORDS, RowError, RowValidator
 from clausewise.values.valuetypes import INTEGRAL_UNITS, FieldSchema, TableSchema, is_decimal_unit, is_money
 
 ROW = "row:"
+_OK = "ok:"  # the row is plainly valid (rows that are not are deleted, then validated by the reader)
 #: Python's str.strip() white space: text starting or ending with one is not plainly valid
 _SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 _PLACES = 18  # decimal places kept for rates and scores (money: 2)
@@ -111,7 +112,6 @@ def scan_csv(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, en
     names = [f.name for f in schema.fields]
     if len(set(header)) != len(header) or any(n not in header for n in names) or any(h == ROW for h in header):
         return None
-    raw = f"raw:{schema.name}"
     try:
         source = exp.func("read_csv", exp.Literal.string(str(path)),
                           *[exp.EQ(this=exp.column(k), expression=v) for k, v in (
@@ -121,27 +121,27 @@ def scan_csv(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, en
                               ("columns", exp.Struct(expressions=[exp.PropertyEQ(this=exp.Literal.string(h),
                                                                                  expression=exp.Literal.string("VARCHAR"))
                                                                   for h in header])))])
-        numbered = exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True),
-                              *[col("s", n) for n in names]).from_(exp.alias_(source, "s"))
-        con.execute(exp.Create(this=exp.Table(this=ident(raw)), kind="TABLE", expression=numbered,
-                               properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb")).fetchall()
-        plain = [_plain(f, col("r", f.name)) for f in schema.fields]
-        ok = exp.and_(*[p[0] for p in plain])
+        plain = [_plain(f, col("s", f.name)) for f in schema.fields]
         typed = [exp.alias_(value, f.name, quoted=True) for f, (_, value) in zip(schema.fields, plain)]
         for f in schema.fields:
             if is_decimal_unit(f.type.kind):
-                v = col("r", f.name)
+                v = col("s", f.name)
                 dot = exp.func("strpos", v.copy(), exp.Literal.string("."))
                 typed.append(exp.alias_(exp.cast(exp.Case(ifs=[exp.If(this=exp.GT(this=dot, expression=exp.Literal.number(0)),
                                                                       true=exp.Sub(this=exp.Length(this=v.copy()), expression=dot))],
                                                             default=exp.Literal.number(0)), "INTEGER"), SCALE + f.name, quoted=True))
-        rows_read = con.execute(exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=ident(raw))).sql("duckdb")).fetchall()
-        n_read = int(rows_read[0][0])
-        con.execute(exp.Create(this=exp.Table(this=ident(schema.name)), kind="TABLE", properties=exp.Properties(
-            expressions=[exp.TemporaryProperty()]), expression=exp.select(col("r", ROW), *typed).from_(
-            exp.alias_(exp.Table(this=ident(raw)), "r")).where(ok)).sql("duckdb")).fetchall()
-        unclean = [int(r[0]) for r in con.execute(exp.select(col("r", ROW)).from_(exp.alias_(exp.Table(this=ident(raw)), "r"))
-                                                   .where(exp.Not(this=exp.Paren(this=ok))).order_by(col("r", ROW)).sql("duckdb")).fetchall()]
+        # one pass over the file: every row numbered, typed, and marked plainly valid or not
+        table = exp.Table(this=ident(schema.name))
+        con.execute(exp.Create(this=table.copy(), kind="TABLE", properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+                               expression=exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True), *typed,
+                                                     exp.alias_(exp.and_(*[p[0] for p in plain]), _OK, quoted=True))
+                               .from_(exp.alias_(source, "s"))).sql("duckdb")).fetchall()
+        n_read = int(con.execute(exp.select(exp.Count(this=exp.Star())).from_(table.copy()).sql("duckdb")).fetchall()[0][0])
+        not_ok = exp.Not(this=exp.column(ident(_OK)))
+        unclean = [int(r[0]) for r in con.execute(exp.select(exp.column(ident(ROW))).from_(table.copy()).where(not_ok.copy())
+                                                   .order_by(exp.column(ident(ROW))).sql("duckdb")).fetchall()]
+        if unclean:
+            con.execute(exp.delete(table.copy(), where=not_ok.copy()).sql("duckdb")).fetchall()
     except duckdb.Error:
         return None
     validator = RowValidator(schema, str(path))
