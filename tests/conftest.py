@@ -30,6 +30,7 @@ SLOW = (
     "tests/report/test_report_browser.py",
     "tests/asp/test_cells.py::test_every_example_entity_solved_alone",
     "tests/asp/test_cells.py::test_the_explained_leaf_results_equal",
+    "tests/engine/test_timeline.py::test_every_day_of_every_example_entity_equals_the_one_day_evaluation",
 )
 
 

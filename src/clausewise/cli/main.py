@@ -549,5 +549,7 @@ def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witn
     sys.exit(1 if result.changed else 0)
 
 
+from clausewise.cli import timeline as timeline_command  # noqa: E402,F401  (registers 'clausewise timeline')
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -126,6 +126,10 @@ class EntityEvaluation:
     def shared_facts(self) -> list[Fact]:
         """The evaluation's facts: parameters that differ from the program's defaults, and the
         constants computed from the as-of day."""
+        return self.param_facts() + self.const_facts()
+
+    def param_facts(self) -> list[Fact]:
+        """The parameters that differ from the program's defaults (``param_given/2``, ``param_none/1``)."""
         constants = self.constants()
         defaults = self.figures.defaults()
         out: list[Fact] = []
@@ -138,13 +142,24 @@ class EntityEvaluation:
                     out.append(("param_none", (what,)))
                 elif fv.missing is None and (what not in defaults or not _same(defaults[what], fv.value)):
                     out.append(("param_given", (what, term(fv.value))))
-            elif kind == "const":
+        return out
+
+    def const_facts(self, per_entity: bool = False) -> list[Fact]:
+        """The constants computed from the as-of day (``const/2``, ``const_none/1``, ``const_missing/1``);
+        ``per_entity``: as one entity's figure facts instead (``figure/3``, ...), which the program
+        reads the same way, so that entities evaluated on different days share one solve."""
+        constants = self.constants()
+        names = ("figure", "figure_none", "figure_missing") if per_entity else ("const", "const_none", "const_missing")
+        out: list[Fact] = []
+        for fid, (kind, _) in self.figures.constants.items():
+            if kind == "const":
+                fv = constants[fid]
                 if fv.missing is not None:
-                    out.append(("const_missing", (fid,)))
+                    out.append((names[2], (fid,)))
                 elif fv.value is None:
-                    out.append(("const_none", (fid,)))
+                    out.append((names[1], (fid,)))
                 else:
-                    out.append(("const", (fid, term(fv.value))))
+                    out.append((names[0], (fid, term(fv.value))))
         return out
 
     def solve(self, measured: dict[str, Measured]) -> dict[str, EntityAnswer]:

@@ -170,10 +170,7 @@ class Policy:
         """
         started = time.monotonic()
         as_of = as_of if isinstance(as_of, dt.date) else parse_day(as_of)
-        if not self.in_force(as_of):
-            h = self.checked.header
-            raise ClausewiseError.simple(self.checked.source.name, f"policy {self.name} version {self.version} is not in force on {as_of}",
-                                         f"it is in force from {h.effective_from}" + (f" to {h.effective_to}" if h.effective_to else ""))
+        self.check_in_force(as_of)
         values, convention = resolve_params(self.checked, dict(params or {}), as_of)
         # a few named entities in this process (explain): validate only the rows they look up
         measuring = prepare_engine(engine, self.checked, [(leaf.id, leaf.cond) for leaf in self.plan.leaves()], values,
@@ -247,12 +244,33 @@ class Policy:
         return Evaluation(policy=self.name, version=self.version, as_of=as_of, params=shown, verdicts=verdicts,
                           accounting=accounting, rejected=rejected)
 
+    def timeline(self, data: DataSource, start: dt.date | str, end: dt.date | str, params: Mapping[str, Any] | None = None,
+                 entities: Iterable[str] | None = None) -> list[Any]:
+        """Each entity's (or each named entity's) verdict on every day from ``start`` to ``end``, both
+        included, as :class:`clausewise.engine.timeline.Timeline` objects (``.days``, ``.spans()``):
+        each day is what :meth:`evaluate` gives as of that day; the days are solved together."""
+        from clausewise.engine.timeline import timelines
+
+        start = start if isinstance(start, dt.date) else parse_day(start, "--from")
+        end = end if isinstance(end, dt.date) else parse_day(end, "--to")
+        self.check_in_force(start, end)
+        tables = self.load_data(data)
+        return list(timelines(self, tables, start, end, params, None if entities is None else list(entities)))
+
+    def check_in_force(self, start: dt.date, end: dt.date | None = None) -> None:
+        """An error unless this version is in force on ``start`` (and on ``end``, if given)."""
+        for day in (start, end or start):
+            if not self.in_force(day):
+                h = self.checked.header
+                raise ClausewiseError.simple(self.checked.source.name, f"policy {self.name} version {self.version} is not in force on {day}",
+                                             f"it is in force from {h.effective_from}" + (f" to {h.effective_to}" if h.effective_to else ""))
+
     def _evaluate_chunk(self, chunk: list[str], entity_rows: dict, evaluation: EntityEvaluation,
                         encoder: VerdictEncoder, rejected: Mapping[str, Any] | None = None) -> list[RawVerdict | ErrorVerdict]:
         if rejected and any(entity in rejected for entity in chunk):  # in entity order, with the evaluated ones
             done = {v.entity: v for v in self._evaluate_chunk([e for e in chunk if e not in rejected], entity_rows,
                                                                evaluation, encoder)}
-            return [done[e] if e in done else _rejected_verdict(encoder, e, rejected[e]) for e in chunk]
+            return [done[e] if e in done else rejected_verdict(encoder, e, rejected[e]) for e in chunk]
         table = self.checked.entity_table
         scopes = {entity: Scope(entity_rows[entity], table, entity_rows[entity]) for entity in chunk}
         try:
@@ -289,7 +307,7 @@ def _entity_of(checked: Checked, table: str, error: Any) -> str | None:
     return next((text for name, text in getattr(error, "links", ()) if name in fields), None)
 
 
-def _rejected_verdict(encoder: VerdictEncoder, entity: str, error: Any) -> ErrorVerdict:
+def rejected_verdict(encoder: VerdictEncoder, entity: str, error: Any) -> ErrorVerdict:
     """The verdict of an entity whose own row was rejected: nothing decided, the rejection named."""
     where = f"{error.file}:{error.line}: row {error.row}" + (f", field {error.field!r}" if error.field else "")
     return ErrorVerdict(encoder, entity, f"its {encoder.plan.checked.entity_table} row was rejected: {error.reason}",
@@ -337,14 +355,15 @@ def _show(value: Any) -> str:
     return fmt(value)
 
 
-def parse_day(text: str) -> dt.date:
-    """An as-of day written YYYY-MM-DD (Python would also read 20240315 and 2024-W11-5)."""
+def parse_day(text: str, option: str = "--as-of") -> dt.date:
+    """A day written YYYY-MM-DD (Python would also read 20240315 and 2024-W11-5); ``option``
+    names where it was given, for the error."""
     try:
         if not (len(text) == 10 and text.isascii() and text[4] == text[7] == "-"):
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ClausewiseError.simple("--as-of", f"not a date: {text!r}", "write YYYY-MM-DD, e.g. 2024-02-29") from None
+        raise ClausewiseError.simple(option, f"not a date: {text!r}", "write YYYY-MM-DD, e.g. 2024-02-29") from None
 
 
 def compile_policy_text(text: str, filename: str = "<policy>") -> Policy:

@@ -110,7 +110,7 @@ def top_n(ev: Evaluator, node: syntax.TopN, scope: Scope) -> Any:
 def _names_used(ev: Evaluator, node: syntax.Aggregate, parts: tuple[str, ...], row: bool) -> tuple[str, ...]:
     """The bound names (quantifier and binder variables) the given parts of an aggregate mention;
     with ``row``, a bare field of the current row counts as the name "\\0row"."""
-    cache = ev.__dict__.setdefault("_names_used", {})
+    cache = ev.node_facts.setdefault("names_used", {})
     key = (id(node), parts, row)
     if key not in cache:
         names: set[str] = set()

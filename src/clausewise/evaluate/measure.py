@@ -97,6 +97,15 @@ class Evaluator:
         self.overrides: dict[int, Any] = {}
         self._row_cache: dict = {}  # see measure_derived: rows of an aggregate, filtered once per entity
         self.compiled: dict[int, Any] = {}  # see closures: expressions compiled to closures, by node id
+        #: what depends only on the policy's nodes, never on the day or the parameters (shared by :meth:`on_day`)
+        self.node_facts: dict[Any, Any] = {}
+
+    def on_day(self, as_of: dt.date, params: dict[str, Any], convention: str) -> "Evaluator":
+        """An evaluator of the same data for another as-of day (and its parameters), sharing the
+        data's indexes and :attr:`node_facts`."""
+        other = Evaluator(self.c, self.data, params, as_of, convention)
+        other.node_facts = self.node_facts
+        return other
 
     # ---- expressions ----------------------------------------------------------------------------
     def eval(self, node, scope: Scope) -> Any:

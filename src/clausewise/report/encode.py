@@ -16,6 +16,7 @@ how they spell it, which the tests pin.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -143,6 +144,13 @@ class VerdictEncoder:
             tail = (f',"cites":{_texts(meta.cites)},"label_zh":{_text(meta.labels.zh if meta.labels else d.field)},'
                     f'"label_en":{_text(meta.labels.en if meta.labels else d.field)}}}')
             self.outcomes.append((d, '{"field":' + _text(d.field) + ',"value":', tail))
+
+    def on(self, as_of: dt.date) -> "VerdictEncoder":
+        """The same encoder for verdicts as of another day (the templates are shared)."""
+        other = copy.copy(self)
+        other.as_of = as_of
+        other.head = self.head.replace(f'"as_of":"{self.as_of.isoformat()}"', f'"as_of":"{as_of.isoformat()}"', 1)
+        return other
 
     def _flatten(self, node: LogicNode) -> None:
         at = len(self.preorder)

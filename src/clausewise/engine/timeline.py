@@ -1,0 +1,210 @@
+"""An entity's history day by day: its verdict on every day of a range, and the spans where it stays the same.
+
+Each day is evaluated as of that day by the one evaluation (:class:`EntityEvaluation`: the
+same measuring, facts and program as :meth:`Policy.evaluate`) over rows loaded once. The days
+of a chunk of entities are solved in **one** clingo call, each (entity, day) an entity key of
+its own (``S01@2024-03-05``) whose facts include that day's constants (``as_of`` and what it
+gives: :meth:`EntityEvaluation.const_facts` with ``per_entity``), so keys with the same facts
+(entities on the same side of every bound, days on which nothing changed in what the program
+reads) share one solved answer (:func:`clausewise.asp.solve.solve`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from clausewise.asp.solve import Fact, solve
+from clausewise.data import files as datafiles
+from clausewise.engine.evaluation import EntityEvaluation
+from clausewise.engine.policy import rejected_verdict
+from clausewise.evaluate import computed
+from clausewise.evaluate.measure import Data, Evaluator, Scope
+from clausewise.evaluate.params import resolve_params
+from clausewise.language.diagnostics import ClausewiseError, did_you_mean
+from clausewise.report.encode import RawVerdict, VerdictEncoder
+from clausewise.report.explain import outcome_json
+from clausewise.report.failed import ErrorVerdict
+
+#: the most days one timeline or range audit covers (ten years)
+MAX_DAYS = 3660
+#: (entity, day) keys measured before one solve: bounds the memory a range audit holds at once
+KEYS_PER_SOLVE = 4000
+
+
+def day_range(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Every day from ``start`` to ``end``, both included; a reversed or too long range is an error."""
+    if end < start:
+        raise ClausewiseError.simple("--to", f"the range ends ({end}) before it starts ({start})",
+                                     "give --from on or before --to")
+    count = (end - start).days + 1
+    if count > MAX_DAYS:
+        raise ClausewiseError.simple("--to", f"a range of {count:,} days is longer than {MAX_DAYS:,} days (ten years)",
+                                     "split the range")
+    return [start + dt.timedelta(days=i) for i in range(count)]
+
+
+class DayEvaluations:
+    """One policy evaluated on each day of a range, over the same loaded rows and parameters."""
+
+    def __init__(self, policy: Any, tables: Mapping[str, Any], params: Mapping[str, Any], days: list[dt.date]):
+        self.policy, self.days = policy, days
+        rows = {name: t if hasattr(t, "by_field") else t.rows for name, t in tables.items()}
+        self.data = Data(rows)  # the indexes by field are built once for every day
+        self.params = dict(params)
+        self._days: dict[dt.date, tuple[EntityEvaluation, VerdictEncoder]] = {}
+        self._encoder: VerdictEncoder | None = None
+        self._first: Evaluator | None = None
+
+    def on(self, day: dt.date) -> tuple[EntityEvaluation, VerdictEncoder]:
+        """The evaluation and the verdict encoder of one day (made when first needed)."""
+        found = self._days.get(day)
+        if found is None:
+            p = self.policy
+            values, convention = resolve_params(p.checked, self.params, day)
+            if self._first is None:
+                self._first = Evaluator(p.checked, self.data, values, day, convention)
+            ev = self._first.on_day(day, values, convention)
+            if self._encoder is None:
+                self._encoder = VerdictEncoder(p.plan, day, p.source_text)
+            found = self._days[day] = (EntityEvaluation(p.plan, p.program, p.figures, ev, p.source_text),
+                                       self._encoder.on(day))
+        return found
+
+    def evaluate(self, scopes: Mapping[str, Scope]) -> dict[str, list[RawVerdict | ErrorVerdict]]:
+        """Every entity's verdict on every day (in day order), the days solved together."""
+        facts: dict[str, list[Fact]] = {}
+        measured: dict[str, tuple[str, dt.date, Any]] = {}
+        failed: dict[tuple[str, dt.date], ErrorVerdict] = {}
+        groups: dict[tuple, list[str]] = {}  # parameter facts -> keys (the parameters may depend on the day)
+        for day in self.days:
+            evaluation, encoder = self.on(day)
+            constants = evaluation.const_facts(per_entity=True)
+            group = groups.setdefault(tuple(evaluation.param_facts()), [])
+            for entity, scope in scopes.items():
+                key = f"{entity}@{day.isoformat()}"
+                try:
+                    m = evaluation.measure(scope)
+                    facts[key] = evaluation.facts(m) + constants
+                except Exception as exc:  # one entity-day's failure must not stop the others
+                    if isinstance(exc, MemoryError):
+                        raise
+                    failed[(entity, day)] = ErrorVerdict(encoder, entity, f"{type(exc).__name__}: {str(exc)[:300]!r}",
+                                                         f"while measuring its figures as of {day}")
+                    continue
+                measured[key] = (entity, day, m)
+                group.append(key)
+        out: dict[str, list[RawVerdict | ErrorVerdict]] = {entity: [] for entity in scopes}
+        answers = {}
+        for shared, keys in groups.items():
+            answers.update(solve(self.policy.program, {k: facts[k] for k in keys}, shared))
+        for day in self.days:
+            evaluation, encoder = self.on(day)
+            for entity in scopes:
+                key = f"{entity}@{day.isoformat()}"
+                if key not in measured:
+                    out[entity].append(failed[(entity, day)])
+                    continue
+                _, _, m = measured[key]
+                answer = answers[key]
+                out[entity].append(RawVerdict(encoder, entity, answer, m.leaves, evaluation.outcomes(answer, m)))
+        return out
+
+
+@dataclass
+class Span:
+    """Consecutive days on which an entity's compliance and outcomes stay the same."""
+
+    start: dt.date
+    end: dt.date
+    compliant: bool | None
+    #: outcome field -> its JSON value, or the string ``undecided``
+    outcomes: dict[str, Any]
+    #: the leaf conditions whose status differs from the day before the span: id -> (before, now)
+    changed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: the verdict of the span's first day (its explanation shows why)
+    first: Any = None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass
+class Timeline:
+    """One entity's verdict on every day of a range."""
+
+    policy: str
+    version: str
+    entity: str
+    start: dt.date
+    end: dt.date
+    #: one verdict per day, in day order (:class:`RawVerdict`, or :class:`ErrorVerdict`)
+    days: list[Any]
+
+    def outcomes_on(self, i: int) -> dict[str, Any]:
+        raw, plan = self.days[i], self.days[i].encoder.plan
+        return {d.field: outcome_json(raw.values.get(d.field)) if raw.decided(d.field) else "undecided"
+                for d in plan.decides} if not isinstance(raw, ErrorVerdict) else {d.field: "error" for d in plan.decides}
+
+    def spans(self) -> list[Span]:
+        """The runs of days with the same compliance and outcomes, each with what changed at its start."""
+        out: list[Span] = []
+        previous: Any = None
+        for i, raw in enumerate(self.days):
+            day = self.start + dt.timedelta(days=i)
+            outcomes = self.outcomes_on(i)
+            if out and out[-1].compliant == raw.compliant and out[-1].outcomes == outcomes:
+                out[-1].end = day
+            else:
+                out.append(Span(day, day, raw.compliant, outcomes, changed_leaves(previous, raw), raw))
+            previous = raw
+        return out
+
+
+def changed_leaves(before: Any, now: Any) -> dict[str, tuple[str, str]]:
+    """The leaf conditions whose status differs between two verdicts of one entity (tree order)."""
+    if before is None or isinstance(before, ErrorVerdict) or isinstance(now, ErrorVerdict):
+        return {}
+    old, new = before.answer.status, now.answer.status
+    return {leaf.id: (old.get(leaf.id, "na"), new.get(leaf.id, "na")) for leaf in now.encoder.plan.leaves()
+            if old.get(leaf.id, "na") != new.get(leaf.id, "na")}
+
+
+def entity_scopes(policy: Any, tables: Mapping[str, Any], entities: list[str] | None) -> tuple[dict[str, Scope], dict]:
+    """The scope of each entity (every one, or the ones named; an unknown or rejected one named is
+    an error), and the entities whose own row was rejected (every one: their rejection)."""
+    checked = policy.checked
+    entity_table = tables[checked.entity_table]
+    entity_rows = computed.entity_rows(checked, entity_table if hasattr(entity_table, "by_field") else entity_table.rows)
+    rejected = datafiles.rejected_entities(entity_table, entity_rows)
+    wanted = sorted(entity_rows) if entities is None else list(entities)
+    for entity in wanted:
+        if entity in rejected:
+            error = rejected[entity]
+            raise ClausewiseError.simple("<data>", f"the {checked.entity_table} row of '{entity}' was rejected: {error.reason}",
+                                         f"{error.file}:{error.line}: fix the row")
+        if entity not in entity_rows:
+            raise ClausewiseError.simple("<data>", f"no {checked.entity_table} row for entity '{entity}'",
+                                         computed.entity_hint(checked, entity, entity_rows) or did_you_mean(entity, entity_rows))
+    return ({e: Scope(entity_rows[e], checked.entity_table, entity_rows[e]) for e in wanted},
+            rejected if entities is None else {})
+
+
+def timelines(policy: Any, tables: Mapping[str, Any], start: dt.date, end: dt.date,
+              params: Mapping[str, Any] | None = None, entities: list[str] | None = None) -> Iterator[Timeline]:
+    """Each entity's timeline from ``start`` to ``end`` (both included), in entity order; the days of
+    a chunk of entities are solved together."""
+    days = day_range(start, end)
+    evaluations = DayEvaluations(policy, tables, params or {}, days)
+    scopes, rejected = entity_scopes(policy, tables, entities)
+    names = sorted({*scopes, *rejected})
+    size = max(1, KEYS_PER_SOLVE // len(days))
+    for i in range(0, len(names), size):
+        chunk = {e: scopes[e] for e in names[i:i + size] if e in scopes}
+        done = evaluations.evaluate(chunk)
+        for entity in names[i:i + size]:
+            verdicts = done[entity] if entity in done else [
+                rejected_verdict(evaluations.on(day)[1], entity, rejected[entity]) for day in days]
+            yield Timeline(policy.name, policy.version, entity, start, end, verdicts)

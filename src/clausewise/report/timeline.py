@@ -1,0 +1,133 @@
+"""An entity's timeline written out: spans of days with the same outcomes as text or JSON, one row
+per day as CSV.
+
+A timeline (:class:`clausewise.engine.timeline.Timeline`) holds one verdict per day; each span
+is shown with its outcomes (after the first span, only those that changed), the conditions
+that decided a non-compliance, and the leaf conditions whose status changed on its first day,
+each with its observed value and bound on that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from clausewise.report.explain import MARKS, WORDS, figure_text, fmt, shown
+from clausewise.report.models import ExplanationNode
+from clausewise.report.records import csv_bytes, deciding_conditions, flat_raw
+
+
+def _nodes(verdict: Any) -> dict[str, ExplanationNode]:
+    """Every explanation node of a verdict model by id."""
+    out: dict[str, ExplanationNode] = {}
+    stack = list(verdict.rules)
+    while stack:
+        node = stack.pop()
+        out.setdefault(node.id, node)
+        stack += node.children
+    return out
+
+
+def _condition(node: ExplanationNode | None, node_id: str, lang: str) -> dict[str, Any]:
+    """A condition as the timeline shows it: label, status and, for a comparison, observed and bound."""
+    if node is None:
+        return {"id": node_id}
+    out: dict[str, Any] = {"id": node_id, "label": node.label_zh if lang == "zh" else node.label_en,
+                           "cites": node.cites, "status": node.status}
+    if node.comparison and node.observed is not None:
+        out["text"] = f"{figure_text(node, node.observed, lang)} {node.comparison} {figure_text(node, node.bound, lang)}"
+    elif node.observed is not None:
+        out["text"] = shown(node.observed)
+    elif node.missing:
+        out["text"] = ("缺失: " if lang == "zh" else "missing: ") + "; ".join(node.missing)
+    return out
+
+
+def span_facts(timeline: Any, lang: str = "en") -> list[dict[str, Any]]:
+    """Each span as plain data: its days, compliance, outcomes, what decided and what changed."""
+    out = []
+    for span in timeline.spans():
+        first = span.first
+        verdict = first.model()
+        nodes = _nodes(verdict) if verdict.error is None else {}
+        plan = first.encoder.plan
+        because = []
+        if verdict.compliant is False and verdict.error is None:
+            deciding = deciding_conditions(plan, first.answer.status, plan.compliant)
+            because = [_condition(nodes.get(nid), nid, lang) for nid, want in deciding.items() if want == "fail"]
+        changed = [{**_condition(nodes.get(nid), nid, lang), "before": before, "now": now}
+                   for nid, (before, now) in span.changed.items()]
+        out.append({"from": span.start.isoformat(), "to": span.end.isoformat(), "days": span.days,
+                    "compliant": span.compliant, "outcomes": span.outcomes, "because": because, "changed": changed,
+                    "error": verdict.error.message if verdict.error is not None else None})
+    return out
+
+
+def timeline_json(timeline: Any, lang: str = "en") -> str:
+    """The timeline as JSON: its spans, and every day's compliance and outcomes."""
+    days = [{"day": (timeline.start + dt.timedelta(days=i)).isoformat(), "compliant": raw.compliant,
+             "outcomes": timeline.outcomes_on(i)} for i, raw in enumerate(timeline.days)]
+    data = {"policy": timeline.policy, "version": timeline.version, "entity": timeline.entity,
+            "from": timeline.start.isoformat(), "to": timeline.end.isoformat(),
+            "spans": span_facts(timeline, lang), "days": days}
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def timeline_csv(timeline: Any) -> str:
+    """One row per day: the columns of an audit's CSV verdicts (``as_of`` is the day)."""
+    plan = timeline.days[0].encoder.plan
+    fields = [d.field for d in plan.decides]
+    columns = ["entity", "as_of", "compliant", *fields, "failing_conditions", "missing_data"]
+    return csv_bytes([columns] + [flat_raw(raw, fields) for raw in timeline.days]).decode("utf-8")
+
+
+def timeline_text(timeline: Any, lang: str = "en") -> str:
+    """The spans as text: one heading line per span, the outcomes, then why and what changed."""
+    zh = lang == "zh"
+    spans = span_facts(timeline, lang)
+    count = len(timeline.days)
+    lines = [f"{timeline.policy} {timeline.version} · {'实体' if zh else 'entity'} {timeline.entity} · "
+             f"{timeline.start}..{timeline.end} ({count} {'天' if zh else 'day' if count == 1 else 'days'}, "
+             f"{len(spans)} {'段' if zh else 'span' if len(spans) == 1 else 'spans'})"]
+    before: dict[str, Any] = {}
+    for span in spans:
+        days = span["days"]
+        when = span["from"] if days == 1 else f"{span['from']}..{span['to']}"
+        length = f"{days} {'天' if zh else 'day' if days == 1 else 'days'}"
+        if span["error"]:
+            state = ("无法评估: " if zh else "NOT EVALUATED: ") + span["error"]
+        elif span["compliant"] is None:
+            state = ""
+        elif zh:
+            state = "合规" if span["compliant"] else "不合规"
+        else:
+            state = "compliant" if span["compliant"] else "NOT compliant"
+        lines.append(f"{when} ({length}) {state}".rstrip())
+        shown_outcomes = {f: v for f, v in span["outcomes"].items() if f not in before or before[f] != v}
+        if shown_outcomes:
+            lines.append("  " + ", ".join(f"{f} = {fmt(v) if v != 'undecided' else v}" for f, v in shown_outcomes.items()))
+        before = span["outcomes"]
+        for c in span["because"]:
+            lines.append(f"  {'因为' if zh else 'because'}: {_line(c)}")
+        for c in span["changed"][:_SHOWN_CHANGES]:
+            change = f"{WORDS[lang][c['before']]} → {WORDS[lang][c['now']]}"
+            lines.append(f"  {'变化' if zh else 'changed'}: {_line(c, change)}")
+        if len(span["changed"]) > _SHOWN_CHANGES:
+            more = len(span["changed"]) - _SHOWN_CHANGES
+            lines.append(f"  … {more} {'项其他变化(--format json)' if zh else 'more changed (--format json)'}")
+    return "\n".join(lines)
+
+
+#: the changed conditions a span shows in text (JSON lists them all)
+_SHOWN_CHANGES = 4
+
+
+def _line(c: dict[str, Any], change: str | None = None) -> str:
+    status = c.get("status", "unknown")
+    head = f"{MARKS.get(status, '?')} {c.get('label', c['id'])}"
+    if c.get("cites"):
+        head += f" [{', '.join(c['cites'])}]"
+    if change:
+        head += f" {change}"
+    return head + (f": {c['text']}" if c.get("text") else "")

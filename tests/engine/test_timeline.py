@@ -1,0 +1,97 @@
+"""Timelines: an entity's verdict on every day of a range equals the one-day evaluation of that day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from clausewise.engine.policy import compile_policy_text, load_policy
+from clausewise.engine.timeline import MAX_DAYS, day_range
+from clausewise.language.diagnostics import ClausewiseError
+from clausewise.report.timeline import timeline_csv, timeline_json, timeline_text
+from tests.support import EXAMPLES, HEADER, POLICIES
+
+#: policy, data, parameters, a range of days around the example's as-of day (tier and life take
+#: about a second a day for every entity, so their ranges cross one boundary of a window or quarter)
+RANGES = {
+    "novice": ("examples/novice", None, "2024-01-01", "2024-03-31"),
+    "tier": ("examples/tier", "params.json", "2024-03-31", "2024-04-01"),
+    "renew": ("examples/renew", "params.json", "2024-02-28", "2024-03-01"),
+    "life": ("examples/life", "params.json", "2024-03-31", "2024-04-02"),
+}
+
+
+def _params(name: str) -> dict:
+    data, params, _, _ = RANGES[name]
+    return json.loads((EXAMPLES / name / params).read_text("utf-8")) if params else {}
+
+
+@pytest.mark.parametrize("name", sorted(RANGES))
+def test_every_day_of_every_example_entity_equals_the_one_day_evaluation(name: str) -> None:
+    policy = load_policy(POLICIES / f"{name}.policy")
+    _, _, start, end = RANGES[name]
+    params = _params(name)
+    tables = policy.load_data(EXAMPLES / name)
+    timelines = {t.entity: t for t in policy.timeline(tables, start, end, params)}
+    days = day_range(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    assert len(timelines) > 1
+    for i, day in enumerate(days):
+        for verdict in policy.evaluate(tables, day, params).verdicts:
+            assert timelines[verdict.entity].days[i].json() == verdict.model_dump_json(), (verdict.entity, day)
+
+
+def test_spans_join_the_days_with_the_same_outcomes() -> None:
+    policy = load_policy(POLICIES / "novice.policy")
+    (timeline,) = policy.timeline(EXAMPLES / "novice", "2024-01-31", "2024-02-03", entities=["S01"])
+    spans = timeline.spans()
+    # S01 has a score of 4.5 on 2024-02-01 only: the daily assessment passes on that day alone
+    assert [(s.start.isoformat(), s.end.isoformat(), s.compliant, s.outcomes["daily_order_cap"]) for s in spans] == [
+        ("2024-01-31", "2024-01-31", False, 1000), ("2024-02-01", "2024-02-01", True, None),
+        ("2024-02-02", "2024-02-03", False, 1000)]
+    assert spans[0].changed == {}
+    assert spans[1].changed["dynamic_pass.experience"] == ("fail", "pass")
+    assert spans[2].changed["dynamic_pass.experience"] == ("pass", "fail")
+
+
+def test_text_json_and_csv_say_the_same() -> None:
+    policy = load_policy(POLICIES / "novice.policy")
+    (timeline,) = policy.timeline(EXAMPLES / "novice", "2024-01-31", "2024-02-02", entities=["S01"])
+    text = timeline_text(timeline)
+    assert "2024-02-01 (1 day) compliant" in text
+    assert "changed: ✔ experience score above 4.0 [NOVICE-3.1.1, AMB-N5] FAIL → pass: 4.5 > 4.0" in text
+    data = json.loads(timeline_json(timeline))
+    assert [s["days"] for s in data["spans"]] == [1, 1, 1]
+    assert data["spans"][0]["because"][0]["id"] == "dynamic_pass.experience"
+    assert [d["day"] for d in data["days"]] == ["2024-01-31", "2024-02-01", "2024-02-02"]
+    rows = timeline_csv(timeline).splitlines()
+    assert rows[0].startswith("entity,as_of,compliant,in_novice_period")
+    assert [r.split(",")[1:3] for r in rows[1:]] == [["2024-01-31", "false"], ["2024-02-01", "true"], ["2024-02-02", "false"]]
+
+
+def test_days_differing_only_in_the_day_share_nothing_wrong() -> None:
+    """A figure compared with as_of: the day before, on and after the bound."""
+    policy = compile_policy_text(HEADER + """
+rule opened_a_week [X-1] "开店满7天" / "open a week" = opened_on + 7 days <= as_of
+decide old [X-1] "满7天" / "old": bool { true when opened_a_week otherwise false }
+""")
+    rows = {"shops": [{"shop_id": "A", "opened_on": "2024-01-01", "shop_type": "ordinary", "main_category": "x"}],
+            "shop_daily": []}
+    (timeline,) = policy.timeline(rows, "2024-01-07", "2024-01-09")
+    assert [raw.outcome("old") for raw in timeline.days] == [False, True, True]
+
+
+def test_a_bad_range_is_a_positioned_error() -> None:
+    policy = load_policy(POLICIES / "novice.policy")
+    with pytest.raises(ClausewiseError, match="ends .* before it starts"):
+        policy.timeline(EXAMPLES / "novice", "2024-03-02", "2024-03-01")
+    with pytest.raises(ClausewiseError, match="longer than"):
+        day_range(dt.date(2000, 1, 1), dt.date(2000, 1, 1) + dt.timedelta(days=MAX_DAYS))
+    assert len(day_range(dt.date(2000, 1, 1), dt.date(2000, 1, 1) + dt.timedelta(days=MAX_DAYS - 1))) == MAX_DAYS
+    with pytest.raises(ClausewiseError, match="not a date"):
+        policy.timeline(EXAMPLES / "novice", "2024-03-01", "2024-3-2")
+    with pytest.raises(ClausewiseError, match="no shops row for entity 'S99'"):
+        policy.timeline(EXAMPLES / "novice", "2024-03-01", "2024-03-02", entities=["S99"])
+    with pytest.raises(ClausewiseError, match="not in force on 2022-10-12"):
+        policy.timeline(EXAMPLES / "novice", "2022-10-12", "2022-10-13")
