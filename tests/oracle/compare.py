@@ -40,6 +40,9 @@ def differences(policy: Policy, evaluation: Evaluation, tables: dict, params: di
     oracle = Oracle(policy.checked, rows, params, as_of)
     key = policy.checked.tables[policy.checked.entity_table].key[0]
     by_id = {str(r[key]): r for r in rows[policy.checked.entity_table]}
+    dimension = policy.checked.dimension
+    if dimension:  # 'for each NAME: enum(a, b)': one verdict per row and value, 'KEY/VALUE', NAME read as a field
+        by_id = {f"{k}/{v}": {**r, dimension: v} for k, r in by_id.items() for v in policy.checked.dimension_values}
     problems: list[str] = []
     acc = evaluation.accounting
     if acc.entities_in != acc.verdicts_out or acc.rows_read != acc.rows_used + acc.rows_rejected:

@@ -112,6 +112,7 @@ class Ctx:
     scales: Scales
     rules: list[str] = field(default_factory=list)
     names: int = 0
+    each: bool = False  # 'for each segment: enum(retail, wholesale)': one verdict per provider and segment
 
     def fresh(self) -> str:
         self.names += 1
@@ -152,7 +153,9 @@ def month_window(draw) -> str:
 @st.composite
 def leaf(draw, ctx: Ctx) -> str:
     op = draw(st.sampled_from(OPS))
-    kind = draw(st.integers(0, 23))
+    kind = draw(st.integers(0, 29))
+    if kind >= 24:
+        return draw(life_leaf(ctx, op))
     if kind == 0:
         return f"staff {op} {draw(st.sampled_from([0, 1, 2, 2147483647, 2147483648, 3000000000]))}"
     if kind == 1:
@@ -217,6 +220,66 @@ def leaf(draw, ctx: Ctx) -> str:
                                  f"any month m in {draw(month_window())}: count(violations during m where points > 0) >= 1"]))
 
 
+# ---- the LIFE-era constructs: for each, keyed parameters, if/else values, count(month ...), band, top N ----
+LIFE_PARAMS = """param pair_bar [G-6] "两键标准" / "two-key standard": count per enum(east, west, north), string
+param seg_bar [G-7] "分段标准" / "segment standard": count per enum(retail, wholesale)
+param staff_bands [G-8] "人数分段" / "staff bands": count per string
+param top_k [G-9] "前N" / "top N": count = 2
+"""
+FOR_EACH = "entity provider in providers for each segment: enum(retail, wholesale)\n"
+
+
+@st.composite
+def life_leaf(draw, ctx: Ctx, op: str) -> str:
+    kind = draw(st.integers(0, 7 if ctx.each else 5))
+    k = draw(st.integers(0, 3))
+    if kind == 0:
+        return f'staff {op} pair_bar[region, "{draw(st.sampled_from(["a", "b"]))}"]'
+    if kind == 1:
+        return draw(st.sampled_from([
+            f"(if verified then staff else 0) {op} {k}",
+            f"sum(shop_daily.paid_orders over bound_shops during (if region = east then last 30 days to as_of else q)) "
+            f"{op} {orders_bound(draw, ctx)}",
+            f"(if deposit > {yuan_bound(draw, ctx)} yuan then joined_on else none) is set",
+            f"(if staff >= 2 then deposit else if region = west then 0 yuan else none) {op} {yuan_bound(draw, ctx)} yuan"]))
+    if kind == 2:
+        return (f"count(month m in {draw(month_window())} where sum(provider_monthly.deals during m) >= "
+                f"{orders_bound(draw, ctx)}) {op} {k}")
+    if kind == 3:
+        return f"count(day d in {draw(day_window(True))} where count(violations during d) > 0) {op} {k}"
+    if kind == 4:
+        return draw(st.sampled_from([f'band of staff in staff_bands = "{draw(st.sampled_from(["low", "mid", "avg", "high"]))}"',
+                                     "band of staff in staff_bands is set"]))
+    if kind == 5:
+        return f"staff {op} seg_bar[{draw(st.sampled_from(['retail', 'wholesale']))}]"
+    if kind == 6:
+        return draw(st.sampled_from(["segment = retail", f"staff {op} seg_bar[segment]",
+                                     f"(if segment = retail then staff else {k}) {op} 2"]))
+    return f'staff {op} pair_bar[region, "{draw(st.sampled_from(["retail", "wholesale"]))}"]'
+
+
+@st.composite
+def life_decides(draw, ctx: Ctx) -> str:
+    """Outcomes by band, top N and count(month ...)."""
+    def small() -> str:
+        return draw(cond(ctx, 1))
+    out = ""
+    if draw(st.booleans()):
+        out += f'decide grade [G-D4] "档位" / "grade": string optional {{\n  band of staff in staff_bands when {small()}\n  otherwise none\n}}\n'
+    if draw(st.booleans()):
+        fn = draw(st.sampled_from(["sum", "count", "max", "min"]))
+        target = "violations" if fn == "count" else "violations.points"
+        bound = draw(st.sampled_from(["", f" >= {near(draw, ctx.scales.points)}", " > 0"]))
+        out += (f'decide ranked [G-D5] "严重度排名" / "ranked severities": list(string) optional {{\n'
+                f'  top {draw(st.sampled_from(["top_k", "0", "1", "3"]))} (severity by {fn}({target} during {draw(day_window())}'
+                f'{draw(st.sampled_from(["", " where points > 1"]))}){bound}) when {small()}\n  otherwise none\n}}\n')
+    if draw(st.booleans()):
+        out += (f'decide months_met [G-D6] "达标月数" / "months met": count optional {{\n'
+                f'  count(month m in {draw(month_window())} where count(violations during m) = 0) when {small()}\n'
+                f'  otherwise none\n}}\n')
+    return out
+
+
 # ---- conditions -----------------------------------------------------------------------------------------
 def paren(text: str) -> str:
     return f"({text})"
@@ -266,7 +329,8 @@ class Case:
 def policy_text(draw) -> tuple[str, Ctx]:
     ctx = Ctx(Scales(draw(st.sampled_from(ORDER_SCALES)), draw(st.sampled_from(YUAN_SCALES)),
                      draw(st.sampled_from([1, 2, 1_073_741_824, 2_147_483_647]))))
-    parts = []
+    ctx.each = draw(st.integers(0, 2)) == 0
+    parts = [LIFE_PARAMS]
     for i in range(draw(st.integers(1, 4))):
         name = f"r{i}"
         missing = draw(st.sampled_from(["", "", "", " missing fails"]))
@@ -282,9 +346,13 @@ def policy_text(draw) -> tuple[str, Ctx]:
                      f'  {near(draw, 1000)} orders when {small()}\n  otherwise {draw(st.sampled_from(["none", "5 orders"]))}\n}}\n')
     if draw(st.booleans()):
         parts.append(f'decide flag [G-D3] "标记" / "flag": bool {{\n  true when {small()}\n  otherwise false\n}}\n')
+    parts.append(draw(life_decides(ctx)))
     compliant = f"  compliant when {small()}\n" if draw(st.booleans()) else ""
     cap = orders_bound(draw, ctx)
-    return HEADER % (compliant, cap) + "".join(parts), ctx
+    header = HEADER % (compliant, cap)
+    if ctx.each:
+        header = header.replace("entity provider in providers\n", FOR_EACH)
+    return header + "".join(parts), ctx
 
 
 def rows_for(rnd: random.Random, ctx: Ctx, as_of: dt.date, entities: int) -> dict[str, list[dict]]:
@@ -339,6 +407,16 @@ def rows_for(rnd: random.Random, ctx: Ctx, as_of: dt.date, entities: int) -> dic
 
 
 @st.composite
+def life_params(draw) -> dict[str, Any]:
+    """Values of the keyed parameters (some keys left without a value) and a ladder with a tie."""
+    pairs = {r: {k: draw(st.integers(0, 3)) for k in draw(st.sets(st.sampled_from(["a", "b", "retail", "wholesale"])))}
+             for r in draw(st.sets(st.sampled_from(["east", "west", "north"])))}
+    segments = {s: draw(st.integers(0, 3)) for s in draw(st.sets(st.sampled_from(["retail", "wholesale"])))}
+    bands = draw(st.sampled_from([{"low": 0, "mid": 2, "avg": 2, "high": 3}, {"mid": 1, "high": 2147483648}, {}]))
+    return {"pair_bar": pairs, "seg_bar": segments, "staff_bands": bands}
+
+
+@st.composite
 def cases(draw, entities: int = 12) -> Case:
     text, ctx = draw(policy_text())
     as_of = draw(st.sampled_from(AS_OF))
@@ -347,5 +425,6 @@ def cases(draw, entities: int = 12) -> Case:
                                                for c in draw(st.sets(st.sampled_from(CATEGORIES)))}}
     if draw(st.booleans()):
         params["period_day_count_convention"] = "start_day_excluded"
+    params.update(draw(life_params()))
     rnd = random.Random(draw(st.integers(0, 2**32 - 1)))
     return Case(text, params, as_of, rows_for(rnd, ctx, as_of, entities))

@@ -177,8 +177,8 @@ class Oracle:
         return index.get(value, [])
 
     def _param(self, raw: Any, kind: str, per: bool) -> Any:
-        if per:
-            return {k: self._param(v, kind, False) for k, v in raw.items()}
+        if per:  # several keys (per enum(a, b), string): nested by key
+            return {k: self._param(v, kind, isinstance(v, dict)) for k, v in raw.items()}
         if kind == "window":
             return raw if isinstance(raw, Win) else parse_window_text(str(raw))
         if kind in ("yuan", "rate", "score"):
@@ -351,10 +351,8 @@ class Oracle:
                 return None
             case syntax.AsOf():
                 return self.as_of
-            case syntax.Index(name=name, key=key):
-                k = self.value(key, env)
-                table = self.params.get(name) or {}
-                return MISSING if isinstance(k, Missing) or k not in table else table[k]
+            case syntax.Index(name=name, key=key, more=more):
+                return self.keyed(name, (key, *more), env)
             case syntax.Arith(op=op, left=left, right=right):
                 return arith(op, self.value(left, env), self.value(right, env))
             case syntax.Neg(expr=inner):
@@ -402,6 +400,8 @@ class Oracle:
                 return None
             case syntax.Aggregate():
                 return self.aggregate(expr, env)
+            case syntax.IfExpr() | syntax.CountUnits() | syntax.Band() | syntax.TopN():
+                return self.derived(expr, env)
         raise NotImplementedError(f"oracle: {type(expr).__name__}")
 
     def resolve(self, ref: tuple, expr, env: Env) -> Any:
@@ -443,6 +443,89 @@ class Oracle:
         if kind in ("items", "rows"):
             return self.aggregate(expr, env)
         raise NotImplementedError(f"oracle: reference {ref!r}")
+
+    # ---- the LIFE-era constructs: keyed parameters, if/else values, count(month ...), band, top N ------
+    def keyed(self, name: str, keys: tuple, env: Env) -> Any:
+        """``name[k1, k2]``: the value under each key in turn; unknown when a key is, or has no value."""
+        table = self.params.get(name) or {}
+        for key in keys:
+            k = self.value(key, env)
+            if isinstance(k, Missing) or not isinstance(table, dict) or k not in table:
+                return MISSING
+            table = table[k]
+        return table
+
+    def derived(self, expr, env: Env) -> Any:
+        match expr:
+            case syntax.IfExpr(cond=c, then=then, orelse=orelse):
+                s = self.cond(c, env)
+                if s == UNKNOWN:
+                    return MISSING
+                return self.value(then if s == PASS else orelse, env)
+            case syntax.CountUnits(unit=unit, var=var, window=window, where=where):
+                w = self.value(window, env)
+                if w is None:
+                    return None
+                w = as_window(w)
+                if isinstance(w, Missing):
+                    return MISSING
+                points = months_of(w) if unit == "month" else days_of(w)
+                statuses = [PASS if where is None else
+                            self.cond(where, Env(env.entity, env.subject, env.subject_table, env.row, {**env.vars, var: p}, env.item))
+                            for p in points]
+                return MISSING if UNKNOWN in statuses else statuses.count(PASS)
+            case syntax.Band(value=value, ladder=ladder):
+                x, steps = self.value(value, env), self.value(ladder, env)
+                if isinstance(steps, Missing) or isinstance(x, Missing):
+                    return MISSING
+                if x is None:
+                    return None
+                reached = sorted((-threshold, str(key)) for key, threshold in steps.items() if x >= threshold)
+                return reached[0][1] if reached else None
+            case syntax.TopN():
+                return self.top(expr, env)
+        raise NotImplementedError(f"oracle: {type(expr).__name__}")
+
+    def top(self, node: syntax.TopN, env: Env) -> Any:
+        """The values of a field whose aggregate (of the rows carrying it) meets the bound, largest first
+        (ties by value), at most N; unknown when N, the bound or a figure is."""
+        n = self.value(node.count, env)
+        bound = self.value(node.bound, env) if node.bound is not None else None
+        if isinstance(n, Missing) or isinstance(bound, Missing):
+            return MISSING
+        agg = node.figure
+        _, table, (tf, sf) = self.c.refs[id(agg)]
+        schema = self.c.tables[table]
+        during = as_window(self.value(agg.during, env)) if agg.during is not None else None
+        if isinstance(during, Missing):
+            return MISSING
+        groups: dict[Any, list] = {}
+        for r in self.rows_where(table, tf, env.subject.get(sf)):
+            if during is not None and not in_window(r[schema.time_field], during):
+                continue
+            if r[node.field] is None:
+                return MISSING
+            values = groups.setdefault(r[node.field], [])
+            if agg.where is not None:
+                s = self.cond(agg.where, Env(env.entity, env.subject, env.subject_table, r, env.vars, env.item))
+                if s == UNKNOWN:
+                    return MISSING
+                if s != PASS:
+                    continue
+            values.append(1 if agg.fn == "count" else present(r[agg.target.name]))
+        figures = []
+        for key, values in groups.items():
+            if any(isinstance(v, Missing) for v in values):
+                return MISSING
+            if agg.fn in ("count", "sum"):
+                figure = sum(values, 0)
+            elif not values:
+                return MISSING
+            else:
+                figure = min(values) if agg.fn == "min" else max(values) if agg.fn == "max" else Decimal(sum(values)) / len(values)
+            if node.op is None or compare(node.op, figure, bound):
+                figures.append((-figure, str(key)))
+        return [key for _, key in sorted(figures)[:max(n, 0)]]
 
     # ---- aggregates -------------------------------------------------------------------------------------
     def subjects(self, agg: syntax.Aggregate, env: Env) -> list[tuple[dict, str, Item | None]]:

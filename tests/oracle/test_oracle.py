@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +17,7 @@ from clausewise.engine.policy import compile_policy_text, load_policy
 from tests.support import EXAMPLES, POLICIES
 from tests.oracle import interp
 from tests.oracle.compare import differences, disagreements
-from tests.oracle.gen import HEADER, Case, cases
+from tests.oracle.gen import FOR_EACH, HEADER, LIFE_PARAMS, Case, cases
 from tests.oracle.interp import Oracle, Win, calendar
 
 CI = settings(max_examples=150, deadline=None, derandomize=True, database=None,
@@ -27,7 +28,7 @@ CI = settings(max_examples=150, deadline=None, derandomize=True, database=None,
 @given(cases(16))
 def test_generated_policies_agree_with_the_oracle(case):
     compared, problems = disagreements(case)
-    assert compared == 16
+    assert compared == (32 if "for each segment" in case.text else 16)  # 'for each': one verdict per provider and segment
     assert not problems, "\n".join(problems[:20]) + "\n\n" + case.text
 
 
@@ -111,8 +112,44 @@ def test_by_min_with_a_missing_value_in_a_passing_clause_is_undecided():
     assert outcomes == ["undecided", 5, None]
 
 
+# ---- the LIFE-era constructs: for each, keyed parameters, if/else values, count(month ...), band, top N ----
+LIFE = Case(HEADER.replace("entity provider in providers\n", FOR_EACH) % ("", 5) + LIFE_PARAMS + (
+    'rule r0 [X-1] "规则" / "rule" = all of {\n  staff >= seg_bar[segment]\n  staff >= pair_bar[region, "a"]\n'
+    '  (if verified then staff else 0) >= 1\n  count(month m in 2024-01 .. 2024-03 where count(violations during m) = 0) >= 2\n}\n'
+    'decide grade [X-2] "档位" / "grade": string optional {\n  band of staff in staff_bands when staff is set\n  otherwise none\n}\n'
+    'decide ranked [X-3] "排名" / "ranked": list(string) optional {\n'
+    '  top top_k (severity by sum(violations.points during 2024-01 .. 2024-03) >= 2) when staff is set\n  otherwise none\n}\n'),
+    {"period": "2024-01..2024-03", "cat_standard": {}, "pair_bar": {"east": {"a": 2}}, "seg_bar": {"retail": 2, "wholesale": 3},
+     "staff_bands": {"low": 0, "mid": 2, "avg": 2, "high": 3}},
+    dt.date(2024, 3, 31),
+    {**SMALL.rows, "providers": [{**SMALL.rows["providers"][0], "verified": True}],
+     "violations": [{"provider_id": "P1", "occurred_on": dt.date(2024, 1, 5), "severity": s, "points": p}
+                    for s, p in (("A", 1), ("B", 2), ("C", 3), ("A", 1))]})
+
+
+def test_the_life_era_constructs_agree_with_the_oracle(monkeypatch):
+    """Boundaries: staff 2 meets seg_bar retail (2), not wholesale (3); the tie at 2 goes to 'avg' (sorted first);
+    severities A (2 points), B (2) and C (3) meet >= 2, ranked C first, then A before B (ties by value), two kept."""
+    assert disagreements(LIFE) == (2, [])
+    result = compile_policy_text(LIFE.text).evaluate(LIFE.rows, as_of=LIFE.as_of, params=LIFE.params)
+    by_entity = {v.entity: v for v in result.verdicts}
+    assert [node.status for node in by_entity["P1/retail"].rules[0].children] == ["pass", "pass", "pass", "pass"]
+    assert by_entity["P1/wholesale"].rules[0].children[0].status == "fail"
+    assert by_entity["P1/retail"].outcomes["grade"] == "avg"
+    assert by_entity["P1/retail"].outcomes["ranked"] == ["C", "A"]
+    # each construct of the oracle can disagree: a planted bug in it is reported
+    real = Oracle.derived
+
+    def wrong_band(self, expr, env):
+        value = real(self, expr, env)
+        return "mid" if value == "avg" else value
+    monkeypatch.setattr(Oracle, "derived", wrong_band)
+    assert "entity P1/retail: outcome grade: clingo 'avg' decided=True, oracle 'mid' decided=True" in disagreements(LIFE)[1]
+
+
 def test_the_long_run_entry_point_reports_its_figure(capsys):
     from tests.oracle import run
 
     assert run.main(["24", "--seed", "1"]) == 0
-    assert capsys.readouterr().out.startswith("cases: 24, disagreements: 0 (2 generated policies, seed 1, ")
+    out = capsys.readouterr().out  # 12 verdicts per policy, 24 with 'for each' (two segments)
+    assert re.match(r"cases: (24|36|48), disagreements: 0 \(2 generated policies, seed 1, \d+ s\)\n", out), out
