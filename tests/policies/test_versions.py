@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 import clausewise
@@ -13,7 +15,7 @@ from tests.policies.test_tier import PARAMS, data
 
 def version(tmp_path, name: str, version: str, effective: str, orders: str):
     text = (POLICIES / "tier.policy").read_text("utf-8")
-    text = text.replace('version "2023-draft"', f'version "{version}"').replace("effective from 2023-09-08", effective)
+    text = text.replace('version "2023-draft"', f'version "{version}"').replace("effective date not stated", effective)
     text = text.replace("silver_paid_orders [TIER-3.1, AMB-T7]: orders = 900万", f"silver_paid_orders [TIER-3.1, AMB-T7]: orders = {orders}")
     path = tmp_path / name
     path.write_text(text, "utf-8")
@@ -70,3 +72,21 @@ def test_cli_explain_takes_a_directory_of_versions(versions, tmp_path):
     early = CliRunner().invoke(main, [*args, "--as-of", "2024-03-31"])
     late = CliRunner().invoke(main, [*args, "--as-of", "2024-04-01"])
     assert "tier_silver 2023 · entity P1" in early.output and "tier_silver 2024 · entity P1" in late.output
+
+
+def test_a_policy_without_an_effective_date_is_in_force_on_every_day():
+    tier = clausewise.load_policy(POLICIES / "tier.policy")  # the source gives no effective date
+    assert tier.checked.header.effective_not_stated and tier.checked.header.effective_text() == "not stated"
+    assert tier.in_force(dt.date(1, 1, 1)) and tier.in_force(dt.date(9999, 12, 31))
+    assert load_versions([POLICIES / "tier.policy"]).in_force_on("1990-01-01").version == "2023-draft"
+
+
+def test_a_version_without_an_effective_date_is_not_mixed_with_others(tmp_path):
+    version(tmp_path, "a.policy", "2023", "effective date not stated", "900万")
+    version(tmp_path, "b.policy", "2024", "effective from 2024-04-01", "1")
+    with pytest.raises(clausewise.ClausewiseError) as err:
+        load_versions([tmp_path])
+    d = err.value.diagnostics[0]
+    assert d.message == ("version 2023 of policy tier_silver states no effective date, so it is in force on every day "
+                         "and the as-of date cannot choose between it and another version")
+    assert d.hint == "give each version its dates ('effective from YYYY-MM-DD to YYYY-MM-DD'), or load this version alone"

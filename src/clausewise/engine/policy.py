@@ -434,6 +434,13 @@ def load_versions(paths: Sequence[str | Path]) -> PolicyVersions:
     if len(names) > 1:
         raise ClausewiseError.simple(str(paths[0]), f"these files hold different policies: {', '.join(names)}",
                                      "give the versions of one policy (files with the same policy id)")
+    unstated = [p for p in loaded if p.checked.header.effective_not_stated]
+    if unstated and len(loaded) > 1:
+        raise ClausewiseError.simple(
+            unstated[0].checked.source.name,
+            f"version {unstated[0].version} of policy {unstated[0].name} states no effective date, so it is in force on "
+            "every day and the as-of date cannot choose between it and another version",
+            "give each version its dates ('effective from YYYY-MM-DD to YYYY-MM-DD'), or load this version alone")
     loaded.sort(key=lambda p: (p.checked.header.effective_from or dt.date.min, p.version))
     for earlier, later in zip(loaded, loaded[1:]):
         end = earlier.checked.header.effective_to

@@ -172,9 +172,10 @@ class Checker(ExprChecker, DerivedChecker):
 
     def check_header(self, h: syntax.Header) -> None:
         for attr, what in (("title", "title \"中文\" / \"English\""), ("version", 'version "1"'),
-                           ("effective_from", "effective from YYYY-MM-DD"), ("entity", "entity NAME in TABLE")):
-            if getattr(h, attr) is None:
-                self.error(h, f"the policy block has no {attr.split('_')[0]}", f"add: {what}")
+                           ("effective_from", "effective from YYYY-MM-DD (or: effective date not stated)"),
+                           ("entity", "entity NAME in TABLE")):
+            if getattr(h, attr) is None and not (attr == "effective_from" and h.effective_not_stated):
+                self.error(h, f"the policy block has no {attr.replace('_from', ' date')}", f"add: {what}")
         if not h.sources:
             self.error(h, "the policy block names no source document", 'add: source "file.txt" "《title》"')
         if h.effective_from and h.effective_to and h.effective_to < h.effective_from:

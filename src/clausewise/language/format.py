@@ -101,6 +101,8 @@ class Formatter:
         if h.effective_from:
             to = f" to {h.effective_to}" if h.effective_to else ""
             self.out.append(f"{INDENT}effective from {h.effective_from}{to}")
+        elif h.effective_not_stated:
+            self.out.append(f"{INDENT}effective date not stated")
         for file, title in h.sources:
             self.out.append(f"{INDENT}source {quote(file)}" + (f" {quote(title)}" if title is not None else ""))
         if h.entity:

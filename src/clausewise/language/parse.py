@@ -118,7 +118,11 @@ class _ToAst(Transformer):
                 values[key] = value
         values["sources"] = tuple(values["sources"])
         if "effective" in values:
-            values["effective_from"], values["effective_to"] = values.pop("effective")
+            effective = values.pop("effective")
+            if effective is None:
+                values["effective_not_stated"] = True
+            else:
+                values["effective_from"], values["effective_to"] = effective
         if "entity" in values:
             values["entity"], values["entity_table"], values["dimension"], values["dimension_type"] = values.pop("entity")
         return syntax.Header(str(items[0]), span=_span(meta), **values)
@@ -132,6 +136,9 @@ class _ToAst(Transformer):
     def h_effective(self, meta, items):
         start, end = items
         return ("effective", (_date(start), _date(end) if end is not None else None))
+
+    def h_effective_not_stated(self, meta, items):
+        return ("effective", None)
 
     def h_source(self, meta, items):
         return ("sources", (unquote(items[0]), unquote(items[1]) if items[1] is not None else None))

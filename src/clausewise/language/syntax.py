@@ -318,6 +318,8 @@ class Header(Node):
     version: str | None = None
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
+    #: ``effective date not stated``: the source gives no effective date; in force on every day
+    effective_not_stated: bool = False
     sources: tuple[tuple[str, str | None], ...] = ()
     entity: str | None = None
     entity_table: str | None = None
@@ -327,6 +329,13 @@ class Header(Node):
     dimension: str | None = None
     dimension_type: "TypeExpr | None" = None
     cites: tuple[str, ...] = ()  # clauses the header encodes (scope, effective dates)
+
+    def effective_text(self) -> str:
+        """When the policy is in force, as decision records and explanations say it:
+        ``not stated``, ``from 2024-01-01`` or ``from 2024-01-01 to 2024-12-31``."""
+        if self.effective_not_stated or self.effective_from is None:
+            return "not stated"
+        return f"from {self.effective_from}" + (f" to {self.effective_to}" if self.effective_to else "")
 
 
 @dataclass(frozen=True)

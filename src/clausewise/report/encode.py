@@ -131,7 +131,8 @@ class VerdictEncoder:
         self.plan, self.as_of, self.source_text = plan, as_of, source_text
         h = plan.checked.header
         self.head = (f'"policy":{_text(h.name)},"version":{_text(h.version or "")},'
-                     f'"as_of":"{as_of.isoformat()}","compliant":')
+                     f'"as_of":"{as_of.isoformat()}",'
+                     + ('"effective_date":"not stated",' if h.effective_not_stated else "") + '"compliant":')
         self.rules = [self._template(plan.nodes[r]) for r in plan.rules]
         #: every node of the rules in tree order: (id, is a leaf, the index after its subtree)
         self.preorder: list[tuple[str, bool, int]] = []

@@ -213,7 +213,8 @@ def render_text(verdict: Verdict, lang: str = "en", style=lambda text, status: t
     """The explanation tree as text; ``style`` may colour a line by status."""
     zh = lang == "zh"
     lines = [f"{verdict.policy} {verdict.version} · {'实体' if zh else 'entity'} {verdict.entity} · "
-             f"{'评估日' if zh else 'as of'} {verdict.as_of}"]
+             f"{'评估日' if zh else 'as of'} {verdict.as_of}"
+             + ((" · 生效日期未载明" if zh else " · effective date not stated") if verdict.effective_date else "")]
     if verdict.error is not None:
         lines.append(style(f"{'无法评估' if zh else 'NOT EVALUATED'}: {verdict.error.message}", "fail"))
         lines.append(f"  {verdict.error.cause}")
@@ -286,6 +287,7 @@ def make_verdict(plan: Plan, entity: str, as_of: dt.date, answer: EntityAnswer, 
         collect_missing(rule, missing)
     h = plan.checked.header
     return Verdict.model_validate(dict(
-        entity=entity, policy=h.name, version=h.version or "", as_of=as_of, compliant=compliant,
+        entity=entity, policy=h.name, version=h.version or "", as_of=as_of,
+        effective_date="not stated" if h.effective_not_stated else None, compliant=compliant,
         outcomes={o["field"]: o["value"] for o in details}, outcome_details=details, rules=rules,
         missing_data=sorted(missing)))

@@ -41,6 +41,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "changes_more": "the first {n} changed entities are listed", "beyond": "values beyond the chart's edges are counted in its first and last bars",
         "fold": "click a line to fold its branch", "all_values": "all {n} values…",
         "errors": "not evaluated (the explanation says why)", "error": "not evaluated",
+        "effective": "in force", "effective_not_stated": "effective date not stated",
     },
     "zh": {
         "title": "审计报告", "entities": "个实体", "record": "判定记录", "no_record": "裁决文件旁没有判定记录。",
@@ -57,6 +58,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "compare": "与上次审计相比的变化", "changed": "结果变化的实体", "added": "新增实体", "removed": "不再审计的实体",
         "change": "变化", "count": "实体数", "conditions_changed": "状态变化的条件", "changes_more": "列出前 {n} 个变化的实体",
         "beyond": "超出图表范围的值计入首尾两栏", "fold": "点击一行可折叠其分支", "all_values": "全部 {n} 个值…", "errors": "无法评估(解释中说明原因)", "error": "无法评估",
+        "effective": "生效", "effective_not_stated": "生效日期未载明",
     },
 }
 

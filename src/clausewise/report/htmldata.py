@@ -191,6 +191,8 @@ class ReportData:
         self.total = index + 1
         if not self.head:
             self.head = {"policy": v["policy"], "version": v["version"], "as_of": v["as_of"]}
+            if v.get("effective_date"):  # "not stated": the policy is in force on every day
+                self.head["effective_date"] = v["effective_date"]
             for d in v["outcome_details"]:
                 self.outcome_labels[d["field"]] = d["label_zh" if self.lang == "zh" else "label_en"]
         self.entities.append(v["entity"])

@@ -82,6 +82,9 @@ class Verdict(_Model):
     policy: str
     version: str
     as_of: dt.date
+    #: "not stated" when the policy's source gives no effective date (``effective date not
+    #: stated``: in force on every day); absent from the JSON when the policy states its dates
+    effective_date: Optional[str] = None
     compliant: Optional[bool]
     outcomes: dict[str, OutcomeValue]
     outcome_details: list[Outcome]
@@ -93,8 +96,10 @@ class Verdict(_Model):
     @model_serializer(mode="wrap")
     def _without_absent_error(self, handler):  # an evaluated entity's JSON has no 'error' key at all
         data = handler(self)
-        if isinstance(data, dict) and data.get("error") is None:
-            data.pop("error", None)
+        if isinstance(data, dict):
+            for optional in ("error", "effective_date"):
+                if data.get(optional) is None:
+                    data.pop(optional, None)
         return data
 
 

@@ -292,7 +292,7 @@ def decision_record(policy: PolicyIdentity, result: Evaluation, data_paths: list
                 files.append({"table": f.stem, "path": str(f), "sha256": file_sha256(f)})
     return {
         "policy": {"id": policy.name, "version": policy.version, "file": policy.checked.source.name,
-                   "sha256": policy.content_hash},
+                   "effective": policy.checked.header.effective_text(), "sha256": policy.content_hash},
         "as_of": str(result.as_of),
         "parameters": result.params,
         "data": files,

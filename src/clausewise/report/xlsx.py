@@ -145,6 +145,8 @@ def _row(sheet: Any, row: int, verdict: dict[str, Any], fields: list[str], condi
 
 def _summary(sheet: Any, data: ReportData, texts: dict[str, str], bold: Any) -> None:
     rows: list[list[Any]] = [[texts["entities"], data.total]] + ([[texts["errors"], data.errors]] if data.errors else [])
+    if data.head.get("effective_date"):  # the policy's source gives no effective date
+        rows.append([texts["effective_not_stated"]])
     if data.has_compliance:
         rows.append([])
         rows += [[texts[k], data.compliance.get(k, 0)] for k in ("compliant", "not compliant", "undetermined")]

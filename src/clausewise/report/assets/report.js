@@ -41,7 +41,8 @@ function draw(D) {  // the whole page, from the data
   var head = D.head;
   app.appendChild(h("header", {},
     h("h1", { text: T.title + " · " + (head.policy || "") + " " + (head.version || "") }),
-    h("div", { cls: "sub", text: T.as_of + " " + (head.as_of || "") + " · " + n(D.total) + " " + T.entities })));
+    h("div", { cls: "sub", text: T.as_of + " " + (head.as_of || "") + (head.effective_date ? " · " + T.effective_not_stated : "")
+      + " · " + n(D.total) + " " + T.entities })));
   var sections = [["outcomes", T.outcomes], ["conditions", T.conditions], ["figures", T.figures]];
   if (D.compare) sections.push(["compare", T.compare]);
   sections.push(["entities", T.table], ["record", T.record]);
@@ -343,6 +344,7 @@ function draw(D) {  // the whole page, from the data
     var dl = h("dl", { cls: "record" });
     function item(k, v) { dl.appendChild(h("dt", { text: k })); dl.appendChild(h("dd", {}, v)); }
     item(T.policy, R.policy.id + " " + R.policy.version + " · " + R.policy.file);
+    if (R.policy.effective) item(T.effective, R.policy.effective === "not stated" ? T.effective_not_stated : R.policy.effective);
     item(T.sha256, h("span", { cls: "mono", text: R.policy.sha256 }));
     item(T.as_of, R.as_of);
     item(T.parameters, h("table", {}, Object.keys(R.parameters).map(function (k) {
