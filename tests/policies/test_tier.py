@@ -132,3 +132,51 @@ def test_output_is_sorted_and_deterministic(tier):
     again = tier.evaluate(d, "2024-04-01", PARAMS).model_dump_json()
     assert first == again
     assert [v.entity for v in tier.evaluate(d, "2024-04-01", PARAMS).verdicts] == ["P1", "P2"]
+
+
+# TIER-3.1 / AMB-T1: 'window of 3 natural months ending by as_of', checked when the value is given.
+@pytest.mark.parametrize("period, as_of, problem", [
+    ("2024-01..2024-03", "2024-03-31", None),  # ends on the as-of day itself
+    ("2024-01-01..2024-03-31", "2024-04-01", None),  # the same months written as days
+    ("2024-01..2024-03", "2024-03-30", "2024-01..2024-03 ends on 2024-03-31, after the as-of date 2024-03-30"),
+    ("2024-01..2024-04", "2024-05-01", "2024-01..2024-04 is 4 natural months, not 3"),
+    ("2024-02..2024-03", "2024-04-01", "2024-02..2024-03 is 2 natural months, not 3"),
+    ("2024-01-02..2024-03-31", "2024-04-01", "2024-01-02..2024-03-31 is not whole natural months"),
+    ("2024-01-01..2024-03-30", "2024-04-01", "2024-01-01..2024-03-30 is not whole natural months"),
+])
+def test_the_evaluation_period_is_three_natural_months_ending_by_as_of(tier, period, as_of, problem):
+    rows = data([], [], shops={})
+    if problem is None:
+        assert tier.evaluate(rows, as_of, {**PARAMS, "evaluation_period": period}).verdicts[0].outcomes["tier"] == "base"
+        return
+    with pytest.raises(clausewise.ClausewiseError) as err:
+        tier.evaluate(rows, as_of, {**PARAMS, "evaluation_period": period})
+    d = err.value.diagnostics[0]
+    assert d.message.startswith(f"parameter 'evaluation_period' [TIER-3, AMB-T1]: {problem}")
+    assert d.message.endswith(f"; it must be 3 whole natural months ending by the as-of date {as_of}")
+    assert d.hint.startswith("e.g. --param evaluation_period=")
+
+
+def test_the_hint_names_the_latest_three_months_that_fit(tier):
+    with pytest.raises(clausewise.ClausewiseError) as err:
+        tier.evaluate(data([], [], shops={}), "2024-03-30", PARAMS)
+    assert err.value.diagnostics[0].hint == "e.g. --param evaluation_period=2023-12..2024-02"
+    with pytest.raises(clausewise.ClausewiseError) as err:
+        tier.evaluate(data([], [], shops={}), "2024-03-31", {**PARAMS, "evaluation_period": "2024-02..2024-03"})
+    assert err.value.diagnostics[0].hint == "e.g. --param evaluation_period=2024-01..2024-03"
+
+
+def test_a_params_file_and_the_cli_are_checked_too(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from clausewise.cli.main import main
+    from tests.support import EXAMPLES
+
+    params = json.loads((EXAMPLES / "tier" / "params.json").read_text("utf-8"))
+    (tmp_path / "p.json").write_text(json.dumps({**params, "evaluation_period": "2023-12..2024-03"}), "utf-8")
+    out = CliRunner().invoke(main, ["explain", str(POLICIES / "tier.policy"), "--data", str(EXAMPLES / "tier"),
+                                    "--params", str(tmp_path / "p.json"), "--as-of", "2024-04-01", "--entity", "P03"])
+    assert out.exit_code == 2 and "2023-12..2024-03 is 4 natural months, not 3" in out.output
+    assert "Traceback" not in out.output

@@ -19,8 +19,9 @@ from clausewise.language.check import Checked, Param
 from clausewise.language.infer import CONVENTION, CONVENTIONS
 from clausewise.language.diagnostics import ClausewiseError, did_you_mean
 from clausewise.language.parse import parse_number
+from clausewise.language.syntax import ParamDecl
 from clausewise.values.valuetypes import Month, ValueType
-from clausewise.values.calendar import Window, parse_window
+from clausewise.values.calendar import Window, latest_natural_months, natural_months_problem, parse_window
 
 
 #: a number as rules write it, in ASCII digits: ``900万``, ``9,000,000``, ``0.05``, ``1e6``
@@ -138,11 +139,29 @@ def resolve_params(checked: Checked, given: Mapping[str, Any], as_of: dt.date,
                 errors.append(ClausewiseError.simple(
                     where, f"parameter '{name}'{cites} has no value and no default",
                     f"give it: --param {name}=VALUE or a parameters file (--params FILE)").diagnostics[0])
+            if name in values and param.decl is not None and param.decl.window_months is not None:
+                errors += _window_shape_errors(param.decl, values[name], as_of, cites, where, name in given)
         except (ValueError, TypeError) as exc:
             errors.append(ClausewiseError.simple(where, f"parameter '{name}'{cites}: {exc}").diagnostics[0])
     if errors:
         raise ClausewiseError(errors)
     return values, convention
+
+
+def _window_shape_errors(decl: ParamDecl, value: Any, as_of: dt.date, cites: str, where: str, given: bool) -> list:
+    """``window of N natural months [ending by as_of]``: the value given (or the default) has that shape."""
+    months = decl.window_months or 0
+    shape = f"{months} whole natural month{'s' if months != 1 else ''}"
+    if decl.window_ends_by_as_of:
+        shape += f" ending by the as-of date {as_of}"
+    ends_by = as_of if decl.window_ends_by_as_of else None
+    problem = natural_months_problem(value, months, ends_by) if isinstance(value, Window) else f"{value} is not a window"
+    if problem is None:
+        return []
+    example = latest_natural_months(months, as_of if ends_by else max(as_of, value.end if isinstance(value, Window) else as_of))
+    what = "" if given else " (its default)"
+    return ClausewiseError.simple(where, f"parameter '{decl.name}'{cites}{what}: {problem}; it must be {shape}",
+                                  f"e.g. --param {decl.name}={example}").diagnostics
 
 
 def _convert(param: Param, raw: Any) -> Any:

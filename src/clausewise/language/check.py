@@ -226,6 +226,9 @@ class Checker(ExprChecker, DerivedChecker):
         if vt.kind not in SCALAR_KINDS | {"enum", "window"} and not is_currency(vt.kind):
             self.error(p.type, f"unknown type '{p.type.name}'", type_hint(p.type.name, SCALAR_KINDS | {"window"}))
         per = field_type(p.per) if p.per else None
+        if p.window_months is not None and vt.kind != "window":
+            self.error(p.type, f"'of {p.window_months} natural months' is the shape of a window, not of {vt}",
+                       f"declare it as a window: param {p.name}: window of {p.window_months} natural months")
         self.params[p.name] = Param(p.name, vt, per, p.default, p, tuple(field_type(t) for t in p.per_more))
 
     def check_decl(self, decl) -> None:

@@ -130,7 +130,9 @@ class Formatter:
             case syntax.ParamDecl():
                 per = f" per {', '.join(self.type(t) for t in (d.per, *d.per_more))}" if d.per else ""
                 default = f" = {self.expr(d.default)}" if d.default is not None else ""
-                head, body = f"param {d.name}{self.meta(d.meta)}:", f"{self.type(d.type)}{per}{default}"
+                shape = (f" of {d.window_months} natural months" + (" ending by as_of" if d.window_ends_by_as_of else "")
+                         if d.window_months is not None else "")
+                head, body = f"param {d.name}{self.meta(d.meta)}:", f"{self.type(d.type)}{shape}{per}{default}"
                 self.emit(d, 0, f"{head} {body}" if len(head) + len(body) < 110 else f"{head}\n{INDENT}{body}")
             case syntax.LetDecl():
                 self.emit(d, 0, f"let {d.name}{self.meta(d.meta)} = {self.expr(d.expr)}")

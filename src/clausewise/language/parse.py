@@ -191,9 +191,18 @@ class _ToAst(Transformer):
                                 str(start) if start else None, str(end) if end else None, span=_span(meta))
 
     def param_decl(self, meta, items):
-        name, m, type_, per, default = items
+        name, m, type_, shape, per, default = items
         first, more = (per[0], tuple(per[1:])) if per else (None, ())
-        return syntax.ParamDecl(str(name), m, type_, first, default, per_more=more, span=_span(meta))
+        months, by_as_of = shape if shape else (None, False)
+        return syntax.ParamDecl(str(name), m, type_, first, default, per_more=more, window_months=months,
+                                window_ends_by_as_of=by_as_of, span=_span(meta))
+
+    def window_shape(self, meta, items):
+        count, ending = items
+        if not str(count).isdigit() or int(str(count)) < 1:
+            raise _UserError(_span(meta), f"a window of {count} natural months: the count must be a whole number, 1 or more",
+                             "e.g. window of 3 natural months ending by as_of")
+        return (int(str(count)), ending is not None)
 
     def per_clause(self, meta, items):
         return list(items)

@@ -374,6 +374,10 @@ class ParamDecl(Node):
     default: Expr | None = None
     #: further key types of a parameter with several keys (``per enum(a, b), string``)
     per_more: tuple[TypeExpr, ...] = ()
+    #: ``window of 3 natural months``: a window parameter's value must be this many whole natural months
+    window_months: int | None = None
+    #: ``... ending by as_of``: and must end no later than the as-of date
+    window_ends_by_as_of: bool = False
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,26 @@ def months_window(first: Month, last: Month) -> Window:
     return Window(first.first_day, last.last_day, True)
 
 
+def natural_months_problem(window: Window, months: int, ends_by: dt.date | None) -> str | None:
+    """What keeps ``window`` from being ``months`` whole natural months ending no later than
+    ``ends_by`` (``window of 3 natural months ending by as_of``), or None when it is."""
+    first, last = Month.of(window.start), Month.of(window.end)
+    if window.start != first.first_day or window.end != last.last_day:
+        return f"{window} is not whole natural months (it must start on a month's first day and end on a month's last)"
+    count = last.index - first.index + 1
+    if count != months:
+        return f"{window} is {count} natural month{'s' if count != 1 else ''}, not {months}"
+    if ends_by is not None and window.end > ends_by:
+        return f"{window} ends on {window.end}, after the as-of date {ends_by}"
+    return None
+
+
+def latest_natural_months(months: int, ends_by: dt.date) -> Window:
+    """The last ``months`` whole natural months that end no later than ``ends_by`` (a hint)."""
+    last = Month.of(ends_by) if ends_by == Month.of(ends_by).last_day else Month.of(ends_by).shift(-1)
+    return months_window(last.shift(1 - months), last)
+
+
 def month_span(first: int, last: int, what: str) -> Window:
     """The months with indexes ``first`` .. ``last`` (:attr:`Month.index`), cut at the calendar's ends."""
     first, last = max(first, _FIRST_MONTH), min(last, _LAST_MONTH)
