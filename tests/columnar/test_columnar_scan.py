@@ -97,6 +97,7 @@ def test_awkward_rows_are_read_as_the_reader_reads_them(tmp_path):
 @pytest.mark.parametrize("text", [
     "shop_id,tag,tag,weight,kind\nS1,a,b,1,a\n",  # a repeated column: the reader takes the last
     'shop_id,tag,weight,kind\nS1,"a\nb",1,a\nS1,c,-1,a\n',  # a quoted line break: lines are not rows
+    "shop_id,tag,weight,kind\nS1,a,1,a,zzz\nS1,b,1,a\n",  # a cell beyond the header: the reader rejects the row
 ])
 def test_a_file_duckdb_may_read_otherwise_is_left_to_the_reader(tmp_path, text):
     path = tmp_path / "shop_tags.csv"
@@ -104,6 +105,16 @@ def test_a_file_duckdb_may_read_otherwise_is_left_to_the_reader(tmp_path, text):
     policy = compile_policy_text(POLICY.replace("  rate: rate optional\n  fee: yuan optional\n  since: date optional\n", "")
                                  .replace("  ok: bool optional\n", ""), "<scan>")
     assert scan_csv(duckdb.connect(), path, policy.checked.tables["shop_tags"], None) is None
+
+
+def test_a_trailing_comma_reads_as_the_reader_reads_it(tmp_path):
+    """An empty cell beyond the header is ignored by both (a non-empty one leaves the file to the reader, above)."""
+    (tmp_path / "shops.csv").write_text("shop_id,opened_on,shop_type,main_category\nS1,2020-01-01,ordinary,x\n", "utf-8")
+    (tmp_path / "shop_tags.csv").write_text("shop_id,tag,weight,kind\nS1,a,1,a,\nS1,b,-1,a,\nS1,c,2,b\n", "utf-8")
+    (tmp_path / "shop_daily.csv").write_text("shop_id,date,paid_orders,amount_yuan,experience_score\n", "utf-8")
+    policy = compile_policy_text(POLICY.replace("  rate: rate optional\n  fee: yuan optional\n  since: date optional\n", "")
+                                 .replace("  ok: bool optional\n", ""), "<scan>")
+    assert "shop_tags" in compare(policy, [tmp_path])
 
 
 def test_bytes_that_are_not_utf8_leave_the_file_to_the_reader(tmp_path):

@@ -83,7 +83,7 @@ def test_nul_is_rejected(tmp_path):
 def test_duplicate_key_is_rejected_and_points_at_the_first(tmp_path):
     table = load_table(write(tmp_path, "shop_daily.csv", HEADER + GOOD + GOOD), DAILY)
     assert len(table.rows) == 1
-    assert table.rejected[0].reason == "duplicate key (shop_id=S1, date=2024-01-05); first given in row 1"
+    assert table.rejected[0].reason == "duplicate key (shop_id='S1', date=2024-01-05); first given in row 1"
 
 
 def test_quoted_multiline_cell_keeps_line_numbers(tmp_path):

@@ -271,7 +271,7 @@ def test_a_duplicate_entity_is_rejected_and_evaluated_once(tmp_path):
     result = compile_policy_text(POLICY).evaluate(tmp_path, as_of=AS_OF, params={"monthly_standard": {"女装": 5}})
     assert [v.entity for v in result.verdicts] == ["S1"] and result.verdicts[0].compliant is True
     assert [(r.table, r.line, r.reason) for r in result.rejected] == [
-        ("shops", 3, "duplicate key (shop_id=S1); first given in row 1")]
+        ("shops", 3, "duplicate key (shop_id='S1'); first given in row 1")]
 
 
 def test_rows_for_unknown_entities_are_rejected_not_used_or_dropped(tmp_path):

@@ -204,3 +204,46 @@ def test_explain_rejects_a_reversed_binding_as_the_audit_does(tmp_path):
     assert [(r.line, r.reason) for r in full.rejected if r.reason == reason] == [(at + 1, reason)]
     assert [(r.line, r.reason) for r in alone.rejected if r.reason == reason] == [(at + 1, reason)]
     assert alone.verdicts[0] == full.verdict("R01")
+
+
+# ---- cells beyond the header (issue 19): a row whose columns may be shifted is rejected --------------------
+def test_cells_beyond_the_header_reject_the_row_and_a_trailing_comma_does_not(tmp_path):
+    result = run(tmp_path, HEADER + "S1,2024-01-01,7,100\n"
+                 "S1,2024-01-02,7,100,\n"  # a trailing comma: an empty cell beyond the header, read as before
+                 "S1,2024-01-03,1,000,50\n"  # an unquoted thousands separator: 1 order, 0 yuan and a stray '50'
+                 "S1,2024-01-04,7,100,,\x1b[31mx\n")
+    long = "S1,2024-01-03,1,000,50"
+    assert reasons(result) == [
+        (3, 4, None, f"{len(long.split(','))} cells, but the header names 4 columns (the first extra one holds '50')"),
+        (4, 5, None, "6 cells, but the header names 4 columns (the first extra one holds '\\x1b[31mx')")]
+    assert result.accounting.rows_used == 3  # the shop and two daily rows
+
+
+def test_an_entity_row_with_cells_beyond_the_header_still_has_a_verdict(tmp_path):
+    result = run(tmp_path, HEADER + "S1,2024-01-01,7,100\n", shops_csv=SHOPS_CSV + "S2,女装,extra\n")
+    assert [(r.row, r.field) for r in result.rejected] == [(2, None)]
+    verdicts = {v.entity: v for v in result.verdicts}
+    assert set(verdicts) == {"S1", "S2"} and verdicts["S2"].error and "3 cells" in verdicts["S2"].error.message
+    alone = compile_policy_text(POLICY).evaluate(tmp_path, AS_OF, PARAMS, entities=["S1"])
+    assert alone.verdicts[0] == verdicts["S1"]  # the untouched entity's verdict is the same, explained alone
+
+
+# ---- values in messages are quoted with repr: no forged line, no terminal escape code -----------------------
+def test_rejection_reasons_quote_the_values_they_echo(tmp_path):
+    result = run(tmp_path, HEADER + '"S\x1b[2K9",2024-01-01,7,100\n', shops_csv=SHOPS_CSV + '"S\n1",女装\n"S\n1",女装\n')
+    texts = sorted(r.reason for r in result.rejected)
+    assert texts == ["duplicate key (shop_id='S\\n1'); first given in row 2", "no shops row for shop_id 'S\\x1b[2K9'"]
+    assert not any(c in "".join(texts) for c in "\n\x1b")
+
+
+def test_a_column_named_twice_in_a_parquet_file_is_an_error_as_in_csv(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "shop_daily.csv").write_text(HEADER, "utf-8")
+    pq.write_table(pa.Table.from_arrays([pa.array(["S1"]), pa.array(["女装"]), pa.array(["宠物"])],
+                                        names=["shop_id", "main_category", "main_category"]), tmp_path / "shops.parquet")
+    with pytest.raises(ClausewiseError) as err:
+        compile_policy_text(POLICY).evaluate(tmp_path, AS_OF, PARAMS)
+    d = err.value.diagnostics[0]
+    assert d.file == str(tmp_path / "shops.parquet") and "'main_category' is named twice" in d.message

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Collection
+from typing import Collection
 
 import duckdb
 from sqlglot import exp
@@ -29,7 +28,7 @@ from clausewise.columnar.duck import arrow_table
 from clausewise.columnar.lower import SCALE
 from clausewise.columnar.sql import col, ident, literal
 from clausewise.data.files import csv_cells
-from clausewise.data.rows import TRUE_WORDS, RowError, RowValidator
+from clausewise.data.rows import TRUE_WORDS, RowError, RowValidator, key_text, shown
 from clausewise.values.valuetypes import INTEGRAL_UNITS, FieldSchema, TableSchema, is_decimal_unit, is_money
 
 ROW = "row:"
@@ -218,20 +217,13 @@ def _duplicates(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema)
     out = []
     for row_no, *values, first_row in found:
         value = dict(zip(shown, values))
-        key = ", ".join(f"{k}={_shown(schema, k, value[k])}" for k in schema.key)
+        key = key_text(schema.key, value)
         # as RowValidator names a rejected row's entity: key and reference fields with text
         links = tuple((n, str(value[n]).strip()) for n in shown if value[n] is not None and str(value[n]).strip())
         out.append(RowError(str(path), int(row_no), lines[int(row_no)], schema.key[0],
                             f"duplicate key ({key}); first given in row {int(first_row)}", links=links))
     _delete(con, schema, [int(r[0]) for r in found])
     return out
-
-
-def _shown(schema: TableSchema, name: str, value: Any) -> str:
-    f = schema.field(name)
-    if isinstance(value, Decimal) and f is not None and is_decimal_unit(f.type.kind):
-        return str(value)  # places as typed in SQL; keys are rarely decimals
-    return str(value)
 
 
 def _unknown_entities(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema,
@@ -263,7 +255,7 @@ def _unknown_entities(con: duckdb.DuckDBPyConnection, path: Path, schema: TableS
     out = []
     for row_no, *values in found:
         name, value = next((f, v) for f, v in zip(links, values) if v is not None and str(v) not in known_text)
-        out.append(RowError(str(path), int(row_no), lines[int(row_no)], name, f"no {table} row for {name} '{value}'",
+        out.append(RowError(str(path), int(row_no), lines[int(row_no)], name, f"no {table} row for {name} {shown(value)}",
                             links=((name, str(value)),)))
     _delete(con, schema, [int(r[0]) for r in found])
     return out

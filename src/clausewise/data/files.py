@@ -15,7 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from clausewise.data.rows import MAX_NUMBER_DIGITS, SUFFIXES, RowError, RowValidator, Table, check_columns
+from clausewise.data.rows import (MAX_NUMBER_DIGITS, SUFFIXES, CellsBeyondHeader, RowError, RowValidator, Table,
+                                  check_columns, shown)
 from clausewise.language.diagnostics import ClausewiseError, Diagnostic, Span, did_you_mean
 from clausewise.values.valuetypes import TableSchema
 
@@ -23,26 +24,32 @@ from clausewise.values.valuetypes import TableSchema
 def csv_cells(path: Path, schema: TableSchema, errors: str = "strict") -> Iterator[tuple[Sequence[Any], int]]:
     """Each row's cells in the schema's field order, with the line it starts on, as
     ``csv.DictReader`` reads a file: blank lines skipped, a short row's last fields empty (None),
-    extra cells ignored. A missing column, and a column the policy reads named twice in the
+    empty cells beyond the header (a trailing comma) ignored. A row with non-empty cells beyond the
+    header comes as :class:`CellsBeyondHeader`, to be rejected: its columns may be shifted (an
+    unquoted comma in a value). A missing column, and a column the policy reads named twice in the
     header, are errors. ``errors="surrogateescape"``: bytes that are not UTF-8 become lone
     surrogates (see :func:`load_table`) instead of stopping the read."""
     with path.open(encoding="utf-8-sig", newline="", errors=errors) as handle:
         reader = csv.reader(handle)
         header = next(reader, None) or []
         check_columns(schema, header, str(path))
-        twice = sorted({name for name in header if header.count(name) > 1} & {f.name for f in schema.fields})
-        if twice:
-            raise ClausewiseError.simple(f"{path}:1", f"the column {twice[0]!r} is named twice in the header",
-                                         "which one holds the values is not clear: remove or rename one of them")
+        _no_column_twice(header, schema, f"{path}:1")
         column = {name: i for i, name in enumerate(header)}
         positions = [column[f.name] for f in schema.fields]
         pick = operator.itemgetter(*positions)
         width = max(positions) + 1
+        columns = len(header)
         single = len(positions) == 1
         line = reader.line_num + 1
         try:
             for row in reader:
-                if len(row) >= width:
+                if len(row) > columns and any(c.strip() for c in row[columns:]):
+                    extra = next(c for c in row[columns:] if c.strip())
+                    yield CellsBeyondHeader(
+                        [row[i] for i in positions],
+                        f"{len(row)} cells, but the header names {columns} columns (the first extra one holds "
+                        f"{shown(extra[:40] + ('…' if len(extra) > 40 else ''))})"), line
+                elif len(row) >= width:
                     cells = pick(row)
                     yield ((cells,) if single else cells), line
                 elif row:
@@ -51,6 +58,14 @@ def csv_cells(path: Path, schema: TableSchema, errors: str = "strict") -> Iterat
         except csv.Error as exc:  # a cell longer than the csv module reads (131,072 characters): name its line
             raise ClausewiseError.simple(f"{path}:{line}", f"cannot read the row starting on line {line}: {exc}",
                                          "clausewise reads cells of up to 131,072 characters") from None
+
+
+def _no_column_twice(names: Sequence[str], schema: TableSchema, where: str) -> None:
+    """A column the policy reads, named twice (in a CSV header or a Parquet schema), is an error."""
+    twice = sorted({name for name in names if names.count(name) > 1} & {f.name for f in schema.fields})
+    if twice:
+        raise ClausewiseError.simple(where, f"the column {twice[0]!r} is named twice in the header",
+                                     "which one holds the values is not clear: remove or rename one of them")
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -139,6 +154,7 @@ def _parquet_rows(path: Path, schema: TableSchema) -> Iterator[tuple[dict[str, A
     except Exception as exc:  # pyarrow raises several types for unreadable files
         raise ClausewiseError.simple(str(path), f"not a readable Parquet file: {exc}") from None
     check_columns(schema, pfile.schema_arrow.names, str(path))
+    _no_column_twice(pfile.schema_arrow.names, schema, str(path))
     columns = [f.name for f in schema.fields]
     for batch in pfile.iter_batches(columns=columns, batch_size=65536):
         for raw in batch.to_pylist():
@@ -267,7 +283,7 @@ def reject_unknown_entities(tables: Mapping[str, Table], entity_table: str) -> N
                 positions.append((row_no, line))
             else:
                 table.rejected.append(RowError(table.source, row_no, line, unknown,
-                                               f"no {entity_table} row for {unknown} '{row[unknown]}'",
+                                               f"no {entity_table} row for {unknown} {shown(row[unknown])}",
                                                links=((unknown, str(row[unknown])),)))
         table.rows, table.positions = kept, positions
         table.rejected.sort(key=lambda e: e.row)

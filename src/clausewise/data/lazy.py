@@ -20,7 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from clausewise.data.rows import RowError, RowValidator, TableSchema, field_parser
+from clausewise.data.rows import RowError, RowValidator, TableSchema, field_parser, shown
 from clausewise.data.files import csv_cells, reversed_span
 from clausewise.language.diagnostics import ClausewiseError
 
@@ -78,7 +78,7 @@ class LazyTable:
             if unknown is not None:
                 v.rows.pop()
                 v.rejected.append(RowError(self.source, i + 1, self.lines[i], unknown,
-                                           f"no {self._entity_table} row for {unknown} '{row[unknown]}'",
+                                           f"no {self._entity_table} row for {unknown} {shown(row[unknown])}",
                                            links=((unknown, str(row[unknown])),)))
                 row = None
             for start, end in self._spans if row is not None else ():

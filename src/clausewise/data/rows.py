@@ -59,6 +59,24 @@ class RowError:
                           f"{where}: {self.reason}", severity="error")
 
 
+def shown(value: Any) -> str:
+    """A data value as a message shows it: text quoted with ``repr`` (so a newline, a terminal escape
+    code or a right-to-left mark is visible and cannot forge a line), other values as written."""
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+class CellsBeyondHeader(tuple):
+    """A CSV row's cells (in the schema's field order) when the row also has non-empty cells
+    beyond the header's columns: :meth:`RowValidator.add_values` rejects it with ``reason``."""
+
+    reason: str
+
+    def __new__(cls, cells: Sequence[Any], reason: str) -> "CellsBeyondHeader":
+        self = super().__new__(cls, cells)
+        self.reason = reason
+        return self
+
+
 @dataclass
 class Table:
     """The accepted rows of one table and the rows it rejected."""
@@ -335,6 +353,10 @@ class RowValidator:
         """:meth:`add` for a row given as its fields' values, in the schema's field order."""
         self.read += 1
         row_no = self.read
+        if type(values) is CellsBeyondHeader:  # cells beyond the header: the columns may be shifted
+            raw = dict(zip(self.names, values))
+            self.rejected.append(RowError(self.source, row_no, line, None, values.reason, self._key_text(raw), self._links(raw)))
+            return
         try:
             row = {n: parse(v) for (n, parse), v in zip(self.parsers, values)}
         except (ValueError, AssertionError):
@@ -380,9 +402,8 @@ class RowValidator:
         if self.schema.key:
             key = tuple([row[k] for k in self.schema.key])
             if key in self.seen:
-                shown = ", ".join(f"{k}={row[k]}" for k in self.schema.key)
                 self.rejected.append(RowError(self.source, row_no, line, self.schema.key[0],
-                                              f"duplicate key ({shown}); first given in row {self.seen[key]}",
+                                              f"duplicate key ({key_text(self.schema.key, row)}); first given in row {self.seen[key]}",
                                               links=self._links({k: str(v) for k, v in row.items() if v is not None})))
                 return
             self.seen[key] = row_no
@@ -391,6 +412,11 @@ class RowValidator:
 
     def table(self) -> Table:
         return Table(self.schema, self.rows, self.source, self.read, self.rejected, self.positions)
+
+
+def key_text(fields: Sequence[str], row: Mapping[str, Any]) -> str:
+    """``shop_id='S1', date=2024-01-05``: a row's key as rejections name it."""
+    return ", ".join(f"{k}={shown(row[k])}" for k in fields)
 
 
 def check_columns(schema: TableSchema, present: Iterable[str], source: str) -> None:
