@@ -118,3 +118,13 @@ def test_post_exit_cap_written_with_its_unit_is_accepted():
                                        str(ROOT / "examples" / "novice"), "--as-of", "2024-03-15", "--entity", "S01",
                                        "--param", "post_exit_cap=1000 orders"])
     assert result.exit_code in (0, 1), result.output
+
+
+def test_an_unknown_parameter_name_from_a_file_is_quoted(tmp_path):
+    """A name in a parameters file is data: a newline or a terminal escape code shows escaped."""
+    path = tmp_path / "params.json"
+    path.write_text('{"cap\\u001b[2K\\nok": 5}', "utf-8")
+    with pytest.raises(ClausewiseError) as err:
+        compile_policy_text(POLICY).evaluate(ROWS, "2024-03-01", load_params_file(path))
+    message = err.value.diagnostics[0].message
+    assert message == "unknown parameter 'cap\\x1b[2K\\nok'" and "\n" not in message and "\x1b" not in message

@@ -119,7 +119,7 @@ def resolve_params(checked: Checked, given: Mapping[str, Any], as_of: dt.date,
     known = set(checked.params) | {CONVENTION}
     for name in sorted(given):
         if name not in known:
-            errors.append(ClausewiseError.simple(where, f"unknown parameter '{name}'", did_you_mean(name, known)).diagnostics[0])
+            errors.append(ClausewiseError.simple(where, f"unknown parameter {name!r}", did_you_mean(name, known)).diagnostics[0])
     values: dict[str, Any] = {}
     convention = str(given.get(CONVENTION, CONVENTIONS[0]))
     if convention not in CONVENTIONS:
