@@ -241,3 +241,29 @@ def test_overlapping_post_exit_caps_hold_until_the_later_end(novice):
     assert node(later_only, "improper_graduation_restricted").status == "fail"
     assert later_only.outcomes["daily_order_cap"] == 1000
     assert none_left.outcomes["daily_order_cap"] is None
+
+
+def test_explanation_lists_only_the_windows_of_the_rows_counted(novice):
+    """Issue 16 item 13: a fulfilment-risk finding is not counted by the improper-graduation condition,
+    so that condition lists no '60 days from f.found_on' window for it; the fulfilment-risk condition
+    lists its '3 days from f.found_on'. Windows that do not depend on the row stay listed."""
+    def walk(nodes):
+        for n in nodes:
+            yield n
+            yield from walk(n.children)
+
+    def windows(v, kind):
+        leaves = [n for n in walk(v.rules) if n.expression and f"f.kind = {kind} and f.found_on in 90 days from" in n.expression
+                  and "opened_on" not in n.expression]
+        assert len(leaves) == 1
+        return leaves[0].status, {w.expression: w.dates for w in leaves[0].windows}
+
+    exited = shop(graduated_on="2024-03-01")
+    v = evaluate(novice, exited, findings=[(day(-2), "fulfillment_risk")])
+    status, seen = windows(v, "fulfillment_risk")
+    assert status == "pass" and seen["3 days from f.found_on"] == f"{day(-2)}..{day(0)}"
+    status, seen = windows(v, "improper_graduation")
+    assert status == "fail" and not any("f.found_on" in e for e in seen) and len(seen) == 1  # 90 days from the exit
+    both = evaluate(novice, exited, findings=[(day(-2), "fulfillment_risk"), (day(-1), "improper_graduation")])
+    assert windows(both, "improper_graduation")[1]["60 days from f.found_on"] == f"{day(-1)}..{day(58)}"
+    assert windows(both, "fulfillment_risk")[1]["3 days from f.found_on"] == f"{day(-2)}..{day(0)}"  # not day(-1)'s

@@ -372,6 +372,7 @@ class Evaluator:
                     if isinstance(verdict, Missing):
                         return verdict
                     if not verdict:
+                        self.forget_row_windows(mark, node.binder)
                         continue
                 count += 1
             return count
@@ -388,7 +389,27 @@ class Evaluator:
                 return value
             if value is not SKIP:
                 values.append(value)
+            else:
+                self.forget_row_windows(mark, node.binder)
         return self.combine(node, values)
+
+    def forget_row_windows(self, mark: int, binder: str | None) -> None:
+        """The explanation lists the windows of the rows an aggregate counts: a window computed from
+        a row its condition left out (``3 days from f.found_on`` of a finding of another kind) is
+        dropped; a window that does not depend on the row (``90 days from exited_on``) stays."""
+        if len(self.windows_used) > mark:
+            self.windows_used[mark:] = [(w, win) for w, win in self.windows_used[mark:]
+                                        if not self.reads_row(w, binder)]
+
+    def reads_row(self, node, binder: str | None) -> bool:
+        """Whether an expression reads the current row: a field of it, or the binder variable."""
+        ref = self.c.refs.get(id(node))
+        if ref and (ref[0] == "rowfield" or (binder is not None and ref[0] in ("var", "rowvarfield", "itemfield")
+                                             and ref[1] == binder)):
+            return True
+        return any(self.reads_row(child, binder) for value in vars(node).values()
+                   for child in (value if isinstance(value, tuple) else (value,))
+                   if isinstance(child, syntax.Node) and not isinstance(child, syntax.Labels | syntax.Meta))
 
     def row_value(self, node: syntax.Aggregate, row: dict, inner: Scope) -> Any:
         """What one row adds to an aggregate: a value, SKIP (filtered out) or Missing."""
