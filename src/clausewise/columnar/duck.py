@@ -21,6 +21,7 @@ from typing import Any, Collection, Mapping
 import duckdb
 import pyarrow as pa
 
+from clausewise.columnar.fuse import fuse, split
 from clausewise.columnar.items import ItemsLowered, count_items
 from clausewise.columnar.lower import SCALE, Lowered, Lowering
 from clausewise.evaluate.figuretable import FigurePlan, FigureProducer, figure_plan
@@ -78,15 +79,26 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
                 broken[name] = str(error).splitlines()[0] if str(error) else type(error).__name__
         results: dict[int, Any] = {}
         refused: dict[int, str] = {}
+        runnable = {}
         for key, low in lowered.items():
             bad = [t for t in low.tables if t in broken]
             if bad:
                 refused[key] = f"table {bad[0]} has values beyond the exact column types: {broken[bad[0]]}"
-                continue
+            else:
+                runnable[key] = low
+        fused, alone = fuse({k: low.query for k, low in runnable.items() if not isinstance(low, ItemsLowered)})
+        alone.update({k: low.query for k, low in runnable.items() if isinstance(low, ItemsLowered)})
+        for group in fused:  # queries over the same rows in one pass; one by one if the fused query fails
             try:
-                cursor = con.execute(low.query.sql(dialect))
-                names = [d[0] for d in cursor.description]
-                rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+                for key, rows in split(group, _fetch(con, group.query, dialect)).items():
+                    low = runnable[key]
+                    results[key] = {result_key(low, r["k"], r.get("dim"), r.get("u")): r for r in rows}
+            except duckdb.Error:
+                alone.update({k: runnable[k].query for k in group.members})
+        for key in sorted(alone, key=list(runnable).index):
+            low = runnable[key]
+            try:
+                rows = _fetch(con, low.query, dialect)
                 if isinstance(low, ItemsLowered):  # by entity, then by item; and an empty month's value
                     by_entity: dict[Any, dict] = {}
                     for r in rows:
@@ -101,6 +113,12 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
     finally:
         if own:
             con.close()
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, query: Any, dialect: str) -> list[dict]:
+    cursor = con.execute(query.sql(dialect))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def result_key(low: Lowered, key: Any, dimension: Any, unit: Any) -> Any:
