@@ -79,6 +79,10 @@ def test_a_policy_without_an_effective_date_is_in_force_on_every_day():
     assert tier.checked.header.effective_not_stated and tier.checked.header.effective_text() == "not stated"
     assert tier.in_force(dt.date(1, 1, 1)) and tier.in_force(dt.date(9999, 12, 31))
     assert load_versions([POLICIES / "tier.policy"]).in_force_on("1990-01-01").version == "2023-draft"
+    life = clausewise.load_policy(POLICIES / "life.policy")  # presented 2023-04-25; no effective date stated
+    assert life.checked.header.effective_not_stated and life.in_force(dt.date(2023, 4, 24))
+    for dated in ("novice.policy", "renew.policy"):  # their sources state the dates (NOVICE-6; AMB-R9: the period start)
+        assert not clausewise.load_policy(POLICIES / dated).checked.header.effective_not_stated
 
 
 def test_a_version_without_an_effective_date_is_not_mixed_with_others(tmp_path):
