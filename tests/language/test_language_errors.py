@@ -81,3 +81,18 @@ def test_row_expression_example_uses_the_policys_tables():
 def test_window_of_a_computed_day_needs_parentheses(written, fixed):
     [message] = errors(f'rule r [TOP-1] "r" / "r" = count(transactions during {written}) >= 1\n')
     assert f"hint: 'of' and 'from' take one value: write {fixed}" in message
+
+
+def test_header_errors_do_not_hide_the_body_errors():
+    """Issue 18: a header without a version and a rule with an unknown name: both in one run."""
+    from tests.support import HEADER
+
+    text = HEADER.replace('  version "1"\n', "").replace('  source "x.txt"\n', "") + 'rule r [X-1] "r" / "r" = nosuch >= 1\n'
+    with pytest.raises(ClausewiseError) as err:
+        compile_policy_text(text)
+    assert [d.message for d in err.value.diagnostics] == [
+        "the policy block has no version", "the policy block names no source document", "unknown name 'nosuch'"]
+    # an undeclared entity table still stops there: every rule reads it, so their errors would only echo it
+    with pytest.raises(ClausewiseError) as err:
+        compile_policy_text(HEADER.replace("entity shop in shops", "entity shop in shopz") + 'rule r [X-1] "r" / "r" = nosuch >= 1\n')
+    assert [d.message for d in err.value.diagnostics] == ["entity table 'shopz' is not declared"]

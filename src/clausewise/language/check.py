@@ -108,6 +108,8 @@ class Checker(ExprChecker, DerivedChecker):
             self.errors.append(self.source.diagnostic(first, "no policy block", "start the file with: policy NAME { title ... }"))
             raise ClausewiseError(self.errors)
         self.check_header(header)
+        #: the header's own errors (no title, version, dates or source) hide nothing below: the body is checked too
+        header_errors = len(self.errors)
         seen: dict[str, syntax.Node] = {}
         for decl in self.tree.decls:
             if isinstance(decl, syntax.NotEncoded):
@@ -137,7 +139,7 @@ class Checker(ExprChecker, DerivedChecker):
         elif header.entity_table and len(self.tables[header.entity_table].key) != 1:
             self.error(header, f"entity table '{header.entity_table}' needs a one-field key", "declare it: table NAME key FIELD { ... }")
         self.check_dimension(header)
-        if self.errors:
+        if len(self.errors) > header_errors:  # names the body needs are wrong: its errors would only echo them
             raise ClausewiseError(self.errors)
         for decl in self.tree.decls:
             self.check_decl(decl)
