@@ -59,3 +59,37 @@ def test_out_an_existing_directory_is_a_usage_error_and_leaves_nothing(tmp_path)
     result = run(["audit", *NOVICE, "--as-of", "2024-03-15", "--out", str(tmp_path / "dir.jsonl")])
     assert result.exit_code == 2 and "is a directory" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.jsonl", "x.jsonl", "x.jsonl.record.json"]
+
+
+VERIFY = ["verify", str(ROOT / "policies" / "novice.policy")]
+DIFF = ["diff", str(ROOT / "policies" / "novice.policy"), str(ROOT / "policies" / "novice.policy"),
+        "--data", str(ROOT / "examples" / "novice"), "--as-of", "2024-03-15"]
+
+
+@pytest.mark.parametrize("command", [VERIFY, DIFF], ids=["verify", "diff"])
+def test_verify_and_diff_honour_the_time_limit(command):
+    result = run([*command, "--time-limit", "0.001"])
+    assert result.exit_code == 2 and "time limit of 0.001 s" in result.output
+
+
+@pytest.mark.parametrize("command", [VERIFY, DIFF], ids=["verify", "diff"])
+def test_verify_and_diff_pass_both_limits_to_the_child_process(command, monkeypatch):
+    """The memory limit is relative to what the child inherits, so its effect depends on the
+    test process; what is checked here is that the command hands both limits on (test_workers.py
+    checks that a worker within a memory limit fails with exit 2)."""
+    import clausewise.engine.workers as workers
+
+    seen = []
+
+    def limited(fn, time_limit=None, memory_limit=None):
+        seen.append((time_limit, memory_limit))
+        raise workers.LimitExceeded(workers.ClausewiseError.simple("<evaluation>", "stopped here").diagnostics)
+    monkeypatch.setattr(workers, "run_limited", limited)
+    result = run([*command, "--time-limit", "90", "--memory-limit", "3GiB"])
+    assert seen == [(90.0, 3 * 2**30)] and result.exit_code == 2 and "stopped here" in result.output
+
+
+def test_diff_within_generous_limits_gives_the_same_answer():
+    plain = run(DIFF)
+    limited = run([*DIFF, "--time-limit", "600", "--memory-limit", "4GiB"])
+    assert plain.exit_code == limited.exit_code == 0 and plain.output == limited.output

@@ -95,14 +95,18 @@ def evaluation_options(fn: Callable) -> Callable:
                      help="A parameter value, e.g. --param silver_paid_orders=900万. Repeatable."),
         click.option("--params", "params_file", type=click.Path(), default=None,
                      help="A JSON file of parameter values."),
-        click.option("--time-limit", callback=_time_option, default=None, metavar="SECONDS",
-                     help="Stop with an error (exit 2) if the evaluation takes longer."),
-        click.option("--memory-limit", callback=_memory_option, default=None, metavar="SIZE",
-                     help="Stop with an error (exit 2) if evaluating needs more memory, e.g. 2GiB, 500MiB."),
     ]
     for option in reversed(options):
         fn = option(fn)
-    return fn
+    return limit_options(fn)
+
+
+def limit_options(fn: Callable) -> Callable:
+    """--time-limit and --memory-limit: every long command honours them (exit 2 naming the limit)."""
+    fn = click.option("--memory-limit", callback=_memory_option, default=None, metavar="SIZE",
+                      help="Stop with an error (exit 2) if the command needs more memory, e.g. 2GiB, 500MiB.")(fn)
+    return click.option("--time-limit", callback=_time_option, default=None, metavar="SECONDS",
+                        help="Stop with an error (exit 2) if the command takes longer.")(fn)
 
 
 def gather_params(param: tuple[str, ...], params_file: str | None) -> dict[str, Any]:
@@ -499,22 +503,32 @@ def what_if_cmd(policy: str, data, as_of, param, params_file, time_limit, memory
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--witness-data", "witness_dir", type=click.Path(), default=None, metavar="DIR",
               help="Write each realized witness's rows to DIR/<n>/ (n: the finding's number), for explain.")
+@limit_options
 @user_errors
-def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: str | None) -> None:
+def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: str | None,
+               time_limit: float | None, memory_limit: int | None) -> None:
     """Search POLICY for overlapping clauses, gaps, shadowed clauses and conditions that never
     hold or never fail, each with a witness entity (exit 1 if there are findings)."""
     from clausewise.analysis.verify import verify
     from clausewise.analysis.witnessdata import check_directory
+    from clausewise.engine.workers import run_limited  # multiprocessing: imported only when it is used
 
     if witness_dir is not None:
         check_directory(witness_dir)
     loaded = load_policy(policy)
     day = as_of_day(as_of) if as_of else None
-    result = verify(loaded, day, gather_params(param, params_file))
-    if witness_dir is not None:
-        result.write_data(witness_dir, loaded, policy)
-    click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render())
-    sys.exit(1 if result.findings else 0)
+    params = gather_params(param, params_file)
+
+    def search() -> tuple[str, int]:  # within the limits: in a child process when one is given
+        result = verify(loaded, day, params)
+        if witness_dir is not None:
+            result.write_data(witness_dir, loaded, policy)
+        text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render()
+        return text, 1 if result.findings else 0
+
+    text, code = run_limited(search, time_limit, memory_limit)
+    click.echo(text)
+    sys.exit(code)
 
 
 @main.command(name="diff")
@@ -528,12 +542,15 @@ def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: st
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--witness-data", "witness_dir", type=click.Path(), default=None, metavar="DIR",
               help="Without --data: write each realized witness's rows to DIR/<n>/ (n: the change's number), for explain.")
+@limit_options
 @user_errors
-def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witness_dir: str | None) -> None:
+def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witness_dir: str | None,
+             time_limit: float | None, memory_limit: int | None) -> None:
     """Compare two versions of a policy: with --data, the entities whose outcome changes and the
     conditions responsible; without, a witness entity for each kind of change (exit 1 if any change)."""
     from clausewise.analysis.diff import diff
     from clausewise.analysis.witnessdata import check_directory
+    from clausewise.engine.workers import run_limited  # multiprocessing: imported only when it is used
 
     if witness_dir is not None and data:
         raise ClausewiseError.simple("--witness-data", "witness data are generated only without --data",
@@ -542,11 +559,18 @@ def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witn
         check_directory(witness_dir)
     day = as_of_day(as_of) if as_of or data else None
     versions = load_policy(old), load_policy(new)
-    result = diff(*versions, list(data) or None, day, gather_params(param, params_file))
-    if witness_dir is not None:
-        result.write_data(witness_dir, *versions, (old, new))
-    click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render())
-    sys.exit(1 if result.changed else 0)
+    params = gather_params(param, params_file)
+
+    def search() -> tuple[str, int]:  # within the limits: in a child process when one is given
+        result = diff(*versions, list(data) or None, day, params)
+        if witness_dir is not None:
+            result.write_data(witness_dir, *versions, (old, new))
+        text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render()
+        return text, 1 if result.changed else 0
+
+    text, code = run_limited(search, time_limit, memory_limit)
+    click.echo(text)
+    sys.exit(code)
 
 
 from clausewise.cli import timeline as timeline_command  # noqa: E402,F401  (registers 'clausewise timeline')
