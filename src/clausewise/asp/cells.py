@@ -25,6 +25,7 @@ from clausewise.evaluate.figuretable import FigureValue
 from clausewise.values.valuetypes import Month
 
 ORDERS = {">=", ">", "<=", "<"}
+_NUMBERS = (int, Decimal)
 
 
 class Cells:
@@ -75,6 +76,28 @@ class Cells:
             self.bounds[fid] = bounds
         #: the kind of each figure's bounds
         self.kinds = {fid: kind_of(b[0]) for fid, b in self.bounds.items() if b}
+        #: figures with numeric bounds (the fast path of :meth:`key`)
+        self._numeric = {fid: b for fid, b in self.bounds.items()
+                         if b and self.kinds[fid] == "number" and fid not in self.presence}
+
+    def key(self, fid: str, value: Any) -> Any:
+        """A small hashable key of the cell ``value`` falls in: two values with the same key have
+        representatives the program answers alike (the position among the bounds, or the value
+        itself where the figure keeps its value)."""
+        fast = self._numeric.get(fid)
+        if fast is not None and type(value) in _NUMBERS:  # the common case: a number among numbers
+            i = bisect.bisect_left(fast, value)
+            return 2 * i + 1 if i < len(fast) and fast[i] == value else 2 * i
+        if fid in self.presence:
+            return True
+        bounds = self.bounds.get(fid)
+        kind = kind_of(value)
+        if bounds is None or (bounds and self.kinds[fid] != kind) or kind == "string":
+            return (kind, value)
+        if not bounds:
+            return kind
+        i = bisect.bisect_left(bounds, value)
+        return 2 * i + 1 if i < len(bounds) and bounds[i] == value else 2 * i
 
     def representative(self, fid: str, value: Any) -> tuple[str, Any]:
         """A value of the same cell as ``value`` (the value itself when it has no cell), as a

@@ -67,14 +67,14 @@ def solve(program: str, facts: Mapping[str, Iterable[Fact]], shared: Iterable[Fa
 
     The compiled program never relates two entities (every rule is keyed on ``E``), so an
     entity's answer depends only on its own facts. Entities with the same facts therefore share
-    one solved answer: clingo grounds each distinct set of facts once, and every entity gets
-    its own copy of that answer.
+    one solved answer: clingo grounds each distinct set of facts once, and the entities of a set
+    share its answer (callers read answers, never edit them).
     """
     signature_of = {entity: tuple(entity_facts) for entity, entity_facts in facts.items()}
     distinct = list(dict.fromkeys(signature_of.values()))
     solved = _solve_distinct(program, distinct, tuple(shared))
     by_signature = dict(zip(distinct, solved))
-    return {entity: by_signature[signature].copy() for entity, signature in signature_of.items()}
+    return {entity: by_signature[signature] for entity, signature in signature_of.items()}
 
 
 def symbol(arg: Any) -> clingo.Symbol:

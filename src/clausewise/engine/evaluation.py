@@ -61,8 +61,10 @@ class EntityEvaluation:
         self.producer = FigureProducer(figures.figures, ev, text)
         self._leaves = [(leaf.id, leaf.cond, figures.compiled.get(leaf.id)) for leaf in plan.leaves()]
         self._entity_figures = [figures.figures.figures[fid] for fid in figures.entity_figures]
+        self._measurers = [(f.id, self.producer.measurer(f)) for f in self._entity_figures]
         self._status_leaves = [leaf.id for leaf in plan.leaves() if leaf.id not in figures.compiled]
-        self._constants: _Figures | None = None
+        self._constants: dict[str, FigureValue] | None = None
+        self._entity_figures_type: type[dict] = dict
         self._cells: Cells | None = None
         checked = plan.checked
         #: per decide: (field, combine, [(clause number, value node, constant?)])
@@ -73,17 +75,18 @@ class EntityEvaluation:
     def constants(self) -> dict[str, FigureValue]:
         """The constant figures (parameters, literals, what the as-of day gives), measured once."""
         if self._constants is None:
-            self._constants = _Figures(self.producer.constants())
+            self._constants = dict(self.producer.constants())
+            self._entity_figures_type = _figures_over(self._constants)
             self._cells = Cells(self.figures, self._constants)
         return self._constants
 
     def measure(self, scope: Scope) -> Measured:
         """The figures, leaf results and outcome clause values of the entity in ``scope``."""
-        constants = self.constants()
-        values = _Figures(constants=constants)
-        measure, ev = self.producer.measure, self.ev
-        for f in self._entity_figures:
-            values[f.id] = measure(f, scope, values)
+        self.constants()
+        values = self._entity_figures_type()
+        ev = self.ev
+        for fid, measure in self._measurers:
+            values[fid] = measure(scope, values)
         evaluate = self.leaf_eval.evaluate
         leaves = {node_id: leaf_result(compiled, values) if compiled is not None else evaluate(cond, scope)
                   for node_id, cond, compiled in self._leaves}
@@ -162,9 +165,32 @@ class EntityEvaluation:
                     out.append((names[0], (fid, term(fv.value))))
         return out
 
+    def signature(self, measured: Measured) -> tuple:
+        """What the program's answer for the entity depends on: the cell of each figure, the
+        statuses the program is given, the ranks and missing clause values. Entities with the
+        same signature get the same answer (:mod:`clausewise.asp.cells`)."""
+        self.constants()
+        assert self._cells is not None
+        key = self._cells.key
+        cells = []
+        for fid, fv in measured.figures.items():
+            cells.append("m" if fv.missing is not None else "n" if fv.value is None else key(fid, fv.value))
+        if self._status_leaves:
+            leaves = measured.leaves
+            cells += [leaves[node_id].status for node_id in self._status_leaves]
+        if measured.ranks or measured.values:
+            return (tuple(cells), tuple(measured.ranks), tuple(measured.missing_values()))
+        return tuple(cells)
+
     def solve(self, measured: dict[str, Measured]) -> dict[str, EntityAnswer]:
-        """The compiled program's answer for each entity (solved once per distinct set of facts)."""
-        return solve(self.program, {e: self.facts(m) for e, m in measured.items()}, self.shared_facts())
+        """The compiled program's answer for each entity: the facts of one entity per signature
+        are solved, and the entities of that signature share its answer (not to be edited)."""
+        signatures = {e: self.signature(m) for e, m in measured.items()}
+        first: dict[tuple, str] = {}
+        for entity, sig in signatures.items():
+            first.setdefault(sig, entity)
+        answers = solve(self.program, {e: self.facts(measured[e]) for e in first.values()}, self.shared_facts())
+        return {e: answers[first[sig]] for e, sig in signatures.items()}
 
     @staticmethod
     def outcomes(answer: EntityAnswer, measured: Measured) -> dict[str, Any]:
@@ -181,16 +207,18 @@ class EntityEvaluation:
 _STATUS = {s: Const(s) for s in STATUSES}
 
 
-class _Figures(dict):
-    """An entity's figure values; a constant figure is looked up in the evaluation's constants
-    (not copied for every entity)."""
+def _figures_over(constants: dict[str, FigureValue]) -> type[dict]:
+    """The dict type of an entity's figure values: a constant figure is looked up in the
+    evaluation's ``constants`` (not copied for every entity); made once per evaluation, so that
+    an entity's dict is built without a Python-level ``__init__``."""
 
-    def __init__(self, values: dict[str, FigureValue] | None = None, constants: dict[str, FigureValue] | None = None):
-        super().__init__(values or {})
-        self._fallback = constants if constants is not None else {}
+    class EntityFigures(dict):
+        __slots__ = ()
 
-    def __missing__(self, key: str) -> FigureValue:
-        return self._fallback[key]
+        def __missing__(self, key: str) -> FigureValue:
+            return constants[key]
+
+    return EntityFigures
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -92,9 +92,11 @@ class FigurePlan:
         return [f for f in self.figures.values() if f.constant]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FigureValue:
-    """One figure's value for one entity (or for the evaluation, if constant).
+    """One figure's value for one entity (or for the evaluation, if constant). Never changed
+    once made (not a frozen dataclass only because one of those takes four times as long to
+    build, and an audit builds one per entity and figure).
 
     ``value``: the value (None when it is none or missing); for a units figure, a tuple of
     (month or day, FigureValue) in window order; for a leaf figure, its LeafResult.
@@ -245,7 +247,8 @@ def leaf_result(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
     kind = leaf.kind
     if kind == "compare":
         a, b = values[leaf.figures[0]], values[leaf.figures[1]]
-        result = compared(leaf.op, a.raw(), b.raw(), leaf.unit)
+        result = compared(leaf.op, a.value if a.missing is None else Missing(a.missing),
+                          b.value if b.missing is None else Missing(b.missing), leaf.unit)
         if a.parts is not None:
             result.ratio = a.parts
         if a.windows or b.windows:
@@ -313,6 +316,23 @@ class FigureProducer:
     def leaf_results(self, scope: Scope) -> dict[str, LeafResult]:
         values = self.entity(scope)
         return {leaf_id: leaf_result(leaf, values) for leaf_id, leaf in self.plan.leaves.items()}
+
+    def measurer(self, f: FigureDef) -> Callable[[Scope, Mapping[str, FigureValue]], FigureValue]:
+        """:meth:`measure` of one figure as a function of the scope (and the values known so far),
+        with the common case (a value that is not a quotient) taking the shortest path."""
+        if f.role != "value" or quotient(f.node) is not None:
+            return lambda scope, known: self.measure(f, scope, known)
+        ev, node, rendered = self.ev, f.node, self._rendered
+
+        def measure_value(scope: Scope, known: Mapping[str, FigureValue]) -> FigureValue:
+            ev.windows_used = []
+            value = value_of(ev, node, scope)
+            windows = rendered(ev.windows_used) if ev.windows_used else ()
+            if type(value) is Missing:
+                return FigureValue(None, value.reasons, windows)
+            return FigureValue(value, None, windows)
+
+        return measure_value
 
     def measure(self, f: FigureDef, scope: Scope, known: Mapping[str, FigureValue]) -> FigureValue:
         ev = self.ev
