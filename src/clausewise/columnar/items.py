@@ -173,10 +173,12 @@ def count_items(ev: Evaluator, low: ItemsLowered, rows: dict[Any, dict], zero: i
     ``zero``: the monthly value of a month without rows."""
     q = low.quantifier
     count = 0
+    shown = False
     for item in ev.relation_items(low.relation, scope):  # the evaluator's items, in its order
         inner = Scope(scope.entity, "", item.row, item, {**scope.vars, low.binder: item}, None)
-        window = ev.as_window(ev.eval(q.window, inner))
-        ev.windows_used.append((q.window, window))  # type: ignore[arg-type]
+        if not shown:  # the window reads no data (lower_items): every item's is this one, shown once
+            ev.windows_used.append((q.window, ev.as_window(ev.eval(q.window, inner))))  # type: ignore[arg-type]
+            shown = True
         bound = ev.eval(low.bound, inner)
         row = rows.get(item.key)
         if low.units == 0:
