@@ -226,12 +226,13 @@ def test_if_expression_parses_as_an_expression_inside_conditions():
 
 
 def test_list_outcome_in_json_and_csv(policy, tmp_path):
-    from clausewise.report.records import write_verdicts
+    from clausewise.report.records import VerdictSink
 
-    result = policy.evaluate(rows([("2024-01-05", "food", "成都", "100", "true"),
-                                   ("2024-01-05", "food", "重庆", "200", "true")]), "2024-04-01", PARAMS)
+    data = rows([("2024-01-05", "food", "成都", "100", "true"), ("2024-01-05", "food", "重庆", "200", "true")])
+    result = policy.evaluate(data, "2024-04-01", PARAMS)
     assert '"cities":["重庆","成都"]' in result.verdict("P1/food").model_dump_json()
-    write_verdicts(result, tmp_path / "v.csv")
+    with VerdictSink(tmp_path / "v.csv", [d.field for d in policy.plan.decides]) as sink:
+        policy.evaluate(data, "2024-04-01", PARAMS, on_chunk=sink.write, render_raw=sink.render)
     assert "重庆;成都" in (tmp_path / "v.csv").read_text("utf-8")
 
 

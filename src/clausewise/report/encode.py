@@ -100,9 +100,9 @@ class RawVerdict:
         """The JSON value of an outcome field (None when undecided)."""
         return outcome_json(self.values.get(field_name)) if self.decided(field_name) else None
 
-    def failing_conditions(self) -> list[str]:
-        """The conditions that failed, outside branches that do not apply (tree order)."""
-        out: list[str] = []
+    def applied_leaves(self) -> list[tuple[str, str]]:
+        """The leaf conditions outside branches that do not apply, with their statuses (tree order)."""
+        out: list[tuple[str, str]] = []
         status = self.answer.status
         order = self.encoder.preorder
         i, n = 0, len(order)
@@ -112,9 +112,23 @@ class RawVerdict:
             if s == "na":
                 i = after  # skip the branch
                 continue
-            if leaf and s == "fail":
-                out.append(node_id)
+            if leaf:
+                out.append((node_id, s))
             i += 1
+        return out
+
+    def failing_conditions(self) -> list[str]:
+        """The conditions that failed, outside branches that do not apply (tree order)."""
+        return [node_id for node_id, s in self.applied_leaves() if s == "fail"]
+
+    def key_figures(self) -> list[tuple[str, str]]:
+        """(condition, observed value as the explanation shows it) of each comparison that applied
+        and passed or failed (tree order)."""
+        out = []
+        for node_id, s in self.applied_leaves():
+            leaf = self.leaves[node_id]
+            if s in ("pass", "fail") and leaf.op is not None and observed_shown(leaf):
+                out.append((node_id, fmt(leaf.observed)))
         return out
 
     def missing_data(self) -> list[str]:

@@ -52,6 +52,9 @@ class ErrorVerdict:
     def failing_conditions(self) -> list[str]:
         return []
 
+    def key_figures(self) -> list[tuple[str, str]]:
+        return []
+
     def missing_data(self) -> list[str]:
         """In a flat record (CSV, Parquet) the error takes the missing-data cell: nothing was measured."""
         return [error_cell(self.error)]

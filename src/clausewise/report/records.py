@@ -20,9 +20,9 @@ from clausewise.asp.solve import engine_version
 from clausewise.data.files import file_sha256
 from clausewise.language.check import Checked
 from clausewise.report.encode import RawVerdict
-from clausewise.report.failed import ErrorVerdict, error_cell
+from clausewise.report.failed import ErrorVerdict
 from clausewise.report.explain import outcome_json
-from clausewise.report.models import Evaluation, ExplanationNode, Verdict
+from clausewise.report.models import Evaluation
 from clausewise.version import __version__
 
 
@@ -41,47 +41,48 @@ def _compliant_cell(compliant: bool | None) -> str:
     return "" if compliant is None else str(compliant).lower()
 
 
-def _failing(node: ExplanationNode, out: list[str]) -> list[str]:
-    if node.status == "na":
-        return out
-    if node.kind == "condition" and node.status == "fail":
-        out.append(node.id)
-    for child in node.children:
-        _failing(child, out)
-    return out
+def flat_columns(fields: list[str]) -> list[str]:
+    """The columns of a flat verdict record (CSV, Parquet): ``figures`` holds ``id=observed`` for
+    each comparison that applied; ``failing_conditions`` see :func:`reported_failing`."""
+    return ["entity", "as_of", "compliant", *fields, "figures", "failing_conditions", "missing_data"]
 
 
-def flat_row(verdict: Verdict, fields: list[str]) -> dict[str, Any]:
-    """One verdict as a flat record for CSV and Parquet."""
-    row: dict[str, Any] = {"entity": verdict.entity, "as_of": str(verdict.as_of), "compliant": _compliant_cell(verdict.compliant)}
-    details = {o.field: o for o in verdict.outcome_details}
-    for f in fields:
-        o = details.get(f)
-        row[f] = _cell(o is not None and o.decided, o.value if o is not None else None)
-    failing: list[str] = []
-    for rule in verdict.rules:
-        _failing(rule, failing)
-    row["failing_conditions"] = ";".join(failing)
-    row["missing_data"] = ";".join(verdict.missing_data) if verdict.error is None else error_cell(verdict.error)
-    return row
+def reported_failing(plan, status: Mapping[str, str], compliant: bool | None, failing: list[str]) -> list[str]:
+    """The failing conditions a flat record lists. When the policy says what compliant means, only
+    those whose failure decided a non-compliant verdict (:func:`deciding_conditions`): none for a
+    compliant or undetermined entity, never the good side of a rule (``compliant when not revoked``)
+    or a fallback branch. Without ``compliant when``, every failing condition that applied."""
+    if plan.compliant is None:
+        return failing
+    if compliant is not False:
+        return []
+    deciding = deciding_conditions(plan, status, plan.compliant)
+    return [node_id for node_id in failing if deciding.get(node_id) == "fail"]
+
+
+def _figures_cell(figures: list[tuple[str, str]]) -> str:
+    return ";".join(f"{node_id}={value}" for node_id, value in figures)
 
 
 def flat_raw(raw: RawVerdict, fields: list[str]) -> list[str]:
-    """:func:`flat_row` of a raw verdict (the model is never built), as the list of its cells."""
+    """One verdict as a flat record for CSV and Parquet (the model is never built): the cells of
+    :func:`flat_columns`."""
+    plan = raw.encoder.plan
+    failing = reported_failing(plan, raw.answer.status, raw.compliant, raw.failing_conditions()) \
+        if not isinstance(raw, ErrorVerdict) else []
     return [raw.entity, str(raw.encoder.as_of), _compliant_cell(raw.compliant),
             *(_cell(raw.decided(f), raw.outcome(f)) for f in fields),
-            ";".join(raw.failing_conditions()), ";".join(raw.missing_data())]
+            _figures_cell(raw.key_figures()), ";".join(failing), ";".join(raw.missing_data())]
 
 
 def write_verdicts(result: Evaluation, path: Path) -> None:
-    """Write an evaluation's verdicts (models) to .jsonl, .csv or .parquet."""
-    fields = [o.field for o in result.verdicts[0].outcome_details] if result.verdicts else []
-    with VerdictSink(path, fields) as sink:
-        if path.suffix == ".jsonl":
-            sink.write("".join(v.model_dump_json() + "\n" for v in result.verdicts).encode("utf-8"))
-        else:
-            records = [list(flat_row(v, fields).values()) for v in result.verdicts]
-            sink.write(csv_bytes(records) if path.suffix == ".csv" else records)
+    """Write an evaluation's verdicts (models) as JSON Lines; CSV and Parquet are written from the
+    evaluation's raw verdicts (:class:`VerdictSink`, as ``clausewise audit`` does), which know
+    the statuses behind compliance."""
+    if path.suffix != ".jsonl":
+        raise ValueError(f"write_verdicts writes .jsonl, not {path.suffix}: use VerdictSink for CSV and Parquet")
+    with VerdictSink(path, []) as sink:
+        sink.write("".join(v.model_dump_json() + "\n" for v in result.verdicts).encode("utf-8"))
 
 
 def csv_bytes(records: list[list[str]]) -> bytes:
@@ -103,7 +104,7 @@ class VerdictSink:
         """``kind`` (``.jsonl``, ``.csv``, ``.parquet``): the format, when ``path``'s suffix is not it."""
         self.path, self.fields = path, fields
         self.kind = kind or path.suffix
-        self.columns = ["entity", "as_of", "compliant", *fields, "failing_conditions", "missing_data"]
+        self.columns = flat_columns(fields)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._parquet = None
         self._file = None

@@ -15,7 +15,7 @@ from typing import Any
 
 from clausewise.report.explain import MARKS, WORDS, figure_text, fmt, shown
 from clausewise.report.models import ExplanationNode
-from clausewise.report.records import csv_bytes, deciding_conditions, flat_raw
+from clausewise.report.records import csv_bytes, deciding_conditions, flat_columns, flat_raw
 
 
 def _nodes(verdict: Any) -> dict[str, ExplanationNode]:
@@ -78,7 +78,7 @@ def timeline_csv(timeline: Any) -> str:
     """One row per day: the columns of an audit's CSV verdicts (``as_of`` is the day)."""
     plan = timeline.days[0].encoder.plan
     fields = [d.field for d in plan.decides]
-    columns = ["entity", "as_of", "compliant", *fields, "failing_conditions", "missing_data"]
+    columns = flat_columns(fields)
     return csv_bytes([columns] + [flat_raw(raw, fields) for raw in timeline.days]).decode("utf-8")
 
 
