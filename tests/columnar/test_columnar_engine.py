@@ -106,3 +106,41 @@ def test_a_table_duckdb_reads_itself_rejects_the_readers_rows(tmp_path):
         outputs[name] = (out.read_bytes(), result.output.replace(str(out), "OUT"))
     assert outputs["python"] == outputs["duckdb"]
     assert outputs["duckdb"][1].count("rejected: ") == 3 and "duplicate key" in outputs["duckdb"][1]
+
+
+@pytest.mark.parametrize("typed", [True, False], ids=["typed", "text"])
+def test_parquet_tables_duckdb_reads_itself_give_the_same_audit(typed, tmp_path):
+    """TIER's tables as Parquet files: DuckDB reads shop_daily itself (columns typed, or text);
+    the audit file and summary are the Python engine's."""
+    import datetime as dt
+    import shutil
+
+    import duckdb
+
+    from clausewise.engine.engines import prepare
+    from tests.columnar.test_columnar_duckdb import resolve
+
+    data = tmp_path / "tier"
+    data.mkdir()
+    shutil.copy(EXAMPLES / "tier" / "params.json", data)
+    con = duckdb.connect()
+    for path in sorted((EXAMPLES / "tier").glob("*.csv")):
+        options = "" if typed else ", all_varchar = true"
+        con.execute(f"COPY (SELECT * FROM read_csv('{path}', header = true{options})) TO '{data / (path.stem + '.parquet')}'")
+    policy = load_policy(POLICIES / "tier.policy")
+    params = json.loads((data / "params.json").read_text("utf-8"))
+    day = dt.date(2024, 4, 1)
+    values, convention = resolve(policy.checked, params, day)
+    engine = prepare("duckdb", policy.checked, [(leaf.id, leaf.cond) for leaf in policy.plan.leaves()], values, day,
+                     convention, policy.source_text, data)
+    assert engine.scan["shop_daily"].suffix == ".parquet"
+    outputs = {}
+    for name in ("python", "duckdb"):
+        out = tmp_path / f"{name}.jsonl"
+        result = CliRunner().invoke(main, ["audit", str(POLICIES / "tier.policy"), "--data", str(data), "--params",
+                                           str(data / "params.json"), "--as-of", "2024-04-01", "--out", str(out),
+                                           "--workers", "1", "--engine", name])
+        assert result.exit_code in (0, 1), result.output
+        outputs[name] = (out.read_bytes(), result.output.replace(str(out), "OUT"))
+    assert outputs["python"] == outputs["duckdb"]
+    assert len(outputs["python"][0].splitlines()) > 10

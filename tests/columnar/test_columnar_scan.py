@@ -1,4 +1,4 @@
-"""CSV files read and validated by DuckDB (clausewise.columnar.scan) give the Python reader's
+"""CSV and Parquet files read and validated by DuckDB (clausewise.columnar.scan) give the Python reader's
 accounting and rejected rows (file, row, line, field, reason), and the same typed values."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from clausewise.columnar.scan import ROW, scan_csv
+from clausewise.columnar.scan import ROW, scan_file
 from clausewise.data.files import find_table_files, load_table, reject_unknown_entities
 from clausewise.engine.policy import compile_policy_text, load_policy
 from tests.support import EXAMPLES, HEADER, POLICIES
@@ -32,7 +32,7 @@ def compare(policy, paths) -> list[str]:
     for name, path in sorted(files.items()):
         schema = c.tables[name]
         con = duckdb.connect()
-        scanned = scan_csv(con, Path(path), schema, known)
+        scanned = scan_file(con, Path(path), schema, known)
         if scanned is None:
             continue
         reader = _reader(Path(path), schema, c.entity_table, entity)
@@ -104,7 +104,7 @@ def test_a_file_duckdb_may_read_otherwise_is_left_to_the_reader(tmp_path, text):
     path.write_text(text, "utf-8")
     policy = compile_policy_text(POLICY.replace("  rate: rate optional\n  fee: yuan optional\n  since: date optional\n", "")
                                  .replace("  ok: bool optional\n", ""), "<scan>")
-    assert scan_csv(duckdb.connect(), path, policy.checked.tables["shop_tags"], None) is None
+    assert scan_file(duckdb.connect(), path, policy.checked.tables["shop_tags"], None) is None
 
 
 def test_a_trailing_comma_reads_as_the_reader_reads_it(tmp_path):
@@ -122,4 +122,49 @@ def test_bytes_that_are_not_utf8_leave_the_file_to_the_reader(tmp_path):
     path.write_bytes(b"shop_id,tag,weight,kind\nS1,a,1,a\nS1,b\xff,1,a\n")  # the reader rejects only that row
     policy = compile_policy_text(POLICY.replace("  rate: rate optional\n  fee: yuan optional\n  since: date optional\n", "")
                                  .replace("  ok: bool optional\n", ""), "<scan>")
-    assert scan_csv(duckdb.connect(), path, policy.checked.tables["shop_tags"], None) is None
+    assert scan_file(duckdb.connect(), path, policy.checked.tables["shop_tags"], None) is None
+
+
+def _to_parquet(csv_dir: Path, out: Path, typed: bool) -> None:
+    """Every CSV file of a folder as a Parquet file: columns typed as DuckDB detects them, or all text."""
+    out.mkdir()
+    con = duckdb.connect()
+    for path in sorted(csv_dir.glob("*.csv")):
+        options = "" if typed else ", all_varchar = true"
+        con.execute(f"COPY (SELECT * FROM read_csv('{path}', header = true{options})) TO '{out / (path.stem + '.parquet')}'")
+    con.close()
+
+
+@pytest.mark.parametrize("typed", [True, False], ids=["typed", "text"])
+@pytest.mark.parametrize("name", ["tier", "novice", "renew", "life"])
+def test_every_example_table_as_parquet_reads_as_the_reader_reads_it(name, typed, tmp_path):
+    _to_parquet(EXAMPLES / name, tmp_path / "data", typed)
+    compared = compare(load_policy(POLICIES / f"{name}.policy"), [tmp_path / "data"])
+    assert len(compared) >= 1 and (name != "tier" or len(compared) == 4), compared  # tier: every table
+
+
+def test_a_parquet_file_with_rows_the_reader_rejects_is_left_to_the_reader_and_duplicates_are_the_reader_s(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    policy = compile_policy_text(POLICY.replace("  rate: rate optional\n  fee: yuan optional\n  since: date optional\n", "")
+                                 .replace("  ok: bool optional\n", ""), "<scan>")
+    schema = policy.checked.tables["shop_tags"]
+    clean = pa.table({"shop_id": ["S1", "S1", "S1", "S9"], "tag": ["a", "b", "a", "c"], "weight": pa.array([1, 2, 3, 4], pa.int64()),
+                      "kind": ["a", "b", "a", "b"]})
+    pq.write_table(clean, tmp_path / "shop_tags.parquet")
+    pq.write_table(pa.table({"shop_id": ["S1"], "opened_on": ["2020-01-01"], "shop_type": ["ordinary"], "main_category": ["x"]}),
+                   tmp_path / "shops.parquet")
+    pq.write_table(pa.table({n: pa.array([], pa.string()) for n in ("shop_id", "date", "paid_orders", "amount_yuan",
+                                                                   "experience_score")}), tmp_path / "shop_daily.parquet")
+    assert "shop_tags" in compare(policy, [tmp_path])  # the duplicate (row 3) and the unknown shop (row 4), line 0
+    con = duckdb.connect()
+    scanned = scan_file(con, tmp_path / "shop_tags.parquet", schema, ("shops", "shop_id", {"S1"}))
+    assert scanned is not None and [(e.row, e.line) for e in scanned.rejected] == [(3, 0), (4, 0)]
+    negative = clean.set_column(2, "weight", pa.array([1, 2, -3, 4], pa.int64()))
+    pq.write_table(negative, tmp_path / "shop_tags.parquet")
+    assert scan_file(con, tmp_path / "shop_tags.parquet", schema, None) is None
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'shop_tags'").fetchall() == [(0,)]
+    floats = clean.set_column(2, "weight", pa.array([1.0, 2.0, 3.0, 4.0], pa.float64()))
+    pq.write_table(floats, tmp_path / "shop_tags.parquet")  # a float column: the reader's rules for floats apply
+    assert scan_file(con, tmp_path / "shop_tags.parquet", schema, None) is None

@@ -3,7 +3,7 @@ measure, and hand the engine an evaluator.
 
 :func:`prepare` lowers the plan's aggregates before any data is read (they need only the
 parameters and the as-of day) and finds the tables no Python code reads: tables read only
-inside lowered aggregates. Those CSV files are read and validated by DuckDB
+inside lowered aggregates. Those CSV and Parquet files are read and validated by DuckDB
 (:mod:`clausewise.columnar.scan`); every other table is read by the Python reader as before.
 :meth:`Prepared.evaluator` then runs the queries and returns the evaluator; it adds the
 DuckDB-read tables to the loaded ones, for the accounting (rows read, used, rejected).
@@ -22,7 +22,7 @@ import duckdb
 from clausewise.columnar.duck import ColumnarEvaluator, run
 from clausewise.columnar.items import ItemsLowered
 from clausewise.columnar.lower import Lowering
-from clausewise.columnar.scan import scan_csv
+from clausewise.columnar.scan import scan_file
 from clausewise.data import files as datafiles
 from clausewise.evaluate.figuretable import FigurePlan, figure_plan
 from clausewise.evaluate.measure import Data, Evaluator
@@ -64,7 +64,7 @@ class Prepared:
             key = c.tables[c.entity_table].key
             known = (c.entity_table, key[0], {row[key[0]] for row in entity.rows}) if len(key) == 1 else None
             for name, path in sorted(self.scan.items()):
-                table = scan_csv(con, path, c.tables[name], known)
+                table = scan_file(con, path, c.tables[name], known)
                 if table is None:  # read as the reader reads it
                     tables[name] = datafiles.load_table(path, c.tables[name])
                     datafiles.reject_unknown_entities({c.entity_table: entity, name: tables[name]}, c.entity_table)
@@ -100,7 +100,7 @@ def prepare(checked, leaves: list[tuple[str, Any]], params: dict[str, Any], as_o
     files = datafiles.find_table_files(paths, checked.tables)
     needed = python_tables(checked, lowered)
     prepared.scan = {n: Path(f) for n, f in files.items()
-                     if n not in needed and Path(f).suffix == ".csv" and any(n in low.tables for low in lowered.values())}
+                     if n not in needed and Path(f).suffix in (".csv", ".parquet") and any(n in low.tables for low in lowered.values())}
     return prepared
 
 

@@ -1,4 +1,4 @@
-"""CSV files read and validated by DuckDB, with the Python reader's rejected rows and accounting.
+"""CSV and Parquet files read and validated by DuckDB, with the Python reader's rejected rows and accounting.
 
 A table that only lowered queries read need not become Python rows. DuckDB reads its file as
 text and decides, field by field, whether each row is *plainly valid*: a test that accepts
@@ -12,6 +12,12 @@ and line. Duplicate keys (the first accepted row kept) and rows naming an unknow
 are then rejected in SQL with the reader's reasons. Anything unusual (a repeated or missing
 column, a month or list column, a file DuckDB will not parse as the reader does, a row count
 that differs from the reader's) returns None: the table is read by the Python reader.
+
+A Parquet file is read the same way, each column cast to text first: a column whose type
+gives the reader the same value as its text (whole numbers, decimals, dates, booleans, text,
+for fields of those kinds) is tested and typed by the same SQL. A Parquet file with a row that
+is not plainly valid, or a column of another type (floating point, timestamps, bytes), is left
+to the reader.
 """
 
 from __future__ import annotations
@@ -96,30 +102,65 @@ def _plain(f: FieldSchema, v: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
     return exp.func("coalesce", exp.Paren(this=ok), exp.false()), value
 
 
-def scan_csv(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, entity: tuple[str, str, Collection] | None
-             ) -> ScannedTable | None:
-    """Read and validate one CSV file into the DuckDB table named after ``schema``; None: use the
-    Python reader. ``entity``: (entity table, its key, the known keys) for rows naming an entity."""
-    if any(f.type.is_list or f.type.kind == "month" for f in schema.fields) or any(
-            is_decimal_unit(f.type.kind) for f in schema.fields if f.name in schema.key or f.references):
-        return None
+def _csv_source(path: Path, names: list[str]) -> exp.Expr | None:
+    """The CSV file's cells as text (a header the reader would refuse, or cannot read: None)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle), None) or []
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
-    names = [f.name for f in schema.fields]
     if len(set(header)) != len(header) or any(n not in header for n in names) or any(h == ROW for h in header):
         return None
+    return exp.alias_(exp.func("read_csv", exp.Literal.string(str(path)), *[
+        exp.EQ(this=exp.column(k), expression=v) for k, v in (
+            ("header", exp.true()), ("all_varchar", exp.true()), ("delim", exp.Literal.string(",")),
+            ("quote", exp.Literal.string('"')), ("escape", exp.Literal.string('"')),
+            ("null_padding", exp.true()), ("auto_detect", exp.false()),
+            ("columns", exp.Struct(expressions=[exp.PropertyEQ(this=exp.Literal.string(h), expression=exp.Literal.string("VARCHAR"))
+                                                for h in header])))]), "s")
+
+
+_WHOLE = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+
+
+def _same_as_text(f: FieldSchema, column_type: str) -> bool:
+    """Whether a Parquet column of this DuckDB type gives the reader the value its text gives."""
+    kind = f.type.kind
+    if column_type == "VARCHAR":
+        return True
+    if kind in INTEGRAL_UNITS:
+        return column_type in _WHOLE
+    if is_decimal_unit(kind):
+        return column_type in _WHOLE or column_type.startswith("DECIMAL(")
+    return {"date": "DATE", "bool": "BOOLEAN"}.get(kind) == column_type
+
+
+def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema) -> exp.Expr | None:
+    """The Parquet file's fields as text (a column named twice, missing, or of another type: None)."""
+    read = exp.func("read_parquet", exp.Literal.string(str(path)))
+    described = con.execute(exp.Describe(this=exp.select("*").from_(read.copy())).sql("duckdb")).fetchall()
+    types = [(str(r[0]), str(r[1])) for r in described]
+    column = dict(types)
+    if len(column) != len(types) or ROW in column or any(
+            f.name not in column or not _same_as_text(f, column[f.name]) for f in schema.fields):
+        return None
+    return exp.alias_(exp.Subquery(this=exp.select(*[
+        exp.alias_(exp.cast(exp.column(ident(f.name)), "VARCHAR"), f.name, quoted=True) for f in schema.fields]).from_(read)), "s")
+
+
+def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, entity: tuple[str, str, Collection] | None
+              ) -> ScannedTable | None:
+    """Read and validate one CSV or Parquet file into the DuckDB table named after ``schema``; None:
+    use the Python reader. ``entity``: (entity table, its key, the known keys) for rows naming an entity."""
+    if any(f.type.is_list or f.type.kind == "month" for f in schema.fields) or any(
+            is_decimal_unit(f.type.kind) for f in schema.fields if f.name in schema.key or f.references):
+        return None
+    names = [f.name for f in schema.fields]
+    parquet = path.suffix == ".parquet"
     try:
-        source = exp.func("read_csv", exp.Literal.string(str(path)),
-                          *[exp.EQ(this=exp.column(k), expression=v) for k, v in (
-                              ("header", exp.true()), ("all_varchar", exp.true()), ("delim", exp.Literal.string(",")),
-                              ("quote", exp.Literal.string('"')), ("escape", exp.Literal.string('"')),
-                              ("null_padding", exp.true()), ("auto_detect", exp.false()),
-                              ("columns", exp.Struct(expressions=[exp.PropertyEQ(this=exp.Literal.string(h),
-                                                                                 expression=exp.Literal.string("VARCHAR"))
-                                                                  for h in header])))])
+        source = _parquet_source(con, path, schema) if parquet else _csv_source(path, names)
+        if source is None:
+            return None
         plain = [_plain(f, col("s", f.name)) for f in schema.fields]
         typed = [exp.alias_(value, f.name, quoted=True) for f, (_, value) in zip(schema.fields, plain)]
         for f in schema.fields:
@@ -134,7 +175,7 @@ def scan_csv(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, en
         con.execute(exp.Create(this=table.copy(), kind="TABLE", properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
                                expression=exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True), *typed,
                                                      exp.alias_(exp.and_(*[p[0] for p in plain]), _OK, quoted=True))
-                               .from_(exp.alias_(source, "s"))).sql("duckdb")).fetchall()
+                               .from_(source)).sql("duckdb")).fetchall()
         n_read = int(con.execute(exp.select(exp.Count(this=exp.Star())).from_(table.copy()).sql("duckdb")).fetchall()[0][0])
         not_ok = exp.Not(this=exp.column(ident(_OK)))
         unclean = [int(r[0]) for r in con.execute(exp.select(exp.column(ident(ROW))).from_(table.copy()).where(not_ok.copy())
@@ -142,7 +183,9 @@ def scan_csv(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, en
         if unclean:
             con.execute(exp.delete(table.copy(), where=not_ok.copy()).sql("duckdb")).fetchall()
     except duckdb.Error:
-        return None
+        return _drop(con, schema)
+    if unclean and parquet:
+        return _drop(con, schema)  # the reader validates the whole file
     validator = RowValidator(schema, str(path))
     if unclean:  # the reader's own cells, values and reasons for every row that is not plainly valid
         wanted, accepted = set(unclean), []
@@ -155,11 +198,11 @@ def scan_csv(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, en
                 if len(validator.rows) > before:
                     accepted.append({ROW: count, **validator.rows[-1]})
         if count != n_read:
-            return None  # DuckDB and the reader do not see the same rows
+            return _drop(con, schema)  # DuckDB and the reader do not see the same rows
         if accepted:
             if any(is_decimal_unit(f.type.kind) and r[f.name] is not None and -r[f.name].as_tuple().exponent > _places(f)
                    for r in accepted for f in schema.fields):
-                return None
+                return _drop(con, schema)
             extra = arrow_table(schema, accepted)
             import pyarrow as pa
 
@@ -179,8 +222,16 @@ def scan_csv(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, en
     return ScannedTable(schema, str(path), n_read, range(int(used[0]) if used else 0), rejected)
 
 
+def _drop(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> ScannedTable | None:
+    """Forget the table read so far (the reader reads it instead); None."""
+    con.execute(exp.Drop(tables=[exp.Table(this=ident(schema.name))], kind="TABLE", exists=True).sql("duckdb")).fetchall()
+    return None
+
+
 def _lines(path: Path, schema: TableSchema, rows: Collection[int]) -> dict[int, int]:
-    """The line each of the given data rows starts on, as the reader counts them."""
+    """The line each of the given data rows starts on, as the reader counts them (0 in a Parquet file)."""
+    if path.suffix == ".parquet":
+        return dict.fromkeys(rows, 0)
     wanted, found = set(rows), {}
     for count, (_cells, line) in enumerate(csv_cells(path, schema), 1):
         if count in wanted:
