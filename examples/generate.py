@@ -154,8 +154,15 @@ def novice(root: Path) -> None:
                "quality_return_rate": "0.01", "bad_review_rate": "0.01", "complaint_rate": "0.01"},
               {"shop_id": "S02", "date": "2024-03-14", "signed_orders": 5, "experience_score": "4.6",
                "quality_return_rate": "1.7", "bad_review_rate": "0.01", "complaint_rate": "0.01"}]
-    medians = [{"main_category": c, "date": AS_OF, "quality_return_rate": "0.020", "bad_review_rate": "0.020",
-                "complaint_rate": "0.020"} for c in ("女装", "食品饮料")]
+    # the days the exited shops passed the exit inspection, as the platform recorded them (graduated_on):
+    # the daily data show it too (novice.policy derives the exit day from them: derived_exit_on), appended
+    # after the bad rows so that those keep their line numbers
+    for sid, day in (("S05", "2024-01-20"), ("S06", "2024-01-20"), ("S12", "2024-03-01")):
+        daily.append({"shop_id": sid, "date": day, "signed_orders": 50, "experience_score": "4.5",
+                      "quality_return_rate": "0.010", "bad_review_rate": "0.010", "complaint_rate": "0.010"})
+    medians = [{"main_category": c, "date": day, "quality_return_rate": "0.020", "bad_review_rate": "0.020",
+                "complaint_rate": "0.020"}
+               for c, day in (("女装", "2024-02-01"), ("女装", "2024-03-01"), ("女装", AS_OF), ("食品饮料", AS_OF))]
     write_csv(root / "shops.csv", ["shop_id", "opened_on", "shop_type", "brand_is_known", "main_category",
                                    "registered_province", "graduated_on"], shops)
     write_csv(root / "shop_daily.csv", DAILY_COLUMNS, daily)

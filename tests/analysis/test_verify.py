@@ -172,7 +172,7 @@ def test_ladder_against_brute_force(ladder):
 
 def test_cli_verify():
     out = CliRunner().invoke(main, ["verify", str(POLICIES / "novice.policy")])
-    assert out.exit_code == 1 and "overlap: exit_date: clauses 1 (opened_on) and 2 (graduated_on)" in out.output
+    assert out.exit_code == 1 and "overlap: exit_date: clauses 1 (opened_on) and 2 (exited_on)" in out.output
     assert "witness:" in out.output and "did not check out" not in out.output
 
 

@@ -84,7 +84,7 @@ def test_audit_writes_verdicts_summary_and_record(tmp_path, suffix):
     out = tmp_path / f"novice{suffix}"
     result = invoke("audit", *NOVICE, "--out", str(out))
     assert result.exit_code == 1  # S01, S08, S11, S14 are not compliant
-    assert "rows: 67 read = 64 used + 3 rejected" in result.output
+    assert "rows: 72 read = 69 used + 3 rejected" in result.output
     assert "compliance: compliant 10, not compliant 4" in result.output
     assert "shop_daily.csv:30: row 29, field 'signed_orders': negative orders: -5" in result.output
     if suffix == ".jsonl":

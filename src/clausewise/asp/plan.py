@@ -123,3 +123,20 @@ def plan(checked: Checked) -> Plan:
     if checked.header.compliant is not None:
         compliant = low.lower(checked.header.compliant, "compliant", tuple(s[0] for s in checked.header.sources))
     return Plan(checked, low.nodes, rules, decides, compliant)
+
+
+def nodes_under(plan: Plan, roots: list[str]) -> set[str]:
+    """The condition nodes the statuses of ``roots`` depend on, the roots included (through the
+    rules they name, too)."""
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        node_id = stack.pop()
+        if node_id in seen or node_id not in plan.nodes:
+            continue
+        seen.add(node_id)
+        node = plan.nodes[node_id]
+        if node.kind == "ref" and node.target is not None:
+            stack.append(node.target)
+        stack += node.children
+    return seen

@@ -250,10 +250,19 @@ def _undecided(verdict: Verdict) -> bool:
 @click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python", show_default=True,
               help="What measures the figures: the Python evaluator, or DuckDB (or Spark) for the aggregates it can run "
                    "(the same verdicts).")
+@click.option("--from", "start", default=None, metavar="DATE",
+              help="With --to, instead of --as-of: per entity, the days of the range on which each outcome held.")
+@click.option("--to", "end", default=None, metavar="DATE", help="The last day of the --from range (included).")
 @user_errors
 def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit, out: str, workers: int | None,
-          report_path: str | None, lang: str, engine: str) -> None:
-    """Evaluate POLICY for every entity; write verdicts, a summary and a decision record."""
+          report_path: str | None, lang: str, engine: str, start: str | None, end: str | None) -> None:
+    """Evaluate POLICY for every entity; write verdicts, a summary and a decision record (with --from and
+    --to: the days each outcome held, per entity)."""
+    if start is not None or end is not None:
+        if start is None or as_of is not None or report_path is not None or engine != "python":
+            raise ClausewiseError.simple("--from", "a range audit takes --from and --to, without --as-of, --report or --engine",
+                                         "give --from YYYY-MM-DD --to YYYY-MM-DD, or --as-of alone")
+        timeline_command.audit_range(policy, data, start, end, gather_params(param, params_file), out)
     day = as_of_day(as_of)
     loaded = load_versions([policy]).in_force_on(day)
     out_path = Path(out)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import click
 
 from clausewise.cli.main import gather_params, main, user_errors
 from clausewise.engine.policy import load_versions, parse_day
+from clausewise.engine.timeline import timelines
 from clausewise.language.diagnostics import ClausewiseError
-from clausewise.report.timeline import timeline_csv, timeline_json, timeline_text
+from clausewise.report.records import csv_bytes
+from clausewise.report.timeline import RANGE_COLUMNS, range_record, range_rows, timeline_csv, timeline_json, timeline_text
 
 
 @main.command(name="timeline")
@@ -43,3 +47,59 @@ def timeline_cmd(policy: str, data, param, params_file, entity: str, start: str,
         click.echo(timeline_text(timeline, lang))
     errors = any(getattr(raw, "error", None) is not None for raw in timeline.days)
     sys.exit(3 if errors else 0 if all(raw.compliant in (True, None) for raw in timeline.days) else 1)
+
+
+def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None, params: dict, out: str) -> None:
+    """``audit --from --to``: per entity, the days on which each outcome held, to ``out`` (.jsonl or .csv),
+    and a summary of entity-days per outcome value."""
+    if end is None:
+        raise ClausewiseError.simple("--to", "--from needs --to", "give the last day of the range: --to YYYY-MM-DD")
+    out_path = Path(out)
+    if out_path.suffix not in (".jsonl", ".csv"):
+        raise ClausewiseError.simple("--out", f"a range audit writes .jsonl or .csv, not '{out_path.suffix}'",
+                                     "use .jsonl (one record per entity) or .csv (one row per entity, field and value)")
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    versions = load_versions([policy])
+    loaded = versions.in_force_on(first)
+    if versions.in_force_on(last) is not loaded:
+        raise ClausewiseError.simple("--to", f"another version of policy {loaded.name} is in force on {last}",
+                                     f"version {loaded.version} is in force from {first}; give a range within one version")
+    loaded.check_in_force(first, last)
+    tables = loaded.load_data(list(data))
+    days = (last - first).days + 1
+    totals: dict[str, dict[str, list[int]]] = {}  # field -> value -> [entity-days, entities]
+    entities = 0
+    partial = out_path.with_name(out_path.name + ".partial")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with partial.open("wb") as f:
+            if out_path.suffix == ".csv":
+                f.write(csv_bytes([RANGE_COLUMNS]))
+            for timeline in timelines(loaded, tables, first, last, params):
+                entities += 1
+                record = range_record(timeline)
+                if out_path.suffix == ".csv":
+                    f.write(csv_bytes(range_rows(timeline)))
+                else:
+                    f.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+                for field_name, entries in record["outcomes"].items():
+                    for entry in entries:
+                        count = totals.setdefault(field_name, {}).setdefault(entry["value"], [0, 0])
+                        count[0] += entry["days"]
+                        count[1] += 1
+        partial.replace(out_path)
+    finally:
+        partial.unlink(missing_ok=True)
+    read, used = sum(t.rows_read for t in tables.values()), sum(len(t.rows) for t in tables.values())
+    rejected = sum(len(t.rejected) for t in tables.values())
+    lines = [f"policy {loaded.name} {loaded.version}, {first}..{last} ({days} day{'s' if days != 1 else ''}): "
+             f"{entities} entities, {entities * days} entity-days",
+             f"rows: {read} read = {used} used + {rejected} rejected",
+             "days per outcome (entity-days, entities):"]
+    for field_name, values in totals.items():
+        shown = ", ".join(f"{value} {n} ({e})" for value, (n, e) in sorted(values.items()))
+        lines.append(f"  {field_name}: {shown}")
+    lines.append(f"days per entity: {out_path}")
+    click.echo("\n".join(lines))
+    compliance = totals.get("compliant", {})
+    sys.exit(3 if "error" in compliance else 1 if "false" in compliance or "undecided" in compliance else 0)

@@ -47,4 +47,7 @@ def prepare(engine: str, checked, leaves: list[tuple[str, Any]], params: dict[st
         return PythonEngine(checked, params, as_of, convention)
     from clausewise.columnar.engine import prepare as prepare_columnar  # DuckDB is imported only when used
 
-    return prepare_columnar(checked, leaves, params, as_of, convention, text, data, backend=engine)
+    prepared = prepare_columnar(checked, leaves, params, as_of, convention, text, data, backend=engine)
+    if checked.history_rules:  # a rule on another day is measured in Python from every table it reads
+        prepared.scan = {}
+    return prepared

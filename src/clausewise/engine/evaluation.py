@@ -27,6 +27,7 @@ from clausewise.asp.leafrules import FigureProgram
 from clausewise.asp.plan import STATUSES, DecidePlan, Plan
 from clausewise.asp.solve import Const, EntityAnswer, Fact, solve, term
 from clausewise.asp.terms import kind_of
+from clausewise.engine.history import RuleHistory  # also gives evaluators no evaluation made their history
 from clausewise.evaluate.closures import value_of
 from clausewise.evaluate.figuretable import FigureProducer, FigureValue, is_constant, leaf_result
 from clausewise.evaluate.leaves import LeafEvaluator, LeafResult
@@ -55,7 +56,9 @@ class EntityEvaluation:
     """Evaluates entities of one policy with one evaluator (data, parameters, as-of day)."""
 
     def __init__(self, plan: Plan, program: str, figures: FigureProgram, ev: Evaluator,
-                 text: Callable[[Any], str], leaf_eval: LeafEvaluator | None = None):
+                 text: Callable[[Any], str], leaf_eval: LeafEvaluator | None = None, history: Any = None):
+        """``history``: the :class:`clausewise.engine.history.RuleHistory` that answers ``R on d``
+        (one is made when the policy reads a rule on another day)."""
         self.plan, self.program, self.figures, self.ev = plan, program, figures, ev
         self.leaf_eval = leaf_eval or LeafEvaluator(ev)
         self.producer = FigureProducer(figures.figures, ev, text)
@@ -63,6 +66,10 @@ class EntityEvaluation:
         self._entity_figures = [figures.figures.figures[fid] for fid in figures.entity_figures]
         self._measurers = [(f.id, self.producer.measurer(f)) for f in self._entity_figures]
         self._status_leaves = [leaf.id for leaf in plan.leaves() if leaf.id not in figures.compiled]
+        if history is None and plan.checked.history_rules:
+            history = RuleHistory(plan, figures, ev, text)
+        if history is not None:
+            ev.history = history
         self._constants: dict[str, FigureValue] | None = None
         self._entity_figures_type: type[dict] = dict
         self._cells: Cells | None = None

@@ -379,6 +379,11 @@ def load_policy(path: str | Path) -> Policy:
     return _compiled(check(tree, source), source.text)
 
 
+def compile_checked(checked: Checked) -> Policy:
+    """The compiled policy of a checked one (its text is the checked source's)."""
+    return _compiled(checked, checked.source.text)
+
+
 def _compiled(checked: Checked, text: str) -> Policy:
     """Plan a checked policy, lower its leaves to figures, and compile its program."""
     logic = plan(checked)

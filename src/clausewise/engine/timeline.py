@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
+from clausewise.asp.plan import nodes_under
 from clausewise.asp.solve import Fact, solve
 from clausewise.data import files as datafiles
 from clausewise.engine.evaluation import EntityEvaluation
@@ -56,6 +57,7 @@ class DayEvaluations:
         self._days: dict[dt.date, tuple[EntityEvaluation, VerdictEncoder]] = {}
         self._encoder: VerdictEncoder | None = None
         self._first: Evaluator | None = None
+        self._history: Any = None
 
     def on(self, day: dt.date) -> tuple[EntityEvaluation, VerdictEncoder]:
         """The evaluation and the verdict encoder of one day (made when first needed)."""
@@ -68,8 +70,12 @@ class DayEvaluations:
             ev = self._first.on_day(day, values, convention)
             if self._encoder is None:
                 self._encoder = VerdictEncoder(p.plan, day, p.source_text)
-            found = self._days[day] = (EntityEvaluation(p.plan, p.program, p.figures, ev, p.source_text),
-                                       self._encoder.on(day))
+            # the rules' statuses on other days are the same for every day of the range (with the same parameters)
+            history = self._history if self._history is not None and values == self._history.base.params else None
+            evaluation = EntityEvaluation(p.plan, p.program, p.figures, ev, p.source_text, history=history)
+            if self._history is None:
+                self._history = ev.history
+            found = self._days[day] = (evaluation, self._encoder.on(day))
         return found
 
     def evaluate(self, scopes: Mapping[str, Scope]) -> dict[str, list[RawVerdict | ErrorVerdict]]:
@@ -164,12 +170,21 @@ class Timeline:
 
 
 def changed_leaves(before: Any, now: Any) -> dict[str, tuple[str, str]]:
-    """The leaf conditions whose status differs between two verdicts of one entity (tree order)."""
+    """The leaf conditions whose status differs between two verdicts of one entity (tree order),
+    among those under what changed: the compliance condition if compliance changed, and the
+    conditions of the chosen clauses (before and now) of each outcome that changed."""
     if before is None or isinstance(before, ErrorVerdict) or isinstance(now, ErrorVerdict):
         return {}
+    plan = now.encoder.plan
     old, new = before.answer.status, now.answer.status
-    return {leaf.id: (old.get(leaf.id, "na"), new.get(leaf.id, "na")) for leaf in now.encoder.plan.leaves()
-            if old.get(leaf.id, "na") != new.get(leaf.id, "na")}
+    roots = [plan.compliant] if plan.compliant and before.compliant != now.compliant else []
+    for d in plan.decides:
+        clauses = {before.answer.chosen.get(d.field), now.answer.chosen.get(d.field)}
+        if len(clauses) > 1 or before.outcome(d.field) != now.outcome(d.field) or before.decided(d.field) != now.decided(d.field):
+            roots += [d.when_nodes[c - 1] for c in clauses if c is not None and d.when_nodes[c - 1] is not None]
+    under = nodes_under(plan, roots)
+    return {leaf.id: (old.get(leaf.id, "na"), new.get(leaf.id, "na")) for leaf in plan.leaves()
+            if leaf.id in under and old.get(leaf.id, "na") != new.get(leaf.id, "na")}
 
 
 def entity_scopes(policy: Any, tables: Mapping[str, Any], entities: list[str] | None) -> tuple[dict[str, Scope], dict]:

@@ -22,6 +22,10 @@ from clausewise.values.calendar import Window, add_days, last_n, month_window, n
 #: what a row filtered out of an aggregate adds
 SKIP = object()
 
+#: makes the history (``R on d``) of an evaluator that has none: set by :mod:`clausewise.engine.history`,
+#: which evaluates rules with the compiled program (a layer above this one)
+HISTORY: Any = None
+
 
 @dataclass(frozen=True)
 class Missing:
@@ -99,6 +103,11 @@ class Evaluator:
         self.compiled: dict[int, Any] = {}  # see closures: expressions compiled to closures, by node id
         #: what depends only on the policy's nodes, never on the day or the parameters (shared by :meth:`on_day`)
         self.node_facts: dict[Any, Any] = {}
+        #: the engine's answer to ``R on d`` (whether rule R passes as of day d):
+        #: ``history(rule, day, scope)`` -> True, False or :class:`Missing` (see :mod:`clausewise.engine.history`)
+        self.history: Any = None
+        #: the last day of the window ``first day`` is walking: the history measures up to it at once
+        self.history_until: dt.date | None = None
 
     def on_day(self, as_of: dt.date, params: dict[str, Any], convention: str) -> "Evaluator":
         """An evaluator of the same data for another as-of day (and its parameters), sharing the
@@ -154,6 +163,7 @@ class Evaluator:
                 if win is None or isinstance(win, Missing):
                     return win
                 mark = len(self.windows_used)  # the windows of each day tried are not shown
+                until, self.history_until = self.history_until, win.end
                 try:
                     for day in win.days():
                         verdict = self.truth(cond, self.bind(scope, var, day))
@@ -164,6 +174,7 @@ class Evaluator:
                     return None
                 finally:
                     del self.windows_used[mark:]
+                    self.history_until = until
             case syntax.SetLit(items=items):
                 return [self.eval(i, scope) for i in items]
             case syntax.Aggregate():
@@ -232,10 +243,19 @@ class Evaluator:
         return scope.entity.get(self.c.tables[self.c.entity_table].key[0])
 
     def at_date(self, node: syntax.AtDate, scope: Scope) -> Any:
-        _, table, fname, (tfield, sfield) = self.c.refs[id(node)]
+        ref = self.c.refs[id(node)]
         day = self.eval(node.date, scope)
         if isinstance(day, Missing):
             return day
+        if ref[0] == "rule_on":
+            if day is None:  # a rule on a day that does not exist (none) does not hold
+                return False
+            if self.history is None:  # an evaluator no engine evaluation made (the analysis commands')
+                if HISTORY is None:
+                    raise RuntimeError(f"'{ref[1]} on {day}' needs the engine's history of the rule")
+                self.history = HISTORY(self)
+            return self.history(ref[1], day, scope, self.history_until)
+        _, table, fname, (tfield, sfield) = ref
         subject_value = scope.subject.get(sfield) if scope.subject else None
         time_field = self.c.tables[table].time_field
         for row in self.data.index(table, tfield).get(subject_value, ()):

@@ -7,6 +7,7 @@ names, what they refer to (keyed by ``id(node)``; the tree is kept alive by ``Ch
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -72,6 +73,11 @@ class Checked:
 
     def sort(self, node) -> Sort:
         return self.sorts[id(node)]
+
+    @functools.cached_property
+    def history_rules(self) -> frozenset[str]:
+        """The rules read on another day (``exit_inspection on d``): an evaluation needs their history."""
+        return frozenset(ref[1] for ref in self.refs.values() if ref[0] == "rule_on")
 
 
 class Checker(ExprChecker, DerivedChecker):
@@ -314,13 +320,21 @@ class Checker(ExprChecker, DerivedChecker):
             if name not in state:
                 visit(name, [name])
 
-    def rule_refs(self, node) -> Iterator[str]:
+    def rule_refs(self, node, lets: frozenset[str] = frozenset()) -> Iterator[str]:
+        """The rules a condition reads: by name, or on another day (``R on d``, which needs R's
+        statuses of days up to d, d included: a rule may not read itself that way, even through
+        the named values it reads)."""
         if isinstance(node, syntax.Truth) and self.refs.get(id(node.expr), ("",))[0] == "rule":
             yield node.expr.name
+        ref = self.refs.get(id(node), ("",))
+        if ref[0] == "rule_on":
+            yield ref[1]
+        elif ref[0] == "let" and ref[1] not in lets and ref[1] in self.lets:
+            yield from self.rule_refs(self.lets[ref[1]].expr, lets | {ref[1]})
         for value in vars(node).values():
             for child in value if isinstance(value, tuple) else (value,):
                 if isinstance(child, syntax.Node) and not isinstance(child, syntax.Labels | syntax.Meta):
-                    yield from self.rule_refs(child)
+                    yield from self.rule_refs(child, lets)
 
     # ---- scopes -------------------------------------------------------------------------------------
     def entity_scope(self) -> dict:

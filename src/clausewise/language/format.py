@@ -325,7 +325,7 @@ class Formatter:
             case syntax.Edge(kind=kind, window=window):
                 return f"{kind} of {self.expr(window, P_POSTFIX)}", top
             case syntax.FirstDay(var=var, window=window, cond=cond):
-                return f"first day {var} in {self.expr(window, top)} where {self.inline(cond, 'then')}", top
+                return f"first day {var} in {self.expr(window)} where {self.inline(cond, 'then')}", top
             case syntax.SetLit(items=items):
                 return "{" + ", ".join(self.expr(i) for i in items) + "}", top
             case syntax.Aggregate():

@@ -263,6 +263,14 @@ class ExprChecker:
             self.error(node, f"'{node.value}' is not one of {', '.join(want.enum_values)}")
 
     def at_date(self, node, inner, date, scope: dict) -> Sort:
+        if isinstance(inner, syntax.Name) and inner.name in self.rules and inner.name not in scope["vars"]:
+            # a rule on another day: whether it passes as of that day (its history)
+            self.expect_value(date, self.scalar(date, scope), DATE, "the day after 'on'")
+            if scope["subject"] != self.entity_table:
+                self.error(node, f"rule '{inner.name}' on a day is the entity's: it cannot be read for a related item")
+                return Sort("none")
+            self.refs[id(node)] = ("rule_on", inner.name)
+            return vsort(BOOL)
         sort = self.expr(inner, scope)
         self.expect_value(date, self.scalar(date, scope), DATE, "the day after 'on'")
         if sort.kind != "column":

@@ -131,3 +131,53 @@ def _line(c: dict[str, Any], change: str | None = None) -> str:
     if change:
         head += f" {change}"
     return head + (f": {c['text']}" if c.get("text") else "")
+
+
+# ---- a range audit: per entity, the days each outcome held --------------------------------------------
+def runs(days: list[Any], start: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The runs of consecutive days (as (first, last) pairs) among day offsets from ``start``."""
+    out: list[tuple[dt.date, dt.date]] = []
+    for i in days:
+        day = start + dt.timedelta(days=i)
+        if out and (day - out[-1][1]).days == 1:
+            out[-1] = (out[-1][0], day)
+        else:
+            out.append((day, day))
+    return out
+
+
+def days_held(timeline: Any) -> dict[str, dict[str, list[int]]]:
+    """Per outcome field (and ``compliant``): each value, as its flat cell text, and the day offsets it held on."""
+    fields = [d.field for d in timeline.days[0].encoder.plan.decides]
+    out: dict[str, dict[str, list[int]]] = {"compliant": {}, **{f: {} for f in fields}}
+    for i, raw in enumerate(timeline.days):
+        error = getattr(raw, "error", None) is not None
+        shown = "error" if error else "undecided" if raw.compliant is None else str(raw.compliant).lower()
+        out["compliant"].setdefault(shown, []).append(i)
+        # each outcome as an audit's CSV writes it ('undecided', '' for none, 'a;b' for a list)
+        cells = ["error"] * len(fields) if error else flat_raw(raw, fields)[3:3 + len(fields)]
+        for f, cell in zip(fields, cells):
+            out[f].setdefault(cell or "none", []).append(i)
+    return out
+
+
+def range_record(timeline: Any) -> dict[str, Any]:
+    """One entity's days per outcome value over a range (a JSON Lines record of ``audit --from --to``)."""
+    held = days_held(timeline)
+    return {"entity": timeline.entity, "from": timeline.start.isoformat(), "to": timeline.end.isoformat(),
+            "days": len(timeline.days),
+            "outcomes": {f: [{"value": v, "days": len(ds), "spans": [_span_text(a, b) for a, b in runs(ds, timeline.start)]}
+                             for v, ds in values.items()] for f, values in held.items()}}
+
+
+def range_rows(timeline: Any) -> list[list[str]]:
+    """The CSV rows of one entity in a range audit: entity, field, value, days, spans."""
+    return [[r["entity"], f, entry["value"], str(entry["days"]), ";".join(entry["spans"])]
+            for r in (range_record(timeline),) for f, entries in r["outcomes"].items() for entry in entries]
+
+
+RANGE_COLUMNS = ["entity", "field", "value", "days", "spans"]
+
+
+def _span_text(a: dt.date, b: dt.date) -> str:
+    return a.isoformat() if a == b else f"{a}..{b}"

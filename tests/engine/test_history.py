@@ -1,0 +1,98 @@
+"""A rule on another day (``R on d``) and the states derived from it (``first day d in ... where R on d``)."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from clausewise.engine.policy import compile_policy_text, load_policy
+from clausewise.language.diagnostics import ClausewiseError
+from tests.support import EXAMPLES, HEADER, POLICIES
+
+NOVICE = (POLICIES / "novice.policy").read_text("utf-8")
+#: novice.policy with its derived exit day as an outcome, to read it
+DERIVED = NOVICE + """
+decide derived_exit [NOVICE-4.1] "推算出村日期" / "derived exit day": date optional {
+  derived_exit_on when true
+}
+"""
+
+
+def test_the_derived_exit_day_equals_the_record_on_every_example_shop_that_has_one() -> None:
+    policy = compile_policy_text(DERIVED, str(POLICIES / "novice.policy"))
+    with (EXAMPLES / "novice" / "shops.csv").open(encoding="utf-8") as f:
+        recorded = {row["shop_id"]: row["graduated_on"] for row in csv.DictReader(f)}
+    verdicts = {v.entity: v for v in policy.evaluate(EXAMPLES / "novice", "2024-03-15").verdicts}
+    with_record = {shop: day for shop, day in recorded.items() if day}
+    assert sorted(with_record) == ["S05", "S06", "S12"]
+    for shop, day in with_record.items():
+        assert verdicts[shop].outcomes["derived_exit"] == day, shop
+        assert verdicts[shop].outcomes["exit_record_disagrees"] is False
+    # the shops without a record never passed the exit inspection before 2024-03-15 (S03 passes on that day)
+    assert {shop: verdicts[shop].outcomes["derived_exit"] for shop in recorded if not recorded[shop]} == {
+        shop: None for shop in recorded if not recorded[shop]}
+    assert verdicts["S03"].outcomes["exit_date"] == "2024-03-15"
+
+
+def test_duckdb_gives_the_same_novice_verdicts() -> None:
+    policy = load_policy(POLICIES / "novice.policy")
+    python = policy.evaluate(EXAMPLES / "novice", "2024-03-15")
+    duckdb = policy.evaluate(EXAMPLES / "novice", "2024-03-15", engine="duckdb")
+    assert [v.model_dump_json() for v in duckdb.verdicts] == [v.model_dump_json() for v in python.verdicts]
+    assert duckdb.accounting == python.accounting
+
+
+RULE_ON = HEADER + """
+rule busy [X-1] "忙" / "busy day" = shop_daily.paid_orders on as_of >= 10
+rule busy_yesterday [X-1] "昨日忙" / "busy the day before" = busy on (as_of - 1 day)
+let first_busy [X-1] "首个忙日" / "first busy day" = first day d in opened_on .. as_of where busy on d
+decide first [X-1] "首个忙日" / "first busy day": date optional { first_busy when true }
+decide yesterday [X-1] "昨日忙" / "busy yesterday": bool { true when busy_yesterday otherwise false }
+"""
+
+
+def _rows(*days: tuple[str, int]) -> dict:
+    return {"shops": [{"shop_id": "A", "opened_on": "2024-01-01", "shop_type": "ordinary", "main_category": "x"}],
+            "shop_daily": [{"shop_id": "A", "date": d, "paid_orders": n, "amount_yuan": 0,
+                            "experience_score": ""} for d, n in days]}
+
+
+def test_a_rule_on_the_day_before_and_the_first_day_it_held() -> None:
+    policy = compile_policy_text(RULE_ON)
+    rows = _rows(("2024-01-01", 9), ("2024-01-02", 10), ("2024-01-03", 9))
+    (timeline,) = policy.timeline(rows, "2024-01-01", "2024-01-04")
+    # 2023-12-31 has no row: whether the shop was busy then is unknown, so 'yesterday' is undecided on 2024-01-01
+    assert [raw.outcome("yesterday") for raw in timeline.days] == [None, False, True, False]
+    assert not timeline.days[0].decided("yesterday")
+    assert [raw.outcome("first") for raw in timeline.days] == [None, "2024-01-02", "2024-01-02", "2024-01-02"]
+
+
+def test_a_day_whose_status_is_unknown_before_the_first_pass_makes_the_first_day_unknown() -> None:
+    policy = compile_policy_text(RULE_ON.replace("paid_orders: orders", "paid_orders: orders optional"))
+    rows = _rows(("2024-01-02", 10))
+    rows["shop_daily"].insert(0, {"shop_id": "A", "date": "2024-01-01", "paid_orders": "", "amount_yuan": 0,
+                                            "experience_score": ""})
+    (verdict,) = policy.evaluate(rows, "2024-01-03").verdicts
+    assert verdict.outcomes["first"] is None and not verdict.outcome_details[0].decided
+
+
+def test_a_rule_that_reads_itself_on_a_day_is_a_cycle() -> None:
+    with pytest.raises(ClausewiseError, match="cycle: a -> b -> a"):
+        compile_policy_text(HEADER + """
+rule a [X-1] "a" / "a" = first day d in opened_on .. as_of where b on d is set
+rule b [X-1] "b" / "b" = a
+""")
+    with pytest.raises(ClausewiseError, match="cycle: a -> a"):
+        compile_policy_text(HEADER + """
+let since [X-1] "s" / "s" = first day d in opened_on .. as_of where a on d
+rule a [X-1] "a" / "a" = since is set
+""")
+
+
+def test_a_rule_on_a_day_needs_a_date() -> None:
+    with pytest.raises(ClausewiseError, match="the day after 'on'"):
+        compile_policy_text(HEADER + """
+rule a [X-1] "a" / "a" = opened_on < as_of
+rule b [X-1] "b" / "b" = a on 3
+""")
