@@ -388,6 +388,7 @@ class Evaluator:
                 if node.binder:
                     inner.vars[node.binder] = item
                 if node.where is not None:
+                    mark = len(self.windows_used)
                     verdict = self.truth(node.where, inner)
                     if isinstance(verdict, Missing):
                         return verdict
@@ -404,6 +405,7 @@ class Evaluator:
             if node.binder:
                 inner = self.bind(inner, node.binder, row)
                 inner.row = None
+            mark = len(self.windows_used)
             value = self.row_value(node, row, inner)
             if isinstance(value, Missing):
                 return value
