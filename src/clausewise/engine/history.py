@@ -18,6 +18,7 @@ from clausewise.asp.leafrules import FigureProgram
 from clausewise.asp.plan import Plan, nodes_under
 from clausewise.asp.program import compile_plan
 from clausewise.asp.solve import solve
+from clausewise.asp.text import q
 from clausewise.evaluate.figuretable import FigurePlan
 from clausewise.evaluate import measure
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
@@ -76,7 +77,13 @@ class RuleHistory:
             leaves = self.figures.figures.leaves
             figures = FigureProgram(plan, FigurePlan(self.figures.figures.figures,
                                                      {i: leaf for i, leaf in leaves.items() if i in under}))
-            found = self._programs[rule] = (plan, compile_plan(plan, figures), figures)
+            # only the rule's status is read: the other nodes' status/3 rules are left out, so the
+            # answer holds one atom per day instead of one per node and day
+            program = compile_plan(plan, figures)
+            own = f"status(E,{q(rule)},S) :- "
+            lines = [line for line in program.split("\n") if not line.startswith("status(E,") or line.startswith(own)]
+            assert len(lines) < program.count("\n") + 1 or len(plan.nodes) == 1, "the program's status/3 rules moved"
+            found = self._programs[rule] = (plan, "\n".join(lines), figures)
         return found
 
     def _solve(self, rule: str, days: list[dt.date], scope: Scope) -> dict[tuple[str, dt.date], str]:

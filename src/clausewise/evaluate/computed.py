@@ -155,7 +155,11 @@ def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[l
     subject_value = scope.subject.get(sfield) if scope.subject else None
     key = (id(node), id(scope.subject), _token(scope.item), subject_value,
            tuple(_token(scope.vars.get(v)) for v in _free_vars(ev, node)))
-    cache = _entity_cache(ev, scope)
+    if _day_free(ev, node):  # the same rows on every as-of day: kept for the evaluators of other days too
+        key += (id(ev.params),)
+        cache = _shared_rows(ev, scope)
+    else:
+        cache = _entity_cache(ev, scope)
     if key in cache and not ev.overrides:
         return cache[key]
     time_field = ev.c.tables[table].time_field
@@ -173,6 +177,33 @@ def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[l
     if not ev.overrides:
         cache[key] = result
     return result
+
+
+def _day_free(ev: Evaluator, node: syntax.Aggregate) -> bool:
+    """Whether the rows an aggregate keeps, and their values, never depend on the as-of day (its
+    value and filter read no ``as_of`` and no named value)."""
+    cache = ev.node_facts.setdefault("day_free", {})
+    found = cache.get(id(node))
+    if found is None:
+        def reads_day(n) -> bool:
+            if isinstance(n, syntax.AsOf) or ev.c.refs.get(id(n), ("",))[0] in ("let", "rule_on"):
+                return True
+            return any(reads_day(child) for value in vars(n).values()
+                       for child in (value if isinstance(value, tuple) else (value,))
+                       if isinstance(child, syntax.Node) and not isinstance(child, syntax.Labels | syntax.Meta))
+
+        found = cache[id(node)] = not any(reads_day(part) for part in (node.target, node.where) if part is not None)
+    return found
+
+
+def _shared_rows(ev: Evaluator, scope: Scope) -> dict:
+    """A cache that lives while one entity is evaluated, shared by the evaluators of other as-of days
+    (:meth:`Evaluator.on_day`): cleared when the entity changes."""
+    shared = ev.day_shared
+    if shared.get("entity") is not scope.entity:
+        shared.clear()
+        shared["entity"], shared["rows"] = scope.entity, {}
+    return shared["rows"]
 
 
 def _entity_cache(ev: Evaluator, scope: Scope) -> dict:

@@ -103,6 +103,8 @@ class Evaluator:
         self.compiled: dict[int, Any] = {}  # see closures: expressions compiled to closures, by node id
         #: what depends only on the policy's nodes, never on the day or the parameters (shared by :meth:`on_day`)
         self.node_facts: dict[Any, Any] = {}
+        #: what one entity's rows give on every as-of day (rows an aggregate keeps), shared by :meth:`on_day`
+        self.day_shared: dict[str, Any] = {}
         #: the engine's answer to ``R on d`` (whether rule R passes as of day d):
         #: ``history(rule, day, scope)`` -> True, False or :class:`Missing` (see :mod:`clausewise.engine.history`)
         self.history: Any = None
@@ -113,7 +115,7 @@ class Evaluator:
         """An evaluator of the same data for another as-of day (and its parameters), sharing the
         data's indexes and :attr:`node_facts`."""
         other = Evaluator(self.c, self.data, params, as_of, convention)
-        other.node_facts = self.node_facts
+        other.node_facts, other.day_shared = self.node_facts, self.day_shared
         return other
 
     # ---- expressions ----------------------------------------------------------------------------
