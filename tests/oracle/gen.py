@@ -32,11 +32,13 @@ table providers key provider_id {
   staff: count optional
   verified: bool optional
   cap_override: orders optional
+  fee: money(USD) optional
 }
 table provider_profile key provider_id {
   provider_id: string -> providers
   certified: bool
   rating: score optional
+  defect_rate: rate optional
 }
 table provider_daily key provider_id, date by date {
   provider_id: string -> providers
@@ -77,6 +79,8 @@ param period [G-2] "周期" / "period": window
 param cap_orders [G-3] "上限" / "cap": orders = %d
 param cat_standard [G-4] "类目标准" / "category standard": orders per string
 let q [G-5] "上季度" / "previous quarter" = previous quarter of as_of
+param lookback [G-10] "look-back months": count = 2
+param max_defect_rate [G-11] "最高缺陷率": rate = 0.5%%
 """
 
 D = dt.date
@@ -153,7 +157,9 @@ def month_window(draw) -> str:
 @st.composite
 def leaf(draw, ctx: Ctx) -> str:
     op = draw(st.sampled_from(OPS))
-    kind = draw(st.integers(0, 29))
+    kind = draw(st.integers(0, 32))
+    if kind >= 30:
+        return draw(recent_leaf(ctx, op))
     if kind >= 24:
         return draw(life_leaf(ctx, op))
     if kind == 0:
@@ -218,6 +224,24 @@ def leaf(draw, ctx: Ctx) -> str:
                                  f"(first day d in ({draw(day_window(True))}) where sum(shop_daily.paid_orders over bound_shops during d) >= {orders_bound(draw, ctx)}) is set",
                                  "every day d in last 3 days to as_of: count(violations during d) = 0",
                                  f"any month m in {draw(month_window())}: count(violations during m where points > 0) >= 1"]))
+
+
+# ---- issue 18's constructs: % rates, money(USD), last N months with a parameter, quotients -------------
+@st.composite
+def recent_leaf(draw, ctx: Ctx, op: str) -> str:
+    kind = draw(st.integers(0, 4))
+    if kind == 0:
+        bound = draw(st.sampled_from(["0.5%", "0%", "100%", "3%", "0.005", "max_defect_rate"]))
+        return f"provider_profile.defect_rate {op} {bound}"
+    if kind == 1:
+        return f"fee {op} {draw(st.sampled_from(['0.01', '1,000', '999.99', '21474836.47', '0']))} USD"
+    if kind == 2:
+        return f"sum(shop_daily.paid_orders over bound_shops during last lookback months to as_of) {op} {orders_bound(draw, ctx)}"
+    if kind == 3:
+        return f"count(violations during last lookback months to (as_of - 1 day)) {op} {draw(st.integers(0, 3))}"
+    w = draw(day_window())  # a quotient of two figures; a zero denominator makes it unknown
+    return (f'count(violations during {w} where severity = "B") / count(violations during {w}) '
+            f"{op} {draw(st.sampled_from(['50%', '0%', '100%', '33.3%', 'max_defect_rate']))}")
 
 
 # ---- the LIFE-era constructs: for each, keyed parameters, if/else values, count(month ...), band, top N ----
@@ -301,7 +325,8 @@ def cond(draw, ctx: Ctx, depth: int) -> str:
             if draw(st.booleans()):
                 name = ctx.fresh()
                 missing = draw(st.sampled_from(["", "", " missing fails", " missing passes"]))
-                entries.append(f'{name} [G-{ctx.names}] "条件" / "condition"{missing}: {body}')
+                label = draw(st.sampled_from(['"条件" / "condition"', '"condition"', '"条件"']))  # one language may do
+                entries.append(f'{name} [G-{ctx.names}] {label}{missing}: {body}')
             else:
                 entries.append(body)
         head = f"at least {draw(st.integers(1, n))} of" if kind == "at_least" else f"{kind} of"
@@ -381,10 +406,13 @@ def rows_for(rnd: random.Random, ctx: Ctx, as_of: dt.date, entities: int) -> dic
             "staff": maybe(rnd.choice([0, 1, 2, 3, 2147483647, 2147483648, 3000000000])),
             "verified": maybe(rnd.random() < 0.5),
             "cap_override": maybe(rnd.choice([999, 1000, 1001]), 2),
+            "fee": maybe(rnd.choice([Decimal("0"), Decimal("0.01"), Decimal("999.99"), Decimal("1000.00"), Decimal("21474836.48")])),
         })
         if rnd.randrange(4):
             profiles.append({"provider_id": pid, "certified": rnd.random() < 0.5,
-                             "rating": maybe(rnd.choice([Decimal("4.49"), Decimal("4.5"), Decimal("4.51")]))})
+                             "rating": maybe(rnd.choice([Decimal("4.49"), Decimal("4.5"), Decimal("4.51")])),
+                             "defect_rate": maybe(rnd.choice([Decimal("0.004"), Decimal("0.005"), Decimal("0.0051"),
+                                                              Decimal("0"), Decimal("1"), Decimal("0.03")]))})
         for day in sorted({as_of, as_of - dt.timedelta(days=1), D(2024, 2, 29)}):
             if rnd.random() < 0.5:
                 provider_daily.append({"provider_id": pid, "date": day, "complaints": maybe(rnd.randint(0, 2))})
@@ -426,5 +454,7 @@ def cases(draw, entities: int = 12) -> Case:
     if draw(st.booleans()):
         params["period_day_count_convention"] = "start_day_excluded"
     params.update(draw(life_params()))
+    if draw(st.booleans()):  # a look-back of 0 months makes its window unknown
+        params["lookback"] = draw(st.sampled_from([0, 1, 3, 12]))
     rnd = random.Random(draw(st.integers(0, 2**32 - 1)))
     return Case(text, params, as_of, rows_for(rnd, ctx, as_of, entities))

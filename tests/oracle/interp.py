@@ -181,7 +181,7 @@ class Oracle:
             return {k: self._param(v, kind, isinstance(v, dict)) for k, v in raw.items()}
         if kind == "window":
             return raw if isinstance(raw, Win) else parse_window_text(str(raw))
-        if kind in ("yuan", "rate", "score"):
+        if kind in ("yuan", "rate", "score") or (len(kind) == 3 and kind.isupper()):  # USD: a currency
             return Decimal(str(raw))
         if kind in ("orders", "count", "points", "merchants", "days"):
             return int(raw)
@@ -214,7 +214,8 @@ class Oracle:
     def node(self, cond, node_id: str, missing: str | None, env: Env, statuses: dict, rule_status: dict) -> str:
         """The status of a logic node (and of every node below it, recorded in ``statuses``)."""
         match cond:
-            case syntax.Group(kind=kind, entries=entries, n=n):
+            case syntax.Group(kind=kind, entries=entries, n=n, n_param=n_param):
+                n = n if n_param is None else self.count_param(n_param, env)
                 children = []
                 for i, e in enumerate(entries, 1):
                     child_missing = e.meta.missing if e.meta else None
@@ -326,10 +327,17 @@ class Oracle:
                 raise AssertionError("groups are logic nodes, not leaves")
         raise NotImplementedError(type(cond).__name__)
 
+    def count_param(self, name: str, env: Env) -> int:
+        """N of ``at least NAME of``: the parameter's value."""
+        if name in self._defaults:
+            self.params[name] = self.value(self._defaults.pop(name), env)
+        return int(self.params[name])
+
     def cond(self, cond, env: Env) -> str:
         """A condition inside a figure (no node ids): groups combine in three values too."""
         match cond:
-            case syntax.Group(kind=kind, entries=entries, n=n):
+            case syntax.Group(kind=kind, entries=entries, n=n, n_param=n_param):
+                n = n if n_param is None else self.count_param(n_param, env)
                 return combine(kind, [override(self.cond(e.cond, env), e.meta.missing if e.meta else None) for e in entries], n)
             case syntax.Not(cond=inner):
                 return negate(self.cond(inner, env))
@@ -368,14 +376,20 @@ class Oracle:
                 if isinstance(d, Missing) or d is None:
                     return MISSING
                 return calendar(kind, d, previous)
-            case syntax.LastN(count=count, end=end):
+            case syntax.LastN(count=count, end=end, unit=unit):
                 d = self.value(end, env)
                 if isinstance(d, Missing) or d is None:
                     return MISSING
-                if count.unit == "months":
-                    y, m = month_shift(d.year, d.month, -(count.value - 1))
+                if isinstance(count, syntax.Name):  # 'last lookback months to d': the length is a parameter
+                    n, unit = self.value(count, env), unit
+                    if isinstance(n, Missing) or n is None or n < 1:
+                        return MISSING  # no window of fewer than one month or day
+                else:
+                    n, unit = count.value, count.unit
+                if unit in ("months", "month"):
+                    y, m = month_shift(d.year, d.month, -(n - 1))
                     return Win(dt.date(y, m, 1), month_window(d.year, d.month).end)
-                return Win(d - dt.timedelta(days=count.value - 1), d)
+                return Win(d - dt.timedelta(days=n - 1), d)
             case syntax.NFrom(count=count, start=start):
                 d = self.value(start, env)
                 if isinstance(d, Missing) or d is None:
@@ -653,6 +667,8 @@ def arith(op: str, a: Any, b: Any) -> Any:
         return a - b
     if op == "*":
         return a * b
+    if b == 0:
+        return MISSING  # division by zero: the value is unknown, never 0
     return Decimal(a) / Decimal(b)
 
 

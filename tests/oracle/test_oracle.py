@@ -49,7 +49,7 @@ SMALL = Case(HEADER % ("", 5) + 'rule r0 [X-1] "规则" / "rule" = at least 2 of
              'decide level [X-2] "等级" / "level": enum(high, mid, low) {\n  high when r0\n  otherwise low\n}\n',
              {"period": "2024-01..2024-03", "cat_standard": {}}, dt.date(2024, 2, 29),
              {"providers": [{"provider_id": "P1", "region": "east", "joined_on": None, "deposit": None, "staff": 2,
-                             "verified": None, "cap_override": None}],
+                             "verified": None, "cap_override": None, "fee": None}],
               "provider_profile": [], "provider_daily": [], "provider_monthly": [], "shops": [], "bindings": [], "shop_daily": [], "violations": []})
 
 
@@ -95,7 +95,7 @@ def test_by_min_with_a_missing_value_in_a_passing_clause_is_undecided():
     """The missing cap might be the smallest: the outcome must be undecided, not the next value (was: 1000)."""
     text = HEADER % ("", 5) + ('decide cap [X-2] "上限" / "cap": orders optional by min {\n  1000 orders when region = east\n'
                                '  cap_override when region = east\n  otherwise none\n}\n')
-    provider = {"provider_id": "P1", "region": "east", "joined_on": None, "deposit": None, "staff": 2, "verified": None}
+    provider = {"provider_id": "P1", "region": "east", "joined_on": None, "deposit": None, "staff": 2, "verified": None, "fee": None}
     rows = {**SMALL.rows, "providers": [{**provider, "cap_override": None}, {**provider, "provider_id": "P2", "cap_override": 5},
                                         {**provider, "provider_id": "P3", "region": "west", "cap_override": None}]}
     case = Case(text, SMALL.params, SMALL.as_of, rows)
@@ -153,3 +153,54 @@ def test_the_long_run_entry_point_reports_its_figure(capsys):
     assert run.main(["24", "--seed", "1"]) == 0
     out = capsys.readouterr().out  # 12 verdicts per policy, 24 with 'for each' (two segments)
     assert re.match(r"cases: (24|36|48), disagreements: 0 \(2 generated policies, seed 1, \d+ s\)\n", out), out
+
+
+# ---- issue 18's constructs at their boundaries: % rates, USD, last N months with a parameter, quotients ----
+RECENT = HEADER % ("", 5) + (
+    'rule rated [X-1] "rate" = provider_profile.defect_rate <= max_defect_rate\n'
+    'rule paid [X-2] "fee" = fee >= 1,000 USD\n'
+    'rule recent [X-3] "近期" = count(violations during last lookback months to as_of) >= 1\n'
+    'rule share [X-4] "B类占比" / "share of B" = count(violations during last 30 days to as_of where severity = "B") '
+    '/ count(violations during last 30 days to as_of) > 50%\n')
+
+
+def recent_case(lookback: int | None) -> Case:
+    provider = {"provider_id": "P1", "region": "east", "joined_on": None, "deposit": None, "staff": 2, "verified": None,
+                "cap_override": None}
+    rows = {**SMALL.rows,
+            "providers": [{**provider, "fee": dec("1000.00")}, {**provider, "provider_id": "P2", "fee": dec("999.99")},
+                          {**provider, "provider_id": "P3", "fee": None}],
+            "provider_profile": [{"provider_id": "P1", "certified": True, "rating": None, "defect_rate": dec("0.005")},
+                                 {"provider_id": "P2", "certified": True, "rating": None, "defect_rate": dec("0.0051")}],
+            "violations": [{"provider_id": "P1", "occurred_on": dt.date(2024, 1, 1), "severity": "B", "points": 1},
+                           {"provider_id": "P2", "occurred_on": dt.date(2023, 12, 31), "severity": "A", "points": 1},
+                           {"provider_id": "P2", "occurred_on": dt.date(2024, 2, 29), "severity": "B", "points": 1}]}
+    params = {**SMALL.params, **({"lookback": lookback} if lookback is not None else {})}
+    return Case(RECENT, params, SMALL.as_of, rows)
+
+
+def dec(text: str):
+    from decimal import Decimal
+
+    return Decimal(text)
+
+
+@pytest.mark.parametrize("lookback", [None, 0, 3])
+def test_rates_usd_parameter_windows_and_quotients_agree_at_their_boundaries(lookback):
+    case = recent_case(lookback)
+    assert disagreements(case) == (3, [])
+    result = compile_policy_text(case.text).evaluate(case.rows, as_of=case.as_of, params=case.params)
+    status = {v.entity: {r.id: r.status for r in v.rules} for v in result.verdicts}
+    assert [status[p]["rated"] for p in ("P1", "P2", "P3")] == ["pass", "fail", "unknown"]  # 0.5% exactly; 0.51%; no row
+    assert [status[p]["paid"] for p in ("P1", "P2", "P3")] == ["pass", "fail", "unknown"]  # 1,000 USD exactly; 999.99
+    # the default look-back of 2 months to 2024-02-29 starts on 2024-01-01 (P1's violation), not 2023-12-31 (P2's)
+    recent = {None: ["pass", "pass", "fail"], 0: ["unknown"] * 3, 3: ["pass", "pass", "fail"]}[lookback]
+    assert [status[p]["recent"] for p in ("P1", "P2", "P3")] == recent
+    assert [status[p]["share"] for p in ("P1", "P2", "P3")] == ["unknown", "pass", "unknown"]  # 0 of 0 is unknown; 1 of 1
+
+
+def test_a_planted_division_by_zero_bug_is_a_disagreement(monkeypatch):
+    real = interp.arith
+    monkeypatch.setattr(interp, "arith", lambda op, a, b: 0 if op == "/" and b == 0 else real(op, a, b))
+    _, problems = disagreements(recent_case(None))
+    assert any("node share" in p for p in problems), problems
