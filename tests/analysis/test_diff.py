@@ -169,3 +169,25 @@ def test_cli_diff_witness_data(tmp_path):
     with_data = runner.invoke(main, ["diff", str(path), str(changed), "--data", str(tmp_path), "--witness-data",
                                      str(tmp_path / "x")])
     assert with_data.exit_code == 2 and "only without --data" in with_data.output
+
+
+def test_a_change_appears_only_with_a_free_parameter():
+    """'>= hi' (hi = 100) against '>= 100': the same outcomes while hi keeps its value; with hi
+    free, hi = 101 and 100 orders separate them, and the witness rows show it under both."""
+    from tests.analysis.test_verify import THRESHOLDS
+
+    old = clausewise.compile_policy_text(THRESHOLDS, "old.policy")
+    new = clausewise.compile_policy_text(THRESHOLDS.replace("during last 30 days to as_of) >= hi",
+                                                            "during last 30 days to as_of) >= 100"), "new.policy")
+    assert not diff(old, new, as_of="2024-03-01").kinds
+    result = diff(old, new, as_of="2024-03-01", free_params=["hi"])
+    kinds = {(k.field, k.old, k.new): k for k in result.kinds or []}
+    change = kinds[("level", "undecided", "high")]
+    assert change.checked and change.data is not None and change.data.params["hi"] == "101", result.render()
+    for policy, expected in ((old, "undecided"), (new, "high")):
+        data = change.data
+        verdict = policy.evaluate(data.tables, as_of=data.as_of, params=data.params, entities=[data.entity]).verdict(data.entity)
+        assert outcomes(verdict).get("level") == expected
+    assert "free parameters: hi" in result.render().splitlines()[0]
+    with pytest.raises(clausewise.ClausewiseError):
+        diff(old, new, data={"shops": []}, as_of="2024-03-01", free_params=["hi"])

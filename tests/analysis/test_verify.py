@@ -218,3 +218,49 @@ def _status(rules: list[dict], node: str) -> str | None:
             return n["status"]
         stack += n.get("children", [])
     return None
+
+
+THRESHOLDS = HEADER + """
+param hi [X-1]: orders = 100
+param lo [X-1]: orders = 100
+rule busy [X-1] "忙" / "busy" = sum(shop_daily.paid_orders during last 30 days to as_of) >= hi
+rule quiet [X-1] "闲" / "quiet" = sum(shop_daily.paid_orders during last 30 days to as_of) < lo
+decide level [X-1] "档位" / "level": enum(high, low) {
+  high when busy
+  low when quiet
+}
+"""
+
+
+def test_a_gap_appears_only_with_a_free_parameter():
+    """hi = lo = 100 leaves no gap; with hi free, hi = 101 and 100 orders decide nothing: the
+    witness's rows carry the chosen hi in their parameters, and evaluating them shows the gap."""
+    policy = clausewise.compile_policy_text(THRESHOLDS, "thresholds.policy")
+    fixed = verify(policy, "2024-03-01")
+    assert not any(f.kind == "gap" for f in fixed.findings), fixed.render()
+    free = verify(policy, "2024-03-01", free_params=["hi"])
+    recheck(policy, free)
+    gap = next(f for f in free.findings if f.kind == "gap")
+    assert gap.checked and gap.data is not None and gap.data.params["hi"] == "101", free.render()
+    assert gap.witness["sum(shop_daily.paid_orders during last 30 days to as_of)"] == 100
+    assert free.render().startswith("verify t 1 (as of 2024-03-01; 2 figures searched; free parameters: hi)")
+    assert free.to_json()["free_params"] == ["hi"]
+
+
+def test_novice_with_a_free_reading_of_the_class_b_clause():
+    """NOVICE: under the default reading (b_points_at_least_4) the other two readings' branches are
+    always na (two never-holds findings); with b_class_rule_mode free, the search reaches them."""
+    policy = clausewise.load_policy(POLICIES / "novice.policy")
+    never = {("never-holds", "dynamic_pass.serious_violations.any_b"), ("never-holds", "dynamic_pass.serious_violations.all_points")}
+    assert never <= {(f.kind, f.subject) for f in verify(policy).findings}
+    free = verify(policy, free_params=["b_class_rule_mode"])
+    assert not never & {(f.kind, f.subject) for f in free.findings}, free.render()
+    recheck(policy, free)
+
+
+def test_free_param_mistakes_are_usage_errors():
+    policy = clausewise.load_policy(POLICIES / "novice.policy")
+    out = CliRunner().invoke(main, ["verify", str(POLICIES / "novice.policy"), "--free-param", "post_exit_capp"])
+    assert out.exit_code == 2 and "has no parameter 'post_exit_capp'" in out.output and "post_exit_cap" in out.output
+    with pytest.raises(clausewise.ClausewiseError):
+        verify(policy, free_params=["no_such"])

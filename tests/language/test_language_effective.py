@@ -46,3 +46,20 @@ def test_a_date_and_not_stated_together_are_refused():
     with pytest.raises(clausewise.ClausewiseError) as err:
         compile_policy_text(text + RULE)
     assert err.value.diagnostics[0].message == "'effective' given twice in the policy block"
+
+
+def test_verify_of_a_policy_without_an_effective_date_warns_that_it_uses_today(tmp_path):
+    """Without --as-of, verify starts at the first day in force; a policy with no stated date has
+    none, so it verifies as of today and says so (the result depends on the day it runs)."""
+    from click.testing import CliRunner
+
+    from clausewise.cli.main import main
+
+    path = tmp_path / "t.policy"
+    path.write_text(UNSTATED + RULE, "utf-8")
+    result = CliRunner().invoke(main, ["verify", str(path)])
+    assert result.stderr.startswith("warning: no --as-of given: evaluating as of today, "), result.output
+    dated = tmp_path / "d.policy"
+    dated.write_text(HEADER + RULE, "utf-8")
+    assert CliRunner().invoke(main, ["verify", str(dated)]).stderr == ""  # from its first day in force, 2020-01-01
+    assert CliRunner().invoke(main, ["verify", str(path), "--as-of", "2024-01-01"]).stderr == ""

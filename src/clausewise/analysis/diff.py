@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from clausewise.engine.policy import Policy, parse_day
-from clausewise.analysis.figures import SpaceBuilder, space_facts
+from clausewise.analysis.figures import SpaceBuilder
+from clausewise.analysis.programfacts import space_facts
 from clausewise.analysis.subjects import Evaluated, Subject, synthetic_subject, witness_lines
 from clausewise.language.infer import CONVENTION
 from clausewise.evaluate.measure import Missing
@@ -24,7 +25,7 @@ from clausewise.report.models import Verdict
 from clausewise.asp.plan import compliance
 from clausewise.asp.search import DIFF_RULES, Constant, Retry, Search
 from clausewise.analysis.witnessdata import Conflicts, WitnessData, write_witnesses
-from clausewise.analysis.verify import RETRIES, data_lines, written_lines
+from clausewise.analysis.verify import RETRIES, check_free_params, data_lines, written_lines
 
 UNDECIDED = "undecided"
 NO_FIELD = "(no such field)"
@@ -81,6 +82,8 @@ class Diff:
     kinds: list[ChangeKind] | None = None  # without data
     #: kind number (1-based, as listed) -> the explain commands (old, new version) for its written rows
     written: dict[int, list[str]] = field(default_factory=dict)
+    #: the parameters the search chose too (``--free-param``)
+    free_params: list[str] = field(default_factory=list)
 
     def write_data(self, directory: str, old: Policy, new: Policy, paths: tuple[str, str]) -> None:
         """Each realized witness's rows in ``DIRECTORY/<n>/`` (n: the kind's number)."""
@@ -100,7 +103,8 @@ class Diff:
             lines += [e.render() for e in self.entities]
         else:
             kinds = self.kinds or []
-            lines = [f"{head}: {sum(k.checked for k in kinds)} kinds of outcome change (witness data generated)"]
+            free = f"; free parameters: {', '.join(self.free_params)}" if self.free_params else ""
+            lines = [f"{head}: {sum(k.checked for k in kinds)} kinds of outcome change (witness data generated{free})"]
             if any(not k.checked for k in kinds):
                 lines[0] += f"; {sum(not k.checked for k in kinds)} more not realized as data (not counted)"
             lines += [k.render(n, self.written.get(n)) for n, k in enumerate(kinds, 1)]
@@ -113,6 +117,7 @@ class Diff:
             out["entities"] = [{"entity": e.entity, "outcomes": {f: {"old": a, "new": b} for f, (a, b) in e.outcomes.items()},
                                 "conditions": [{"id": n, "old": a, "new": b} for n, a, b in e.nodes]} for e in self.entities]
         else:
+            out["free_params"] = self.free_params
             out["kinds"] = [{"field": k.field, "old": k.old, "new": k.new, "because": k.because, "witness": k.shown,
                              "checked": k.checked, "figure_witness": k.figure_shown,
                              "data": k.data.to_json() if k.data is not None else None, "number": n,
@@ -131,15 +136,22 @@ def _own_params(policy: Policy, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def diff(old: Policy, new: Policy, data: Any = None, as_of: dt.date | str | None = None,
-         params: Mapping[str, Any] | None = None) -> Diff:
-    """Compare two versions: on data (entities that change) or, without data, by search."""
+         params: Mapping[str, Any] | None = None, free_params: Collection[str] = ()) -> Diff:
+    """Compare two versions: on data (entities that change) or, without data, by search
+    (``free_params``: parameters the search may also choose, around their default or given value)."""
     params = params or {}
+    free = check_free_params([old, new], free_params)
+    if data is not None and free:
+        from clausewise.language.diagnostics import ClausewiseError
+
+        raise ClausewiseError.simple("--free-param", "parameters are free only in the search without data",
+                                     "drop --data to search, or give the parameter's value with --param")
     if data is not None:
         day = as_of if as_of is not None else dt.date.today()
         return _diff_data(old, new, data, day, params)
     day = as_of if isinstance(as_of, dt.date) else parse_day(as_of) if as_of else \
         max(d for d in (old.checked.header.effective_from, new.checked.header.effective_from, dt.date(2000, 1, 1)) if d)
-    return _diff_search(old, new, day, params)
+    return _diff_search(old, new, day, params, free)
 
 
 def _statuses(verdict: Verdict) -> dict[str, str]:
@@ -208,27 +220,27 @@ def outcome_text(subject: Subject, evaluated: Evaluated, field_name: str) -> str
     return texts[field_name][clause - 1] if clause is not None else UNDECIDED
 
 
-def _diff_search(old: Policy, new: Policy, day: dt.date, params: Mapping[str, Any]) -> Diff:
-    subjects = {"old": synthetic_subject(old, day, _own_params(old, params)),
-                "new": synthetic_subject(new, day, _own_params(new, params))}
+def _diff_search(old: Policy, new: Policy, day: dt.date, params: Mapping[str, Any], free: list[str]) -> Diff:
+    subjects = {tag: synthetic_subject(p, day, _own_params(p, params), [n for n in free if n in p.checked.params])
+                for tag, p in (("old", old), ("new", new))}
     builder = SpaceBuilder()
     for s in subjects.values():
         builder.add(s)
     builder.finish(with_current=False, allow_missing=True)
-    facts, keys = space_facts(builder, {tag: (s, builder.leaf_space(s)) for tag, s in subjects.items()})
+    facts, keys = space_facts(builder, subjects)
     for tag, s in subjects.items():
         for f_name, texts in _clause_texts(s).items():
             facts.append(("has_field", [Constant(tag), f_name]))
             facts += [("clause_value", [Constant(tag), f_name, i, t]) for i, t in enumerate(texts, 1)]
         if s.policy.plan.compliant is not None:
             facts.append(("has_field", [Constant(tag), "compliant"]))
-    search = Search({"old": old.status_program, "new": new.status_program}, DIFF_RULES, facts)
+    search = Search({"old": old.program, "new": new.program}, DIFF_RULES, facts)
     kinds = []
     run = _Run(search, builder, keys, subjects, day, params, Conflicts([old, new], builder, day, params))
     for atom in sorted(a for a in search.brave() if a.name == "change"):
         f_name, a, b = (atom.arguments[0].string, *(_sym_text(x) for x in atom.arguments[1:]))
         kinds.append(_witness(ChangeKind(f_name, a, b), atom, run))
-    return Diff(_label(old), _label(new), kinds=kinds)
+    return Diff(_label(old), _label(new), kinds=kinds, free_params=free)
 
 
 @dataclass

@@ -10,22 +10,21 @@ from data) is itself a yes/no figure. Bounds that do not depend on data (literal
 Each figure gets a few candidate values: the values where some leaf over it changes status
 (the bound, and one step either side in the figure's unit: 1 for counts, the bound's last
 decimal place for scores and rates, 0.01 for yuan), plus its current value (what-if) or a
-missing value (verify, diff). Every leaf's status is computed for every combination of its
-figures' candidates in exact Python (through the evaluator's override hook), so the solver only
-ever sees statuses and small candidate indexes, never a figure.
+missing value (verify, diff). A free parameter is a figure too, around its default or given
+value. The search chooses one candidate per figure and the policy's own program decides every
+leaf from them (:mod:`clausewise.analysis.programfacts` gives the program its input facts).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
 
-from clausewise.analysis.subjects import AS_OF, ASSUMED_MISSING, WITNESS, Subject
+from clausewise.analysis.subjects import AS_OF, ASSUMED_MISSING, Subject
 from clausewise.analysis.ties import (
     DAY,
     bound_of,
@@ -35,8 +34,6 @@ from clausewise.analysis.ties import (
     split_offset,
     tie_cases,
 )
-from clausewise.engine.evaluation import ranks
-from clausewise.evaluate.closures import value_of
 from clausewise.evaluate.leaves import compare
 from clausewise.evaluate.measure import Missing
 from clausewise.language import syntax
@@ -44,7 +41,6 @@ from clausewise.values.valuetypes import Month, ValueType, is_decimal_unit, is_m
 
 NON_NEGATIVE = {"count", "orders", "points", "merchants", "yuan", "rate", "score"}
 DEFAULT_EXPONENT = {"yuan": -2, "rate": -2, "score": -1}
-MAX_CASES = 4096
 
 
 @dataclass
@@ -71,13 +67,6 @@ class Figure:
         if self.is_leaf:
             return "holds" if value else "does not hold"
         return fmt(value)
-
-
-@dataclass
-class LeafSpace:
-    node_id: str
-    figures: list[str]  # figure keys
-    cases: list[tuple[tuple[int, ...], str]]  # candidate indexes (one per figure) -> status
 
 
 # ---- which expressions are figures ------------------------------------------------------------------------
@@ -137,6 +126,8 @@ class SpaceBuilder:
         self.figures: dict[str, Figure] = {}
         #: per subject (by id): leaf node id -> figure keys, in the order the leaf uses them
         self.leaf_figures: dict[int, dict[str, list[str]]] = {}
+        #: per subject (by id): id(comparison side or tested expression) -> (figure key, offsets split off it)
+        self.sides: dict[int, dict[int, tuple[str, list]]] = {}
         self.subjects: list[Subject] = []
         #: bounds computed once the evaluation days are known: (figure, subject, bound on a day's subject)
         self.deferred: list[tuple[Figure, Subject, Any]] = []
@@ -191,6 +182,7 @@ class SpaceBuilder:
     def add(self, subject: Subject) -> None:
         """Collect the figures of every leaf of the subject's policy and their bounds."""
         per_leaf: dict[str, list[str]] = {}
+        sides = self.sides.setdefault(id(subject), {})
         self.subjects.append(subject)
         for leaf in subject.policy.plan.leaves():
             name = leaf.name or _name_of(leaf.id)
@@ -202,15 +194,17 @@ class SpaceBuilder:
                     self._day_bounds(subject, cond)
                 continue
             if isinstance(cond, syntax.Compare):
-                sides = [(s, depends_on_data(subject, s, day=False)) for s in (cond.left, cond.right)]
-                if all(d for _, d in sides):
-                    a, b = (self._figure(subject, s, name) for s, _ in sides)
+                data = [(s, depends_on_data(subject, s, day=False)) for s in (cond.left, cond.right)]
+                if all(d for _, d in data):
+                    a, b = (self._figure(subject, s, name) for s, _ in data)
                     figs = [a, b]
+                    sides[id(cond.left)], sides[id(cond.right)] = (a.key, []), (b.key, [])
                     self.pairs.append((a, b, subject))
                 else:
-                    (side, _), (other, _) = sorted(sides, key=lambda sd: not sd[1])
+                    (side, _), (other, _) = sorted(data, key=lambda sd: not sd[1])
                     inner, steps = split_offset(subject, side)
                     fig = self._figure(subject, inner, name)
+                    sides[id(side)] = (fig.key, steps)
                     self.deferred.append((fig, subject, bound_of(other, steps)))
                     figs = [fig]
                     if depends_on_data(subject, other) or any(depends_on_data(subject, o) for _, o, _ in steps):
@@ -222,14 +216,28 @@ class SpaceBuilder:
                 figs = [fig] + ([self.day_figure()] if depends_on_data(subject, cond.collection) else [])
             elif isinstance(cond, (syntax.IsSet, syntax.Truth)) and not isinstance(cond.expr, syntax.Aggregate):
                 figs = [self._figure(subject, cond.expr, name)]
+                sides[id(cond.expr)] = (figs[0].key, [])
             elif (fig := self._best_unit(subject, cond, name, leaf.id)) is not None:
                 figs = [fig]
             else:
                 figs = [self._figure(subject, cond, leaf.id, is_leaf=True)]
+                if isinstance(cond, syntax.Truth):  # a bool condition's value: the yes/no figure's
+                    sides[id(cond.expr)] = (figs[0].key, [])
             for fig in figs:
+                self._seed(subject, fig)
                 fig.may_miss = fig.may_miss or (not fig.is_leaf and fig.key != DAY and may_be_missing(subject, fig.nodes[-1]))
             per_leaf[leaf.id] = list(dict.fromkeys(f.key for f in figs))
         self.leaf_figures[id(subject)] = per_leaf
+
+    def _seed(self, subject: Subject, fig: Figure) -> None:
+        """A free parameter's figure: its default or given value is a candidate (and, through a
+        comparison, a bound of the other side)."""
+        node = fig.nodes[-1] if fig.nodes else None
+        ref = subject.policy.checked.refs.get(id(node)) if isinstance(node, syntax.Name) else None
+        if ref is not None and ref[0] == "param" and ref[1] in subject.free_params:
+            seed = subject.seeds.get(ref[1])
+            if seed is not None and not isinstance(seed, (Missing, dict)) and seed not in fig.bounds:
+                fig.bounds.append(seed)
 
     def _best_unit(self, subject: Subject, cond: Any, name: str, leaf_id: str) -> Figure | None:
         """``any month m in W: x >= b`` with a fixed bound: a figure, the best month's x."""
@@ -297,31 +305,6 @@ class SpaceBuilder:
         found = tie_cases(self, key)
         if found is not None:
             self.ties[key] = found
-
-    def leaf_space(self, subject: Subject) -> dict[str, LeafSpace]:
-        """Every leaf's status for every combination of its figures' candidates, in exact Python."""
-        spaces: dict[str, LeafSpace] = {}
-        for leaf in subject.policy.plan.leaves():
-            keys = self.leaf_figures[id(subject)][leaf.id]
-            ranges = [range(len(self.figures[k].candidates)) for k in keys]
-            combos = list(itertools.islice(itertools.product(*ranges), MAX_CASES + 1))
-            if len(combos) > MAX_CASES:
-                from clausewise.language.diagnostics import ClausewiseError
-
-                raise ClausewiseError.simple(subject.policy.checked.source.name,
-                                             f"condition {leaf.id} has too many combinations of figure values to search",
-                                             "split it into named conditions over fewer figures each")
-            cases = []
-            for combo in combos:
-                assignment = {k: self.figures[k].candidates[i] for k, i in zip(keys, combo)}
-                overrides = self.overrides(assignment)
-                # a generated entity: a fresh evaluator each time (named values over figures are not cached)
-                on = subject.at(overrides.get(AS_OF, subject.as_of)) if subject.free_as_of else subject
-                on.ev.overrides = overrides
-                cases.append((combo, on.leaf_eval.evaluate(leaf.cond, on.scope).status))
-                on.ev.overrides = {}
-            spaces[leaf.id] = LeafSpace(leaf.id, keys, cases)
-        return spaces
 
     def label(self, key: str) -> str:
         """A figure's short name, with its expression when another figure has the same name."""
@@ -432,40 +415,3 @@ def _default_values(kind: str | None) -> list[Any]:
     if is_decimal_unit(kind):
         return [Decimal("0"), Decimal("1")]
     return [0, 1]
-
-
-# ---- the facts of a search space -----------------------------------------------------------------------------
-def space_facts(builder: SpaceBuilder, spaces: Mapping[str, tuple[Subject, dict[str, LeafSpace]]]) -> tuple[list, list[str]]:
-    """Facts for :mod:`clausewise.asp.search`: figures by index, candidates, leaf cases per policy tag.
-
-    Returns the facts and the figure keys (a figure's index in the facts is its position)."""
-    from clausewise.asp.search import Constant
-
-    keys = sorted(builder.figures)
-    index = {k: i for i, k in enumerate(keys)}
-    facts: list = [("witness", [WITNESS])]
-    for k in keys:
-        fig = builder.figures[k]
-        facts.append(("figure", [index[k]]))
-        for v, value in enumerate(fig.candidates):
-            facts.append(("option", [index[k], v]))
-            if isinstance(value, Missing):
-                facts.append(("missing_value", [index[k], v]))
-    for tag, (subject, leaves) in spaces.items():
-        for leaf_id, space in sorted(leaves.items()):
-            for case_no, (combo, status) in enumerate(space.cases):
-                facts.append(("case", [Constant(tag), leaf_id, case_no, Constant(status)]))
-                for k, v in zip(space.figures, combo):
-                    facts.append(("needs", [Constant(tag), leaf_id, case_no, index[k], v]))
-        policy = subject.policy
-        for d in policy.plan.decides:
-            if d.decl.combine != "first":
-                values = [(i, value_of(subject.ev, c.value, subject.scope)) for i, c in enumerate(d.decl.clauses, 1)]
-                for i, r in ranks(d, values):
-                    facts.append((f"{tag}_rank", [WITNESS, d.field, i, r]))
-    for key, (_, names, broken) in sorted(builder.ties.items()):  # a computed figure against its inputs
-        for case_no, (combo, _status) in enumerate(broken):
-            facts.append(("broken", [f"tie {key}", case_no]))
-            for k, v in zip(names, combo):
-                facts.append(("broken_needs", [f"tie {key}", case_no, index[k], v]))
-    return facts, keys

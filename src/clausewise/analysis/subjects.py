@@ -3,25 +3,28 @@
 A :class:`Subject` is one entity of real data (what-if, diff with data) or a generated one with
 no data at all (verify, diff without data), whose figures all come from a witness assignment.
 :func:`evaluate_with` evaluates it exactly as :meth:`Policy.evaluate` does (the same leaf
-evaluator, the same clingo program) with some expressions or conditions overridden; every
-repair and witness is checked through it.
+evaluator, the same clingo program) with some expressions or conditions replaced by assumed
+values (a :class:`Substituted` evaluator: the evaluator itself has no such hook); what-if checks
+every repair through it, and the tests check the search against it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from clausewise.asp.plan import compliance
 from clausewise.asp.solve import EntityAnswer
 from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.engine.policy import Policy
 from clausewise.evaluate import computed
-from clausewise.evaluate.leaves import LeafEvaluator
+from clausewise.evaluate.leaves import LeafEvaluator, LeafResult
 from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
 from clausewise.evaluate.params import resolve_params
+from clausewise.language import syntax
 
 #: the value a witness gives a figure to make it missing (an empty field, an absent row)
 ASSUMED_MISSING = Missing(("assumed missing (analysis witness)",))
@@ -59,6 +62,8 @@ class Subject:
     free_params: frozenset[str] = frozenset()
     #: a generated entity: the evaluation day is a figure too (``as_of > end of period`` may go either way)
     free_as_of: bool = False
+    #: the free parameters' default or given values (each is a candidate of its figure)
+    seeds: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def at(self, day: dt.date) -> "Subject":
         """The same entity evaluated on ``day``, by a fresh evaluator (nothing cached from another
@@ -85,21 +90,25 @@ def subject_from_data(policy: Policy, data: Any, entity: str, as_of: dt.date, pa
     return Subject(policy, ev, LeafEvaluator(ev), entity, rows[entity], as_of)
 
 
-def synthetic_subject(policy: Policy, as_of: dt.date, params: Mapping[str, Any]) -> Subject:
+def synthetic_subject(policy: Policy, as_of: dt.date, params: Mapping[str, Any],
+                      free_params: Collection[str] = ()) -> Subject:
     """A generated entity with no data: every figure gets its value from a witness assignment.
 
-    Required parameters without a value are left free: a bound that uses one becomes a figure.
+    Required parameters without a value are left free, and so are ``free_params`` (their
+    default or given value is one of their candidates): a bound that uses one becomes a figure.
     """
     c = policy.checked
-    free = frozenset(n for n, p in c.params.items() if p.default is None and n not in params)
-    values, convention = resolve_params(dataclasses.replace(c, params={n: p for n, p in c.params.items() if n not in free}),
+    unset = frozenset(n for n, p in c.params.items() if p.default is None and n not in params)
+    free = unset | frozenset(free_params)
+    values, convention = resolve_params(dataclasses.replace(c, params={n: p for n, p in c.params.items() if n not in unset}),
                                         dict(params), as_of)
+    seeds = {name: values.get(name) for name in free}
     for name in free:
         values[name] = {} if c.params[name].per is not None else None
     table = c.tables[c.entity_table]
     row = {f.name: None for f in table.fields} | {table.key[0]: WITNESS}
     ev = Evaluator(c, Data({c.entity_table: [row]}), values, as_of, convention)
-    return Subject(policy, ev, LeafEvaluator(ev), WITNESS, row, as_of, free, free_as_of=True)
+    return Subject(policy, ev, LeafEvaluator(ev), WITNESS, row, as_of, free, free_as_of=True, seeds=seeds)
 
 
 @dataclass
@@ -117,18 +126,66 @@ class Evaluated:
         return self.values.get(field_name)
 
 
+class Substituted(Evaluator):
+    """An evaluator in which some expressions (by node id) have assumed values: what an entity
+    would give if those figures had these values. Analysis only: a fresh one per assignment,
+    so nothing it caches outlives the assumption."""
+
+    def __init__(self, base: Evaluator, values: Mapping[int, Any], nodes: Any = ()):
+        super().__init__(base.c, base.data, base.params, base.as_of, base.convention)
+        self.values = dict(values)
+        for node in nodes:  # no compiled closures: they would read around an assumed value
+            self.compiled[id(node)] = functools.partial(self.eval, node)
+
+    def eval(self, node, scope: Scope) -> Any:
+        values = self.values
+        if values and id(node) in values:
+            return values[id(node)]
+        return super().eval(node, scope)
+
+
+class SubstitutedLeaves(LeafEvaluator):
+    """Leaf conditions through the tree walker, a condition with an assumed value (a yes/no
+    figure, or the truth a best-month figure gives) decided by it."""
+
+    def __init__(self, ev: Substituted):
+        super().__init__(ev, compiled=False)
+        self.assumed = ev.values
+
+    def evaluate(self, cond, scope: Scope) -> LeafResult:
+        if id(cond) in self.assumed:
+            value = self.assumed[id(cond)]
+            if isinstance(value, Missing):
+                return LeafResult("unknown", missing=value.reasons)
+            return LeafResult("pass" if value else "fail", observed=value)
+        return super().evaluate(cond, scope)
+
+
+def every_node(roots: Any) -> list[Any]:
+    """Every syntax node under the given roots (each once)."""
+    seen: dict[int, Any] = {}
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend(node)
+        elif isinstance(node, syntax.Node) and id(node) not in seen:
+            seen[id(node)] = node
+            stack.extend(getattr(node, f.name) for f in dataclasses.fields(node) if f.name != "span")
+    return list(seen.values())
+
+
 def evaluate_with(subject: Subject, overrides: Mapping[int, Any]) -> Evaluated:
-    """The entity's statuses and outcomes with figures overridden: the same leaf evaluator and
-    clingo program as :meth:`Policy.evaluate`, used to check every repair and witness. A generated
-    entity is evaluated on the day the overrides give (:data:`AS_OF`), by a fresh evaluator."""
+    """The entity's statuses and outcomes with figures replaced by assumed values (by node id):
+    the same figure plan, leaf evaluator and clingo program as :meth:`Policy.evaluate`, through a
+    :class:`Substituted` evaluator. A generated entity is evaluated on the day the assumption
+    gives (:data:`AS_OF`)."""
     if subject.free_as_of:
         subject = subject.at(overrides.get(AS_OF, subject.as_of))
-    policy, ev, scope = subject.policy, subject.ev, subject.scope
-    ev.overrides = dict(overrides)
-    try:
-        evaluation = EntityEvaluation(policy.plan, policy.program, policy.figures, ev, policy.source_text,
-                                      subject.leaf_eval)
-        answer, _measured, values = evaluation.evaluate({subject.entity: scope})[subject.entity]
-        return Evaluated(answer, values)
-    finally:
-        ev.overrides = {}
+    policy, scope = subject.policy, subject.scope
+    plan = policy.plan
+    roots = [leaf.cond for leaf in plan.leaves()] + [c.value for d in plan.decides for c in d.decl.clauses]
+    ev = Substituted(subject.ev, overrides, every_node(roots))
+    evaluation = EntityEvaluation(plan, policy.program, policy.figures, ev, policy.source_text, SubstitutedLeaves(ev))
+    answer, _measured, values = evaluation.evaluate({subject.entity: scope})[subject.entity]
+    return Evaluated(answer, values)

@@ -18,7 +18,7 @@ from typing import Any
 
 from clausewise.language import syntax
 from clausewise.evaluate.measure import Missing
-from clausewise.analysis.subjects import AS_OF, ASSUMED_MISSING, Subject
+from clausewise.analysis.subjects import ASSUMED_MISSING, Subject, Substituted
 from clausewise.values.valuetypes import Month
 from clausewise.values.calendar import Window
 
@@ -210,9 +210,9 @@ def tie_cases(builder: Any, key: str) -> tuple[Any, list[str], list[tuple[tuple[
     for combo in combos:
         values = {k: builder.figures[k].candidates[i] for k, i in zip(names, combo)}
         on = subject.at(values.get(DAY, subject.as_of))
-        on.ev.overrides = opened | {n: values[k] for k in inputs for n in inputs[k]} | {AS_OF: values.get(DAY)}
+        ev = Substituted(on.ev, opened | {n: values[k] for k in inputs for n in inputs[k]})
         try:
-            computed = on.ev.eval(fig.nodes[0], on.scope)
+            computed = ev.eval(fig.nodes[0], on.scope)
         except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
             continue
         if isinstance(computed, Missing) and computed is not ASSUMED_MISSING:
@@ -223,3 +223,56 @@ def tie_cases(builder: Any, key: str) -> tuple[Any, list[str], list[tuple[tuple[
             if not same_value(value, computed):
                 broken.append(((i, *combo), "fail"))
     return (subject, [key, *names], broken) if broken else None
+
+
+def missing_causes(builder: Any) -> list[tuple[str, str]]:
+    """Pairs (figure, cause): an aggregate whose filter reads another figure (``count(... where
+    applied_on >= revoked_on)``) is missing only when one of those figures is (a row's own field
+    is never missing where the schema requires it). The search keeps that: such a figure is
+    missing only together with one of its causes. A figure that can be missing on its own (an
+    average of no rows, an optional field it sums, a value on a day with no row) has no pairs."""
+    pairs: list[tuple[str, str]] = []
+    for key, fig in builder.figures.items():
+        node = fig.nodes[0] if fig.nodes and not fig.is_leaf and fig.may_miss else None
+        if not isinstance(node, syntax.Aggregate) or node.where is None or node.fn in ("avg", "min", "max"):
+            continue
+        subject = next((s for s in builder.subjects if id(node) in s.policy.checked.refs), None)
+        if subject is None:
+            continue
+        c = subject.policy.checked
+        ref = c.refs[id(node)]
+        if node.fn == "sum" and ref[0] != "items" and isinstance(node.target, syntax.Attr):
+            schema = c.tables[ref[1]].field(node.target.name)
+            if schema is None or schema.optional:
+                continue
+        causes = _filter_causes(subject, node.where)
+        keys = None if causes is None else {key_of(subject.policy.source_text(n)) for n in causes}
+        if keys and all(k in builder.figures and k != key and not builder.figures[k].is_leaf for k in keys):
+            pairs += [(key, k) for k in sorted(keys)]
+    return pairs
+
+
+def _filter_causes(subject: Subject, cond: Any) -> list[Any] | None:
+    """The expressions of a filter that may be missing: fields of the entity or named values
+    (None when a row's own field, or anything else, may be)."""
+    c = subject.policy.checked
+    found: list[Any] = []
+    for node in inside(subject, cond, 0, lambda n: isinstance(n, (syntax.Name, syntax.Attr, syntax.Aggregate, syntax.AtDate))):
+        if isinstance(node, (syntax.Aggregate, syntax.AtDate, syntax.Index)):
+            return None
+        if not isinstance(node, (syntax.Name, syntax.Attr)):
+            continue
+        ref = c.refs.get(id(node))
+        if ref is None:
+            continue
+        if ref[0] in ("rowfield", "rowvarfield"):
+            name = ref[-1]
+            if any((f := t.field(name)) is not None and f.optional for t in c.tables.values()):
+                return None  # an empty cell of the row itself
+        elif ref[0] == "entity_field":
+            schema = c.tables[c.entity_table].field(ref[1])
+            if schema is None or schema.optional:
+                found.append(node)
+        elif ref[0] not in ("param", "enum", "convention", "var"):
+            return None
+    return found

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from clausewise.engine.policy import Policy, parse_day
-from clausewise.analysis.figures import DAY, SpaceBuilder, space_facts
+from clausewise.analysis.figures import DAY, SpaceBuilder
+from clausewise.analysis.programfacts import space_facts
 from clausewise.analysis.subjects import ASSUMED_MISSING, WITNESS, Evaluated, Subject, synthetic_subject, witness_lines
 from clausewise.asp.search import VERIFY_RULES, Constant, Retry, Search, sym
 from clausewise.analysis.witnessdata import Conflicts, RowCheck, WitnessData, write_witnesses
@@ -91,6 +92,8 @@ class Verification:
     findings: list[Finding]
     #: finding number (1-based, as listed) -> the explain commands for its written rows
     written: dict[int, list[str]] = field(default_factory=dict)
+    #: the parameters the search chose too (``--free-param``)
+    free_params: list[str] = field(default_factory=list)
 
     def write_data(self, directory: str, policy: Policy, path: str) -> None:
         """Each realized witness's rows in ``DIRECTORY/<n>/`` (n: the finding's number)."""
@@ -99,6 +102,7 @@ class Verification:
 
     def to_json(self) -> dict[str, Any]:
         return {"policy": self.policy, "version": self.version, "as_of": str(self.as_of), "figures": self.figures,
+                "free_params": self.free_params,
                 "findings": [{"kind": f.kind, "subject": f.subject, "message": f.message, "witness": f.shown,
                               "checked": f.checked, "sound": f.sound, "figure_witness": f.figure_shown,
                               "data": f.data.to_json() if f.data is not None else None, "number": n,
@@ -106,7 +110,8 @@ class Verification:
                              for n, f in enumerate(self.findings, 1)]}
 
     def render(self) -> str:
-        head = f"verify {self.policy} {self.version} (as of {self.as_of}; {self.figures} figures searched)"
+        free = f"; free parameters: {', '.join(self.free_params)}" if self.free_params else ""
+        head = f"verify {self.policy} {self.version} (as of {self.as_of}; {self.figures} figures searched{free})"
         if not self.findings:
             return head + "\nno findings"
         counts: dict[str, int] = {}
@@ -163,6 +168,22 @@ def verdict_agrees(claim: tuple, check: RowCheck) -> bool:
     return True
 
 
+def check_free_params(policies: list[Policy], names: Collection[str]) -> list[str]:
+    """The ``--free-param`` names, each declared by one of the policies (else a usage error), and
+    each a single value (a parameter per key is not freed as a whole)."""
+    from clausewise.language.diagnostics import ClausewiseError, did_you_mean
+
+    declared = {n: p for policy in policies for n, p in policy.checked.params.items()}
+    for name in names:
+        if name not in declared:
+            raise ClausewiseError.simple("--free-param", f"policy {policies[0].name} has no parameter '{name}'",
+                                         did_you_mean(name, declared) or f"parameters: {', '.join(sorted(declared))}")
+        if declared[name].per is not None:
+            raise ClausewiseError.simple("--free-param", f"parameter '{name}' has a value per key; only a single-valued "
+                                         "parameter can be free", "give its values with --param or --params")
+    return sorted(set(names))
+
+
 def leaves_under(policy: Policy, node_ids: list[str]) -> set[str]:
     nodes, seen, out = policy.plan.nodes, set(), set()
     stack = list(node_ids)
@@ -183,10 +204,10 @@ class _Verifier:
         self.builder = SpaceBuilder()
         self.builder.add(subject)
         self.builder.finish(with_current=False, allow_missing=True)
-        facts, self.keys = space_facts(self.builder, {"a": (subject, self.builder.leaf_space(subject))})
+        facts, self.keys = space_facts(self.builder, {"a": subject})
         for d in policy.plan.decides:
             facts += [("when_clause", [d.field, i]) for i, w in enumerate(d.when_nodes, 1) if w is not None]
-        self.search = Search({"a": policy.status_program}, VERIFY_RULES, facts)
+        self.search = Search({"a": policy.program}, VERIFY_RULES, facts)
         per_leaf = self.builder.leaf_figures[id(subject)]
         # a condition the parameters and the day alone decide is no finding (the branches it switches off are)
         self.free_leaves = {leaf for leaf, figs in per_leaf.items() if set(figs) - {DAY}}
@@ -229,11 +250,14 @@ class _Verifier:
         return [f"{name} = {value}" for name, value in shown]
 
 
-def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[str, Any] | None = None) -> Verification:
-    """Search the policy for overlaps, gaps, shadowed clauses and conditions that never hold or fail."""
+def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[str, Any] | None = None,
+           free_params: Collection[str] = ()) -> Verification:
+    """Search the policy for overlaps, gaps, shadowed clauses and conditions that never hold or fail.
+    ``free_params``: parameters the search may also choose (around their default or given value)."""
     h = policy.checked.header
     day = as_of if isinstance(as_of, dt.date) else parse_day(as_of) if as_of else (h.effective_from or dt.date.today())
-    subject = synthetic_subject(policy, day, params or {})
+    free = check_free_params([policy], free_params)
+    subject = synthetic_subject(policy, day, params or {}, free)
     v = _Verifier(policy, subject, params)
     possible = v.search.brave()
     complete = v.search.brave(complete=True)
@@ -310,4 +334,4 @@ def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[s
             continue
         finding = Finding(kind, node_id, message, ("status", node_id, example))
         findings.append(v.witness(finding, [sym("a_status", WITNESS, node_id, Constant(example))], [node_id]))
-    return Verification(policy.name, policy.version, day, len(v.keys), findings)
+    return Verification(policy.name, policy.version, day, len(v.keys), findings, free_params=free)

@@ -18,7 +18,8 @@ from typing import Any, Mapping
 from clausewise.engine.policy import Policy, parse_day
 from clausewise.language.diagnostics import ClausewiseError, did_you_mean
 from clausewise.report.explain import fmt
-from clausewise.analysis.figures import Figure, SpaceBuilder, space_facts
+from clausewise.analysis.figures import Figure, SpaceBuilder
+from clausewise.analysis.programfacts import space_facts
 from clausewise.analysis.subjects import Subject, evaluate_with, subject_from_data
 from clausewise.evaluate.measure import Missing
 from clausewise.asp.plan import statuses_meaning
@@ -200,7 +201,7 @@ def what_if(policy: Policy, data: Any, entity: str, targets: Mapping[str, str] |
     builder.add(subject)
     builder.set_current(subject)
     builder.finish(with_current=True, allow_missing=False)
-    facts, keys = space_facts(builder, {"a": (subject, builder.leaf_space(subject))})
+    facts, keys = space_facts(builder, {"a": subject})
     cap = weight_cap(len(keys))
     for i, key in enumerate(keys):
         fig = builder.figures[key]
@@ -220,7 +221,7 @@ def what_if(policy: Policy, data: Any, entity: str, targets: Mapping[str, str] |
         for n, figs in enumerate(found):
             extra.append(("forbidden", [n]))
             extra += [("forbid", [n, keys.index(k)]) for k in figs]
-        model = Search({"a": policy.status_program}, WHATIF_RULES, facts + extra).optimum()
+        model = Search({"a": policy.program}, WHATIF_RULES, facts + extra).optimum()
         if model is None:
             break
         chosen = {keys[s.arguments[0].number]: s.arguments[1].number for s in model if s.name == "value"}

@@ -7,8 +7,9 @@ solves of one grounded program under assumptions, and two policies side by side 
 programs' predicates renamed apart through clingo's AST). That is a different way of driving
 clingo, so it lives in its own clearly-named module; no other module imports clingo.
 
-Programs here are fixed text written below plus the policies' compiled programs; everything
-that comes from data or figures (candidate indexes, leaf statuses, weights, clause values)
+Programs here are fixed text written below plus the policies' compiled programs (the same text
+evaluation runs, :attr:`Policy.program`); everything that comes from data or figures (candidate
+indexes, the exact terms each candidate gives the programs' figures, weights, clause values)
 enters as facts through clingo's backend API, never as program text.
 """
 
@@ -21,34 +22,71 @@ import clingo
 import clingo.ast as cast
 
 from clausewise.asp.plan import COMPLIANCE
-from clausewise.asp.solve import INT_MAX, INT_MIN
+from clausewise.asp.solve import INT_MAX, INT_MIN, value_symbol
 
 SEARCH_RULES = """\
-% ---- analysis by search. Input facts, added through clingo's API (never as program text):
-%   figure(F).              a figure of the entity (an expression of its data)
-%   option(F,V).            V, a small index, is one of F's candidate values (0: as it is now)
-%   case(P,L,K,S).          in policy P, leaf condition L has status S in case K ...
-%   needs(P,L,K,F,V).       ... and case K is the one that holds when figure F takes value V
-%   missing_value(F,V).     candidate V of F is 'missing' (an empty field, an absent row)
+% ---- analysis by search: the policies' own programs, their inputs chosen. Input facts, added
+% through clingo's API (never as program text):
+%   figure(F).  option(F,V).   search figure F takes one of its candidates V (small indexes; what-if: 0 is
+%                              the current value)
+%   missing_value(F,V).        candidate V of F is 'missing' (an empty field, an absent row)
+%   day_figure(F).             F is the evaluation day (a generated entity's); its candidate is the day index
+%   gives(P,D,F,V,G,X).        in policy P, candidate V of F gives the program's figure G the value X
+%                              (an exact term, none or missing) on day D (any: every day)
+%   gives_fixed(P,G,X).        ... or G keeps the value X measured on the entity
+%   const_on(P,D,C,X).  param_on(P,D,N,X).   the constants and parameters of day D
+%   param_from(P,F,V,N,X).     a free parameter N takes the value X of candidate V of F
+%   leaf_from(P,D,F,V,L,S).  leaf_on(P,D,L,S).  leaf_option(P,L,S), free_leaf(P,L).   the status of a leaf the
+%                              program does not state: from a candidate, from the day, or chosen
 % Each figure takes exactly one of its candidate values:
 1 { value(F,V) : option(F,V) } 1 :- figure(F).
-% A case of a leaf is ruled out when one of the values it needs is not taken:
-off(P,L,K) :- needs(P,L,K,F,V), not value(F,V).
-holds(P,L,S) :- case(P,L,K,S), not off(P,L,K).
+day(I) :- value(F,I), day_figure(F).
+day(0) :- not day_free.
+day_free :- day_figure(_).
+fed(P,G,X) :- value(F,V), gives(P,any,F,V,G,X).
+fed(P,G,X) :- value(F,V), day(D), gives(P,D,F,V,G,X).
+fed(P,G,X) :- gives_fixed(P,G,X).
+const_is(P,C,X) :- const_on(P,any,C,X).
+const_is(P,C,X) :- day(D), const_on(P,D,C,X).
+param_is(P,N,X) :- param_on(P,any,N,X).
+param_is(P,N,X) :- day(D), param_on(P,D,N,X).
+param_is(P,N,X) :- value(F,V), param_from(P,F,V,N,X).
+leaf_is(P,L,S) :- value(F,V), leaf_from(P,any,F,V,L,S).
+leaf_is(P,L,S) :- value(F,V), day(D), leaf_from(P,D,F,V,L,S).
+leaf_is(P,L,S) :- leaf_on(P,any,L,S).
+leaf_is(P,L,S) :- day(D), leaf_on(P,D,L,S).
+1 { leaf_is(P,L,S) : leaf_option(P,L,S) } 1 :- free_leaf(P,L).
 % a figure computed from others (a named value) takes the value its inputs give, where they fix it:
 %   broken(T,K).  broken_needs(T,K,F,V).   case K of tie T (one value per figure) is inconsistent
 :- broken(T,K), value(F,V) : broken_needs(T,K,F,V).
+% figures that read one row: when a required field of it is missing, the row is absent
+%   same_row(F,G).  F missing means G is missing too
+:- same_row(F,G), value(F,V), missing_value(F,V), value(G,W), not missing_value(G,W).
+% a figure whose filter reads other figures is missing only when one of them is
+%   missing_if(F,G).  F can be missing because G is
+:- missing_if(F,_), value(F,V), missing_value(F,V), not missing_cause(F).
+missing_cause(F) :- missing_if(F,G), value(G,W), missing_value(G,W).
 % complete data (an assumption some searches make): no figure is missing
 :- complete, value(F,V), missing_value(F,V).
 #external complete.
-#defined broken/2. #defined broken_needs/4.
-#defined needs/5. #defined missing_value/2. #defined case/4. #defined option/2. #defined figure/1.
+#defined broken/2. #defined broken_needs/4. #defined same_row/2. #defined missing_if/2. #defined day_figure/1. #defined gives/6. #defined gives_fixed/3.
+#defined const_on/4. #defined param_on/4. #defined param_from/5. #defined leaf_from/6. #defined leaf_on/4.
+#defined leaf_option/3. #defined free_leaf/2.
+#defined missing_value/2. #defined option/2. #defined figure/1.
 """
 
 BRIDGE = """\
-% policy {tag}: the leaf statuses of its program come from the chosen figure values
+% policy {tag}: its program's input facts come from the chosen values
 {tag}_entity(E) :- witness(E).
-{tag}_leaf(E,L,S) :- witness(E), holds({tag},L,S).
+{tag}_figure(E,G,X) :- witness(E), fed({tag},G,X), X != none, X != missing.
+{tag}_figure_none(E,G) :- witness(E), fed({tag},G,none).
+{tag}_figure_missing(E,G) :- witness(E), fed({tag},G,missing).
+{tag}_const(C,X) :- const_is({tag},C,X), X != none, X != missing.
+{tag}_const_none(C) :- const_is({tag},C,none).
+{tag}_const_missing(C) :- const_is({tag},C,missing).
+{tag}_param_given(N,X) :- param_is({tag},N,X), X != none, X != missing.
+{tag}_param_none(N) :- param_is({tag},N,none).
+{tag}_leaf(E,L,S) :- witness(E), leaf_is({tag},L,S).
 """
 
 WHATIF_RULES = """\
@@ -140,6 +178,8 @@ Fact = tuple[str, Sequence[object]]
 def _term(value: object) -> clingo.Symbol:
     if isinstance(value, clingo.Symbol):
         return value
+    if isinstance(value, tuple):  # a figure value as (kind, value): its exact term
+        return value_symbol(value[1], value[0])
     if isinstance(value, bool):
         raise TypeError("no bools in facts")
     if isinstance(value, int):
@@ -196,8 +236,9 @@ class Search:
         self.ctl.assign_external(clingo.Function("complete"), complete)
         best: list[list[clingo.Symbol]] = []  # each model found improves on the one before
 
-        def on_model(model: clingo.Model) -> None:
+        def on_model(model: clingo.Model) -> bool:
             best[:] = [list(model.symbols(atoms=True))]
+            return bool(model.cost)  # nothing to minimize (no #minimize literal grounded): any model is optimal
 
         result = self.ctl.solve(assumptions=[(a, True) for a in assume], on_model=on_model)
         return best[0] if result.satisfiable and best else None

@@ -512,10 +512,12 @@ def what_if_cmd(policy: str, data, as_of, param, params_file, time_limit, memory
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--witness-data", "witness_dir", type=click.Path(), default=None, metavar="DIR",
               help="Write each realized witness's rows to DIR/<n>/ (n: the finding's number), for explain.")
+@click.option("--free-param", "free_params", multiple=True, metavar="NAME",
+              help="Let the search choose this parameter's value too (around its default or given value). Repeatable.")
 @limit_options
 @user_errors
 def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: str | None,
-               time_limit: float | None, memory_limit: int | None) -> None:
+               free_params: tuple[str, ...], time_limit: float | None, memory_limit: int | None) -> None:
     """Search POLICY for overlapping clauses, gaps, shadowed clauses and conditions that never
     hold or never fail, each with a witness entity (exit 1 if there are findings)."""
     from clausewise.analysis.verify import verify
@@ -525,11 +527,12 @@ def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: st
     if witness_dir is not None:
         check_directory(witness_dir)
     loaded = load_policy(policy)
-    day = as_of_day(as_of) if as_of else None
+    # without --as-of: the first day in force; a policy without an effective date has none (today, with a warning)
+    day = as_of_day(as_of) if as_of or loaded.checked.header.effective_not_stated else None
     params = gather_params(param, params_file)
 
     def search() -> tuple[str, int]:  # within the limits: in a child process when one is given
-        result = verify(loaded, day, params)
+        result = verify(loaded, day, params, free_params)
         if witness_dir is not None:
             result.write_data(witness_dir, loaded, policy)
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render()
@@ -551,10 +554,13 @@ def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: st
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--witness-data", "witness_dir", type=click.Path(), default=None, metavar="DIR",
               help="Without --data: write each realized witness's rows to DIR/<n>/ (n: the change's number), for explain.")
+@click.option("--free-param", "free_params", multiple=True, metavar="NAME",
+              help="Without --data: let the search choose this parameter's value too (around its default or given "
+                   "value). Repeatable.")
 @limit_options
 @user_errors
 def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witness_dir: str | None,
-             time_limit: float | None, memory_limit: int | None) -> None:
+             free_params: tuple[str, ...], time_limit: float | None, memory_limit: int | None) -> None:
     """Compare two versions of a policy: with --data, the entities whose outcome changes and the
     conditions responsible; without, a witness entity for each kind of change (exit 1 if any change)."""
     from clausewise.analysis.diff import diff
@@ -571,7 +577,7 @@ def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witn
     params = gather_params(param, params_file)
 
     def search() -> tuple[str, int]:  # within the limits: in a child process when one is given
-        result = diff(*versions, list(data) or None, day, params)
+        result = diff(*versions, list(data) or None, day, params, free_params)
         if witness_dir is not None:
             result.write_data(witness_dir, *versions, (old, new))
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render()
