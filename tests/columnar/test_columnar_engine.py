@@ -144,3 +144,29 @@ def test_parquet_tables_duckdb_reads_itself_give_the_same_audit(typed, tmp_path)
         outputs[name] = (out.read_bytes(), result.output.replace(str(out), "OUT"))
     assert outputs["python"] == outputs["duckdb"]
     assert len(outputs["python"][0].splitlines()) > 10
+
+
+@pytest.mark.parametrize("drop", [None, "美妆"])
+def test_the_monthly_standard_measured_once_per_category_gives_the_python_verdicts(drop):
+    """TIER's service-qualified merchants: the bound (the category's monthly standard) reads only
+    the shop's category, so DuckDB's count measures it once per category; with a category's
+    standard missing, the first shop of that category makes the count unknown, as in Python."""
+    import datetime as dt
+
+    from clausewise.engine.engines import prepare
+    from tests.columnar.test_columnar_duckdb import resolve
+
+    policy = load_policy(POLICIES / "tier.policy")
+    params = json.loads((EXAMPLES / "tier" / "params.json").read_text("utf-8"))
+    if drop is not None:
+        del params["qualified_merchant_monthly_order_threshold"][drop]
+    day = dt.date(2024, 4, 1)
+    values, convention = resolve(policy.checked, params, day)
+    engine = prepare("duckdb", policy.checked, [(leaf.id, leaf.cond) for leaf in policy.plan.leaves()], values, day,
+                     convention, policy.source_text, EXAMPLES / "tier")
+    assert [low.bound_fields for low in engine.lowered.values() if hasattr(low, "bound_fields")] == [("main_category",)]
+    python = policy.evaluate(EXAMPLES / "tier", day, params)
+    duck = policy.evaluate(EXAMPLES / "tier", day, params, engine="duckdb")
+    assert [v.model_dump_json() for v in python.verdicts] == [v.model_dump_json() for v in duck.verdicts]
+    if drop is not None:
+        assert any(f"has no value for '{drop}'" in v.model_dump_json() for v in duck.verdicts)

@@ -167,6 +167,8 @@ class ColumnarEvaluator(Evaluator):
         self.results = results
         #: tables DuckDB read itself: no Python rows, so no Python fallback may read them
         self.scanned = set(scanned)
+        #: per lowered count of items: its bounds by the values of the item fields they read (items.py)
+        self.item_bounds: dict[int, dict] = {}
 
     def aggregate(self, node, scope: Scope) -> Any:
         low = self.lowered.get(id(node))
@@ -175,7 +177,8 @@ class ColumnarEvaluator(Evaluator):
             return self._in_python(node, low, scope)
         if isinstance(low, ItemsLowered):
             result = self.results[id(node)]
-            return count_items(self, low, result["rows"].get(self.entity_key(scope), {}), result["zero"], scope)
+            return count_items(self, low, result["rows"].get(self.entity_key(scope), {}), result["zero"], scope,
+                               self.item_bounds.setdefault(id(node), {}))
         mark = len(self.windows_used)
         if node.during is not None:  # the windows it shows, exactly as the row path records them
             window = self.as_window(self.eval(node.during, scope))

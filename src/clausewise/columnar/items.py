@@ -14,6 +14,7 @@ reasons.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,9 @@ class ItemsLowered:
     query: exp.Select
     zero: exp.Select  # the monthly value of a month without rows
     tables: tuple[str, ...]
+    #: the item's fields ``bound`` reads, when it reads nothing else but constants (its value
+    #: depends on them alone, so it is measured once per distinct value); None: measured per item
+    bound_fields: tuple[str, ...] | None = None
 
 
 _FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
@@ -114,7 +118,28 @@ def lower_items(lowering, node: syntax.Aggregate) -> ItemsLowered:
                      first=literal(window.start), last=literal(window.end))
     units = len(list(window.months())) if q.unit == "month" else window.length
     return ItemsLowered(node, table, target[1], node.binder, q, window, units, op, bound, query,
-                        exp.select(exp.alias_(zero, "zero")), (table, rel.via))
+                        exp.select(exp.alias_(zero, "zero")), (table, rel.via), _item_fields(c, bound, node.binder))
+
+
+def _item_fields(c, node: Any, binder: str) -> tuple[str, ...] | None:
+    """The fields of item ``binder`` an expression reads, if it reads nothing else but constants."""
+    fields: dict[str, None] = {}
+
+    def walk(n: Any) -> bool:
+        if is_constant(c, n):
+            return True
+        ref = c.refs.get(id(n))
+        if isinstance(n, syntax.Attr) and ref and ref[0] == "itemfield" and ref[1] == binder:
+            fields.setdefault(ref[2])
+            return True
+        if ref is not None:
+            return False
+        children = [v for f in dataclasses.fields(n) if f.name != "span"
+                    for v in (getattr(n, f.name) if isinstance(getattr(n, f.name), tuple) else (getattr(n, f.name),))
+                    if isinstance(v, syntax.Node) and not isinstance(v, (syntax.Labels, syntax.Meta))]
+        return bool(children) and all(walk(child) for child in children)
+
+    return tuple(fields) if walk(node) else None
 
 
 def _monthly(lowering, node: Any, binder: str, var: str, parts: dict[str, Any], zero: bool) -> exp.Expr:
@@ -168,9 +193,11 @@ def _monthly(lowering, node: Any, binder: str, var: str, parts: dict[str, Any], 
     return literal(value)
 
 
-def count_items(ev: Evaluator, low: ItemsLowered, rows: dict[Any, dict], zero: int, scope: Scope) -> Any:
+def count_items(ev: Evaluator, low: ItemsLowered, rows: dict[Any, dict], zero: int, scope: Scope,
+                bounds: dict[tuple, tuple[Any, list]]) -> Any:
     """The count (or the first unknown item's reasons) from the query's rows by item key;
-    ``zero``: the monthly value of a month without rows."""
+    ``zero``: the monthly value of a month without rows; ``bounds``: the bounds measured so far
+    by this evaluator (see :func:`_bound`)."""
     q = low.quantifier
     count = 0
     shown = False
@@ -179,7 +206,7 @@ def count_items(ev: Evaluator, low: ItemsLowered, rows: dict[Any, dict], zero: i
         if not shown:  # the window reads no data (lower_items): every item's is this one, shown once
             ev.windows_used.append((q.window, ev.as_window(ev.eval(q.window, inner))))  # type: ignore[arg-type]
             shown = True
-        bound = ev.eval(low.bound, inner)
+        bound = _bound(ev, low, item, inner, bounds)
         row = rows.get(item.key)
         if low.units == 0:
             verdict: Any = q.kind != "any"
@@ -199,3 +226,24 @@ def count_items(ev: Evaluator, low: ItemsLowered, rows: dict[Any, dict], zero: i
             return verdict
         count += 1 if verdict else 0
     return count
+
+
+def _bound(ev: Evaluator, low: ItemsLowered, item: Any, scope: Scope, memo: dict[tuple, tuple[Any, list]]) -> Any:
+    """The item's bound: measured once per distinct value of the item fields it reads (the windows
+    it shows recorded again at every use), or per item when a field is empty (its reason names the item)."""
+    if low.bound_fields is None or item.row is None:
+        return ev.eval(low.bound, scope)
+    values = tuple(item.row.get(f) for f in low.bound_fields)
+    if any(v is None for v in values):
+        return ev.eval(low.bound, scope)
+    try:
+        hit = memo.get(values)
+    except TypeError:  # an unhashable value (a list)
+        return ev.eval(low.bound, scope)
+    if hit is not None:
+        ev.windows_used.extend(hit[1])
+        return hit[0]
+    mark = len(ev.windows_used)
+    value = ev.eval(low.bound, scope)
+    memo[values] = (value, ev.windows_used[mark:])
+    return value
