@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Callable
 
 from clausewise.language import syntax
@@ -110,7 +111,13 @@ def compare_unit(checked, cond: syntax.Compare) -> str | None:
 
 def source_text(text: str, node) -> str:
     """The policy text a node was parsed from, on one line."""
-    return SourceFile("", text).snippet(node.span)
+    return _lines_of(text).snippet(node.span)
+
+
+@lru_cache(maxsize=8)
+def _lines_of(text: str) -> SourceFile:
+    """A policy's text split into lines once, not once per node quoted (10,000 rules: 20,000 splits)."""
+    return SourceFile("", text)
 
 
 class LeafEvaluator:
