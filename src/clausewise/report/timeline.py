@@ -106,7 +106,8 @@ def timeline_text(timeline: Any, lang: str = "en") -> str:
         lines.append(f"{when} ({length}) {state}".rstrip())
         shown_outcomes = {f: v for f, v in span["outcomes"].items() if f not in before or before[f] != v}
         if shown_outcomes:
-            lines.append("  " + ", ".join(f"{f} = {fmt(v) if v != 'undecided' else v}" for f, v in shown_outcomes.items()))
+            items = [f"{f} = {fmt(v) if v != 'undecided' else v}" for f, v in shown_outcomes.items()]
+            lines += _wrapped(items)
         before = span["outcomes"]
         for c in span["because"]:
             lines.append(f"  {'因为' if zh else 'because'}: {_line(c)}")
@@ -117,6 +118,18 @@ def timeline_text(timeline: Any, lang: str = "en") -> str:
             more = len(span["changed"]) - _SHOWN_CHANGES
             lines.append(f"  … {more} {'项其他变化(--format json)' if zh else 'more changed (--format json)'}")
     return "\n".join(lines)
+
+
+def _wrapped(items: list[str], width: int = 100) -> list[str]:
+    """Items joined with commas, on lines of at most ``width`` characters where they fit, indented."""
+    lines = ["  " + items[0]]
+    for item in items[1:]:
+        if len(lines[-1]) + 2 + len(item) > width:
+            lines[-1] += ","
+            lines.append("  " + item)
+        else:
+            lines[-1] += ", " + item
+    return lines
 
 
 #: the changed conditions a span shows in text (JSON lists them all)
