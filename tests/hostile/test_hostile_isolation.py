@@ -137,6 +137,12 @@ def test_explain_and_the_decision_record_name_the_rows_rejected_for_the_entity(t
     assert f"shop_daily.csv:{line}: row {line - 1}, field 'shop_id': duplicate key" in shown.output
     other = CliRunner().invoke(main, ["explain", str(POLICY), "--data", str(data), "--as-of", AS_OF, "--entity", "S02"])
     assert f"shop_daily.csv:{line}:" not in other.output  # S01's rejected row is not S02's
+    as_json = [json.loads(CliRunner().invoke(main, ["explain", str(POLICY), "--data", str(data), "--as-of", AS_OF,
+                                                    "--entity", e, "--format", "json"]).output) for e in ("S01", "S02")]
+    assert [(r["line"], r["field"], r["entity"]) for r in as_json[0]["rejected_rows"]] == [(line, "shop_id", "S01")]
+    assert as_json[0]["rejected_rows"][0]["reason"].startswith("duplicate key (shop_id='S01', date=")
+    assert as_json[1]["entity"] == "S02" and {r["entity"] for r in as_json[1]["rejected_rows"]} <= {"S02"}
+    assert line not in [r["line"] for r in as_json[1]["rejected_rows"]]
     out = tmp_path / "v.jsonl"
     CliRunner().invoke(main, ["audit", str(POLICY), "--data", str(data), "--as-of", AS_OF, "--out", str(out), "--workers", "1"])
     record = json.loads((tmp_path / "v.jsonl.record.json").read_text("utf-8"))

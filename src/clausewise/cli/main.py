@@ -215,13 +215,14 @@ def explain(policy: str, data, as_of, param, params_file, time_limit, memory_lim
     result = loaded.evaluate(list(data), day, gather_params(param, params_file), entities=[entity],
                              time_limit=time_limit, memory_limit=memory_limit, engine=engine)
     verdict = result.verdicts[0]
-    if fmt == "json":
-        click.echo(verdict.model_dump_json(indent=2))
+    own = [r for r in result.rejected if r.entity is not None and r.entity in (entity, entity.split("/")[0])]
+    if fmt == "json":  # the verdict, and the rows of this entity the run rejected (the verdict does not use them)
+        shown = {**json.loads(verdict.model_dump_json()), "rejected_rows": [r.model_dump() for r in own]}
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         use_color = sys.stdout.isatty() if color is None else color
         style = (lambda text, status: click.style(text, fg=COLORS[status])) if use_color else (lambda text, status: text)
         click.echo(render_text(verdict, lang, style), color=use_color)
-        own = [r for r in result.rejected if r.entity is not None and r.entity in (entity, entity.split("/")[0])]
         if own:  # the verdict rests on fewer rows than the files hold: say which
             click.echo("被拒绝的本实体数据行(判定未使用):" if lang == "zh" else "rows of this entity rejected (the verdict does not use them):")
             for r in own:
