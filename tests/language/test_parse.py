@@ -1,5 +1,6 @@
 """Parsing: literals as the rule text writes them, syntax errors with positions."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -32,8 +33,11 @@ def test_number_with_unit_words():
 
 @pytest.mark.parametrize("path", sorted(POLICIES.glob("*.policy")), ids=lambda p: p.name)
 def test_bundled_policies_parse(path):
-    tree = parse_text(path.read_text("utf-8"), str(path))
-    assert tree.header is not None and tree.decls
+    text = path.read_text("utf-8")
+    tree = parse_text(text, str(path))
+    assert tree.header.name == re.search(r"^policy (\w+)", text, re.M).group(1)
+    declared = {d.name for d in tree.decls if isinstance(d, (syntax.RuleDecl, syntax.DecideDecl, syntax.TableDecl))}
+    assert declared == set(re.findall(r"^(?:rule|decide|table) (\w+)", text, re.M))
 
 
 def render(text: str) -> str:

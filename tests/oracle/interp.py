@@ -214,7 +214,8 @@ class Oracle:
     def node(self, cond, node_id: str, missing: str | None, env: Env, statuses: dict, rule_status: dict) -> str:
         """The status of a logic node (and of every node below it, recorded in ``statuses``)."""
         match cond:
-            case syntax.Group(kind=kind, entries=entries, n=n):
+            case syntax.Group(kind=kind, entries=entries, n=n, n_param=n_param):
+                n = n if n_param is None else self.count_param(n_param, env)
                 children = []
                 for i, e in enumerate(entries, 1):
                     child_missing = e.meta.missing if e.meta else None
@@ -326,10 +327,17 @@ class Oracle:
                 raise AssertionError("groups are logic nodes, not leaves")
         raise NotImplementedError(type(cond).__name__)
 
+    def count_param(self, name: str, env: Env) -> int:
+        """N of ``at least NAME of``: the parameter's value."""
+        if name in self._defaults:
+            self.params[name] = self.value(self._defaults.pop(name), env)
+        return int(self.params[name])
+
     def cond(self, cond, env: Env) -> str:
         """A condition inside a figure (no node ids): groups combine in three values too."""
         match cond:
-            case syntax.Group(kind=kind, entries=entries, n=n):
+            case syntax.Group(kind=kind, entries=entries, n=n, n_param=n_param):
+                n = n if n_param is None else self.count_param(n_param, env)
                 return combine(kind, [override(self.cond(e.cond, env), e.meta.missing if e.meta else None) for e in entries], n)
             case syntax.Not(cond=inner):
                 return negate(self.cond(inner, env))

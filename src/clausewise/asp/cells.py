@@ -9,7 +9,9 @@ their cells share their facts, and clingo grounds and solves each distinct set o
 value satisfies, so the answer is the same (tests/asp/test_cells.py checks this on every example
 entity, solved one by one). Explanations show the real values, which never pass through here.
 
-A figure compared with another per-entity figure, or by an order on strings, keeps its value.
+A figure compared with another per-entity figure, or by an order on strings, keeps its value; so
+does an item looked up in a set. The months or days a quantifier walks (its units) each have a
+cell of the units figure's bounds.
 """
 
 from __future__ import annotations
@@ -42,12 +44,14 @@ class Cells:
         for leaf in program.compiled.values():
             for fid in leaf.figures:
                 readers.setdefault(fid, set()).add(leaf.kind)
-            if leaf.kind != "compare":
-                for fid in leaf.figures:
-                    if leaf.kind == "truth":
-                        seen[fid] = None  # a bool keeps its value
+            if leaf.kind in ("truth", "member"):
+                seen[leaf.figures[0]] = None  # a bool, or an item looked up in a set, keeps its value
+            if leaf.kind == "quantified":  # each unit is compared with the other side
+                a, b = leaf.figures[1:]
+            elif leaf.kind == "compare":
+                a, b = leaf.figures
+            else:
                 continue
-            a, b = leaf.figures
             for mine, other in ((a, b), (b, a)):
                 if mine in program.constants:
                     continue

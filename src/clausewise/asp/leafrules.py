@@ -9,9 +9,13 @@ same for every entity: literals are written into the program, parameters are ``p
 facts with their defaults in the program (``param_given/2`` overrides one), and constants
 computed from the as-of day are ``const/2`` facts of each evaluation.
 
-Leaves of other shapes (a membership in a window, a quantifier over months, a condition over
-a group of items) are still decided in exact arithmetic outside the program and enter as
-``leaf(E, Node, Status)``.
+A membership in a set of literals is a rule over ``element/2`` facts the program states. A
+quantifier over the months or days of a window (``any month m in W: sum(... during m) >= B``)
+gets its units' values as ``unit_value(E, F, K, V)`` facts (``unit_none/3``, ``unit_missing/3``;
+``K`` numbers the units in window order): each unit is compared by the same rules as a leaf's
+two sides, and ``any``/``every`` is decided from the units' statuses (``quantifier_status/3``).
+Leaves of other shapes (a membership in a window, a condition over a group of items) are still
+decided in exact arithmetic outside the program and enter as ``leaf(E, Node, Status)``.
 """
 
 from __future__ import annotations
@@ -49,18 +53,41 @@ none(E,F) :- entity(E), const_none(F).
 missing(E,F) :- figure_missing(E,F).
 missing(E,F) :- entity(E), const_missing(F).
 has_value(E,F) :- value(E,F,_).
+% the months or days a quantifier walks: unit K of figure F is the figure u(F,K)
+value(E,u(F,K),V) :- unit_value(E,F,K,V).
+none(E,u(F,K)) :- unit_none(E,F,K).
+missing(E,u(F,K)) :- unit_missing(E,F,K).
+unit(E,F,K) :- unit_value(E,F,K,_).
+unit(E,F,K) :- unit_none(E,F,K).
+unit(E,F,K) :- unit_missing(E,F,K).
+% a comparison C of sides A and B: a leaf's, or one unit's of a quantifier
+comparison(E,L,A,B,O) :- entity(E), compares(L,A,B,O).
+comparison(E,(L,K),u(F,K),B,O) :- quantifies(L,F,B,O,left), unit(E,F,K).
+comparison(E,(L,K),A,u(F,K),O) :- quantifies(L,F,A,O,right), unit(E,F,K).
 % a comparison with none: '=' holds when both sides are none, '!=' when one is; no order holds
-none_case(E,L,O,both) :- compares(L,A,B,O), none(E,A), none(E,B).
-none_case(E,L,O,one) :- compares(L,A,B,O), none(E,A), value(E,B,_).
-none_case(E,L,O,one) :- compares(L,A,B,O), value(E,A,_), none(E,B).
-compared(E,L,pass) :- none_case(E,L,eq,both).
-compared(E,L,fail) :- none_case(E,L,ne,both).
-compared(E,L,fail) :- none_case(E,L,eq,one).
-compared(E,L,pass) :- none_case(E,L,ne,one).
-compared(E,L,fail) :- none_case(E,L,O,_), O != eq, O != ne.
+none_case(E,C,O,both) :- comparison(E,C,A,B,O), none(E,A), none(E,B).
+none_case(E,C,O,one) :- comparison(E,C,A,B,O), none(E,A), value(E,B,_).
+none_case(E,C,O,one) :- comparison(E,C,A,B,O), value(E,A,_), none(E,B).
+compared(E,C,pass) :- none_case(E,C,eq,both).
+compared(E,C,fail) :- none_case(E,C,ne,both).
+compared(E,C,fail) :- none_case(E,C,eq,one).
+compared(E,C,pass) :- none_case(E,C,ne,one).
+compared(E,C,fail) :- none_case(E,C,O,_), O != eq, O != ne.
 % missing data on either side: the comparison is unknown
-compared(E,L,unknown) :- compares(L,A,_,_), missing(E,A).
-compared(E,L,unknown) :- compares(L,_,B,_), missing(E,B).
+compared(E,C,unknown) :- comparison(E,C,A,_,_), missing(E,A).
+compared(E,C,unknown) :- comparison(E,C,_,B,_), missing(E,B).
+% any|every over a window's units: a unit with the deciding status decides; else an unknown unit
+% makes it unknown; else (every unit the other way, or no unit at all) the other status
+decides(any,pass). decides(every,fail). otherwise(any,fail). otherwise(every,pass).
+unit_seen(E,L,S) :- unit_status(E,L,_,S).
+quantifier_status(E,L,unknown) :- quantifier(L,_,W), missing(E,W).
+quantifier_status(E,L,S) :- quantifier(L,Q,W), not missing(E,W), decides(Q,S), unit_seen(E,L,S).
+quantifier_status(E,L,unknown) :- quantifier(L,Q,W), entity(E), not missing(E,W), decides(Q,D),
+    not unit_seen(E,L,D), unit_seen(E,L,unknown).
+quantifier_status(E,L,S) :- quantifier(L,Q,W), entity(E), not missing(E,W), decides(Q,D),
+    not unit_seen(E,L,D), not unit_seen(E,L,unknown), otherwise(Q,S).
+#defined unit_value/4. #defined unit_none/3. #defined unit_missing/3. #defined compares/4.
+#defined quantifies/5. #defined quantifier/3. #defined unit_status/4. #defined element/2.
 """
 
 
@@ -99,24 +126,54 @@ class FigureProgram:
             return defs[0].role == "value" and defs[0].unit == "bool"
         if leaf.kind == "is_set":
             return defs[0].role == "value" and encodable(defs[0].unit)
+        if leaf.kind == "member":
+            item, collection = defs
+            return (item.role == "value" and encodable(item.unit) and collection.constant
+                    and self._elements(collection) is not None)
+        if leaf.kind == "quantified":
+            window, units, other = defs
+            return (window.role == "window" and units.role == "units" and encodable(units.unit)
+                    and other.role == "value" and encodable(other.unit))
         return False
 
+    def _elements(self, f: FigureDef) -> list[str] | None:
+        """The terms of a set of literals (``{"江苏省", "上海市"}``), None for any other collection."""
+        if not isinstance(f.node, syntax.SetLit):
+            return None
+        terms = [self._literal(item) for item in f.node.items]
+        return None if any(term is None for term in terms) else [term for term in terms if term is not None]
+
+    def _literal(self, node: Any) -> str | None:
+        """The term of a literal (a number, string, bool, date, month or enum value), else None."""
+        ref = self.plan.checked.refs.get(id(node)) if isinstance(node, syntax.Name) else None
+        if ref is not None and ref[0] == "enum":
+            return term_text(node.name)
+        if isinstance(node, (syntax.Number, syntax.String, syntax.BoolLit, syntax.DateLit, syntax.MonthLit)):
+            if kind_of(node.value):
+                return term_text(node.value)
+        return None
+
     def _constant(self, f: FigureDef) -> tuple[str, Any]:
-        """How the program gets a constant figure: ('param', name), ('literal', term) or ('const', None)."""
+        """How the program gets a constant figure: ('param', name), ('literal', term), ('set',
+        [term, ...]), or ('const', None): a fact of each evaluation (for a window, only whether it
+        is none or missing: its months or days reach the program as units)."""
+        if f.role == "window":
+            return ("const", None)
+        elements = self._elements(f)
+        if elements is not None:
+            return ("set", elements)
         node = f.node
         refs = self.plan.checked.refs
         ref = refs.get(id(node)) if isinstance(node, syntax.Name) else None
         if ref is not None and ref[0] == "param" and self.plan.checked.params[ref[1]].per is None:
             return ("param", ref[1])
-        if ref is not None and ref[0] == "enum":
-            return ("literal", term_text(node.name))
-        if isinstance(node, (syntax.Number, syntax.String, syntax.BoolLit, syntax.DateLit, syntax.MonthLit)):
-            if kind_of(node.value):
-                return ("literal", term_text(node.value))
-        return ("const", None)
+        literal = self._literal(node)
+        return ("literal", literal) if literal is not None else ("const", None)
 
     def params(self) -> list[str]:
-        return sorted({what for kind, what in self.constants.values() if kind == "param"})
+        """The parameters the program reads: bounds of its comparisons, and N of ``at least N of``."""
+        return sorted({what for kind, what in self.constants.values() if kind == "param"}
+                      | set(self.plan.checked.group_counts))
 
     def defaults(self) -> dict[str, Any]:
         """The parameters whose default is a literal: the value the program states."""
@@ -153,12 +210,24 @@ class FigureProgram:
                 lines.append(f"const_none({q(fid)}) :- param_none({q(what)}).")
             elif kind == "literal":
                 lines.append(f"const({q(fid)},{what}).  " + comment(f"= {f.text}"))
+            elif kind == "set":
+                lines.append(" ".join(f"element({q(fid)},{term})." for term in what) + "  " + comment(f"= {f.text}"))
+            elif f.role == "window":
+                lines.append(comment(f"{fid} = {f.text}: a window of each evaluation (const_none/1 or "
+                                     "const_missing/1 when it has no days; its days or months are units)"))
             else:
                 lines.append(comment(f"{fid} = {f.text}: a const/2 fact of each evaluation (it depends on the day)"))
         for fid in self.entity_figures:
             f = self.figures.figures[fid]
             where = f" during {', '.join(f.windows)}" if f.windows else ""
-            lines.append(comment(f"figure {fid} = {f.text}{where}: a figure/3 fact per entity"))
+            if f.role == "units":
+                window = self.figures.figures[f.window_figure or ""].text
+                what = f"a unit_value/4 fact per entity and {f.unit_kind} {f.var} of {window}"
+            elif f.role == "window":
+                what = "figure_none/2 or figure_missing/2 per entity when it has no days"
+            else:
+                what = "a figure/3 fact per entity"
+            lines.append(comment(f"figure {fid} = {f.text}{where}: {what}"))
         return lines + [GENERIC_RULES]
 
     def rules(self, node: LogicNode, head: str) -> list[str] | None:
@@ -174,7 +243,24 @@ class FigureProgram:
                     f"{head}(E,pass) :- value(E,{a},X), value(E,{b},Y), X {holds} Y.",
                     f"{head}(E,fail) :- value(E,{a},X), value(E,{b},Y), X {fails} Y.",
                     f"{head}(E,S) :- compared(E,{qid},S)."]
+        if leaf.kind == "quantified":
+            w, u, b = (q(f) for f in leaf.figures)
+            fails, holds = OPS[leaf.op]
+            side = "left" if leaf.units_left else "right"
+            x, y = ("X", "Y") if leaf.units_left else ("Y", "X")
+            return [f"quantifier({qid},{leaf.quantifier or 'any'},{w}).  "
+                    f"quantifies({qid},{u},{b},{OP_NAMES[leaf.op]},{side}).",
+                    f"unit_status(E,{qid},K,pass) :- unit_value(E,{u},K,X), value(E,{b},Y), {x} {holds} {y}.",
+                    f"unit_status(E,{qid},K,fail) :- unit_value(E,{u},K,X), value(E,{b},Y), {x} {fails} {y}.",
+                    f"unit_status(E,{qid},K,S) :- compared(E,({qid},K),S).",
+                    f"{head}(E,S) :- quantifier_status(E,{qid},S)."]
         f = q(leaf.figures[0])
+        if leaf.kind == "member":
+            s = q(leaf.figures[1])
+            found, other = ("fail", "pass") if leaf.negated else ("pass", "fail")
+            return [f"{head}(E,{found}) :- value(E,{f},V), element({s},V).",
+                    f"{head}(E,{other}) :- value(E,{f},V), not element({s},V).",
+                    f"{head}(E,{other}) :- none(E,{f}).  {head}(E,unknown) :- missing(E,{f})."]
         if leaf.kind == "truth":
             return [f"{head}(E,pass) :- value(E,{f},true).", f"{head}(E,fail) :- value(E,{f},false).",
                     f"{head}(E,fail) :- none(E,{f}).", f"{head}(E,unknown) :- missing(E,{f})."]

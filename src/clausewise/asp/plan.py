@@ -39,6 +39,8 @@ class LogicNode:
     kind: str  # leaf | all | any | none | at_least | not | if | ref
     children: list[str] = field(default_factory=list)
     n: int = 0
+    #: ``at least NAME of``: the parameter that gives N
+    n_param: str | None = None
     cites: tuple[str, ...] = ()
     labels: syntax.Labels | None = None
     missing: str | None = None
@@ -86,12 +88,12 @@ class _Lowering:
         missing = meta.missing if meta else None
         common = dict(cites=own_cites, labels=labels, missing=missing, span=cond.span, name=name)
         match cond:
-            case syntax.Group(kind=kind, entries=entries, n=n):
+            case syntax.Group(kind=kind, entries=entries, n=n, n_param=n_param):
                 children = []
                 for i, entry in enumerate(entries, 1):
                     child_id = f"{node_id}.{entry.name or i}"
                     children.append(self.lower(entry.cond, child_id, own_cites, entry.meta, entry.name))
-                return self.add(LogicNode(node_id, kind, children, n=n, **common))
+                return self.add(LogicNode(node_id, kind, children, n=n, n_param=n_param, **common))
             case syntax.Not(cond=inner):
                 child = self.lower(inner, f"{node_id}.not", own_cites)
                 return self.add(LogicNode(node_id, "not", [child], **common))

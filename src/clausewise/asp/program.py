@@ -49,7 +49,7 @@ undecided(E,F) :- field(F), entity(E), not decided(E,F).
 def _comment(node: LogicNode) -> str:
     cites = f" [{', '.join(node.cites)}]" if node.cites else ""
     label = f" {node.labels.zh} / {node.labels.en}" if node.labels else ""
-    what = {"at_least": f"at least {node.n} of", "leaf": "condition", "ref": f"= rule {node.target}"}.get(node.kind, node.kind)
+    what = {"at_least": f"at least {node.n_param or node.n} of", "leaf": "condition", "ref": f"= rule {node.target}"}.get(node.kind, node.kind)
     return comment(f"{node.id}: {what}{cites}{label}")
 
 
@@ -90,8 +90,12 @@ def _node_rules(node: LogicNode, figures: FigureProgram | None) -> list[str]:
         passing = "; ".join(f"{i}: {k}(E,pass)" for i, k in enumerate(kids))
         maybe = "; ".join(f"{i}: {k}(E,pass); {i}: {k}(E,unknown)" for i, k in enumerate(kids))
         out += [f"{h}_applies(E) :- {k}(E,S), S != na." for k in kids]
-        out += [f"{me}(E,pass) :- entity(E), #count{{ {passing} }} >= {node.n}.",
-                f"{me}(E,fail) :- {h}_applies(E), #count{{ {maybe} }} < {node.n}.",
+        if node.n_param is None:
+            n, needed = str(node.n), ""
+        else:  # the parameter's value, a whole number from 1 (checked when it is given): q(1,1,(N,()))
+            n, needed = "N", f"param({q(node.n_param)},q(1,1,(N,()))), "
+        out += [f"{me}(E,pass) :- entity(E), {needed}#count{{ {passing} }} >= {n}.",
+                f"{me}(E,fail) :- {h}_applies(E), {needed}#count{{ {maybe} }} < {n}.",
                 f"{me}(E,unknown) :- {h}_applies(E), not {me}(E,pass), not {me}(E,fail).",
                 f"{me}(E,na) :- entity(E), not {h}_applies(E), not {me}(E,pass)."]
     if node.missing:

@@ -65,6 +65,9 @@ class EntityEvaluation:
         self._leaves = [(leaf.id, leaf.cond, figures.compiled.get(leaf.id)) for leaf in plan.leaves()]
         self._entity_figures = [figures.figures.figures[fid] for fid in figures.entity_figures]
         self._measurers = [(f.id, self.producer.measurer(f)) for f in self._entity_figures]
+        #: figures that are not single values: a quantifier's window (only its state reaches the
+        #: program) and its units (one fact per month or day)
+        self._roles = {fid: f.role for fid, f in figures.figures.figures.items() if f.role in ("window", "units")}
         self._status_leaves = [leaf.id for leaf in plan.leaves() if leaf.id not in figures.compiled]
         if history is None and plan.checked.history_rules:
             history = RuleHistory(plan, figures, ev, text)
@@ -118,15 +121,23 @@ class EntityEvaluation:
         the statuses of the leaves the program does not state, ranks and missing clause values."""
         self.constants()
         assert self._cells is not None
-        representative = self._cells.representative
+        representative, roles = self._cells.representative, self._roles
         out: list[Fact] = []
         for fid, fv in measured.figures.items():
             if fv.missing is not None:
                 out.append(("figure_missing", (fid,)))
             elif fv.value is None:
                 out.append(("figure_none", (fid,)))
-            else:
+            elif fid not in roles:
                 out.append(("figure", (fid, representative(fid, fv.value))))
+            elif roles[fid] == "units":
+                for k, (_, unit) in enumerate(fv.value):
+                    if unit.missing is not None:
+                        out.append(("unit_missing", (fid, k)))
+                    elif unit.value is None:
+                        out.append(("unit_none", (fid, k)))
+                    else:
+                        out.append(("unit_value", (fid, k, representative(fid, unit.value))))
         leaves = measured.leaves
         out += [("leaf", (node_id, _STATUS[leaves[node_id].status])) for node_id in self._status_leaves]
         out += [("rank", (f, i, r)) for f, i, r in measured.ranks]
@@ -152,6 +163,10 @@ class EntityEvaluation:
                     out.append(("param_none", (what,)))
                 elif fv.missing is None and (what not in defaults or not _same(defaults[what], fv.value)):
                     out.append(("param_given", (what, term(fv.value))))
+        for name in self.plan.checked.group_counts:  # N of 'at least N of' (a whole number, checked)
+            value = self.ev.params.get(name)
+            if name not in given and value is not None and (name not in defaults or not _same(defaults[name], value)):
+                out.append(("param_given", (name, term(value))))
         return out
 
     def const_facts(self, per_entity: bool = False) -> list[Fact]:
@@ -168,7 +183,7 @@ class EntityEvaluation:
                     out.append((names[2], (fid,)))
                 elif fv.value is None:
                     out.append((names[1], (fid,)))
-                else:
+                elif fid not in self._roles:  # a window's days reach the program as its units
                     out.append((names[0], (fid, term(fv.value))))
         return out
 
@@ -178,10 +193,16 @@ class EntityEvaluation:
         same signature get the same answer (:mod:`clausewise.asp.cells`)."""
         self.constants()
         assert self._cells is not None
-        key = self._cells.key
+        key, roles = self._cells.key, self._roles
         cells = []
         for fid, fv in measured.figures.items():
-            cells.append("m" if fv.missing is not None else "n" if fv.value is None else key(fid, fv.value))
+            if fv.missing is not None or fv.value is None or fid not in roles:
+                cells.append("m" if fv.missing is not None else "n" if fv.value is None else key(fid, fv.value))
+            elif roles[fid] == "units":
+                cells.append(tuple("m" if u.missing is not None else "n" if u.value is None else key(fid, u.value)
+                                   for _, u in fv.value))
+            else:
+                cells.append("v")  # a window: its days are the units'
         if self._status_leaves:
             leaves = measured.leaves
             cells += [leaves[node_id].status for node_id in self._status_leaves]

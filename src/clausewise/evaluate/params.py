@@ -139,6 +139,10 @@ def resolve_params(checked: Checked, given: Mapping[str, Any], as_of: dt.date,
                 errors.append(ClausewiseError.simple(
                     where, f"parameter '{name}'{cites} has no value and no default",
                     f"give it: --param {name}=VALUE or a parameters file (--params FILE)").diagnostics[0])
+            size = checked.group_counts.get(name)
+            if size is not None and name in values and not (type(values[name]) is int and 1 <= values[name] <= size):
+                raise ValueError(f"{values[name]} is not a whole number from 1 to {size}, the size of its "
+                                 f"smallest 'at least {name} of' group")
             if name in values and param.decl is not None and param.decl.window_months is not None:
                 errors += _window_shape_errors(param.decl, values[name], as_of, cites, where, name in given)
         except (ValueError, TypeError) as exc:

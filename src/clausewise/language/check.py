@@ -7,6 +7,7 @@ names, what they refer to (keyed by ``id(node)``; the tree is kept alive by ``Ch
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -73,6 +74,22 @@ class Checked:
 
     def sort(self, node) -> Sort:
         return self.sorts[id(node)]
+
+    @functools.cached_property
+    def group_counts(self) -> dict[str, int]:
+        """Parameters that give N of ``at least N of``: each with the size of its smallest group
+        (a value must be a whole number from 1 to that size)."""
+        counts: dict[str, int] = {}
+        stack: list = [self.tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, syntax.Group) and node.n_param is not None:
+                counts[node.n_param] = min(counts.get(node.n_param, len(node.entries)), len(node.entries))
+            if isinstance(node, syntax.Node):
+                stack += [getattr(node, f.name) for f in dataclasses.fields(node) if f.name != "span"]
+            elif isinstance(node, tuple):
+                stack += list(node)
+        return counts
 
     @functools.cached_property
     def history_rules(self) -> frozenset[str]:

@@ -209,7 +209,7 @@ class Formatter:
             self.cond_block(c.then, depth, attach=True)
             return
         if self.is_block(c):
-            head = {"all": "all of", "any": "any of", "none": "none of"}.get(c.kind, f"at least {c.n} of")
+            head = {"all": "all of", "any": "any of", "none": "none of"}.get(c.kind, f"at least {c.count_text} of")
             if attach and self.out:
                 self.out[-1] += f" {head} {{"
             else:
@@ -246,8 +246,8 @@ class Formatter:
                 word = " and " if kind == "all" else " or "
                 text = word.join(self.inline(e.cond, kind) for e in entries)
                 return f"({text})" if context in ("all", "any", "not", "then") else text
-            case syntax.Group(kind=kind, entries=entries, n=n):
-                head = {"all": "all of", "any": "any of", "none": "none of"}.get(kind, f"at least {n} of")
+            case syntax.Group(kind=kind, entries=entries):
+                head = {"all": "all of", "any": "any of", "none": "none of"}.get(kind, f"at least {c.count_text} of")
                 return f"{head} {{ " + "  ".join(self.inline_entry(e) for e in entries) + " }"
             case syntax.Not(cond=inner):
                 return f"not {self.inline(inner, 'not')}"

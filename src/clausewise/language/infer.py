@@ -420,12 +420,30 @@ class ExprChecker:
         return vsort(target.vtype)
 
     # ---- conditions ------------------------------------------------------------------------------------
+    def count_param(self, node, name: str, size: int) -> None:
+        """``at least NAME of`` a group of ``size``: NAME is a parameter of whole numbers."""
+        param = self.params.get(name)
+        if param is None:
+            self.error(node, f"'at least {name} of': no parameter '{name}'",
+                       f"declare it: param {name}: count = 2, or write a number")
+            return
+        self.used_params.add(name)
+        if param.per is not None or param.vtype.kind != "count":
+            self.error(node, f"'at least {name} of' needs a parameter of type count, not {param.vtype}",
+                       f"declare it: param {name}: count")
+            return
+        default = param.default
+        if isinstance(default, syntax.Number) and not (isinstance(default.value, int) and 1 <= default.value <= size):
+            self.error(default, f"'at least {name} of' a group of {size}: the default {default.text} is not from 1 to {size}")
+
     def cond(self, node, scope: dict) -> None:
         match node:
-            case syntax.Group(entries=entries, kind=kind, n=n):
+            case syntax.Group(entries=entries, kind=kind, n=n, n_param=n_param):
                 if not entries:
                     self.error(node, f"an empty '{kind}' group")
-                if kind == "at_least" and not 1 <= n <= len(entries):
+                if n_param is not None:
+                    self.count_param(node, n_param, len(entries))
+                elif kind == "at_least" and not 1 <= n <= len(entries):
                     self.error(node, f"'at least {n} of' a group of {len(entries)}")
                 names = [e.name for e in entries if e.name]
                 for e in entries:

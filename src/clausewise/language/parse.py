@@ -296,9 +296,11 @@ class _ToAst(Transformer):
         return syntax.Group("none", tuple(items), span=_span(meta))
 
     def atleast_group(self, meta, items):
+        if items[0].type == "NAME":  # at least <parameter> of
+            return syntax.Group("at_least", tuple(items[1:]), n_param=str(items[0]), span=_span(meta))
         n = parse_number(str(items[0]))
         if not isinstance(n, int):
-            raise _UserError(_tok_span(items[0]), "'at least N of' needs a whole number")
+            raise _UserError(_tok_span(items[0]), "'at least N of' needs a whole number or a parameter")
         return syntax.Group("at_least", tuple(items[1:]), n=n, span=_span(meta))
 
     def named_entry(self, meta, items):

@@ -249,6 +249,13 @@ class Group(Node):
     kind: str  # all | any | none | at_least
     entries: tuple[Entry, ...]
     n: int = 0
+    #: ``at least NAME of``: the parameter that gives N (``n`` is then 0)
+    n_param: str | None = None
+
+    @property
+    def count_text(self) -> str:
+        """N of ``at least N of`` as written: a number or a parameter's name."""
+        return self.n_param or str(self.n)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,8 @@ def static_fields(plan: Plan, node: LogicNode, source_text) -> dict[str, Any]:
     elif node.kind == "ref" and not node.labels:
         zh, en = f"规则 {node.target}", f"rule {node.target}"
     elif node.kind == "at_least" and not node.labels:
-        zh, en = f"至少满足{node.n}项", f"at least {node.n} of"
+        n = node.n_param or node.n
+        zh, en = f"至少满足{n}项", f"at least {n} of"
     static.update(kind="condition" if node.kind == "leaf" else node.kind, label_zh=zh, label_en=en)
     plan.explain_cache[node.id] = static
     return static
