@@ -57,6 +57,21 @@ class RuleHistory:
             return Missing((f"whether {rule} holds on {day} is unknown (data of that day are missing)",))
         return status == "pass"
 
+    def first(self, rule: str, start: dt.date, end: dt.date, scope: Scope) -> dt.date | Missing | None:
+        """The first day from ``start`` to ``end`` on which ``rule`` passes (``first day d in
+        start .. end where rule on d``): none if never, unknown if it is unknown on a day before."""
+        day = start
+        while day <= end:
+            status = self(rule, day, scope, end)
+            if status is True:
+                return day
+            if isinstance(status, Missing):
+                return status
+            if day == dt.date.max:
+                break
+            day += dt.timedelta(days=1)
+        return None
+
     def _evaluation(self, rule: str, day: dt.date) -> Any:
         found = self._evaluations.get((rule, day))
         if found is None:

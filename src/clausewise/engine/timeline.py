@@ -67,6 +67,8 @@ class DayEvaluations:
             values, convention = resolve_params(p.checked, self.params, day)
             if self._first is None:
                 self._first = Evaluator(p.checked, self.data, values, day, convention)
+            elif values == self._first.params:  # one parameter set: what is measured from it is shared between days
+                values = self._first.params
             ev = self._first.on_day(day, values, convention)
             if self._encoder is None:
                 self._encoder = VerdictEncoder(p.plan, day, p.source_text)

@@ -164,6 +164,9 @@ class Evaluator:
                 win = self.as_window(self.eval(w, scope))
                 if win is None or isinstance(win, Missing):
                     return win
+                rule = self._rule_on_var(cond, var)
+                if rule is not None:  # 'first day d in W where R on d': the history walks its own statuses
+                    return self._history().first(rule, win.start, win.end, scope)
                 mark = len(self.windows_used)  # the windows of each day tried are not shown
                 until, self.history_until = self.history_until, win.end
                 try:
@@ -186,6 +189,24 @@ class Evaluator:
 
                 return derived(self, node, scope)
         raise AssertionError(f"cannot evaluate {type(node).__name__}")
+
+    def _history(self) -> Any:
+        """The engine's history of rules (``R on d``), made for an evaluator no engine evaluation
+        made (the analysis commands')."""
+        if self.history is None:
+            if HISTORY is None:
+                raise RuntimeError("reading a rule on a day needs the engine's history of the rule")
+            self.history = HISTORY(self)
+        return self.history
+
+    def _rule_on_var(self, cond: Any, var: str) -> str | None:
+        """The rule R when ``cond`` is exactly ``R on var``."""
+        if isinstance(cond, syntax.Truth) and isinstance(cond.expr, syntax.AtDate):
+            ref = self.c.refs.get(id(cond.expr), ("",))
+            day = cond.expr.date
+            if ref[0] == "rule_on" and isinstance(day, syntax.Name) and self.c.refs.get(id(day), ("",))[:2] == ("var", var):
+                return ref[1]
+        return None
 
     def bind(self, scope: Scope, name: str, value: Any) -> Scope:
         return Scope(scope.entity, scope.subject_table, scope.subject, scope.item, {**scope.vars, name: value}, scope.row)
@@ -252,11 +273,7 @@ class Evaluator:
         if ref[0] == "rule_on":
             if day is None:  # a rule on a day that does not exist (none) does not hold
                 return False
-            if self.history is None:  # an evaluator no engine evaluation made (the analysis commands')
-                if HISTORY is None:
-                    raise RuntimeError(f"'{ref[1]} on {day}' needs the engine's history of the rule")
-                self.history = HISTORY(self)
-            return self.history(ref[1], day, scope, self.history_until)
+            return self._history()(ref[1], day, scope, self.history_until)
         _, table, fname, (tfield, sfield) = ref
         subject_value = scope.subject.get(sfield) if scope.subject else None
         time_field = self.c.tables[table].time_field
