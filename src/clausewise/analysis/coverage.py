@@ -239,11 +239,8 @@ def _entry_cites(node: object, path: str) -> Iterator[tuple[str, str]]:
             yield from _entry_cites(entry.cond, child)
         return
     if isinstance(node, syntax.Node):
-        for f in dataclasses.fields(node):
-            value = getattr(node, f.name)
-            for item in value if isinstance(value, tuple) else (value,):
-                if isinstance(item, syntax.Node):
-                    yield from _entry_cites(item, path)
+        for item in syntax.children(node):
+            yield from _entry_cites(item, path)
 
 
 def _reason(decl: syntax.NotEncoded) -> str:

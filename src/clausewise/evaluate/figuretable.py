@@ -23,7 +23,6 @@ over :class:`~clausewise.evaluate.measure.Evaluator`) and the columnar engines
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,16 +120,6 @@ class FigureValue:
 
 
 # ---- the figure plan ----------------------------------------------------------------------------------
-def _children(node: Any) -> Iterable[Any]:
-    for f in dataclasses.fields(node):
-        if f.name == "span":
-            continue
-        value = getattr(node, f.name)
-        for child in value if isinstance(value, tuple) else (value,):
-            if isinstance(child, syntax.Node) and not isinstance(child, (syntax.Labels, syntax.Meta)):
-                yield child
-
-
 def is_constant(checked, node: Any) -> bool:
     """Whether an expression reads no data: literals, parameters, ``as_of``, named values of them."""
     match node:
@@ -143,14 +132,14 @@ def is_constant(checked, node: Any) -> bool:
             if ref[0] == "let":
                 return is_constant(checked, checked.lets[ref[1]].expr)
             return ref[0] in ("param", "enum", "convention")
-    return all(is_constant(checked, child) for child in _children(node))
+    return all(is_constant(checked, child) for child in syntax.children(node))
 
 
 def uses_var(checked, node: Any, var: str) -> bool:
     """Whether an expression refers to a quantifier's variable."""
     if isinstance(node, syntax.Name) and checked.refs.get(id(node), ("",))[0] == "var":
         return node.name == var
-    return any(uses_var(checked, child, var) for child in _children(node))
+    return any(uses_var(checked, child, var) for child in syntax.children(node))
 
 
 def _static(node: Any, text: Callable[[Any], str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -166,7 +155,7 @@ def _static(node: Any, text: Callable[[Any], str]) -> tuple[tuple[str, ...], tup
                 filters.setdefault(_norm(text(n.where)))
         elif isinstance(n, (syntax.Quantified, syntax.CountUnits, syntax.FirstDay)):
             windows.setdefault(_norm(text(n.window)))
-        for child in _children(n):
+        for child in syntax.children(n):
             walk(child)
 
     walk(node)

@@ -448,9 +448,7 @@ class Evaluator:
         if ref and (ref[0] == "rowfield" or (binder is not None and ref[0] in ("var", "rowvarfield", "itemfield")
                                              and ref[1] == binder)):
             return True
-        return any(self.reads_row(child, binder) for value in vars(node).values()
-                   for child in (value if isinstance(value, tuple) else (value,))
-                   if isinstance(child, syntax.Node) and not isinstance(child, syntax.Labels | syntax.Meta))
+        return any(self.reads_row(child, binder) for child in syntax.children(node))
 
     def row_value(self, node: syntax.Aggregate, row: dict, inner: Scope) -> Any:
         """What one row adds to an aggregate: a value, SKIP (filtered out) or Missing."""

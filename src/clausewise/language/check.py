@@ -7,7 +7,6 @@ names, what they refer to (keyed by ``id(node)``; the tree is kept alive by ``Ch
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -80,15 +79,9 @@ class Checked:
         """Parameters that give N of ``at least N of``: each with the size of its smallest group
         (a value must be a whole number from 1 to that size)."""
         counts: dict[str, int] = {}
-        stack: list = [self.tree]
-        while stack:
-            node = stack.pop()
+        for node in syntax.walk(self.tree):
             if isinstance(node, syntax.Group) and node.n_param is not None:
                 counts[node.n_param] = min(counts.get(node.n_param, len(node.entries)), len(node.entries))
-            if isinstance(node, syntax.Node):
-                stack += [getattr(node, f.name) for f in dataclasses.fields(node) if f.name != "span"]
-            elif isinstance(node, tuple):
-                stack += list(node)
         return counts
 
     @functools.cached_property
@@ -348,10 +341,8 @@ class Checker(ExprChecker, DerivedChecker):
             yield ref[1]
         elif ref[0] == "let" and ref[1] not in lets and ref[1] in self.lets:
             yield from self.rule_refs(self.lets[ref[1]].expr, lets | {ref[1]})
-        for value in vars(node).values():
-            for child in value if isinstance(value, tuple) else (value,):
-                if isinstance(child, syntax.Node) and not isinstance(child, syntax.Labels | syntax.Meta):
-                    yield from self.rule_refs(child, lets)
+        for child in syntax.children(node):
+            yield from self.rule_refs(child, lets)
 
     # ---- scopes -------------------------------------------------------------------------------------
     def entity_scope(self) -> dict:

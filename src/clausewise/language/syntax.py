@@ -6,7 +6,8 @@ Spans do not take part in equality, so ``parse(fmt(p)) == parse(p)`` compares me
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Union
 
@@ -17,6 +18,27 @@ from clausewise.values.valuetypes import Month
 @dataclass(frozen=True)
 class Node:
     span: Span = field(default=NO_SPAN, compare=False, kw_only=True, repr=False)
+
+
+def children(node: Node, metadata: bool = False) -> Iterator[Node]:
+    """The syntax nodes directly below ``node``, in field order (tuples flattened, the span left
+    out); labels and citations (:class:`Labels`, :class:`Meta`) only with ``metadata``."""
+    for f in fields(node):
+        if f.name == "span":
+            continue
+        value = getattr(node, f.name)
+        for child in value if isinstance(value, tuple) else (value,):
+            if isinstance(child, Node) and (metadata or not isinstance(child, (Labels, Meta))):
+                yield child
+
+
+def walk(node: Node, metadata: bool = False) -> Iterator[Node]:
+    """``node`` and every syntax node below it, depth first in field order (see :func:`children`)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(children(current, metadata))))
 
 
 # ---- metadata -----------------------------------------------------------------------------
