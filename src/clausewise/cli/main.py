@@ -119,6 +119,17 @@ def gather_params(param: tuple[str, ...], params_file: str | None) -> dict[str, 
     return values
 
 
+def _known_params(params: dict[str, Any], policies) -> None:
+    """A parameter that none of ``policies`` has is an error (diff gives each version only its own)."""
+    from clausewise.language.diagnostics import did_you_mean
+    from clausewise.language.infer import CONVENTION
+
+    names = {name for policy in policies for name in policy.checked.params} | {CONVENTION}
+    for name in params:
+        if name not in names:
+            raise ClausewiseError.simple("parameters", f"unknown parameter {name!r}", did_you_mean(name, names))
+
+
 def as_of_day(text: str | None) -> dt.date:
     """The --as-of day; without it, today, with a warning (the result then depends on the day it runs)."""
     if text is None:
@@ -576,6 +587,7 @@ def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witn
     day = as_of_day(as_of) if as_of or data else None
     versions = load_policy(old), load_policy(new)
     params = gather_params(param, params_file)
+    _known_params(params, versions)
 
     def search() -> tuple[str, int]:  # within the limits: in a child process when one is given
         result = diff(*versions, list(data) or None, day, params, free_params)

@@ -11,6 +11,7 @@ A diagnostic renders as::
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -47,12 +48,13 @@ class Diagnostic:
         return (self.file, self.span, self.message)
 
     def render(self) -> str:
+        file, message = printable(self.file), printable(self.message)
         if self.span.line and self.span.column:
-            head = f"{self.file}:{self.span.line}:{self.span.column}: {self.severity}: {self.message}"
+            head = f"{file}:{self.span.line}:{self.span.column}: {self.severity}: {message}"
         elif self.span.line:
-            head = f"{self.file}:{self.span.line}: {self.severity}: {self.message}"
+            head = f"{file}:{self.span.line}: {self.severity}: {message}"
         else:
-            head = f"{self.file}: {self.severity}: {self.message}"
+            head = f"{file}: {self.severity}: {message}"
         lines = [head]
         if self.source_line is not None and self.span.line and self.span.column:
             text = self.source_line.rstrip("\n").expandtabs(1)
@@ -64,8 +66,17 @@ class Diagnostic:
             width = min(width, max(1, len(text) - self.span.column + 2))
             lines.append(f" {' ' * len(number)} | {' ' * (self.span.column - 1)}^{'~' * (width - 1)}")
         if self.hint:
-            lines.append(f"hint: {self.hint}")
+            lines.append(f"hint: {printable(self.hint)}")
         return "\n".join(lines)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``, ``\\x1b``): a
+    file name or a value in a diagnostic can neither print a line of its own nor drive the terminal."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass
