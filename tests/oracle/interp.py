@@ -157,6 +157,8 @@ class Oracle:
         self.c = checked
         self.rows = rows
         self.as_of = as_of
+        self.given = params
+        self._days: dict[dt.date, "Oracle"] = {}  # the same data evaluated as of another day ('R on d')
         self.convention = str(params.get("period_day_count_convention", "start_day_is_day_1"))
         self.params: dict[str, Any] = {}
         for name, p in checked.params.items():
@@ -301,6 +303,8 @@ class Oracle:
                     w = self.value(coll, env)
                     if isinstance(x, Missing) or isinstance(w, Missing):
                         return UNKNOWN
+                    if w is None or x is None:  # nothing is in a window that does not exist; none is in nothing
+                        return status_of(negated)
                     if isinstance(w, tuple):  # a list field
                         found = x in w
                     else:
@@ -392,8 +396,10 @@ class Oracle:
                 return Win(d - dt.timedelta(days=n - 1), d)
             case syntax.NFrom(count=count, start=start):
                 d = self.value(start, env)
-                if isinstance(d, Missing) or d is None:
+                if isinstance(d, Missing):
                     return MISSING
+                if d is None:
+                    return None  # a window from a day that does not exist (none): none, not unknown
                 n = count.value
                 if self.convention == "start_day_excluded":  # C-4: days S+1..S+N, and S itself still applies
                     return Win(d, d + dt.timedelta(days=n))
@@ -456,6 +462,17 @@ class Oracle:
             return present(found[0][fname]) if found else MISSING
         if kind in ("items", "rows"):
             return self.aggregate(expr, env)
+        if kind == "rule_on":  # 'R on d': whether rule R passes when the entity is evaluated as of day d
+            day = self.value(expr.date, env)
+            if isinstance(day, Missing):
+                return MISSING
+            if day is None:
+                return False
+            other = self._days.get(day)
+            if other is None:
+                other = self._days[day] = Oracle(self.c, self.rows, self.given, day)
+            status = other._rule(ref[1], Env(env.entity, env.entity, self.c.entity_table), {}, {})
+            return MISSING if status == UNKNOWN else status == PASS
         raise NotImplementedError(f"oracle: reference {ref!r}")
 
     # ---- the LIFE-era constructs: keyed parameters, if/else values, count(month ...), band, top N ------
