@@ -289,8 +289,9 @@ def coverage(policies: Iterable[tuple[str, syntax.PolicyFile]], catalog_path: st
         if entry.status != "rule" or (not all_documents and entry.document not in documents):
             continue
         cid = entry.id
-        status = ("partial" if cid in encoded and cid in omitted else "encoded" if cid in encoded
-                  else "not_encoded" if cid in omitted else "missing")
+        status: Literal["encoded", "partial", "not_encoded", "missing"] = (
+            "partial" if cid in encoded and cid in omitted else "encoded" if cid in encoded
+            else "not_encoded" if cid in omitted else "missing")
         rows.append(ClauseCoverage(id=cid, title=entry.title, status=status, encoded_by=encoded.get(cid, []),
                                    reasons=omitted.get(cid, [])))
     unique = {(u.cite, u.where): u for u in unknown}

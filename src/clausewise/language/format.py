@@ -316,7 +316,7 @@ class Formatter:
                 return f"{'previous ' if previous else ''}{kind} of {self.expr(date, P_POSTFIX)}", top
             case syntax.LastN(count=syntax.Name(name=name), end=end, unit=unit):
                 return f"last {name} {unit} to {self.window_end(end)}", top
-            case syntax.LastN(count=count, end=end):
+            case syntax.LastN(count=syntax.Number() as count, end=end):
                 return f"last {count.text} to {self.window_end(end)}", top
             case syntax.NFrom(count=count, start=start):
                 return f"{count.text} from {self.expr(start, P_POSTFIX)}", top

@@ -55,7 +55,8 @@ def _span(meta) -> Span:
 
 
 def _tok_span(tok: Token) -> Span:
-    return Span(tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + len(tok))
+    line, column = tok.line or 1, tok.column or 1  # a lexed token always has both
+    return Span(line, column, tok.end_line or line, tok.end_column or column + len(tok))
 
 
 def parse_number(text: str) -> int | Decimal:
@@ -496,7 +497,8 @@ def _describe_expected(expected: set[str]) -> str:
 def _syntax_diagnostic(source: SourceFile, err: UnexpectedInput) -> Diagnostic:
     line, column = max(err.line, 1) if err.line != -1 else 1, max(err.column, 1) if err.column != -1 else 1
     if isinstance(err, UnexpectedCharacters):
-        char = source.line(line)[column - 1] if source.line(line) and len(source.line(line)) >= column else "?"
+        text = source.line(line) or ""
+        char = text[column - 1] if len(text) >= column else "?"
         return source.diagnostic(Span.point(line, column), f"unexpected character {char!r}",
                                  "names are lower-case letters, digits and '_'; strings use double quotes")
     if isinstance(err, UnexpectedEOF):

@@ -198,7 +198,7 @@ class VerdictEncoder:
             outcome_map.append(_text(d.field) + ":" + value)
             details.append(f'{head}{value},"decided":{"true" if decided else "false"},'
                            f'"clause":{"null" if clause is None else clause},'
-                           f'"because":{_text(d.when_nodes[clause - 1]) if decided else "null"}{tail}')
+                           f'"because":{_text(d.when_nodes[clause - 1]) if decided and clause else "null"}{tail}')
         parts += [',"outcomes":{', ",".join(outcome_map), '},"outcome_details":[', ",".join(details), '],"rules":[']
         missing: list[str] = []
         parts.append(",".join([self._node(t, raw, missing, True) for t in self.rules]))
@@ -228,9 +228,9 @@ class VerdictEncoder:
         observed = encode_basestring(fmt(leaf.observed)) if observed_shown(leaf) else "null"
         memo = self._memo  # bound, comparison and unit repeat from entity to entity
         bound = leaf.bound  # a Decimal 4.0 equals 4 but shows as written: the key keeps its text
-        key = (str(bound) if type(bound) is Decimal else bound, type(bound), op, leaf.unit)
+        key: tuple | None = (str(bound) if type(bound) is Decimal else bound, type(bound), op, leaf.unit)
         try:
-            fixed = memo.get(key)
+            fixed = memo.get(key) if key is not None else None
         except TypeError:  # an unhashable bound (a set literal)
             fixed, key = None, None
         if fixed is None:

@@ -34,10 +34,13 @@ def fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, Decimal):
-        if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+        exponent = value.as_tuple().exponent
+        if not isinstance(exponent, int):  # NaN or an infinity: never a figure, shown as Python does
+            return str(value)
+        if value == value.to_integral_value() and exponent >= 0:
             return f"{int(value):,}"
         # as written (a bound of 4.0 shows as 4.0); trailing zeros of a computed quotient go
-        return f"{value:,f}" if -value.as_tuple().exponent <= 2 else f"{value.normalize():,f}"
+        return f"{value:,f}" if -exponent <= 2 else f"{value.normalize():,f}"
     if isinstance(value, (dt.date, Month)):
         return str(value)
     if isinstance(value, (list, tuple)):
@@ -153,6 +156,8 @@ WORDS = {"en": {"pass": "pass", "fail": "FAIL", "unknown": "UNKNOWN", "na": "n/a
 
 def render_gap(node: ExplanationNode, lang: str) -> str:
     gap = node.gap
+    if gap is None:
+        return ""
     if node.unit == "rate":  # a difference of rates is in percentage points
         amount = f"{percent_shown(gap.amount)[:-1]} {'个百分点' if lang == 'zh' else 'percentage points'}"
     else:
@@ -189,7 +194,8 @@ def percent_shown(text: str) -> str:
     to two places of the percentage and marked: ``0.0066…`` → ``≈0.67%``."""
     value = Decimal(text.replace(",", "")) * 100
     exact = value.normalize()
-    if -exact.as_tuple().exponent <= 2:
+    exponent = exact.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= 2:
         return f"{exact:,f}%" if exact != exact.to_integral_value() else f"{int(exact):,}%"
     return "≈" + f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,f}%"
 
@@ -279,7 +285,8 @@ def make_verdict(plan: Plan, entity: str, as_of: dt.date, answer: EntityAnswer, 
         decided = clause is not None and d.field not in answer.undecided
         meta = d.decl.meta
         details.append(dict(field=d.field, value=outcome_json(outcome_values.get(d.field)) if decided else None,
-                            decided=decided, clause=clause, because=d.when_nodes[clause - 1] if decided else None,
+                            decided=decided, clause=clause,
+                            because=d.when_nodes[clause - 1] if decided and clause is not None else None,
                             cites=list(meta.cites), label_zh=meta.labels.zh if meta.labels else d.field,
                             label_en=meta.labels.en if meta.labels else d.field))
     compliant = compliance(answer.status.get(plan.compliant)) if plan.compliant else None

@@ -127,6 +127,7 @@ class VerdictSink:
 
     def write(self, payload: bytes | list[list[str]]) -> None:
         if self._parquet is None:
+            assert self._file is not None and isinstance(payload, bytes)  # JSON Lines and CSV render bytes
             self._file.write(payload)
         elif payload:
             import pyarrow as pa
@@ -140,7 +141,7 @@ class VerdictSink:
     def __exit__(self, *exc: Any) -> None:
         if self._parquet is not None:
             self._parquet.close()
-        else:
+        elif self._file is not None:
             self._file.close()
 
 
