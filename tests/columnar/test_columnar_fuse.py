@@ -20,7 +20,7 @@ from tests.columnar.test_columnar_duckdb import BUNDLED, params_of
 from tests.oracle.gen import cases
 from tests.support import EXAMPLES, HEADER, POLICIES
 
-GENERATED = settings(max_examples=30, deadline=None, derandomize=True, database=None,
+GENERATED = settings(max_examples=20, deadline=None, derandomize=True, database=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 
 
