@@ -26,6 +26,7 @@ SLOW = (
     "tests/analysis/test_whatif.py::test_cli_what_if",
     "tests/analysis/test_whatif.py::test_novice_repairs_check_out",
     "tests/hostile/test_hostile_calendar.py",
+    "tests/report/test_effective_date.py",  # two audits (tier, novice), about 10 s
     "tests/columnar/test_columnar_spark.py",
     "tests/columnar/test_columnar_fuse.py::test_fused_queries_give_each_query_s_results_on_generated_policies",
     "tests/columnar/test_columnar_engine.py::test_parquet_tables_duckdb_reads_itself_give_the_same_audit",
