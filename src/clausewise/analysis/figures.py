@@ -313,7 +313,7 @@ class SpaceBuilder:
         return f"{fig.name} ({fig.text})" if clash and not fig.is_leaf else fig.name
 
     def overrides(self, assignment: Mapping[str, Any]) -> dict[int, Any]:
-        """The evaluator's overrides for figure values (a best-month figure decides its condition)."""
+        """Assumed values by node id for :func:`subjects.evaluate_with` (a best-month figure decides its condition)."""
         out: dict[int, Any] = {}
         for key, value in assignment.items():
             fig = self.figures.get(key)

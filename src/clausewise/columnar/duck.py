@@ -172,7 +172,7 @@ class ColumnarEvaluator(Evaluator):
 
     def aggregate(self, node, scope: Scope) -> Any:
         low = self.lowered.get(id(node))
-        if low is None or self.overrides or scope.item is not None or (
+        if low is None or scope.item is not None or (
                 isinstance(low, ItemsLowered) or not low.by_entity) and scope.subject is not scope.entity:
             return self._in_python(node, low, scope)
         if isinstance(low, ItemsLowered):

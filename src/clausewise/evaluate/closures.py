@@ -7,8 +7,7 @@ on them, e.g. ``paid_orders >= silver_paid_orders``) that lookup is the same for
 entity, so it is done once here and the leaf becomes a closure over the row.
 
 Everything else (aggregates, windows, lets, quantifiers, lookups) goes through the tree
-walker unchanged, and so does every leaf while an analysis overrides figures
-(``Evaluator.overrides``): the closures give exactly the walker's values and results
+walker unchanged: the closures give exactly the walker's values and results
 (tests/engine/test_speed_paths.py compares them), they only skip the lookups.
 """
 
@@ -83,8 +82,6 @@ def _reference(ev: Evaluator, node: Any) -> Value | None:
 
 def value_of(ev: Evaluator, node: Any, scope: Scope) -> Any:
     """``ev.eval(node, scope)``, through a closure compiled once per node where one can be."""
-    if ev.overrides:
-        return ev.eval(node, scope)
     compiled = ev.compiled.get(id(node))
     if compiled is None:  # the policy's nodes live as long as the evaluator: id() is a stable key
         compiled = ev.compiled[id(node)] = compile_value(ev, node) or (lambda scope: ev.eval(node, scope))

@@ -160,7 +160,7 @@ def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[l
         cache = _shared_rows(ev, scope)
     else:
         cache = _entity_cache(ev, scope)
-    if key in cache and not ev.overrides:
+    if key in cache:
         return cache[key]
     time_field = ev.c.tables[table].time_field
     entries = []
@@ -174,8 +174,7 @@ def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[l
     if time_field:
         entries.sort(key=lambda e: e[0])
     result = ([w for w, _ in entries], [v for _, v in entries])
-    if not ev.overrides:
-        cache[key] = result
+    cache[key] = result
     return result
 
 
@@ -231,8 +230,6 @@ def remembered_aggregate(ev: Evaluator, node: syntax.Aggregate, scope: Scope, co
     it mentions; a bare field of the current row ("\\0row") makes it depend on the row itself.
     The windows it used are remembered with it and shown again at every use.
     """
-    if ev.overrides:
-        return compute()
     names = _vars_anywhere(ev, node)
     ref = ev.c.refs[id(node)]
     subject_value = None

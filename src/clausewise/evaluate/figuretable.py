@@ -345,7 +345,7 @@ class FigureProducer:
     def _value(self, node: Any, scope: Scope) -> FigureValue:
         ev = self.ev
         ev.windows_used = []
-        division = quotient(node) if not ev.overrides else None
+        division = quotient(node)
         parts = None
         if division is None:
             value = value_of(ev, node, scope)

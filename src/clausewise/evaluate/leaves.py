@@ -156,14 +156,9 @@ class LeafEvaluator:
         fast = self._fast.get(id(cond))
         if fast is None:  # the plan's conditions live as long as the evaluator: id() is a stable key
             fast = self._fast[id(cond)] = self._compile(cond) or False
-        if fast and not self.ev.overrides:
+        if fast:
             return fast(scope)
         self.ev.windows_used = []
-        if self.ev.overrides and id(cond) in self.ev.overrides:  # analysis hook: a leaf decided by assumption
-            assumed = self.ev.overrides[id(cond)]
-            if isinstance(assumed, Missing):
-                return LeafResult("unknown", missing=assumed.reasons)
-            return LeafResult("pass" if assumed else "fail", observed=assumed)
         result = self._leaf(cond, scope)
         seen: dict[tuple[str, str], None] = {}
         used: set[tuple[int, Any]] = set()  # an aggregate uses its window once per row it reads
@@ -180,7 +175,7 @@ class LeafEvaluator:
     def _leaf(self, cond, scope: Scope) -> LeafResult:
         match cond:
             case syntax.Compare(op=op, left=left, right=right):
-                division = quotient(left) if not self.ev.overrides else None
+                division = quotient(left)
                 if division is None:
                     return compared(op, self.ev.eval(left, scope), self.ev.eval(right, scope), self.compare_unit(cond))
                 numerator, denominator = self.ev.eval(division.left, scope), self.ev.eval(division.right, scope)

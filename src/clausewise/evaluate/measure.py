@@ -97,8 +97,6 @@ class Evaluator:
         self.c, self.data, self.params, self.as_of, self.convention = checked, data, params, as_of, convention
         self.windows_used: list[tuple[Any, Window]] = []
         self._lets: dict[tuple[int, str], Any] = {}
-        #: analysis hook (what-if, verify, diff): id(expression or leaf condition) -> assumed value
-        self.overrides: dict[int, Any] = {}
         self._row_cache: dict = {}  # see measure_derived: rows of an aggregate, filtered once per entity
         self.compiled: dict[int, Any] = {}  # see closures: expressions compiled to closures, by node id
         #: what depends only on the policy's nodes, never on the day or the parameters (shared by :meth:`on_day`)
@@ -120,8 +118,6 @@ class Evaluator:
 
     # ---- expressions ----------------------------------------------------------------------------
     def eval(self, node, scope: Scope) -> Any:
-        if self.overrides and id(node) in self.overrides:
-            return self.overrides[id(node)]
         match node:
             case syntax.Number(value=value) | syntax.String(value=value) | syntax.BoolLit(value=value):
                 return value
