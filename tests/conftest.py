@@ -35,6 +35,8 @@ SLOW = (
     "tests/asp/test_cells.py::test_every_example_entity_solved_alone",
     "tests/asp/test_cells.py::test_the_explained_leaf_results_equal",
     "tests/engine/test_timeline.py::test_every_day_of_every_example_entity_equals_the_one_day_evaluation",
+    "tests/engine/test_history.py::test_duckdb_gives_the_same_novice_verdicts",
+    "tests/cli/test_timeline_cli.py::test_audit_range_counts_the_days_each_outcome_held",
 )
 
 

@@ -41,9 +41,9 @@ def test_timeline_of_a_compliant_range_exits_0_and_bad_input_exits_2() -> None:
 
 def test_audit_range_counts_the_days_each_outcome_held(tmp_path) -> None:
     out = tmp_path / "march.jsonl"
-    result = CliRunner().invoke(main, ["audit", *NOVICE, "--from", "2024-03-01", "--to", "2024-03-31", "--out", str(out)])
+    result = CliRunner().invoke(main, ["audit", *NOVICE, "--from", "2024-03-12", "--to", "2024-03-16", "--out", str(out)])
     assert result.exit_code == 1, result.output
-    assert "2024-03-01..2024-03-31 (31 days): 14 entities, 434 entity-days" in result.output
+    assert "2024-03-12..2024-03-16 (5 days): 14 entities, 70 entity-days" in result.output
     assert "rows: 72 read = 69 used + 3 rejected" in result.output
     records = {r["entity"]: r for r in map(json.loads, out.read_text("utf-8").splitlines())}
     assert len(records) == 14
@@ -52,9 +52,10 @@ def test_audit_range_counts_the_days_each_outcome_held(tmp_path) -> None:
     assert caps["S07"]["3000"] == ["2024-03-15"]
     # S12: exited 2024-03-01, fulfilment risk found 2024-03-13: 1,000 for 3 days (C-4: the 13th is day 1)
     assert caps["S12"]["1000"] == ["2024-03-13..2024-03-15"]
-    assert sum(x["days"] for x in records["S12"]["outcomes"]["daily_order_cap"]) == 31
+    assert caps["S12"]["none"] == ["2024-03-12", "2024-03-16"]
+    assert sum(x["days"] for x in records["S12"]["outcomes"]["daily_order_cap"]) == 5
     rows = tmp_path / "march.csv"
-    assert CliRunner().invoke(main, ["audit", *NOVICE, "--from", "2024-03-01", "--to", "2024-03-31",
+    assert CliRunner().invoke(main, ["audit", *NOVICE, "--from", "2024-03-14", "--to", "2024-03-15",
                                      "--out", str(rows)]).exit_code == 1
     table = list(csv.DictReader(rows.open(encoding="utf-8")))
     assert {"entity": "S07", "field": "daily_order_cap", "value": "3000", "days": "1", "spans": "2024-03-15"} in table

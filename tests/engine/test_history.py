@@ -96,3 +96,9 @@ def test_a_rule_on_a_day_needs_a_date() -> None:
 rule a [X-1] "a" / "a" = opened_on < as_of
 rule b [X-1] "b" / "b" = a on 3
 """)
+
+
+def test_a_first_day_window_too_long_to_walk_is_the_entitys_error_not_a_hang() -> None:
+    policy = compile_policy_text(RULE_ON)
+    (verdict,) = policy.evaluate(_rows(("2024-01-02", 9)), "9999-12-31").verdicts
+    assert verdict.error is not None and "walks at most 36,525 days" in verdict.error.message

@@ -22,6 +22,7 @@ from clausewise.asp.text import q
 from clausewise.evaluate.figuretable import FigurePlan
 from clausewise.evaluate import measure
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
+from clausewise.values.calendar import Window
 
 #: days measured and solved together when a day's status is first asked for (at least, and at most)
 BATCH, MAX_BATCH = 32, 400
@@ -57,19 +58,16 @@ class RuleHistory:
             return Missing((f"whether {rule} holds on {day} is unknown (data of that day are missing)",))
         return status == "pass"
 
-    def first(self, rule: str, start: dt.date, end: dt.date, scope: Scope) -> dt.date | Missing | None:
-        """The first day from ``start`` to ``end`` on which ``rule`` passes (``first day d in
-        start .. end where rule on d``): none if never, unknown if it is unknown on a day before."""
-        day = start
-        while day <= end:
-            status = self(rule, day, scope, end)
+    def first(self, rule: str, window: Window, scope: Scope) -> dt.date | Missing | None:
+        """The first day of ``window`` on which ``rule`` passes (``first day d in W where rule on
+        d``): none if never, unknown if it is unknown on a day before; a window too long to walk
+        day by day raises :class:`~clausewise.values.calendar.WindowTooLong`, as any walk does."""
+        for day in window.days():
+            status = self(rule, day, scope, window.end)
             if status is True:
                 return day
             if isinstance(status, Missing):
                 return status
-            if day == dt.date.max:
-                break
-            day += dt.timedelta(days=1)
         return None
 
     def _evaluation(self, rule: str, day: dt.date) -> Any:

@@ -162,7 +162,7 @@ class Evaluator:
                     return win
                 rule = self._rule_on_var(cond, var)
                 if rule is not None:  # 'first day d in W where R on d': the history walks its own statuses
-                    return self._history().first(rule, win.start, win.end, scope)
+                    return self._history().first(rule, win, scope)
                 mark = len(self.windows_used)  # the windows of each day tried are not shown
                 until, self.history_until = self.history_until, win.end
                 try:
