@@ -14,6 +14,7 @@ SLOW = (
     "tests/analysis/test_verify.py::test_cli_witness_data_round_trip",
     "tests/analysis/test_verify.py::test_parameters_change_the_findings",
     "tests/analysis/test_verify.py::test_novice_findings",
+    "tests/analysis/test_verify.py::test_novice_with_a_free_reading_of_the_class_b_clause",
     "tests/analysis/test_diff.py::test_cli_diff",
     "tests/analysis/test_diff.py::test_without_data_tier_witnesses_are_rows",
     "tests/analysis/test_diff.py::test_without_data_witnesses_check_out",

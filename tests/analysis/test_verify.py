@@ -70,7 +70,14 @@ def recheck(policy, result) -> int:
 ALL = "all"
 REALIZED = {
     "tier.policy": ALL,
-    "novice.policy": ALL,
+    # since the history-derived exit day (5b6bb75), exit_record_disagrees is undecided only when
+    # derived_exit_on is missing, which no rows give
+    "novice.policy": {("undecided", "in_novice_period"), ("overlap", "exit_date"), ("undecided", "exit_date"),
+                      ("undecided", "quality_novice_merchant"), ("undecided", "daily_order_cap"),
+                      ("overlap", "settlement_days"), ("undecided", "settlement_days"),
+                      ("undecided", "marketing_activity_signup_allowed"),
+                      ("never-holds", "dynamic_pass.serious_violations.all_points"),
+                      ("never-holds", "dynamic_pass.serious_violations.any_b")},
     # since the recorded-revocation scope (RENEW-3.5, f4c2793) one undecided finding has no rows that show it:
     # reapplication_accepted_in_principle is undecided only when from_revocation is missing, which no row gives
     "renew.policy": {("never-holds", "order_line.whole_period"), ("never-holds", "reapplied_after_cooldown.from_notice"),
@@ -186,6 +193,9 @@ def test_cli_witness_data_round_trip(tmp_path):
     checked = 0
     for finding in json.loads(out.output)["findings"]:
         kind, subject = finding["kind"], finding["subject"]
+        if "explain" not in finding:  # not realized as rows (exit_record_disagrees): nothing written
+            assert not finding["checked"] and finding["data"] is None
+            continue
         command = shlex.split(finding["explain"][0])
         assert command[:3] == ["clausewise", "explain", policy] and command[4] == str(out_dir / str(finding["number"]))
         shown = runner.invoke(main, [*command[1:], "--format", "json"])

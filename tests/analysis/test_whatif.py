@@ -159,7 +159,7 @@ def test_novice_repairs_check_out():
     assert result.repairs[0].describe() == "signed_orders +40 (to 100)"
     result = check_repairs(novice, data, "S01", "compliant", "true", "2024-03-15")
     # compliance does not apply once the shop has left the novice period: that counts as compliant
-    assert [r.describe() for r in result.repairs] == ["graduated_on: missing -> 2024-03-14"]
+    assert [r.describe() for r in result.repairs] == ["exited_on: none -> 2024-03-14"]
 
 
 def test_weights_fit_in_32_bits():
