@@ -170,3 +170,37 @@ def test_the_monthly_standard_measured_once_per_category_gives_the_python_verdic
     assert [v.model_dump_json() for v in python.verdicts] == [v.model_dump_json() for v in duck.verdicts]
     if drop is not None:
         assert any(f"has no value for '{drop}'" in v.model_dump_json() for v in duck.verdicts)
+
+
+def test_a_relation_table_duckdb_reads_itself_rejects_reversed_spans_as_the_reader_does(tmp_path):
+    """Without the service-qualified merchants, TIER's bindings are read only by lowered queries,
+    so DuckDB reads them: a binding that ends before it starts is rejected with the reader's row,
+    line and reason, and the accounting and verdicts are the Python engine's."""
+    import datetime as dt
+    import shutil
+
+    from clausewise.engine.engines import prepare
+    from tests.columnar.test_columnar_duckdb import resolve
+
+    text = (POLICIES / "tier.policy").read_text("utf-8")
+    start = text.index("    qualified_merchants [")
+    end = text.index(">= silver_qualified_merchants", start) + len(">= silver_qualified_merchants")
+    policy = compile_policy_text(text[:start] + text[end:], "<tier without qualified merchants>")
+    data = tmp_path / "tier"
+    shutil.copytree(EXAMPLES / "tier", data)
+    bindings = data / "bindings.csv"
+    lines = bindings.read_text("utf-8").splitlines()
+    provider, shop = lines[1].split(",")[:2]
+    bindings.write_text("\n".join([*lines[:3], f"{provider},{shop},2024-03-01,2024-02-01", *lines[3:]]) + "\n", "utf-8")
+    params = json.loads((data / "params.json").read_text("utf-8"))
+    day = dt.date(2024, 4, 1)
+    values, convention = resolve(policy.checked, params, day)
+    engine = prepare("duckdb", policy.checked, [(leaf.id, leaf.cond) for leaf in policy.plan.leaves()], values, day,
+                     convention, policy.source_text, data)
+    assert "bindings" in engine.scan
+    python = policy.evaluate(data, day, params)
+    duck = policy.evaluate(data, day, params, engine="duckdb")
+    assert [(r.table, r.row, r.line, r.reason) for r in duck.rejected] == [
+        ("bindings", 3, 4, "unbound_on 2024-02-01 is before bound_on 2024-03-01")]
+    assert python.rejected == duck.rejected and python.accounting == duck.accounting
+    assert [v.model_dump_json() for v in python.verdicts] == [v.model_dump_json() for v in duck.verdicts]

@@ -64,10 +64,13 @@ class Prepared:
             key = c.tables[c.entity_table].key
             known = (c.entity_table, key[0], {row[key[0]] for row in entity.rows}) if len(key) == 1 else None
             for name, path in sorted(self.scan.items()):
-                table = scan_file(con, path, c.tables[name], known)
-                if table is None:  # read as the reader reads it
+                spans = sorted({(r.start_field, r.end_field) for r in c.relations.values()
+                                if r.via == name and r.start_field and r.end_field})
+                table = scan_file(con, path, c.tables[name], known, spans)
+                if table is None:  # read as the reader reads it, and its rows checked as Policy.load_data does
                     tables[name] = datafiles.load_table(path, c.tables[name])
                     datafiles.reject_unknown_entities({c.entity_table: entity, name: tables[name]}, c.entity_table)
+                    datafiles.reject_reversed_spans(tables, [(name, start, end) for start, end in spans])
                 else:
                     tables[name] = table
                     scanned.add(name)

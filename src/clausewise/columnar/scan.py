@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection
+from typing import Collection, Sequence
 
 import duckdb
 from sqlglot import exp
@@ -33,7 +33,7 @@ from sqlglot import exp
 from clausewise.columnar.duck import arrow_table
 from clausewise.columnar.lower import SCALE
 from clausewise.columnar.sql import col, ident, literal
-from clausewise.data.files import csv_cells
+from clausewise.data.files import csv_cells, reversed_span
 from clausewise.data.rows import TRUE_WORDS, RowError, RowValidator, key_text, shown
 from clausewise.values.valuetypes import INTEGRAL_UNITS, FieldSchema, TableSchema, is_decimal_unit, is_money
 
@@ -148,10 +148,12 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSch
         exp.alias_(exp.cast(exp.column(ident(f.name)), "VARCHAR"), f.name, quoted=True) for f in schema.fields]).from_(read)), "s")
 
 
-def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, entity: tuple[str, str, Collection] | None
-              ) -> ScannedTable | None:
+def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, entity: tuple[str, str, Collection] | None,
+              spans: Sequence[tuple[str, str]] = ()) -> ScannedTable | None:
     """Read and validate one CSV or Parquet file into the DuckDB table named after ``schema``; None:
-    use the Python reader. ``entity``: (entity table, its key, the known keys) for rows naming an entity."""
+    use the Python reader. ``entity``: (entity table, its key, the known keys) for rows naming an
+    entity; ``spans``: (start, end) fields of the relations through this table, whose rows ending
+    before they start are rejected as :func:`clausewise.data.files.reject_reversed_spans` does."""
     if any(f.type.is_list or f.type.kind == "month" for f in schema.fields) or any(
             is_decimal_unit(f.type.kind) for f in schema.fields if f.name in schema.key or f.references):
         return None
@@ -217,6 +219,8 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
             con.unregister("accepted:")
     rejected = list(validator.rejected)
     rejected += _duplicates(con, path, schema) + _unknown_entities(con, path, schema, entity)
+    for start, end in spans:
+        rejected += _reversed(con, path, schema, start, end)
     used = con.execute(exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=ident(schema.name))).sql("duckdb")).fetchall()[0]
     rejected.sort(key=lambda e: e.row)
     return ScannedTable(schema, str(path), n_read, range(int(used[0]) if used else 0), rejected)
@@ -273,6 +277,20 @@ def _duplicates(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema)
         links = tuple((n, str(value[n]).strip()) for n in shown if value[n] is not None and str(value[n]).strip())
         out.append(RowError(str(path), int(row_no), lines[int(row_no)], schema.key[0],
                             f"duplicate key ({key}); first given in row {int(first_row)}", links=links))
+    _delete(con, schema, [int(r[0]) for r in found])
+    return out
+
+
+def _reversed(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, start: str, end: str) -> list[RowError]:
+    """Rows whose span ends before it starts (the reader's reason, from :func:`reversed_span`)."""
+    found = con.execute(exp.select(col("t", ROW), col("t", start), col("t", end)).from_(
+        exp.alias_(exp.Table(this=ident(schema.name)), "t")).where(exp.LT(this=col("t", end), expression=col("t", start)))
+        .order_by(col("t", ROW)).sql("duckdb")).fetchall()
+    if not found:
+        return []
+    lines = _lines(path, schema, [int(r[0]) for r in found])
+    out = [RowError(str(path), int(row_no), lines[int(row_no)], end, reversed_span({start: s, end: e}, start, end) or "")
+           for row_no, s, e in found]
     _delete(con, schema, [int(r[0]) for r in found])
     return out
 
