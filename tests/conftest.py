@@ -9,6 +9,7 @@ import pytest
 #: A test id here is a prefix: a file, a test, or one parametrization of it.
 SLOW = (
     "tests/oracle/test_oracle.py::test_generated_policies_agree_with_the_oracle",
+    "tests/hostile/test_hostile_tables.py",  # every field of every bundled table: one evaluation of the examples each
     "tests/language/test_roundtrip.py::test_generated_policy_roundtrips",
     "tests/analysis/test_verify.py::test_bundled_policies_witnesses_check_out",
     "tests/analysis/test_verify.py::test_cli_witness_data_round_trip",
@@ -32,6 +33,7 @@ SLOW = (
     "tests/columnar/test_columnar_fuse.py::test_fused_queries_give_each_query_s_results_on_generated_policies",
     "tests/columnar/test_columnar_engine.py::test_parquet_tables_duckdb_reads_itself_give_the_same_audit",
     "tests/columnar/test_columnar_engine.py::test_the_monthly_standard_measured_once_per_category",
+    "tests/columnar/test_columnar_engine.py::test_a_relation_table_duckdb_reads_itself_rejects_reversed_spans",
     "tests/report/test_report_browser.py",
     "tests/asp/test_cells.py::test_every_example_entity_solved_alone",
     "tests/asp/test_cells.py::test_the_explained_leaf_results_equal",
