@@ -313,7 +313,9 @@ class SpaceBuilder:
         return f"{fig.name} ({fig.text})" if clash and not fig.is_leaf else fig.name
 
     def overrides(self, assignment: Mapping[str, Any]) -> dict[int, Any]:
-        """Assumed values by node id for :func:`subjects.evaluate_with` (a best-month figure decides its condition)."""
+        """Assumed values by node id for :func:`subjects.evaluate_with`. A best-month figure gives its
+        value to the side that walks the months (every month then has it, so the quantifier holds
+        exactly when the best month does) and, for a quantifier decided outside the program, its truth."""
         out: dict[int, Any] = {}
         for key, value in assignment.items():
             fig = self.figures.get(key)
@@ -322,9 +324,13 @@ class SpaceBuilder:
             if key == DAY:
                 out[AS_OF] = value  # the evaluation day itself (see subjects.evaluate_with)
                 continue
-            if fig.test is not None and not isinstance(value, Missing):
+            if fig.test is not None:
                 op, bound, left = fig.test
-                value = compare(op, value, bound) if left else compare(op, bound, value)
+                for node in fig.nodes:
+                    if isinstance(node, syntax.Quantified) and isinstance(node.cond, syntax.Compare):
+                        out[id(node.cond.left if left else node.cond.right)] = value
+                if not isinstance(value, Missing):
+                    value = compare(op, value, bound) if left else compare(op, bound, value)
             out.update((id(node), value) for node in fig.nodes)
         return out
 

@@ -25,7 +25,9 @@ figure with no value and one that cannot be computed.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping
 
 from clausewise.analysis.subjects import WITNESS, Subject
@@ -222,7 +224,16 @@ class _Feed:
     def figures(self) -> list:
         tag, out = self.tag, []
         sides = self.sides()
+        plan = self.program.figures
         for fid in self.program.entity_figures:
+            if plan.figures[fid].role == "units":
+                out += self.units(fid)
+                continue
+            if plan.figures[fid].role == "window":  # as evaluation gives it: only when it is none or missing
+                window = self.measured().get(fid)
+                if window is None or isinstance(window, Missing):
+                    out.append(("gives_fixed", [tag, fid, fed(window)]))
+                continue
             side = sides.get(fid)
             if side is None:
                 out.append(("gives_fixed", [tag, fid, fed(self.measured().get(fid, Missing(("not measured",))))]))
@@ -239,6 +250,48 @@ class _Feed:
                 else:
                     out += [("gives", [tag, i, self.index[side.key], v, fid, fed(x)]) for i, x in enumerate(per_day)]
         return out
+
+    def units(self, fid: str) -> list:
+        """The months or days a compiled quantifier walks (``unit_value/4`` ...): from the search
+        figure that stands for its leaf, as one unit (a best-month figure: its value; a yes/no
+        figure: a unit that decides, none, or a missing one), else as measured on the entity."""
+        tag, builder = self.tag, self.builder
+        leaf = next((lf for lf in self.program.compiled.values() if lf.kind == "quantified" and lf.figures[1] == fid), None)
+        keys = builder.leaf_figures[id(self.subject)].get(leaf.id, []) if leaf is not None else []
+        fig = builder.figures[keys[0]] if len(keys) == 1 and keys[0] != DAY else None
+        if leaf is None or fig is None or not (fig.is_leaf or fig.test is not None):
+            measured = self.measured().get(fid)
+            units = measured if isinstance(measured, tuple) else ()
+            return [("gives_unit_fixed", [tag, fid, k, fed(unit.raw())]) for k, (_, unit) in enumerate(units)]
+        out: list = []
+        for v, value in enumerate(fig.candidates):
+            per_day = [self._unit_for(fig, leaf, value, s) for s in self.days]
+            same = all(_same(x, per_day[0]) for x in per_day)
+            for i, unit in enumerate(per_day[:1] if same else per_day):
+                if unit is not NO_UNIT:
+                    out.append(("gives_unit", [tag, self.on(None if same else i), self.index[fig.key], v, fid, 0, fed(unit)]))
+        return out
+
+    def _unit_for(self, fig: Figure, leaf: Any, value: Any, s: Subject) -> Any:
+        """The one unit that gives a quantifier the candidate: a best-month figure's value itself;
+        for a yes/no figure, a unit on the deciding side of the bound (any: passing, every:
+        failing), no unit for the other status, a missing unit for unknown."""
+        if fig.test is not None or isinstance(value, Missing):
+            return value
+        deciding = (leaf.quantifier or "any") == "any"
+        if bool(value) != deciding:
+            return NO_UNIT
+        cond = next((n for n in fig.nodes if isinstance(n, syntax.Quantified)), None)
+        if cond is None or not isinstance(cond.cond, syntax.Compare):
+            return NO_UNIT
+        other = cond.cond.right if leaf.units_left else cond.cond.left
+        bound = s.ev.eval(other, s.scope)
+        want = "pass" if deciding else "fail"
+        for probe in _probes(bound):
+            a, b = (probe, bound) if leaf.units_left else (bound, probe)
+            if compared(leaf.op, a, b, None).status == want:
+                return probe
+        return NO_UNIT
 
     # ---- leaves the program does not state yet ------------------------------------------------------------
     def leaves(self) -> list:
@@ -288,6 +341,23 @@ class _Feed:
                 rows += [("leaf_from", [self.tag, i, self.index[fig.key], v, leaf.id, Constant(st)])
                          for i, st in enumerate(statuses)]
         return rows
+
+
+#: no unit at all: a quantifier's other status (any: fail, every: pass)
+NO_UNIT = object()
+
+
+def _probes(bound: Any) -> list[Any]:
+    """Values around a bound: it, and one step either side (a day for dates)."""
+    if isinstance(bound, (Missing, bool)) or bound is None:
+        return []
+    if isinstance(bound, dt.date):
+        return [bound, bound + dt.timedelta(days=1), bound - dt.timedelta(days=1)]
+    if isinstance(bound, (int, Decimal)):
+        exponent = bound.as_tuple().exponent if isinstance(bound, Decimal) else 0
+        step = Decimal(1).scaleb(min(0, exponent)) if isinstance(exponent, int) and exponent < 0 else 1
+        return [bound, bound + step, bound - step]
+    return [bound]
 
 
 def _param_of(subject: Subject, fig: Figure) -> str | None:

@@ -34,6 +34,7 @@ SEARCH_RULES = """\
 %   gives(P,D,F,V,G,X).        in policy P, candidate V of F gives the program's figure G the value X
 %                              (an exact term, none or missing) on day D (any: every day)
 %   gives_fixed(P,G,X).        ... or G keeps the value X measured on the entity
+%   gives_unit(P,D,F,V,G,K,X).  gives_unit_fixed(P,G,K,X).   unit K of a quantifier's months or days G
 %   const_on(P,D,C,X).  param_on(P,D,N,X).   the constants and parameters of day D
 %   param_from(P,F,V,N,X).     a free parameter N takes the value X of candidate V of F
 %   leaf_from(P,D,F,V,L,S).  leaf_on(P,D,L,S).  leaf_option(P,L,S), free_leaf(P,L).   the status of a leaf the
@@ -46,6 +47,9 @@ day_free :- day_figure(_).
 fed(P,G,X) :- value(F,V), gives(P,any,F,V,G,X).
 fed(P,G,X) :- value(F,V), day(D), gives(P,D,F,V,G,X).
 fed(P,G,X) :- gives_fixed(P,G,X).
+unit_fed(P,G,K,X) :- value(F,V), gives_unit(P,any,F,V,G,K,X).
+unit_fed(P,G,K,X) :- value(F,V), day(D), gives_unit(P,D,F,V,G,K,X).
+unit_fed(P,G,K,X) :- gives_unit_fixed(P,G,K,X).
 const_is(P,C,X) :- const_on(P,any,C,X).
 const_is(P,C,X) :- day(D), const_on(P,D,C,X).
 param_is(P,N,X) :- param_on(P,any,N,X).
@@ -71,7 +75,7 @@ missing_cause(F) :- missing_if(F,G), value(G,W), missing_value(G,W).
 #external complete.
 #defined broken/2. #defined broken_needs/4. #defined same_row/2. #defined missing_if/2. #defined day_figure/1. #defined gives/6. #defined gives_fixed/3.
 #defined const_on/4. #defined param_on/4. #defined param_from/5. #defined leaf_from/6. #defined leaf_on/4.
-#defined leaf_option/3. #defined free_leaf/2.
+#defined leaf_option/3. #defined free_leaf/2. #defined gives_unit/7. #defined gives_unit_fixed/4.
 #defined missing_value/2. #defined option/2. #defined figure/1.
 """
 
@@ -81,6 +85,9 @@ BRIDGE = """\
 {tag}_figure(E,G,X) :- witness(E), fed({tag},G,X), X != none, X != missing.
 {tag}_figure_none(E,G) :- witness(E), fed({tag},G,none).
 {tag}_figure_missing(E,G) :- witness(E), fed({tag},G,missing).
+{tag}_unit_value(E,G,K,X) :- witness(E), unit_fed({tag},G,K,X), X != none, X != missing.
+{tag}_unit_none(E,G,K) :- witness(E), unit_fed({tag},G,K,none).
+{tag}_unit_missing(E,G,K) :- witness(E), unit_fed({tag},G,K,missing).
 {tag}_const(C,X) :- const_is({tag},C,X), X != none, X != missing.
 {tag}_const_none(C) :- const_is({tag},C,none).
 {tag}_const_missing(C) :- const_is({tag},C,missing).
