@@ -168,3 +168,17 @@ def test_a_parquet_file_with_rows_the_reader_rejects_is_left_to_the_reader_and_d
     floats = clean.set_column(2, "weight", pa.array([1.0, 2.0, 3.0, 4.0], pa.float64()))
     pq.write_table(floats, tmp_path / "shop_tags.parquet")  # a float column: the reader's rules for floats apply
     assert scan_file(con, tmp_path / "shop_tags.parquet", schema, None) is None
+
+
+def test_a_parquet_column_named_twice_is_left_to_the_reader(tmp_path):
+    """The reader refuses the file (which column holds the values is not clear); DuckDB would read it,
+    naming the second column weight_1, and take the first."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    policy = compile_policy_text(POLICY.replace("  rate: rate optional\n  fee: yuan optional\n  since: date optional\n", "")
+                                 .replace("  ok: bool optional\n", ""), "<scan>")
+    path = tmp_path / "shop_tags.parquet"
+    pq.write_table(pa.Table.from_arrays([pa.array(["S1"]), pa.array(["a"]), pa.array([1]), pa.array(["a"]), pa.array([2])],
+                                        names=["shop_id", "tag", "weight", "kind", "weight"]), path)
+    assert scan_file(duckdb.connect(), path, policy.checked.tables["shop_tags"], None) is None

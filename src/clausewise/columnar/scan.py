@@ -137,6 +137,10 @@ def _same_as_text(f: FieldSchema, column_type: str) -> bool:
 
 def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema) -> exp.Expr | None:
     """The Parquet file's fields as text (a column named twice, missing, or of another type: None)."""
+    import pyarrow.parquet as pq
+
+    if len(set(names := pq.read_schema(path).names)) != len(names):  # DuckDB renames the second one (x_1)
+        return None
     read = exp.func("read_parquet", exp.Literal.string(str(path)))
     described = con.execute(exp.Describe(this=exp.select("*").from_(read.copy())).sql("duckdb")).fetchall()
     types = [(str(r[0]), str(r[1])) for r in described]
