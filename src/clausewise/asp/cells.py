@@ -9,9 +9,12 @@ their cells share their facts, and clingo grounds and solves each distinct set o
 value satisfies, so the answer is the same (tests/asp/test_cells.py checks this on every example
 entity, solved one by one). Explanations show the real values, which never pass through here.
 
-A figure compared with another per-entity figure, or by an order on strings, keeps its value; so
-does an item looked up in a set. The months or days a quantifier walks (its units) each have a
-cell of the units figure's bounds.
+Figures compared only with each other (a shop's return rate and its category's median) matter
+only through their order: each enters as its rank among the values of its group (0, 1, ...),
+so shops whose rates stand the same way share a solve. An item looked up in a set of literals
+is itself when it is one of them, else one value standing for every other. A figure compared by
+an order on strings keeps its value. The months or days a quantifier walks (its units) each
+have a cell of the units figure's bounds.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from decimal import Decimal, Inexact, localcontext
+from collections.abc import Mapping
 from typing import Any
 
 from clausewise.asp.leafrules import FigureProgram
@@ -41,11 +45,28 @@ class Cells:
         ordered: set[str] = set()
         seen: dict[str, list[Any] | None] = {}
         readers: dict[str, set[str]] = {}
+        #: per-entity figures compared with one another, and those also read any other way
+        peers: dict[str, set[str]] = {}
+        not_only_peers: set[str] = set()
         for leaf in program.compiled.values():
             for fid in leaf.figures:
                 readers.setdefault(fid, set()).add(leaf.kind)
-            if leaf.kind in ("truth", "member"):
-                seen[leaf.figures[0]] = None  # a bool, or an item looked up in a set, keeps its value
+            if leaf.kind == "compare" and not set(leaf.figures) & set(program.constants):
+                a, b = leaf.figures
+                peers.setdefault(a, set()).add(b)
+                peers.setdefault(b, set()).add(a)
+            else:
+                not_only_peers.update(leaf.figures)
+            if leaf.kind == "truth":
+                seen[leaf.figures[0]] = None  # a bool keeps its value
+            if leaf.kind == "member":
+                item, collection = leaf.figures
+                elements = constants[collection].value if collection in program.constants else None
+                if item not in program.constants and isinstance(elements, (list, tuple)) and seen.get(item, []) is not None:
+                    seen.setdefault(item, []).extend(e for e in elements if e is not None)  # type: ignore[union-attr]
+                else:
+                    seen[item] = None
+                continue
             if leaf.kind == "quantified":  # each unit is compared with the other side
                 a, b = leaf.figures[1:]
             elif leaf.kind == "compare":
@@ -78,6 +99,21 @@ class Cells:
                     except TypeError:
                         bounds = None
             self.bounds[fid] = bounds
+        #: groups of figures compared only with one another: each enters as its rank in the group
+        self.groups: list[tuple[str, ...]] = []
+        done: set[str] = set()
+        for start in sorted(peers):
+            if start in done:
+                continue
+            group, todo = [], [start]
+            while todo:
+                fid = todo.pop()
+                if fid not in done:
+                    done.add(fid)
+                    group.append(fid)
+                    todo += sorted(peers[fid])
+            if not set(group) & not_only_peers:
+                self.groups.append(tuple(sorted(group)))
         #: the kind of each figure's bounds
         self.kinds = {fid: kind_of(b[0]) for fid, b in self.bounds.items() if b}
         #: figures with numeric bounds (the fast path of :meth:`key`)
@@ -96,12 +132,31 @@ class Cells:
             return True
         bounds = self.bounds.get(fid)
         kind = kind_of(value)
-        if bounds is None or (bounds and self.kinds[fid] != kind) or kind == "string":
+        if bounds is None or (bounds and self.kinds[fid] != kind):
             return (kind, value)
         if not bounds:
             return kind
+        if kind == "string":  # compared for equality or looked up: itself if a bound, else 'another'
+            return value if value in bounds else 0
         i = bisect.bisect_left(bounds, value)
         return 2 * i + 1 if i < len(bounds) and bounds[i] == value else 2 * i
+
+    def ranks(self, figures: Mapping[str, FigureValue]) -> dict[str, int]:
+        """For the figures of :attr:`groups` that have a value: its rank among its group's values
+        (equal values share a rank), which the program compares as it would the values."""
+        out: dict[str, int] = {}
+        for group in self.groups:
+            present = {fid: figures[fid].value for fid in group
+                       if fid in figures and figures[fid].missing is None and figures[fid].value is not None}
+            try:
+                order = sorted(set(present.values()))
+            except TypeError:  # values of kinds that do not compare: they keep their values
+                continue
+            if len({kind_of(v) for v in order}) > 1:
+                continue
+            position = {v: i for i, v in enumerate(order)}
+            out.update((fid, position[v]) for fid, v in present.items())
+        return out
 
     def representative(self, fid: str, value: Any) -> tuple[str, Any]:
         """A value of the same cell as ``value`` (the value itself when it has no cell), as a

@@ -60,10 +60,16 @@ missing(E,u(F,K)) :- unit_missing(E,F,K).
 unit(E,F,K) :- unit_value(E,F,K,_).
 unit(E,F,K) :- unit_none(E,F,K).
 unit(E,F,K) :- unit_missing(E,F,K).
-% a comparison C of sides A and B: a leaf's, or one unit's of a quantifier
-comparison(E,L,A,B,O) :- entity(E), compares(L,A,B,O).
-comparison(E,(L,K),u(F,K),B,O) :- quantifies(L,F,B,O,left), unit(E,F,K).
-comparison(E,(L,K),A,u(F,K),O) :- quantifies(L,F,A,O,right), unit(E,F,K).
+% a comparison C of sides A and B, a leaf's or one unit's of a quantifier, where a side is none
+% or missing (the rules of each leaf decide the others from the two values)
+no_value(E,F) :- none(E,F).
+no_value(E,F) :- missing(E,F).
+comparison(E,L,A,B,O) :- compares(L,A,B,O), no_value(E,A).
+comparison(E,L,A,B,O) :- compares(L,A,B,O), no_value(E,B).
+comparison(E,(L,K),u(F,K),B,O) :- quantifies(L,F,B,O,left), unit(E,F,K), no_value(E,u(F,K)).
+comparison(E,(L,K),u(F,K),B,O) :- quantifies(L,F,B,O,left), unit(E,F,K), no_value(E,B).
+comparison(E,(L,K),A,u(F,K),O) :- quantifies(L,F,A,O,right), unit(E,F,K), no_value(E,u(F,K)).
+comparison(E,(L,K),A,u(F,K),O) :- quantifies(L,F,A,O,right), unit(E,F,K), no_value(E,A).
 % a comparison with none: '=' holds when both sides are none, '!=' when one is; no order holds
 none_case(E,C,O,both) :- comparison(E,C,A,B,O), none(E,A), none(E,B).
 none_case(E,C,O,one) :- comparison(E,C,A,B,O), none(E,A), value(E,B,_).

@@ -122,12 +122,15 @@ class EntityEvaluation:
         self.constants()
         assert self._cells is not None
         representative, roles = self._cells.representative, self._roles
+        ranks = self._cells.ranks(measured.figures) if self._cells.groups else {}
         out: list[Fact] = []
         for fid, fv in measured.figures.items():
             if fv.missing is not None:
                 out.append(("figure_missing", (fid,)))
             elif fv.value is None:
                 out.append(("figure_none", (fid,)))
+            elif fid in ranks:
+                out.append(("figure", (fid, ("number", ranks[fid]))))
             elif fid not in roles:
                 out.append(("figure", (fid, representative(fid, fv.value))))
             elif roles[fid] == "units":
@@ -194,9 +197,12 @@ class EntityEvaluation:
         self.constants()
         assert self._cells is not None
         key, roles = self._cells.key, self._roles
-        cells = []
+        ranks = self._cells.ranks(measured.figures) if self._cells.groups else {}
+        cells: list = []
         for fid, fv in measured.figures.items():
-            if fv.missing is not None or fv.value is None or fid not in roles:
+            if fid in ranks:
+                cells.append(("rank", ranks[fid]))
+            elif fv.missing is not None or fv.value is None or fid not in roles:
                 cells.append("m" if fv.missing is not None else "n" if fv.value is None else key(fid, fv.value))
             elif roles[fid] == "units":
                 cells.append(tuple("m" if u.missing is not None else "n" if u.value is None else key(fid, u.value)
