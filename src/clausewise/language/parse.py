@@ -109,7 +109,7 @@ class _ToAst(Transformer):
 
     # header
     def policy_block(self, meta, items):
-        values: dict = {"sources": [], "cites": items[1] or ()}
+        values = {"sources": [], "cites": items[1] or ()}
         for key, value in items[2:]:
             if key == "sources":
                 values["sources"].append(value)
