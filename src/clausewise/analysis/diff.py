@@ -234,7 +234,7 @@ def _diff_search(old: Policy, new: Policy, day: dt.date, params: Mapping[str, An
             facts += [("clause_value", [Constant(tag), f_name, i, t]) for i, t in enumerate(texts, 1)]
         if s.policy.plan.compliant is not None:
             facts.append(("has_field", [Constant(tag), "compliant"]))
-    search = Search({"old": old.program, "new": new.program}, DIFF_RULES, facts)
+    search = Search({"old": old.search_program, "new": new.search_program}, DIFF_RULES, facts)
     kinds = []
     run = _Run(search, builder, keys, subjects, day, params, Conflicts([old, new], builder, day, params))
     for atom in sorted(a for a in search.brave() if a.name == "change"):

@@ -166,12 +166,12 @@ class _Feed:
         self.days: list[Subject] = [builder.on(subject, d) for d in day.candidates] if day is not None else [subject]
         self.day_free = day is not None
         policy = subject.policy
-        self.program = policy.figures
+        self.program = policy.search_figures
         self._measured: dict[str, Any] | None = None
 
     def evaluation(self, s: Subject) -> EntityEvaluation:
         p = s.policy
-        return EntityEvaluation(p.plan, p.program, p.figures, s.ev, p.source_text, s.leaf_eval)
+        return EntityEvaluation(p.plan, p.search_program, p.search_figures, s.ev, p.source_text, s.leaf_eval)
 
     def measured(self) -> dict[str, Any]:
         """The program's figures measured on the entity (for those no search figure gives)."""

@@ -186,6 +186,7 @@ def evaluate_with(subject: Subject, overrides: Mapping[int, Any]) -> Evaluated:
     plan = policy.plan
     roots = [leaf.cond for leaf in plan.leaves()] + [c.value for d in plan.decides for c in d.decl.clauses]
     ev = Substituted(subject.ev, overrides, every_node(roots))
-    evaluation = EntityEvaluation(plan, policy.program, policy.figures, ev, policy.source_text, SubstitutedLeaves(ev))
+    evaluation = EntityEvaluation(plan, policy.search_program, policy.search_figures, ev, policy.source_text,
+                                  SubstitutedLeaves(ev))
     answer, _measured, values = evaluation.evaluate({subject.entity: scope})[subject.entity]
     return Evaluated(answer, values)

@@ -207,7 +207,7 @@ class _Verifier:
         facts, self.keys = space_facts(self.builder, {"a": subject})
         for d in policy.plan.decides:
             facts += [("when_clause", [d.field, i]) for i, w in enumerate(d.when_nodes, 1) if w is not None]
-        self.search = Search({"a": policy.program}, VERIFY_RULES, facts)
+        self.search = Search({"a": policy.search_program}, VERIFY_RULES, facts)
         per_leaf = self.builder.leaf_figures[id(subject)]
         # a condition the parameters and the day alone decide is no finding (the branches it switches off are)
         self.free_leaves = {leaf for leaf, figs in per_leaf.items() if set(figs) - {DAY}}

@@ -221,7 +221,7 @@ def what_if(policy: Policy, data: Any, entity: str, targets: Mapping[str, str] |
         for n, figs in enumerate(found):
             extra.append(("forbidden", [n]))
             extra += [("forbid", [n, keys.index(k)]) for k in figs]
-        model = Search({"a": policy.program}, WHATIF_RULES, facts + extra).optimum()
+        model = Search({"a": policy.search_program}, WHATIF_RULES, facts + extra).optimum()
         if model is None:
             break
         chosen = {keys[s.arguments[0].number]: s.arguments[1].number for s in model if s.name == "value"}

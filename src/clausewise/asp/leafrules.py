@@ -109,6 +109,8 @@ class FigureProgram:
     entity_figures: list[str] = field(default_factory=list)
     #: constant figures: id -> parameter name, literal term text, or None (a const/2 fact per evaluation)
     constants: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    #: False: quantifiers over months or days enter as ``leaf/3`` (the analysis commands' search)
+    quantifiers: bool = True
 
     def __post_init__(self) -> None:
         seen: dict[str, None] = {}
@@ -137,6 +139,8 @@ class FigureProgram:
             return (item.role == "value" and encodable(item.unit) and collection.constant
                     and self._elements(collection) is not None)
         if leaf.kind == "quantified":
+            if not self.quantifiers:
+                return False
             window, units, other = defs
             return (window.role == "window" and units.role == "units" and encodable(units.unit)
                     and other.role == "value" and encodable(other.unit))

@@ -81,11 +81,17 @@ class Policy:
         return self.checked.header.version or ""
 
     @functools.cached_property
-    def status_program(self) -> str:
-        """The program with every leaf condition read from ``leaf/3`` status facts: the analysis
-        commands (what-if, verify, diff) search over leaf statuses in it, while evaluation runs
-        :attr:`program`, which states the comparisons itself."""
-        return compile_plan(self.plan)
+    def search_figures(self) -> FigureProgram:
+        """The figures and leaves of the program the analysis commands (what-if, verify, diff)
+        search: :attr:`figures`, except that a quantifier over months or days reads its status from
+        ``leaf/3`` (the search decides it from the quantifier's best month; choosing every month's
+        value is not done yet)."""
+        return FigureProgram(self.plan, self.figures.figures, quantifiers=False)
+
+    @functools.cached_property
+    def search_program(self) -> str:
+        """The program of :attr:`search_figures`: :attr:`program` with quantifiers as ``leaf/3``."""
+        return compile_plan(self.plan, self.search_figures)
 
     @property
     def content_hash(self) -> str:
