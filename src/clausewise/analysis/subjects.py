@@ -25,6 +25,7 @@ from clausewise.evaluate.leaves import LeafEvaluator, LeafResult
 from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
 from clausewise.evaluate.params import resolve_params
 from clausewise.language import syntax
+from clausewise.language.diagnostics import ClausewiseError
 
 #: the value a witness gives a figure to make it missing (an empty field, an absent row)
 ASSUMED_MISSING = Missing(("assumed missing (analysis witness)",))
@@ -64,11 +65,22 @@ class Subject:
     free_as_of: bool = False
     #: the free parameters' default or given values (each is a candidate of its figure)
     seeds: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: the parameters as given (before defaults), resolved again for each day :meth:`at` evaluates
+    given: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def at(self, day: dt.date) -> "Subject":
         """The same entity evaluated on ``day``, by a fresh evaluator (nothing cached from another
-        day or another assignment: named values over overridden figures are computed again)."""
-        ev = Evaluator(self.ev.c, self.ev.data, self.ev.params, day, self.ev.convention)
+        day or another assignment: named values over overridden figures are computed again), with
+        the parameters resolved for ``day`` (a default ``last 30 days to as_of`` ends on it); the
+        free parameters keep what the search gives them."""
+        c = self.policy.checked
+        kept = {n: p for n, p in c.params.items() if n not in self.free_params}
+        try:
+            values, convention = resolve_params(dataclasses.replace(c, params=kept), dict(self.given), day)
+        except ClausewiseError:  # a default that cannot be computed for that day: as on the subject's day
+            values, convention = dict(self.ev.params), self.ev.convention
+        values.update((n, self.ev.params.get(n)) for n in self.free_params)
+        ev = Evaluator(c, self.ev.data, values, day, convention)
         return dataclasses.replace(self, ev=ev, leaf_eval=LeafEvaluator(ev), as_of=day)
 
     @property
@@ -87,7 +99,7 @@ def subject_from_data(policy: Policy, data: Any, entity: str, as_of: dt.date, pa
     if entity not in rows:
         raise ClausewiseError.simple("--entity", f"no {policy.checked.entity_table} row for entity '{entity}'",
                                      computed.entity_hint(policy.checked, entity, rows) or did_you_mean(entity, rows))
-    return Subject(policy, ev, LeafEvaluator(ev), entity, rows[entity], as_of)
+    return Subject(policy, ev, LeafEvaluator(ev), entity, rows[entity], as_of, given=dict(params))
 
 
 def synthetic_subject(policy: Policy, as_of: dt.date, params: Mapping[str, Any],
@@ -108,7 +120,8 @@ def synthetic_subject(policy: Policy, as_of: dt.date, params: Mapping[str, Any],
     table = c.tables[c.entity_table]
     row = {f.name: None for f in table.fields} | {table.key[0]: WITNESS}
     ev = Evaluator(c, Data({c.entity_table: [row]}), values, as_of, convention)
-    return Subject(policy, ev, LeafEvaluator(ev), WITNESS, row, as_of, free, free_as_of=True, seeds=seeds)
+    return Subject(policy, ev, LeafEvaluator(ev), WITNESS, row, as_of, free, free_as_of=True, seeds=seeds,
+                   given=dict(params))
 
 
 @dataclass
