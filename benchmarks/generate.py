@@ -1,4 +1,4 @@
-"""Seeded synthetic platform data in the tables of ../shared/data-dictionary.md, at any size.
+"""Seeded synthetic platform data in the tables the bundled policies declare, at any size.
 
 Figures are clustered around the thresholds of the rules, so verdicts are mixed (some
 providers pass by one order, some fail by one). The same seed and size give the same files.
