@@ -322,7 +322,7 @@ def test_bindings_with_the_same_start_one_open_are_merged():
     text = GEN_HEADER % ("", 0) + ('rule r [X-1] "规则" / "rule" = sum(shop_daily.paid_orders over bound_shops during 2024-01 .. 2024-03) = 3\n'
                                    'decide level [X-2] "等级" / "level": enum(high, low) {\n  high when r\n  otherwise low\n}\n')
     rows = {"providers": [{"provider_id": "P1", "region": "east", "joined_on": "", "deposit": "", "staff": "", "verified": "",
-                           "cap_override": "", "fee": ""}],
+                           "cap_override": "", "fee": "", "industries": "", "tags": ""}],
             "provider_profile": [], "provider_daily": [], "provider_monthly": [], "shops": [{"shop_id": "S1", "main_category": "女装"}],
             "bindings": [{"provider_id": "P1", "shop_id": "S1", "bound_on": "2024-01-01", "unbound_on": "2024-02-01"},
                          {"provider_id": "P1", "shop_id": "S1", "bound_on": "2024-01-01", "unbound_on": ""}],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,8 @@ table providers key provider_id {
   verified: bool optional
   cap_override: orders optional
   fee: money(USD) optional
+  industries: list(enum(retail, wholesale, catering)) optional
+  tags: list(string) optional
 }
 table provider_profile key provider_id {
   provider_id: string -> providers
@@ -81,7 +84,11 @@ param cat_standard [G-4] "类目标准" / "category standard": orders per string
 let q [G-5] "上季度" / "previous quarter" = previous quarter of as_of
 param lookback [G-10] "look-back months": count = 2
 param max_defect_rate [G-11] "最高缺陷率": rate = 0.5%%
+param sev_weight [G-12] "严重度权重" / "severity weight": rate per enum(A, B, C) = {}
 """
+
+#: each table's fields in the order declared (the header of an empty CSV file)
+FIELDS = {m.group(1): re.findall(r"^  (\w+):", m.group(2), re.M) for m in re.finditer(r"^table (\w+)[^{]*\{\n(.*?)^\}", HEADER, re.M | re.S)}
 
 D = dt.date
 AS_OF = [D(2024, 2, 29), D(2024, 3, 1), D(2024, 3, 31), D(2024, 4, 1), D(2024, 1, 1), D(2023, 3, 1), D(2024, 12, 31)]
@@ -157,7 +164,9 @@ def month_window(draw) -> str:
 @st.composite
 def leaf(draw, ctx: Ctx) -> str:
     op = draw(st.sampled_from(OPS))
-    kind = draw(st.integers(0, 32))
+    kind = draw(st.integers(0, 37))
+    if kind >= 33:
+        return draw(later_leaf(ctx, op))
     if kind >= 30:
         return draw(recent_leaf(ctx, op))
     if kind >= 24:
@@ -242,6 +251,49 @@ def recent_leaf(draw, ctx: Ctx, op: str) -> str:
     w = draw(day_window())  # a quotient of two figures; a zero denominator makes it unknown
     return (f'count(violations during {w} where severity = "B") / count(violations during {w}) '
             f"{op} {draw(st.sampled_from(['50%', '0%', '100%', '33.3%', 'max_defect_rate']))}")
+
+
+# ---- list fields, aggregates of row expressions, 'day N of W', 'R on d' and 'first day d in a .. b' ----------
+DAY_OF_WINDOWS = ["month of as_of", "previous month of as_of", "quarter of as_of", "q", "period", "2024-02", "2023-02",
+                  "last 30 days to as_of"]
+
+
+@st.composite
+def later_leaf(draw, ctx: Ctx, op: str) -> str:
+    kind = draw(st.integers(0, 4 if ctx.rules else 3))
+    if kind == 0:  # a list field (optional: missing makes membership unknown)
+        return draw(st.sampled_from(["catering in industries", "retail not in industries", "wholesale in industries",
+                                     '"x" in tags', '"y" not in tags', 'region = east and "x" in tags']))
+    if kind == 1:  # an aggregate of a row expression, evaluated in each row
+        w = draw(day_window())
+        return draw(st.sampled_from([
+            f"sum(violations.points * sev_weight[severity] during {w}) {op} {near(draw, ctx.scales.points)} points",
+            f'sum(violations.points * 2 during {w} where severity = "B") {op} {near(draw, ctx.scales.points * 2)} points',
+            f"sum(shop_daily.paid_orders * 2 over bound_shops during {w}) {op} {orders_bound(draw, ctx)}",
+            f"sum(shop_daily.gmv * 0.5 over bound_shops during {w}) {op} {yuan_bound(draw, ctx)} yuan",
+            f"{draw(st.sampled_from(['max', 'min']))}(violations.points * sev_weight[severity] during {w}) {op} "
+            f"{draw(st.sampled_from(['0', '0.5', '1']))} points",
+            f"sum(violations.points - 1 points during {w} where points > 0) {op} {near(draw, ctx.scales.points)} points"]))
+    if kind == 2:  # 'day N of W': none when the window is shorter
+        n = draw(st.sampled_from([1, 15, 20, 29, 30, 31, 61, 92]))
+        w = draw(st.sampled_from(DAY_OF_WINDOWS))
+        return draw(st.sampled_from([
+            f"joined_on {op} day {n} of {w}", f"(day {n} of {w}) is set", f"as_of {op} day {n} of {w}",
+            f"(if as_of >= day {n} of month of as_of then day {n} of month of as_of else day {n} of previous month of as_of)"
+            f" {op} joined_on",
+            f"count(violations during day 1 of {w} .. end of {w}) {op} {draw(st.integers(0, 2))}"]))
+    if kind == 3:  # 'first day d in a .. b where c' without parentheses
+        return draw(st.sampled_from([
+            f"(first day d in as_of - 10 days .. as_of where count(violations during d) > 0) {op} as_of - 3 days",
+            f"(first day d in start of q .. end of q where sum(shop_daily.paid_orders over bound_shops during d) > "
+            f"{orders_bound(draw, ctx)}) is set"]))
+    # 'R on d': the first rule's status as of another day (never later than as_of)
+    return draw(st.sampled_from([
+        f"r0 on (as_of - {draw(st.sampled_from([0, 1, 31]))} days)",
+        f"(first day d in as_of - {draw(st.integers(1, 4))} days .. as_of where r0 on d) {op} as_of - 1 day",
+        "(first day d in (last 3 days to as_of) where not (r0 on d)) is set",
+        f"count(day d in last 3 days to as_of where r0 on d) {op} {draw(st.integers(0, 3))}",
+        "every day d in last 2 days to as_of: r0 on d"]))
 
 
 # ---- the LIFE-era constructs: for each, keyed parameters, if/else values, count(month ...), band, top N ----
@@ -407,6 +459,8 @@ def rows_for(rnd: random.Random, ctx: Ctx, as_of: dt.date, entities: int) -> dic
             "verified": maybe(rnd.random() < 0.5),
             "cap_override": maybe(rnd.choice([999, 1000, 1001]), 2),
             "fee": maybe(rnd.choice([Decimal("0"), Decimal("0.01"), Decimal("999.99"), Decimal("1000.00"), Decimal("21474836.48")])),
+            "industries": maybe(rnd.sample(["retail", "wholesale", "catering"], rnd.randint(1, 3))),  # never empty: CSV reads an empty cell as missing
+            "tags": maybe(rnd.sample(["x", "y", "z"], rnd.randint(1, 2))),
         })
         if rnd.randrange(4):
             profiles.append({"provider_id": pid, "certified": rnd.random() < 0.5,
@@ -454,6 +508,8 @@ def cases(draw, entities: int = 12) -> Case:
     if draw(st.booleans()):
         params["period_day_count_convention"] = "start_day_excluded"
     params.update(draw(life_params()))
+    if draw(st.booleans()):  # severity weights for aggregates of row expressions; a severity without one is unknown
+        params["sev_weight"] = {k: draw(st.sampled_from(["0", "0.5", "1", "0.25"])) for k in draw(st.sets(st.sampled_from("ABC")))}
     if draw(st.booleans()):  # a look-back of 0 months makes its window unknown
         params["lookback"] = draw(st.sampled_from([0, 1, 3, 12]))
     rnd = random.Random(draw(st.integers(0, 2**32 - 1)))

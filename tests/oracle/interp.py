@@ -404,9 +404,14 @@ class Oracle:
                 if self.convention == "start_day_excluded":  # C-4: days S+1..S+N, and S itself still applies
                     return Win(d, d + dt.timedelta(days=n))
                 return Win(d, d + dt.timedelta(days=n - 1))
-            case syntax.Edge(kind=kind, window=window):
+            case syntax.Edge(kind=kind, window=window, day=n):
                 w = as_window(self.value(window, env))
-                return w if isinstance(w, Missing) else (w.start if kind == "start" else w.end)
+                if isinstance(w, Missing):
+                    return w
+                if kind == "day":  # the window's n-th day; none when the window is shorter
+                    day = w.start + dt.timedelta(days=n - 1)
+                    return day if day <= w.end else None
+                return w.start if kind == "start" else w.end
             case syntax.FirstDay(var=var, window=window, cond=cond):
                 w = as_window(self.value(window, env))
                 if isinstance(w, Missing):
@@ -610,6 +615,7 @@ class Oracle:
         _, table, (tf, sf) = ref
         schema = self.c.tables[table]
         target_field = agg.target.name if isinstance(agg.target, syntax.Attr) else None
+        expression = isinstance(agg.target, (syntax.Arith, syntax.Neg))  # 'sum(T.f * w[T.g] ...)': evaluated in each row
         values, unknown = [], False
         for subject, subject_table, item in self.subjects(agg, env):
             for r in self.rows_where(table, tf, subject.get(sf)):
@@ -626,7 +632,10 @@ class Oracle:
                         unknown = True
                     if s != PASS:
                         continue
-                values.append(present(r[target_field]) if target_field else r)
+                if expression:
+                    values.append(self.value(agg.target, Env(env.entity, subject, subject_table, r, env.vars, item)))
+                else:
+                    values.append(present(r[target_field]) if target_field else r)
         if unknown:
             return MISSING
         if agg.fn == "count":
@@ -636,6 +645,8 @@ class Oracle:
         if any(isinstance(v, Missing) for v in values):
             return MISSING
         if agg.fn == "sum":
+            if expression:
+                return sum(values, 0)
             return sum(values, Decimal(0) if schema.field(target_field).type.kind in ("yuan", "rate", "score") else 0)
         if not values:
             return MISSING
