@@ -146,8 +146,8 @@ def load_test_file(path: Path) -> tuple[TestFile, list[int]]:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         span = Span.point(int(found.group(1)), int(found.group(2))) if found else Span(0, 0, 0, 0)
-        lines = text.split("\n")
-        source = lines[span.line - 1] if 0 < span.line <= len(lines) else None
+        source_lines = text.split("\n")
+        source = source_lines[span.line - 1] if 0 < span.line <= len(source_lines) else None
         raise ClausewiseError([Diagnostic(str(path), span, f"not valid TOML: {message}", source_line=source)]) from None
     for case in raw.get("case", []) if isinstance(raw.get("case"), list) else []:
         if isinstance(case, dict) and "pass" in case:

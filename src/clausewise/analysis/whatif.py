@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 from clausewise.engine.policy import Policy, parse_day
 from clausewise.language.diagnostics import ClausewiseError, did_you_mean
@@ -42,11 +42,11 @@ def relative_weight(old: Any, new: Any, cap: int) -> int:
     that were zero or missing count as a change of 100%."""
     if old == new and type(old) is type(new):
         return 0
-    numeric = (int, Decimal)
-    if isinstance(old, numeric) and isinstance(new, numeric) and not isinstance(old, bool) \
+    if isinstance(old, (int, Decimal)) and isinstance(new, (int, Decimal)) and not isinstance(old, bool) \
             and not isinstance(new, bool) and old != 0:
-        ratio = (Decimal(abs(new - old)) * FULL / Decimal(abs(old))).to_integral_value(ROUND_CEILING)
-        return int(min(cap, max(1, ratio)))
+        change = cast("int | Decimal", abs(new - old))
+        ratio = (Decimal(change) * FULL / Decimal(old).copy_abs()).to_integral_value(ROUND_CEILING)
+        return int(min(Decimal(cap), max(Decimal(1), ratio)))
     return min(cap, FULL)
 
 
