@@ -204,3 +204,29 @@ def test_a_relation_table_duckdb_reads_itself_rejects_reversed_spans_as_the_read
         ("bindings", 3, 4, "unbound_on 2024-02-01 is before bound_on 2024-03-01")]
     assert python.rejected == duck.rejected and python.accounting == duck.accounting
     assert [v.model_dump_json() for v in python.verdicts] == [v.model_dump_json() for v in duck.verdicts]
+
+
+@pytest.mark.parametrize("shop", ["P02-S0003", "P07-S0000"])
+def test_a_bound_shop_without_a_shops_row_is_walked_in_python_and_the_others_decided_in_sql(shop, tmp_path, monkeypatch):
+    """TIER's service-qualified merchants are decided in SQL per provider (items.summary); a
+    provider whose first undecided shop has no shops row is walked in Python (P07's first shop comes
+    before its shops of a category without a standard), with the Python engine's verdicts."""
+    import shutil
+
+    from clausewise.columnar import duck
+
+    data = tmp_path / "tier"
+    shutil.copytree(EXAMPLES / "tier", data)
+    shops = data / "shops.csv"
+    shops.write_text("".join(line for line in shops.read_text("utf-8").splitlines(keepends=True)
+                             if not line.startswith(shop + ",")), "utf-8")
+    walked = []
+    count_items = duck.count_items
+    monkeypatch.setattr(duck, "count_items", lambda ev, low, rows, zero, scope, bounds: walked.append(
+        ev.entity_key(scope)) or count_items(ev, low, rows, zero, scope, bounds))
+    policy = load_policy(POLICIES / "tier.policy")
+    params = json.loads((data / "params.json").read_text("utf-8"))
+    python = policy.evaluate(data, "2024-04-01", params)
+    duck_verdicts = policy.evaluate(data, "2024-04-01", params, engine="duckdb")
+    assert [v.model_dump_json() for v in python.verdicts] == [v.model_dump_json() for v in duck_verdicts.verdicts]
+    assert walked == [shop[:3]]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from clausewise.columnar import duck
-from clausewise.columnar.fuse import fuse
+from clausewise.columnar.fuse import fuse, shared_islands
 from clausewise.columnar.lower import Lowering
 from clausewise.engine.policy import compile_policy_text, load_policy
 from clausewise.evaluate.figuretable import figure_plan
@@ -36,6 +36,7 @@ def both_ways(policy, data, as_of: str | dt.date, params: dict, monkeypatch) -> 
     together = duck.run(lowered, rows, policy.checked.tables)
     with monkeypatch.context() as m:
         m.setattr(duck, "fuse", lambda queries: ([], dict(queries)))
+        m.setattr(duck, "shared_islands", lambda queries: ([], dict(queries)))  # each query makes its own
         alone = duck.run(lowered, rows, policy.checked.tables)
     def by_text(run: tuple[dict, dict]) -> dict:
         assert all(k in run[0] or k in run[1] for k in lowered)  # every query ran, or DuckDB refused it
@@ -51,6 +52,20 @@ def test_fused_queries_give_each_query_s_results_on_the_bundled_examples(name, a
     assert together == alone
     if name == "tier":  # paid orders, gift orders and active merchants read the same bound shops' rows
         assert fused >= 3
+
+
+def test_tier_s_islands_are_made_once_for_the_fused_sums_and_the_count_of_items():
+    policy = load_policy(POLICIES / "tier.policy")
+    day = dt.date(2024, 4, 1)
+    values, convention = resolve_params(policy.checked, params_of("tier", True), day)
+    plan = figure_plan(policy.checked, [(leaf.id, leaf.cond) for leaf in policy.plan.leaves()], policy.source_text)
+    lowered, _ = Lowering(policy.checked, Evaluator(policy.checked, Data({}), values, day, convention)).aggregates(plan)
+    groups, alone = fuse({k: low.query for k, low in lowered.items() if isinstance(low, duck.Lowered)})
+    queries = {**{("fused", i): g.query for i, g in enumerate(groups)},
+               **{k: low.query for k, low in lowered.items() if not isinstance(low, duck.Lowered)}}
+    made, rewritten = shared_islands(queries)
+    assert len(made) == 1 and len(queries) == 2
+    assert all('"islands:0"' in q.sql("duckdb") and "spans" not in q.sql("duckdb") for q in rewritten.values())
 
 
 fused_in_generated: list[int] = []

@@ -87,6 +87,10 @@ def test_awkward_rows_are_read_as_the_reader_reads_them(tmp_path):
         "S2,商家,+5,.5,3,2024-01-01,b,false,",  # non-ASCII text, a sign, a bare decimal point
         "S2,t10,5, 0.25 ,1,2024-01-01,b,false,",
         "S2,t11,,0.1,1,2024-01-01,a,1,",  # a missing required value
+        # days DuckDB reads but the reader does not, or reads after stripping: the reader decides
+        "S2,t12,5,0.1,1,2024-1-05,a,1,", "S2,t13,5,0.1,1,0000-01-01,a,1,", "S2,t14,5,0.1,1,10000-01-01,a,1,",
+        "S2,t15,5,0.1,1, 2024-01-03,a,1,", "S2,t16,5,0.1,1,2024-01-01 00:00,a,1,", "S2,t17,5,0.1,1,0001-01-01,a,1,",
+        "S2,t18,5,0.1,1,9999-12-31,a,1,", "S2,t19,5,0.1,1,-2024-01-01,a,1,",
     ]
     (tmp_path / "shop_tags.csv").write_text("\n".join(rows) + "\n", "utf-8")
     (tmp_path / "shop_daily.csv").write_text("shop_id,date,paid_orders,amount_yuan,experience_score\n", "utf-8")

@@ -14,6 +14,7 @@ in Python.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Context, Decimal, Inexact
 from typing import Any, Collection, Mapping
@@ -21,8 +22,9 @@ from typing import Any, Collection, Mapping
 import duckdb
 import pyarrow as pa
 
-from clausewise.columnar.fuse import fuse, split
-from clausewise.columnar.items import ItemsLowered, count_items
+from clausewise.columnar.fuse import Fused, fuse, shared_islands, split
+from clausewise.columnar.items import ItemsLowered, count_items, summarized, summary
+from clausewise.columnar.sql import Unsupported
 from clausewise.columnar.lower import SCALE, Lowered, Lowering
 from clausewise.evaluate.figuretable import FigurePlan, FigureProducer, figure_plan
 from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
@@ -62,15 +64,18 @@ def arrow_table(schema: TableSchema, rows: list[dict]) -> pa.Table:
 
 
 def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: Mapping[str, TableSchema],
-        dialect: str = "duckdb", con: duckdb.DuckDBPyConnection | None = None, present: Collection[str] = ()
-        ) -> tuple[dict[int, Any], dict[int, str]]:
+        dialect: str = "duckdb", con: duckdb.DuckDBPyConnection | None = None, present: Collection[str] = (),
+        bounds: Mapping[int, Any] | None = None) -> tuple[dict[int, Any], dict[int, str]]:
     """Every lowered query's rows by key; the queries DuckDB refused, with its message.
     ``present``: tables already in ``con`` (read by DuckDB itself); the others are handed over
-    from ``tables``."""
+    from ``tables``. ``bounds``: per count of items, :func:`~clausewise.columnar.items.item_bounds`
+    (its items are then decided in SQL, see :func:`_items`)."""
+    bounds = bounds or {}
     own = con is None
     con = duckdb.connect(":memory:") if con is None else con
     try:
-        needed = sorted({t for low in lowered.values() for t in low.tables} - set(present))
+        needed = sorted(({t for low in lowered.values() for t in low.tables} | {b.target for b in bounds.values()})
+                        - set(present))
         broken: dict[str, str] = {}
         for name in needed:
             try:
@@ -88,6 +93,7 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
                 runnable[key] = low
         fused, alone = fuse({k: low.query for k, low in runnable.items() if not isinstance(low, ItemsLowered)})
         alone.update({k: low.query for k, low in runnable.items() if isinstance(low, ItemsLowered)})
+        fused, alone = _islands_once(con, fused, alone, dialect)
         for group in fused:  # queries over the same rows in one pass; one by one if the fused query fails
             try:
                 for key, rows in split(group, _fetch(con, group.query, dialect)).items():
@@ -98,14 +104,10 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
         for key in sorted(alone, key=list(runnable).index):
             low = runnable[key]
             try:
-                rows = _fetch(con, low.query, dialect)
                 if isinstance(low, ItemsLowered):  # by entity, then by item; and an empty month's value
-                    by_entity: dict[Any, dict] = {}
-                    for r in rows:
-                        by_entity.setdefault(r["k"], {})[r["item"]] = r
-                    (zero,) = con.execute(low.zero.sql(dialect)).fetchall()[0]
-                    results[key] = {"zero": int(zero), "rows": by_entity}
+                    results[key] = _items(con, low, alone[key], bounds.get(key), dialect, schemas)
                     continue
+                rows = _fetch(con, alone[key], dialect)
                 results[key] = {result_key(low, r["k"], r.get("dim"), r.get("u")): r for r in rows}
             except duckdb.Error as error:  # e.g. an overflow: measured in Python instead
                 refused[key] = str(error).splitlines()[0]
@@ -113,6 +115,46 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
     finally:
         if own:
             con.close()
+
+
+def _items(con: duckdb.DuckDBPyConnection, low: ItemsLowered, query: Any, bounds: Any, dialect: str,
+           schemas: Mapping[str, TableSchema]) -> dict[str, Any]:
+    """A count of items' result: the monthly value of a month without rows (``zero``), and either
+    each entity's summary (``entities``, with the ``bounds``, when they are given and SQL can run
+    it; ``rows`` then only if an entity must be walked in Python) or the rows by entity and item."""
+    (zero,) = con.execute(low.zero.sql(dialect)).fetchall()[0]
+    out: dict[str, Any] = {"zero": int(zero), "rows": None, "entities": None, "bounds": bounds}
+    if bounds is not None:
+        try:
+            summed = _fetch(con, summary(low, query, int(zero), bounds), dialect)
+        except (duckdb.Error, Unsupported):
+            pass
+        else:
+            out["entities"] = {r["k"]: r for r in summed}
+            if all(r["cls"] != "p" for r in summed):
+                return out
+    by_entity: dict[Any, dict] = {}
+    for r in _fetch(con, query, dialect):
+        by_entity.setdefault(r["k"], {})[r["item"]] = r
+    out["rows"] = by_entity
+    return out
+
+
+def _islands_once(con: duckdb.DuckDBPyConnection, fused: list[Fused], alone: dict[int, Any], dialect: str
+                  ) -> tuple[list[Fused], dict[int, Any]]:
+    """The queries with the islands they share made once (:func:`shared_islands`); as given if
+    DuckDB refuses to make them."""
+    queries = {("fused", i): g.query for i, g in enumerate(fused)} | {("alone", k): q for k, q in alone.items()}
+    made, rewritten = shared_islands(queries)
+    if not made:
+        return fused, alone
+    try:
+        for statement in made:
+            con.execute(statement.sql(dialect)).fetchall()
+    except duckdb.Error:
+        return fused, alone
+    return ([dataclasses.replace(g, query=rewritten[("fused", i)]) for i, g in enumerate(fused)],
+            {k: rewritten[("alone", k)] for k in alone})
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, query: Any, dialect: str) -> list[dict]:
@@ -177,6 +219,10 @@ class ColumnarEvaluator(Evaluator):
             return self._in_python(node, low, scope)
         if isinstance(low, ItemsLowered):
             result = self.results[id(node)]
+            if result.get("entities") is not None:
+                value = summarized(self, low, result, scope)
+                if value is not None:
+                    return value
             return count_items(self, low, result["rows"].get(self.entity_key(scope), {}), result["zero"], scope,
                                self.item_bounds.setdefault(id(node), {}))
         mark = len(self.windows_used)

@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping, MutableMapping
 import duckdb
 
 from clausewise.columnar.duck import ColumnarEvaluator, run
-from clausewise.columnar.items import ItemsLowered
+from clausewise.columnar.items import ItemsLowered, item_bounds
 from clausewise.columnar.lower import Lowering
 from clausewise.columnar.scan import scan_file
 from clausewise.data import files as datafiles
@@ -75,7 +75,10 @@ class Prepared:
                     tables[name] = table
                     scanned.add(name)
             rows = {n: t.rows for n, t in tables.items() if n not in scanned}
-            results, failed = run(self.lowered, rows, c.tables, con=con, present=scanned)
+            measuring = Evaluator(c, Data(dict(rows)), self.params, self.as_of, self.convention)
+            bounds = {k: b for k, low in self.lowered.items() if isinstance(low, ItemsLowered)
+                      and (b := item_bounds(measuring, low)) is not None}
+            results, failed = run(self.lowered, rows, c.tables, con=con, present=scanned, bounds=bounds)
         finally:
             con.close()
         for k, message in failed.items():

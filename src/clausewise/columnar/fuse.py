@@ -8,6 +8,10 @@ keep its own filter as a ``FILTER (WHERE ...)`` clause, with a ``present`` count
 "the member's query had a row for this key" (a group with no row passing the member's filter
 gave no row at all). :func:`split` turns a fused row back into each member's row, so the
 results are those of the separate queries (tests/columnar/test_columnar_fuse.py compares them).
+
+:func:`shared_islands` then computes the bound items' islands (the ``islands`` CTE of lower.py
+and items.py) once for every query that builds the same ones: TIER's fused sums and its count of
+service-qualified merchants each merged the same spans of ``bindings``.
 """
 
 from __future__ import annotations
@@ -101,3 +105,42 @@ def split(fused: Fused, rows: list[dict]) -> dict[Any, list[dict]]:
             if row[f"{i}:{_PRESENT}"]:
                 out[member].append({**{k: row[k] for k in fused.keys}, **{a: row[f"{i}:{a}"] for a in aggs}})
     return out
+
+
+ISLANDS = "islands"  # the CTE of lower.py and items.py that merges a relation's spans
+
+
+def shared_islands(queries: dict[Any, exp.Select]) -> tuple[list[exp.Expr], dict[Any, exp.Select]]:
+    """(statements creating temporary tables, the queries reading them): the ``islands`` CTE
+    (with the CTEs before it, which it is built from) of two or more queries, made once as a
+    table; the other queries as they are. The results are those of the queries as given."""
+    prefixes: dict[str, list[Any]] = {}
+    for key, query in queries.items():
+        ctes = list(query.args["with_"].expressions) if query.args.get("with_") is not None else []
+        names = [cte.alias for cte in ctes]
+        if ISLANDS in names:
+            prefix = ctes[:names.index(ISLANDS) + 1]
+            prefixes.setdefault(" ".join(cte.sql("duckdb") for cte in prefix), []).append(key)
+    made: list[exp.Expr] = []
+    out = dict(queries)
+    for n, keys in enumerate(k for k in prefixes.values() if len(k) > 1):
+        table = f"{ISLANDS}:{n}"
+        first = queries[keys[0]]
+        ctes = first.args["with_"].expressions
+        upto = [cte.alias for cte in ctes].index(ISLANDS) + 1
+        body = exp.select("*").from_(ISLANDS)
+        body.set("with_", exp.With(expressions=[cte.copy() for cte in ctes[:upto]]))
+        made.append(exp.Create(this=exp.Table(this=exp.to_identifier(table, quoted=True)), kind="TABLE",
+                               properties=exp.Properties(expressions=[exp.TemporaryProperty()]), expression=body))
+        removed = {cte.alias for cte in ctes[:upto - 1]}
+        for key in keys:
+            query = queries[key].copy()
+            rest = query.args["with_"].expressions[upto:]
+            query.set("with_", exp.With(expressions=rest) if rest else None)
+            if any(ref.name in removed for ref in query.find_all(exp.Table)):
+                continue  # reads a CTE that islands is built from
+            for ref in query.find_all(exp.Table):
+                if ref.name == ISLANDS and not ref.args.get("db"):
+                    ref.set("this", exp.to_identifier(table, quoted=True))
+            out[key] = query
+    return made, out

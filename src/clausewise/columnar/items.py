@@ -10,20 +10,27 @@ walks each entity's items in the evaluator's order, measures ``b`` with the eval
 parameters and their missing reasons included), and decides each item exactly as
 :func:`clausewise.evaluate.leaves.inner_truth` would: the count, or the first unknown item's
 reasons.
+
+When ``b`` reads only the item's fields (TIER: the category's standard), :func:`item_bounds`
+measures it once per distinct value of those fields before the query, and :func:`summary`
+decides every item in SQL: per entity, its items, how many pass, and the first item (in the
+evaluator's order, by key text) whose bound is missing or that SQL cannot decide (no item row,
+an empty field, a bound that is not a number), whose entity is then walked in Python.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
 
-from clausewise.columnar.sql import Unsupported, col, literal, template
+from clausewise.columnar.sql import Unsupported, col, ident, literal, template
 from clausewise.evaluate.figuretable import is_constant, uses_var
 from clausewise.evaluate.leaves import compare
-from clausewise.evaluate.measure import Evaluator, Missing, Scope, missing
+from clausewise.evaluate.measure import Evaluator, Item, Missing, Scope, missing
 from clausewise.language import syntax
 from clausewise.values.calendar import Window
 from clausewise.values.valuetypes import INTEGRAL_UNITS
@@ -247,3 +254,111 @@ def _bound(ev: Evaluator, low: ItemsLowered, item: Any, scope: Scope, memo: dict
     value = ev.eval(low.bound, scope)
     memo[values] = (value, ev.windows_used[mark:])
     return value
+
+
+_SUMMARY = """
+WITH items AS (SELECT DISTINCT b.:from_f AS e, b.:to_f AS k FROM :via AS b),
+walked AS (
+  SELECT i.e AS e, COALESCE(CAST(i.k AS VARCHAR), 'None') AS kt, bd.ix AS ix, CASE
+    WHEN t.:key IS NULL OR bd.ix IS NULL OR bd.st = 'p' THEN 'p' WHEN bd.st = 'm' THEN 'm' WHEN bd.st = 'n' THEN 'f'
+    WHEN :verdict THEN 't' ELSE 'f' END AS cls
+  FROM items AS i LEFT JOIN :target AS t ON t.:key = i.k LEFT JOIN bounds AS bd ON :match
+  LEFT JOIN stats AS s ON s.k = i.e AND s.item = i.k)
+SELECT e AS k, COUNT(*) AS n, COUNT(*) FILTER (WHERE cls = 't') AS yes,
+  ARG_MIN(cls, kt) FILTER (WHERE cls IN ('m', 'p')) AS cls, ARG_MIN(ix, kt) FILTER (WHERE cls IN ('m', 'p')) AS ix
+FROM walked GROUP BY e
+"""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A count of items' bound per distinct value of the item fields it reads (:func:`item_bounds`)."""
+
+    via: str
+    from_field: str
+    to_field: str
+    target: str
+    key: str  # the target's key: the item
+    values: list[tuple[tuple, Any, list]]  # (field values, bound, the windows it shows)
+
+
+def item_bounds(ev: Evaluator, low: ItemsLowered) -> Bounds | None:
+    """The bound for each distinct value of the item fields it reads, measured by ``ev`` on the
+    first item row with that value: (values, bound, the windows it shows). None when SQL cannot
+    decide the items (the bound reads more than item fields, no months, the relation's items have no
+    key, or values whose bounds show different windows)."""
+    c = ev.c
+    rel = c.relations[low.relation]
+    key = c.tables[rel.target].key
+    if low.bound_fields is None or low.units == 0 or len(key) != 1:
+        return None
+    found: dict[tuple, tuple[tuple, Any, list]] = {}
+    for row in ev.data.tables.get(rel.target, ()):
+        values = tuple(row.get(f) for f in low.bound_fields)
+        if values in found or any(v is None for v in values):
+            continue
+        item = Item(row[key[0]], row, None)
+        ev.windows_used = []
+        try:
+            bound = ev.eval(low.bound, Scope({}, "", row, item, {low.binder: item}, None))
+        except Exception:  # measured per entity in Python, where a failure stays that entity's
+            return None
+        found[values] = (values, bound, ev.windows_used)
+        ev.windows_used = []
+    shown = {tuple((id(n), str(w)) for n, w in windows) for _, _, windows in found.values()}
+    if not found or len(shown) != 1:
+        return None
+    return Bounds(rel.via, rel.from_field, rel.to_field, rel.target, key[0], list(found.values()))
+
+
+def _state(bound: Any) -> str:
+    if isinstance(bound, Missing):
+        return "m"
+    if bound is None:
+        return "n"
+    return "v" if isinstance(bound, (int, Decimal)) and not isinstance(bound, bool) else "p"
+
+
+def summary(low: ItemsLowered, stats: exp.Select, zero: int, bounds: Bounds) -> exp.Select:
+    """Per entity ``k``: its items ``n``, how many pass ``yes``, and the class (``m``: the bound is
+    missing, ``p``: walk in Python) and bound index ``ix`` of its first item SQL does not decide
+    (``stats``: the query of :func:`lower_items`)."""
+    fields = low.bound_fields or ()
+    values = exp.values([(literal(i), literal(_state(b)), literal(b) if _state(b) == "v" else exp.Null(),
+                          *[literal(v) for v in vals]) for i, (vals, b, _) in enumerate(bounds.values)],
+                        alias="bounds", columns=["ix", "st", "b", *[f"f{n}" for n in range(len(fields))]])
+    q = low.quantifier
+    strict_up = low.op in (">", ">=")
+    hi = exp.Case(ifs=[exp.If(this=exp.Is(this=col("s", "units"), expression=exp.Null()), true=literal(zero)),
+                       exp.If(this=exp.LT(this=col("s", "units"), expression=literal(low.units)),
+                              true=exp.func("greatest", col("s", "hi"), literal(zero)))], default=col("s", "hi"))
+    lo = exp.Case(ifs=[exp.If(this=exp.Is(this=col("s", "units"), expression=exp.Null()), true=literal(zero)),
+                       exp.If(this=exp.LT(this=col("s", "units"), expression=literal(low.units)),
+                              true=exp.func("least", col("s", "lo"), literal(zero)))], default=col("s", "lo"))
+    side = (hi if strict_up else lo) if q.kind == "any" else (lo if strict_up else hi)
+    ops = {">=": exp.GTE, ">": exp.GT, "<=": exp.LTE, "<": exp.LT}
+    verdict = ops[low.op](this=side, expression=col("bd", "b"))
+    match = exp.and_(*[exp.EQ(this=col("t", f), expression=col("bd", f"f{n}")) for n, f in enumerate(fields)])
+    query = template(_SUMMARY, from_f=bounds.from_field, to_f=bounds.to_field, via=bounds.via, target=bounds.target,
+                     key=bounds.key, verdict=verdict, match=match)
+    ctes = [exp.CTE(this=stats.copy(), alias=exp.TableAlias(this=ident("stats"))),
+            exp.CTE(this=exp.select("*").from_(values), alias=exp.TableAlias(this=ident("bounds")))]
+    query.set("with_", exp.With(expressions=ctes + list(query.args["with_"].expressions)))
+    return query
+
+
+def summarized(ev: Evaluator, low: ItemsLowered, result: dict, scope: Scope) -> Any:
+    """The count (or the first unknown item's reasons) from :func:`summary`'s row for the entity, with
+    the windows the walk shows; None: walk the entity's items in Python."""
+    row = result["entities"].get(ev.entity_key(scope))
+    if row is None:  # no items: the walk shows nothing and counts 0
+        return 0
+    if row["cls"] == "p":
+        return None
+    bounds = result["bounds"].values
+    window = low.quantifier.window  # reads no data (lower_items): the walk shows it once
+    ev.windows_used.append((window, ev.as_window(ev.eval(window, scope))))  # type: ignore[arg-type]
+    ev.windows_used.extend(bounds[0][2])  # every value's bound shows the same windows (item_bounds)
+    if row["cls"] == "m":
+        return missing(bounds[int(row["ix"])][1])
+    return int(row["yes"])

@@ -79,10 +79,10 @@ def _plain(f: FieldSchema, v: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
         value = try_cast(f"DECIMAL(38, {places})")
         if kind == "rate":
             ok = exp.and_(ok, exp.LTE(this=value.copy(), expression=literal(1)))
-    elif kind == "date":
-        value = try_cast("DATE")
-        ok = exp.and_(match("[0-9]{4}-[0-9]{2}-[0-9]{2}"), exp.GTE(this=v.copy(), expression=exp.Literal.string("0001-01-01")),
-                      exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())))
+    elif kind == "date":  # the day DuckDB reads, written back, is the text: YYYY-MM-DD of a day that exists
+        value = try_cast("DATE")  # (years 1-9999: DuckDB writes year 0 and before with ' (BC)', 10000 on with 5 digits)
+        ok = exp.and_(exp.EQ(this=exp.Length(this=v.copy()), expression=exp.Literal.number(10)),
+                      exp.EQ(this=exp.cast(value.copy(), "VARCHAR"), expression=v.copy()))
     elif kind == "bool":
         ok = exp.In(this=v.copy(), expressions=[exp.Literal.string(w) for w in TRUE_WORDS])
         value = exp.In(this=v.copy(), expressions=[exp.Literal.string(w) for w, b in TRUE_WORDS.items() if b])
