@@ -87,8 +87,8 @@ def test_without_data_tier_witnesses_are_rows():
     """The 900万 -> 800万 change: every kind is realized as rows (1,000 bound shops and their orders)."""
     old = clausewise.load_policy(POLICIES / "tier.policy")
     new = clausewise.compile_policy_text(old.text.replace("= 900万", "= 800万"), "tier-800.policy")
-    result = diff(old, new)
-    recheck(old, new, result, dt.date(2023, 9, 8))
+    result = diff(old, new, as_of="2024-04-01")  # TIER states no effective date: the day is given (never today)
+    recheck(old, new, result, dt.date(2024, 4, 1))
     assert {(k.field, k.old, k.new) for k in result.kinds if k.checked} >= {("tier", "base", "silver"),
                                                                            ("tier", "base", "undecided")}
 
@@ -131,11 +131,11 @@ def test_cli_diff(tmp_path):
     out = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(changed), "--data", str(EXAMPLES / "tier"),
                                "--params", str(EXAMPLES / "tier" / "params.json"), "--as-of", "2024-04-01"])
     assert out.exit_code == 1 and "P03:" in out.output and "tier base -> silver" in out.output
-    out = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(changed), "--format", "json"])
+    out = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(changed), "--format", "json", "--as-of", "2024-04-01"])
     kinds = json.loads(out.output)["kinds"]
     assert out.exit_code == 1 and any(k["field"] == "tier" and k["old"] == "base" and k["new"] == "silver" and k["checked"]
                                       for k in kinds)
-    same = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(POLICIES / "tier.policy")])
+    same = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(POLICIES / "tier.policy"), "--as-of", "2024-04-01"])
     assert same.exit_code == 0 and "0 kinds of outcome change" in same.output
 
 
@@ -147,7 +147,7 @@ def test_at_least_groups_and_ranked_outcomes():
     assert not diff(old, old).changed
     result = diff(old, new)
     assert result.kinds and all(k.checked and k.data is not None for k in result.kinds), result.render()
-    recheck(old, new, result, old.checked.header.effective_from or dt.date(2000, 1, 1))
+    recheck(old, new, result, old.checked.header.effective_from)
 
 
 def test_cli_diff_witness_data(tmp_path):

@@ -48,9 +48,10 @@ def test_a_date_and_not_stated_together_are_refused():
     assert err.value.diagnostics[0].message == "'effective' given twice in the policy block"
 
 
-def test_verify_of_a_policy_without_an_effective_date_warns_that_it_uses_today(tmp_path):
+def test_verify_of_a_policy_without_an_effective_date_needs_the_day(tmp_path):
     """Without --as-of, verify starts at the first day in force; a policy with no stated date has
-    none, so it verifies as of today and says so (the result depends on the day it runs)."""
+    none, so --as-of is required (never today: the result does not depend on the day it runs;
+    tests/hostile/test_hostile_analysis.py runs it on two clocks)."""
     from click.testing import CliRunner
 
     from clausewise.cli.main import main
@@ -58,8 +59,10 @@ def test_verify_of_a_policy_without_an_effective_date_warns_that_it_uses_today(t
     path = tmp_path / "t.policy"
     path.write_text(UNSTATED + RULE, "utf-8")
     result = CliRunner().invoke(main, ["verify", str(path)])
-    assert result.stderr.startswith("warning: no --as-of given: evaluating as of today, "), result.output
+    assert result.exit_code == 2 and "the policy states no effective date, so verify has no day to run on" in result.output
+    assert "hint: give the day: --as-of YYYY-MM-DD" in result.output
     dated = tmp_path / "d.policy"
     dated.write_text(HEADER + RULE, "utf-8")
     assert CliRunner().invoke(main, ["verify", str(dated)]).stderr == ""  # from its first day in force, 2020-01-01
     assert CliRunner().invoke(main, ["verify", str(path), "--as-of", "2024-01-01"]).stderr == ""
+

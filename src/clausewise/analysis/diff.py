@@ -25,7 +25,7 @@ from clausewise.report.models import Verdict
 from clausewise.asp.plan import compliance
 from clausewise.asp.search import DIFF_RULES, Constant, Retry, Search
 from clausewise.analysis.witnessdata import Conflicts, WitnessData, write_witnesses
-from clausewise.analysis.verify import RETRIES, check_free_params, data_lines, written_lines
+from clausewise.analysis.verify import RETRIES, check_free_params, data_lines, first_day_in_force, written_lines
 
 UNDECIDED = "undecided"
 NO_FIELD = "(no such field)"
@@ -147,10 +147,13 @@ def diff(old: Policy, new: Policy, data: Any = None, as_of: dt.date | str | None
         raise ClausewiseError.simple("--free-param", "parameters are free only in the search without data",
                                      "drop --data to search, or give the parameter's value with --param")
     if data is not None:
-        day = as_of if as_of is not None else dt.date.today()
-        return _diff_data(old, new, data, day, params)
-    day = as_of if isinstance(as_of, dt.date) else parse_day(as_of) if as_of else \
-        max(d for d in (old.checked.header.effective_from, new.checked.header.effective_from, dt.date(2000, 1, 1)) if d)
+        if as_of is None:  # the day the data are evaluated on: never the machine's clock
+            from clausewise.language.diagnostics import ClausewiseError
+
+            raise ClausewiseError.simple("--as-of", "diff on data needs the day to evaluate them on",
+                                         "give the day: --as-of YYYY-MM-DD (the result never depends on the day it runs)")
+        return _diff_data(old, new, data, as_of, params)
+    day = as_of if isinstance(as_of, dt.date) else parse_day(as_of) if as_of else first_day_in_force([old, new], "diff")
     return _diff_search(old, new, day, params, free)
 
 

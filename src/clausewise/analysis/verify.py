@@ -250,12 +250,24 @@ class _Verifier:
         return [f"{name} = {value}" for name, value in shown]
 
 
+def first_day_in_force(policies: list[Policy], command: str) -> dt.date:
+    """The day an analysis without ``--as-of`` runs on: the latest first day in force of the
+    policies, never the machine's clock; an error when none states an effective date."""
+    days = [p.checked.header.effective_from for p in policies if p.checked.header.effective_from is not None]
+    if not days:
+        from clausewise.language.diagnostics import ClausewiseError
+
+        which = "the policy states no" if len(policies) == 1 else "neither version states an"
+        raise ClausewiseError.simple("--as-of", f"{which} effective date, so {command} has no day to run on",
+                                     "give the day: --as-of YYYY-MM-DD (the result never depends on the day it runs)")
+    return max(days)
+
+
 def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[str, Any] | None = None,
            free_params: Collection[str] = ()) -> Verification:
     """Search the policy for overlaps, gaps, shadowed clauses and conditions that never hold or fail.
     ``free_params``: parameters the search may also choose (around their default or given value)."""
-    h = policy.checked.header
-    day = as_of if isinstance(as_of, dt.date) else parse_day(as_of) if as_of else (h.effective_from or dt.date.today())
+    day = as_of if isinstance(as_of, dt.date) else parse_day(as_of) if as_of else first_day_in_force([policy], "verify")
     free = check_free_params([policy], free_params)
     subject = synthetic_subject(policy, day, params or {}, free)
     v = _Verifier(policy, subject, params)

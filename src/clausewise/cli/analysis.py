@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
 import click
 
@@ -50,7 +54,8 @@ def what_if_cmd(policy: str, data, as_of, param, params_file, time_limit, memory
 
 @main.command(name="verify")
 @click.argument("policy", type=click.Path())
-@click.option("--as-of", "as_of", default=None, help="The day to analyse (default: the policy's first day in force).")
+@click.option("--as-of", "as_of", default=None,
+              help="The day to analyse, YYYY-MM-DD (default: the policy's first day in force; required when it states none).")
 @click.option("--param", "param", multiple=True, metavar="NAME=VALUE", help="A parameter value. Repeatable.")
 @click.option("--params", "params_file", type=click.Path(), default=None, help="A JSON file of parameter values.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -71,8 +76,8 @@ def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: st
     if witness_dir is not None:
         check_directory(witness_dir)
     loaded = load_policy(policy)
-    # without --as-of: the first day in force; a policy without an effective date has none (today, with a warning)
-    day = as_of_day(as_of) if as_of or loaded.checked.header.effective_not_stated else None
+    # without --as-of: the first day in force; a policy without an effective date has none (an error, never today)
+    day = as_of_day(as_of) if as_of else None
     params = gather_params(param, params_file)
 
     def search() -> tuple[str, int]:  # within the limits: in a child process when one is given
@@ -82,9 +87,25 @@ def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: st
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render()
         return text, 1 if result.findings else 0
 
-    text, code = run_limited(search, time_limit, memory_limit)
+    with _nothing_partial(witness_dir):
+        text, code = run_limited(search, time_limit, memory_limit)
     click.echo(text)
     sys.exit(code)
+
+
+@contextmanager
+def _nothing_partial(witness_dir: str | None) -> Iterator[None]:
+    """A search that stops (a limit reached, an error) leaves no witness data behind: the
+    directory (new or empty before, see ``check_directory``) is removed, or emptied if it existed."""
+    existed = witness_dir is not None and Path(witness_dir).is_dir()
+    try:
+        yield
+    except BaseException:
+        if witness_dir is not None and Path(witness_dir).is_dir():
+            root = Path(witness_dir)
+            for child in ([*root.iterdir()] if existed else [root]):
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        raise
 
 
 @main.command(name="diff")
@@ -92,7 +113,9 @@ def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: st
 @click.argument("new", type=click.Path())
 @click.option("--data", "data", multiple=True, type=click.Path(),
               help="Data to evaluate both versions on (a directory or table files). Without it: generated witnesses.")
-@click.option("--as-of", "as_of", default=None, help="The evaluation day, YYYY-MM-DD (default: today with data).")
+@click.option("--as-of", "as_of", default=None,
+              help="The evaluation day, YYYY-MM-DD: required with --data; without, default the later first day in force "
+                   "of the two versions (required when neither states one).")
 @click.option("--param", "param", multiple=True, metavar="NAME=VALUE", help="A parameter value. Repeatable.")
 @click.option("--params", "params_file", type=click.Path(), default=None, help="A JSON file of parameter values.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -116,7 +139,7 @@ def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witn
                                      "drop --data to search for witnesses, or --witness-data to compare on your data")
     if witness_dir is not None:
         check_directory(witness_dir)
-    day = as_of_day(as_of) if as_of or data else None
+    day = as_of_day(as_of) if as_of else None  # without it: an error with --data, else the versions' first day in force
     versions = load_policy(old), load_policy(new)
     params = gather_params(param, params_file)
     known_params(params, versions)
@@ -128,6 +151,7 @@ def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witn
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render()
         return text, 1 if result.changed else 0
 
-    text, code = run_limited(search, time_limit, memory_limit)
+    with _nothing_partial(witness_dir):
+        text, code = run_limited(search, time_limit, memory_limit)
     click.echo(text)
     sys.exit(code)
