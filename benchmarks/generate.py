@@ -70,6 +70,7 @@ def write_figures(out: Path, providers: int, seed: int = 1) -> dict[str, int]:
 def write_novice(out: Path, shops: int, days: int, as_of: dt.date, seed: int = 2) -> dict[str, int]:
     """Shops opened within the last ``days`` days, one shop_daily row per shop and open day."""
     rng = random.Random(seed)
+    resolving = random.Random(seed + 1_000)  # its own stream: the other columns stay as they were
     start = as_of - dt.timedelta(days=days - 1)
     counts: dict[str, int] = {}
     shop_rows, learning, findings, violations = [], [], [], []
@@ -86,14 +87,19 @@ def write_novice(out: Path, shops: int, days: int, as_of: dt.date, seed: int = 2
         learning.append((sid, _b(rng, 0.7), _b(rng, 0.7), _b(rng, 0.8)))
         for _ in range(rng.choice((0, 0, 0, 1, 2))):
             kind = rng.choice(("fulfillment_risk", "improper_graduation", "operating_risk"))
-            findings.append((sid, str(as_of - dt.timedelta(days=rng.randint(0, 60))), kind))
+            found_on = as_of - dt.timedelta(days=rng.randint(0, 60))
+            # about half the findings were closed by the platform 1 to 20 days later (none after as_of)
+            resolved_on = found_on + dt.timedelta(days=resolving.randint(1, 20))
+            findings.append((sid, str(found_on), kind,
+                             str(resolved_on) if resolving.random() < 0.5 and resolved_on <= as_of else ""))
         for _ in range(rng.choice((0, 0, 1, 2, 3))):
             violations.append((sid, str(as_of - dt.timedelta(days=rng.randint(0, 45))), rng.choice("ABC"), rng.randint(1, 4)))
     counts["shops"] = write_csv(out / "shops.csv", ["shop_id", "opened_on", "shop_type", "brand_is_known", "main_category",
                                                     "registered_province", "graduated_on"], shop_rows)
     counts["shop_learning"] = write_csv(out / "shop_learning.csv", ["shop_id", "learning_tasks_done", "novice_exam_passed",
                                                                     "consumer_protection_exam_passed"], learning)
-    counts["shop_risk_findings"] = write_csv(out / "shop_risk_findings.csv", ["shop_id", "found_on", "kind"], findings)
+    counts["shop_risk_findings"] = write_csv(out / "shop_risk_findings.csv", ["shop_id", "found_on", "kind", "resolved_on"],
+                                             findings)
     counts["shop_violations"] = write_csv(out / "shop_violations.csv", ["shop_id", "occurred_on", "severity", "points"], violations)
 
     def daily() -> Iterator[tuple]:

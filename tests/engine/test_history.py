@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import json
 
 import pytest
 
+from clausewise.engine import history
 from clausewise.engine.policy import compile_policy_text, load_policy
 from clausewise.language.diagnostics import ClausewiseError
 from tests.support import EXAMPLES, HEADER, POLICIES
@@ -102,3 +105,46 @@ def test_a_first_day_window_too_long_to_walk_is_the_entitys_error_not_a_hang() -
     policy = compile_policy_text(RULE_ON)
     (verdict,) = policy.evaluate(_rows(("2024-01-02", 9)), "9999-12-31").verdicts
     assert verdict.error is not None and "walks at most 36,525 days" in verdict.error.message
+
+
+def _generated(tmp_path, shops: int = 30, days: int = 60):
+    from benchmarks.generate import write_novice
+
+    write_novice(tmp_path, shops, days, dt.date(2024, 3, 31), seed=7)
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_histories_solved_together_equal_each_shop_evaluated_alone(tmp_path, monkeypatch) -> None:
+    """Generated shops: the days of every shop's exit inspection measured in rounds and solved in
+    a few calls, fact sets shared between days and shops, give each shop the verdict it gets
+    evaluated alone, day by day as it asks (a history of its own, nothing prepared)."""
+    data = _generated(tmp_path)
+    policy = load_policy(POLICIES / "novice.policy")
+    calls: list[int] = []
+    real = history.solve
+    monkeypatch.setattr(history, "solve", lambda p, facts, shared: calls.append(len(facts)) or real(p, facts, shared))
+    together = {v.entity: v.model_dump_json() for v in policy.evaluate(data, "2024-03-31").verdicts}
+    rounds = len(calls)
+    # the data give shops that exited by the record, by the derived day, with a record the data contradict, ...
+    kinds = {(json.loads(v)["outcomes"]["exit_date"] is not None, json.loads(v)["outcomes"]["exit_record_disagrees"])
+             for v in together.values()}
+    assert kinds >= {(False, False), (True, False), (True, True)}
+    assert 1 <= rounds <= 12, calls  # one call per round for all 30 shops, not one per shop
+    monkeypatch.setattr(history.RuleHistory, "prepare", lambda self, ev, scopes, ahead=0: None)
+    for shop, verdict in together.items():
+        (alone,) = policy.evaluate(data, "2024-03-31", entities=[shop]).verdicts
+        assert alone.model_dump_json() == verdict, shop
+    assert len(calls) - rounds >= len(together)  # alone: at least one call per shop
+
+
+@pytest.mark.slow
+def test_generated_timelines_equal_the_one_day_evaluations(tmp_path) -> None:
+    data = _generated(tmp_path, shops=12, days=45)
+    policy = load_policy(POLICIES / "novice.policy")
+    tables = policy.load_data(data)
+    timelines = {t.entity: t for t in policy.timeline(tables, "2024-03-27", "2024-03-31")}
+    for i in range(5):
+        day = dt.date(2024, 3, 27) + dt.timedelta(days=i)
+        for verdict in policy.evaluate(tables, day).verdicts:
+            assert timelines[verdict.entity].days[i].json() == verdict.model_dump_json(), (verdict.entity, day)

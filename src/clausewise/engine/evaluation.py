@@ -90,8 +90,9 @@ class EntityEvaluation:
             self._cells = Cells(self.figures, self._constants)
         return self._constants
 
-    def measure(self, scope: Scope) -> Measured:
-        """The figures, leaf results and outcome clause values of the entity in ``scope``."""
+    def measure(self, scope: Scope, explained: bool = True) -> Measured:
+        """The figures, leaf results and outcome clause values of the entity in ``scope``;
+        ``explained=False``: only the leaf results :meth:`facts` reads (a rule's history)."""
         self.constants()
         values = self._entity_figures_type()
         ev = self.ev
@@ -99,7 +100,7 @@ class EntityEvaluation:
             values[fid] = measure(scope, values)
         evaluate = self.leaf_eval.evaluate
         leaves = {node_id: leaf_result(compiled, values) if compiled is not None else evaluate(cond, scope)
-                  for node_id, cond, compiled in self._leaves}
+                  for node_id, cond, compiled in self._leaves if explained or compiled is None}
         measured = Measured(leaves, dict(values))
         fixed = self._constant_values
         for d, clauses in self._clauses:
@@ -233,6 +234,8 @@ class EntityEvaluation:
 
     def evaluate(self, scopes: dict[str, Scope]) -> dict[str, tuple[EntityAnswer, Measured, dict[str, Any]]]:
         """Measure, solve and read the outcomes of every entity in ``scopes``."""
+        if self.ev.history is not None:  # the histories the entities read, solved together first
+            self.ev.history.prepare(self.ev, scopes)
         measured = {entity: self.measure(scope) for entity, scope in scopes.items()}
         answers = self.solve(measured)
         return {e: (answers[e], m, self.outcomes(answers[e], m)) for e, m in measured.items()}

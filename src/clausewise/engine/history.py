@@ -12,7 +12,7 @@ and every status is remembered for the entity, so a range of as-of days asks for
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from clausewise.asp.leafrules import FigureProgram
 from clausewise.asp.plan import Plan, nodes_under
@@ -21,11 +21,20 @@ from clausewise.asp.solve import solve
 from clausewise.asp.text import q
 from clausewise.evaluate.figuretable import FigurePlan
 from clausewise.evaluate import measure
+from clausewise.language import syntax
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
 from clausewise.values.calendar import Window
 
 #: days measured and solved together when a day's status is first asked for (at least, and at most)
 BATCH, MAX_BATCH = 32, 400
+#: days of each window :meth:`RuleHistory.prepare` measures in its first round (a quarter more in each next one)
+FIRST_ROUND = 16
+#: the distinct fact sets whose answers are remembered per rule (cleared beyond it), and solved in one call
+MAX_ANSWERS, KEYS_PER_SOLVE = 100_000, 5000
+#: entities whose statuses are kept (cleared beyond it when :meth:`RuleHistory.prepare` starts)
+MAX_ENTITIES = 20_000
+#: what a rule on a day is while :meth:`RuleHistory.prepare` collects the days to solve
+_PENDING = Missing(("not solved yet",))
 
 
 class RuleHistory:
@@ -37,8 +46,16 @@ class RuleHistory:
         self._evaluations: dict[tuple[str, dt.date], Any] = {}
         #: rule -> the plan, program and figures of the rule alone
         self._programs: dict[str, tuple[Plan, str, FigureProgram]] = {}
-        #: id(entity row) -> (the row, {(rule, day): status}); the row is kept so that its id stays its own
-        self._statuses: dict[int, tuple[dict, dict[tuple[str, dt.date], str]]] = {}
+        #: id(entity row) -> (the row, {(rule, day): status}, {(rule, day): its facts, waiting to be
+        #: solved by :meth:`prepare`}); the row is kept so that its id stays its own
+        self._statuses: dict[int, tuple[dict, dict[tuple[str, dt.date], str], dict]] = {}
+        #: while :meth:`prepare` collects: (days measured at most per window, days after a window's end)
+        self._collecting: tuple[int, int] | None = None
+        self._measuring = self._asked = False
+        self._lets: list[str] | None = None
+        #: (rule, parameter facts) -> {a day's facts: the rule's status}: the program's answer depends
+        #: on the facts alone, so days (of any entity) with the same facts are solved once
+        self._answers: dict[tuple[str, tuple], dict[tuple, str]] = {}
 
     def __call__(self, rule: str, day: dt.date, scope: Scope, until: dt.date | None = None) -> bool | Missing:
         """Whether ``rule`` passes for the entity of ``scope`` as of ``day`` (unknown: Missing);
@@ -46,18 +63,89 @@ class RuleHistory:
         they are measured and solved with this one."""
         entry = self._statuses.get(id(scope.entity))
         if entry is None or entry[0] is not scope.entity:
-            entry = self._statuses[id(scope.entity)] = (scope.entity, {})
-        statuses = entry[1]
+            entry = self._statuses[id(scope.entity)] = (scope.entity, {}, {})
+        statuses, pending = entry[1], entry[2]
         status = statuses.get((rule, day))
         if status is None:
-            count = min(MAX_BATCH, max(BATCH, (until - day).days + 1 if until is not None else 0), (dt.date.max - day).days + 1)
-            days = [d for d in (day + dt.timedelta(days=i) for i in range(count)) if (rule, d) not in statuses]
-            statuses.update(self._solve(rule, days, scope))
+            if self._collecting is not None and not self._measuring:  # :meth:`prepare`: solved with the others
+                if (rule, day) not in pending:
+                    batch, ahead = self._collecting
+                    last = day + dt.timedelta(days=batch - 1) if until is None else min(
+                        until + dt.timedelta(days=ahead), day + dt.timedelta(days=batch - 1))
+                    days = [d for d in (day + dt.timedelta(days=i) for i in range((last - day).days + 1))
+                            if (rule, d) not in statuses]
+                    pending.update(self._measure(rule, days, scope))
+                self._asked = True
+                return _PENDING
+            days = self._batch(rule, day, until, statuses)
+            statuses.update(self._answer(self._measure(rule, days, scope)))
             status = statuses[(rule, day)]
         if status == "unknown":
             return Missing((f"whether {rule} holds on {day} is unknown (data of that day are missing)",))
         return status == "pass"
 
+    @staticmethod
+    def _batch(rule: str, day: dt.date, until: dt.date | None, statuses: dict) -> list[dt.date]:
+        """The days measured with ``day``: the window still to walk (at least :data:`BATCH`, at most
+        :data:`MAX_BATCH` days) but the ones known."""
+        count = min(MAX_BATCH, max(BATCH, (until - day).days + 1 if until is not None else 0), (dt.date.max - day).days + 1)
+        return [d for d in (day + dt.timedelta(days=i) for i in range(count)) if (rule, d) not in statuses]
+
+    def prepare(self, ev: Evaluator, scopes: Mapping[str, Scope], ahead: int = 0) -> None:
+        """Before ``scopes`` are measured by ``ev``: the days their named values read (``let x =
+        first day d in .. where R on d``) are measured for every entity and the new fact sets
+        solved together, so that each entity's measuring finds its statuses known. In rounds:
+        :data:`FIRST_ROUND` days of each window first, then a quarter more each round, each round solved in
+        one call, so a walk stops soon after the first day the rule passes. ``ahead``: the days
+        after a window's end that will be asked for next (the next days of a timeline). Values
+        read elsewhere (a rule on a day inside a condition) are solved when asked for."""
+        lets = self._history_lets()
+        if not lets:
+            return
+        if len(self._statuses) > MAX_ENTITIES:  # statuses of entities measured long ago are not kept
+            self._statuses.clear()
+        exprs = [self.plan.checked.lets[name].expr for name in lets]
+        waiting, batch = list(scopes.values()), FIRST_ROUND
+        while waiting:
+            probe = ev.on_day(ev.as_of, ev.params, ev.convention)  # its values are thrown away
+            probe.history = self
+            asked = []
+            self._collecting = (batch, ahead)
+            try:
+                for scope in waiting:
+                    self._asked = False
+                    for expr in exprs:
+                        try:
+                            probe.eval(expr, scope)
+                        except Exception as exc:  # the entity fails again when measured: its error is reported then
+                            if isinstance(exc, MemoryError):
+                                raise
+                    if self._asked:
+                        asked.append(scope)
+            finally:
+                self._collecting = None
+            self._flush()
+            waiting, batch = asked, min(MAX_BATCH, batch + batch // 4)
+
+    def _flush(self) -> None:
+        """Solve the days :meth:`prepare` measured, and remember their statuses."""
+        pending = [(entry[1], entry[2]) for entry in self._statuses.values() if entry[2]]
+        try:
+            answers = self._answer({(rule, day, i): value for i, (_, waiting) in enumerate(pending)
+                                    for (rule, day), value in waiting.items()})
+            for i, (statuses, waiting) in enumerate(pending):
+                statuses.update({(rule, day): answers[(rule, day, i)] for rule, day in waiting})
+        finally:  # a failed solve (a value beyond the solver's range) fails again for its entity alone
+            for _, waiting in pending:
+                waiting.clear()
+
+    def _history_lets(self) -> list[str]:
+        """The named values whose own expression reads a rule on a day (``R on d``)."""
+        if self._lets is None:
+            c = self.plan.checked
+            self._lets = [name for name, let in c.lets.items()
+                          if any(c.refs.get(id(n), ("",))[0] == "rule_on" for n in syntax.walk(let.expr))]
+        return self._lets
     def first(self, rule: str, window: Window, scope: Scope) -> dt.date | Missing | None:
         """The first day of ``window`` on which ``rule`` passes (``first day d in W where rule on
         d``): none if never, unknown if it is unknown on a day before; a window too long to walk
@@ -99,17 +187,39 @@ class RuleHistory:
             found = self._programs[rule] = (plan, "\n".join(lines), figures)
         return found
 
-    def _solve(self, rule: str, days: list[dt.date], scope: Scope) -> dict[tuple[str, dt.date], str]:
-        facts, shared = {}, ()
-        for day in days:
-            evaluation = self._evaluation(rule, day)
-            measured = evaluation.measure(scope)
-            facts[day.isoformat()] = evaluation.facts(measured) + evaluation.const_facts(per_entity=True)
-            shared = tuple(evaluation.param_facts())
-        answers = solve(self._program(rule)[1], facts, shared)
-        return {(rule, day): answers[day.isoformat()].status.get(rule, "unknown") for day in days}
+    def _measure(self, rule: str, days: list[dt.date], scope: Scope) -> dict[tuple[str, dt.date], tuple[tuple, tuple]]:
+        """Each day's (parameter facts, facts) of the rule's program for the entity of ``scope``."""
+        out = {}
+        measuring, self._measuring = self._measuring, True  # a rule on a day read inside is solved when asked for
+        try:
+            for day in days:
+                evaluation = self._evaluation(rule, day)
+                measured = evaluation.measure(scope, explained=False)
+                out[(rule, day)] = (tuple(evaluation.param_facts()),
+                                    tuple(evaluation.facts(measured) + evaluation.const_facts(per_entity=True)))
+        finally:
+            self._measuring = measuring
+        return out
 
-
+    def _answer(self, measured: Mapping[tuple, tuple[tuple, tuple]]) -> dict[tuple, str]:
+        """The rule's status for each measured (rule, day, ...): fact sets not solved before (for the rule
+        and its parameters) are solved in one call per rule and parameters; the program's answer
+        depends on the facts alone, so days of any entity with the same facts share it."""
+        groups: dict[tuple[str, tuple], dict[tuple, None]] = {}
+        for (rule, *_), (shared, facts) in measured.items():
+            known = self._answers.setdefault((rule, shared), {})
+            if facts not in known:
+                groups.setdefault((rule, shared), {})[facts] = None
+        for (rule, shared), new in groups.items():
+            known = self._answers[(rule, shared)]
+            if len(known) + len(new) > MAX_ANSWERS:
+                known.clear()
+            sets = list(new)
+            for start in range(0, len(sets), KEYS_PER_SOLVE):
+                part = sets[start:start + KEYS_PER_SOLVE]
+                answers = solve(self._program(rule)[1], {str(k): list(f) for k, f in enumerate(part)}, shared)
+                known.update({f: answers[str(k)].status.get(rule, "unknown") for k, f in enumerate(part)})
+        return {key: self._answers[(key[0], shared)][facts] for key, (shared, facts) in measured.items()}
 def history_of(ev: Evaluator) -> RuleHistory:
     """The history for an evaluator no engine evaluation made (what-if, verify, diff): the policy's
     plan and figures, planned again from the checked policy (once per policy)."""

@@ -88,6 +88,13 @@ class DayEvaluations:
         groups: dict[tuple, list[str]] = {}  # parameter facts -> keys (the parameters may depend on the day)
         for day in self.days:
             evaluation, encoder = self.on(day)
+            history = evaluation.ev.history
+            if history is not None:  # the rules' histories of every entity, solved together (up to the range's end)
+                try:
+                    history.prepare(evaluation.ev, scopes, ahead=(self.days[-1] - day).days)
+                except Exception as exc:  # an entity's failure is reported when it is measured
+                    if isinstance(exc, MemoryError):
+                        raise
             constants = evaluation.const_facts(per_entity=True)
             group = groups.setdefault(tuple(evaluation.param_facts()), [])
             for entity, scope in scopes.items():

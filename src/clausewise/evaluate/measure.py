@@ -21,6 +21,8 @@ from clausewise.values.calendar import Window, add_days, last_n, month_window, n
 
 #: what a row filtered out of an aggregate adds
 SKIP = object()
+#: the values of a field whose rows :meth:`Data.on_day` keeps indexed by day (entities come one after another)
+DAY_INDEXES = 64
 
 #: makes the history (``R on d``) of an evaluator that has none: set by :mod:`clausewise.engine.history`,
 #: which evaluates rules with the compiled program (a layer above this one)
@@ -75,6 +77,8 @@ class Data:
     def __init__(self, tables: dict[str, list[dict]]):
         self.tables = tables
         self._indexes: dict[tuple[str, str], dict] = {}
+        #: (table, field, time field) -> {field value: {day: its first row}}, for the last subjects read
+        self._days: dict[tuple[str, str, str], dict] = {}
 
     def index(self, table: str, field_name: str) -> dict:
         key = (table, field_name)
@@ -88,6 +92,21 @@ class Data:
                 idx[row.get(field_name)].append(row)
             self._indexes[key] = dict(idx)
         return self._indexes[key]
+
+    def on_day(self, table: str, field_name: str, time_field: str, value: Any, day: Any) -> dict | None:
+        """The first row of ``table`` whose ``field_name`` is ``value`` and whose ``time_field`` is
+        ``day`` (index order), found in a day index of that value's rows: a day's row is asked for
+        on many days of one entity (a rule's history), so the index is kept for the last
+        :data:`DAY_INDEXES` values of each field."""
+        indexes = self._days.setdefault((table, field_name, time_field), {})
+        days = indexes.get(value)
+        if days is None:
+            if len(indexes) >= DAY_INDEXES:
+                indexes.clear()
+            days = indexes[value] = {}
+            for row in self.index(table, field_name).get(value, ()):
+                days.setdefault(row.get(time_field), row)
+        return days.get(day)
 
 
 class Evaluator:
@@ -272,10 +291,9 @@ class Evaluator:
             return self._history()(ref[1], day, scope, self.history_until)
         _, table, fname, (tfield, sfield) = ref
         subject_value = scope.subject.get(sfield) if scope.subject else None
-        time_field = self.c.tables[table].time_field
-        for row in self.data.index(table, tfield).get(subject_value, ()):
-            if row.get(time_field) == day:
-                return field_value(row, fname, table, f"{subject_value} on {day}")
+        row = self.data.on_day(table, tfield, self.c.tables[table].time_field, subject_value, day)
+        if row is not None:
+            return field_value(row, fname, table, f"{subject_value} on {day}")
         return Missing((f"no {table} row for {subject_value!r} on {day}",))
 
     # ---- windows ----------------------------------------------------------------------------------
