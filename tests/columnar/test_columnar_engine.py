@@ -230,3 +230,34 @@ def test_a_bound_shop_without_a_shops_row_is_walked_in_python_and_the_others_dec
     duck_verdicts = policy.evaluate(data, "2024-04-01", params, engine="duckdb")
     assert [v.model_dump_json() for v in python.verdicts] == [v.model_dump_json() for v in duck_verdicts.verdicts]
     assert walked == [shop[:3]]
+
+
+def test_explain_on_duckdb_reads_only_the_entity_s_rows_with_the_python_output(tmp_path):
+    """explain of one provider: DuckDB keeps only the shop_daily rows of the provider's bound
+    shops (and rows whose shop it cannot tell without the reader), counts the others as not
+    validated, and the output is the Python engine's, with a duplicate row, a bad row and a row
+    the reader strips among the provider's rows and bad rows of other providers' shops."""
+    import shutil
+
+    data = tmp_path / "tier"
+    shutil.copytree(EXAMPLES / "tier", data)
+    daily = data / "shop_daily.csv"
+    extra = ["P03-S0001,2024-01-15,5,0", "P03-S0001,2024-01-40,5,0", " P03-S0002 ,2024-03-31,7000,0",
+             "P01-S0000,2024-01-15,1,0", "P01-S0001,x,1,0"]
+    daily.write_text(daily.read_text("utf-8") + "\n".join(extra) + "\n", "utf-8")
+    args = ["explain", str(POLICIES / "tier.policy"), "--data", str(data), "--as-of", "2024-04-01", "--params",
+            str(data / "params.json"), "--entity", "P03", "--format", "json"]
+    python = CliRunner().invoke(main, args)
+    duck = CliRunner().invoke(main, [*args, "--engine", "duckdb"])
+    assert python.exit_code == duck.exit_code and python.output == duck.output
+    policy = load_policy(POLICIES / "tier.policy")
+    params = json.loads((data / "params.json").read_text("utf-8"))
+    one = policy.evaluate(data, "2024-04-01", params, entities=["P03"], engine="duckdb")
+    table = next(t for t in one.accounting.tables if t.table == "shop_daily")
+    assert table.rows_read == 28347 + len(extra)
+    assert 0 < table.rows_used < 28347 // 2 and table.rows_not_validated > 28347 // 2
+    assert table.rows_read == table.rows_used + table.rows_rejected + table.rows_not_validated
+    assert {(r.row, r.reason.split(";")[0]) for r in one.rejected if r.table == "shop_daily"} >= {
+        (28348, "duplicate key (shop_id='P03-S0001', date=2024-01-15)"), (28349, "not a date (YYYY-MM-DD): '2024-01-40'")}
+    whole = policy.evaluate(data, "2024-04-01", params, engine="duckdb")
+    assert [v.model_dump_json() for v in whole.verdicts if v.entity == "P03"] == [v.model_dump_json() for v in one.verdicts]

@@ -15,13 +15,14 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, MutableMapping
+from typing import Any, Callable, Mapping, MutableMapping, Sequence
 
 import duckdb
 
 from clausewise.columnar.duck import ColumnarEvaluator, run
 from clausewise.columnar.items import ItemsLowered, item_bounds
 from clausewise.columnar.lower import Lowering
+from clausewise.columnar.pushdown import entity_rows
 from clausewise.columnar.scan import scan_file
 from clausewise.data import files as datafiles
 from clausewise.evaluate.figuretable import FigurePlan, figure_plan
@@ -44,6 +45,8 @@ class Prepared:
     scan: dict[str, Path] = field(default_factory=dict)
     why: dict[str, str] = field(default_factory=dict)
     backend: str = "duckdb"  # or "spark": the same queries through pyspark
+    #: the entities evaluated, when only a few are (explain): DuckDB reads only their rows
+    entities: tuple[str, ...] | None = None
 
     @property
     def skip(self) -> set[str]:
@@ -66,7 +69,8 @@ class Prepared:
             for name, path in sorted(self.scan.items()):
                 spans = sorted({(r.start_field, r.end_field) for r in c.relations.values()
                                 if r.via == name and r.start_field and r.end_field})
-                table = scan_file(con, path, c.tables[name], known, spans)
+                keep = entity_rows(c, self.lowered, name, tables, self.entities) if self.entities is not None else None
+                table = scan_file(con, path, c.tables[name], known, spans, keep)
                 if table is None:  # read as the reader reads it, and its rows checked as Policy.load_data does
                     tables[name] = datafiles.load_table(path, c.tables[name])
                     datafiles.reject_unknown_entities({c.entity_table: entity, name: tables[name]}, c.entity_table)
@@ -92,14 +96,17 @@ class Prepared:
 
 
 def prepare(checked, leaves: list[tuple[str, Any]], params: dict[str, Any], as_of: dt.date, convention: str,
-            text: Callable[[Any], str], data: Any, backend: str = "duckdb") -> Prepared:
+            text: Callable[[Any], str], data: Any, backend: str = "duckdb", entities: Sequence[str] | None = None
+            ) -> Prepared:
     """Lower the figures of the given leaves; with data given as files, find the CSV files of
-    tables only lowered queries read (on DuckDB: on Spark every table comes from the reader)."""
+    tables only lowered queries read (on DuckDB: on Spark every table comes from the reader).
+    ``entities``: the only entities evaluated (DuckDB then reads only the rows they need)."""
     plan = figure_plan(checked, leaves, text)
     lowering = Lowering(checked, Evaluator(checked, Data({}), params, as_of, convention))
     lowered, refused = lowering.aggregates(plan)
     prepared = Prepared(checked, plan, params, as_of, convention, text, lowered, refused,
-                        why={text(node): m for node, m in refused.values()}, backend=backend)
+                        why={text(node): m for node, m in refused.values()}, backend=backend,
+                        entities=None if entities is None else tuple(entities))
     if isinstance(data, Mapping) or backend != "duckdb":
         return prepared
     paths = [data] if isinstance(data, (str, Path)) else list(data)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Sequence
+from typing import Collection, Mapping, Sequence
 
 import duckdb
 from sqlglot import exp
@@ -39,6 +39,7 @@ from clausewise.values.valuetypes import INTEGRAL_UNITS, FieldSchema, TableSchem
 
 ROW = "row:"
 _OK = "ok:"  # the row is plainly valid (rows that are not are deleted, then validated by the reader)
+_TOTAL = "rows:"  # the rows in the file
 #: Python's str.strip() white space: text starting or ending with one is not plainly valid
 _SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 _PLACES = 18  # decimal places kept for rates and scores (money: 2)
@@ -152,12 +153,29 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSch
         exp.alias_(exp.cast(exp.column(ident(f.name)), "VARCHAR"), f.name, quoted=True) for f in schema.fields]).from_(read)), "s")
 
 
+def _numbered(source: exp.Expr, schema: TableSchema, keep: Mapping[str, Collection[str]]) -> exp.Expr:
+    """The source's rows numbered in file order, with the file's row count, and only those that
+    hold a kept text in one of the fields of ``keep`` (field -> the texts an evaluation of a few
+    entities reads), or a text there that is not plainly valid (the reader decides whose row it is)."""
+    numbered = exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True),
+                          exp.alias_(exp.Window(this=exp.Count(this=exp.Star())), _TOTAL, quoted=True),
+                          exp.Star()).from_(source)
+    fields = {f.name: f for f in schema.fields}
+    other = [exp.and_(exp.Not(this=exp.In(this=col("s", name), expressions=[exp.Literal.string(t) for t in sorted(texts)]))
+                      if texts else exp.true(), _plain(fields[name], col("s", name))[0]) for name, texts in keep.items()]
+    return exp.alias_(exp.Subquery(this=exp.select("*").from_(exp.alias_(exp.Subquery(this=numbered), "s")).where(
+        exp.Not(this=exp.Paren(this=exp.and_(*[exp.Paren(this=o) for o in other]))))), "s")
+
+
 def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, entity: tuple[str, str, Collection] | None,
-              spans: Sequence[tuple[str, str]] = ()) -> ScannedTable | None:
+              spans: Sequence[tuple[str, str]] = (), keep: Mapping[str, Collection[str]] | None = None
+              ) -> ScannedTable | None:
     """Read and validate one CSV or Parquet file into the DuckDB table named after ``schema``; None:
     use the Python reader. ``entity``: (entity table, its key, the known keys) for rows naming an
     entity; ``spans``: (start, end) fields of the relations through this table, whose rows ending
-    before they start are rejected as :func:`clausewise.data.files.reject_reversed_spans` does."""
+    before they start are rejected as :func:`clausewise.data.files.reject_reversed_spans` does.
+    ``keep``: read only the rows a few entities need (see :func:`_numbered`): the others are counted
+    as not validated."""
     if any(f.type.is_list or f.type.kind == "month" for f in schema.fields) or any(
             is_decimal_unit(f.type.kind) for f in schema.fields if f.name in schema.key or f.references):
         return None
@@ -178,11 +196,18 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
                                                             default=exp.Literal.number(0)), "INTEGER"), SCALE + f.name, quoted=True))
         # one pass over the file: every row numbered, typed, and marked plainly valid or not
         table = exp.Table(this=ident(schema.name))
+        ok = exp.alias_(exp.and_(*[p[0] for p in plain]), _OK, quoted=True)
+        if keep:  # numbered, then filtered (the file's row count kept beside)
+            body = exp.select(col("s", ROW), col("s", _TOTAL), *typed, ok).from_(_numbered(source, schema, keep))
+        else:  # numbered in the same pass (a window in a subquery made this pass twice as slow)
+            body = exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True),
+                              exp.alias_(exp.Null(), _TOTAL, quoted=True), *typed, ok).from_(source)
         con.execute(exp.Create(this=table.copy(), kind="TABLE", properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-                               expression=exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True), *typed,
-                                                     exp.alias_(exp.and_(*[p[0] for p in plain]), _OK, quoted=True))
-                               .from_(source)).sql("duckdb")).fetchall()
-        n_read = int(con.execute(exp.select(exp.Count(this=exp.Star())).from_(table.copy()).sql("duckdb")).fetchall()[0][0])
+                               expression=body).sql("duckdb")).fetchall()
+        (kept, total), = con.execute(exp.select(exp.Count(this=exp.Star()), exp.Max(this=exp.column(ident(_TOTAL))))
+                                     .from_(table.copy()).sql("duckdb")).fetchall()
+        n_read = int(total) if total is not None else int(kept) if not keep else int(con.execute(
+            exp.select(exp.Count(this=exp.Star())).from_(source.copy()).sql("duckdb")).fetchall()[0][0])
         not_ok = exp.Not(this=exp.column(ident(_OK)))
         unclean = [int(r[0]) for r in con.execute(exp.select(exp.column(ident(ROW))).from_(table.copy()).where(not_ok.copy())
                                                    .order_by(exp.column(ident(ROW))).sql("duckdb")).fetchall()]
@@ -227,7 +252,7 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
         rejected += _reversed(con, path, schema, start, end)
     used = con.execute(exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=ident(schema.name))).sql("duckdb")).fetchall()[0]
     rejected.sort(key=lambda e: e.row)
-    return ScannedTable(schema, str(path), n_read, range(int(used[0]) if used else 0), rejected)
+    return ScannedTable(schema, str(path), n_read, range(int(used[0]) if used else 0), rejected, n_read - int(kept))
 
 
 def _drop(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> ScannedTable | None:

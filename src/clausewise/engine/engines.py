@@ -12,7 +12,7 @@ the solving and the verdicts are the same code either way, so the verdicts are t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, MutableMapping
+from typing import Any, Callable, MutableMapping, Sequence
 
 from clausewise.evaluate.measure import Data, Evaluator
 from clausewise.language.diagnostics import ClausewiseError
@@ -39,15 +39,16 @@ class PythonEngine:
 
 
 def prepare(engine: str, checked, leaves: list[tuple[str, Any]], params: dict[str, Any], as_of: dt.date,
-            convention: str, text: Callable[[Any], str], data: Any) -> Any:
+            convention: str, text: Callable[[Any], str], data: Any, entities: Sequence[str] | None = None) -> Any:
     """The engine, before the data are read: ``.skip`` names the tables the Python reader need
-    not read, ``.evaluator(tables)`` gives the evaluator (adding the tables it read itself)."""
+    not read, ``.evaluator(tables)`` gives the evaluator (adding the tables it read itself).
+    ``entities``: the only entities evaluated, when named (a columnar engine reads only their rows)."""
     check_engine(engine)
     if engine == "python":
         return PythonEngine(checked, params, as_of, convention)
     from clausewise.columnar.engine import prepare as prepare_columnar  # DuckDB is imported only when used
 
-    prepared = prepare_columnar(checked, leaves, params, as_of, convention, text, data, backend=engine)
+    prepared = prepare_columnar(checked, leaves, params, as_of, convention, text, data, backend=engine, entities=entities)
     if checked.history_rules:  # a rule on another day is measured in Python from every table it reads
         prepared.scan = {}
     return prepared

@@ -179,8 +179,10 @@ class Policy:
         self.check_in_force(as_of)
         values, convention = resolve_params(self.checked, dict(params or {}), as_of)
         # a few named entities in this process (explain): validate only the rows they look up
+        if entities is not None:
+            entities = list(entities)
         measuring = prepare_engine(engine, self.checked, [(leaf.id, leaf.cond) for leaf in self.plan.leaves()], values,
-                                   as_of, convention, self.source_text, data)
+                                   as_of, convention, self.source_text, data, entities)
         lazy = (entities is not None and workers <= 1 and time_limit is None and memory_limit is None
                 and not isinstance(data, Mapping) and engine == "python")
         with _no_cyclic_gc():

@@ -1,0 +1,87 @@
+"""The rows of a table an evaluation of a few entities reads (``clausewise explain``).
+
+A table DuckDB reads itself is read only by lowered queries, and each of them finds its rows
+by one field: the entity's key (a relation's table: ``bindings.provider_id``), the key of an
+item related to the entity (``shop_daily.shop_id`` of the shops bound to the provider), or the
+value of the entity's field the rows are found by. :func:`entity_rows` gives, per such field, the
+texts the named entities' rows hold there, so that DuckDB keeps only those rows
+(:func:`clausewise.columnar.scan.scan_file`); None when some query finds its rows otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Collection, Mapping
+
+from clausewise.columnar.items import ItemsLowered
+from clausewise.language import syntax
+
+
+def _row_fields(c, node: Any, table: str) -> set[str]:
+    """The fields by which the aggregates inside ``node`` find their rows of ``table``."""
+    found: set[str] = set()
+
+    def walk(n: Any) -> None:
+        if not isinstance(n, syntax.Node):
+            return
+        ref = c.refs.get(id(n))
+        if isinstance(n, syntax.Aggregate) and ref and ref[0] == "rows" and ref[1] == table:
+            found.add(ref[2][0])
+        for f in dataclasses.fields(n):
+            value = getattr(n, f.name)
+            for child in value if isinstance(value, tuple) else (value,):
+                walk(child)
+
+    walk(node)
+    return found
+
+
+def entity_rows(c, lowered: Mapping[int, Any], name: str, tables: Mapping[str, Any], entities: Collection[str]
+                ) -> dict[str, set[str]] | None:
+    """Field -> the texts that the rows of table ``name`` the named entities need hold in it (a row
+    is needed if one of its fields holds one); None: every row (see the module docstring)."""
+    key = c.tables[c.entity_table].key
+    entity = tables.get(c.entity_table)
+    if c.dimension or len(key) != 1 or entity is None or not isinstance(entity.rows, list):
+        return None
+    wanted = set(entities)
+    entity_rows_ = [r for r in entity.rows if r.get(key[0]) in wanted]
+    schema = c.tables[name]
+    keep: dict[str, set[str]] = {}
+
+    def add(field: str, values: Collection[Any]) -> bool:
+        f = schema.field(field)
+        if f is None or f.type.is_list or f.type.kind not in ("string", "enum") or not all(isinstance(v, str) for v in values):
+            return False
+        keep.setdefault(field, set()).update(values)
+        return True
+
+    def items(relation: str) -> set[Any] | None:
+        rel = c.relations[relation]
+        via = tables.get(rel.via)
+        if via is None or not isinstance(via.rows, list):  # read by DuckDB too: not known here
+            return None
+        return {r.get(rel.to_field) for r in via.rows if r.get(rel.from_field) in wanted}
+
+    for low in lowered.values():
+        if name not in low.tables:
+            continue
+        ref = c.refs.get(id(low.node))
+        relation: str | None = None
+        if isinstance(low, ItemsLowered):
+            relation, fields = low.relation, _row_fields(c, low.quantifier.cond, name)
+        else:
+            over = c.refs.get(id(low.node.over)) if low.node.over is not None else None
+            relation, fields = (over[1] if over else None), {ref[2][0]} if ref and ref[0] == "rows" else set()
+        if relation is not None:
+            rel = c.relations[relation]
+            found = items(relation) if name != rel.via else None
+            ok = (add(rel.from_field, wanted) if name == rel.via else
+                  name == low.table and len(fields) == 1 and found is not None and add(next(iter(fields)), found))
+        else:  # the rows of the entity's own field value
+            sfield = ref[2][1] if ref and ref[0] == "rows" else None
+            ok = (name == low.table and len(fields) == 1 and sfield is not None
+                  and add(next(iter(fields)), [r.get(sfield) for r in entity_rows_]))
+        if not ok:
+            return None
+    return keep or None
