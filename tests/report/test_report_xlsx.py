@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from pathlib import Path
@@ -84,3 +85,32 @@ def test_more_verdicts_than_a_sheet_holds_is_an_error_and_leaves_no_file(tmp_pat
     result = audit("novice", out, check=False)
     assert result.exit_code == 2 and "do not fit in a spreadsheet" in result.output, result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_verdict_file_and_report_lists_the_same_failing_conditions(novice, tmp_path) -> None:
+    """NOVICE says what compliant means (``if novice_today then dynamic_pass``): the JSON verdict, the CSV
+    record, the spreadsheet and the HTML report list the conditions whose failure decided a non-compliance,
+    never the failures that decide nothing (direct_pass's, whose failure is not a reason). The JSON verdict
+    carries them (it had only the rules' statuses, not the compliance condition's the choice needs)."""
+    from clausewise.report.html import read_embedded, write_report
+
+    jsonl, xlsx = novice
+    vs = verdicts(jsonl)
+    every = {v["entity"]: [n["id"] for n in walk(v["rules"]) if n["kind"] == "condition" and n["status"] == "fail"]
+             for v in vs}
+    listed = {v["entity"]: v["failing_conditions"] for v in vs}
+    assert any(listed.values()) and all(not f or v["compliant"] is False for v, f in zip(vs, listed.values()))
+    assert any(set(every[e]) - set(listed[e]) for e in listed)  # some failures decide nothing: not listed
+    assert not any(f.startswith("direct_pass.") for f in sum(listed.values(), []))
+    audit("novice", tmp_path / "novice.csv")
+    with (tmp_path / "novice.csv").open(encoding="utf-8", newline="") as f:
+        flat = {r["entity"]: r["failing_conditions"] for r in csv.DictReader(f)}
+    assert flat == {e: ";".join(f) for e, f in listed.items()}
+    rows = list(openpyxl.load_workbook(xlsx, read_only=True)["verdicts"].iter_rows(values_only=True))
+    at = rows[1].index("failing_conditions")
+    assert {r[0]: r[at] or "" for r in rows[2:]} == flat
+    write_report(jsonl, tmp_path / "r.html")
+    data = read_embedded((tmp_path / "r.html").read_text("utf-8"))
+    table = data["table"]
+    assert {table["entity"][i]: ";".join(data["nodes"][k]["id"] for k in table["failing"][i])
+            for i in range(len(table["entity"]))} == flat

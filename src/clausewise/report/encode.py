@@ -86,7 +86,14 @@ class RawVerdict:
 
     def model(self) -> Verdict:
         e = self.encoder
-        return make_verdict(e.plan, self.entity, e.as_of, self.answer, self.leaves, self.values, e.source_text)
+        verdict = make_verdict(e.plan, self.entity, e.as_of, self.answer, self.leaves, self.values, e.source_text)
+        return verdict.model_copy(update={"failing_conditions": self.reported_failing()})
+
+    def reported_failing(self) -> list[str]:
+        """The failing conditions every verdict file reports (:func:`clausewise.report.records.reported_failing`)."""
+        from clausewise.report.records import reported_failing  # records reads RawVerdict: imported when used
+
+        return reported_failing(self.encoder.plan, self.answer.status, self.compliant, self.failing_conditions())
 
     @property
     def compliant(self) -> bool | None:
@@ -202,7 +209,7 @@ class VerdictEncoder:
         parts += [',"outcomes":{', ",".join(outcome_map), '},"outcome_details":[', ",".join(details), '],"rules":[']
         missing: list[str] = []
         parts.append(",".join([self._node(t, raw, missing, True) for t in self.rules]))
-        parts += ['],"missing_data":', _texts(sorted(missing)), "}"]
+        parts += ['],"missing_data":', _texts(sorted(missing)), ',"failing_conditions":', _texts(raw.reported_failing()), "}"]
         return "".join(parts)
 
     def _node(self, t: _NodeTemplate, raw: RawVerdict, missing: list[str], relevant: bool) -> str:

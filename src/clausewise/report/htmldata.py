@@ -102,6 +102,14 @@ def walk(nodes: list[dict[str, Any]], depth: int = 0) -> Iterator[tuple[dict[str
         yield from walk(node["children"], depth + 1)
 
 
+def reported_failing(verdict: dict[str, Any]) -> list[str]:
+    """The failing conditions a verdict reports (its ``failing_conditions``: with ``compliant when``,
+    those that decided non-compliance, as in CSV and Parquet); a file from before they were written
+    in the JSON verdict: every condition that failed."""
+    listed = verdict.get("failing_conditions")
+    return list(listed) if isinstance(listed, list) else failing(verdict["rules"])
+
+
 def failing(nodes: list[dict[str, Any]]) -> list[str]:
     """The conditions that failed, outside parts that did not apply (as the audit summary counts)."""
     out: list[str] = []
@@ -207,7 +215,7 @@ class ReportData:
             counts[shown_text] = counts.get(shown_text, 0) + 1
         for node, depth in walk(v["rules"]):
             self._node(index, node, depth)
-        for f in failing(v["rules"]):
+        for f in reported_failing(v):  # the entities a click on a node's failures finds (by their failing conditions)
             self.failing_count[f] = self.failing_count.get(f, 0) + 1
         if not keep:
             return None
@@ -221,7 +229,7 @@ class ReportData:
         figures = {n["id"]: shown(n["observed"]) or "" for n, _ in walk(v["rules"]) if n["id"] in self.figures
                    and n["status"] in ("pass", "fail") and number(n["observed"]) is not None and number(n["bound"]) is not None}
         return {"entity": v["entity"], "compliance": key, "outcomes": [outcome_shown(d) for d in v["outcome_details"]],
-                "failing": failing(v["rules"]), "figures": figures, "lines": []}
+                "failing": reported_failing(v), "figures": figures, "lines": []}
 
     def _listed(self) -> set[str]:
         """The entities the page names: near the line, or changed since the compared audit."""

@@ -90,6 +90,10 @@ class Verdict(_Model):
     outcome_details: list[Outcome]
     rules: list[ExplanationNode]
     missing_data: list[str]
+    #: the failing conditions the verdict reports, as CSV and Parquet's column does
+    #: (:func:`clausewise.report.records.reported_failing`: with ``compliant when``, only those whose
+    #: failure decided a non-compliant verdict); the HTML and xlsx reports read them from here
+    failing_conditions: list[str] = []
     #: set only when the entity could not be evaluated: then nothing is decided and ``rules`` is empty
     error: Optional[EntityError] = None
 

@@ -67,9 +67,7 @@ def _figures_cell(figures: list[tuple[str, str]]) -> str:
 def flat_raw(raw: RawVerdict, fields: list[str]) -> list[str]:
     """One verdict as a flat record for CSV and Parquet (the model is never built): the cells of
     :func:`flat_columns`."""
-    plan = raw.encoder.plan
-    failing = reported_failing(plan, raw.answer.status, raw.compliant, raw.failing_conditions()) \
-        if not isinstance(raw, ErrorVerdict) else []
+    failing = raw.reported_failing() if not isinstance(raw, ErrorVerdict) else []
     return [raw.entity, str(raw.encoder.as_of), _compliant_cell(raw.compliant),
             *(_cell(raw.decided(f), raw.outcome(f)) for f in fields),
             _figures_cell(raw.key_figures()), ";".join(failing), ";".join(raw.missing_data())]

@@ -18,10 +18,10 @@ from clausewise.report.html import TEXTS
 from clausewise.report.htmldata import (
     STATUSES,
     ReportData,
-    failing,
     not_a_verdict,
     number,
     outcome_shown,
+    reported_failing,
     verdict_lines,
     walk,
 )
@@ -121,7 +121,7 @@ def _row(sheet: Any, row: int, verdict: dict[str, Any], fields: list[str], condi
     compliant = verdict["compliant"]
     cells: list[Any] = [verdict["entity"], verdict["as_of"], "" if compliant is None else str(compliant).lower()]
     cells += [outcome_shown(details[f]) if f in details else "" for f in fields]
-    cells += [";".join(failing(verdict["rules"])), ";".join(verdict["missing_data"])]
+    cells += [";".join(reported_failing(verdict)), ";".join(verdict["missing_data"])]
     for col, value in enumerate(cells):
         sheet.write_string(row, col, value)
     nodes = {n["id"]: n for n, _ in walk(verdict["rules"])}
