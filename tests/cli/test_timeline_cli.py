@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 
 from click.testing import CliRunner
@@ -69,3 +70,22 @@ def test_audit_range_options_are_checked(tmp_path) -> None:
     bad = CliRunner().invoke(main, ["audit", *NOVICE, "--from", "2024-03-01", "--to", "2024-03-02",
                                     "--out", str(tmp_path / "x.parquet")])
     assert bad.exit_code == 2 and "writes .jsonl or .csv" in bad.output
+
+
+def test_audit_range_in_workers_writes_the_same_records_and_a_decision_record(tmp_path) -> None:
+    outs = {}
+    for workers in ("1", "2"):
+        out = outs[workers] = tmp_path / f"w{workers}.jsonl"
+        result = CliRunner().invoke(main, ["audit", *NOVICE, "--from", "2024-03-13", "--to", "2024-03-15",
+                                           "--workers", workers, "--out", str(out)])
+        assert result.exit_code == 1, result.output
+        assert f"decision record: {out}.record.json" in result.output
+    assert outs["1"].read_bytes() == outs["2"].read_bytes()
+    record = json.loads((tmp_path / "w2.jsonl.record.json").read_text("utf-8"))
+    assert (record["from"], record["to"], record["days"]) == ("2024-03-13", "2024-03-15", 3)
+    assert "as_of" not in record and record["parameters"]["post_exit_cap"] == "1,000"
+    assert record["verdicts"]["sha256"] == hashlib.sha256(outs["2"].read_bytes()).hexdigest()
+    accounting = record["accounting"]
+    assert (accounting["rows_read"], accounting["rows_used"], accounting["rows_rejected"]) == (72, 69, 3)
+    assert accounting["entities_in"] == accounting["verdicts_out"] == 14
+    assert len(record["rejected_rows"]) == 3 and {t["table"] for t in record["data"]} >= {"shops", "shop_daily"}

@@ -274,7 +274,10 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
         if start is None or as_of is not None or report_path is not None or engine != "python":
             raise ClausewiseError.simple("--from", "a range audit takes --from and --to, without --as-of, --report or --engine",
                                          "give --from YYYY-MM-DD --to YYYY-MM-DD, or --as-of alone")
-        timeline_command.audit_range(policy, data, start, end, gather_params(param, params_file), out)
+        from clausewise.engine.workers import default_workers
+
+        timeline_command.audit_range(policy, data, start, end, gather_params(param, params_file), out,
+                                     workers or default_workers(), time_limit, memory_limit)
     day = as_of_day(as_of)
     loaded = load_versions([policy]).in_force_on(day)
     out_path = Path(out)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from clausewise.cli.main import gather_params, main, user_errors
-from clausewise.engine.policy import load_versions, parse_day
-from clausewise.engine.timeline import timelines
+from clausewise.engine.policy import accounting_of, load_versions, parse_day, shown_params
+from clausewise.engine.timeline import range_audit
+from clausewise.evaluate.params import resolve_params
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.report.records import csv_bytes
-from clausewise.report.timeline import RANGE_COLUMNS, range_record, range_rows, timeline_csv, timeline_json, timeline_text
+from clausewise.report.timeline import (RANGE_COLUMNS, range_decision_record, range_record, range_rows, timeline_csv,
+                                       timeline_json, timeline_text)
 
 
 @main.command(name="timeline")
@@ -49,9 +52,10 @@ def timeline_cmd(policy: str, data, param, params_file, entity: str, start: str,
     sys.exit(3 if errors else 0 if all(raw.compliant in (True, None) for raw in timeline.days) else 1)
 
 
-def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None, params: dict, out: str) -> None:
+def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None, params: dict, out: str,
+                workers: int = 1, time_limit: float | None = None, memory_limit: int | None = None) -> None:
     """``audit --from --to``: per entity, the days on which each outcome held, to ``out`` (.jsonl or .csv),
-    and a summary of entity-days per outcome value."""
+    a summary of entity-days per outcome value, and a decision record beside ``out``."""
     if end is None:
         raise ClausewiseError.simple("--to", "--from needs --to", "give the last day of the range: --to YYYY-MM-DD")
     out_path = Path(out)
@@ -69,19 +73,22 @@ def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None,
     days = (last - first).days + 1
     totals: dict[str, dict[str, list[int]]] = {}  # field -> value -> [entity-days, entities]
     entities = 0
+    csv_out = out_path.suffix == ".csv"
+
+    def render(timeline: Any) -> tuple[dict, bytes]:  # in the worker: the entity's record and its lines
+        record = range_record(timeline)
+        text = csv_bytes(range_rows(timeline)) if csv_out else (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        return record, text
+
     partial = out_path.with_name(out_path.name + ".partial")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with partial.open("wb") as f:
-            if out_path.suffix == ".csv":
+            if csv_out:
                 f.write(csv_bytes([RANGE_COLUMNS]))
-            for timeline in timelines(loaded, tables, first, last, params):
+            for record, text in range_audit(loaded, tables, first, last, params, render, workers, time_limit, memory_limit):
                 entities += 1
-                record = range_record(timeline)
-                if out_path.suffix == ".csv":
-                    f.write(csv_bytes(range_rows(timeline)))
-                else:
-                    f.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+                f.write(text)
                 for field_name, entries in record["outcomes"].items():
                     for entry in entries:
                         count = totals.setdefault(field_name, {}).setdefault(entry["value"], [0, 0])
@@ -90,16 +97,20 @@ def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None,
         partial.replace(out_path)
     finally:
         partial.unlink(missing_ok=True)
-    read, used = sum(t.rows_read for t in tables.values()), sum(len(t.rows) for t in tables.values())
-    rejected = sum(len(t.rejected) for t in tables.values())
+    accounting, rejected = accounting_of(loaded.checked, tables, entities, entities)
+    record_path = out_path.with_name(out_path.name + ".record.json")
+    values, convention = resolve_params(loaded.checked, params, first)
+    record = range_decision_record(loaded, first, last, shown_params(values, convention), accounting, rejected,
+                                   [Path(p) for p in data], out_path)
+    record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
     lines = [f"policy {loaded.name} {loaded.version}, {first}..{last} ({days} day{'s' if days != 1 else ''}): "
              f"{entities} entities, {entities * days} entity-days",
-             f"rows: {read} read = {used} used + {rejected} rejected",
+             f"rows: {accounting.rows_read} read = {accounting.rows_used} used + {accounting.rows_rejected} rejected",
              "days per outcome (entity-days, entities):"]
     for field_name, values in totals.items():
         shown = ", ".join(f"{value} {n} ({e})" for value, (n, e) in sorted(values.items()))
         lines.append(f"  {field_name}: {shown}")
-    lines.append(f"days per entity: {out_path}")
+    lines.append(f"days per entity: {out_path}\ndecision record: {record_path}")
     click.echo("\n".join(lines))
     compliance = totals.get("compliant", {})
     sys.exit(3 if "error" in compliance else 1 if "false" in compliance or "undecided" in compliance else 0)

@@ -238,19 +238,9 @@ class Policy:
                         "<evaluation>", f"the evaluation did not finish within the time limit of {time_limit:g} s",
                         "loading the data alone took longer; raise --time-limit").diagnostics)
                 deliver(workers_mod.iter_chunks(work, len(chunks), workers, remaining, memory_limit))
-        counts = [TableCount(table=n, rows_read=t.rows_read, rows_used=len(t.rows), rows_rejected=len(t.rejected),
-                             rows_not_validated=getattr(t, "not_validated", 0)) for n, t in sorted(tables.items())]
-        rejected = [RejectedRow(table=n, file=e.file, row=e.row, line=e.line, field=e.field, reason=e.reason,
-                                entity=_entity_of(self.checked, n, e))
-                    for n, t in sorted(tables.items()) for e in t.rejected]
-        accounting = Accounting(tables=counts, rows_read=sum(c.rows_read for c in counts),
-                                rows_used=sum(c.rows_used for c in counts), rows_rejected=sum(c.rows_rejected for c in counts),
-                                rows_not_validated=sum(c.rows_not_validated for c in counts),
-                                entities_in=len(wanted), verdicts_out=produced)
-        shown = {k: _show(v) for k, v in sorted(values.items())}
-        shown["period_day_count_convention"] = convention
-        return Evaluation(policy=self.name, version=self.version, as_of=as_of, params=shown, verdicts=verdicts,
-                          accounting=accounting, rejected=rejected)
+        accounting, rejected = accounting_of(self.checked, tables, len(wanted), produced)
+        return Evaluation(policy=self.name, version=self.version, as_of=as_of, params=shown_params(values, convention),
+                          verdicts=verdicts, accounting=accounting, rejected=rejected)
 
     def timeline(self, data: DataSource, start: dt.date | str, end: dt.date | str, params: Mapping[str, Any] | None = None,
                  entities: Iterable[str] | None = None) -> list[Any]:
@@ -301,6 +291,29 @@ class Policy:
             message = f"{type(exc).__name__}: {str(exc)[:300]!r}"
             return ErrorVerdict(encoder, entity, message, _failing_part(self, evaluation, scope))
         return RawVerdict(encoder, entity, answer, measured.leaves, values)
+
+
+def accounting_of(checked: Checked, tables: Mapping[str, Any], entities_in: int,
+                  verdicts_out: int) -> tuple[Accounting, list[RejectedRow]]:
+    """The rows of each loaded table (read = used + rejected + not validated) and every rejected
+    row with the entity it belonged to, for an evaluation of ``entities_in`` entities."""
+    counts = [TableCount(table=n, rows_read=t.rows_read, rows_used=len(t.rows), rows_rejected=len(t.rejected),
+                         rows_not_validated=getattr(t, "not_validated", 0)) for n, t in sorted(tables.items())]
+    rejected = [RejectedRow(table=n, file=e.file, row=e.row, line=e.line, field=e.field, reason=e.reason,
+                            entity=_entity_of(checked, n, e))
+                for n, t in sorted(tables.items()) for e in t.rejected]
+    accounting = Accounting(tables=counts, rows_read=sum(c.rows_read for c in counts),
+                            rows_used=sum(c.rows_used for c in counts), rows_rejected=sum(c.rows_rejected for c in counts),
+                            rows_not_validated=sum(c.rows_not_validated for c in counts),
+                            entities_in=entities_in, verdicts_out=verdicts_out)
+    return accounting, rejected
+
+
+def shown_params(values: Mapping[str, Any], convention: str) -> dict[str, str]:
+    """The parameters an evaluation used, as its record shows them (the day-count convention too)."""
+    shown = {k: _show(v) for k, v in sorted(values.items())}
+    shown["period_day_count_convention"] = convention
+    return shown
 
 
 def _entity_of(checked: Checked, table: str, error: Any) -> str | None:

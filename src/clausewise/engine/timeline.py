@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 from clausewise.asp.plan import nodes_under
 from clausewise.asp.solve import Fact, solve
@@ -28,6 +28,7 @@ from clausewise.report.encode import RawVerdict, VerdictEncoder
 from clausewise.report.explain import outcome_json
 from clausewise.report.failed import ErrorVerdict
 
+T = TypeVar("T")
 #: the most days one timeline or range audit covers (ten years)
 MAX_DAYS = 3660
 #: (entity, day) keys measured before one solve: bounds the memory a range audit holds at once
@@ -220,15 +221,51 @@ def timelines(policy: Any, tables: Mapping[str, Any], start: dt.date, end: dt.da
               params: Mapping[str, Any] | None = None, entities: list[str] | None = None) -> Iterator[Timeline]:
     """Each entity's timeline from ``start`` to ``end`` (both included), in entity order; the days of
     a chunk of entities are solved together."""
-    days = day_range(start, end)
-    evaluations = DayEvaluations(policy, tables, params or {}, days)
-    scopes, rejected = entity_scopes(policy, tables, entities)
-    names = sorted({*scopes, *rejected})
-    size = max(1, KEYS_PER_SOLVE // len(days))
-    for i in range(0, len(names), size):
-        chunk = {e: scopes[e] for e in names[i:i + size] if e in scopes}
-        done = evaluations.evaluate(chunk)
-        for entity in names[i:i + size]:
-            verdicts = done[entity] if entity in done else [
-                rejected_verdict(evaluations.on(day)[1], entity, rejected[entity]) for day in days]
-            yield Timeline(policy.name, policy.version, entity, start, end, verdicts)
+    return _Range(policy, tables, start, end, params, entities).all()
+
+
+def range_audit(policy: Any, tables: Mapping[str, Any], start: dt.date, end: dt.date, params: Mapping[str, Any] | None,
+                render: Callable[[Timeline], T], workers: int = 1, time_limit: float | None = None,
+                memory_limit: int | None = None) -> Iterator[T]:
+    """``render(timeline)`` of every entity's timeline, in entity order; with ``workers`` > 1 (or a
+    limit) chunks of entities are evaluated and rendered in worker processes
+    (:mod:`clausewise.engine.workers`), which hand back only what ``render`` made."""
+    days = _Range(policy, tables, start, end, params, None)
+    if workers <= 1 and time_limit is None and memory_limit is None:
+        yield from (render(t) for t in days.all())
+        return
+    from clausewise.engine import workers as workers_mod  # multiprocessing: imported only when it is used
+
+    chunks = days.chunks(max(1, -(-len(days.names) // (4 * workers))))
+    for part in workers_mod.iter_chunks(lambda i: [render(t) for t in days.chunk(chunks[i])], len(chunks), workers,
+                                        time_limit, memory_limit):
+        yield from part
+
+
+class _Range:
+    """The entities and days of a range, evaluated a chunk of entities at a time."""
+
+    def __init__(self, policy: Any, tables: Mapping[str, Any], start: dt.date, end: dt.date,
+                 params: Mapping[str, Any] | None, entities: list[str] | None):
+        self.policy, self.start, self.end = policy, start, end
+        self.days = day_range(start, end)
+        self.evaluations = DayEvaluations(policy, tables, params or {}, self.days)
+        self.scopes, self.rejected = entity_scopes(policy, tables, entities)
+        self.names = sorted({*self.scopes, *self.rejected})
+
+    def chunks(self, most: int) -> list[list[str]]:
+        """The entities in chunks of at most ``most``, and of at most :data:`KEYS_PER_SOLVE` entity-days."""
+        size = max(1, min(most, KEYS_PER_SOLVE // len(self.days)))
+        return [self.names[i:i + size] for i in range(0, len(self.names), size)]
+
+    def all(self) -> Iterator[Timeline]:
+        for names in self.chunks(len(self.names)):
+            yield from self.chunk(names)
+
+    def chunk(self, names: list[str]) -> list[Timeline]:
+        """The timelines of the entities ``names`` (in that order), their days solved together."""
+        done = self.evaluations.evaluate({e: self.scopes[e] for e in names if e in self.scopes})
+        p = self.policy
+        return [Timeline(p.name, p.version, entity, self.start, self.end, done[entity] if entity in done else [
+            rejected_verdict(self.evaluations.on(day)[1], entity, self.rejected[entity]) for day in self.days])
+            for entity in names]

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 from clausewise.report.explain import MARKS, WORDS, figure_text, fmt, shown
-from clausewise.report.models import ExplanationNode
-from clausewise.report.records import csv_bytes, deciding_conditions, flat_columns, flat_raw
+from clausewise.report.models import Evaluation, ExplanationNode
+from clausewise.report.records import csv_bytes, deciding_conditions, decision_record, flat_columns, flat_raw
 
 
 def _nodes(verdict: Any) -> dict[str, ExplanationNode]:
@@ -194,3 +195,17 @@ RANGE_COLUMNS = ["entity", "field", "value", "days", "spans"]
 
 def _span_text(a: dt.date, b: dt.date) -> str:
     return a.isoformat() if a == b else f"{a}..{b}"
+
+
+def range_decision_record(policy: Any, start: dt.date, end: dt.date, params: dict[str, str], accounting: Any,
+                          rejected: list[Any], data_paths: list[Path], out: Path) -> dict[str, Any]:
+    """The decision record of a range audit (``FILE.record.json``): a one-day audit's record
+    (:func:`clausewise.report.records.decision_record`) with the range instead of the as-of day,
+    the parameters as of its first day, and the entity records' file and hash (``entities_in``:
+    the entities, ``verdicts_out``: their records)."""
+    result = Evaluation(policy=policy.name, version=policy.version, as_of=start, params=params, verdicts=[],
+                        accounting=accounting, rejected=rejected)
+    record = decision_record(policy, result, data_paths, out)
+    del record["as_of"]
+    return {"policy": record.pop("policy"), "from": start.isoformat(), "to": end.isoformat(),
+            "days": (end - start).days + 1, "parameters_as_of": start.isoformat(), **record}
