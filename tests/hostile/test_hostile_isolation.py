@@ -25,15 +25,15 @@ def broken_entity(monkeypatch):
     """Evaluating BROKEN raises, as an engine bug would (in every path that measures it)."""
     measure, evaluate = EntityEvaluation.measure, LeafEvaluator.evaluate
 
-    def failing_measure(self, scope):
+    def failing_measure(self, scope, *args, **kwargs):  # (measure(scope, explained=False) for history days)
         if scope.entity.get("shop_id") == BROKEN:
             raise ZeroDivisionError("planted for the test")
-        return measure(self, scope)
+        return measure(self, scope, *args, **kwargs)
 
-    def failing_leaf(self, cond, scope):
+    def failing_leaf(self, cond, scope, *args, **kwargs):
         if scope.entity.get("shop_id") == BROKEN:
             raise ZeroDivisionError("planted for the test")
-        return evaluate(self, cond, scope)
+        return evaluate(self, cond, scope, *args, **kwargs)
 
     monkeypatch.setattr(EntityEvaluation, "measure", failing_measure)
     monkeypatch.setattr(LeafEvaluator, "evaluate", failing_leaf)
