@@ -261,3 +261,26 @@ def test_explain_on_duckdb_reads_only_the_entity_s_rows_with_the_python_output(t
         (28348, "duplicate key (shop_id='P03-S0001', date=2024-01-15)"), (28349, "not a date (YYYY-MM-DD): '2024-01-40'")}
     whole = policy.evaluate(data, "2024-04-01", params, engine="duckdb")
     assert [v.model_dump_json() for v in whole.verdicts if v.entity == "P03"] == [v.model_dump_json() for v in one.verdicts]
+
+
+def test_json_lines_tables_duckdb_reads_itself_give_the_same_audit(tmp_path):
+    import datetime as dt
+
+    from clausewise.engine.engines import prepare
+    from tests.columnar.test_columnar_duckdb import resolve
+    from tests.columnar.test_columnar_scan import _to_jsonl
+
+    data = tmp_path / "tier"
+    _to_jsonl(EXAMPLES / "tier", data)
+    (data / "params.json").write_text((EXAMPLES / "tier" / "params.json").read_text("utf-8"), "utf-8")
+    policy = load_policy(POLICIES / "tier.policy")
+    params = json.loads((data / "params.json").read_text("utf-8"))
+    day = dt.date(2024, 4, 1)
+    values, convention = resolve(policy.checked, params, day)
+    engine = prepare("duckdb", policy.checked, [(leaf.id, leaf.cond) for leaf in policy.plan.leaves()], values, day,
+                     convention, policy.source_text, data)
+    assert engine.scan == {"shop_daily": data / "shop_daily.jsonl"}
+    python = policy.evaluate(data, day, params)
+    duck = policy.evaluate(data, day, params, engine="duckdb")
+    assert python.accounting == duck.accounting and python.rejected == duck.rejected
+    assert [v.model_dump_json() for v in python.verdicts] == [v.model_dump_json() for v in duck.verdicts]

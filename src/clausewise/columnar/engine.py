@@ -113,7 +113,7 @@ def prepare(checked, leaves: list[tuple[str, Any]], params: dict[str, Any], as_o
     files = datafiles.find_table_files(paths, checked.tables)
     needed = python_tables(checked, lowered)
     prepared.scan = {n: Path(f) for n, f in files.items()
-                     if n not in needed and Path(f).suffix in (".csv", ".parquet") and any(n in low.tables for low in lowered.values())}
+                     if n not in needed and Path(f).suffix in (".csv", ".parquet", ".jsonl", ".ndjson") and any(n in low.tables for low in lowered.values())}
     return prepared
 
 

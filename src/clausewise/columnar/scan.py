@@ -1,4 +1,4 @@
-"""CSV and Parquet files read and validated by DuckDB, with the Python reader's rejected rows and accounting.
+"""CSV, JSON Lines and Parquet files read and validated by DuckDB, with the Python reader's rejected rows and accounting.
 
 A table that only lowered queries read need not become Python rows. DuckDB reads its file as
 text and decides, field by field, whether each row is *plainly valid*: a test that accepts
@@ -18,6 +18,10 @@ gives the reader the same value as its text (whole numbers, decimals, dates, boo
 for fields of those kinds) is tested and typed by the same SQL. A Parquet file with a row that
 is not plainly valid, or a column of another type (floating point, timestamps, bytes), is left
 to the reader.
+
+A JSON Lines file is read line by line by DuckDB (:mod:`clausewise.columnar.jsonl`), each line
+plainly valid only if the reader parses it to the same object; every other line is parsed and
+validated by the reader itself (:func:`clausewise.data.files.jsonl_rows`).
 """
 
 from __future__ import annotations
@@ -33,8 +37,10 @@ from sqlglot import exp
 from clausewise.columnar.duck import arrow_table
 from clausewise.columnar.lower import SCALE
 from clausewise.columnar.sql import col, ident, literal
-from clausewise.data.files import csv_cells, reversed_span
+from clausewise.columnar.jsonl import jsonl_lines, jsonl_source, plain_json
+from clausewise.data.files import csv_cells, jsonl_rows, reversed_span
 from clausewise.data.rows import TRUE_WORDS, RowError, RowValidator, key_text, shown
+from clausewise.language.diagnostics import ClausewiseError
 from clausewise.values.valuetypes import INTEGRAL_UNITS, FieldSchema, TableSchema, is_decimal_unit, is_money
 
 ROW = "row:"
@@ -180,12 +186,15 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
             is_decimal_unit(f.type.kind) for f in schema.fields if f.name in schema.key or f.references):
         return None
     names = [f.name for f in schema.fields]
-    parquet = path.suffix == ".parquet"
+    parquet, jsonl = path.suffix == ".parquet", path.suffix in (".jsonl", ".ndjson")
     try:
-        source = _parquet_source(con, path, schema) if parquet else _csv_source(path, names)
+        source = (_parquet_source(con, path, schema) if parquet else jsonl_source(path, schema) if jsonl
+                  else _csv_source(path, names))
         if source is None:
             return None
         plain = [_plain(f, col("s", f.name)) for f in schema.fields]
+        if jsonl:
+            plain.append((plain_json(), exp.Null()))
         typed = [exp.alias_(value, f.name, quoted=True) for f, (_, value) in zip(schema.fields, plain)]
         for f in schema.fields:
             if is_decimal_unit(f.type.kind):
@@ -211,6 +220,8 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
         not_ok = exp.Not(this=exp.column(ident(_OK)))
         unclean = [int(r[0]) for r in con.execute(exp.select(exp.column(ident(ROW))).from_(table.copy()).where(not_ok.copy())
                                                    .order_by(exp.column(ident(ROW))).sql("duckdb")).fetchall()]
+        if jsonl and unclean and unclean[0] == 1:
+            return _drop(con, schema)  # the reader checks the columns on the first object it reads
         if unclean:
             con.execute(exp.delete(table.copy(), where=not_ok.copy()).sql("duckdb")).fetchall()
     except duckdb.Error:
@@ -221,13 +232,30 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
     if unclean:  # the reader's own cells, values and reasons for every row that is not plainly valid
         wanted, accepted = set(unclean), []
         count = 0
-        for count, (cells, line) in enumerate(csv_cells(path, schema), 1):
-            if count in wanted:
-                validator.read = count - 1
-                before = len(validator.rows)
-                validator.add_values(cells, line)
-                if len(validator.rows) > before:
-                    accepted.append({ROW: count, **validator.rows[-1]})
+        if jsonl:  # the reader rejects a line that is not a JSON object itself, counting it
+            try:
+                for raw, line in jsonl_rows(path, schema, validator):
+                    count = validator.read + 1
+                    if count in wanted:
+                        before = len(validator.rows)
+                        validator.add(raw, line)
+                        if len(validator.rows) > before:
+                            accepted.append({ROW: count, **validator.rows[-1]})
+                    else:
+                        validator.read += 1
+            except (ClausewiseError, OSError, UnicodeDecodeError):
+                return _drop(con, schema)
+            count = validator.read
+            if any(e.row not in wanted for e in validator.rejected):
+                return _drop(con, schema)
+        else:
+            for count, (cells, line) in enumerate(csv_cells(path, schema), 1):
+                if count in wanted:
+                    validator.read = count - 1
+                    before = len(validator.rows)
+                    validator.add_values(cells, line)
+                    if len(validator.rows) > before:
+                        accepted.append({ROW: count, **validator.rows[-1]})
         if count != n_read:
             return _drop(con, schema)  # DuckDB and the reader do not see the same rows
         if accepted:
@@ -241,11 +269,15 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
             con.register("accepted:", extra)
             cols = [col("a", ROW)] + [col("a", f.name) for f in schema.fields] + [
                 col("a", SCALE + f.name) for f in schema.fields if is_decimal_unit(f.type.kind)]
-            con.execute(exp.insert(exp.select(*cols).from_(exp.alias_(exp.Table(this=ident("accepted:")), "a")),
-                                   exp.Table(this=ident(schema.name)),
-                                   columns=[ROW] + names + [SCALE + f.name for f in schema.fields
-                                                            if is_decimal_unit(f.type.kind)]).sql("duckdb")).fetchall()
-            con.unregister("accepted:")
+            try:
+                con.execute(exp.insert(exp.select(*cols).from_(exp.alias_(exp.Table(this=ident("accepted:")), "a")),
+                                       exp.Table(this=ident(schema.name)),
+                                       columns=[ROW] + names + [SCALE + f.name for f in schema.fields
+                                                                if is_decimal_unit(f.type.kind)]).sql("duckdb")).fetchall()
+            except duckdb.Error:  # a value beyond the column's type (a whole number beyond 64 bits)
+                return _drop(con, schema)
+            finally:
+                con.unregister("accepted:")
     rejected = list(validator.rejected)
     rejected += _duplicates(con, path, schema) + _unknown_entities(con, path, schema, entity)
     for start, end in spans:
@@ -265,6 +297,8 @@ def _lines(path: Path, schema: TableSchema, rows: Collection[int]) -> dict[int, 
     """The line each of the given data rows starts on, as the reader counts them (0 in a Parquet file)."""
     if path.suffix == ".parquet":
         return dict.fromkeys(rows, 0)
+    if path.suffix in (".jsonl", ".ndjson"):
+        return jsonl_lines(path, set(rows))
     wanted, found = set(rows), {}
     for count, (_cells, line) in enumerate(csv_cells(path, schema), 1):
         if count in wanted:

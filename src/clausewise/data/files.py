@@ -120,7 +120,9 @@ def parse_json(text: str) -> Any:
     return value
 
 
-def _jsonl_rows(path: Path, schema: TableSchema, validator: RowValidator) -> Iterator[tuple[dict[str, Any], int]]:
+def jsonl_rows(path: Path, schema: TableSchema, validator: RowValidator) -> Iterator[tuple[dict[str, Any], int]]:
+    """Each JSON object of a JSON Lines file with its line; a line that is not one is rejected in
+    ``validator`` (counted as a row read), a blank line skipped."""
     checked_columns = False
     with path.open(encoding="utf-8-sig") as handle:  # a byte order mark is not part of row 1
         for number, text in enumerate(handle, 1):
@@ -189,7 +191,7 @@ def load_table(path: str | Path, schema: TableSchema) -> Table:
                 validator = RowValidator(schema, str(path))
                 _csv_not_utf8(path, schema, validator)
         elif path.suffix in (".jsonl", ".ndjson"):
-            rows = _jsonl_rows(path, schema, validator)
+            rows = jsonl_rows(path, schema, validator)
         elif path.suffix == ".parquet":
             rows = _parquet_rows(path, schema)
         else:
