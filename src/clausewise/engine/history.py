@@ -46,9 +46,8 @@ class RuleHistory:
         self._evaluations: dict[tuple[str, dt.date], Any] = {}
         #: rule -> the plan, program and figures of the rule alone
         self._programs: dict[str, tuple[Plan, str, FigureProgram]] = {}
-        #: id(entity row) -> (the row, {(rule, day): status}, {(rule, day): its facts, waiting to be
-        #: solved by :meth:`prepare`}); the row is kept so that its id stays its own
-        self._statuses: dict[int, tuple[dict, dict[tuple[str, dt.date], str], dict]] = {}
+        #: id(entity row) -> what :meth:`_entry` holds; the row is kept so that its id stays its own
+        self._statuses: dict[int, tuple[dict, dict, dict, dict]] = {}
         #: while :meth:`prepare` collects: (days measured at most per window, days after a window's end)
         self._collecting: tuple[int, int] | None = None
         self._measuring = self._asked = False
@@ -61,9 +60,7 @@ class RuleHistory:
         """Whether ``rule`` passes for the entity of ``scope`` as of ``day`` (unknown: Missing);
         ``until``: the days up to it will be asked for next (the window ``first day`` walks), so
         they are measured and solved with this one."""
-        entry = self._statuses.get(id(scope.entity))
-        if entry is None or entry[0] is not scope.entity:
-            entry = self._statuses[id(scope.entity)] = (scope.entity, {}, {})
+        entry = self._entry(scope)
         statuses, pending = entry[1], entry[2]
         status = statuses.get((rule, day))
         if status is None:
@@ -149,14 +146,41 @@ class RuleHistory:
     def first(self, rule: str, window: Window, scope: Scope) -> dt.date | Missing | None:
         """The first day of ``window`` on which ``rule`` passes (``first day d in W where rule on
         d``): none if never, unknown if it is unknown on a day before; a window too long to walk
-        day by day raises :class:`~clausewise.values.calendar.WindowTooLong`, as any walk does."""
-        for day in window.days():
-            status = self(rule, day, scope, window.end)
-            if status is True:
-                return day
-            if isinstance(status, Missing):
-                return status
-        return None
+        day by day raises :class:`~clausewise.values.calendar.WindowTooLong`, as any walk does.
+        How far a walk from the window's start got is remembered for the entity, so the windows
+        of the next days (one day longer each) are not walked again from their start."""
+        next(window.days(), None)  # a window too long to walk raises here, however far it was walked before
+        walks = self._entry(scope)[3]
+        key = (rule, window.start)
+        last, decided = walks.get(key, (None, None))  # the last day walked, and the day that decided the walk
+        if decided is not None:
+            if decided > window.end:
+                return None
+            status = self(rule, decided, scope, window.end)
+            return decided if status is True else status if isinstance(status, Missing) else None
+        start = window.start if last is None else max(window.start, last + dt.timedelta(days=1))
+        walked = last
+        try:
+            for day in (Window(start, window.end).days() if start <= window.end else ()):
+                status = self(rule, day, scope, window.end)
+                if status is _PENDING:  # being collected (:meth:`prepare`): not known yet
+                    return status
+                if status is True or isinstance(status, Missing):
+                    walked, decided = day, day
+                    return day if status is True else status
+                walked = day
+            return None
+        finally:
+            if walked is not None and (last is None or walked > last):
+                walks[key] = (walked, decided)
+
+    def _entry(self, scope: Scope) -> tuple[dict, dict, dict, dict]:
+        """The entity's (row, {(rule, day): status}, {(rule, day): facts waiting for :meth:`prepare`
+        to solve them}, {(rule, window start): (the last day walked, the day that decided it)})."""
+        entry = self._statuses.get(id(scope.entity))
+        if entry is None or entry[0] is not scope.entity:
+            entry = self._statuses[id(scope.entity)] = (scope.entity, {}, {}, {})
+        return entry
 
     def _evaluation(self, rule: str, day: dt.date) -> Any:
         found = self._evaluations.get((rule, day))
