@@ -219,3 +219,43 @@ def test_a_planted_division_by_zero_bug_is_a_disagreement(monkeypatch):
     monkeypatch.setattr(interp, "arith", lambda op, a, b: 0 if op == "/" and b == 0 else real(op, a, b))
     _, problems = disagreements(recent_case(None))
     assert any("node share" in p for p in problems), problems
+
+
+# ---- list fields, aggregates of row expressions, 'day N of W', 'R on d', 'first day d in a .. b' -------------
+LATER = Case(HEADER % ("", 5) + LIFE_PARAMS + (
+    'rule r0 [X-1] "规则" / "rule" = all of {\n  catering in industries\n'
+    '  sum(violations.points * sev_weight[severity] during 2024-01 .. 2024-03) >= 1 points\n'
+    '  joined_on >= day 15 of month of as_of\n}\n'
+    'rule r1 [X-2] "历史" / "history" = all of {\n  (day 31 of previous month of as_of) is set\n  r0 on (as_of - 1 day)\n'
+    '  (first day d in as_of - 3 days .. as_of where r0 on d) = as_of - 3 days\n}\n'),
+    {"period": "2024-01..2024-03", "cat_standard": {}, "pair_bar": {}, "seg_bar": {}, "staff_bands": {},
+     "sev_weight": {"A": "0.5"}},
+    dt.date(2024, 3, 31),
+    {**SMALL.rows,
+     "providers": [{**SMALL.rows["providers"][0], "joined_on": dt.date(2024, 3, 15), "industries": ["catering", "retail"]},
+                   {**SMALL.rows["providers"][0], "provider_id": "P2", "joined_on": dt.date(2024, 3, 14),
+                    "industries": ["retail"]}],
+     "violations": [{"provider_id": "P1", "occurred_on": dt.date(2024, 1, 5), "severity": "A", "points": 2},
+                    {"provider_id": "P2", "occurred_on": dt.date(2024, 1, 5), "severity": "B", "points": 2}]})
+
+
+def test_list_fields_row_expressions_day_n_of_and_rule_histories_agree_at_their_boundaries(monkeypatch):
+    """P1: catering is in its list, 2 points x 0.5 reach 1 point, joined on the 15th (day 15 of March); February
+    has no day 31; r0 held on each of the last four days. P2: no catering, a severity without a weight (unknown),
+    joined on the 14th. Both engines agree with the oracle; a planted 'day N of' bug is reported."""
+    assert disagreements(LATER) == (2, [])
+    result = compile_policy_text(LATER.text).evaluate(LATER.rows, as_of=LATER.as_of, params=LATER.params)
+    status = {v.entity: {n.id: n.status for r in v.rules for n in [r, *r.children]} for v in result.verdicts}
+    assert [status["P1"][f"r0.{i}"] for i in (1, 2, 3)] == ["pass", "pass", "pass"]
+    assert [status["P2"][f"r0.{i}"] for i in (1, 2, 3)] == ["fail", "unknown", "fail"]
+    assert [status["P1"][f"r1.{i}"] for i in (1, 2, 3)] == ["fail", "pass", "pass"]
+    assert [status["P2"][f"r1.{i}"] for i in (1, 2, 3)] == ["fail", "fail", "fail"]
+    real = Oracle.value
+
+    def day_past_the_end(self, expr, env):  # the bug: 'day 31 of 2024-02' as the month's last day, not none
+        value = real(self, expr, env)
+        if value is None and isinstance(expr, interp.syntax.Edge) and expr.kind == "day":
+            return interp.as_window(real(self, expr.window, env)).end
+        return value
+    monkeypatch.setattr(Oracle, "value", day_past_the_end)
+    assert "entity P1: node r1.1: clingo fail, oracle pass" in disagreements(LATER, ("python",))[1]
