@@ -263,7 +263,7 @@ def later_leaf(draw, ctx: Ctx, op: str) -> str:
     kind = draw(st.integers(0, 4 if ctx.rules else 3))
     if kind == 0:  # a list field (optional: missing makes membership unknown)
         return draw(st.sampled_from(["catering in industries", "retail not in industries", "wholesale in industries",
-                                     '"x" in tags', '"y" not in tags', 'region = east and "x" in tags']))
+                                     '("x" in tags)', '("y" not in tags)', 'region = east and "x" in tags']))  # in parentheses: after a bare rule name in a group, a string would read as the member's label
     if kind == 1:  # an aggregate of a row expression, evaluated in each row
         w = draw(day_window())
         return draw(st.sampled_from([
