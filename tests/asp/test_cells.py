@@ -119,6 +119,7 @@ def _cells_for(bounds: list, ops: tuple[str, ...] = (">=",)) -> Cells:
         compiled = {f"l{i}": LeafDef(f"l{i}", "compare", ("f", f"c{i}"), ops[i % len(ops)]) for i in range(len(bounds))}
         constants = {f"c{i}": ("literal", None) for i in range(len(bounds))}
         entity_figures = ["f"]
+        derived: dict = {}
 
     program: FigureProgram = Program()  # type: ignore[assignment]
     return Cells(program, {f"c{i}": FigureValue(b) for i, b in enumerate(bounds)})
@@ -174,3 +175,33 @@ def test_the_explained_leaf_results_equal_the_leaf_evaluators(name, day):
         measured = evaluation.measure(scope)
         expected = {leaf_id: reference.leaf_eval.evaluate(cond, reference_scopes[entity]) for leaf_id, cond in leaves}
         assert measured.leaves == expected, entity
+
+
+
+SIGNED = """
+param line [NOVICE-1] "线" / "line": UNIT = LINE
+rule big [NOVICE-1] "大" / "big" = sum(shop_daily.FIELD during last 30 days to as_of) OP line
+"""
+AROUND = sorted({s * (base + d) for base in (2**31, 2**32, 2**63) for d in (-1, 0, 1) for s in (1, -1)})
+
+
+@pytest.mark.parametrize("line", [2**31, -(2**31), 2**32, -(2**32), 2**63])
+def test_every_comparison_kind_is_exact_around_2_31_2_32_and_2_63(line):
+    """Each of >=, >, <=, <, =, != between a figure and a parameter, both around 2^31, 2^32 and 2^63,
+    of either sign where the data allow it (orders are never negative; an amount of money in a row
+    is below 10^18): the program's status is the exact one, figures entering as their cells'
+    representatives."""
+    unit, column = ("orders", "paid_orders") if line > 0 else ("yuan", "amount_yuan")
+    values = [v for v in AROUND if (v >= 0 if unit == "orders" else abs(v) < 10**18)]
+    shops = [{"shop_id": f"S{i:02d}", "opened_on": "2020-01-01", "shop_type": "ordinary", "main_category": "x"}
+             for i in range(len(values))]
+    daily = [{"shop_id": f"S{i:02d}", "date": "2024-03-01", "paid_orders": 0, "amount_yuan": 0, "experience_score": None,
+              column: total} for i, total in enumerate(values)]
+    for op in OPS:
+        text = SIGNED.replace("LINE", str(line)).replace("OP", op).replace("UNIT", unit).replace("FIELD", column)
+        result = clausewise.compile_policy_text(HEADER + text, "big.policy").evaluate(
+            {"shops": shops, "shop_daily": daily}, "2024-03-15")
+        for i, total in enumerate(values):
+            verdict = next(v for v in result.verdicts if v.entity == f"S{i:02d}")
+            assert node(verdict, "big").observed.replace(",", "") == str(total)  # the row was used
+            assert node(verdict, "big").status == ("pass" if compare(op, total, line) else "fail"), (total, op, line)

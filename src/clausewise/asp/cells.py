@@ -85,6 +85,8 @@ class Cells:
                 value = constants[other].value if constants[other].missing is None else None
                 if bounds is not None and value is not None:
                     bounds.append(value)
+        if program.derived:
+            _offset_bounds(program, constants, seen, readers, not_only_peers)
         for fid in program.entity_figures:
             if readers.get(fid) == {"is_set"}:
                 self.presence.add(fid)
@@ -187,6 +189,60 @@ class Cells:
             return (kind, _between(bounds[i - 1], bounds[i]))
         except (OverflowError, ValueError, ArithmeticError):  # the calendar's ends: keep the value
             return (kind, value)
+
+
+def _offset_bounds(program: FigureProgram, constants: dict[str, FigureValue], seen: dict[str, list[Any] | None],
+                   readers: dict[str, set[str]], not_only_peers: set[str]) -> None:
+    """The bounds of the dates a date offset is computed from (the program computes the offset): a
+    bound ``v`` of ``d + k days`` is the bound ``v - k days`` of ``d``, with the days beyond which
+    ``d + k`` leaves the calendar; ``end of N days from d`` bounds ``d`` at ``v - N + 1`` and ``v - N``
+    (both C-4 conventions); ``a - b`` against ``p`` days bounds the one that is not constant at
+    ``a - p`` or ``b + p``. A date whose offset is compared with another entity figure keeps its value."""
+    def shifted(day: Any, days: int) -> Any:
+        try:
+            return day + dt.timedelta(days=days) if isinstance(day, dt.date) else None
+        except OverflowError:  # beyond the calendar: the offset is on one side of it for every date
+            return None
+
+    for fid, offset in program.derived.items():
+        if fid in program.constants:
+            continue
+        kind, *rest = offset
+        bases = rest if kind == "diff" else rest[:1]
+        not_only_peers.update(bases)
+        not_only_peers.add(fid)
+        for base in bases:
+            readers.setdefault(base, set()).add("offset")
+        bounds = seen.get(fid, [])
+        if kind == "diff":
+            a, b = rest
+            if (a in program.constants) == (b in program.constants) or bounds is None:
+                seen.update({a: None, b: None})
+                continue
+            mine, sign = (b, -1) if a in program.constants else (a, 1)
+            day = constants[b if sign == 1 else a]
+            wanted: list[Any] | None = []
+            for p in bounds:
+                if day.missing is not None or day.value is None:
+                    break
+                if not isinstance(p, int) or isinstance(p, bool):
+                    wanted = None
+                    break
+                assert wanted is not None
+                wanted.append(shifted(day.value, sign * p))
+        elif bounds is None:
+            mine, wanted = rest[0], None
+        elif kind == "shift":
+            mine, days = rest
+            wanted = [shifted(v, -days) for v in bounds]
+            wanted.append(shifted(dt.date.max, -days) if days > 0 else shifted(dt.date.min, -days))
+        else:
+            mine, n = rest
+            wanted = [shifted(v, -n + 1) for v in bounds] + [shifted(v, -n) for v in bounds]
+        if wanted is None or seen.get(mine, []) is None:
+            seen[mine] = None
+        else:
+            seen.setdefault(mine, []).extend(w for w in wanted if w is not None)  # type: ignore[union-attr]
 
 
 def _any_of(kind: str, value: Any) -> Any:

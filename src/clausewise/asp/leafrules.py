@@ -14,6 +14,9 @@ quantifier over the months or days of a window (``any month m in W: sum(... duri
 gets its units' values as ``unit_value(E, F, K, V)`` facts (``unit_none/3``, ``unit_missing/3``;
 ``K`` numbers the units in window order): each unit is compared by the same rules as a leaf's
 two sides, and ``any``/``every`` is decided from the units' statuses (``quantifier_status/3``).
+A date offset between single dates (``end of 90 days from revoked_on``, ``cold_start_trigger + 60
+days``, ``quarter_end_assessment - cold_start_pass_day``) is a rule of the program over its dates'
+day numbers (:data:`OFFSET_RULES`): the dates enter as figures, the offset does not.
 Leaves of other shapes (a membership in a window, a condition over a group of items) are still
 decided in exact arithmetic outside the program and enter as ``leaf(E, Node, Status)``.
 """
@@ -28,6 +31,8 @@ from clausewise.asp.terms import kind_of, term_text
 from clausewise.asp.text import comment, q
 from clausewise.evaluate.figuretable import FigureDef, FigurePlan, LeafDef
 from clausewise.language import syntax
+from clausewise.language.check import FIRST_DAY, LAST_DAY, MAX_OFFSET_DAYS
+from clausewise.language.infer import CONVENTION, CONVENTIONS
 from clausewise.values.valuetypes import UNITS, is_currency
 
 #: figure units whose values have exact, ordered terms (and every currency: ``money(USD)``)
@@ -96,6 +101,32 @@ quantifier_status(E,L,S) :- quantifier(L,Q,W), entity(E), not missing(E,W), deci
 #defined quantifies/5. #defined quantifier/3. #defined unit_status/4. #defined element/2.
 """
 
+OFFSET_RULES = f"""\
+% ---- date offsets between single dates, on day numbers ({FIRST_DAY} = 0001-01-01 .. {LAST_DAY} = 9999-12-31);
+% every operand is a day number or an offset of at most {MAX_OFFSET_DAYS:,} days (checked), so no sum leaves 32 bits
+calendar({FIRST_DAY},{LAST_DAY}).
+% day_shift(F,B,K): F = B + K days (d + 1 day, d - 30 days); a day beyond the calendar is not known
+value(E,F,V) :- day_shift(F,B,K), value(E,B,D), V = D + K, calendar(L,H), L <= V, V <= H.
+missing(E,F) :- day_shift(F,B,K), value(E,B,D), calendar(L,_), D + K < L.
+missing(E,F) :- day_shift(F,B,K), value(E,B,D), calendar(_,H), D + K > H.
+% period_end(F,B,N): F = end of N days from B, under the day-count convention C-4 (a parameter): the start
+% day is day 1 (B + N - 1), or excluded (B + N); a period past the calendar's end is cut there
+period_extra(0) :- param("{CONVENTION}","start_day_is_day_1").
+period_extra(1) :- param("{CONVENTION}","start_day_excluded").
+value(E,F,V) :- period_end(F,B,N), value(E,B,D), period_extra(X), V = D + N - 1 + X, calendar(_,H), V <= H.
+value(E,F,H) :- period_end(F,B,N), value(E,B,D), period_extra(X), calendar(_,H), D + N - 1 + X > H.
+% day_diff(F,A,B): F = A - B, the days from B to A, a number term (|A - B| < {LAST_DAY:,} < 10^9: one limb)
+value(E,F,q(1,1,(V,()))) :- day_diff(F,A,B), value(E,A,X), value(E,B,Y), V = X - Y, V > 0.
+value(E,F,q(0,0,())) :- day_diff(F,A,B), value(E,A,X), value(E,B,X).
+value(E,F,q(-1,-1,(V,#sup))) :- day_diff(F,A,B), value(E,A,X), value(E,B,Y), V = X - Y, V < 0.
+% a date that is missing makes the offset missing; else one that is none makes it none
+offset_of(F,B) :- day_shift(F,B,_).  offset_of(F,B) :- period_end(F,B,_).
+offset_of(F,A) :- day_diff(F,A,_).  offset_of(F,B) :- day_diff(F,_,B).
+missing(E,F) :- offset_of(F,B), missing(E,B).
+none(E,F) :- offset_of(F,B), none(E,B), not missing(E,F).
+#defined day_shift/3. #defined period_end/3. #defined day_diff/3.
+"""
+
 
 @dataclass
 class FigureProgram:
@@ -111,6 +142,11 @@ class FigureProgram:
     constants: dict[str, tuple[str, Any]] = field(default_factory=dict)
     #: False: quantifiers over months or days enter as ``leaf/3`` (the analysis commands' search)
     quantifiers: bool = True
+    #: False: date offsets enter as figures (the analysis commands' search chooses their values)
+    offsets: bool = True
+    #: figures the program computes from other figures (date offsets): id -> ('shift', base, days),
+    #: ('period_end', base, N) or ('diff', a, b); no fact carries them (``figure/3`` carries their dates)
+    derived: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen: dict[str, None] = {}
@@ -119,12 +155,39 @@ class FigureProgram:
                 self.compiled[leaf_id] = leaf
                 for fid in leaf.figures:
                     seen.setdefault(fid)
+        for fid in list(seen) if self.offsets else ():
+            offset = self.figures.figures[fid].offset
+            if offset is not None and self._offset_ok(offset):
+                self.derived[fid] = offset
+                for base in self.bases(fid):
+                    seen.setdefault(base)
         for fid in seen:
             f = self.figures.figures[fid]
             if f.constant:
                 self.constants[fid] = self._constant(f)
             else:
                 self.entity_figures.append(fid)
+
+    def bases(self, fid: str) -> tuple[str, ...]:
+        """The dates a derived figure is computed from (none for any other figure)."""
+        offset = self.derived.get(fid)
+        if offset is None:
+            return ()
+        return tuple(offset[1:]) if offset[0] == "diff" else (offset[1],)
+
+    def _offset_ok(self, offset: tuple[Any, ...]) -> bool:
+        """An offset of dates that are plain figures (not offsets themselves), within 32 bits."""
+        kind, *rest = offset
+        dates = rest if kind == "diff" else rest[:1]
+        days = 0 if kind == "diff" else rest[1]
+        return (abs(days) <= MAX_OFFSET_DAYS and all(self.figures.figures[d].role == "value"
+                and self.figures.figures[d].unit == "date" and self.figures.figures[d].offset is None for d in dates))
+
+    def convention_params(self, convention: str) -> list[tuple[str, str]]:
+        """The day-count convention C-4 as a ``param_given/2`` (name, value), when the program reads
+        it (``end of N days from d``) and it is not the default the program states."""
+        reads = any(offset[0] == "period_end" for offset in self.derived.values())
+        return [(CONVENTION, convention)] if reads and convention != CONVENTIONS[0] else []
 
     def _decidable(self, leaf: LeafDef) -> bool:
         defs = [self.figures.figures[f] for f in leaf.figures]
@@ -169,6 +232,8 @@ class FigureProgram:
         is none or missing: its months or days reach the program as units)."""
         if f.role == "window":
             return ("const", None)
+        if f.id in self.derived:
+            return ("derived", None)
         elements = self._elements(f)
         if elements is not None:
             return ("set", elements)
@@ -222,6 +287,8 @@ class FigureProgram:
                 lines.append(f"const({q(fid)},{what}).  " + comment(f"= {f.text}"))
             elif kind == "set":
                 lines.append(" ".join(f"element({q(fid)},{term})." for term in what) + "  " + comment(f"= {f.text}"))
+            elif kind == "derived":
+                lines += self._offset_lines(fid)
             elif f.role == "window":
                 lines.append(comment(f"{fid} = {f.text}: a window of each evaluation (const_none/1 or "
                                      "const_missing/1 when it has no days; its days or months are units)"))
@@ -235,10 +302,30 @@ class FigureProgram:
                 what = f"a unit_value/4 fact per entity and {f.unit_kind} {f.var} of {window}"
             elif f.role == "window":
                 what = "figure_none/2 or figure_missing/2 per entity when it has no days"
+            elif fid in self.derived:
+                lines += self._offset_lines(fid)
+                continue
             else:
                 what = "a figure/3 fact per entity"
             lines.append(comment(f"figure {fid} = {f.text}{where}: {what}"))
-        return lines + [GENERIC_RULES]
+        lines.append(GENERIC_RULES)
+        if self.derived:
+            if any(offset[0] == "period_end" for offset in self.derived.values()):
+                lines.append(f"param_default({q(CONVENTION)},{q(CONVENTIONS[0])}).  "
+                             + comment("C-4: the start day of 'N days from d' is day 1 (a param_given/2 fact replaces it)"))
+            lines.append(OFFSET_RULES)
+        return lines
+
+    def _offset_lines(self, fid: str) -> list[str]:
+        """The fact stating a derived figure's offset, with its expression."""
+        f = self.figures.figures[fid]
+        kind, *rest = self.derived[fid]
+        if kind == "diff":
+            fact = f"day_diff({q(fid)},{q(rest[0])},{q(rest[1])})."
+        else:
+            fact = f"{'day_shift' if kind == 'shift' else 'period_end'}({q(fid)},{q(rest[0])},{rest[1]})."
+        names = " - ".join(self.figures.figures[b].text for b in self.bases(fid))
+        return [f"{fact}  " + comment(f"figure {fid} = {f.text}: the program's, from {names}")]
 
     def rules(self, node: LogicNode, head: str) -> list[str] | None:
         """The rules deciding a leaf node's status into ``head``, or None when it is not compiled."""

@@ -125,7 +125,7 @@ class EntityEvaluation:
         representative, roles = self._cells.representative, self._roles
         ranks = self._cells.ranks(measured.figures) if self._cells.groups else {}
         out: list[Fact] = []
-        for fid, fv in measured.figures.items():
+        for fid, fv in self._sent(measured.figures):
             if fv.missing is not None:
                 out.append(("figure_missing", (fid,)))
             elif fv.value is None:
@@ -147,6 +147,11 @@ class EntityEvaluation:
         out += [("rank", (f, i, r)) for f, i, r in measured.ranks]
         out += [("missing_value", (f, i)) for f, i in measured.missing_values()]
         return out
+
+    def _sent(self, figures: dict[str, FigureValue]) -> Any:
+        """The figures whose values reach the program: not the date offsets it computes itself."""
+        derived = self.figures.derived
+        return figures.items() if not derived else [(f, v) for f, v in figures.items() if f not in derived]
 
     def shared_facts(self) -> list[Fact]:
         """The evaluation's facts: parameters that differ from the program's defaults, and the
@@ -171,6 +176,7 @@ class EntityEvaluation:
             value = self.ev.params.get(name)
             if name not in given and value is not None and (name not in defaults or not _same(defaults[name], value)):
                 out.append(("param_given", (name, term(value))))
+        out += [("param_given", (name, term(value))) for name, value in self.figures.convention_params(self.ev.convention)]
         return out
 
     def const_facts(self, per_entity: bool = False) -> list[Fact]:
@@ -200,7 +206,7 @@ class EntityEvaluation:
         key, roles = self._cells.key, self._roles
         ranks = self._cells.ranks(measured.figures) if self._cells.groups else {}
         cells: list = []
-        for fid, fv in measured.figures.items():
+        for fid, fv in self._sent(measured.figures):
             if fid in ranks:
                 cells.append(("rank", ranks[fid]))
             elif fv.missing is not None or fv.value is None or fid not in roles:

@@ -24,7 +24,7 @@ over :class:`~clausewise.evaluate.measure.Evaluator`) and the columnar engines
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clausewise.evaluate.closures import value_of
@@ -62,6 +62,9 @@ class FigureDef:
     unit_kind: str | None = None  # units: month | day
     window_figure: str | None = None  # units: the window figure whose months or days it walks
     node: Any = field(default=None, compare=False, repr=False)  # the syntax node measured
+    #: a date offset of single dates, which the program states (:func:`date_offset`): ('shift',
+    #: base, days), ('period_end', base, N) for ``end of N days from base``, ('diff', a, b) for ``a - b``
+    offset: tuple[Any, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,17 @@ class _Builder:
     def value(self, node: Any, fid: str) -> str:
         return self.figure(("value", _norm(self.text(node))), fid, node, "value")
 
+    def offsets(self) -> None:
+        """Each date offset of single dates gets its dates as figures (:func:`date_offset`): the
+        program states the offset. After every leaf's figures, so that their ids stay as they were."""
+        for fid, f in list(self.figures.items()):
+            offset = date_offset(self.checked, f.node) if f.role == "value" else None
+            if offset is not None:
+                kind, *parts = offset
+                names = ("base",) if kind != "diff" else ("from", "to")
+                bases = [self.value(part, f"{fid}.{name}") for part, name in zip(parts, names)]
+                self.figures[fid] = replace(f, offset=(kind, *bases, *parts[len(bases):]))
+
     def leaf(self, leaf_id: str, cond: Any) -> LeafDef:
         c = self.checked
         match cond:
@@ -215,10 +229,34 @@ class _Builder:
         return LeafDef(leaf_id, "leaf", (self.figure(("leaf", leaf_id), f"{leaf_id}.leaf", cond, "leaf"),))
 
 
+def _resolved(checked, node: Any) -> Any:
+    """The expression a named value (a ``let``) stands for; any other node itself."""
+    while isinstance(node, syntax.Name) and checked.refs.get(id(node), ("",))[0] == "let":
+        node = checked.lets[checked.refs[id(node)][1]].expr
+    return node
+
+
+def date_offset(checked, node: Any) -> tuple[Any, ...] | None:
+    """A date offset between single dates (through named values): ``d + 1 day`` or ``d - 30 days``
+    (('shift', d, days)), ``end of 90 days from d`` (('period_end', d, 90), convention C-4 is the
+    program's), ``a - b`` of two dates (('diff', a, b)); None for any other expression."""
+    expr = _resolved(checked, node)
+    match expr:
+        case syntax.Arith(op="+" | "-" as op, left=base, right=syntax.Number(value=int() as days)) \
+                if unit_of(checked, base) == "date" and not isinstance(days, bool):
+            return ("shift", base, days if op == "+" else -days)
+        case syntax.Edge(kind="end", window=syntax.NFrom(count=syntax.Number(value=int() as days), start=base)):
+            return ("period_end", base, days)
+        case syntax.Arith(op="-", left=a, right=b) if unit_of(checked, a) == "date" and unit_of(checked, b) == "date":
+            return ("diff", a, b)
+    return None
+
+
 def figure_plan(checked, leaves: Iterable[tuple[str, Any]], text: Callable[[Any], str]) -> FigurePlan:
     """The figures of the given leaves (id, condition), in leaf order; ``text`` gives a node's source text."""
     builder = _Builder(checked, text)
     defs = {leaf_id: builder.leaf(leaf_id, cond) for leaf_id, cond in leaves}
+    builder.offsets()
     return FigurePlan(builder.figures, defs)
 
 

@@ -18,6 +18,14 @@ from clausewise.language.infer_computed import DerivedChecker
 from clausewise.values.valuetypes import FieldSchema, TableSchema, ValueType, is_currency
 
 
+#: the day numbers of the calendar's first and last days (0001-01-01, 9999-12-31): the compiled
+#: program's dates (``date.toordinal()``)
+FIRST_DAY, LAST_DAY = 1, 3_652_059
+#: the most days an offset of a date may have (``d + N days``, ``end of N days from d``): the
+#: program adds it, and the one day convention C-4 may add, to a day number within 32 bits
+MAX_OFFSET_DAYS = 2**31 - 1 - LAST_DAY - 1
+
+
 def type_hint(name: str, known: set[str] | frozenset[str]) -> str:
     """The hint of an unknown type: a close name, a currency written as money(CODE), or the list."""
     if name.isalpha() and len(name) == 3 and name.upper() not in {k.upper() for k in known}:
@@ -162,6 +170,7 @@ class Checker(ExprChecker, DerivedChecker):
         if header.compliant is not None:
             self.cond(header.compliant, self.entity_scope())
         self.check_rule_cycles()
+        self.check_ranges()
         for name, param in self.params.items():
             if name not in self.used_params and param.decl is not None:
                 self.warn(param.decl, f"parameter '{name}' is never used")
@@ -170,6 +179,27 @@ class Checker(ExprChecker, DerivedChecker):
         return Checked(self.tree, self.source, header, self.entity_table, self.tables, self.relations, self.params,
                        self.lets, self.rules, self.decides, self.sorts, self.refs, self.warnings,
                        self.dimension_name, self.dimension_type.enum_values if self.dimension_type else ())
+
+    def check_ranges(self) -> None:
+        """The range analysis of the compiled program's arithmetic, per unit. Amounts, rates and counts
+        enter as exact terms the program only compares (no arithmetic). Dates are day numbers from
+        FIRST_DAY to LAST_DAY: a difference of two is within ±3,652,058 days, and a date plus an
+        offset stays within 32 bits when the offset is at most MAX_OFFSET_DAYS, which is checked here
+        for every offset the text writes (``d + N days``, ``d - N days``, ``N days from d``)."""
+        for node in syntax.walk(self.tree):
+            match node:
+                case syntax.Arith(op="+" | "-", left=left, right=syntax.Number(value=int() as days) as count):
+                    sort = self.sorts.get(id(left))
+                    dated = sort is not None and sort.vtype is not None and sort.vtype.kind == "date"
+                case syntax.NFrom(count=syntax.Number(value=int() as days) as count):
+                    dated = True
+                case _:
+                    continue
+            if dated and abs(days) > MAX_OFFSET_DAYS:
+                self.error(count, f"an offset of {days:,} days leaves the compiled program's 32-bit integers: dates are "
+                                  f"day numbers {FIRST_DAY} to {LAST_DAY:,} (0001-01-01 to 9999-12-31), so an offset is at "
+                                  f"most {MAX_OFFSET_DAYS:,} days",
+                           f"every day more than {LAST_DAY - FIRST_DAY:,} days away is beyond the calendar: write a smaller offset")
 
     def check_dimension(self, h: syntax.Header) -> None:
         """``for each NAME: enum(...)``: a new name, with the values to assess each entity for."""
