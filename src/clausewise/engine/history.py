@@ -5,8 +5,11 @@ as of each day ``d``: the status the program gives it when the entity is evaluat
 :class:`RuleHistory` answers that with the one evaluation (:class:`EntityEvaluation`) restricted
 to the leaves under the rule (the checker refuses a rule that reads itself this way, so the
 figure being measured is never among them): the days of a batch are measured as of each day
-and solved in one clingo call, one entity key per day (``S01@2024-03-05``, as a timeline does),
-and every status is remembered for the entity, so a range of as-of days asks for each day once.
+and solved in one clingo call, and every status is remembered for the entity, so a range of
+as-of days asks for each day once. Before a chunk of entities is measured, :meth:`RuleHistory.prepare`
+measures the days their named values walk for all of them and solves them together (in rounds,
+so a walk stops soon after its first passing day); a day's facts solved once are not solved
+again, for any entity: the program's answer depends on the facts alone.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ FIRST_ROUND = 16
 #: the distinct fact sets whose answers are remembered per rule (cleared beyond it), and solved in one call
 MAX_ANSWERS, KEYS_PER_SOLVE = 100_000, 5000
 #: entities whose statuses are kept (cleared beyond it when :meth:`RuleHistory.prepare` starts)
-MAX_ENTITIES = 20_000
+MAX_ENTITIES = 4000
 #: what a rule on a day is while :meth:`RuleHistory.prepare` collects the days to solve
 _PENDING = Missing(("not solved yet",))
 
