@@ -284,3 +284,46 @@ def test_json_lines_tables_duckdb_reads_itself_give_the_same_audit(tmp_path):
     duck = policy.evaluate(data, day, params, engine="duckdb")
     assert python.accounting == duck.accounting and python.rejected == duck.rejected
     assert [v.model_dump_json() for v in python.verdicts] == [v.model_dump_json() for v in duck.verdicts]
+
+
+@pytest.mark.parametrize("form", ["csv", "jsonl", "parquet"])
+def test_explain_on_duckdb_counts_every_row_of_the_file_in_one_pass(form, tmp_path, monkeypatch):
+    """explain reads the kept rows and the file's row count in one pass (issue 15): on CSV, JSON Lines
+    and Parquet copies of the tier example, and for a provider without shops (no row kept), the
+    output is the Python engine's and every row of shop_daily is read, used or not validated."""
+    import shutil
+
+    from clausewise.columnar import engine as columnar_engine
+    from tests.columnar.test_columnar_scan import _to_jsonl, _to_parquet
+
+    scanned: list = []
+    scan_file = columnar_engine.scan_file
+    monkeypatch.setattr(columnar_engine, "scan_file", lambda *a: scanned.append((a[1].name, scan_file(*a))) or scanned[-1][1])
+    source = tmp_path / "csv"
+    shutil.copytree(EXAMPLES / "tier", source)
+    (source / "providers.csv").write_text((source / "providers.csv").read_text("utf-8") + "P99,base\n", "utf-8")
+    data = source if form == "csv" else tmp_path / form
+    if form == "jsonl":
+        _to_jsonl(source, data)
+    elif form == "parquet":
+        _to_parquet(source, data, typed=False)
+    if data != source:
+        for name in ("providers", "bindings", "shops"):  # read by the Python reader: as CSV
+            (data / f"{name}.{form}").unlink()
+            shutil.copy(source / f"{name}.csv", data)
+        shutil.copy(source / "params.json", data)
+    policy = load_policy(POLICIES / "tier.policy")
+    params = json.loads((data / "params.json").read_text("utf-8"))
+    for entity in ("P03", "P99"):
+        args = ["explain", str(POLICIES / "tier.policy"), "--data", str(data), "--as-of", "2024-04-01", "--params",
+                str(data / "params.json"), "--entity", entity, "--format", "json"]
+        python = CliRunner().invoke(main, args)
+        duck = CliRunner().invoke(main, [*args, "--engine", "duckdb"])
+        assert python.exit_code == duck.exit_code and python.output == duck.output
+        one = policy.evaluate(data, "2024-04-01", params, entities=[entity], engine="duckdb")
+        table = next(t for t in one.accounting.tables if t.table == "shop_daily")
+        assert [(name, t is not None) for name, t in scanned] == [(f"shop_daily.{form}", True)] * 2  # read by DuckDB
+        assert table.rows_rejected == 0 and scanned.clear() is None
+        assert table.rows_read == 28347
+        assert table.rows_read == table.rows_used + table.rows_not_validated
+        assert (table.rows_used == 0) == (entity == "P99")

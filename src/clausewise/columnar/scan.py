@@ -37,7 +37,7 @@ from sqlglot import exp
 from clausewise.columnar.duck import arrow_table
 from clausewise.columnar.lower import SCALE
 from clausewise.columnar.sql import col, ident, literal
-from clausewise.columnar.jsonl import jsonl_lines, jsonl_source, plain_json
+from clausewise.columnar.jsonl import PLAIN, jsonl_lines, jsonl_source, plain_json
 from clausewise.data.files import csv_cells, jsonl_rows, reversed_span
 from clausewise.data.rows import TRUE_WORDS, RowError, RowValidator, key_text, shown
 from clausewise.language.diagnostics import ClausewiseError
@@ -45,7 +45,7 @@ from clausewise.values.valuetypes import INTEGRAL_UNITS, FieldSchema, TableSchem
 
 ROW = "row:"
 _OK = "ok:"  # the row is plainly valid (rows that are not are deleted, then validated by the reader)
-_TOTAL = "rows:"  # the rows in the file
+_TOTAL = "rows:"  # the kept rows and the file's row count (explain)
 #: Python's str.strip() white space: text starting or ending with one is not plainly valid
 _SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 _PLACES = 18  # decimal places kept for rates and scores (money: 2)
@@ -159,18 +159,23 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSch
         exp.alias_(exp.cast(exp.column(ident(f.name)), "VARCHAR"), f.name, quoted=True) for f in schema.fields]).from_(read)), "s")
 
 
-def _numbered(source: exp.Expr, schema: TableSchema, keep: Mapping[str, Collection[str]]) -> exp.Expr:
-    """The source's rows numbered in file order, with the file's row count, and only those that
-    hold a kept text in one of the fields of ``keep`` (field -> the texts an evaluation of a few
-    entities reads), or a text there that is not plainly valid (the reader decides whose row it is)."""
-    numbered = exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True),
-                          exp.alias_(exp.Window(this=exp.Count(this=exp.Star())), _TOTAL, quoted=True),
-                          exp.Star()).from_(source)
+def _kept(source: exp.Expr, schema: TableSchema, keep: Mapping[str, Collection[str]], extra: Sequence[str]) -> exp.Expr:
+    """One pass over the source: the file's row count (``n``) and, as a list (``l``), its rows numbered
+    in file order that hold a kept text in one of the fields of ``keep`` (field -> the texts an
+    evaluation of a few entities reads), or a text there that is not plainly valid (the reader
+    decides whose row it is); each row its number, fields and the ``extra`` columns of the source. A
+    streaming row number and an aggregate: a window counting the rows (``count(*) OVER ()``) held
+    the whole file in memory before the filter."""
+    numbered = exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True), exp.Star()).from_(source)
     fields = {f.name: f for f in schema.fields}
     other = [exp.and_(exp.Not(this=exp.In(this=col("s", name), expressions=[exp.Literal.string(t) for t in sorted(texts)]))
                       if texts else exp.true(), _plain(fields[name], col("s", name))[0]) for name, texts in keep.items()]
-    return exp.alias_(exp.Subquery(this=exp.select("*").from_(exp.alias_(exp.Subquery(this=numbered), "s")).where(
-        exp.Not(this=exp.Paren(this=exp.and_(*[exp.Paren(this=o) for o in other]))))), "s")
+    wanted = exp.Not(this=exp.Paren(this=exp.and_(*[exp.Paren(this=o) for o in other])))
+    return exp.select(exp.alias_(exp.Max(this=exp.column(ident(ROW))), "n"),
+                      exp.alias_(exp.Filter(this=exp.func("list", exp.Struct(expressions=[
+                          exp.PropertyEQ(this=exp.Literal.string(n), expression=col("s", n))
+                          for n in [ROW, *[f.name for f in schema.fields], *extra]])), expression=exp.Where(this=wanted)), "l")
+                      ).from_(exp.alias_(exp.Subquery(this=numbered), "s"))
 
 
 def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, entity: tuple[str, str, Collection] | None,
@@ -180,7 +185,7 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
     use the Python reader. ``entity``: (entity table, its key, the known keys) for rows naming an
     entity; ``spans``: (start, end) fields of the relations through this table, whose rows ending
     before they start are rejected as :func:`clausewise.data.files.reject_reversed_spans` does.
-    ``keep``: read only the rows a few entities need (see :func:`_numbered`): the others are counted
+    ``keep``: read only the rows a few entities need (see :func:`_kept`): the others are counted
     as not validated."""
     if any(f.type.is_list or f.type.kind == "month" for f in schema.fields) or any(
             is_decimal_unit(f.type.kind) for f in schema.fields if f.name in schema.key or f.references):
@@ -206,17 +211,20 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
         # one pass over the file: every row numbered, typed, and marked plainly valid or not
         table = exp.Table(this=ident(schema.name))
         ok = exp.alias_(exp.and_(*[p[0] for p in plain]), _OK, quoted=True)
-        if keep:  # numbered, then filtered (the file's row count kept beside)
-            body = exp.select(col("s", ROW), col("s", _TOTAL), *typed, ok).from_(_numbered(source, schema, keep))
+        total: int | None = None
+        if keep:  # numbered and filtered in one pass, the file's row count beside; then typed
+            con.execute(_temporary(exp.Table(this=ident(_TOTAL)), _kept(source, schema, keep, [PLAIN] if jsonl else []))).fetchall()
+            total = int(con.execute(exp.select("n").from_(exp.Table(this=ident(_TOTAL))).sql("duckdb")).fetchall()[0][0] or 0)
+            unnested = exp.select(exp.Explode(this=exp.column("l"), expressions=[
+                exp.PropertyEQ(this=exp.to_identifier("recursive"), expression=exp.true())])).from_(exp.Table(this=ident(_TOTAL)))
+            body = exp.select(col("s", ROW), *typed, ok).from_(exp.alias_(exp.Subquery(this=unnested), "s")).order_by(col("s", ROW))
         else:  # numbered in the same pass (a window in a subquery made this pass twice as slow)
-            body = exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True),
-                              exp.alias_(exp.Null(), _TOTAL, quoted=True), *typed, ok).from_(source)
-        con.execute(exp.Create(this=table.copy(), kind="TABLE", properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-                               expression=body).sql("duckdb")).fetchall()
-        (kept, total), = con.execute(exp.select(exp.Count(this=exp.Star()), exp.Max(this=exp.column(ident(_TOTAL))))
-                                     .from_(table.copy()).sql("duckdb")).fetchall()
-        n_read = int(total) if total is not None else int(kept) if not keep else int(con.execute(
-            exp.select(exp.Count(this=exp.Star())).from_(source.copy()).sql("duckdb")).fetchall()[0][0])
+            body = exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True), *typed, ok).from_(source)
+        con.execute(_temporary(table.copy(), body)).fetchall()
+        if keep:
+            _drop_table(con, _TOTAL)
+        kept = int(con.execute(exp.select(exp.Count(this=exp.Star())).from_(table.copy()).sql("duckdb")).fetchall()[0][0])
+        n_read = kept if total is None else total
         not_ok = exp.Not(this=exp.column(ident(_OK)))
         unclean = [int(r[0]) for r in con.execute(exp.select(exp.column(ident(ROW))).from_(table.copy()).where(not_ok.copy())
                                                    .order_by(exp.column(ident(ROW))).sql("duckdb")).fetchall()]
@@ -287,9 +295,19 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
     return ScannedTable(schema, str(path), n_read, range(int(used[0]) if used else 0), rejected, n_read - int(kept))
 
 
+def _temporary(table: exp.Table, body: exp.Expr) -> str:
+    return exp.Create(this=table, kind="TABLE", properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+                      expression=body).sql("duckdb")
+
+
+def _drop_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute(exp.Drop(tables=[exp.Table(this=ident(name))], kind="TABLE", exists=True).sql("duckdb")).fetchall()
+
+
 def _drop(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> ScannedTable | None:
     """Forget the table read so far (the reader reads it instead); None."""
-    con.execute(exp.Drop(tables=[exp.Table(this=ident(schema.name))], kind="TABLE", exists=True).sql("duckdb")).fetchall()
+    _drop_table(con, schema.name)
+    _drop_table(con, _TOTAL)
     return None
 
 
