@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections import Counter
 
 import pytest
 
 from clausewise.engine import history
 from clausewise.engine.policy import compile_policy_text, load_policy
+from clausewise.evaluate import figuretable
 from clausewise.language.diagnostics import ClausewiseError
 from tests.support import EXAMPLES, HEADER, POLICIES
 
@@ -105,6 +107,33 @@ def test_a_first_day_window_too_long_to_walk_is_the_entitys_error_not_a_hang() -
     policy = compile_policy_text(RULE_ON)
     (verdict,) = policy.evaluate(_rows(("2024-01-02", 9)), "9999-12-31").verdicts
     assert verdict.error is not None and "walks at most 36,525 days" in verdict.error.message
+
+
+def test_figures_that_read_no_day_are_measured_once_per_shop_not_once_per_history_day(monkeypatch) -> None:
+    """The exit inspection's learning and province figures are the same on every day: measured once
+    per shop in each round of the history's preparing and once for the verdict, however many days
+    the history walks; the verdicts are those measured day by day."""
+    policy = load_policy(POLICIES / "novice.policy")
+    tables = policy.load_data(EXAMPLES / "novice")
+    calls: Counter = Counter()
+    real = figuretable.value_of
+
+    def counted(ev, node, scope):
+        calls[(getattr(node, "name", type(node).__name__), scope.entity.get("shop_id"))] += 1
+        return real(ev, node, scope)
+
+    monkeypatch.setattr(figuretable, "value_of", counted)
+    rounds: list[int] = []
+    real_solve = history.solve
+    monkeypatch.setattr(history, "solve", lambda p, facts, shared: rounds.append(1) or real_solve(p, facts, shared))
+    shared = [v.model_dump_json() for v in policy.evaluate(tables, "2024-03-31").verdicts]
+    assert max(n for (name, _), n in calls.items() if name == "AtDate") >= 60  # a shop's history walks many days
+    for name in ("learning_tasks_done", "novice_exam_passed", "registered_province"):
+        assert max(n for (m, _), n in calls.items() if m == name) <= len(rounds) + 1, name
+    monkeypatch.setattr(figuretable, "day_free", lambda checked, node: False)
+    calls.clear()
+    assert [v.model_dump_json() for v in policy.evaluate(tables, "2024-03-31").verdicts] == shared
+    assert max(n for (m, _), n in calls.items() if m == "learning_tasks_done") >= 60
 
 
 def _generated(tmp_path, shops: int = 30, days: int = 60):

@@ -45,8 +45,8 @@ class RuleHistory:
 
     def __init__(self, plan: Plan, figures: FigureProgram, ev: Evaluator, text: Callable[[Any], str]):
         self.plan, self.figures, self.base, self.text = plan, figures, ev, text
-        #: (rule, day) -> the evaluation of the rule's leaves as of that day
-        self._evaluations: dict[tuple[str, dt.date], Any] = {}
+        #: (rule, day) -> the evaluation of the rule's leaves as of that day, its parameter and constant facts
+        self._evaluations: dict[tuple[str, dt.date], tuple[Any, tuple, tuple]] = {}
         #: rule -> the plan, program and figures of the rule alone
         self._programs: dict[str, tuple[Plan, str, FigureProgram]] = {}
         #: id(entity row) -> what :meth:`_entry` holds; the row is kept so that its id stays its own
@@ -185,14 +185,18 @@ class RuleHistory:
             entry = self._statuses[id(scope.entity)] = (scope.entity, {}, {}, {})
         return entry
 
-    def _evaluation(self, rule: str, day: dt.date) -> Any:
+    def _evaluation(self, rule: str, day: dt.date) -> tuple[Any, tuple, tuple]:
+        """The evaluation of the rule's leaves as of ``day``, its parameter facts and its constants as
+        one entity's facts: the same for every entity, so made once per rule and day."""
         found = self._evaluations.get((rule, day))
         if found is None:
             from clausewise.engine.evaluation import EntityEvaluation  # it builds a history: imported when used
 
             plan, program, figures = self._program(rule)
             ev = self.base.on_day(day, self.base.params, self.base.convention)
-            found = self._evaluations[(rule, day)] = EntityEvaluation(plan, program, figures, ev, self.text, history=self)
+            evaluation = EntityEvaluation(plan, program, figures, ev, self.text, history=self)
+            found = self._evaluations[(rule, day)] = (evaluation, tuple(evaluation.param_facts()),
+                                                      tuple(evaluation.const_facts(per_entity=True)))
         return found
 
     def _program(self, rule: str) -> tuple[Plan, str, FigureProgram]:
@@ -220,10 +224,9 @@ class RuleHistory:
         measuring, self._measuring = self._measuring, True  # a rule on a day read inside is solved when asked for
         try:
             for day in days:
-                evaluation = self._evaluation(rule, day)
+                evaluation, shared, constants = self._evaluation(rule, day)
                 measured = evaluation.measure(scope, explained=False)
-                out[(rule, day)] = (tuple(evaluation.param_facts()),
-                                    tuple(evaluation.facts(measured) + evaluation.const_facts(per_entity=True)))
+                out[(rule, day)] = (shared, tuple(evaluation.facts(measured)) + constants)
         finally:
             self._measuring = measuring
         return out

@@ -205,6 +205,12 @@ def _shared_rows(ev: Evaluator, scope: Scope) -> dict:
     return shared["rows"]
 
 
+def day_shared(ev: Evaluator, scope: Scope) -> dict:
+    """What the evaluators of every as-of day keep for the entity of ``scope`` (cleared when the
+    entity changes); keys are tuples, those of other modules tagged with a string first."""
+    return _shared_rows(ev, scope)
+
+
 def _entity_cache(ev: Evaluator, scope: Scope) -> dict:
     """A cache that lives while one entity is evaluated (cleared when the entity or the parameters change)."""
     cache = ev.__dict__.setdefault("_row_cache", {})

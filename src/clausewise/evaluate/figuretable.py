@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clausewise.evaluate.closures import value_of
+from clausewise.evaluate.computed import day_shared
 from clausewise.evaluate.leaves import (
     LeafEvaluator,
     LeafResult,
@@ -136,6 +137,23 @@ def is_constant(checked, node: Any) -> bool:
                 return is_constant(checked, checked.lets[ref[1]].expr)
             return ref[0] in ("param", "enum", "convention")
     return all(is_constant(checked, child) for child in syntax.children(node))
+
+
+def day_free(checked, node: Any) -> bool:
+    """Whether an expression's value for an entity is the same on every as-of day: literals,
+    parameters, the entity's fields, fields of a table found by key (``shop_learning.x``), and
+    arithmetic, lists and parameter tables of them. Anything else may read the day."""
+    match node:
+        case syntax.Number() | syntax.String() | syntax.BoolLit() | syntax.DateLit() | syntax.MonthLit() | syntax.NoneLit():
+            return True
+        case syntax.Name() | syntax.Attr():
+            ref = checked.refs.get(id(node))
+            if ref is None:
+                return isinstance(node, syntax.Attr) and day_free(checked, node.base)
+            return ref[0] in ("param", "enum", "convention", "entity_field", "lookup")
+        case syntax.Arith() | syntax.Neg() | syntax.SetLit() | syntax.Index():
+            return all(day_free(checked, child) for child in syntax.children(node))
+    return False
 
 
 def uses_var(checked, node: Any, var: str) -> bool:
@@ -359,7 +377,21 @@ class FigureProducer:
                 return FigureValue(None, value.reasons, windows)
             return FigureValue(value, None, windows)
 
-        return measure_value
+        if not day_free(ev.c, node):
+            return measure_value
+
+        def measure_once(scope: Scope, known: Mapping[str, FigureValue]) -> FigureValue:
+            """The same value on every as-of day: measured once per entity (and subject, parameters
+            and convention) for the evaluators of all days (a rule's history, a timeline)."""
+            cache = day_shared(ev, scope)
+            hit = cache.get(("figure", id(node)))
+            if hit is not None and hit[0] is scope.subject and hit[1] is ev.params and hit[2] == ev.convention:
+                return hit[3]
+            fv = measure_value(scope, known)
+            cache[("figure", id(node))] = (scope.subject, ev.params, ev.convention, fv)
+            return fv
+
+        return measure_once
 
     def measure(self, f: FigureDef, scope: Scope, known: Mapping[str, FigureValue]) -> FigureValue:
         ev = self.ev
