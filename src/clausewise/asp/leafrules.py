@@ -101,6 +101,14 @@ quantifier_status(E,L,S) :- quantifier(L,Q,W), entity(E), not missing(E,W), deci
 #defined quantifies/5. #defined quantifier/3. #defined unit_status/4. #defined element/2.
 """
 
+SHOWN_UNIT_RULES = """\
+% the unit of a quantifier the explanation shows (shown_unit/3): the first with the deciding status,
+% else the first unknown one; none when every unit goes the other way (or there is none)
+shown_unit(E,L,K) :- quantifier(L,Q,_), decides(Q,S), unit_seen(E,L,S), K = #min{ J : unit_status(E,L,J,S) }.
+shown_unit(E,L,K) :- quantifier(L,Q,_), decides(Q,D), unit_seen(E,L,unknown), not unit_seen(E,L,D),
+    K = #min{ J : unit_status(E,L,J,unknown) }.
+"""
+
 OFFSET_RULES = f"""\
 % ---- date offsets between single dates, on day numbers ({FIRST_DAY} = 0001-01-01 .. {LAST_DAY} = 9999-12-31);
 % every operand is a day number or an offset of at most {MAX_OFFSET_DAYS:,} days (checked), so no sum leaves 32 bits
@@ -309,6 +317,8 @@ class FigureProgram:
                 what = "a figure/3 fact per entity"
             lines.append(comment(f"figure {fid} = {f.text}{where}: {what}"))
         lines.append(GENERIC_RULES)
+        if any(leaf.kind == "quantified" for leaf in self.compiled.values()):
+            lines.append(SHOWN_UNIT_RULES)
         if self.derived:
             if any(offset[0] == "period_end" for offset in self.derived.values()):
                 lines.append(f"param_default({q(CONVENTION)},{q(CONVENTIONS[0])}).  "

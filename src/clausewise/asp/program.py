@@ -159,6 +159,8 @@ def compile_plan(plan: Plan, figures: FigureProgram | None = None) -> str:
               "#defined leaf/3.", "#defined rank/4.", "#defined first/1.", "#defined ranked/1.",
               "#defined field/1.", "#defined when/4.", "#defined missing_decided/2.", "#defined candidate/4.",
               "#defined chosen/3.", "#defined missing_value/3."]
+    if figures is not None and any(leaf.kind == "quantified" for leaf in figures.compiled.values()):
+        lines += ["#show shown_unit/3."]
     if figures is not None:
         lines += ["#defined figure/3.", "#defined figure_none/2.", "#defined figure_missing/2.", "#defined const/2.",
                   "#defined const_none/1.", "#defined const_missing/1.", "#defined param_default/2.",

@@ -28,9 +28,13 @@ class EntityAnswer:
     chosen: dict[str, int] = field(default_factory=dict)
     undecided: set[str] = field(default_factory=set)
     missing_decided: set[str] = field(default_factory=set)
+    #: the unit (0, 1, ... in window order) that decides each quantifier the program states, or
+    #: the first unknown one; absent when none does
+    units: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> "EntityAnswer":
-        return EntityAnswer(dict(self.status), dict(self.chosen), set(self.undecided), set(self.missing_decided))
+        return EntityAnswer(dict(self.status), dict(self.chosen), set(self.undecided), set(self.missing_decided),
+                            dict(self.units))
 
 
 class SolverError(Exception):
@@ -152,6 +156,9 @@ def _solve_distinct(program: str, signatures: list[tuple], shared: tuple[Fact, .
                 answer.undecided.add(_unquote(rest))
             elif name == "missing_decided":
                 answer.missing_decided.add(_unquote(rest))
+            elif name == "shown_unit":
+                node, _, unit = rest.rpartition(",")
+                answer.units[_unquote(node)] = int(unit)
 
     result = ctl.solve(on_model=on_model)
     if not result.satisfiable:

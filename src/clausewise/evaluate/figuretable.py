@@ -36,7 +36,7 @@ from clausewise.evaluate.leaves import (
     compared,
     is_set_truth,
     member_truth,
-    quantifier_result,
+    UnitResults,
     quotient,
     truth_of,
     unit_of,
@@ -327,10 +327,11 @@ def _quantified(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
     for unit, fv in units.value:
         pair = (fv, other) if leaf.units_left else (other, fv)
         results.append((unit, compared(leaf.op, pair[0].raw(), pair[1].raw(), leaf.unit)))
-        shown[unit] = (pair[0].windows, pair[1].windows)
-    result, chosen = quantifier_result(leaf.quantifier or "any", results)
-    result.windows = _windows(window.windows, *shown.get(chosen, ())) if chosen is not None else list(window.windows)
-    return result
+        shown[unit] = _windows(window.windows, pair[0].windows, pair[1].windows)
+    # the status and the unit that decides are the program's (the answer's shown_unit/3): until
+    # the answer is read (report/explain.answered_leaves) the result is unknown
+    return LeafResult("unknown", windows=list(window.windows),
+                      units=UnitResults(leaf.quantifier or "any", results, list(window.windows), shown))
 
 
 # ---- the Python producer (the reference) ----------------------------------------------------------------

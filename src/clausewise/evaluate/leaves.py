@@ -42,6 +42,27 @@ class LeafResult:
     windows: list[tuple[str, str]] = field(default_factory=list)
     #: the numerator and denominator of an observed quotient of figures (not a fixed divisor)
     ratio: tuple[Any, Any] | None = field(default=None, compare=False)
+    #: a quantifier the program states: its months or days, until the answer says which one decides
+    units: "UnitResults | None" = field(default=None, compare=False)
+
+
+@dataclass
+class UnitResults:
+    """The months or days of a quantifier the program states (``any month m in W: a >= b``), each
+    compared: the answer gives the quantifier's status and the unit that decides (``shown_unit/3``),
+    :meth:`shown` makes the leaf's result from them (the explanation's)."""
+
+    kind: str  # any | every
+    results: list[tuple[Any, LeafResult]]
+    windows: list[tuple[str, str]]  # the window's
+    unit_windows: dict[Any, list[tuple[str, str]]]  # the window's and each unit's
+
+    def shown(self, status: str, k: int | None) -> LeafResult:
+        """The result the explanation shows for the program's ``status``; unit ``k`` decides (None:
+        no unit decides, so the one nearest to passing is shown)."""
+        result, unit = quantifier_shown(self.results, status, k)
+        result.windows = list(self.unit_windows.get(unit, self.windows)) if unit is not None else list(self.windows)
+        return result
 
 
 def quotient(node) -> syntax.Arith | None:
@@ -218,24 +239,24 @@ class LeafEvaluator:
 
 
 def quantifier_result(kind: str, results: list[tuple[Any, LeafResult]]) -> tuple[LeafResult, Any]:
-    """``any``/``every`` over the results of its months or days (in order): the leaf's result and
-    the month or day it shows (None for an empty window). The first deciding unit is shown, else
-    the first unknown one, else the one nearest to passing (the smallest gap, ties: the earliest)."""
+    """``any``/``every`` over the results of its months or days (in order), for a quantifier the
+    program does not state (a ``leaf/3`` fact): the first deciding unit decides, else the first
+    unknown one; the leaf's result and the unit it shows (None for an empty window)."""
     want = "pass" if kind == "any" else "fail"
-    decisive = [(u, r) for u, r in results if r.status == want]
-    unknown = [(u, r) for u, r in results if r.status == "unknown"]
-    if decisive:
-        unit, chosen = decisive[0]
-        status = "pass" if kind == "any" else "fail"
-    elif unknown:
-        unit, chosen = unknown[0]
-        status = "unknown"
-    elif results:
-        unit, chosen = _closest(results)
-        status = "fail" if kind == "any" else "pass"
-    else:
-        return LeafResult("fail" if kind == "any" else "pass", witness="(empty window)"), None
-    reasons = tuple(dict.fromkeys(m for _, r in unknown for m in r.missing)) if status == "unknown" else ()
+    k = next((i for i, (_, r) in enumerate(results) if r.status == want), None)
+    if k is not None:
+        return quantifier_shown(results, want, k)
+    k = next((i for i, (_, r) in enumerate(results) if r.status == "unknown"), None)
+    return quantifier_shown(results, "unknown" if k is not None else "fail" if kind == "any" else "pass", k)
+
+
+def quantifier_shown(results: list[tuple[Any, LeafResult]], status: str, k: int | None) -> tuple[LeafResult, Any]:
+    """A quantifier's result with its status: unit ``k`` shown (the deciding or first unknown one),
+    else the one nearest to passing (the smallest gap, ties: the earliest); the unit shown."""
+    if not results:
+        return LeafResult(status, witness="(empty window)"), None
+    unit, chosen = results[k] if k is not None else _closest(results)
+    reasons = tuple(dict.fromkeys(m for _, r in results for m in r.missing)) if status == "unknown" else ()
     return LeafResult(status, chosen.observed, chosen.bound, chosen.op, chosen.unit,
                       chosen.gap if status == "fail" else None, chosen.gap_percent if status == "fail" else None,
                       str(unit), reasons), unit

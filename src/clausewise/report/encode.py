@@ -24,7 +24,8 @@ from json.encoder import encode_basestring  # the C encoder; leaves non-ASCII te
 from typing import Any
 
 from clausewise.evaluate.leaves import LeafResult
-from clausewise.report.explain import (fmt, gap_direction, make_verdict, missing_decided, observed_shown, outcome_json,
+from clausewise.language import syntax
+from clausewise.report.explain import (answered_leaves, fmt, gap_direction, make_verdict, missing_decided, observed_shown, outcome_json,
                       percent_text, static_fields)
 from clausewise.report.models import Verdict
 from clausewise.asp.plan import LogicNode, Plan, compliance
@@ -69,7 +70,7 @@ class _NodeTemplate:
     closing: dict[bool, str]
 
 
-@dataclass
+@dataclass(init=False)
 class RawVerdict:
     """What one entity's verdict is made of, before it is written out: render it as JSON text
     (:meth:`json`), as a model (:meth:`model`), or as a flat record
@@ -80,6 +81,16 @@ class RawVerdict:
     answer: EntityAnswer
     leaves: dict[str, LeafResult]
     values: dict[str, Any]
+
+    def __init__(self, encoder: "VerdictEncoder", entity: str, answer: EntityAnswer, leaves: dict[str, LeafResult],
+                 values: dict[str, Any]):
+        self.encoder = encoder
+        self.entity = entity
+        self.answer = answer
+        # a quantifier's status and deciding unit are the answer's (written out, not a __post_init__:
+        # one call less per verdict)
+        self.leaves = leaves if not encoder.quantified else answered_leaves(leaves, answer, encoder.quantified)
+        self.values = values
 
     def json(self) -> str:
         return self.encoder.json(self)
@@ -160,6 +171,8 @@ class VerdictEncoder:
         for r in plan.rules:
             self._flatten(plan.nodes[r])
         self._memo: dict[tuple, str] = {}
+        #: the leaves that are quantifiers over months or days (the answer completes their results)
+        self.quantified = tuple(leaf.id for leaf in plan.leaves() if isinstance(leaf.cond, syntax.Quantified))
         self.outcomes = []
         for d in plan.decides:
             meta = d.decl.meta

@@ -122,6 +122,20 @@ def build_node(plan: Plan, node: LogicNode, answer: EntityAnswer, leaves: dict[s
     return out
 
 
+def answered_leaves(leaves: dict[str, LeafResult], answer: EntityAnswer, quantified: tuple[str, ...]) -> dict[str, LeafResult]:
+    """The leaf results an explanation shows: for each quantifier the program states (among
+    ``quantified``), its status and the unit that decides are the answer's (the status before
+    ``missing fails|passes``: unknown when that decided it)."""
+    out = None
+    for node_id in quantified:
+        leaf = leaves.get(node_id)
+        if leaf is not None and leaf.units is not None:
+            status = "unknown" if node_id in answer.missing_decided else answer.status.get(node_id, "unknown")
+            out = out if out is not None else dict(leaves)
+            out[node_id] = leaf.units.shown(status, answer.units.get(node_id))
+    return out if out is not None else leaves
+
+
 def percent_text(percent: Decimal | None) -> str | None:
     """A gap's share of its bound, to 0.1%; a gap too small to show as 0.1% reads "<0.1%"."""
     if percent is None:
