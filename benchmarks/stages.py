@@ -17,7 +17,7 @@ from pathlib import Path
 
 import clausewise
 from clausewise.engine.evaluation import EntityEvaluation
-from clausewise.evaluate import computed as measure_derived
+from clausewise.evaluate import computed
 from clausewise.evaluate.leaves import LeafEvaluator
 from clausewise.evaluate.measure import Data, Evaluator, Scope
 from clausewise.evaluate.params import resolve_params
@@ -43,7 +43,7 @@ def stages(policy_path: Path, data: Path, as_of: str, chunk: int = 2000) -> dict
     ev = Evaluator(policy.checked, Data(rows), values, day, convention)
     leaf_eval = LeafEvaluator(ev)
     encoder = VerdictEncoder(policy.plan, day, policy.source_text)
-    entity_rows = measure_derived.entity_rows(policy.checked, rows[policy.checked.entity_table])
+    entity_rows = computed.entity_rows(policy.checked, rows[policy.checked.entity_table])
     wanted = sorted(entity_rows)
     evaluation = EntityEvaluation(policy.plan, policy.program, policy.figures, ev, policy.source_text, leaf_eval)
     table = policy.checked.entity_table

@@ -93,7 +93,7 @@ def test_per_entity_caches_and_closures_give_what_the_plain_walker_gives(name, a
     import datetime as dt
     import json
 
-    from clausewise.evaluate import computed as measure_derived
+    from clausewise.evaluate import computed
     from clausewise.evaluate.leaves import LeafEvaluator
     from clausewise.evaluate.measure import Data, Evaluator, Scope
     from clausewise.evaluate.params import resolve_params
@@ -109,7 +109,7 @@ def test_per_entity_caches_and_closures_give_what_the_plain_walker_gives(name, a
     values, convention = resolve_params(policy.checked, params, day)
     cached = Evaluator(policy.checked, Data(rows), values, day, convention)
     fast = LeafEvaluator(cached)
-    entities = measure_derived.entity_rows(policy.checked, rows[policy.checked.entity_table])
+    entities = computed.entity_rows(policy.checked, rows[policy.checked.entity_table])
     compared = 0
     for entity in sorted(entities):
         row = entities[entity]

@@ -60,13 +60,13 @@ class Figure:
     test: tuple[str, Any, bool] | None = None
 
     def show(self, value: Any) -> str:
-        from clausewise.report.explain import fmt
+        from clausewise.report.explain import value_text
 
         if isinstance(value, Missing):
             return "missing"
         if self.is_leaf:
             return "holds" if value else "does not hold"
-        return fmt(value)
+        return value_text(value)
 
 
 # ---- which expressions are figures ------------------------------------------------------------------------

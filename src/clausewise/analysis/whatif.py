@@ -17,7 +17,7 @@ from typing import Any, Mapping, cast
 
 from clausewise.engine.policy import Policy, parse_day
 from clausewise.language.diagnostics import ClausewiseError, did_you_mean
-from clausewise.report.explain import fmt
+from clausewise.report.explain import value_text
 from clausewise.analysis.figures import Figure, SpaceBuilder
 from clausewise.analysis.programfacts import space_facts
 from clausewise.analysis.subjects import Subject, evaluate_with, subject_from_data
@@ -64,7 +64,7 @@ class Change:
         if isinstance(self.old, numeric) and isinstance(self.new, numeric) \
                 and not isinstance(self.old, bool) and not isinstance(self.new, bool):
             delta = self.new - self.old
-            return f"{self.name} {'+' if delta >= 0 else '-'}{fmt(abs(delta))} (to {fmt(self.new)})"
+            return f"{self.name} {'+' if delta >= 0 else '-'}{value_text(abs(delta))} (to {value_text(self.new)})"
         return f"{self.name}: {_show(self.old)} -> {_show(self.new)}"
 
 
@@ -135,7 +135,7 @@ def _show(value: Any) -> str:
         return "missing"
     if isinstance(value, str):
         return value
-    return fmt(value)
+    return value_text(value)
 
 
 def _norm(text: str) -> str:

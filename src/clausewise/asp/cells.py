@@ -85,7 +85,7 @@ class Cells:
                 value = constants[other].value if constants[other].missing is None else None
                 if bounds is not None and value is not None:
                     bounds.append(value)
-        if program.derived:
+        if program.offset_figures:
             _offset_bounds(program, constants, seen, readers, not_only_peers)
         for fid in program.entity_figures:
             if readers.get(fid) == {"is_set"}:
@@ -204,7 +204,7 @@ def _offset_bounds(program: FigureProgram, constants: dict[str, FigureValue], se
         except OverflowError:  # beyond the calendar: the offset is on one side of it for every date
             return None
 
-    for fid, offset in program.derived.items():
+    for fid, offset in program.offset_figures.items():
         if fid in program.constants:
             continue
         kind, *rest = offset

@@ -154,7 +154,7 @@ class FigureProgram:
     offsets: bool = True
     #: figures the program computes from other figures (date offsets): id -> ('shift', base, days),
     #: ('period_end', base, N) or ('diff', a, b); no fact carries them (``figure/3`` carries their dates)
-    derived: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    offset_figures: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen: dict[str, None] = {}
@@ -166,7 +166,7 @@ class FigureProgram:
         for fid in list(seen) if self.offsets else ():
             offset = self.figures.figures[fid].offset
             if offset is not None and self._offset_ok(offset):
-                self.derived[fid] = offset
+                self.offset_figures[fid] = offset
                 for base in self.bases(fid):
                     seen.setdefault(base)
         for fid in seen:
@@ -177,8 +177,8 @@ class FigureProgram:
                 self.entity_figures.append(fid)
 
     def bases(self, fid: str) -> tuple[str, ...]:
-        """The dates a derived figure is computed from (none for any other figure)."""
-        offset = self.derived.get(fid)
+        """The dates an offset figure is computed from (none for any other figure)."""
+        offset = self.offset_figures.get(fid)
         if offset is None:
             return ()
         return tuple(offset[1:]) if offset[0] == "diff" else (offset[1],)
@@ -194,7 +194,7 @@ class FigureProgram:
     def convention_params(self, convention: str) -> list[tuple[str, str]]:
         """The day-count convention C-4 as a ``param_given/2`` (name, value), when the program reads
         it (``end of N days from d``) and it is not the default the program states."""
-        reads = any(offset[0] == "period_end" for offset in self.derived.values())
+        reads = any(offset[0] == "period_end" for offset in self.offset_figures.values())
         return [(CONVENTION, convention)] if reads and convention != CONVENTIONS[0] else []
 
     def _decidable(self, leaf: LeafDef) -> bool:
@@ -240,8 +240,8 @@ class FigureProgram:
         is none or missing: its months or days reach the program as units)."""
         if f.role == "window":
             return ("const", None)
-        if f.id in self.derived:
-            return ("derived", None)
+        if f.id in self.offset_figures:
+            return ("offset", None)
         elements = self._elements(f)
         if elements is not None:
             return ("set", elements)
@@ -295,7 +295,7 @@ class FigureProgram:
                 lines.append(f"const({q(fid)},{what}).  " + comment(f"= {f.text}"))
             elif kind == "set":
                 lines.append(" ".join(f"element({q(fid)},{term})." for term in what) + "  " + comment(f"= {f.text}"))
-            elif kind == "derived":
+            elif kind == "offset":
                 lines += self._offset_lines(fid)
             elif f.role == "window":
                 lines.append(comment(f"{fid} = {f.text}: a window of each evaluation (const_none/1 or "
@@ -310,7 +310,7 @@ class FigureProgram:
                 what = f"a unit_value/4 fact per entity and {f.unit_kind} {f.var} of {window}"
             elif f.role == "window":
                 what = "figure_none/2 or figure_missing/2 per entity when it has no days"
-            elif fid in self.derived:
+            elif fid in self.offset_figures:
                 lines += self._offset_lines(fid)
                 continue
             else:
@@ -319,17 +319,17 @@ class FigureProgram:
         lines.append(GENERIC_RULES)
         if any(leaf.kind == "quantified" for leaf in self.compiled.values()):
             lines.append(SHOWN_UNIT_RULES)
-        if self.derived:
-            if any(offset[0] == "period_end" for offset in self.derived.values()):
+        if self.offset_figures:
+            if any(offset[0] == "period_end" for offset in self.offset_figures.values()):
                 lines.append(f"param_default({q(CONVENTION)},{q(CONVENTIONS[0])}).  "
                              + comment("C-4: the start day of 'N days from d' is day 1 (a param_given/2 fact replaces it)"))
             lines.append(OFFSET_RULES)
         return lines
 
     def _offset_lines(self, fid: str) -> list[str]:
-        """The fact stating a derived figure's offset, with its expression."""
+        """The fact stating an offset figure's offset, with its expression."""
         f = self.figures.figures[fid]
-        kind, *rest = self.derived[fid]
+        kind, *rest = self.offset_figures[fid]
         if kind == "diff":
             fact = f"day_diff({q(fid)},{q(rest[0])},{q(rest[1])})."
         else:

@@ -70,7 +70,7 @@ class EntityEvaluation:
         self._roles = {fid: f.role for fid, f in figures.figures.figures.items() if f.role in ("window", "units")}
         self._status_leaves = [leaf.id for leaf in plan.leaves() if leaf.id not in figures.compiled]
         #: date offsets the program computes from their dates: measured (for the explanation), not sent
-        self._derived = figures.derived
+        self._offset_figures = figures.offset_figures
         if history is None and plan.checked.history_rules:
             history = RuleHistory(plan, figures, ev, text)
         if history is not None:
@@ -127,7 +127,7 @@ class EntityEvaluation:
         representative, roles = self._cells.representative, self._roles
         ranks = self._cells.ranks(measured.figures) if self._cells.groups else {}
         out: list[Fact] = []
-        for fid, fv in measured.figures.items() if not self._derived else self._sent(measured.figures):
+        for fid, fv in measured.figures.items() if not self._offset_figures else self._sent(measured.figures):
             if fv.missing is not None:
                 out.append(("figure_missing", (fid,)))
             elif fv.value is None:
@@ -152,8 +152,8 @@ class EntityEvaluation:
 
     def _sent(self, figures: dict[str, FigureValue]) -> list[tuple[str, FigureValue]]:
         """The figures whose values reach the program: not the date offsets it computes itself."""
-        derived = self._derived
-        return [(f, v) for f, v in figures.items() if f not in derived]
+        offsets = self._offset_figures
+        return [(f, v) for f, v in figures.items() if f not in offsets]
 
     def shared_facts(self) -> list[Fact]:
         """The evaluation's facts: parameters that differ from the program's defaults, and the
@@ -208,7 +208,7 @@ class EntityEvaluation:
         key, roles = self._cells.key, self._roles
         ranks = self._cells.ranks(measured.figures) if self._cells.groups else {}
         cells: list = []
-        for fid, fv in measured.figures.items() if not self._derived else self._sent(measured.figures):
+        for fid, fv in measured.figures.items() if not self._offset_figures else self._sent(measured.figures):
             if fid in ranks:
                 cells.append(("rank", ranks[fid]))
             elif fv.missing is not None or fv.value is None or fid not in roles:

@@ -376,11 +376,11 @@ def _no_cyclic_gc():
 
 
 def _show(value: Any) -> str:
-    from clausewise.report.explain import fmt
+    from clausewise.report.explain import value_text
 
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "}"
-    return fmt(value)
+        return "{" + ", ".join(f"{k}: {value_text(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "}"
+    return value_text(value)
 
 
 def parse_day(text: str, option: str = "--as-of") -> dt.date:

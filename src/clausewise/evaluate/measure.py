@@ -116,7 +116,7 @@ class Evaluator:
         self.c, self.data, self.params, self.as_of, self.convention = checked, data, params, as_of, convention
         self.windows_used: list[tuple[Any, Window]] = []
         self._lets: dict[tuple[int, str], Any] = {}
-        self._row_cache: dict = {}  # see measure_derived: rows of an aggregate, filtered once per entity
+        self._row_cache: dict = {}  # see computed.py: rows of an aggregate, filtered once per entity
         self.compiled: dict[int, Any] = {}  # see closures: expressions compiled to closures, by node id
         #: what depends only on the policy's nodes, never on the day or the parameters (shared by :meth:`on_day`)
         self.node_facts: dict[Any, Any] = {}

@@ -10,7 +10,7 @@ The text is byte for byte what ``Verdict.model_dump_json()`` gives for the verdi
 :func:`clausewise.report.explain.make_verdict` builds from the same inputs (tests/report/test_encode.py
 checks it on every bundled example, on random policies and on hostile strings). Both decide
 what a leaf shows through the same helpers of :mod:`clausewise.report.explain` (``observed_shown``,
-``gap_direction``, ``fmt``, ``percent_text``, ``static_fields``), so they can differ only in
+``gap_direction``, ``value_text``, ``percent_text``, ``static_fields``), so they can differ only in
 how they spell it, which the tests pin.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from clausewise.evaluate.leaves import LeafResult
 from clausewise.language import syntax
-from clausewise.report.explain import (answered_leaves, fmt, gap_direction, make_verdict, missing_decided, observed_shown, outcome_json,
+from clausewise.report.explain import (answered_leaves, value_text, gap_direction, make_verdict, missing_decided, observed_shown, outcome_json,
                       percent_text, static_fields)
 from clausewise.report.models import Verdict
 from clausewise.asp.plan import LogicNode, Plan, compliance
@@ -146,7 +146,7 @@ class RawVerdict:
         for node_id, s in self.applied_leaves():
             leaf = self.leaves[node_id]
             if s in ("pass", "fail") and leaf.op is not None and observed_shown(leaf):
-                out.append((node_id, fmt(leaf.observed)))
+                out.append((node_id, value_text(leaf.observed)))
         return out
 
     def missing_data(self) -> list[str]:
@@ -245,7 +245,7 @@ class VerdictEncoder:
     def _figures(self, leaf: LeafResult) -> str:
         """The leaf's figures, as :func:`clausewise.report.explain.leaf_fields` gives them, in JSON."""
         op = leaf.op
-        observed = encode_basestring(fmt(leaf.observed)) if observed_shown(leaf) else "null"
+        observed = encode_basestring(value_text(leaf.observed)) if observed_shown(leaf) else "null"
         memo = self._memo  # bound, comparison and unit repeat from entity to entity
         bound = leaf.bound  # a Decimal 4.0 equals 4 but shows as written: the key keeps its text
         key: tuple | None = (str(bound) if type(bound) is Decimal else bound, type(bound), op, leaf.unit)
@@ -255,20 +255,20 @@ class VerdictEncoder:
             fixed, key = None, None
         if fixed is None:
             unit = leaf.unit if leaf.unit not in (None, "number") else None
-            fixed = (f',"bound":{_text(fmt(leaf.bound)) if op else "null"},"comparison":{_text(op)},'
+            fixed = (f',"bound":{_text(value_text(leaf.bound)) if op else "null"},"comparison":{_text(op)},'
                      f'"unit":{_text(unit)},"gap":')
             if key is not None and len(memo) < 10_000:
                 memo[key] = fixed
         if leaf.gap is not None and leaf.status == "fail":
-            gap = (f'{{"amount":{encode_basestring(fmt(leaf.gap))},"percent":{_text(percent_text(leaf.gap_percent))},'
+            gap = (f'{{"amount":{encode_basestring(value_text(leaf.gap))},"percent":{_text(percent_text(leaf.gap_percent))},'
                    f'"direction":"{gap_direction(op)}"}}')
         else:
             gap = "null"
         windows = ",".join([f'{{"expression":{encode_basestring(e)},"dates":{encode_basestring(d)}}}'
                             for e, d in leaf.windows]) if leaf.windows else ""
         witness = "null" if leaf.witness is None else encode_basestring(leaf.witness)
-        ratio = "null" if leaf.ratio is None else (f'{{"numerator":{encode_basestring(fmt(leaf.ratio[0]))},'
-                                                   f'"denominator":{encode_basestring(fmt(leaf.ratio[1]))}}}')
+        ratio = "null" if leaf.ratio is None else (f'{{"numerator":{encode_basestring(value_text(leaf.ratio[0]))},'
+                                                   f'"denominator":{encode_basestring(value_text(leaf.ratio[1]))}}}')
         missing = _texts(leaf.missing) if leaf.missing else "[]"
         return (f'"observed":{observed}{fixed}{gap},"witness":{witness},"ratio":{ratio},"windows":[{windows}],'
                 f'"missing":{missing},')

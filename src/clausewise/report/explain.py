@@ -25,7 +25,7 @@ KIND_LABELS = {
 }
 
 
-def fmt(value: Any) -> str:
+def value_text(value: Any) -> str:
     """Exact, human display: 9,000,000 · 299,999.99 · 2024-02-29 · true."""
     if value is None:
         return "none"
@@ -44,7 +44,7 @@ def fmt(value: Any) -> str:
     if isinstance(value, (dt.date, Month)):
         return str(value)
     if isinstance(value, (list, tuple)):
-        return "{" + ", ".join(fmt(v) for v in value) + "}"
+        return "{" + ", ".join(value_text(v) for v in value) + "}"
     return str(value)
 
 
@@ -53,7 +53,7 @@ def outcome_json(value: Any) -> bool | int | str | list[str] | None:
         return value
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
-    return fmt(value).replace(",", "") if isinstance(value, Decimal) else str(value)
+    return value_text(value).replace(",", "") if isinstance(value, Decimal) else str(value)
 
 
 def static_fields(plan: Plan, node: LogicNode, source_text) -> dict[str, Any]:
@@ -91,17 +91,17 @@ def leaf_fields(leaf: LeafResult) -> dict[str, Any]:
     unit, gap (when it fails), best month or day, windows and missing data — as text.
 
     The JSON writer (:mod:`clausewise.report.encode`) says the same through the same helpers
-    (:func:`observed_shown`, :func:`gap_direction`, :func:`fmt`, :func:`percent_text`).
+    (:func:`observed_shown`, :func:`gap_direction`, :func:`value_text`, :func:`percent_text`).
     """
     out: dict[str, Any] = dict(
-        observed=fmt(leaf.observed) if observed_shown(leaf) else None,
-        bound=fmt(leaf.bound) if leaf.op else None,
+        observed=value_text(leaf.observed) if observed_shown(leaf) else None,
+        bound=value_text(leaf.bound) if leaf.op else None,
         comparison=leaf.op, unit=leaf.unit if leaf.unit not in (None, "number") else None,
         witness=leaf.witness, windows=[{"expression": e, "dates": d} for e, d in leaf.windows],
         missing=list(leaf.missing),
-        ratio={"numerator": fmt(leaf.ratio[0]), "denominator": fmt(leaf.ratio[1])} if leaf.ratio else None)
+        ratio={"numerator": value_text(leaf.ratio[0]), "denominator": value_text(leaf.ratio[1])} if leaf.ratio else None)
     if leaf.gap is not None and leaf.status == "fail":
-        out["gap"] = {"amount": fmt(leaf.gap), "percent": percent_text(leaf.gap_percent), "direction": gap_direction(leaf.op)}
+        out["gap"] = {"amount": value_text(leaf.gap), "percent": percent_text(leaf.gap_percent), "direction": gap_direction(leaf.op)}
     return out
 
 
@@ -246,7 +246,7 @@ def render_text(verdict: Verdict, lang: str = "en", style=lambda text, status: t
         pass
     for outcome in verdict.outcome_details:
         label = outcome.label_zh if zh else outcome.label_en
-        value = shown(fmt(outcome.value)) if outcome.decided else ("未定(数据缺失)" if zh else "undecided (missing data)")
+        value = shown(value_text(outcome.value)) if outcome.decided else ("未定(数据缺失)" if zh else "undecided (missing data)")
         cites = f" [{', '.join(outcome.cites)}]"
         lines.append(f"  {label} ({outcome.field}) = {value}{cites}")
     for rule in verdict.rules:

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from clausewise.report.explain import MARKS, WORDS, figure_text, fmt, shown
+from clausewise.report.explain import MARKS, WORDS, figure_text, shown, value_text
 from clausewise.report.models import Evaluation, ExplanationNode
 from clausewise.report.records import csv_bytes, deciding_conditions, decision_record, flat_columns, flat_raw
 
@@ -107,7 +107,7 @@ def timeline_text(timeline: Any, lang: str = "en") -> str:
         lines.append(f"{when} ({length}) {state}".rstrip())
         shown_outcomes = {f: v for f, v in span["outcomes"].items() if f not in before or before[f] != v}
         if shown_outcomes:
-            items = [f"{f} = {fmt(v) if v != 'undecided' else v}" for f, v in shown_outcomes.items()]
+            items = [f"{f} = {value_text(v) if v != 'undecided' else v}" for f, v in shown_outcomes.items()]
             lines += _wrapped(items)
         before = span["outcomes"]
         for c in span["because"]:
