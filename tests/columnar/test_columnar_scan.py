@@ -257,3 +257,38 @@ def test_a_json_lines_file_duckdb_cannot_read_as_the_reader_does_is_left_to_it(t
     path.write_text(text, "utf-8")
     policy = compile_policy_text(POLICY, "<scan>")
     assert scan_file(duckdb.connect(), path, policy.checked.tables["shop_tags"], None) is None
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet"])
+def test_a_few_entities_rows_keep_every_link_text_the_reader_must_decide(form, tmp_path):
+    """With ``keep`` (explain), only rows whose link text is kept are read, counting the file's rows;
+    a row whose link text is not plainly valid (white space around it, none at all) is still found,
+    on Parquet by testing each distinct text first (issue 15): such a Parquet file goes to the reader."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    policy = compile_policy_text(POLICY.replace("  rate: rate optional\n  fee: yuan optional\n  since: date optional\n", "")
+                                 .replace("  ok: bool optional\n", ""), "<scan>")
+    schema = policy.checked.tables["shop_tags"]
+
+    def scan(shops: list):
+        rows = {"shop_id": shops, "tag": [f"t{i}" for i in range(len(shops))], "weight": ["1"] * len(shops),
+                "kind": ["a"] * len(shops)}
+        path = tmp_path / f"shop_tags.{form}"
+        if form == "parquet":
+            pq.write_table(pa.table(rows), path)
+        else:
+            path.write_text("shop_id,tag,weight,kind\n" + "".join(
+                f"{s or ''},{t},1,a\n" for s, t in zip(rows["shop_id"], rows["tag"])), "utf-8")
+        return scan_file(duckdb.connect(), path, schema, None, keep={"shop_id": {"S1"}})
+
+    plain = scan(["S2", "S1", "S3", "S1"])
+    assert plain is not None and (plain.rows_read, len(plain.rows), plain.not_validated) == (4, 2, 2)
+    empty = scan(["S2", "S3"])
+    assert empty is not None and (empty.rows_read, len(empty.rows), empty.not_validated) == (2, 0, 2)
+    for odd in (" S2", None):
+        found = scan(["S2", "S1", odd])
+        if form == "parquet":
+            assert found is None  # the row the reader must decide is found: the whole file is the reader's
+        else:
+            assert found is not None and found.rows_read == 3 and len(found.rows) + len(found.rejected) == 2
