@@ -11,7 +11,7 @@ import pytest
 
 from clausewise.engine import history
 from clausewise.engine.policy import compile_policy_text, load_policy
-from clausewise.evaluate import figuretable
+from clausewise.evaluate import computed, figuretable
 from clausewise.language.diagnostics import ClausewiseError
 from tests.support import EXAMPLES, HEADER, POLICIES
 
@@ -134,6 +134,39 @@ def test_figures_that_read_no_day_are_measured_once_per_shop_not_once_per_histor
     calls.clear()
     assert [v.model_dump_json() for v in policy.evaluate(tables, "2024-03-31").verdicts] == shared
     assert max(n for (m, _), n in calls.items() if m == "learning_tasks_done") >= 60
+
+
+SLIDING = HEADER + """
+rule quiet [X-1] "q" / "q" = sum(shop_daily.paid_orders during last 3 days to as_of) < 25
+decide orders_3d [X-1] "o" / "o": orders { sum(shop_daily.paid_orders during last 3 days to as_of) when true }
+decide orders_all [X-1] "a" / "a": orders { sum(shop_daily.paid_orders during opened_on .. as_of) when true }
+decide yuan_3d [X-1] "y" / "y": yuan { sum(shop_daily.amount_yuan during last 3 days to as_of) when true }
+decide good_3d [X-1] "g" / "g": number { count(shop_daily during last 3 days to as_of where experience_score > 4.0) when true }
+decide days_3d [X-1] "d" / "d": number { count(shop_daily during last 3 days to as_of) when true }
+"""
+
+
+def test_window_sums_and_counts_from_running_totals_equal_the_rows_added_up(monkeypatch) -> None:
+    """A window sliding day by day is summed and counted from running totals of the shop's rows; a
+    window with a Decimal (yuan) or a Missing value (an empty score in the filter) is added up row
+    by row, with its reasons. Every day equals the timeline measured without running totals."""
+    policy = compile_policy_text(SLIDING)
+    rows = _rows(*((f"2024-01-{d:02d}", d) for d in range(1, 11)))
+    for i, row in enumerate(rows["shop_daily"]):
+        row["amount_yuan"] = f"{i}.25"
+        row["experience_score"] = "" if i == 6 else "4.5"
+    used: list = []
+    real = computed._window_total
+    monkeypatch.setattr(computed, "_window_total", lambda *a: used.append(real(*a)) or used[-1])
+    (timeline,) = policy.timeline(rows, "2024-01-01", "2024-01-12")
+    assert any(t is not None for t in used) and any(t is None for t in used)
+    day5 = timeline.days[4]  # 2024-01-05: orders 3 + 4 + 5, 1 + ... + 5 in all
+    assert (day5.outcome("orders_3d"), day5.outcome("orders_all"), day5.outcome("days_3d")) == (12, 15, 3)
+    assert timeline.days[11].outcome("orders_3d") == 10 and timeline.days[11].outcome("days_3d") == 1
+    assert timeline.days[7].outcome("good_3d") is None  # 2024-01-08: the empty score of 2024-01-07
+    monkeypatch.setattr(computed, "_window_total", lambda *a: None)
+    (plain,) = policy.timeline(rows, "2024-01-01", "2024-01-12")
+    assert [d.json() for d in plain.days] == [d.json() for d in timeline.days]
 
 
 def _generated(tmp_path, shops: int = 30, days: int = 60):

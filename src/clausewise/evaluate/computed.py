@@ -149,13 +149,16 @@ def _token(value: Any) -> Any:
         return ("id", id(value))
 
 
-def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[list, list]:
-    """(times, values) of every row of the subject that passes the filter, in time order."""
+def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[list, list, list | None]:
+    """(times, values, running totals) of every row of the subject that passes the filter, in time
+    order; the running totals (see :func:`_window_total`) are kept, made when first asked for, only
+    for rows kept for every as-of day."""
     _, table, (tfield, sfield) = ev.c.refs[id(node)]
     subject_value = scope.subject.get(sfield) if scope.subject else None
     key = (id(node), id(scope.subject), _token(scope.item), subject_value,
            tuple(_token(scope.vars.get(v)) for v in _free_vars(ev, node)))
-    if _day_free(ev, node):  # the same rows on every as-of day: kept for the evaluators of other days too
+    shared = _day_free(ev, node)
+    if shared:  # the same rows on every as-of day: kept for the evaluators of other days too
         key += (id(ev.params),)
         cache = _shared_rows(ev, scope)
     else:
@@ -173,9 +176,30 @@ def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[l
             entries.append((when, value))
     if time_field:
         entries.sort(key=lambda e: e[0])
-    result = ([w for w, _ in entries], [v for _, v in entries])
+    result = ([w for w, _ in entries], [v for _, v in entries], [] if shared else None)
     cache[key] = result
     return result
+
+
+def _window_total(rows: tuple[list, list, list | None], lo: int, hi: int, fn: str) -> int | None:
+    """The sum (``fn`` sum) or count of the values ``lo`` to ``hi`` (excluded) from running totals,
+    so a window sliding by one day costs no walk over its rows; None (to be added up) when a value
+    there is Missing or, for a sum, not a whole number (a Decimal sum rounds as it goes)."""
+    totals = rows[2]
+    if totals is None:
+        return None
+    if not totals:
+        sums, odd, gaps = [0], [0], [0]  # running sums of whole numbers, of other values, of Missing ones
+        for v in rows[1]:
+            whole = type(v) is int
+            sums.append(sums[-1] + v if whole else sums[-1])
+            odd.append(odd[-1] + (not whole))
+            gaps.append(gaps[-1] + isinstance(v, Missing))
+        totals += [sums, odd, gaps]
+    sums, odd, gaps = totals
+    if fn == "count":
+        return hi - lo if gaps[hi] == gaps[lo] else None
+    return sums[hi] - sums[lo] if odd[hi] == odd[lo] else None
 
 
 def _day_free(ev: Evaluator, node: syntax.Aggregate) -> bool:
@@ -263,8 +287,16 @@ def cached_aggregate(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> Any
         if window is None or isinstance(window, Missing):
             return window
         ev.windows_used.append((node.during, window))
-    times, values = _entity_rows(ev, node, scope)
-    if window is not None:
+    rows = _entity_rows(ev, node, scope)
+    times, values = rows[0], rows[1]
+    if window is not None and times and isinstance(times[0], dt.date):
+        lo, hi = bisect.bisect_left(times, window.start), bisect.bisect_right(times, window.end)
+        if node.fn in ("sum", "count") and not node.distinct:
+            total = _window_total(rows, lo, hi, node.fn)
+            if total is not None:
+                return total
+        values = values[lo:hi]
+    elif window is not None:
         values = _in_window(times, values, window)
     if bad := missing(*values):
         return bad
