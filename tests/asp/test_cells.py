@@ -122,7 +122,7 @@ def _cells_for(bounds: list, ops: tuple[str, ...] = (">=",)) -> Cells:
         compiled = {f"l{i}": LeafDef(f"l{i}", "compare", ("f", f"c{i}"), ops[i % len(ops)]) for i in range(len(bounds))}
         constants = {f"c{i}": ("literal", None) for i in range(len(bounds))}
         entity_figures = ["f"]
-        derived: dict = {}
+        offset_figures: dict = {}
 
     program: FigureProgram = Program()  # type: ignore[assignment]
     return Cells(program, {f"c{i}": FigureValue(b) for i, b in enumerate(bounds)})
