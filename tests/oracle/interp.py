@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from clausewise.language import syntax
+from clausewise.language import refs
 from clausewise.language.check import Checked
 from clausewise.values.valuetypes import Month
 
@@ -229,7 +230,7 @@ class Oracle:
                 first = self.node(a, f"{node_id}.if", None, env, statuses, rule_status)
                 then = self.node(b, f"{node_id}.then", None, env, statuses, rule_status)
                 status = if_then(first, then)
-            case syntax.Truth(expr=syntax.Name() as ref) if self.c.refs.get(id(ref), ("",))[0] == "rule":
+            case syntax.Truth(expr=syntax.Name() as ref) if isinstance(self.c.refs.get(id(ref)), refs.RuleRef):
                 status = self._rule(ref.name, env, statuses, rule_status)
             case _:
                 status = self.leaf(cond, env)
@@ -269,8 +270,8 @@ class Oracle:
         if isinstance(expr, syntax.NoneLit):
             return None, True
         ref = self.c.refs.get(id(expr))
-        if ref and ref[0] == "enum":
-            return ref[1], True
+        if isinstance(ref, refs.EnumRef):
+            return ref.value, True
         value = self.value(expr, env)
         if isinstance(value, Missing):
             return None, False
@@ -429,55 +430,52 @@ class Oracle:
                 return self.derived(expr, env)
         raise NotImplementedError(f"oracle: {type(expr).__name__}")
 
-    def resolve(self, ref: tuple, expr, env: Env) -> Any:
-        kind = ref[0]
-        if kind == "var":
-            return env.vars[ref[1]]
-        if kind == "rowfield":
-            return present(env.row.get(ref[1]))
-        if kind == "entity_field":
-            return present(env.entity.get(ref[1]))
-        if kind == "let":
-            return self.value(self.c.lets[ref[1]].expr, Env(env.entity, env.entity, self.c.entity_table))
-        if kind == "param":
-            name = ref[1]
-            if name in self._defaults:
-                self.params[name] = self.value(self._defaults.pop(name), env)
-            return self.params[name]
-        if kind == "convention":
-            return self.convention
-        if kind == "enum":
-            return ref[1]
-        if kind == "itemfield":
-            item = env.vars[ref[1]]
-            return present(item.row.get(ref[2])) if item.row is not None else MISSING
-        if kind == "rowvarfield":
-            return present(env.vars[ref[1]].get(ref[2]))
-        if kind == "lookup":
-            _, table, fname, (tf, sf) = ref
-            found = self.rows_where(table, tf, env.subject.get(sf))
-            return present(found[0][fname]) if found else MISSING
-        if kind == "at":
-            _, table, fname, (tf, sf) = ref
-            day = self.value(expr.date, env)
-            if isinstance(day, Missing):
-                return MISSING
-            time_field = self.c.tables[table].time_field
-            found = [r for r in self.rows_where(table, tf, env.subject.get(sf)) if r[time_field] == day]
-            return present(found[0][fname]) if found else MISSING
-        if kind in ("items", "rows"):
-            return self.aggregate(expr, env)
-        if kind == "rule_on":  # 'R on d': whether rule R passes when the entity is evaluated as of day d
-            day = self.value(expr.date, env)
-            if isinstance(day, Missing):
-                return MISSING
-            if day is None:
-                return False
-            other = self._days.get(day)
-            if other is None:
-                other = self._days[day] = Oracle(self.c, self.rows, self.given, day)
-            status = other._rule(ref[1], Env(env.entity, env.entity, self.c.entity_table), {}, {})
-            return MISSING if status == UNKNOWN else status == PASS
+    def resolve(self, ref: refs.Ref, expr, env: Env) -> Any:
+        match ref:
+            case refs.VarRef(name):
+                return env.vars[name]
+            case refs.RowFieldRef(name):
+                return present(env.row.get(name))
+            case refs.EntityFieldRef(name):
+                return present(env.entity.get(name))
+            case refs.LetRef(name):
+                return self.value(self.c.lets[name].expr, Env(env.entity, env.entity, self.c.entity_table))
+            case refs.ParamRef(name):
+                if name in self._defaults:
+                    self.params[name] = self.value(self._defaults.pop(name), env)
+                return self.params[name]
+            case refs.ConventionRef():
+                return self.convention
+            case refs.EnumRef(value):
+                return value
+            case refs.ItemFieldRef(var, name):
+                item = env.vars[var]
+                return present(item.row.get(name)) if item.row is not None else MISSING
+            case refs.RowVarFieldRef(var, name):
+                return present(env.vars[var].get(name))
+            case refs.LookupRef(table, fname, (tf, sf)):
+                found = self.rows_where(table, tf, env.subject.get(sf))
+                return present(found[0][fname]) if found else MISSING
+            case refs.AtRef(table, fname, (tf, sf)):
+                day = self.value(expr.date, env)
+                if isinstance(day, Missing):
+                    return MISSING
+                time_field = self.c.tables[table].time_field
+                found = [r for r in self.rows_where(table, tf, env.subject.get(sf)) if r[time_field] == day]
+                return present(found[0][fname]) if found else MISSING
+            case refs.ItemsRef() | refs.RowsRef():
+                return self.aggregate(expr, env)
+            case refs.RuleOnRef(name):  # 'R on d': whether rule R passes when the entity is evaluated as of day d
+                day = self.value(expr.date, env)
+                if isinstance(day, Missing):
+                    return MISSING
+                if day is None:
+                    return False
+                other = self._days.get(day)
+                if other is None:
+                    other = self._days[day] = Oracle(self.c, self.rows, self.given, day)
+                status = other._rule(name, Env(env.entity, env.entity, self.c.entity_table), {}, {})
+                return MISSING if status == UNKNOWN else status == PASS
         raise NotImplementedError(f"oracle: reference {ref!r}")
 
     # ---- the LIFE-era constructs: keyed parameters, if/else values, count(month ...), band, top N ------
@@ -530,7 +528,7 @@ class Oracle:
         if isinstance(n, Missing) or isinstance(bound, Missing):
             return MISSING
         agg = node.figure
-        _, table, (tf, sf) = self.c.refs[id(agg)]
+        table, (tf, sf) = self.c.rows_ref(agg).table, self.c.rows_ref(agg).link
         schema = self.c.tables[table]
         during = as_window(self.value(agg.during, env)) if agg.during is not None else None
         if isinstance(during, Missing):
@@ -569,7 +567,7 @@ class Oracle:
         if agg.over is None:
             return [(env.subject, env.subject_table, env.item)]
         over = self.value(agg.over, env) if not isinstance(agg.over, syntax.Name) or \
-            self.c.refs.get(id(agg.over), ("",))[0] != "relation" else self.related(agg.over.name, env)
+            not isinstance(self.c.refs.get(id(agg.over)), refs.RelationRef) else self.related(agg.over.name, env)
         if isinstance(over, Item):
             over = [over]
         target = self.c.relations[agg.over.name].target if isinstance(agg.over, syntax.Name) and agg.over.name in self.c.relations \
@@ -599,7 +597,7 @@ class Oracle:
             during = as_window(self.value(agg.during, env))
             if isinstance(during, Missing):
                 return MISSING
-        if ref[0] == "items":
+        if isinstance(ref, refs.ItemsRef):
             items = self.related(agg.target.name, env)
             count, unknown = 0, False
             for item in items:
@@ -612,7 +610,7 @@ class Oracle:
                 count += s == PASS
                 unknown |= s == UNKNOWN
             return MISSING if unknown else count
-        _, table, (tf, sf) = ref
+        table, (tf, sf) = self.c.rows_ref(agg).table, self.c.rows_ref(agg).link
         schema = self.c.tables[table]
         target_field = agg.target.name if isinstance(agg.target, syntax.Attr) else None
         expression = isinstance(agg.target, (syntax.Arith, syntax.Neg))  # 'sum(T.f * w[T.g] ...)': evaluated in each row

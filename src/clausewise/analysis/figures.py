@@ -37,6 +37,7 @@ from clausewise.analysis.ties import (
 from clausewise.evaluate.leaves import compare
 from clausewise.evaluate.measure import Missing
 from clausewise.language import syntax
+from clausewise.language.refs import CONSTANT, EntityFieldRef, LetRef, ParamRef, RowFieldRef, RowsRef, RowVarFieldRef, VarRef
 from clausewise.values.valuetypes import Month, ValueType, is_decimal_unit, is_money
 
 NON_NEGATIVE = {"count", "orders", "points", "merchants", "yuan", "rate", "score"}
@@ -80,26 +81,26 @@ def may_be_missing(subject: Subject, node: Any) -> bool:
             if fn in ("avg", "min", "max"):
                 return True
             ref = c.refs.get(id(node))
-            if fn == "sum" and ref and ref[0] != "items" and isinstance(target, syntax.Attr):
-                schema = c.tables[ref[1]].field(target.name)
+            if fn == "sum" and isinstance(ref, RowsRef) and isinstance(target, syntax.Attr):
+                schema = c.tables[ref.table].field(target.name)
                 if schema is not None and schema.optional:
                     return True
             return where is not None and _cond_may_miss(subject, where)
         case syntax.Name() | syntax.Attr():
-            ref = c.refs.get(id(node))
-            if ref is None:
-                return True
-            if ref[0] == "entity_field":
-                if ref[1] == c.dimension:
-                    return False  # 'for each NAME': every verdict has its value
-                schema = c.tables[c.entity_table].field(ref[1])
-                return schema is None or schema.optional
-            if ref[0] == "let":
-                return may_be_missing(subject, c.lets[ref[1]].expr)
-            if ref[0] in ("rowfield", "rowvarfield"):  # a column of the rows aggregated: empty only if optional
-                name = ref[-1]
-                return any((f := t.field(name)) is not None and f.optional for t in c.tables.values())
-            return ref[0] not in ("param", "enum", "convention")
+            match c.refs.get(id(node)):
+                case None:
+                    return True
+                case EntityFieldRef(name):
+                    if name == c.dimension:
+                        return False  # 'for each NAME': every verdict has its value
+                    schema = c.tables[c.entity_table].field(name)
+                    return schema is None or schema.optional
+                case LetRef(name):
+                    return may_be_missing(subject, c.lets[name].expr)
+                case RowFieldRef(name) | RowVarFieldRef(_, name):  # a column of the rows aggregated: empty only if optional
+                    return any((f := t.field(name)) is not None and f.optional for t in c.tables.values())
+                case ref:
+                    return not isinstance(ref, CONSTANT)
     if isinstance(node, syntax.Node):
         return any(may_be_missing(subject, getattr(node, f.name)) for f in dataclasses.fields(node)
                    if isinstance(getattr(node, f.name), syntax.Node))
@@ -234,8 +235,8 @@ class SpaceBuilder:
         comparison, a bound of the other side)."""
         node = fig.nodes[-1] if fig.nodes else None
         ref = subject.policy.checked.refs.get(id(node)) if isinstance(node, syntax.Name) else None
-        if ref is not None and ref[0] == "param" and ref[1] in subject.free_params:
-            seed = subject.seeds.get(ref[1])
+        if isinstance(ref, ParamRef) and ref.name in subject.free_params:
+            seed = subject.seeds.get(ref.name)
             if seed is not None and not isinstance(seed, (Missing, dict)) and seed not in fig.bounds:
                 fig.bounds.append(seed)
 
@@ -349,7 +350,7 @@ def figure_value(fig: Figure, subject: Subject) -> Any:
 
 def _uses_var(subject: Subject, node: Any, var: str) -> bool:
     """Whether an expression refers to a quantifier's variable."""
-    if isinstance(node, syntax.Name) and subject.policy.checked.refs.get(id(node), ("",))[0] == "var":
+    if isinstance(node, syntax.Name) and isinstance(subject.policy.checked.refs.get(id(node)), VarRef):
         return node.name == var
     if isinstance(node, syntax.Node):
         return any(_uses_var(subject, getattr(node, f.name), var) for f in dataclasses.fields(node) if f.name != "span")

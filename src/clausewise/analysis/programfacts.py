@@ -40,6 +40,7 @@ from clausewise.evaluate.closures import value_of
 from clausewise.evaluate.leaves import compare, compared, member_truth
 from clausewise.evaluate.measure import Missing, arith, missing
 from clausewise.language import syntax
+from clausewise.language.refs import AtRef, ParamRef
 
 if TYPE_CHECKING:
     from clausewise.analysis.figures import Figure, SpaceBuilder
@@ -93,9 +94,9 @@ def same_row(builder: SpaceBuilder) -> list[tuple[str, str]]:
         for subject in builder.subjects:
             c = subject.policy.checked
             ref = c.refs.get(id(node))
-            if ref is None or ref[0] != "at":
+            if not isinstance(ref, AtRef):
                 continue
-            _, table, name, link = ref
+            table, name, link = ref.table, ref.field, ref.link
             schema = c.tables[table].field(name)
             row = (table, tuple(link), " ".join(subject.policy.source_text(node.date).split()))
             rows.setdefault(row, []).append((key, schema is not None and not schema.optional))
@@ -366,9 +367,9 @@ def _param_of(subject: Subject, fig: Figure) -> str | None:
     if not isinstance(node, syntax.Name):
         return None
     ref = subject.policy.checked.refs.get(id(node))
-    if ref is None or ref[0] != "param" or ref[1] not in subject.free_params:
+    if not isinstance(ref, ParamRef) or ref.name not in subject.free_params:
         return None
-    return ref[1] if subject.policy.checked.params[ref[1]].per is None else None
+    return ref.name if subject.policy.checked.params[ref.name].per is None else None
 
 
 def _same(a: Any, b: Any) -> bool:

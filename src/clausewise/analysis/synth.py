@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterator, Mapping
 
 from clausewise.language import syntax
+from clausewise.language.refs import AtRef, EntityFieldRef, ItemsRef, LetRef, LookupRef, ParamRef, RelationRef, RowsRef
 from clausewise.engine.policy import Policy
 from clausewise.analysis.drafts import (Draft, Realization, attempt, complete, default_value, draft_subject, free_param, minus,
                      names_in, over, plus, same, times, walk)
@@ -82,35 +83,34 @@ class _Builder:
             return
         c = self.c
         ref = c.refs.get(id(node))
-        kind = ref[0] if ref else None
-        if kind == "entity_field":
+        if isinstance(ref, EntityFieldRef):
             d = draft.copy()
-            if ref[1] == c.dimension:
+            if ref.name == c.dimension:
                 if isinstance(goal, Missing):
                     return
                 d.dimension = goal
             else:
-                f = c.tables[c.entity_table].field(ref[1])
+                f = c.tables[c.entity_table].field(ref.name)
                 if isinstance(goal, Missing) and (f is None or not f.optional):
                     return  # a required field is never empty in accepted data
-                d.entity[ref[1]] = None if isinstance(goal, Missing) else goal
+                d.entity[ref.name] = None if isinstance(goal, Missing) else goal
             yield d
-        elif kind == "param" and not isinstance(goal, Missing):
+        elif isinstance(ref, ParamRef) and not isinstance(goal, Missing):
             d = draft.copy()
-            d.params[ref[1]] = goal
+            d.params[ref.name] = goal
             yield d
-        elif kind in ("lookup", "at"):
+        elif isinstance(ref, LookupRef | AtRef):
             yield from self.point_row(node, ref, goal, draft)
-        elif kind == "let":
-            yield from self.expr(c.lets[ref[1]].expr, goal, draft, depth + 1)
+        elif isinstance(ref, LetRef):
+            yield from self.expr(c.lets[ref.name].expr, goal, draft, depth + 1)
         elif isinstance(node, syntax.IfExpr):
             yield from self.expr(node.then, goal, draft, depth + 1)
             yield from self.expr(node.orelse, goal, draft, depth + 1)
         elif isinstance(node, syntax.Arith) and not isinstance(goal, Missing):
             yield from self.arith(node, goal, draft, depth)
-        elif isinstance(node, syntax.Aggregate) and kind in ("rows", "items"):
+        elif isinstance(node, syntax.Aggregate) and isinstance(ref, RowsRef | ItemsRef):
             yield from self.aggregate(node, goal, draft)
-        if isinstance(goal, dt.date) and kind not in ("entity_field", "param"):
+        if isinstance(goal, dt.date) and not isinstance(ref, EntityFieldRef | ParamRef):
             yield from self.shift(node, goal, draft)
 
     def arith(self, node: syntax.Arith, goal: Any, draft: Draft, depth: int) -> Iterator[Draft]:
@@ -145,17 +145,17 @@ class _Builder:
         c, out = self.c, []
         for sub in walk(node):
             ref = c.refs.get(id(sub))
-            if ref and ref[0] == "entity_field":
-                f = c.tables[c.entity_table].field(ref[1])
-                if f is not None and f.type.kind == "date" and ref[1] not in out:
-                    out.append(ref[1])
-            elif ref and ref[0] == "let" and depth < 3:
-                out += [n for n in self.date_fields(c.lets[ref[1]].expr, depth + 1) if n not in out]
+            if isinstance(ref, EntityFieldRef):
+                f = c.tables[c.entity_table].field(ref.name)
+                if f is not None and f.type.kind == "date" and ref.name not in out:
+                    out.append(ref.name)
+            elif isinstance(ref, LetRef) and depth < 3:
+                out += [n for n in self.date_fields(c.lets[ref.name].expr, depth + 1) if n not in out]
         return out
 
-    def point_row(self, node: Any, ref: tuple, goal: Any, draft: Draft) -> Iterator[Draft]:
+    def point_row(self, node: Any, ref: LookupRef | AtRef, goal: Any, draft: Draft) -> Iterator[Draft]:
         """``T.f`` of the entity's one row in T, or ``T.f on DAY``: set the field, or drop the row."""
-        _, table, fname, (tfield, sfield) = ref
+        table, fname, (tfield, sfield) = ref.table, ref.field, ref.link
         schema = self.c.tables[table]
         subject = draft.dimension if sfield == self.c.dimension else draft.entity.get(sfield)
         day = self.eval(draft, node.date) if isinstance(node, syntax.AtDate) else None
@@ -232,7 +232,7 @@ class _Builder:
 
     def bump(self, node: syntax.Aggregate, amount: Any, draft: Draft) -> Iterator[Draft]:
         """Raise (or lower) the summed field of a row already there."""
-        table, name = self.c.refs[id(node)][1], node.target.name
+        table, name = self.c.rows_ref(node).table, node.target.name
         rows = draft.tables.get(table, [])
         for i in list(range(min(3, len(rows)))) + list(range(max(3, len(rows) - 3), len(rows))):
             if isinstance(rows[i].get(name), (int, Decimal)) and (rows[i][name] + amount >= 0 or amount > 0):
@@ -244,26 +244,25 @@ class _Builder:
                   amount: Any) -> Iterator[Callable[[Draft], None]]:
         """Ways to add one row (and the related item it needs) that the aggregate may count."""
         c = self.c
-        ref = c.refs[id(node)]
-        if ref[0] == "items":  # count(s in REL where ...): a new related item, with a row for each inner aggregate
+        if isinstance(c.refs[id(node)], ItemsRef):  # count(s in REL where ...): a new related item, with a row for each inner aggregate
             name = node.target.name if isinstance(node.target, syntax.Name) else None
             rel = c.relations.get(name) if name else None
             if rel is None:
                 return
-            inner = [a for a in walk(node.where) if isinstance(a, syntax.Aggregate) and c.refs.get(id(a), ("",))[0] == "rows"]
+            inner = [a for a in walk(node.where) if isinstance(a, syntax.Aggregate) and isinstance(c.refs.get(id(a)), RowsRef)]
             for item_fields in self.variants(rel.target, set(), days, None, None, limit=20):
                 def make(d: Draft, item_fields=item_fields) -> None:
                     key = self.new_item(d, rel, item_fields, days)
                     for agg in inner:
-                        t = c.refs[id(agg)][1]
+                        t, (tfield, _) = c.rows_ref(agg).table, c.rows_ref(agg).link
                         row = {f.name: default_value(f, d.as_of) for f in c.tables[t].fields}
-                        row |= {c.refs[id(agg)][2][0]: key, c.tables[t].time_field: min(days)}
+                        row |= {tfield: key, c.tables[t].time_field: min(days)}
                         if isinstance(agg.target, syntax.Attr):
                             row[agg.target.name] = 1
                         d.tables.setdefault(t, []).append(row)
                 yield make
             return
-        table, (tfield, sfield) = ref[1], ref[2]
+        table, (tfield, sfield) = c.rows_ref(node).table, c.rows_ref(node).link
         wanted = {n for n in names_in(node.where)} | ({node.target.name} if isinstance(node.target, syntax.Attr) else set())
         rel = None
         if node.over is not None and isinstance(node.over, syntax.Name):
@@ -353,13 +352,12 @@ def _rank(policy: Policy, fig: Figure) -> tuple[int, str]:
     """Realize fields first, then single rows, counts, sums and derived values, whole conditions last."""
     node = fig.nodes[0]
     ref = policy.checked.refs.get(id(node))
-    kind = ref[0] if ref else None
-    if kind in ("entity_field", "param"):
+    if isinstance(ref, EntityFieldRef | ParamRef):
         order = 0
-    elif kind in ("lookup", "at"):
+    elif isinstance(ref, LookupRef | AtRef):
         order = 1
     elif isinstance(node, syntax.Aggregate) and node.fn == "count":
-        order = 2 if kind == "items" else 3
+        order = 2 if isinstance(ref, ItemsRef) else 3
     elif isinstance(node, syntax.Quantified):
         order = 6
     else:
@@ -435,18 +433,16 @@ def reads(c: Any, node: Any, depth: int = 0) -> set[str]:
     out: set[str] = set()
     for sub in walk(node):
         ref = c.refs.get(id(sub))
-        if not ref:
-            continue
-        kind = ref[0]
-        if kind == "rows" or kind in ("lookup", "at"):
-            out.add(ref[1])
-        elif kind == "entity_field" and ref[1] != c.dimension:  # 'for each': the verdict's value, not rows
-            out.add(f"field {ref[1]}")
-        elif kind in ("items", "relation"):
-            name = ref[1] if kind == "relation" else getattr(getattr(sub, "target", None), "name", None)
-            rel = c.relations.get(name) if name else None
-            if rel is not None:
-                out |= {rel.target, rel.via}
-        elif kind == "let" and depth < 6:
-            out |= reads(c, c.lets[ref[1]].expr, depth + 1)
+        match ref:
+            case RowsRef(table) | LookupRef(table) | AtRef(table):
+                out.add(table)
+            case EntityFieldRef(name) if name != c.dimension:  # 'for each': the verdict's value, not rows
+                out.add(f"field {name}")
+            case ItemsRef() | RelationRef():
+                name = ref.name if isinstance(ref, RelationRef) else getattr(getattr(sub, "target", None), "name", None)
+                rel = c.relations.get(name) if name else None
+                if rel is not None:
+                    out |= {rel.target, rel.via}
+            case LetRef(name) if depth < 6:
+                out |= reads(c, c.lets[name].expr, depth + 1)
     return out

@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from clausewise.language import syntax
+from clausewise.language.refs import (CONSTANT, AtRef, ConventionRef, EntityFieldRef, EnumRef, ItemsRef, LetRef, LookupRef,
+                                      ParamRef, RelationRef, RowFieldRef, RowsRef, RowVarFieldRef, VarRef)
 from clausewise.evaluate.measure import Missing
 from clausewise.analysis.subjects import ASSUMED_MISSING, Subject, Substituted
 from clausewise.values.valuetypes import Month
@@ -44,17 +46,17 @@ def depends_on_data(subject: Subject, node: Any, day: bool = True) -> bool:
         case syntax.Index(name=name, key=key):
             return name in subject.free_params or depends_on_data(subject, key, day)
         case syntax.Name() | syntax.Attr():
-            ref = c.refs.get(id(node))
-            if ref is None:
-                return depends_on_data(subject, node.base, day) if isinstance(node, syntax.Attr) else True
-            if ref[0] == "param":
-                return ref[1] in subject.free_params
-            if ref[0] in ("enum", "convention"):
-                return False
-            if ref[0] == "let":
-                return depends_on_data(subject, c.lets[ref[1]].expr, day)
-            if ref[0] == "entity_field" and ref[1] == c.dimension:
-                return subject.free_as_of  # 'for each NAME': which verdict it is, not a figure of real data
+            match c.refs.get(id(node)):
+                case None:
+                    return depends_on_data(subject, node.base, day) if isinstance(node, syntax.Attr) else True
+                case ParamRef(name):
+                    return name in subject.free_params
+                case EnumRef() | ConventionRef():
+                    return False
+                case LetRef(name):
+                    return depends_on_data(subject, c.lets[name].expr, day)
+                case EntityFieldRef(name) if name == c.dimension:
+                    return subject.free_as_of  # 'for each NAME': which verdict it is, not a figure of real data
             return True
     if isinstance(node, syntax.Node):
         return any(depends_on_data(subject, getattr(node, f.name), day) for f in dataclasses.fields(node)
@@ -82,8 +84,8 @@ def split_offset(subject: Subject, side: Any, depth: int = 0, day: bool = False)
             inner, steps = split_offset(subject, side.left if left else side.right, depth + 1, day)
             return inner, [(side.op, side.right if left else side.left, left), *steps]
     ref = subject.policy.checked.refs.get(id(side)) if isinstance(side, syntax.Name) else None
-    if subject.free_as_of and ref and ref[0] == "let" and depth < 4:
-        expr = subject.policy.checked.lets[ref[1]].expr
+    if subject.free_as_of and isinstance(ref, LetRef) and depth < 4:
+        expr = subject.policy.checked.lets[ref.name].expr
         inner, steps = split_offset(subject, expr, depth + 1, day)
         if steps:
             return inner, steps
@@ -148,8 +150,8 @@ def inside(subject: Subject, node: Any, depth: int, stop: Any) -> Any:
         if stop(node):
             return
         ref = subject.policy.checked.refs.get(id(node))
-        if ref and ref[0] == "let" and depth < 4:
-            yield from inside(subject, subject.policy.checked.lets[ref[1]].expr, depth + 1, stop)
+        if isinstance(ref, LetRef) and depth < 4:
+            yield from inside(subject, subject.policy.checked.lets[ref.name].expr, depth + 1, stop)
         for f in dataclasses.fields(node):
             if f.name != "span":
                 yield from inside(subject, getattr(node, f.name), depth, stop)
@@ -198,7 +200,7 @@ def tie_cases(builder: Any, key: str) -> tuple[Any, list[str], list[tuple[tuple[
     given = {n for ids in inputs.values() for n in ids}
     opened = {id(sub): OPEN for sub in walked if id(sub) not in given and (
               isinstance(sub, (syntax.Aggregate, syntax.AtDate, syntax.FirstDay))
-              or refs.get(id(sub), ("",))[0] in ("lookup", "at", "relation", "items", "rows", "entity_field"))}
+              or isinstance(refs.get(id(sub)), LookupRef | AtRef | RelationRef | ItemsRef | RowsRef | EntityFieldRef))}
     if not inputs:
         return None
     names = sorted(inputs) + ([DAY] if DAY in builder.figures and on_day else [])
@@ -241,8 +243,8 @@ def missing_causes(builder: Any) -> list[tuple[str, str]]:
             continue
         c = subject.policy.checked
         ref = c.refs[id(node)]
-        if node.fn == "sum" and ref[0] != "items" and isinstance(node.target, syntax.Attr):
-            schema = c.tables[ref[1]].field(node.target.name)
+        if node.fn == "sum" and isinstance(ref, RowsRef) and isinstance(node.target, syntax.Attr):
+            schema = c.tables[ref.table].field(node.target.name)
             if schema is None or schema.optional:
                 continue
         causes = _filter_causes(subject, node.where)
@@ -262,17 +264,16 @@ def _filter_causes(subject: Subject, cond: Any) -> list[Any] | None:
             return None
         if not isinstance(node, (syntax.Name, syntax.Attr)):
             continue
-        ref = c.refs.get(id(node))
-        if ref is None:
-            continue
-        if ref[0] in ("rowfield", "rowvarfield"):
-            name = ref[-1]
-            if any((f := t.field(name)) is not None and f.optional for t in c.tables.values()):
-                return None  # an empty cell of the row itself
-        elif ref[0] == "entity_field":
-            schema = c.tables[c.entity_table].field(ref[1])
-            if schema is None or schema.optional:
-                found.append(node)
-        elif ref[0] not in ("param", "enum", "convention", "var"):
-            return None
+        match c.refs.get(id(node)):
+            case None:
+                continue
+            case RowFieldRef(name) | RowVarFieldRef(_, name):
+                if any((f := t.field(name)) is not None and f.optional for t in c.tables.values()):
+                    return None  # an empty cell of the row itself
+            case EntityFieldRef(name):
+                schema = c.tables[c.entity_table].field(name)
+                if schema is None or schema.optional:
+                    found.append(node)
+            case ref if not isinstance(ref, (*CONSTANT, VarRef)):
+                return None
     return found

@@ -33,6 +33,7 @@ from clausewise.evaluate.figuretable import FigureDef, FigurePlan, LeafDef
 from clausewise.language import syntax
 from clausewise.language.check import FIRST_DAY, LAST_DAY, MAX_OFFSET_DAYS
 from clausewise.language.infer import CONVENTION, CONVENTIONS
+from clausewise.language.refs import EnumRef, ParamRef
 from clausewise.values.valuetypes import UNITS, is_currency
 
 #: figure units whose values have exact, ordered terms (and every currency: ``money(USD)``)
@@ -227,7 +228,7 @@ class FigureProgram:
     def _literal(self, node: Any) -> str | None:
         """The term of a literal (a number, string, bool, date, month or enum value), else None."""
         ref = self.plan.checked.refs.get(id(node)) if isinstance(node, syntax.Name) else None
-        if ref is not None and ref[0] == "enum":
+        if isinstance(ref, EnumRef):
             return term_text(node.name)
         if isinstance(node, (syntax.Number, syntax.String, syntax.BoolLit, syntax.DateLit, syntax.MonthLit)):
             if kind_of(node.value):
@@ -248,8 +249,8 @@ class FigureProgram:
         node = f.node
         refs = self.plan.checked.refs
         ref = refs.get(id(node)) if isinstance(node, syntax.Name) else None
-        if ref is not None and ref[0] == "param" and self.plan.checked.params[ref[1]].per is None:
-            return ("param", ref[1])
+        if isinstance(ref, ParamRef) and self.plan.checked.params[ref.name].per is None:
+            return ("param", ref.name)
         literal = self._literal(node)
         return ("literal", literal) if literal is not None else ("const", None)
 
@@ -265,7 +266,7 @@ class FigureProgram:
             node = self.plan.checked.params[name].default
             if isinstance(node, (syntax.Number, syntax.String, syntax.BoolLit, syntax.DateLit, syntax.MonthLit)):
                 value = node.value
-            elif isinstance(node, syntax.Name) and self.plan.checked.refs.get(id(node), ("",))[0] == "enum":
+            elif isinstance(node, syntax.Name) and isinstance(self.plan.checked.refs.get(id(node)), EnumRef):
                 value = node.name
             else:
                 continue

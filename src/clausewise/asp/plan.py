@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from clausewise.language import syntax
 from clausewise.language.check import Checked
 from clausewise.language.diagnostics import Span
+from clausewise.language.refs import RuleRef
 
 
 #: The statuses a condition node can have: ``pass``, ``fail``, ``unknown`` (missing data decided
@@ -101,7 +102,7 @@ class _Lowering:
                 first = self.lower(a, f"{node_id}.if", own_cites)
                 second = self.lower(b, f"{node_id}.then", own_cites)
                 return self.add(LogicNode(node_id, "if", [first, second], **common))
-            case syntax.Truth(expr=syntax.Name() as ref) if self.checked.refs.get(id(ref), ("",))[0] == "rule":
+            case syntax.Truth(expr=syntax.Name() as ref) if isinstance(self.checked.refs.get(id(ref)), RuleRef):
                 return self.add(LogicNode(node_id, "ref", target=ref.name, **common))
         return self.add(LogicNode(node_id, "leaf", cond=cond, **common))
 

@@ -29,6 +29,7 @@ from clausewise.evaluate.figuretable import FigurePlan, figure_plan
 from clausewise.evaluate.measure import Data, Evaluator
 from clausewise.language import syntax
 from clausewise.language.diagnostics import ClausewiseError
+from clausewise.language.refs import AtRef, LetRef, LookupRef, RelationRef, RowsRef, TableRef
 
 
 @dataclass
@@ -123,14 +124,9 @@ def python_tables(checked, lowered: Mapping[int, Any]) -> set[str]:
     needed = {checked.entity_table}
     seen: set[int] = set()
 
-    def named(ref: tuple) -> None:
-        for part in ref:
-            if isinstance(part, str):
-                if part in checked.tables:
-                    needed.add(part)
-                if part in checked.relations:
-                    rel = checked.relations[part]
-                    needed.update((rel.via, rel.target))
+    def related(name: str) -> None:
+        rel = checked.relations[name]
+        needed.update((rel.via, rel.target))
 
     def walk(node: Any) -> None:
         if not isinstance(node, syntax.Node) or id(node) in seen:
@@ -138,18 +134,20 @@ def python_tables(checked, lowered: Mapping[int, Any]) -> set[str]:
         seen.add(id(node))
         low = lowered.get(id(node))
         if isinstance(low, ItemsLowered):
-            named((low.relation,))
+            related(low.relation)
             walk(low.bound)
             walk(low.quantifier.window)
             return
         if low is not None:
             walk(node.during)  # the windows it shows are computed in Python
             return
-        ref = checked.refs.get(id(node))
-        if ref:
-            named(ref)
-            if ref[0] == "let":
-                walk(checked.lets[ref[1]].expr)
+        match checked.refs.get(id(node)):
+            case TableRef(table) | LookupRef(table) | AtRef(table) | RowsRef(table):
+                needed.add(table)
+            case RelationRef(name):
+                related(name)
+            case LetRef(name):
+                walk(checked.lets[name].expr)
         for f in dataclasses.fields(node):
             value = getattr(node, f.name)
             for child in value if isinstance(value, tuple) else (value,):

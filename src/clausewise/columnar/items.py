@@ -32,6 +32,7 @@ from clausewise.evaluate.figuretable import is_constant, uses_var
 from clausewise.evaluate.leaves import compare
 from clausewise.evaluate.measure import Evaluator, Item, Missing, Scope, missing
 from clausewise.language import syntax
+from clausewise.language.refs import ItemFieldRef, RelationRef, RowsRef, TableRef, VarRef
 from clausewise.values.calendar import Window
 from clausewise.values.valuetypes import INTEGRAL_UNITS
 
@@ -92,9 +93,9 @@ _FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
 def lower_items(lowering, node: syntax.Aggregate) -> ItemsLowered:
     """The query of a count of related items by a monthly test, or Unsupported."""
     c = lowering.c
-    target = c.refs.get(id(node.target), ("",))
+    target = c.refs.get(id(node.target))
     q = node.where
-    if node.fn != "count" or node.distinct or not node.binder or target[0] != "relation" or node.during is not None \
+    if node.fn != "count" or node.distinct or not node.binder or not isinstance(target, RelationRef) or node.during is not None \
             or not isinstance(q, syntax.Quantified) or not isinstance(q.cond, syntax.Compare):
         raise Unsupported("a count of related items other than by a monthly or daily comparison")
     inner = q.cond
@@ -108,7 +109,7 @@ def lower_items(lowering, node: syntax.Aggregate) -> ItemsLowered:
     window = lowering.ev.as_window(lowering.constant(q.window))
     if not isinstance(window, Window):
         raise Unsupported("a window that is not a span of days")
-    rel = c.relations[target[1]]
+    rel = c.relations[target.name]
     if not (rel.start_field and rel.end_field) or c.tables[rel.via].field(rel.start_field).optional:
         raise Unsupported("a relation without start and end days")
     parts: dict[str, Any] = {}
@@ -124,7 +125,7 @@ def lower_items(lowering, node: syntax.Aggregate) -> ItemsLowered:
                      end_f=rel.end_field, table=table, tfield=tfield, time=time_field, unit=unit, value=value,
                      first=literal(window.start), last=literal(window.end))
     units = len(list(window.months())) if q.unit == "month" else window.length
-    return ItemsLowered(node, table, target[1], node.binder, q, window, units, op, bound, query,
+    return ItemsLowered(node, table, target.name, node.binder, q, window, units, op, bound, query,
                         exp.select(exp.alias_(zero, "zero")), (table, rel.via), _item_fields(c, bound, node.binder))
 
 
@@ -136,8 +137,8 @@ def _item_fields(c, node: Any, binder: str) -> tuple[str, ...] | None:
         if is_constant(c, n):
             return True
         ref = c.refs.get(id(n))
-        if isinstance(n, syntax.Attr) and ref and ref[0] == "itemfield" and ref[1] == binder:
-            fields.setdefault(ref[2])
+        if isinstance(n, syntax.Attr) and isinstance(ref, ItemFieldRef) and ref.var == binder:
+            fields.setdefault(ref.name)
             return True
         if ref is not None:
             return False
@@ -157,11 +158,11 @@ def _monthly(lowering, node: Any, binder: str, var: str, parts: dict[str, Any], 
         case syntax.Aggregate(fn=fn, over=over, during=during, where=where, target=target, distinct=False) \
                 if fn in ("sum", "count") and not node.binder:
             ref = c.refs.get(id(node))
-            if not (isinstance(over, syntax.Name) and c.refs.get(id(over), ("",)) == ("var", binder)
-                    and isinstance(during, syntax.Name) and c.refs.get(id(during), ("",)) == ("var", var)) \
-                    or not ref or ref[0] != "rows":
+            if not (isinstance(over, syntax.Name) and c.refs.get(id(over)) == VarRef(binder)
+                    and isinstance(during, syntax.Name) and c.refs.get(id(during)) == VarRef(var)) \
+                    or not isinstance(ref, RowsRef):
                 raise Unsupported("a monthly aggregate not over the item during the month")
-            _, table, (tfield, sfield) = ref
+            table, (tfield, sfield) = ref.table, ref.link
             time_field = c.tables[table].time_field
             if parts.setdefault("table", table) != table or time_field is None:
                 raise Unsupported("monthly aggregates of different tables")
@@ -172,7 +173,7 @@ def _monthly(lowering, node: Any, binder: str, var: str, parts: dict[str, Any], 
                 raise Unsupported("a row value or filter that reads the item or the month")
             lowering.reads_entity = lowering.reads_dimension = False
             cond = lowering.cond(where, table) if where is not None else None
-            if isinstance(target, syntax.Name) and c.refs.get(id(target), ("",))[0] == "table":
+            if isinstance(target, syntax.Name) and isinstance(c.refs.get(id(target)), TableRef):
                 value: exp.Expr = exp.Count(this=exp.Star())
             else:
                 sql, kind, plain = lowering.row_value(target, table)

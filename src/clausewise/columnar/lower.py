@@ -26,6 +26,7 @@ from clausewise.columnar.sql import Unsupported, col, decimal_type, ident, liter
 from clausewise.evaluate.figuretable import FigurePlan, is_constant, uses_var
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
 from clausewise.language import syntax
+from clausewise.language.refs import EntityFieldRef, ItemsRef, LetRef, RelationRef, RowFieldRef, RowsRef, TableRef, VarRef
 from clausewise.values.calendar import Window
 from clausewise.values.valuetypes import INTEGRAL_UNITS, is_decimal_unit
 
@@ -133,8 +134,8 @@ class Lowering:
                 return  # their aggregates depend on the month, day or row they walk through
             if isinstance(node, (syntax.Name, syntax.Attr)):
                 ref = self.c.refs.get(id(node))
-                if ref and ref[0] == "let":
-                    walk(self.c.lets[ref[1]].expr)
+                if isinstance(ref, LetRef):
+                    walk(self.c.lets[ref.name].expr)
             for value in vars(node).values():
                 for child in value if isinstance(value, tuple) else (value,):
                     if isinstance(child, syntax.Node) and not isinstance(child, (syntax.Labels, syntax.Meta)):
@@ -153,13 +154,13 @@ class Lowering:
         when its window is that month or day (``during m``)."""
         c = self.c
         ref = c.refs.get(id(node))
-        if ref and ref[0] == "items" and unit is None:
+        if isinstance(ref, ItemsRef) and unit is None:
             from clausewise.columnar.items import lower_items
 
             return lower_items(self, node)  # type: ignore[return-value]
-        if not ref or ref[0] != "rows" or node.binder:
+        if not isinstance(ref, RowsRef) or node.binder:
             raise Unsupported("an aggregate over items or with a bound name")
-        _, table, (tfield, sfield) = ref
+        table, (tfield, sfield) = ref.table, ref.link
         schema = c.tables[table]
         time_field = schema.time_field
         if time_field is not None and schema.field(time_field).type.kind != "date":
@@ -170,7 +171,7 @@ class Lowering:
         if unit is not None:
             var = unit[0]
             during = node.during
-            if not (isinstance(during, syntax.Name) and c.refs.get(id(during), ("",))[0] == "var" and during.name == var):
+            if not (isinstance(during, syntax.Name) and isinstance(c.refs.get(id(during)), VarRef) and during.name == var):
                 raise Unsupported(f"an aggregate in a quantifier whose window is not the {unit[1]} {var}")
             if time_field is None or any(uses_var(c, part, var) for part in (node.target, node.where, node.over) if part):
                 raise Unsupported(f"an aggregate that reads {var} beyond its window")
@@ -184,7 +185,7 @@ class Lowering:
         where = [self.cond(node.where, table)] if node.where is not None else []
         # windows the filter shows (a named window in it) are shown once a row was filtered
         where_windows = self.windows_of(lambda: self.ev.truth(node.where, self.row_scope(table))) if where else []
-        counts_rows = isinstance(node.target, syntax.Name) and c.refs.get(id(node.target), ("",))[0] == "table"
+        counts_rows = isinstance(node.target, syntax.Name) and isinstance(c.refs.get(id(node.target)), TableRef)
         if not isinstance(node.target, syntax.Attr) and not counts_rows and self.windows_of(
                 lambda: self.ev.eval(node.target, self.row_scope(table))):
             raise Unsupported("a row value that shows a window")
@@ -213,9 +214,9 @@ class Lowering:
                            (table, entity) if self.reads_entity else (table,), tuple(where_windows), self.reads_dimension,
                            unit[0] if unit else None)
         over = c.refs.get(id(node.over))
-        if not isinstance(node.over, syntax.Name) or not over or over[0] != "relation":
+        if not isinstance(node.over, syntax.Name) or not isinstance(over, RelationRef):
             raise Unsupported("over something other than a relation")
-        rel = c.relations[over[1]]
+        rel = c.relations[over.name]
         target = c.tables[rel.target]
         if not target.key or sfield != target.key[0]:
             raise Unsupported("rows found by a field other than the related item's key")
@@ -274,18 +275,18 @@ class Lowering:
 
     def entity_field(self, node: Any, date: bool = False) -> exp.Expr:
         """A field of the entity (that cannot be empty) or the 'for each' value, as SQL."""
-        ref = self.c.refs.get(id(node), ("",))
-        if ref[0] != "entity_field":
+        ref = self.c.refs.get(id(node))
+        if not isinstance(ref, EntityFieldRef):
             raise Unsupported("a value read from data other than the row or the entity")
-        if ref[1] == self.c.dimension:
+        if ref.name == self.c.dimension:
             self.reads_dimension = True
             return col("d", "v")
-        schema = self.c.tables[self.c.entity_table].field(ref[1])
+        schema = self.c.tables[self.c.entity_table].field(ref.name)
         if schema is None or schema.optional or schema.type.is_list or (date and schema.type.kind != "date") \
                 or schema.type.kind == "month":
             raise Unsupported("an entity field that may be empty")
         self.reads_entity = True
-        return col("e", ref[1])
+        return col("e", ref.name)
 
     def measures(self, node: syntax.Aggregate, table: str, filt: exp.Expr | None
                  ) -> tuple[list[exp.Expr], bool, str]:
@@ -299,7 +300,7 @@ class Lowering:
             return exp.Count(this=exp.Star())
 
         n = agg(rows(), "n")
-        if isinstance(target, syntax.Name) and self.c.refs.get(id(target), ("",))[0] == "table":
+        if isinstance(target, syntax.Name) and isinstance(self.c.refs.get(id(target)), TableRef):
             if fn != "count" or node.distinct:
                 raise Unsupported("counting rows")
             return [n, agg(rows(), "v")], False, table
@@ -339,21 +340,21 @@ class Lowering:
 
     def row_value(self, node: Any, table: str) -> tuple[exp.Expr, str | None, bool]:
         """A row's value as SQL, its kind, and whether it is a plain field (which may be empty)."""
-        ref = self.c.refs.get(id(node), ("",))
-        if isinstance(node, syntax.Attr) and ref[0] != "rowfield":
+        ref = self.c.refs.get(id(node))
+        if isinstance(node, syntax.Attr) and not isinstance(ref, RowFieldRef):
             schema = self.c.tables[table].field(node.name)
             return col("r", node.name), schema.type.kind, True
         return self.whole_number(node, table), "count", False
 
     def whole_number(self, node: Any, table: str) -> exp.Expr:
         """Whole-number arithmetic on required fields and constants (never empty)."""
-        ref = self.c.refs.get(id(node), ("",))
+        ref = self.c.refs.get(id(node))
         match node:
-            case syntax.Name() | syntax.Attr() if ref[0] == "rowfield":
-                schema = self.c.tables[table].field(ref[1])
+            case syntax.Name() | syntax.Attr() if isinstance(ref, RowFieldRef):
+                schema = self.c.tables[table].field(ref.name)
                 if schema is None or schema.optional or schema.type.kind not in INTEGRAL_UNITS:
                     raise Unsupported("arithmetic on a field that may be empty or is not a whole number")
-                return exp.cast(col("r", ref[1]), decimal_type(0))
+                return exp.cast(col("r", ref.name), decimal_type(0))
             case syntax.Arith(op=op, left=left, right=right) if op in ("+", "-", "*"):
                 a, b = self.whole_number(left, table), self.whole_number(right, table)
                 return exp.Paren(this={"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[op](this=a, expression=b))
@@ -418,12 +419,12 @@ class Lowering:
         return self.field(node, table)
 
     def field(self, node: Any, table: str, may_be_empty: bool = False) -> exp.Expr:
-        ref = self.c.refs.get(id(node), ("",))
-        if ref[0] == "entity_field" and not may_be_empty:
+        ref = self.c.refs.get(id(node))
+        if isinstance(ref, EntityFieldRef) and not may_be_empty:
             return self.entity_field(node)
-        if ref[0] != "rowfield":
+        if not isinstance(ref, RowFieldRef):
             raise Unsupported("a filter reading something other than the row's fields")
-        schema = self.c.tables[table].field(ref[1])
+        schema = self.c.tables[table].field(ref.name)
         if schema is None or (schema.optional and not may_be_empty) or schema.type.kind == "month":
             raise Unsupported("a filter on a field that may be empty")
-        return col("r", ref[1])
+        return col("r", ref.name)

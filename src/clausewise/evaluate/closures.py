@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from clausewise.language import syntax
+from clausewise.language.refs import ConventionRef, EntityFieldRef, EnumRef, ParamRef
 from clausewise.evaluate.measure import Evaluator, Missing, Scope, field_value, arith, missing
 
 Value = Callable[[Scope], Any]
@@ -56,27 +57,23 @@ def compile_value(ev: Evaluator, node: Any) -> Value | None:
 
 
 def _reference(ev: Evaluator, node: Any) -> Value | None:
-    ref = ev.c.refs.get(id(node))
-    if ref is None:
-        return None
-    kind = ref[0]
-    if kind == "param":
-        params, name = ev.params, ref[1]
-        return lambda scope: params[name]
-    if kind == "enum":
-        value = ref[1]
-        return lambda scope: value
-    if kind == "convention":
-        convention = ev.convention
-        return lambda scope: convention
-    if kind == "entity_field":
-        name, table = ref[1], ev.c.entity_table
-        key = ev.c.tables[table].key[0]
+    match ev.c.refs.get(id(node)):
+        case ParamRef(name):
+            params = ev.params
+            return lambda scope: params[name]
+        case EnumRef(value):
+            return lambda scope: value
+        case ConventionRef():
+            convention = ev.convention
+            return lambda scope: convention
+        case EntityFieldRef(name):
+            table = ev.c.entity_table
+            key = ev.c.tables[table].key[0]
 
-        def entity_field(scope: Scope) -> Any:
-            value = scope.entity.get(name)
-            return value if value is not None else field_value(scope.entity, name, table, scope.entity.get(key))
-        return entity_field
+            def entity_field(scope: Scope) -> Any:
+                value = scope.entity.get(name)
+                return value if value is not None else field_value(scope.entity, name, table, scope.entity.get(key))
+            return entity_field
     return None
 
 

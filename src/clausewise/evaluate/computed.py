@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from clausewise.language import syntax
+from clausewise.language.refs import ItemFieldRef, LetRef, RowFieldRef, RowsRef, RowVarFieldRef, RuleOnRef, VarRef
 from clausewise.evaluate.measure import SKIP, Evaluator, Item, Missing, Scope, missing
 from clausewise.values.valuetypes import Month
 from clausewise.values.calendar import Window
@@ -94,7 +95,7 @@ def top_n(ev: Evaluator, node: syntax.TopN, scope: Scope) -> Any:
             return value
         key = row.get(node.field)
         if key is None:
-            return Missing((f"{ev.c.refs[id(node.figure)][1]}.{node.field} is empty in a row ranked here",))
+            return Missing((f"{ev.c.rows_ref(node.figure).table}.{node.field} is empty in a row ranked here",))
         groups.setdefault(key, [])
         if value is not SKIP:
             groups[key].append(value)
@@ -114,12 +115,13 @@ def _names_used(ev: Evaluator, node: syntax.Aggregate, parts: tuple[str, ...], r
     key = (id(node), parts, row)
     if key not in cache:
         names: set[str] = set()
-        kinds = ("var", "itemfield", "rowvarfield", "rowfield") if row else ("var", "itemfield", "rowvarfield")
 
         def walk(n) -> None:
-            ref = ev.c.refs.get(id(n))
-            if ref and ref[0] in kinds:
-                names.add(ref[1] if ref[0] != "rowfield" else "\0row")
+            match ev.c.refs.get(id(n)):
+                case VarRef(name) | ItemFieldRef(name) | RowVarFieldRef(name):
+                    names.add(name)
+                case RowFieldRef() if row:
+                    names.add("\0row")
             for value in vars(n).values():
                 for child in value if isinstance(value, tuple) else (value,):
                     if isinstance(child, syntax.Node) and not isinstance(child, syntax.Labels | syntax.Meta):
@@ -153,7 +155,7 @@ def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[l
     """(times, values, running totals) of every row of the subject that passes the filter, in time
     order; the running totals (see :func:`_window_total`) are kept, made when first asked for, only
     for rows kept for every as-of day."""
-    _, table, (tfield, sfield) = ev.c.refs[id(node)]
+    table, (tfield, sfield) = ev.c.rows_ref(node).table, ev.c.rows_ref(node).link
     subject_value = scope.subject.get(sfield) if scope.subject else None
     key = (id(node), id(scope.subject), _token(scope.item), subject_value,
            tuple(_token(scope.vars.get(v)) for v in _free_vars(ev, node)))
@@ -209,7 +211,7 @@ def _day_free(ev: Evaluator, node: syntax.Aggregate) -> bool:
     found = cache.get(id(node))
     if found is None:
         def reads_day(n) -> bool:
-            if isinstance(n, syntax.AsOf) or ev.c.refs.get(id(n), ("",))[0] in ("let", "rule_on"):
+            if isinstance(n, syntax.AsOf) or isinstance(ev.c.refs.get(id(n)), LetRef | RuleOnRef):
                 return True
             return any(reads_day(child) for value in vars(n).values()
                        for child in (value if isinstance(value, tuple) else (value,))
@@ -263,8 +265,8 @@ def remembered_aggregate(ev: Evaluator, node: syntax.Aggregate, scope: Scope, co
     names = _vars_anywhere(ev, node)
     ref = ev.c.refs[id(node)]
     subject_value = None
-    if ref[0] != "items" and node.over is None:
-        sfield = ref[2][1]
+    if isinstance(ref, RowsRef) and node.over is None:
+        sfield = ref.link[1]
         subject_value = _token(scope.subject.get(sfield)) if scope.subject else None
     row_token = id(scope.row) if "\0row" in names else None
     key = ("aggregate", id(node), subject_value, _token(scope.item), row_token,

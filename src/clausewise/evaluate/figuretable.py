@@ -43,6 +43,7 @@ from clausewise.evaluate.leaves import (
 )
 from clausewise.evaluate.measure import Evaluator, Missing, Scope, arith, missing
 from clausewise.language import syntax
+from clausewise.language.refs import CONSTANT, LetRef, VarRef
 from clausewise.values.calendar import Window
 
 ROLES = ("value", "window", "units", "leaf")
@@ -133,9 +134,9 @@ def is_constant(checked, node: Any) -> bool:
             ref = checked.refs.get(id(node))
             if ref is None:
                 return isinstance(node, syntax.Attr) and is_constant(checked, node.base)
-            if ref[0] == "let":
-                return is_constant(checked, checked.lets[ref[1]].expr)
-            return ref[0] in ("param", "enum", "convention")
+            if isinstance(ref, LetRef):
+                return is_constant(checked, checked.lets[ref.name].expr)
+            return isinstance(ref, CONSTANT)
     return all(is_constant(checked, child) for child in syntax.children(node))
 
 
@@ -158,7 +159,7 @@ def day_free(checked, node: Any) -> bool:
 
 def uses_var(checked, node: Any, var: str) -> bool:
     """Whether an expression refers to a quantifier's variable."""
-    if isinstance(node, syntax.Name) and checked.refs.get(id(node), ("",))[0] == "var":
+    if isinstance(node, syntax.Name) and isinstance(checked.refs.get(id(node)), VarRef):
         return node.name == var
     return any(uses_var(checked, child, var) for child in syntax.children(node))
 
@@ -436,7 +437,7 @@ class FigureProducer:
         refs = self.ev.c.refs
         seen: dict[tuple[str, str], None] = {}
         for node, window in used:
-            if refs.get(id(node), ("",))[0] == "var":
+            if isinstance(refs.get(id(node)), VarRef):
                 continue
             seen.setdefault((self.text(node), str(window)))
         return tuple(seen)

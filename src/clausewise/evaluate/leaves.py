@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from clausewise.language import syntax
 from clausewise.language.diagnostics import SourceFile
+from clausewise.language.refs import VarRef
 from clausewise.evaluate.closures import compile_value
 from clausewise.evaluate.measure import Evaluator, Missing, Scope, arith, missing
 from clausewise.values.valuetypes import Month
@@ -187,7 +188,7 @@ class LeafEvaluator:
             if (id(node), window) in used:
                 continue
             used.add((id(node), window))
-            if self.c.refs.get(id(node), ("",))[0] == "var":
+            if isinstance(self.c.refs.get(id(node)), VarRef):
                 continue  # the months or days a quantifier walks through
             seen.setdefault((self.text(node), str(window)))
         result.windows = list(seen)

@@ -15,6 +15,8 @@ from typing import Any
 
 from clausewise.language import syntax
 from clausewise.language.check import Checked
+from clausewise.language.refs import (AtRef, ConventionRef, EntityFieldRef, EnumRef, ItemFieldRef, ItemsRef, LetRef,
+                                      LookupRef, ParamRef, RelationRef, RowFieldRef, RowVarFieldRef, RuleOnRef, VarRef)
 from clausewise.values.valuetypes import Month, OutOfCalendar
 from clausewise.values.calendar import Window, add_days, last_n, month_window, n_days_from, quarter_of, shifted_month
 
@@ -217,10 +219,10 @@ class Evaluator:
     def _rule_on_var(self, cond: Any, var: str) -> str | None:
         """The rule R when ``cond`` is exactly ``R on var``."""
         if isinstance(cond, syntax.Truth) and isinstance(cond.expr, syntax.AtDate):
-            ref = self.c.refs.get(id(cond.expr), ("",))
+            ref = self.c.refs.get(id(cond.expr))
             day = cond.expr.date
-            if ref[0] == "rule_on" and isinstance(day, syntax.Name) and self.c.refs.get(id(day), ("",))[:2] == ("var", var):
-                return ref[1]
+            if isinstance(ref, RuleOnRef) and isinstance(day, syntax.Name) and self.c.refs.get(id(day)) == VarRef(var):
+                return ref.name
         return None
 
     def bind(self, scope: Scope, name: str, value: Any) -> Scope:
@@ -230,37 +232,36 @@ class Evaluator:
         ref = self.c.refs.get(id(node))
         if ref is None and isinstance(node, syntax.Attr):
             return self.reference(node.base, scope)
-        kind = ref[0]
-        if kind == "var":
-            return scope.vars[ref[1]]
-        if kind == "rowfield":
-            return field_value(scope.row, ref[1], "row")
-        if kind == "let":
-            return self.let_value(node, ref[1], scope)
-        if kind == "param":
-            return self.params[ref[1]]
-        if kind == "convention":
-            return self.convention
-        if kind == "enum":
-            return ref[1]
-        if kind == "entity_field":
-            return field_value(scope.entity, ref[1], self.c.entity_table, self.entity_key(scope))
-        if kind == "itemfield":
-            item: Item = scope.vars[ref[1]]
-            if item.row is None:
-                return Missing((f"no row for related item {item.key!r}",))
-            return field_value(item.row, ref[2], "row", item.key)
-        if kind == "rowvarfield":
-            return field_value(scope.vars[ref[1]], ref[2], "row")
-        if kind == "lookup":
-            _, table, fname, (tfield, sfield) = ref
-            subject_value = scope.subject.get(sfield) if scope.subject else None
-            rows = self.data.index(table, tfield).get(subject_value, [])
-            if not rows:
-                return Missing((f"no {table} row for {subject_value!r}",))
-            return field_value(rows[0], fname, table, subject_value)
-        if kind == "relation":
-            return self.relation_items(ref[1], scope)
+        match ref:
+            case VarRef(name):
+                return scope.vars[name]
+            case RowFieldRef(name):
+                return field_value(scope.row, name, "row")
+            case LetRef(name):
+                return self.let_value(node, name, scope)
+            case ParamRef(name):
+                return self.params[name]
+            case ConventionRef():
+                return self.convention
+            case EnumRef(value):
+                return value
+            case EntityFieldRef(name):
+                return field_value(scope.entity, name, self.c.entity_table, self.entity_key(scope))
+            case ItemFieldRef(var, name):
+                item: Item = scope.vars[var]
+                if item.row is None:
+                    return Missing((f"no row for related item {item.key!r}",))
+                return field_value(item.row, name, "row", item.key)
+            case RowVarFieldRef(var, name):
+                return field_value(scope.vars[var], name, "row")
+            case LookupRef(table, fname, (tfield, sfield)):
+                subject_value = scope.subject.get(sfield) if scope.subject else None
+                rows = self.data.index(table, tfield).get(subject_value, [])
+                if not rows:
+                    return Missing((f"no {table} row for {subject_value!r}",))
+                return field_value(rows[0], fname, table, subject_value)
+            case RelationRef(name):
+                return self.relation_items(name, scope)
         raise AssertionError(f"unresolved reference {ref}")
 
     def let_value(self, node, name: str, scope: Scope) -> Any:
@@ -285,11 +286,13 @@ class Evaluator:
         day = self.eval(node.date, scope)
         if isinstance(day, Missing):
             return day
-        if ref[0] == "rule_on":
+        if isinstance(ref, RuleOnRef):
             if day is None:  # a rule on a day that does not exist (none) does not hold
                 return False
-            return self._history()(ref[1], day, scope, self.history_until)
-        _, table, fname, (tfield, sfield) = ref
+            return self._history()(ref.name, day, scope, self.history_until)
+        if not isinstance(ref, AtRef):
+            raise AssertionError(f"unresolved reference {ref}")
+        table, fname, (tfield, sfield) = ref.table, ref.field, ref.link
         subject_value = scope.subject.get(sfield) if scope.subject else None
         row = self.data.on_day(table, tfield, self.c.tables[table].time_field, subject_value, day)
         if row is not None:
@@ -373,7 +376,8 @@ class Evaluator:
         return items
 
     def rows(self, node: syntax.Aggregate, scope: Scope) -> list[tuple[dict, Scope]] | Missing:
-        _, table, (tfield, sfield) = self.c.refs[id(node)]
+        rows_ref = self.c.rows_ref(node)
+        table, (tfield, sfield) = rows_ref.table, rows_ref.link
         subjects: list[tuple[Any, Item | None]] = []
         if node.over is not None:
             over = self.eval(node.over, scope)
@@ -403,7 +407,7 @@ class Evaluator:
         return out
 
     def aggregate(self, node: syntax.Aggregate, scope: Scope) -> Any:
-        if node.over is None and not node.binder and self.c.refs[id(node)][0] != "items":
+        if node.over is None and not node.binder and not isinstance(self.c.refs[id(node)], ItemsRef):
             from clausewise.evaluate.computed import cached_aggregate  # rows filtered once per entity, windows by bisection
 
             return cached_aggregate(self, node, scope)
@@ -413,7 +417,7 @@ class Evaluator:
 
     def _aggregate(self, node: syntax.Aggregate, scope: Scope) -> Any:
         ref = self.c.refs[id(node)]
-        if ref[0] == "items":
+        if isinstance(ref, ItemsRef):
             items = self.eval(node.target, scope)
             count = 0
             for item in items:
@@ -458,10 +462,11 @@ class Evaluator:
 
     def reads_row(self, node, binder: str | None) -> bool:
         """Whether an expression reads the current row: a field of it, or the binder variable."""
-        ref = self.c.refs.get(id(node))
-        if ref and (ref[0] == "rowfield" or (binder is not None and ref[0] in ("var", "rowvarfield", "itemfield")
-                                             and ref[1] == binder)):
-            return True
+        match self.c.refs.get(id(node)):
+            case RowFieldRef():
+                return True
+            case VarRef(name) | RowVarFieldRef(name) | ItemFieldRef(name) if binder is not None and name == binder:
+                return True
         return any(self.reads_row(child, binder) for child in syntax.children(node))
 
     def row_value(self, node: syntax.Aggregate, row: dict, inner: Scope) -> Any:
@@ -474,20 +479,20 @@ class Evaluator:
                 return SKIP
         if isinstance(node.target, syntax.Name):
             return 1
-        if not isinstance(node.target, syntax.Attr) or self.c.refs.get(id(node.target), ("",))[0] == "rowfield":
+        if not isinstance(node.target, syntax.Attr) or isinstance(self.c.refs.get(id(node.target)), RowFieldRef):
             value = self.eval(node.target, inner)  # a row expression: sum(T.score * weight[T.indicator] ...)
             if value is None:
-                return SKIP if node.fn == "count" else Missing((f"{self.c.refs[id(node)][1]}: a value is empty in a row counted here",))
+                return SKIP if node.fn == "count" else Missing((f"{self.c.rows_ref(node).table}: a value is empty in a row counted here",))
             return value
         value = row.get(node.target.name)
         if value is None:
             if node.fn == "count":
                 return SKIP
-            return Missing((f"{self.c.refs[id(node)][1]}.{node.target.name} is empty in a row counted here",))
+            return Missing((f"{self.c.rows_ref(node).table}.{node.target.name} is empty in a row counted here",))
         return value
 
     def combine(self, node: syntax.Aggregate, values: list) -> Any:
-        table = self.c.refs[id(node)][1]
+        table = self.c.rows_ref(node).table
         if node.fn == "count":
             return len(set(values)) if node.distinct else len(values)
         if node.fn == "sum":

@@ -15,6 +15,7 @@ from clausewise.language import syntax
 from clausewise.language.diagnostics import ClausewiseError, Diagnostic, SourceFile, Span, did_you_mean
 from clausewise.language.infer import SCALAR_KINDS, WINDOW_TYPE, ExprChecker, Sort, field_type
 from clausewise.language.infer_computed import DerivedChecker
+from clausewise.language.refs import EnumRef, LetRef, Ref, RowsRef, RuleOnRef, RuleRef
 from clausewise.values.valuetypes import FieldSchema, TableSchema, ValueType, is_currency
 
 
@@ -73,7 +74,7 @@ class Checked:
     rules: dict[str, syntax.RuleDecl]
     decides: dict[str, syntax.DecideDecl]
     sorts: dict[int, Sort] = field(default_factory=dict)
-    refs: dict[int, tuple] = field(default_factory=dict)
+    refs: dict[int, Ref] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     #: ``entity ... for each NAME: enum(...)``: the name and its values (one verdict per row and value)
     dimension: str | None = None
@@ -81,6 +82,13 @@ class Checked:
 
     def sort(self, node) -> Sort:
         return self.sorts[id(node)]
+
+    def rows_ref(self, node: syntax.Node) -> RowsRef:
+        """The table and link of an aggregate the checker resolved to table rows."""
+        ref = self.refs[id(node)]
+        if not isinstance(ref, RowsRef):
+            raise TypeError(f"not an aggregate over table rows: {ref}")
+        return ref
 
     @functools.cached_property
     def group_counts(self) -> dict[str, int]:
@@ -95,7 +103,7 @@ class Checked:
     @functools.cached_property
     def history_rules(self) -> frozenset[str]:
         """The rules read on another day (``exit_inspection on d``): an evaluation needs their history."""
-        return frozenset(ref[1] for ref in self.refs.values() if ref[0] == "rule_on")
+        return frozenset(ref.name for ref in self.refs.values() if isinstance(ref, RuleOnRef))
 
 
 class Checker(ExprChecker, DerivedChecker):
@@ -111,7 +119,7 @@ class Checker(ExprChecker, DerivedChecker):
         self.rules: dict[str, syntax.RuleDecl] = {}
         self.decides: dict[str, syntax.DecideDecl] = {}
         self.sorts: dict[int, Sort] = {}
-        self.refs: dict[int, tuple] = {}
+        self.refs: dict[int, Ref] = {}
         self.used_params: set[str] = set()
         self.entity_table = ""
         self._let_stack: list[str] = []
@@ -289,7 +297,7 @@ class Checker(ExprChecker, DerivedChecker):
                 elif param.per is not None:
                     pass  # '= {}': optional, empty unless given
                 elif param.vtype.kind == "enum" and isinstance(default, syntax.Name) and default.name in param.vtype.enum_values:
-                    self.refs[id(default)] = ("enum", default.name)
+                    self.refs[id(default)] = EnumRef(default.name)
                 else:
                     sort = self.expr(default, self.entity_scope())
                     self.expect_value(default, sort, param.vtype, f"default of '{decl.name}'")
@@ -325,7 +333,7 @@ class Checker(ExprChecker, DerivedChecker):
             else:
                 scope = self.entity_scope()
                 if vt.kind == "enum" and isinstance(clause.value, syntax.Name) and clause.value.name in vt.enum_values:
-                    self.refs[id(clause.value)] = ("enum", clause.value.name)
+                    self.refs[id(clause.value)] = EnumRef(clause.value.name)
                     self.sorts[id(clause.value)] = Sort("value", vt)
                 else:
                     self.expect_value(clause.value, self.expr(clause.value, scope), vt, f"a value of '{d.name}'")
@@ -364,13 +372,13 @@ class Checker(ExprChecker, DerivedChecker):
         """The rules a condition reads: by name, or on another day (``R on d``, which needs R's
         statuses of days up to d, d included: a rule may not read itself that way, even through
         the named values it reads)."""
-        if isinstance(node, syntax.Truth) and self.refs.get(id(node.expr), ("",))[0] == "rule":
+        if isinstance(node, syntax.Truth) and isinstance(self.refs.get(id(node.expr)), RuleRef):
             yield node.expr.name
-        ref = self.refs.get(id(node), ("",))
-        if ref[0] == "rule_on":
-            yield ref[1]
-        elif ref[0] == "let" and ref[1] not in lets and ref[1] in self.lets:
-            yield from self.rule_refs(self.lets[ref[1]].expr, lets | {ref[1]})
+        match self.refs.get(id(node)):
+            case RuleOnRef(name):
+                yield name
+            case LetRef(name) if name not in lets and name in self.lets:
+                yield from self.rule_refs(self.lets[name].expr, lets | {name})
         for child in syntax.children(node):
             yield from self.rule_refs(child, lets)
 

@@ -9,7 +9,7 @@ condition (``count(month m in q where ...)``), and aggregates of a row expressio
 
 from __future__ import annotations
 
-from clausewise.language import syntax
+from clausewise.language import refs, syntax
 from clausewise.language.diagnostics import did_you_mean
 from clausewise.language.infer import VALUE, Sort, compatible, vsort
 from clausewise.values.valuetypes import COUNT, DATE, MONTH, ValueType
@@ -41,7 +41,7 @@ class DerivedChecker:
         for key, want in zip(keys, key_types):
             if isinstance(key, syntax.Name) and want.kind == "enum" and key.name in want.enum_values \
                     and not self._is_declared(key.name, scope):
-                self.refs[id(key)] = ("enum", key.name)
+                self.refs[id(key)] = refs.EnumRef(key.name)
                 self.sorts[id(key)] = vsort(want)
                 continue
             self.expect_value(key, self.expr(key, scope), want, f"a key of '{node.name}'", scope)
@@ -111,7 +111,7 @@ class DerivedChecker:
                 and not self.params[ladder.name].per_more:
             param = self.params[ladder.name]
             self.used_params.add(ladder.name)
-            self.refs[id(ladder)] = ("param", ladder.name)
+            self.refs[id(ladder)] = refs.ParamRef(ladder.name)
             lsort = Sort("ladder", param.vtype, field=str(param.per))
         else:
             self.error(ladder, "'band of x in LADDER' takes a parameter of thresholds by name",
@@ -138,13 +138,13 @@ class DerivedChecker:
                        "e.g. top 10 (city by sum(ls_city_daily.verified_gmv_yuan during q))")
             return Sort("none")
         fsort = self.expr(figure, scope)
-        ref = self.refs.get(id(figure), ("",))
+        ref = self.refs.get(id(figure))
         if fsort.kind == "none":
             return fsort
-        if ref[0] != "rows":
+        if not isinstance(ref, refs.RowsRef):
             self.error(figure, "'top N' groups table rows, not related items")
             return Sort("none")
-        table = self.tables[ref[1]]
+        table = self.tables[ref.table]
         group = table.field(node.field)
         if group is None:
             self.error(node, f"table '{table.name}' has no field '{node.field}' to group by",
