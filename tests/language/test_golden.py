@@ -5,7 +5,6 @@ Set CLAUSEWISE_UPDATE_GOLDEN=1 to rewrite them after an intended change, then re
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ def dump(node, depth: int = 0) -> str:
     """A stable, indented rendering of a syntax tree (spans included as line:col)."""
     pad = "  " * depth
     if isinstance(node, syntax.Node):
-        fields = [f for f in dataclasses.fields(node) if f.name != "span"]
+        fields = syntax.node_fields(node)
         head = f"{pad}{type(node).__name__} @{node.span.line}:{node.span.column}"
         parts = [head]
         for f in fields:

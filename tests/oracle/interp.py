@@ -230,7 +230,7 @@ class Oracle:
                 first = self.node(a, f"{node_id}.if", None, env, statuses, rule_status)
                 then = self.node(b, f"{node_id}.then", None, env, statuses, rule_status)
                 status = if_then(first, then)
-            case syntax.Truth(expr=syntax.Name() as ref) if isinstance(self.c.refs.get(id(ref)), refs.RuleRef):
+            case syntax.Truth(expr=syntax.Name() as ref) if isinstance(self.c.refs.get(ref.nid), refs.RuleRef):
                 status = self._rule(ref.name, env, statuses, rule_status)
             case _:
                 status = self.leaf(cond, env)
@@ -269,7 +269,7 @@ class Oracle:
     def _outcome_value(self, expr, env: Env) -> tuple[Any, bool]:
         if isinstance(expr, syntax.NoneLit):
             return None, True
-        ref = self.c.refs.get(id(expr))
+        ref = self.c.refs.get(expr.nid)
         if isinstance(ref, refs.EnumRef):
             return ref.value, True
         value = self.value(expr, env)
@@ -352,7 +352,7 @@ class Oracle:
 
     # ---- expressions ---------------------------------------------------------------------------------
     def value(self, expr, env: Env) -> Any:
-        ref = self.c.refs.get(id(expr))
+        ref = self.c.refs.get(expr.nid)
         if ref is not None:
             return self.resolve(ref, expr, env)
         match expr:
@@ -567,7 +567,7 @@ class Oracle:
         if agg.over is None:
             return [(env.subject, env.subject_table, env.item)]
         over = self.value(agg.over, env) if not isinstance(agg.over, syntax.Name) or \
-            not isinstance(self.c.refs.get(id(agg.over)), refs.RelationRef) else self.related(agg.over.name, env)
+            not isinstance(self.c.refs.get(agg.over.nid), refs.RelationRef) else self.related(agg.over.name, env)
         if isinstance(over, Item):
             over = [over]
         target = self.c.relations[agg.over.name].target if isinstance(agg.over, syntax.Name) and agg.over.name in self.c.relations \
@@ -591,7 +591,7 @@ class Oracle:
         return items
 
     def aggregate(self, agg: syntax.Aggregate, env: Env) -> Any:
-        ref = self.c.refs[id(agg)]
+        ref = self.c.refs[agg.nid]
         during = None
         if agg.during is not None:
             during = as_window(self.value(agg.during, env))

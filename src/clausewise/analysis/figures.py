@@ -80,14 +80,14 @@ def may_be_missing(subject: Subject, node: Any) -> bool:
         case syntax.Aggregate(fn=fn, where=where, target=target):
             if fn in ("avg", "min", "max"):
                 return True
-            ref = c.refs.get(id(node))
+            ref = c.refs.get(node.nid)
             if fn == "sum" and isinstance(ref, RowsRef) and isinstance(target, syntax.Attr):
                 schema = c.tables[ref.table].field(target.name)
                 if schema is not None and schema.optional:
                     return True
             return where is not None and _cond_may_miss(subject, where)
         case syntax.Name() | syntax.Attr():
-            match c.refs.get(id(node)):
+            match c.refs.get(node.nid):
                 case None:
                     return True
                 case EntityFieldRef(name):
@@ -125,9 +125,9 @@ class SpaceBuilder:
 
     def __init__(self) -> None:
         self.figures: dict[str, Figure] = {}
-        #: per subject (by id): leaf node id -> figure keys, in the order the leaf uses them
+        #: per subject (by id(): a subject is not a syntax node): leaf node id -> figure keys, in the order the leaf uses them
         self.leaf_figures: dict[int, dict[str, list[str]]] = {}
-        #: per subject (by id): id(comparison side or tested expression) -> (figure key, offsets split off it)
+        #: per subject (by id()): the nid of a comparison side or tested expression -> (figure key, offsets split off it)
         self.sides: dict[int, dict[int, tuple[str, list]]] = {}
         self.subjects: list[Subject] = []
         #: bounds computed once the evaluation days are known: (figure, subject, bound on a day's subject)
@@ -145,7 +145,7 @@ class SpaceBuilder:
         key = f"leaf {name}" if is_leaf else key_of(text)
         fig = self.figures.get(key)
         if fig is None:
-            sort = None if is_leaf else subject.policy.checked.sorts.get(id(expr))
+            sort = None if is_leaf else subject.policy.checked.sorts.get(expr.nid)
             fig = self.figures[key] = Figure(key, text, name, vtype=sort.vtype if sort else None, is_leaf=is_leaf)
         fig.nodes.append(expr)
         return fig
@@ -199,13 +199,13 @@ class SpaceBuilder:
                 if all(d for _, d in data):
                     a, b = (self._figure(subject, s, name) for s, _ in data)
                     figs = [a, b]
-                    sides[id(cond.left)], sides[id(cond.right)] = (a.key, []), (b.key, [])
+                    sides[cond.left.nid], sides[cond.right.nid] = (a.key, []), (b.key, [])
                     self.pairs.append((a, b, subject))
                 else:
                     (side, _), (other, _) = sorted(data, key=lambda sd: not sd[1])
                     inner, steps = split_offset(subject, side)
                     fig = self._figure(subject, inner, name)
-                    sides[id(side)] = (fig.key, steps)
+                    sides[side.nid] = (fig.key, steps)
                     self.deferred.append((fig, subject, bound_of(other, steps)))
                     figs = [fig]
                     if depends_on_data(subject, other) or any(depends_on_data(subject, o) for _, o, _ in steps):
@@ -217,13 +217,13 @@ class SpaceBuilder:
                 figs = [fig] + ([self.day_figure()] if depends_on_data(subject, cond.collection) else [])
             elif isinstance(cond, (syntax.IsSet, syntax.Truth)) and not isinstance(cond.expr, syntax.Aggregate):
                 figs = [self._figure(subject, cond.expr, name)]
-                sides[id(cond.expr)] = (figs[0].key, [])
+                sides[cond.expr.nid] = (figs[0].key, [])
             elif (fig := self._best_unit(subject, cond, name, leaf.id)) is not None:
                 figs = [fig]
             else:
                 figs = [self._figure(subject, cond, leaf.id, is_leaf=True)]
                 if isinstance(cond, syntax.Truth):  # a bool condition's value: the yes/no figure's
-                    sides[id(cond.expr)] = (figs[0].key, [])
+                    sides[cond.expr.nid] = (figs[0].key, [])
             for fig in figs:
                 self._seed(subject, fig)
                 fig.may_miss = fig.may_miss or (not fig.is_leaf and fig.key != DAY and may_be_missing(subject, fig.nodes[-1]))
@@ -234,7 +234,7 @@ class SpaceBuilder:
         """A free parameter's figure: its default or given value is a candidate (and, through a
         comparison, a bound of the other side)."""
         node = fig.nodes[-1] if fig.nodes else None
-        ref = subject.policy.checked.refs.get(id(node)) if isinstance(node, syntax.Name) else None
+        ref = subject.policy.checked.refs.get(node.nid) if isinstance(node, syntax.Name) else None
         if isinstance(ref, ParamRef) and ref.name in subject.free_params:
             seed = subject.seeds.get(ref.name)
             if seed is not None and not isinstance(seed, (Missing, dict)) and seed not in fig.bounds:
@@ -253,7 +253,7 @@ class SpaceBuilder:
         if isinstance(bound, Missing):
             return None
         text = f"{subject.policy.source_text(side)} in the best {cond.unit} of {subject.policy.source_text(cond.window)}"
-        sort = subject.policy.checked.sorts.get(id(side))
+        sort = subject.policy.checked.sorts.get(side.nid)
         fig = self.figures.setdefault(f"leaf {leaf_id}", Figure(f"leaf {leaf_id}", text, f"{name} (best {cond.unit})",
                                                                 vtype=sort.vtype if sort else None))
         fig.nodes.append(cond)
@@ -329,10 +329,10 @@ class SpaceBuilder:
                 op, bound, left = fig.test
                 for node in fig.nodes:
                     if isinstance(node, syntax.Quantified) and isinstance(node.cond, syntax.Compare):
-                        out[id(node.cond.left if left else node.cond.right)] = value
+                        out[(node.cond.left if left else node.cond.right).nid] = value
                 if not isinstance(value, Missing):
                     value = compare(op, value, bound) if left else compare(op, bound, value)
-            out.update((id(node), value) for node in fig.nodes)
+            out.update((node.nid, value) for node in fig.nodes)
         return out
 
 
@@ -350,7 +350,7 @@ def figure_value(fig: Figure, subject: Subject) -> Any:
 
 def _uses_var(subject: Subject, node: Any, var: str) -> bool:
     """Whether an expression refers to a quantifier's variable."""
-    if isinstance(node, syntax.Name) and isinstance(subject.policy.checked.refs.get(id(node)), VarRef):
+    if isinstance(node, syntax.Name) and isinstance(subject.policy.checked.refs.get(node.nid), VarRef):
         return node.name == var
     if isinstance(node, syntax.Node):
         return any(_uses_var(subject, getattr(node, f.name), var) for f in dataclasses.fields(node) if f.name != "span")

@@ -93,7 +93,7 @@ def same_row(builder: SpaceBuilder) -> list[tuple[str, str]]:
             continue
         for subject in builder.subjects:
             c = subject.policy.checked
-            ref = c.refs.get(id(node))
+            ref = c.refs.get(node.nid)
             if not isinstance(ref, AtRef):
                 continue
             table, name, link = ref.table, ref.field, ref.link
@@ -215,7 +215,7 @@ class _Feed:
         out: dict[str, _Side] = {}
         for fid in self.program.entity_figures:
             f = plan.figures[fid]
-            found = sides.get(id(f.node))
+            found = sides.get(f.node.nid)
             if found is not None:
                 out[fid] = _Side(*found)
             elif f.text in self.builder.figures and f.text != DAY:
@@ -329,7 +329,7 @@ class _Feed:
         cond = leaf.cond
         side = None
         if isinstance(cond, syntax.Compare):
-            side = next(((n, sides[id(n)][1]) for n in (cond.left, cond.right) if id(n) in sides), None)
+            side = next(((n, sides[n.nid][1]) for n in (cond.left, cond.right) if n.nid in sides), None)
         rows = []
         for v, value in enumerate(fig.candidates):
             found = [candidate_status(fig, cond, value, s, side) for s in self.days]
@@ -366,7 +366,7 @@ def _param_of(subject: Subject, fig: Figure) -> str | None:
     node = fig.nodes[0] if fig.nodes else None
     if not isinstance(node, syntax.Name):
         return None
-    ref = subject.policy.checked.refs.get(id(node))
+    ref = subject.policy.checked.refs.get(node.nid)
     if not isinstance(ref, ParamRef) or ref.name not in subject.free_params:
         return None
     return ref.name if subject.policy.checked.params[ref.name].per is None else None

@@ -148,12 +148,12 @@ class Substituted(Evaluator):
         super().__init__(base.c, base.data, base.params, base.as_of, base.convention)
         self.values = dict(values)
         for node in nodes:  # no compiled closures: they would read around an assumed value
-            self.compiled[id(node)] = functools.partial(self.eval, node)
+            self.compiled[node.nid] = functools.partial(self.eval, node)
 
     def eval(self, node, scope: Scope) -> Any:
         values = self.values
-        if values and id(node) in values:
-            return values[id(node)]
+        if values and node.nid in values:
+            return values[node.nid]
         return super().eval(node, scope)
 
 
@@ -166,8 +166,8 @@ class SubstitutedLeaves(LeafEvaluator):
         self.assumed = ev.values
 
     def evaluate(self, cond, scope: Scope) -> LeafResult:
-        if id(cond) in self.assumed:
-            value = self.assumed[id(cond)]
+        if cond.nid in self.assumed:
+            value = self.assumed[cond.nid]
             if isinstance(value, Missing):
                 return LeafResult("unknown", missing=value.reasons)
             return LeafResult("pass" if value else "fail", observed=value)
@@ -182,8 +182,8 @@ def every_node(roots: Any) -> list[Any]:
         node = stack.pop()
         if isinstance(node, tuple):
             stack.extend(node)
-        elif isinstance(node, syntax.Node) and id(node) not in seen:
-            seen[id(node)] = node
+        elif isinstance(node, syntax.Node) and node.nid not in seen:
+            seen[node.nid] = node
             stack.extend(getattr(node, f.name) for f in dataclasses.fields(node) if f.name != "span")
     return list(seen.values())
 

@@ -42,7 +42,7 @@ class _Builder:
     def owner(self, fig: Figure) -> Policy:
         """The policy a figure's first node belongs to (diff: one of two versions)."""
         for p in self.policies:
-            if id(fig.nodes[0]) in p.checked.sorts or id(fig.nodes[0]) in p.checked.refs:
+            if fig.nodes[0].nid in p.checked.sorts or fig.nodes[0].nid in p.checked.refs:
                 return p
         return self.policies[0]
 
@@ -52,7 +52,7 @@ class _Builder:
 
     def measure(self, draft: Draft, keys: list[str]) -> dict[str, Any] | None:
         try:
-            subjects: dict[int, Subject] = {}
+            subjects: dict[int, Subject] = {}  # by id() of the policy version (not a syntax node)
             out = {}
             for k in keys:
                 p = self.owner(self.space.figures[k])
@@ -82,7 +82,7 @@ class _Builder:
         if depth > 4:
             return
         c = self.c
-        ref = c.refs.get(id(node))
+        ref = c.refs.get(node.nid)
         if isinstance(ref, EntityFieldRef):
             d = draft.copy()
             if ref.name == c.dimension:
@@ -136,7 +136,7 @@ class _Builder:
                 yield d
 
     def date_fields(self, node: Any, depth: int) -> list[str]:
-        key = (id(self.c), id(node), depth)
+        key = (id(self.c), node.nid, depth)  # id(): the checked policy version, kept alive by self.policies
         if key not in self._date_fields:
             self._date_fields[key] = self._find_date_fields(node, depth)
         return self._date_fields[key]
@@ -144,7 +144,7 @@ class _Builder:
     def _find_date_fields(self, node: Any, depth: int) -> list[str]:
         c, out = self.c, []
         for sub in walk(node):
-            ref = c.refs.get(id(sub))
+            ref = c.refs.get(sub.nid)
             if isinstance(ref, EntityFieldRef):
                 f = c.tables[c.entity_table].field(ref.name)
                 if f is not None and f.type.kind == "date" and ref.name not in out:
@@ -244,12 +244,12 @@ class _Builder:
                   amount: Any) -> Iterator[Callable[[Draft], None]]:
         """Ways to add one row (and the related item it needs) that the aggregate may count."""
         c = self.c
-        if isinstance(c.refs[id(node)], ItemsRef):  # count(s in REL where ...): a new related item, with a row for each inner aggregate
+        if isinstance(c.refs[node.nid], ItemsRef):  # count(s in REL where ...): a new related item, with a row for each inner aggregate
             name = node.target.name if isinstance(node.target, syntax.Name) else None
             rel = c.relations.get(name) if name else None
             if rel is None:
                 return
-            inner = [a for a in walk(node.where) if isinstance(a, syntax.Aggregate) and isinstance(c.refs.get(id(a)), RowsRef)]
+            inner = [a for a in walk(node.where) if isinstance(a, syntax.Aggregate) and isinstance(c.refs.get(a.nid), RowsRef)]
             for item_fields in self.variants(rel.target, set(), days, None, None, limit=20):
                 def make(d: Draft, item_fields=item_fields) -> None:
                     key = self.new_item(d, rel, item_fields, days)
@@ -351,7 +351,7 @@ class _Builder:
 def _rank(policy: Policy, fig: Figure) -> tuple[int, str]:
     """Realize fields first, then single rows, counts, sums and derived values, whole conditions last."""
     node = fig.nodes[0]
-    ref = policy.checked.refs.get(id(node))
+    ref = policy.checked.refs.get(node.nid)
     if isinstance(ref, EntityFieldRef | ParamRef):
         order = 0
     elif isinstance(ref, LookupRef | AtRef):
@@ -432,7 +432,7 @@ def reads(c: Any, node: Any, depth: int = 0) -> set[str]:
     that read one of them may be tied by the rows (a sum of B points and a count of B violations)."""
     out: set[str] = set()
     for sub in walk(node):
-        ref = c.refs.get(id(sub))
+        ref = c.refs.get(sub.nid)
         match ref:
             case RowsRef(table) | LookupRef(table) | AtRef(table):
                 out.add(table)

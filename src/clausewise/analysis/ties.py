@@ -46,7 +46,7 @@ def depends_on_data(subject: Subject, node: Any, day: bool = True) -> bool:
         case syntax.Index(name=name, key=key):
             return name in subject.free_params or depends_on_data(subject, key, day)
         case syntax.Name() | syntax.Attr():
-            match c.refs.get(id(node)):
+            match c.refs.get(node.nid):
                 case None:
                     return depends_on_data(subject, node.base, day) if isinstance(node, syntax.Attr) else True
                 case ParamRef(name):
@@ -83,7 +83,7 @@ def split_offset(subject: Subject, side: Any, depth: int = 0, day: bool = False)
         if left != right:
             inner, steps = split_offset(subject, side.left if left else side.right, depth + 1, day)
             return inner, [(side.op, side.right if left else side.left, left), *steps]
-    ref = subject.policy.checked.refs.get(id(side)) if isinstance(side, syntax.Name) else None
+    ref = subject.policy.checked.refs.get(side.nid) if isinstance(side, syntax.Name) else None
     if subject.free_as_of and isinstance(ref, LetRef) and depth < 4:
         expr = subject.policy.checked.lets[ref.name].expr
         inner, steps = split_offset(subject, expr, depth + 1, day)
@@ -149,7 +149,7 @@ def inside(subject: Subject, node: Any, depth: int, stop: Any) -> Any:
         yield node
         if stop(node):
             return
-        ref = subject.policy.checked.refs.get(id(node))
+        ref = subject.policy.checked.refs.get(node.nid)
         if isinstance(ref, LetRef) and depth < 4:
             yield from inside(subject, subject.policy.checked.lets[ref.name].expr, depth + 1, stop)
         for f in dataclasses.fields(node):
@@ -179,8 +179,8 @@ def tie_cases(builder: Any, key: str) -> tuple[Any, list[str], list[tuple[tuple[
     fig = builder.figures[key]
     if fig.is_leaf or key == DAY or not fig.nodes:
         return None
-    subject = next((s for s in builder.subjects if id(fig.nodes[0]) in s.policy.checked.sorts
-                    or id(fig.nodes[0]) in s.policy.checked.refs), None)
+    subject = next((s for s in builder.subjects if fig.nodes[0].nid in s.policy.checked.sorts
+                    or fig.nodes[0].nid in s.policy.checked.refs), None)
     if subject is None or not subject.free_as_of:
         return None
     inputs: dict[str, list[int]] = {}
@@ -190,7 +190,7 @@ def tie_cases(builder: Any, key: str) -> tuple[Any, list[str], list[tuple[tuple[
             return False
         other = key_of(subject.policy.source_text(sub))
         if other in builder.figures and other != key and not builder.figures[other].is_leaf:
-            inputs.setdefault(other, []).append(id(sub))
+            inputs.setdefault(other, []).append(sub.nid)
             return True
         return False
     walked = list(inside(subject, fig.nodes[0], 0, is_input))
@@ -198,9 +198,9 @@ def tie_cases(builder: Any, key: str) -> tuple[Any, list[str], list[tuple[tuple[
     refs = subject.policy.checked.refs
     # rows read other than through an input: not known here, so never a reason to rule a value out
     given = {n for ids in inputs.values() for n in ids}
-    opened = {id(sub): OPEN for sub in walked if id(sub) not in given and (
+    opened = {sub.nid: OPEN for sub in walked if sub.nid not in given and (
               isinstance(sub, (syntax.Aggregate, syntax.AtDate, syntax.FirstDay))
-              or isinstance(refs.get(id(sub)), LookupRef | AtRef | RelationRef | ItemsRef | RowsRef | EntityFieldRef))}
+              or isinstance(refs.get(sub.nid), LookupRef | AtRef | RelationRef | ItemsRef | RowsRef | EntityFieldRef))}
     if not inputs:
         return None
     names = sorted(inputs) + ([DAY] if DAY in builder.figures and on_day else [])
@@ -238,11 +238,11 @@ def missing_causes(builder: Any) -> list[tuple[str, str]]:
         node = fig.nodes[0] if fig.nodes and not fig.is_leaf and fig.may_miss else None
         if not isinstance(node, syntax.Aggregate) or node.where is None or node.fn in ("avg", "min", "max"):
             continue
-        subject = next((s for s in builder.subjects if id(node) in s.policy.checked.refs), None)
+        subject = next((s for s in builder.subjects if node.nid in s.policy.checked.refs), None)
         if subject is None:
             continue
         c = subject.policy.checked
-        ref = c.refs[id(node)]
+        ref = c.refs[node.nid]
         if node.fn == "sum" and isinstance(ref, RowsRef) and isinstance(node.target, syntax.Attr):
             schema = c.tables[ref.table].field(node.target.name)
             if schema is None or schema.optional:
@@ -264,7 +264,7 @@ def _filter_causes(subject: Subject, cond: Any) -> list[Any] | None:
             return None
         if not isinstance(node, (syntax.Name, syntax.Attr)):
             continue
-        match c.refs.get(id(node)):
+        match c.refs.get(node.nid):
             case None:
                 continue
             case RowFieldRef(name) | RowVarFieldRef(_, name):

@@ -58,7 +58,7 @@ class Conflicts:
 
     def check(self, policy: Policy, r: Realization) -> RowCheck:
         """:func:`evaluate_rows`, remembered per realization and version."""
-        key = (id(r), id(policy))
+        key = (id(r), id(policy))  # id(): a realization and a policy, alive as long as this cache
         if key not in self.checks:
             self.checks[key] = evaluate_rows(policy, r)
         return self.checks[key]

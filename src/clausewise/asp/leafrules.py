@@ -227,7 +227,7 @@ class FigureProgram:
 
     def _literal(self, node: Any) -> str | None:
         """The term of a literal (a number, string, bool, date, month or enum value), else None."""
-        ref = self.plan.checked.refs.get(id(node)) if isinstance(node, syntax.Name) else None
+        ref = self.plan.checked.refs.get(node.nid) if isinstance(node, syntax.Name) else None
         if isinstance(ref, EnumRef):
             return term_text(node.name)
         if isinstance(node, (syntax.Number, syntax.String, syntax.BoolLit, syntax.DateLit, syntax.MonthLit)):
@@ -248,7 +248,7 @@ class FigureProgram:
             return ("set", elements)
         node = f.node
         refs = self.plan.checked.refs
-        ref = refs.get(id(node)) if isinstance(node, syntax.Name) else None
+        ref = refs.get(node.nid) if isinstance(node, syntax.Name) else None
         if isinstance(ref, ParamRef) and self.plan.checked.params[ref.name].per is None:
             return ("param", ref.name)
         literal = self._literal(node)
@@ -266,7 +266,7 @@ class FigureProgram:
             node = self.plan.checked.params[name].default
             if isinstance(node, (syntax.Number, syntax.String, syntax.BoolLit, syntax.DateLit, syntax.MonthLit)):
                 value = node.value
-            elif isinstance(node, syntax.Name) and isinstance(self.plan.checked.refs.get(id(node)), EnumRef):
+            elif isinstance(node, syntax.Name) and isinstance(self.plan.checked.refs.get(node.nid), EnumRef):
                 value = node.name
             else:
                 continue

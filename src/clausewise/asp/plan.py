@@ -102,7 +102,7 @@ class _Lowering:
                 first = self.lower(a, f"{node_id}.if", own_cites)
                 second = self.lower(b, f"{node_id}.then", own_cites)
                 return self.add(LogicNode(node_id, "if", [first, second], **common))
-            case syntax.Truth(expr=syntax.Name() as ref) if isinstance(self.checked.refs.get(id(ref)), RuleRef):
+            case syntax.Truth(expr=syntax.Name() as ref) if isinstance(self.checked.refs.get(ref.nid), RuleRef):
                 return self.add(LogicNode(node_id, "ref", target=ref.name, **common))
         return self.add(LogicNode(node_id, "leaf", cond=cond, **common))
 

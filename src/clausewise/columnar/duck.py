@@ -213,18 +213,18 @@ class ColumnarEvaluator(Evaluator):
         self.item_bounds: dict[int, dict] = {}
 
     def aggregate(self, node, scope: Scope) -> Any:
-        low = self.lowered.get(id(node))
+        low = self.lowered.get(node.nid)
         if low is None or scope.item is not None or (
                 isinstance(low, ItemsLowered) or not low.by_entity) and scope.subject is not scope.entity:
             return self._in_python(node, low, scope)
         if isinstance(low, ItemsLowered):
-            result = self.results[id(node)]
+            result = self.results[node.nid]
             if result.get("entities") is not None:
                 value = summarized(self, low, result, scope)
                 if value is not None:
                     return value
             return count_items(self, low, result["rows"].get(self.entity_key(scope), {}), result["zero"], scope,
-                               self.item_bounds.setdefault(id(node), {}))
+                               self.item_bounds.setdefault(node.nid, {}))
         mark = len(self.windows_used)
         if node.during is not None:  # the windows it shows, exactly as the row path records them
             window = self.as_window(self.eval(node.during, scope))
@@ -237,7 +237,7 @@ class ColumnarEvaluator(Evaluator):
             unit = unit.first_day if isinstance(unit, Month) else unit
         key = result_key(low, self.entity_key(scope) if low.by_entity else (scope.subject or {}).get(low.subject_field),
                    scope.entity.get(self.c.dimension) if low.by_dimension else None, unit)
-        row = self.results[id(node)].get(key)
+        row = self.results[node.nid].get(key)
         value = value_of(low, row if row is None or row.get("seen") is None or row["n"] else None)
         if row is not None and row.get("seen") and low.where_windows:
             self.windows_used.extend(low.where_windows)

@@ -129,10 +129,10 @@ def python_tables(checked, lowered: Mapping[int, Any]) -> set[str]:
         needed.update((rel.via, rel.target))
 
     def walk(node: Any) -> None:
-        if not isinstance(node, syntax.Node) or id(node) in seen:
+        if not isinstance(node, syntax.Node) or node.nid in seen:
             return
-        seen.add(id(node))
-        low = lowered.get(id(node))
+        seen.add(node.nid)
+        low = lowered.get(node.nid)
         if isinstance(low, ItemsLowered):
             related(low.relation)
             walk(low.bound)
@@ -141,7 +141,7 @@ def python_tables(checked, lowered: Mapping[int, Any]) -> set[str]:
         if low is not None:
             walk(node.during)  # the windows it shows are computed in Python
             return
-        match checked.refs.get(id(node)):
+        match checked.refs.get(node.nid):
             case TableRef(table) | LookupRef(table) | AtRef(table) | RowsRef(table):
                 needed.add(table)
             case RelationRef(name):

@@ -93,7 +93,7 @@ _FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
 def lower_items(lowering, node: syntax.Aggregate) -> ItemsLowered:
     """The query of a count of related items by a monthly test, or Unsupported."""
     c = lowering.c
-    target = c.refs.get(id(node.target))
+    target = c.refs.get(node.target.nid)
     q = node.where
     if node.fn != "count" or node.distinct or not node.binder or not isinstance(target, RelationRef) or node.during is not None \
             or not isinstance(q, syntax.Quantified) or not isinstance(q.cond, syntax.Compare):
@@ -136,7 +136,7 @@ def _item_fields(c, node: Any, binder: str) -> tuple[str, ...] | None:
     def walk(n: Any) -> bool:
         if is_constant(c, n):
             return True
-        ref = c.refs.get(id(n))
+        ref = c.refs.get(n.nid)
         if isinstance(n, syntax.Attr) and isinstance(ref, ItemFieldRef) and ref.var == binder:
             fields.setdefault(ref.name)
             return True
@@ -157,9 +157,9 @@ def _monthly(lowering, node: Any, binder: str, var: str, parts: dict[str, Any], 
     match node:
         case syntax.Aggregate(fn=fn, over=over, during=during, where=where, target=target, distinct=False) \
                 if fn in ("sum", "count") and not node.binder:
-            ref = c.refs.get(id(node))
-            if not (isinstance(over, syntax.Name) and c.refs.get(id(over)) == VarRef(binder)
-                    and isinstance(during, syntax.Name) and c.refs.get(id(during)) == VarRef(var)) \
+            ref = c.refs.get(node.nid)
+            if not (isinstance(over, syntax.Name) and c.refs.get(over.nid) == VarRef(binder)
+                    and isinstance(during, syntax.Name) and c.refs.get(during.nid) == VarRef(var)) \
                     or not isinstance(ref, RowsRef):
                 raise Unsupported("a monthly aggregate not over the item during the month")
             table, (tfield, sfield) = ref.table, ref.link
@@ -173,7 +173,7 @@ def _monthly(lowering, node: Any, binder: str, var: str, parts: dict[str, Any], 
                 raise Unsupported("a row value or filter that reads the item or the month")
             lowering.reads_entity = lowering.reads_dimension = False
             cond = lowering.cond(where, table) if where is not None else None
-            if isinstance(target, syntax.Name) and isinstance(c.refs.get(id(target)), TableRef):
+            if isinstance(target, syntax.Name) and isinstance(c.refs.get(target.nid), TableRef):
                 value: exp.Expr = exp.Count(this=exp.Star())
             else:
                 sql, kind, plain = lowering.row_value(target, table)
@@ -306,7 +306,7 @@ def item_bounds(ev: Evaluator, low: ItemsLowered) -> Bounds | None:
             return None
         found[values] = (values, bound, ev.windows_used)
         ev.windows_used = []
-    shown = {tuple((id(n), str(w)) for n, w in windows) for _, _, windows in found.values()}
+    shown = {tuple((n.nid, str(w)) for n, w in windows) for _, _, windows in found.values()}
     if not found or len(shown) != 1:
         return None
     return Bounds(rel.via, rel.from_field, rel.to_field, rel.target, key[0], list(found.values()))

@@ -121,19 +121,19 @@ class Lowering:
         seen: set[int] = set()
 
         def walk(node: Any, unit: tuple[str, str] | None = None) -> None:
-            if id(node) in seen or not isinstance(node, syntax.Node):
+            if not isinstance(node, syntax.Node) or node.nid in seen:
                 return
-            seen.add(id(node))
+            seen.add(node.nid)
             if isinstance(node, syntax.Aggregate):
                 try:
-                    lowered[id(node)] = self.aggregate(node, unit)
+                    lowered[node.nid] = self.aggregate(node, unit)
                 except Unsupported as why:
-                    refused[id(node)] = (node, str(why))
+                    refused[node.nid] = (node, str(why))
                 return
             if isinstance(node, (syntax.Quantified, syntax.CountUnits, syntax.FirstDay, syntax.TopN)):
                 return  # their aggregates depend on the month, day or row they walk through
             if isinstance(node, (syntax.Name, syntax.Attr)):
-                ref = self.c.refs.get(id(node))
+                ref = self.c.refs.get(node.nid)
                 if isinstance(ref, LetRef):
                     walk(self.c.lets[ref.name].expr)
             for value in vars(node).values():
@@ -153,7 +153,7 @@ class Lowering:
         """One aggregate as a query; ``unit``: (variable, month|day) of the quantifier around it,
         when its window is that month or day (``during m``)."""
         c = self.c
-        ref = c.refs.get(id(node))
+        ref = c.refs.get(node.nid)
         if isinstance(ref, ItemsRef) and unit is None:
             from clausewise.columnar.items import lower_items
 
@@ -171,7 +171,7 @@ class Lowering:
         if unit is not None:
             var = unit[0]
             during = node.during
-            if not (isinstance(during, syntax.Name) and isinstance(c.refs.get(id(during)), VarRef) and during.name == var):
+            if not (isinstance(during, syntax.Name) and isinstance(c.refs.get(during.nid), VarRef) and during.name == var):
                 raise Unsupported(f"an aggregate in a quantifier whose window is not the {unit[1]} {var}")
             if time_field is None or any(uses_var(c, part, var) for part in (node.target, node.where, node.over) if part):
                 raise Unsupported(f"an aggregate that reads {var} beyond its window")
@@ -185,7 +185,7 @@ class Lowering:
         where = [self.cond(node.where, table)] if node.where is not None else []
         # windows the filter shows (a named window in it) are shown once a row was filtered
         where_windows = self.windows_of(lambda: self.ev.truth(node.where, self.row_scope(table))) if where else []
-        counts_rows = isinstance(node.target, syntax.Name) and isinstance(c.refs.get(id(node.target)), TableRef)
+        counts_rows = isinstance(node.target, syntax.Name) and isinstance(c.refs.get(node.target.nid), TableRef)
         if not isinstance(node.target, syntax.Attr) and not counts_rows and self.windows_of(
                 lambda: self.ev.eval(node.target, self.row_scope(table))):
             raise Unsupported("a row value that shows a window")
@@ -213,7 +213,7 @@ class Lowering:
             return Lowered(node, table, node.fn, self.reads_entity, sfield, decimal, target_text, query,
                            (table, entity) if self.reads_entity else (table,), tuple(where_windows), self.reads_dimension,
                            unit[0] if unit else None)
-        over = c.refs.get(id(node.over))
+        over = c.refs.get(node.over.nid)
         if not isinstance(node.over, syntax.Name) or not isinstance(over, RelationRef):
             raise Unsupported("over something other than a relation")
         rel = c.relations[over.name]
@@ -275,7 +275,7 @@ class Lowering:
 
     def entity_field(self, node: Any, date: bool = False) -> exp.Expr:
         """A field of the entity (that cannot be empty) or the 'for each' value, as SQL."""
-        ref = self.c.refs.get(id(node))
+        ref = self.c.refs.get(node.nid)
         if not isinstance(ref, EntityFieldRef):
             raise Unsupported("a value read from data other than the row or the entity")
         if ref.name == self.c.dimension:
@@ -300,7 +300,7 @@ class Lowering:
             return exp.Count(this=exp.Star())
 
         n = agg(rows(), "n")
-        if isinstance(target, syntax.Name) and isinstance(self.c.refs.get(id(target)), TableRef):
+        if isinstance(target, syntax.Name) and isinstance(self.c.refs.get(target.nid), TableRef):
             if fn != "count" or node.distinct:
                 raise Unsupported("counting rows")
             return [n, agg(rows(), "v")], False, table
@@ -340,7 +340,7 @@ class Lowering:
 
     def row_value(self, node: Any, table: str) -> tuple[exp.Expr, str | None, bool]:
         """A row's value as SQL, its kind, and whether it is a plain field (which may be empty)."""
-        ref = self.c.refs.get(id(node))
+        ref = self.c.refs.get(node.nid)
         if isinstance(node, syntax.Attr) and not isinstance(ref, RowFieldRef):
             schema = self.c.tables[table].field(node.name)
             return col("r", node.name), schema.type.kind, True
@@ -348,7 +348,7 @@ class Lowering:
 
     def whole_number(self, node: Any, table: str) -> exp.Expr:
         """Whole-number arithmetic on required fields and constants (never empty)."""
-        ref = self.c.refs.get(id(node))
+        ref = self.c.refs.get(node.nid)
         match node:
             case syntax.Name() | syntax.Attr() if isinstance(ref, RowFieldRef):
                 schema = self.c.tables[table].field(ref.name)
@@ -419,7 +419,7 @@ class Lowering:
         return self.field(node, table)
 
     def field(self, node: Any, table: str, may_be_empty: bool = False) -> exp.Expr:
-        ref = self.c.refs.get(id(node))
+        ref = self.c.refs.get(node.nid)
         if isinstance(ref, EntityFieldRef) and not may_be_empty:
             return self.entity_field(node)
         if not isinstance(ref, RowFieldRef):

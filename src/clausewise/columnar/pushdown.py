@@ -24,7 +24,7 @@ def _row_fields(c, node: Any, table: str) -> set[str]:
     def walk(n: Any) -> None:
         if not isinstance(n, syntax.Node):
             return
-        ref = c.refs.get(id(n))
+        ref = c.refs.get(n.nid)
         if isinstance(n, syntax.Aggregate) and ref and ref[0] == "rows" and ref[1] == table:
             found.add(ref[2][0])
         for f in dataclasses.fields(n):
@@ -66,12 +66,12 @@ def entity_rows(c, lowered: Mapping[int, Any], name: str, tables: Mapping[str, A
     for low in lowered.values():
         if name not in low.tables:
             continue
-        ref = c.refs.get(id(low.node))
+        ref = c.refs.get(low.node.nid)
         relation: str | None = None
         if isinstance(low, ItemsLowered):
             relation, fields = low.relation, _row_fields(c, low.quantifier.cond, name)
         else:
-            over = c.refs.get(id(low.node.over)) if low.node.over is not None else None
+            over = c.refs.get(low.node.over.nid) if low.node.over is not None else None
             relation, fields = (over[1] if over else None), {ref[2][0]} if ref and ref[0] == "rows" else set()
         if relation is not None:
             rel = c.relations[relation]

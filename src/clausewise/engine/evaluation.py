@@ -109,7 +109,7 @@ class EntityEvaluation:
             clause_values = []
             for i, node, constant in clauses:
                 if constant:
-                    key = id(node)  # the plan's nodes live as long as the evaluation
+                    key = node.nid
                     value = fixed[key] if key in fixed else fixed.setdefault(key, value_of(ev, node, scope))
                 else:
                     value = value_of(ev, node, scope)

@@ -144,7 +144,7 @@ class RuleHistory:
         if self._lets is None:
             c = self.plan.checked
             self._lets = [name for name, let in c.lets.items()
-                          if any(c.refs.get(id(n), ("",))[0] == "rule_on" for n in syntax.walk(let.expr))]
+                          if any(c.refs.get(n.nid, ("",))[0] == "rule_on" for n in syntax.walk(let.expr))]
         return self._lets
     def first(self, rule: str, window: Window, scope: Scope) -> dt.date | Missing | None:
         """The first day of ``window`` on which ``rule`` passes (``first day d in W where rule on

@@ -109,9 +109,9 @@ class Policy:
         return (h.effective_from is None or h.effective_from <= day) and (h.effective_to is None or day <= h.effective_to)
 
     def source_text(self, node) -> str:
-        text = self._texts.get(id(node))
-        if text is None:  # the plan's nodes live as long as the policy: id() is a stable key
-            text = self._texts[id(node)] = source_text(self.text, node)
+        text = self._texts.get(node.nid)
+        if text is None:
+            text = self._texts[node.nid] = source_text(self.text, node)
         return text
 
     def load_data(self, source: DataSource, lazy: bool = False, skip: Collection[str] = ()) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def compile_value(ev: Evaluator, node: Any) -> Value | None:
 
 
 def _reference(ev: Evaluator, node: Any) -> Value | None:
-    match ev.c.refs.get(id(node)):
+    match ev.c.refs.get(node.nid):
         case ParamRef(name):
             params = ev.params
             return lambda scope: params[name]
@@ -79,7 +79,7 @@ def _reference(ev: Evaluator, node: Any) -> Value | None:
 
 def value_of(ev: Evaluator, node: Any, scope: Scope) -> Any:
     """``ev.eval(node, scope)``, through a closure compiled once per node where one can be."""
-    compiled = ev.compiled.get(id(node))
-    if compiled is None:  # the policy's nodes live as long as the evaluator: id() is a stable key
-        compiled = ev.compiled[id(node)] = compile_value(ev, node) or (lambda scope: ev.eval(node, scope))
+    compiled = ev.compiled.get(node.nid)
+    if compiled is None:
+        compiled = ev.compiled[node.nid] = compile_value(ev, node) or (lambda scope: ev.eval(node, scope))
     return compiled(scope)

@@ -112,12 +112,12 @@ def _names_used(ev: Evaluator, node: syntax.Aggregate, parts: tuple[str, ...], r
     """The bound names (quantifier and binder variables) the given parts of an aggregate mention;
     with ``row``, a bare field of the current row counts as the name "\\0row"."""
     cache = ev.node_facts.setdefault("names_used", {})
-    key = (id(node), parts, row)
+    key = (node.nid, parts, row)
     if key not in cache:
         names: set[str] = set()
 
         def walk(n) -> None:
-            match ev.c.refs.get(id(n)):
+            match ev.c.refs.get(n.nid):
                 case VarRef(name) | ItemFieldRef(name) | RowVarFieldRef(name):
                     names.add(name)
                 case RowFieldRef() if row:
@@ -148,7 +148,7 @@ def _token(value: Any) -> Any:
         hash(value)
         return value
     except TypeError:
-        return ("id", id(value))
+        return ("id", id(value))  # id(): an unhashable value (not a syntax node), alive while the entity is evaluated
 
 
 def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[list, list, list | None]:
@@ -157,7 +157,8 @@ def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[l
     for rows kept for every as-of day."""
     table, (tfield, sfield) = ev.c.rows_ref(node).table, ev.c.rows_ref(node).link
     subject_value = scope.subject.get(sfield) if scope.subject else None
-    key = (id(node), id(scope.subject), _token(scope.item), subject_value,
+    # id(): the subject row and the parameters are data, not syntax nodes; they live while the entity is evaluated
+    key = (node.nid, id(scope.subject), _token(scope.item), subject_value,
            tuple(_token(scope.vars.get(v)) for v in _free_vars(ev, node)))
     shared = _day_free(ev, node)
     if shared:  # the same rows on every as-of day: kept for the evaluators of other days too
@@ -208,16 +209,16 @@ def _day_free(ev: Evaluator, node: syntax.Aggregate) -> bool:
     """Whether the rows an aggregate keeps, and their values, never depend on the as-of day (its
     value and filter read no ``as_of`` and no named value)."""
     cache = ev.node_facts.setdefault("day_free", {})
-    found = cache.get(id(node))
+    found = cache.get(node.nid)
     if found is None:
         def reads_day(n) -> bool:
-            if isinstance(n, syntax.AsOf) or isinstance(ev.c.refs.get(id(n)), LetRef | RuleOnRef):
+            if isinstance(n, syntax.AsOf) or isinstance(ev.c.refs.get(n.nid), LetRef | RuleOnRef):
                 return True
             return any(reads_day(child) for value in vars(n).values()
                        for child in (value if isinstance(value, tuple) else (value,))
                        if isinstance(child, syntax.Node) and not isinstance(child, syntax.Labels | syntax.Meta))
 
-        found = cache[id(node)] = not any(reads_day(part) for part in (node.target, node.where) if part is not None)
+        found = cache[node.nid] = not any(reads_day(part) for part in (node.target, node.where) if part is not None)
     return found
 
 
@@ -240,7 +241,7 @@ def day_shared(ev: Evaluator, scope: Scope) -> dict:
 def _entity_cache(ev: Evaluator, scope: Scope) -> dict:
     """A cache that lives while one entity is evaluated (cleared when the entity or the parameters change)."""
     cache = ev.__dict__.setdefault("_row_cache", {})
-    owner = (id(scope.entity), id(ev.params))
+    owner = (id(scope.entity), id(ev.params))  # id(): an entity row and a parameter map, not syntax nodes
     if ev.__dict__.get("_row_cache_owner") != owner:
         cache.clear()
         ev.__dict__["_row_cache_owner"] = owner
@@ -263,13 +264,13 @@ def remembered_aggregate(ev: Evaluator, node: syntax.Aggregate, scope: Scope, co
     The windows it used are remembered with it and shown again at every use.
     """
     names = _vars_anywhere(ev, node)
-    ref = ev.c.refs[id(node)]
+    ref = ev.c.refs[node.nid]
     subject_value = None
     if isinstance(ref, RowsRef) and node.over is None:
         sfield = ref.link[1]
         subject_value = _token(scope.subject.get(sfield)) if scope.subject else None
-    row_token = id(scope.row) if "\0row" in names else None
-    key = ("aggregate", id(node), subject_value, _token(scope.item), row_token,
+    row_token = id(scope.row) if "\0row" in names else None  # id(): a data row, not a syntax node
+    key = ("aggregate", node.nid, subject_value, _token(scope.item), row_token,
            tuple(_token(scope.vars.get(v)) for v in names if v != "\0row"))
     cache = _entity_cache(ev, scope)
     hit = cache.get(key)

@@ -131,7 +131,7 @@ def is_constant(checked, node: Any) -> bool:
         case syntax.Aggregate() | syntax.AtDate() | syntax.TopN() | syntax.CountUnits() | syntax.FirstDay():
             return False
         case syntax.Name() | syntax.Attr():
-            ref = checked.refs.get(id(node))
+            ref = checked.refs.get(node.nid)
             if ref is None:
                 return isinstance(node, syntax.Attr) and is_constant(checked, node.base)
             if isinstance(ref, LetRef):
@@ -159,7 +159,7 @@ def day_free(checked, node: Any) -> bool:
 
 def uses_var(checked, node: Any, var: str) -> bool:
     """Whether an expression refers to a quantifier's variable."""
-    if isinstance(node, syntax.Name) and isinstance(checked.refs.get(id(node)), VarRef):
+    if isinstance(node, syntax.Name) and isinstance(checked.refs.get(node.nid), VarRef):
         return node.name == var
     return any(uses_var(checked, child, var) for child in syntax.children(node))
 
@@ -437,7 +437,7 @@ class FigureProducer:
         refs = self.ev.c.refs
         seen: dict[tuple[str, str], None] = {}
         for node, window in used:
-            if isinstance(refs.get(id(node)), VarRef):
+            if isinstance(refs.get(node.nid), VarRef):
                 continue
             seen.setdefault((self.text(node), str(window)))
         return tuple(seen)

@@ -121,7 +121,7 @@ def _percent(gap: Any, bound: Any) -> Decimal | None:
 
 def unit_of(checked, node) -> str | None:
     """The kind of an expression's value type (orders, yuan, date, ...), None if untyped."""
-    sort = checked.sorts.get(id(node))
+    sort = checked.sorts.get(node.nid)
     return sort.vtype.kind if sort is not None and sort.vtype is not None else None
 
 
@@ -163,9 +163,9 @@ class LeafEvaluator:
         return lambda scope: compared(op, left(scope), right(scope), unit)
 
     def text(self, node) -> str:
-        text = self._texts.get(id(node))
-        if text is None:  # the policy's nodes live as long as the evaluator: id() is a stable key
-            text = self._texts[id(node)] = self.c.source.snippet(node.span)
+        text = self._texts.get(node.nid)
+        if text is None:
+            text = self._texts[node.nid] = self.c.source.snippet(node.span)
         return text
 
     def unit(self, node) -> str | None:
@@ -175,9 +175,9 @@ class LeafEvaluator:
         return compare_unit(self.c, cond)
 
     def evaluate(self, cond, scope: Scope) -> LeafResult:
-        fast = self._fast.get(id(cond))
-        if fast is None:  # the plan's conditions live as long as the evaluator: id() is a stable key
-            fast = self._fast[id(cond)] = self._compile(cond) or False
+        fast = self._fast.get(cond.nid)
+        if fast is None:
+            fast = self._fast[cond.nid] = self._compile(cond) or False
         if fast:
             return fast(scope)
         self.ev.windows_used = []
@@ -185,10 +185,10 @@ class LeafEvaluator:
         seen: dict[tuple[str, str], None] = {}
         used: set[tuple[int, Any]] = set()  # an aggregate uses its window once per row it reads
         for node, window in self.ev.windows_used:
-            if (id(node), window) in used:
+            if (node.nid, window) in used:
                 continue
-            used.add((id(node), window))
-            if isinstance(self.c.refs.get(id(node)), VarRef):
+            used.add((node.nid, window))
+            if isinstance(self.c.refs.get(node.nid), VarRef):
                 continue  # the months or days a quantifier walks through
             seen.setdefault((self.text(node), str(window)))
         result.windows = list(seen)

@@ -219,9 +219,9 @@ class Evaluator:
     def _rule_on_var(self, cond: Any, var: str) -> str | None:
         """The rule R when ``cond`` is exactly ``R on var``."""
         if isinstance(cond, syntax.Truth) and isinstance(cond.expr, syntax.AtDate):
-            ref = self.c.refs.get(id(cond.expr))
+            ref = self.c.refs.get(cond.expr.nid)
             day = cond.expr.date
-            if isinstance(ref, RuleOnRef) and isinstance(day, syntax.Name) and self.c.refs.get(id(day)) == VarRef(var):
+            if isinstance(ref, RuleOnRef) and isinstance(day, syntax.Name) and self.c.refs.get(day.nid) == VarRef(var):
                 return ref.name
         return None
 
@@ -229,7 +229,7 @@ class Evaluator:
         return Scope(scope.entity, scope.subject_table, scope.subject, scope.item, {**scope.vars, name: value}, scope.row)
 
     def reference(self, node, scope: Scope) -> Any:
-        ref = self.c.refs.get(id(node))
+        ref = self.c.refs.get(node.nid)
         if ref is None and isinstance(node, syntax.Attr):
             return self.reference(node.base, scope)
         match ref:
@@ -267,7 +267,7 @@ class Evaluator:
     def let_value(self, node, name: str, scope: Scope) -> Any:
         """A named value, computed once per entity; the windows it used are shown at every use
         (a window-valued let by its name: ``assessment_period = 2023-12-01..2024-02-29``)."""
-        key = (id(scope.entity), name)
+        key = (id(scope.entity), name)  # id(): the entity row (data, not a syntax node)
         if key not in self._lets:
             mark = len(self.windows_used)
             value = self.eval(self.c.lets[name].expr, scope)
@@ -282,7 +282,7 @@ class Evaluator:
         return scope.entity.get(self.c.tables[self.c.entity_table].key[0])
 
     def at_date(self, node: syntax.AtDate, scope: Scope) -> Any:
-        ref = self.c.refs[id(node)]
+        ref = self.c.refs[node.nid]
         day = self.eval(node.date, scope)
         if isinstance(day, Missing):
             return day
@@ -407,7 +407,7 @@ class Evaluator:
         return out
 
     def aggregate(self, node: syntax.Aggregate, scope: Scope) -> Any:
-        if node.over is None and not node.binder and not isinstance(self.c.refs[id(node)], ItemsRef):
+        if node.over is None and not node.binder and not isinstance(self.c.refs[node.nid], ItemsRef):
             from clausewise.evaluate.computed import cached_aggregate  # rows filtered once per entity, windows by bisection
 
             return cached_aggregate(self, node, scope)
@@ -416,7 +416,7 @@ class Evaluator:
         return remembered_aggregate(self, node, scope, lambda: self._aggregate(node, scope))
 
     def _aggregate(self, node: syntax.Aggregate, scope: Scope) -> Any:
-        ref = self.c.refs[id(node)]
+        ref = self.c.refs[node.nid]
         if isinstance(ref, ItemsRef):
             items = self.eval(node.target, scope)
             count = 0
@@ -462,7 +462,7 @@ class Evaluator:
 
     def reads_row(self, node, binder: str | None) -> bool:
         """Whether an expression reads the current row: a field of it, or the binder variable."""
-        match self.c.refs.get(id(node)):
+        match self.c.refs.get(node.nid):
             case RowFieldRef():
                 return True
             case VarRef(name) | RowVarFieldRef(name) | ItemFieldRef(name) if binder is not None and name == binder:
@@ -479,7 +479,7 @@ class Evaluator:
                 return SKIP
         if isinstance(node.target, syntax.Name):
             return 1
-        if not isinstance(node.target, syntax.Attr) or isinstance(self.c.refs.get(id(node.target)), RowFieldRef):
+        if not isinstance(node.target, syntax.Attr) or isinstance(self.c.refs.get(node.target.nid), RowFieldRef):
             value = self.eval(node.target, inner)  # a row expression: sum(T.score * weight[T.indicator] ...)
             if value is None:
                 return SKIP if node.fn == "count" else Missing((f"{self.c.rows_ref(node).table}: a value is empty in a row counted here",))

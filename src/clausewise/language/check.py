@@ -2,7 +2,7 @@
 
 The result, :class:`Checked`, is what the later stages read: the table schemas, the
 parameters with their defaults, and for each expression node its :class:`Sort` and, for
-names, what they refer to (keyed by ``id(node)``; the tree is kept alive by ``Checked``).
+names, what they refer to (a :data:`~clausewise.language.refs.Ref`), both keyed by the node's ``nid``.
 """
 
 from __future__ import annotations
@@ -81,11 +81,11 @@ class Checked:
     dimension_values: tuple[str, ...] = ()
 
     def sort(self, node) -> Sort:
-        return self.sorts[id(node)]
+        return self.sorts[node.nid]
 
     def rows_ref(self, node: syntax.Node) -> RowsRef:
         """The table and link of an aggregate the checker resolved to table rows."""
-        ref = self.refs[id(node)]
+        ref = self.refs[node.nid]
         if not isinstance(ref, RowsRef):
             raise TypeError(f"not an aggregate over table rows: {ref}")
         return ref
@@ -297,7 +297,7 @@ class Checker(ExprChecker, DerivedChecker):
                 elif param.per is not None:
                     pass  # '= {}': optional, empty unless given
                 elif param.vtype.kind == "enum" and isinstance(default, syntax.Name) and default.name in param.vtype.enum_values:
-                    self.refs[id(default)] = EnumRef(default.name)
+                    self.refs[default.nid] = EnumRef(default.name)
                 else:
                     sort = self.expr(default, self.entity_scope())
                     self.expect_value(default, sort, param.vtype, f"default of '{decl.name}'")
@@ -333,8 +333,8 @@ class Checker(ExprChecker, DerivedChecker):
             else:
                 scope = self.entity_scope()
                 if vt.kind == "enum" and isinstance(clause.value, syntax.Name) and clause.value.name in vt.enum_values:
-                    self.refs[id(clause.value)] = EnumRef(clause.value.name)
-                    self.sorts[id(clause.value)] = Sort("value", vt)
+                    self.refs[clause.value.nid] = EnumRef(clause.value.name)
+                    self.sorts[clause.value.nid] = Sort("value", vt)
                 else:
                     self.expect_value(clause.value, self.expr(clause.value, scope), vt, f"a value of '{d.name}'")
             if clause.when is not None:
@@ -372,9 +372,9 @@ class Checker(ExprChecker, DerivedChecker):
         """The rules a condition reads: by name, or on another day (``R on d``, which needs R's
         statuses of days up to d, d included: a rule may not read itself that way, even through
         the named values it reads)."""
-        if isinstance(node, syntax.Truth) and isinstance(self.refs.get(id(node.expr)), RuleRef):
+        if isinstance(node, syntax.Truth) and isinstance(self.refs.get(node.expr.nid), RuleRef):
             yield node.expr.name
-        match self.refs.get(id(node)):
+        match self.refs.get(node.nid):
             case RuleOnRef(name):
                 yield name
             case LetRef(name) if name not in lets and name in self.lets:

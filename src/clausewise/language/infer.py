@@ -103,38 +103,38 @@ class ExprChecker:
     def name_sort(self, node: syntax.Name, scope: dict) -> Sort:
         name = node.name
         if name in scope["vars"]:
-            self.refs[id(node)] = refs.VarRef(name)
+            self.refs[node.nid] = refs.VarRef(name)
             return scope["vars"][name]
         row = scope.get("row")
         if row and self.tables[row].field(name):
-            self.refs[id(node)] = refs.RowFieldRef(name)
+            self.refs[node.nid] = refs.RowFieldRef(name)
             return vsort(self.tables[row].field(name).type)
         if name in self.lets:
             self.check_let(name)
-            self.refs[id(node)] = refs.LetRef(name)
-            return self.sorts.get(id(self.lets[name].expr), Sort("none"))
+            self.refs[node.nid] = refs.LetRef(name)
+            return self.sorts.get(self.lets[name].expr.nid, Sort("none"))
         if name in self.params:
             param = self.params[name]
             self.used_params.add(name)
             if param.per is not None:
                 self.error(node, f"'{name}' holds one value per {param.per}", f"pick one: {name}[key]")
-            self.refs[id(node)] = refs.ParamRef(name)
+            self.refs[node.nid] = refs.ParamRef(name)
             return Sort("window") if param.vtype.kind == "window" else vsort(param.vtype)
         if name == self.dimension_name:
-            self.refs[id(node)] = refs.EntityFieldRef(name)
+            self.refs[node.nid] = refs.EntityFieldRef(name)
             return vsort(self.dimension_type)
         if name == CONVENTION:
-            self.refs[id(node)] = refs.ConventionRef()
+            self.refs[node.nid] = refs.ConventionRef()
             return vsort(ValueType("enum", CONVENTIONS))
         entity = self.tables[self.entity_table]
         if entity.field(name):
-            self.refs[id(node)] = refs.EntityFieldRef(name)
+            self.refs[node.nid] = refs.EntityFieldRef(name)
             return vsort(entity.field(name).type)
         if name in self.tables:
-            self.refs[id(node)] = refs.TableRef(name)
+            self.refs[node.nid] = refs.TableRef(name)
             return Sort("table", table=name)
         if name in self.relations:
-            self.refs[id(node)] = refs.RelationRef(name)
+            self.refs[node.nid] = refs.RelationRef(name)
             return Sort("relation", table=self.relations[name].target)
         if name in self.rules:
             self.error(node, f"rule '{name}' is a condition, not a value")
@@ -147,7 +147,7 @@ class ExprChecker:
     # ---- expressions -------------------------------------------------------------------------------
     def expr(self, node, scope: dict) -> Sort:
         sort = self._expr(node, scope)
-        self.sorts[id(node)] = sort
+        self.sorts[node.nid] = sort
         return sort
 
     def _expr(self, node, scope: dict) -> Sort:
@@ -220,11 +220,11 @@ class ExprChecker:
             self.error(where, f"table '{table.name}' has no field '{name}'", did_you_mean(name, [x.name for x in table.fields]))
             return Sort("none")
         if bsort.kind == "table" and scope.get("row") == table.name:
-            self.refs[id(node)] = refs.RowFieldRef(name)  # T.f inside an aggregate over T: this row's f
+            self.refs[node.nid] = refs.RowFieldRef(name)  # T.f inside an aggregate over T: this row's f
             return vsort(f.type)
         if bsort.kind == "table":
             return Sort("column", f.type, table.name, name)
-        self.refs[id(node)] = (refs.ItemFieldRef if bsort.kind == "item" else refs.RowVarFieldRef)(base.name, name)
+        self.refs[node.nid] = (refs.ItemFieldRef if bsort.kind == "item" else refs.RowVarFieldRef)(base.name, name)
         return vsort(f.type)
 
     def scalar(self, node, scope: dict) -> Sort:
@@ -232,7 +232,7 @@ class ExprChecker:
         sort = self.expr(node, scope)
         if sort.kind == "column":
             if sort.table == self.entity_table:
-                self.refs[id(node)] = refs.EntityFieldRef(sort.field)
+                self.refs[node.nid] = refs.EntityFieldRef(sort.field)
             else:
                 subject = scope["subject"]
                 link = self.link(sort.table, subject)
@@ -241,9 +241,9 @@ class ExprChecker:
                     self.error(node, f"'{sort.table}' can hold many rows per {subject} row",
                                f"aggregate it, e.g. sum({sort.table}.{sort.field} during ...), or pick a day: ... on as_of")
                     return Sort("none")
-                self.refs[id(node)] = refs.LookupRef(sort.table, sort.field, link)
+                self.refs[node.nid] = refs.LookupRef(sort.table, sort.field, link)
             sort = vsort(sort.vtype)
-            self.sorts[id(node)] = sort
+            self.sorts[node.nid] = sort
         elif sort.kind in ("table", "relation", "item", "row", "window", "set"):
             self.error(node, f"expected a single value here, found a {sort.kind}")
             return Sort("none")
@@ -270,7 +270,7 @@ class ExprChecker:
             if scope["subject"] != self.entity_table:
                 self.error(node, f"rule '{inner.name}' on a day is the entity's: it cannot be read for a related item")
                 return Sort("none")
-            self.refs[id(node)] = refs.RuleOnRef(inner.name)
+            self.refs[node.nid] = refs.RuleOnRef(inner.name)
             return vsort(BOOL)
         sort = self.expr(inner, scope)
         self.expect_value(date, self.scalar(date, scope), DATE, "the day after 'on'")
@@ -286,7 +286,7 @@ class ExprChecker:
         if schema.time_field not in schema.key:
             self.error(node, f"table '{sort.table}' must have its date in its key to pick one row per day",
                        f"declare: table {sort.table} key {link[0]}, {schema.time_field} by {schema.time_field}")
-        self.refs[id(node)] = refs.AtRef(sort.table, sort.field, link)
+        self.refs[node.nid] = refs.AtRef(sort.table, sort.field, link)
         return vsort(sort.vtype)
 
     def arith(self, node: syntax.Arith, scope: dict) -> Sort:
@@ -343,7 +343,7 @@ class ExprChecker:
                 allowed = ("days", "months") if isinstance(node, syntax.LastN) else ("days",)
                 if count.unit not in allowed or not isinstance(count.value, int) or count.value < 1:
                     self.error(count, f"the length must be a whole number of {' or '.join(allowed)}", "e.g. 30 days")
-                self.sorts[id(count)] = vsort(DAYS)
+                self.sorts[count.nid] = vsort(DAYS)
                 self.expect_value(end, self.scalar(end, scope), DATE, "the day of a window")
         return Sort("window")
 
@@ -375,7 +375,7 @@ class ExprChecker:
                 self.error(node, f"{node.fn}() needs a field to add up; count() counts related items")
             if node.binder:
                 inner["vars"][node.binder] = Sort("item", table=target.table)
-            self.refs[id(node)] = refs.ItemsRef()
+            self.refs[node.nid] = refs.ItemsRef()
         elif target.kind in ("table", "column"):
             table = target.table
             link = self.link(table, subject)
@@ -402,7 +402,7 @@ class ExprChecker:
                     return target
             if target.kind != "table" and node.fn in ("sum", "avg") and not target.vtype.is_numeric:
                 self.error(node.target, f"cannot {node.fn} {target.vtype} values")
-            self.refs[id(node)] = refs.RowsRef(table, link)
+            self.refs[node.nid] = refs.RowsRef(table, link)
             if node.during is not None and not self.tables[table].time_field:
                 self.error(node.during, f"table '{table}' has no date: declare it 'by DATE_FIELD' to use 'during'")
         else:
@@ -471,7 +471,7 @@ class ExprChecker:
                     csort = self.scalar(coll, scope)
                     ok = csort.vtype and csort.vtype.is_list
                     if ok and csort.vtype.kind == "enum" and isinstance(item, syntax.Name) and item.name in csort.vtype.enum_values:
-                        self.refs[id(item)] = refs.EnumRef(item.name)
+                        self.refs[item.nid] = refs.EnumRef(item.name)
                         self.errors[:] = [e for e in self.errors if e.span != item.span]
                 elif csort.kind == "window":
                     if isort.vtype and isort.vtype.kind not in ("date", "month"):
@@ -488,7 +488,7 @@ class ExprChecker:
                     if scope.get("inner"):
                         self.error(node, f"rule '{inner.name}' cannot be used inside a figure (an aggregate, "
                                          "'any month', 'first day')", "combine rules outside: rule_a and count(...) > 0")
-                    self.refs[id(inner)] = refs.RuleRef(inner.name)
+                    self.refs[inner.nid] = refs.RuleRef(inner.name)
                     return
                 sort = self.scalar(inner, scope)
                 if sort.kind == VALUE and sort.vtype != BOOL:
@@ -505,8 +505,8 @@ class ExprChecker:
         for side, sort, other_sort in ((node.left, sides[0], sides[1]), (node.right, sides[1], sides[0])):
             if sort is None:
                 enum = other_sort.vtype if other_sort and other_sort.vtype else None
-                self.refs[id(side)] = refs.EnumRef(side.name)
-                self.sorts[id(side)] = vsort(enum or STRING)
+                self.refs[side.nid] = refs.EnumRef(side.name)
+                self.sorts[side.nid] = vsort(enum or STRING)
         a, b = (s.vtype if s else None for s in sides)
         if a is None or b is None:
             return

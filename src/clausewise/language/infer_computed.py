@@ -41,8 +41,8 @@ class DerivedChecker:
         for key, want in zip(keys, key_types):
             if isinstance(key, syntax.Name) and want.kind == "enum" and key.name in want.enum_values \
                     and not self._is_declared(key.name, scope):
-                self.refs[id(key)] = refs.EnumRef(key.name)
-                self.sorts[id(key)] = vsort(want)
+                self.refs[key.nid] = refs.EnumRef(key.name)
+                self.sorts[key.nid] = vsort(want)
                 continue
             self.expect_value(key, self.expr(key, scope), want, f"a key of '{node.name}'", scope)
         if partial:
@@ -100,7 +100,7 @@ class DerivedChecker:
                 return param.vtype.kind == "window"
             if node.name in self.lets and node.name not in scope["vars"]:
                 self.check_let(node.name)
-                return self.sorts.get(id(self.lets[node.name].expr), None) == Sort("window")
+                return self.sorts.get(self.lets[node.name].expr.nid, None) == Sort("window")
         return False
 
     def band(self, node: syntax.Band, value, ladder, scope: dict) -> Sort:
@@ -111,13 +111,13 @@ class DerivedChecker:
                 and not self.params[ladder.name].per_more:
             param = self.params[ladder.name]
             self.used_params.add(ladder.name)
-            self.refs[id(ladder)] = refs.ParamRef(ladder.name)
+            self.refs[ladder.nid] = refs.ParamRef(ladder.name)
             lsort = Sort("ladder", param.vtype, field=str(param.per))
         else:
             self.error(ladder, "'band of x in LADDER' takes a parameter of thresholds by name",
                        "declare: param bands: score per string, and write: band of x in bands")
             return Sort("none")
-        self.sorts[id(ladder)] = lsort
+        self.sorts[ladder.nid] = lsort
         if "none" in (vsort_.kind, lsort.kind):
             return Sort("none")
         if not vsort_.vtype.is_numeric and vsort_.vtype.kind not in ("date", "month"):
@@ -138,7 +138,7 @@ class DerivedChecker:
                        "e.g. top 10 (city by sum(ls_city_daily.verified_gmv_yuan during q))")
             return Sort("none")
         fsort = self.expr(figure, scope)
-        ref = self.refs.get(id(figure))
+        ref = self.refs.get(figure.nid)
         if fsort.kind == "none":
             return fsort
         if not isinstance(ref, refs.RowsRef):

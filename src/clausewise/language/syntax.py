@@ -1,13 +1,16 @@
-"""The syntax tree of a policy: frozen dataclasses, each with the span it came from.
+"""The syntax tree of a policy: frozen dataclasses, each with the span it came from and a node id.
 
-Spans do not take part in equality, so ``parse(fmt(p)) == parse(p)`` compares meaning.
+Spans and node ids do not take part in equality, so ``parse(fmt(p)) == parse(p)`` compares meaning.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
+import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from decimal import Decimal
 from typing import Union
 
@@ -15,17 +18,44 @@ from clausewise.language.diagnostics import NO_SPAN, Span
 from clausewise.values.valuetypes import Month
 
 
+# ---- node ids ------------------------------------------------------------------------------
+#: A random token drawn once per process (again in a forked child) and a counter: node ids are
+#: unique within a process, and nodes pickled into (or back from) another process keep ids no
+#: node made there can take (a pid would not do: a later worker may reuse a finished one's pid).
+_TOKEN = secrets.randbits(64) << 32
+_COUNTER = itertools.count()
+
+
+def _new_process() -> None:
+    global _TOKEN, _COUNTER
+    _TOKEN, _COUNTER = secrets.randbits(64) << 32, itertools.count()
+
+
+os.register_at_fork(after_in_child=_new_process)
+
+
+def _next_nid() -> int:
+    return _TOKEN | next(_COUNTER)
+
+
 @dataclass(frozen=True)
 class Node:
     span: Span = field(default=NO_SPAN, compare=False, kw_only=True, repr=False)
+    #: This node's id: the key of what the checker and later stages record about it (its sort,
+    #: what a name refers to, cached values). Unlike ``id()``, it survives pickling, so a worker
+    #: process reads the annotations of the nodes it was sent; a copy keeps it, a new node gets its own.
+    nid: int = field(default_factory=_next_nid, init=False, compare=False, repr=False)
+
+
+def node_fields(node: Node) -> tuple[Field, ...]:
+    """The fields of a node that hold what was written: all but its span and node id."""
+    return tuple(f for f in fields(node) if f.name not in ("span", "nid"))
 
 
 def children(node: Node, metadata: bool = False) -> Iterator[Node]:
-    """The syntax nodes directly below ``node``, in field order (tuples flattened, the span left
-    out); labels and citations (:class:`Labels`, :class:`Meta`) only with ``metadata``."""
-    for f in fields(node):
-        if f.name == "span":
-            continue
+    """The syntax nodes directly below ``node``, in field order (tuples flattened, the span and
+    node id left out); labels and citations (:class:`Labels`, :class:`Meta`) only with ``metadata``."""
+    for f in node_fields(node):
         value = getattr(node, f.name)
         for child in value if isinstance(value, tuple) else (value,):
             if isinstance(child, Node) and (metadata or not isinstance(child, (Labels, Meta))):
