@@ -3,7 +3,6 @@ row synthesizer (:mod:`clausewise.analysis.synth`) builds with."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -165,11 +164,9 @@ def complete(policy: Policy, draft: Draft) -> Draft:
 
 
 def walk(node: Any) -> Iterator[Any]:
+    """Every syntax node in ``node`` (a node, a tuple of them, or anything else: none), labels included."""
     if isinstance(node, syntax.Node):
-        yield node
-        for f in dataclasses.fields(node):
-            if f.name != "span":
-                yield from walk(getattr(node, f.name))
+        yield from syntax.walk(node, metadata=True)
     elif isinstance(node, tuple):
         for item in node:
             yield from walk(item)

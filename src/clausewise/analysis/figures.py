@@ -17,7 +17,6 @@ leaf from them (:mod:`clausewise.analysis.programfacts` gives the program its in
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -36,8 +35,9 @@ from clausewise.analysis.ties import (
 )
 from clausewise.evaluate.leaves import compare
 from clausewise.evaluate.measure import Missing
+from clausewise.evaluate.figuretable import uses_var
 from clausewise.language import syntax
-from clausewise.language.refs import CONSTANT, EntityFieldRef, LetRef, ParamRef, RowFieldRef, RowsRef, RowVarFieldRef, VarRef
+from clausewise.language.refs import CONSTANT, EntityFieldRef, LetRef, ParamRef, RowFieldRef, RowsRef, RowVarFieldRef
 from clausewise.values.valuetypes import Month, ValueType, is_decimal_unit, is_money
 
 NON_NEGATIVE = {"count", "orders", "points", "merchants", "yuan", "rate", "score"}
@@ -101,9 +101,10 @@ def may_be_missing(subject: Subject, node: Any) -> bool:
                     return any((f := t.field(name)) is not None and f.optional for t in c.tables.values())
                 case ref:
                     return not isinstance(ref, CONSTANT)
+        case syntax.SetLit() | syntax.Group():
+            return False  # the items of a set or a group are not looked into
     if isinstance(node, syntax.Node):
-        return any(may_be_missing(subject, getattr(node, f.name)) for f in dataclasses.fields(node)
-                   if isinstance(getattr(node, f.name), syntax.Node))
+        return any(may_be_missing(subject, child) for child in syntax.children(node))
     return False
 
 
@@ -114,9 +115,7 @@ def _cond_may_miss(subject: Subject, cond: Any) -> bool:
         return any((may_be_missing(subject, v) if not isinstance(v, (syntax.Group, syntax.Not, syntax.IfThen, syntax.Quantified,
                                                                         syntax.Compare, syntax.Member, syntax.Truth, syntax.Entry))
                     else _cond_may_miss(subject, v))
-                   for f in dataclasses.fields(cond) if f.name != "span"
-                   for v in (getattr(cond, f.name) if isinstance(getattr(cond, f.name), tuple) else (getattr(cond, f.name),))
-                   if isinstance(v, syntax.Node))
+                   for v in syntax.children(cond))
     return False
 
 
@@ -245,7 +244,7 @@ class SpaceBuilder:
         if not (isinstance(cond, syntax.Quantified) and cond.kind == "any" and isinstance(cond.cond, syntax.Compare)):
             return None
         inner = cond.cond
-        fixed = [not _uses_var(subject, side, cond.var) and not depends_on_data(subject, side) for side in (inner.left, inner.right)]
+        fixed = [not uses_var(subject.policy.checked, side, cond.var) and not depends_on_data(subject, side) for side in (inner.left, inner.right)]
         if fixed.count(True) != 1:
             return None
         side, other = (inner.right, inner.left) if fixed[0] else (inner.left, inner.right)
@@ -348,15 +347,6 @@ def figure_value(fig: Figure, subject: Subject) -> Any:
     return subject.ev.eval(node, subject.scope)
 
 
-def _uses_var(subject: Subject, node: Any, var: str) -> bool:
-    """Whether an expression refers to a quantifier's variable."""
-    if isinstance(node, syntax.Name) and isinstance(subject.policy.checked.refs.get(node.nid), VarRef):
-        return node.name == var
-    if isinstance(node, syntax.Node):
-        return any(_uses_var(subject, getattr(node, f.name), var) for f in dataclasses.fields(node) if f.name != "span")
-    if isinstance(node, tuple):
-        return any(_uses_var(subject, item, var) for item in node)
-    return False
 
 
 def _name_of(node_id: str) -> str:

@@ -177,14 +177,9 @@ class SubstitutedLeaves(LeafEvaluator):
 def every_node(roots: Any) -> list[Any]:
     """Every syntax node under the given roots (each once)."""
     seen: dict[int, Any] = {}
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, tuple):
-            stack.extend(node)
-        elif isinstance(node, syntax.Node) and node.nid not in seen:
-            seen[node.nid] = node
-            stack.extend(getattr(node, f.name) for f in dataclasses.fields(node) if f.name != "span")
+    for root in roots:
+        for node in syntax.walk(root, metadata=True) if isinstance(root, syntax.Node) else ():
+            seen.setdefault(node.nid, node)
     return list(seen.values())
 
 

@@ -9,7 +9,6 @@ Used by :mod:`clausewise.analysis.figures`.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import itertools
 import re
@@ -59,8 +58,7 @@ def depends_on_data(subject: Subject, node: Any, day: bool = True) -> bool:
                     return subject.free_as_of  # 'for each NAME': which verdict it is, not a figure of real data
             return True
     if isinstance(node, syntax.Node):
-        return any(depends_on_data(subject, getattr(node, f.name), day) for f in dataclasses.fields(node)
-                   if isinstance(getattr(node, f.name), (syntax.Node, tuple)) and f.name != "span")
+        return any(depends_on_data(subject, child, day) for child in syntax.children(node))
     if isinstance(node, tuple):
         return any(depends_on_data(subject, item, day) for item in node)
     return False
@@ -152,9 +150,8 @@ def inside(subject: Subject, node: Any, depth: int, stop: Any) -> Any:
         ref = subject.policy.checked.refs.get(node.nid)
         if isinstance(ref, LetRef) and depth < 4:
             yield from inside(subject, subject.policy.checked.lets[ref.name].expr, depth + 1, stop)
-        for f in dataclasses.fields(node):
-            if f.name != "span":
-                yield from inside(subject, getattr(node, f.name), depth, stop)
+        for child in syntax.children(node, metadata=True):
+            yield from inside(subject, child, depth, stop)
     elif isinstance(node, tuple):
         for item in node:
             yield from inside(subject, item, depth, stop)

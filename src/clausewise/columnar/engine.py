@@ -11,7 +11,6 @@ DuckDB-read tables to the loaded ones, for the accounting (rows read, used, reje
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,10 +147,8 @@ def python_tables(checked, lowered: Mapping[int, Any]) -> set[str]:
                 related(name)
             case LetRef(name):
                 walk(checked.lets[name].expr)
-        for f in dataclasses.fields(node):
-            value = getattr(node, f.name)
-            for child in value if isinstance(value, tuple) else (value,):
-                walk(child)
+        for child in syntax.children(node):
+            walk(child)
 
     for rule in checked.rules.values():
         walk(rule.body)

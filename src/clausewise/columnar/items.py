@@ -20,7 +20,6 @@ an empty field, a bound that is not a number), whose entity is then walked in Py
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -142,9 +141,7 @@ def _item_fields(c, node: Any, binder: str) -> tuple[str, ...] | None:
             return True
         if ref is not None:
             return False
-        children = [v for f in dataclasses.fields(n) if f.name != "span"
-                    for v in (getattr(n, f.name) if isinstance(getattr(n, f.name), tuple) else (getattr(n, f.name),))
-                    if isinstance(v, syntax.Node) and not isinstance(v, (syntax.Labels, syntax.Meta))]
+        children = list(syntax.children(n))
         return bool(children) and all(walk(child) for child in children)
 
     return tuple(fields) if walk(node) else None

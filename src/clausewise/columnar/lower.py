@@ -136,10 +136,8 @@ class Lowering:
                 ref = self.c.refs.get(node.nid)
                 if isinstance(ref, LetRef):
                     walk(self.c.lets[ref.name].expr)
-            for value in vars(node).values():
-                for child in value if isinstance(value, tuple) else (value,):
-                    if isinstance(child, syntax.Node) and not isinstance(child, (syntax.Labels, syntax.Meta)):
-                        walk(child, unit)
+            for child in syntax.children(node):
+                walk(child, unit)
 
         for f in plan.figures.values():
             if f.role in ("value", "window"):

@@ -116,20 +116,15 @@ def _names_used(ev: Evaluator, node: syntax.Aggregate, parts: tuple[str, ...], r
     if key not in cache:
         names: set[str] = set()
 
-        def walk(n) -> None:
-            match ev.c.refs.get(n.nid):
-                case VarRef(name) | ItemFieldRef(name) | RowVarFieldRef(name):
-                    names.add(name)
-                case RowFieldRef() if row:
-                    names.add("\0row")
-            for value in vars(n).values():
-                for child in value if isinstance(value, tuple) else (value,):
-                    if isinstance(child, syntax.Node) and not isinstance(child, syntax.Labels | syntax.Meta):
-                        walk(child)
-
         for part in parts:
-            if getattr(node, part) is not None:
-                walk(getattr(node, part))
+            if getattr(node, part) is None:
+                continue
+            for n in syntax.walk(getattr(node, part)):
+                match ev.c.refs.get(n.nid):
+                    case VarRef(name) | ItemFieldRef(name) | RowVarFieldRef(name):
+                        names.add(name)
+                    case RowFieldRef() if row:
+                        names.add("\0row")
         cache[key] = tuple(sorted(names))
     return cache[key]
 
@@ -211,12 +206,9 @@ def _day_free(ev: Evaluator, node: syntax.Aggregate) -> bool:
     cache = ev.node_facts.setdefault("day_free", {})
     found = cache.get(node.nid)
     if found is None:
-        def reads_day(n) -> bool:
-            if isinstance(n, syntax.AsOf) or isinstance(ev.c.refs.get(n.nid), LetRef | RuleOnRef):
-                return True
-            return any(reads_day(child) for value in vars(n).values()
-                       for child in (value if isinstance(value, tuple) else (value,))
-                       if isinstance(child, syntax.Node) and not isinstance(child, syntax.Labels | syntax.Meta))
+        def reads_day(part) -> bool:
+            return any(isinstance(n, syntax.AsOf) or isinstance(ev.c.refs.get(n.nid), LetRef | RuleOnRef)
+                       for n in syntax.walk(part))
 
         found = cache[node.nid] = not any(reads_day(part) for part in (node.target, node.where) if part is not None)
     return found

@@ -174,10 +174,8 @@ class DerivedChecker:
                 found.append(n.base.name)
             if isinstance(n, syntax.Aggregate | syntax.TopN | syntax.CountUnits):
                 return  # an inner figure has its own rows
-            for value in vars(n).values():
-                for child in value if isinstance(value, tuple) else (value,):
-                    if isinstance(child, syntax.Node):
-                        walk(child)
+            for child in syntax.children(n, metadata=True):
+                walk(child)
 
         walk(node.target)
         tables = sorted(set(found))
