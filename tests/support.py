@@ -38,6 +38,24 @@ table shop_daily key shop_id, date by date {
 }
 """
 
+SELLER_POLICY_BLOCK = """policy top {
+  title "顶级卖家" / "top rated"
+  version "1"
+  effective from 2020-01-01
+  source "x.txt"
+  entity seller in sellers
+}
+"""
+
+
+def seller_policy(*transaction_fields: str, gap: str = "") -> str:
+    """The head of the "top rated seller" test policies: ``policy top``, table sellers, and table
+    transactions (txn_id, seller_id -> sellers, date and ``transaction_fields``); ``gap`` goes
+    between the three blocks (``"\\n"``: a blank line)."""
+    fields = "".join(f"  {f}\n" for f in ("txn_id: string", "seller_id: string -> sellers", "date: date", *transaction_fields))
+    return (SELLER_POLICY_BLOCK + gap + "table sellers key seller_id {\n  seller_id: string\n}\n" + gap
+            + "table transactions key txn_id by date {\n" + fields + "}\n")
+
 
 def golden(name: str, actual: str) -> None:
     """Compare with tests/golden/NAME; CLAUSEWISE_UPDATE_GOLDEN=1 rewrites it."""

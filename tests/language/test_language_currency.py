@@ -10,25 +10,9 @@ from clausewise.language.diagnostics import ClausewiseError
 from clausewise.language.format import format_text
 from clausewise.report.explain import render_text
 
-POLICY = """policy top {
-  title "顶级卖家" / "top rated"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity seller in sellers
-}
+from tests.support import seller_policy
 
-table sellers key seller_id {
-  seller_id: string
-}
-
-table transactions key txn_id by date {
-  txn_id: string
-  seller_id: string -> sellers
-  date: date
-  amount: money(USD)
-}
-
+POLICY = seller_policy("amount: money(USD)", gap="\n") + """
 param min_sales [TOP-1] "最低销售额" / "minimum sales": money(USD) = 1,000 USD
 
 rule sales [TOP-1] "销售额达标" / "sales reach the minimum" =

@@ -9,23 +9,9 @@ import pytest
 from clausewise.engine.policy import compile_policy_text
 from clausewise.language.diagnostics import ClausewiseError
 
-HEADER = """policy top {
-  title "顶级卖家" / "top rated"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity seller in sellers
-}
-table sellers key seller_id {
-  seller_id: string
-}
-table transactions key txn_id by date {
-  txn_id: string
-  seller_id: string -> sellers
-  date: date
-  defect: bool
-}
-"""
+from tests.support import seller_policy
+
+HEADER = seller_policy("defect: bool")
 
 
 def errors(text: str) -> list[str]:

@@ -17,23 +17,9 @@ from clausewise.language.format import format_text
 from clausewise.language.parse import parse_text
 from clausewise.report.explain import percent_shown, render_text
 
-POLICY = """policy top {
-  title "顶级卖家" / "top rated"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity seller in sellers
-}
-table sellers key seller_id {
-  seller_id: string
-}
-table transactions key txn_id by date {
-  txn_id: string
-  seller_id: string -> sellers
-  date: date
-  defect: bool
-}
-param max_defect_rate [TOP-2] "缺陷率上限" / "maximum defect rate": rate = 0.5%
+from tests.support import seller_policy
+
+POLICY = seller_policy("defect: bool") + """param max_defect_rate [TOP-2] "缺陷率上限" / "maximum defect rate": rate = 0.5%
 rule low_defects [TOP-2] "缺陷率不超过上限" / "defect rate at most the maximum" =
   count(transactions during last 90 days to as_of where defect) / count(transactions during last 90 days to as_of)
     <= max_defect_rate

@@ -8,24 +8,9 @@ from click.testing import CliRunner
 from clausewise.cli.main import main
 from clausewise.engine.policy import compile_policy_text
 
-from tests.support import EXAMPLES, POLICIES
+from tests.support import EXAMPLES, POLICIES, seller_policy
 
-POLICY = """policy top {
-  title "顶级卖家" / "top rated"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity seller in sellers
-}
-table sellers key seller_id {
-  seller_id: string
-}
-table transactions key txn_id by date {
-  txn_id: string
-  seller_id: string -> sellers
-  date: date
-}
-table defects by date {
+POLICY = seller_policy() + """table defects by date {
   seller_id: string -> sellers
   date: date
 }

@@ -10,24 +10,9 @@ from clausewise.language.diagnostics import ClausewiseError
 from clausewise.language.format import format_text
 from clausewise.language.parse import parse_text
 
-POLICY = """policy top {
-  title "顶级卖家" / "top rated"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity seller in sellers
-}
+from tests.support import seller_policy
 
-table sellers key seller_id {
-  seller_id: string
-}
-
-table transactions key txn_id by date {
-  txn_id: string
-  seller_id: string -> sellers
-  date: date
-}
-
+POLICY = seller_policy(gap="\n") + """
 param high_volume [TOP-3] "高销量门槛" / "high-volume threshold": count = 400
 
 param lookback [TOP-3] "回看月数" / "look-back months": count = 2
