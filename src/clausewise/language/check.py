@@ -273,7 +273,7 @@ class Checker(ExprChecker, DerivedChecker):
             self.error(r, f"table '{r.via}' must have a field '-> {entity}' and a field '-> {r.target}'")
             return
         for bound in (r.start_field, r.end_field):
-            if bound and (via.field(bound) is None or via.field(bound).type.kind != "date"):
+            if bound and ((f := via.field(bound)) is None or f.type.kind != "date"):
                 self.error(r, f"'{bound}' is not a date field of '{r.via}'")
         self.relations[r.name] = Relation(r.name, r.target, r.via, from_f[0], to_f[0], r.start_field, r.end_field, r)
 
@@ -372,8 +372,8 @@ class Checker(ExprChecker, DerivedChecker):
         """The rules a condition reads: by name, or on another day (``R on d``, which needs R's
         statuses of days up to d, d included: a rule may not read itself that way, even through
         the named values it reads)."""
-        if isinstance(node, syntax.Truth) and isinstance(self.refs.get(node.expr.nid), RuleRef):
-            yield node.expr.name
+        if isinstance(node, syntax.Truth) and isinstance(ref := self.refs.get(node.expr.nid), RuleRef):
+            yield ref.name
         match self.refs.get(node.nid):
             case RuleOnRef(name):
                 yield name

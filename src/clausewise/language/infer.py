@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clausewise.language import refs, syntax
+from clausewise.language.checkstate import CheckerState
 from clausewise.language.diagnostics import did_you_mean
 from clausewise.values.valuetypes import (BOOL, COUNT, DATE, DAYS, MONTH, NUMBER, STRING, UNITS, ValueType, is_currency,
                                          is_money)
@@ -76,7 +77,7 @@ def vsort(vtype: ValueType) -> Sort:
     return Sort(VALUE, vtype)
 
 
-class ExprChecker:
+class ExprChecker(CheckerState):
     """Mixin of :class:`clausewise.language.check.Checker`: expressions and conditions."""
 
     # ---- links between tables -------------------------------------------------------------------

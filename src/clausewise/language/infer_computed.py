@@ -10,16 +10,14 @@ condition (``count(month m in q where ...)``), and aggregates of a row expressio
 from __future__ import annotations
 
 from clausewise.language import refs, syntax
+from clausewise.language.checkstate import CheckerState
 from clausewise.language.diagnostics import did_you_mean
 from clausewise.language.infer import VALUE, Sort, compatible, vsort
 from clausewise.values.valuetypes import COUNT, DATE, MONTH, ValueType
 
 
-class DerivedChecker:
+class DerivedChecker(CheckerState):
     """Type rules of the derived-value forms; relies on the methods of ExprChecker."""
-
-    dimension_name: str | None = None
-    dimension_type: ValueType | None = None
 
     # ---- parameters with keys --------------------------------------------------------------------
     def index(self, node: syntax.Index, scope: dict, partial: bool = False) -> Sort:
