@@ -10,29 +10,20 @@ texts the named entities' rows hold there, so that DuckDB keeps only those rows
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Collection, Mapping
 
 from clausewise.columnar.items import ItemsLowered
 from clausewise.language import syntax
+from clausewise.language.refs import RelationRef, RowsRef, VarRef
 
 
 def _row_fields(c, node: Any, table: str) -> set[str]:
     """The fields by which the aggregates inside ``node`` find their rows of ``table``."""
     found: set[str] = set()
-
-    def walk(n: Any) -> None:
-        if not isinstance(n, syntax.Node):
-            return
+    for n in syntax.walk(node) if isinstance(node, syntax.Node) else ():
         ref = c.refs.get(n.nid)
-        if isinstance(n, syntax.Aggregate) and ref and ref[0] == "rows" and ref[1] == table:
-            found.add(ref[2][0])
-        for f in dataclasses.fields(n):
-            value = getattr(n, f.name)
-            for child in value if isinstance(value, tuple) else (value,):
-                walk(child)
-
-    walk(node)
+        if isinstance(n, syntax.Aggregate) and isinstance(ref, RowsRef) and ref.table == table:
+            found.add(ref.link[0])
     return found
 
 
@@ -72,14 +63,15 @@ def entity_rows(c, lowered: Mapping[int, Any], name: str, tables: Mapping[str, A
             relation, fields = low.relation, _row_fields(c, low.quantifier.cond, name)
         else:
             over = c.refs.get(low.node.over.nid) if low.node.over is not None else None
-            relation, fields = (over[1] if over else None), {ref[2][0]} if ref and ref[0] == "rows" else set()
+            relation = over.name if isinstance(over, RelationRef | VarRef) else None
+            fields = {ref.link[0]} if isinstance(ref, RowsRef) else set()
         if relation is not None:
             rel = c.relations[relation]
             found = items(relation) if name != rel.via else None
             ok = (add(rel.from_field, wanted) if name == rel.via else
                   name == low.table and len(fields) == 1 and found is not None and add(next(iter(fields)), found))
         else:  # the rows of the entity's own field value
-            sfield = ref[2][1] if ref and ref[0] == "rows" else None
+            sfield = ref.link[1] if isinstance(ref, RowsRef) else None
             ok = (name == low.table and len(fields) == 1 and sfield is not None
                   and add(next(iter(fields)), [r.get(sfield) for r in entity_rows_]))
         if not ok:

@@ -25,6 +25,7 @@ from clausewise.asp.text import q
 from clausewise.evaluate.figuretable import FigurePlan
 from clausewise.evaluate import measure
 from clausewise.language import syntax
+from clausewise.language.refs import RuleOnRef
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
 from clausewise.values.calendar import Window
 
@@ -144,7 +145,7 @@ class RuleHistory:
         if self._lets is None:
             c = self.plan.checked
             self._lets = [name for name, let in c.lets.items()
-                          if any(c.refs.get(n.nid, ("",))[0] == "rule_on" for n in syntax.walk(let.expr))]
+                          if any(isinstance(c.refs.get(n.nid), RuleOnRef) for n in syntax.walk(let.expr))]
         return self._lets
     def first(self, rule: str, window: Window, scope: Scope) -> dt.date | Missing | None:
         """The first day of ``window`` on which ``rule`` passes (``first day d in W where rule on
