@@ -32,6 +32,13 @@ class Sort:
     table: str | None = None
     field: str | None = None
 
+    @property
+    def value_type(self) -> ValueType:
+        """The type of the values (a value, a column, a set or a ladder has one)."""
+        if self.vtype is None:
+            raise TypeError(f"a {self.kind} has no value type")
+        return self.vtype
+
 
 
 

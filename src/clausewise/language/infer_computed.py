@@ -74,11 +74,11 @@ class DerivedChecker(CheckerState):
                     return Sort("none")
                 if any(s.kind == "none" for s in present):
                     return Sort("none")
-                if len(present) == 2 and not compatible(present[0].vtype, present[1].vtype):
+                if len(present) == 2 and not compatible(present[0].value_type, present[1].value_type):
                     self.error(node, f"the branches give {present[0].vtype} and {present[1].vtype}",
                                "both branches must give the same kind of value")
                     return Sort("none")
-                vt = present[0].vtype if present[0].vtype.kind != "number" or len(present) == 1 else present[-1].vtype
+                vt = present[0].value_type if present[0].value_type.kind != "number" or len(present) == 1 else present[-1].value_type
                 return vsort(vt)
             case syntax.Band(value=value, ladder=ladder):
                 return self.band(node, value, ladder, scope)
@@ -118,12 +118,13 @@ class DerivedChecker(CheckerState):
         self.sorts[ladder.nid] = lsort
         if "none" in (vsort_.kind, lsort.kind):
             return Sort("none")
-        if not vsort_.vtype.is_numeric and vsort_.vtype.kind not in ("date", "month"):
+        if not vsort_.value_type.is_numeric and vsort_.value_type.kind not in ("date", "month"):
             self.error(value, f"a ladder ranks numbers or dates, not {vsort_.vtype}")
-        elif not compatible(vsort_.vtype, lsort.vtype):
+        elif not compatible(vsort_.value_type, lsort.value_type):
             self.error(node, f"cannot place {vsort_.vtype} on a ladder of {lsort.vtype} thresholds")
-        key_type = self.params[ladder.name].per_more[-1] if isinstance(ladder, syntax.Index) else self.params[ladder.name].per
-        return vsort(key_type)
+        param = self.params[ladder.name]
+        key_type = param.per_more[-1] if isinstance(ladder, syntax.Index) else param.per
+        return vsort(key_type) if key_type is not None else Sort("none")
 
     def top_n(self, node: syntax.TopN, scope: dict) -> Sort:
         csort = self.scalar(node.count, scope)
@@ -150,7 +151,7 @@ class DerivedChecker(CheckerState):
             return Sort("none")
         if node.bound is not None:
             bsort = self.scalar(node.bound, scope)
-            if bsort.kind == VALUE and fsort.vtype and not compatible(fsort.vtype, bsort.vtype):
+            if bsort.kind == VALUE and fsort.vtype and not compatible(fsort.vtype, bsort.value_type):
                 self.error(node, f"cannot compare {fsort.vtype} with {bsort.vtype}")
         return vsort(ValueType(group.type.kind, group.type.enum_values, is_list=True))
 
