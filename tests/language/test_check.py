@@ -39,6 +39,12 @@ def test_unit_mismatch_yuan_vs_orders():
     assert out == ["p.policy:21:26: error: cannot compare orders with yuan"]
 
 
+
+def test_sum_of_a_table_as_a_value_is_reported_not_a_traceback():
+    out = first_lines('param p [X-1] "p" / "p": orders = sum(shop_daily during last 30 days to as_of)\n'
+                      'rule r [X-1] "a" / "b" = p >= 1\n')
+    assert out == ["p.policy:21:35: error: sum() needs a field: sum(shop_daily.FIELD ...)"]
+
 def test_date_vs_count_mismatch():
     out = first_lines('rule r [X-1] "a" / "b" = opened_on >= 3 orders\n')
     assert out == ["p.policy:21:26: error: cannot compare date with orders"]

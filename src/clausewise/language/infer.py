@@ -114,9 +114,9 @@ class ExprChecker(CheckerState):
             self.refs[node.nid] = refs.VarRef(name)
             return scope["vars"][name]
         row = scope.get("row")
-        if row and self.tables[row].field(name):
+        if row and (f := self.tables[row].field(name)):
             self.refs[node.nid] = refs.RowFieldRef(name)
-            return vsort(self.tables[row].field(name).type)
+            return vsort(f.type)
         if name in self.lets:
             self.check_let(name)
             self.refs[node.nid] = refs.LetRef(name)
@@ -128,16 +128,16 @@ class ExprChecker(CheckerState):
                 self.error(node, f"'{name}' holds one value per {param.per}", f"pick one: {name}[key]")
             self.refs[node.nid] = refs.ParamRef(name)
             return Sort("window") if param.vtype.kind == "window" else vsort(param.vtype)
-        if name == self.dimension_name:
+        if name == self.dimension_name and self.dimension_type is not None:
             self.refs[node.nid] = refs.EntityFieldRef(name)
             return vsort(self.dimension_type)
         if name == CONVENTION:
             self.refs[node.nid] = refs.ConventionRef()
             return vsort(ValueType("enum", CONVENTIONS))
         entity = self.tables[self.entity_table]
-        if entity.field(name):
+        if f := entity.field(name):
             self.refs[node.nid] = refs.EntityFieldRef(name)
-            return vsort(entity.field(name).type)
+            return vsort(f.type)
         if name in self.tables:
             self.refs[node.nid] = refs.TableRef(name)
             return Sort("table", table=name)
@@ -239,18 +239,19 @@ class ExprChecker(CheckerState):
         """The sort of ``node`` used as one value; a column becomes a lookup or an error."""
         sort = self.expr(node, scope)
         if sort.kind == "column":
-            if sort.table == self.entity_table:
-                self.refs[node.nid] = refs.EntityFieldRef(sort.field)
+            table, field = sort.table or "", sort.field or ""  # a column's sort names both
+            if table == self.entity_table:
+                self.refs[node.nid] = refs.EntityFieldRef(field)
             else:
                 subject = scope["subject"]
-                link = self.link(sort.table, subject)
-                schema = self.tables[sort.table]
+                link = self.link(table, subject)
+                schema = self.tables[table]
                 if link is None or tuple(schema.key) != (link[0],):
-                    self.error(node, f"'{sort.table}' can hold many rows per {subject} row",
-                               f"aggregate it, e.g. sum({sort.table}.{sort.field} during ...), or pick a day: ... on as_of")
+                    self.error(node, f"'{table}' can hold many rows per {subject} row",
+                               f"aggregate it, e.g. sum({table}.{field} during ...), or pick a day: ... on as_of")
                     return Sort("none")
-                self.refs[node.nid] = refs.LookupRef(sort.table, sort.field, link)
-            sort = vsort(sort.vtype)
+                self.refs[node.nid] = refs.LookupRef(table, field, link)
+            sort = vsort(sort.value_type)
             self.sorts[node.nid] = sort
         elif sort.kind in ("table", "relation", "item", "row", "window", "set"):
             self.error(node, f"expected a single value here, found a {sort.kind}")
@@ -266,7 +267,7 @@ class ExprChecker(CheckerState):
             if sort.kind != "window":
                 self.error(node, f"{what} must be a window, found {sort.vtype or sort.kind}")
             return
-        if sort.kind != VALUE or not compatible(sort.vtype, want):
+        if sort.kind != VALUE or not compatible(sort.value_type, want):
             self.error(node, f"{what} must be {want}, found {sort.vtype or sort.kind}")
         elif want.kind == "enum" and isinstance(node, syntax.String) and node.value not in want.enum_values:
             self.error(node, f"'{node.value}' is not one of {', '.join(want.enum_values)}")
@@ -285,34 +286,35 @@ class ExprChecker(CheckerState):
         if sort.kind != "column":
             self.error(node, "'on DATE' picks a day's row of a table: write TABLE.FIELD on DATE")
             return Sort("none")
-        schema = self.tables[sort.table]
-        link = self.link(sort.table, scope["subject"])
+        table, field = sort.table or "", sort.field or ""  # a column's sort names both
+        schema = self.tables[table]
+        link = self.link(table, scope["subject"])
         if not schema.time_field or link is None:
-            self.error(node, f"'{sort.table}' has no rows by date for a {scope['subject']} row",
+            self.error(node, f"'{table}' has no rows by date for a {scope['subject']} row",
                        f"declare the table with 'by DATE_FIELD' and a field '-> {scope['subject']}'")
             return Sort("none")
         if schema.time_field not in schema.key:
-            self.error(node, f"table '{sort.table}' must have its date in its key to pick one row per day",
-                       f"declare: table {sort.table} key {link[0]}, {schema.time_field} by {schema.time_field}")
-        self.refs[node.nid] = refs.AtRef(sort.table, sort.field, link)
-        return vsort(sort.vtype)
+            self.error(node, f"table '{table}' must have its date in its key to pick one row per day",
+                       f"declare: table {table} key {link[0]}, {schema.time_field} by {schema.time_field}")
+        self.refs[node.nid] = refs.AtRef(table, field, link)
+        return vsort(sort.value_type)
 
     def arith(self, node: syntax.Arith, scope: dict) -> Sort:
         if isinstance(node.left, (syntax.NFrom, syntax.Calendar)) and node.op in "+-":
             # '60 days from as_of - 1 day' reads as '(60 days from as_of) - 1 day'
             inner = node.left.start if isinstance(node.left, syntax.NFrom) else node.left.date
             day = self.source.snippet(inner.span)
-            right = self.source.snippet(node.right.span)
+            right_text = self.source.snippet(node.right.span)
             whole = self.source.snippet(node.left.span)
-            fixed = whole[: len(whole) - len(day)] + f"({day} {node.op} {right})"
+            fixed = whole[: len(whole) - len(day)] + f"({day} {node.op} {right_text})"
             verb = "adds days to" if node.op == "+" else "subtracts days from"
-            self.error(node, f"'{whole} {node.op} {right}' {verb} a window",
+            self.error(node, f"'{whole} {node.op} {right_text}' {verb} a window",
                        f"'of' and 'from' take one value: write {fixed}")
             return Sort("none")
         left, right = self.scalar(node.left, scope), self.scalar(node.right, scope)
         if "none" in (left.kind, right.kind):
             return Sort("none")
-        a, b, op = left.vtype, right.vtype, node.op
+        a, b, op = left.value_type, right.value_type, node.op
         if a.kind == "date" and op in "+-" and b.kind in ("days", "number"):
             return vsort(DATE)
         if a.kind == "date" and b.kind == "date" and op == "-":
@@ -347,7 +349,7 @@ class ExprChecker(CheckerState):
                     self.error(count, f"the length '{count.name}' is {sort.vtype}, not a whole number",
                                f"declare it: param {count.name}: count = 3")
                 self.expect_value(end, self.scalar(end, scope), DATE, "the day of a window")
-            case syntax.LastN(count=count, end=end) | syntax.NFrom(count=count, start=end):
+            case syntax.LastN(count=syntax.Number() as count, end=end) | syntax.NFrom(count=count, start=end):
                 allowed = ("days", "months") if isinstance(node, syntax.LastN) else ("days",)
                 if count.unit not in allowed or not isinstance(count.value, int) or count.value < 1:
                     self.error(count, f"the length must be a whole number of {' or '.join(allowed)}", "e.g. 30 days")
@@ -385,7 +387,7 @@ class ExprChecker(CheckerState):
                 inner["vars"][node.binder] = Sort("item", table=target.table)
             self.refs[node.nid] = refs.ItemsRef()
         elif target.kind in ("table", "column"):
-            table = target.table
+            table = target.table or ""  # a table's or a column's sort names it
             link = self.link(table, subject)
             if link is None:
                 if (table, subject) not in self.unlinked:  # once per pair, not at every aggregate
@@ -408,7 +410,7 @@ class ExprChecker(CheckerState):
                 target = self.scalar(node.target, inner)
                 if target.kind == "none":
                     return target
-            if target.kind != "table" and node.fn in ("sum", "avg") and not target.vtype.is_numeric:
+            if target.kind != "table" and node.fn in ("sum", "avg") and not target.value_type.is_numeric:
                 self.error(node.target, f"cannot {node.fn} {target.vtype} values")
             self.refs[node.nid] = refs.RowsRef(table, link)
             if node.during is not None and not self.tables[table].time_field:
@@ -427,7 +429,7 @@ class ExprChecker(CheckerState):
             self.cond(node.where, inner)
         if node.fn == "count":
             return vsort(COUNT)
-        return vsort(target.vtype)
+        return vsort(target.vtype) if target.vtype is not None else Sort("none")  # sum(TABLE): reported above
 
     # ---- conditions ------------------------------------------------------------------------------------
     def count_param(self, node, name: str, size: int) -> None:
@@ -477,8 +479,7 @@ class ExprChecker(CheckerState):
                 csort = self.expr(coll, scope)
                 if csort.kind == "column" or (csort.kind == VALUE and csort.vtype and csort.vtype.is_list):
                     csort = self.scalar(coll, scope)
-                    ok = csort.vtype and csort.vtype.is_list
-                    if ok and csort.vtype.kind == "enum" and isinstance(item, syntax.Name) and item.name in csort.vtype.enum_values:
+                    if csort.vtype is not None and csort.vtype.is_list and csort.vtype.kind == "enum" and isinstance(item, syntax.Name) and item.name in csort.vtype.enum_values:
                         self.refs[item.nid] = refs.EnumRef(item.name)
                         self.errors[:] = [e for e in self.errors if e.span != item.span]
                 elif csort.kind == "window":
@@ -504,14 +505,14 @@ class ExprChecker(CheckerState):
                                "compare it: ... >= 100")
 
     def compare(self, node: syntax.Compare, scope: dict) -> None:
-        sides = []
+        sides: list[Sort | None] = []
         for side, other in ((node.left, node.right), (node.right, node.left)):
             if isinstance(side, syntax.Name) and self._is_enum_symbol(side, other, scope):
                 sides.append(None)
             else:
                 sides.append(self.scalar(side, scope))
         for side, sort, other_sort in ((node.left, sides[0], sides[1]), (node.right, sides[1], sides[0])):
-            if sort is None:
+            if sort is None and isinstance(side, syntax.Name):  # an enum symbol
                 enum = other_sort.vtype if other_sort and other_sort.vtype else None
                 self.refs[side.nid] = refs.EnumRef(side.name)
                 self.sorts[side.nid] = vsort(enum or STRING)
