@@ -217,8 +217,8 @@ class SpaceBuilder:
             elif isinstance(cond, (syntax.IsSet, syntax.Truth)) and not isinstance(cond.expr, syntax.Aggregate):
                 figs = [self._figure(subject, cond.expr, name)]
                 sides[cond.expr.nid] = (figs[0].key, [])
-            elif (fig := self._best_unit(subject, cond, name, leaf.id)) is not None:
-                figs = [fig]
+            elif (best := self._best_unit(subject, cond, name, leaf.id)) is not None:
+                figs = [best]
             else:
                 figs = [self._figure(subject, cond, leaf.id, is_leaf=True)]
                 if isinstance(cond, syntax.Truth):  # a bool condition's value: the yes/no figure's
@@ -267,7 +267,7 @@ class SpaceBuilder:
 
     def finish(self, with_current: bool, allow_missing: bool) -> None:
         """Every figure's candidate values (index 0: the current value when ``with_current``)."""
-        days = [None]
+        days: list[dt.date | None] = [None]
         if DAY in self.figures:  # the day: around the analysis day, on days every version is in force
             base = self.subjects[0].as_of
             edges = [base] + [v for subject, bound in self.day_bounds for v in bound(subject) if isinstance(v, dt.date)]
@@ -362,8 +362,8 @@ def step_of(fig: Figure, value: Any) -> Any:
         return 1
     exponents = [DEFAULT_EXPONENT.get("yuan" if is_money(kind) else kind or "", 0)]
     for v in (value, fig.current):
-        if isinstance(v, Decimal):
-            exponents.append(v.as_tuple().exponent)
+        if isinstance(v, Decimal) and isinstance(exponent := v.as_tuple().exponent, int):  # exact: never NaN
+            exponents.append(exponent)
     return 1 if min(exponents) >= 0 and isinstance(value, int) else Decimal(1).scaleb(min(min(exponents), 0))
 
 

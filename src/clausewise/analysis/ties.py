@@ -111,7 +111,7 @@ def members_of(collection: Any) -> Any:
         coll = subject.ev.eval(collection, subject.scope)
         if isinstance(coll, (Window, Month, dt.date)):
             win = subject.ev.as_window(coll)
-            return [win.start, win.end]
+            return [win.start, win.end] if isinstance(win, Window) else []
         return [v for v in coll if not isinstance(v, Missing)] if isinstance(coll, list) else []
     return members
 
