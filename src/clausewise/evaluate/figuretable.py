@@ -43,7 +43,7 @@ from clausewise.evaluate.leaves import (
 )
 from clausewise.evaluate.measure import Evaluator, Missing, Scope, arith, missing
 from clausewise.language import syntax
-from clausewise.language.refs import CONSTANT, LetRef, VarRef
+from clausewise.language.refs import CONSTANT, EntityFieldRef, LetRef, LookupRef, VarRef
 from clausewise.values.calendar import Window
 
 ROLES = ("value", "window", "units", "leaf")
@@ -148,10 +148,10 @@ def day_free(checked, node: Any) -> bool:
         case syntax.Number() | syntax.String() | syntax.BoolLit() | syntax.DateLit() | syntax.MonthLit() | syntax.NoneLit():
             return True
         case syntax.Name() | syntax.Attr():
-            ref = checked.refs.get(id(node))
+            ref = checked.refs.get(node.nid)
             if ref is None:
                 return isinstance(node, syntax.Attr) and day_free(checked, node.base)
-            return ref[0] in ("param", "enum", "convention", "entity_field", "lookup")
+            return isinstance(ref, (*CONSTANT, EntityFieldRef, LookupRef))
         case syntax.Arith() | syntax.Neg() | syntax.SetLit() | syntax.Index():
             return all(day_free(checked, child) for child in syntax.children(node))
     return False
@@ -250,8 +250,8 @@ class _Builder:
 
 def _resolved(checked, node: Any) -> Any:
     """The expression a named value (a ``let``) stands for; any other node itself."""
-    while isinstance(node, syntax.Name) and checked.refs.get(id(node), ("",))[0] == "let":
-        node = checked.lets[checked.refs[id(node)][1]].expr
+    while isinstance(node, syntax.Name) and isinstance(ref := checked.refs.get(node.nid), LetRef):
+        node = checked.lets[ref.name].expr
     return node
 
 
@@ -386,11 +386,11 @@ class FigureProducer:
             """The same value on every as-of day: measured once per entity (and subject, parameters
             and convention) for the evaluators of all days (a rule's history, a timeline)."""
             cache = day_shared(ev, scope)
-            hit = cache.get(("figure", id(node)))
+            hit = cache.get(("figure", node.nid))
             if hit is not None and hit[0] is scope.subject and hit[1] is ev.params and hit[2] == ev.convention:
                 return hit[3]
             fv = measure_value(scope, known)
-            cache[("figure", id(node))] = (scope.subject, ev.params, ev.convention, fv)
+            cache[("figure", node.nid)] = (scope.subject, ev.params, ev.convention, fv)
             return fv
 
         return measure_once

@@ -197,7 +197,7 @@ class Checker(ExprChecker, DerivedChecker):
         for node in syntax.walk(self.tree):
             match node:
                 case syntax.Arith(op="+" | "-", left=left, right=syntax.Number(value=int() as days) as count):
-                    sort = self.sorts.get(id(left))
+                    sort = self.sorts.get(left.nid)
                     dated = sort is not None and sort.vtype is not None and sort.vtype.kind == "date"
                 case syntax.NFrom(count=syntax.Number(value=int() as days) as count):
                     dated = True
