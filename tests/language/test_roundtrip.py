@@ -40,6 +40,15 @@ def test_generated_policy_roundtrips(generated):
     roundtrip(generated[0])
 
 
+def test_a_first_day_read_further_keeps_its_parentheses():
+    # 'first day d in W where <condition>' takes everything after it: bare, 'is set' would join the condition
+    for value in ("(first day d in last 3 days to as_of where not (r0 on d)) is set",
+                  "(first day d in last 3 days to as_of where r0 on d) >= 2024-01-01"):
+        text = HEADER + f'rule r0 [X-1] "a" / "b" = x >= 1\nrule r [X-2] "a" / "b" = {value}\n'
+        roundtrip(text)
+        assert "= (first day d in last 3 days to as_of where" in format_text(text).replace("=\n  ", "= ")
+
+
 def test_roundtrip_compares_meaning_not_layout():
     a = parse_text(HEADER + 'rule r [X-1] "a" / "b" = all of { x >= 1   y }\n')
     b = parse_text(HEADER + 'rule r [X-1] "a" / "b" = all of {\n  x >= 1\n  y\n}\n')

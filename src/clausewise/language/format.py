@@ -15,8 +15,9 @@ from clausewise.language.layout import wrap_lines
 from clausewise.language.parse import parse_text
 
 INDENT = "  "
-# precedence of expressions, loosest first
-P_RANGE, P_SUM, P_PRODUCT, P_UNARY, P_POSTFIX = range(5)
+# precedence of expressions, loosest first; P_OPEN: a form whose last part takes everything after
+# it (``first day d in W where <condition>``), written bare only as a whole value
+P_OPEN, P_RANGE, P_SUM, P_PRODUCT, P_UNARY, P_POSTFIX = range(-1, 5)
 
 
 @dataclass
@@ -129,13 +130,13 @@ class Formatter:
                 self.emit(d, 0, f"relation {d.name}{self.meta(d.meta)}: {d.target} via {d.via}{bounds}")
             case syntax.ParamDecl():
                 per = f" per {', '.join(self.type(t) for t in (d.per, *d.per_more))}" if d.per else ""
-                default = f" = {self.expr(d.default)}" if d.default is not None else ""
+                default = f" = {self.expr(d.default, P_OPEN)}" if d.default is not None else ""
                 shape = (f" of {d.window_months} natural months" + (" ending by as_of" if d.window_ends_by_as_of else "")
                          if d.window_months is not None else "")
                 head, body = f"param {d.name}{self.meta(d.meta)}:", f"{self.type(d.type)}{shape}{per}{default}"
                 self.emit(d, 0, f"{head} {body}" if len(head) + len(body) < 110 else f"{head}\n{INDENT}{body}")
             case syntax.LetDecl():
-                self.emit(d, 0, f"let {d.name}{self.meta(d.meta)} = {self.expr(d.expr)}")
+                self.emit(d, 0, f"let {d.name}{self.meta(d.meta)} = {self.expr(d.expr, P_OPEN)}")
             case syntax.NotEncoded():
                 self.emit(d, 0, f"not encoded [{', '.join(d.cites)}] {self.labels(d.reason)}")
             case syntax.RuleDecl():
@@ -147,9 +148,9 @@ class Formatter:
                                 f"{' optional' if d.optional else ''}{combine} {{")
                 for clause in d.clauses:
                     if clause.when is None:
-                        self.emit(clause, 1, f"otherwise {self.expr(clause.value)}")
+                        self.emit(clause, 1, f"otherwise {self.expr(clause.value, P_OPEN)}")
                     else:
-                        self.emit(clause, 1, f"{self.expr(clause.value)} when {self.inline(clause.when)}")
+                        self.emit(clause, 1, f"{self.expr(clause.value, P_OPEN)} when {self.inline(clause.when)}")
                 self.leading(d.span.end_line, 1)
                 self.out.append("}")
 
@@ -325,7 +326,7 @@ class Formatter:
             case syntax.Edge(kind=kind, window=window):
                 return f"{kind} of {self.expr(window, P_POSTFIX)}", top
             case syntax.FirstDay(var=var, window=window, cond=cond):
-                return f"first day {var} in {self.expr(window)} where {self.inline(cond, 'then')}", top
+                return f"first day {var} in {self.expr(window)} where {self.inline(cond, 'then')}", P_OPEN
             case syntax.SetLit(items=items):
                 return "{" + ", ".join(self.expr(i) for i in items) + "}", top
             case syntax.Aggregate():
