@@ -8,7 +8,7 @@ import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, NoReturn
 
 import click
 
@@ -71,7 +71,6 @@ def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: st
     hold or never fail, each with a witness entity (exit 1 if there are findings)."""
     from clausewise.analysis.verify import verify
     from clausewise.analysis.witnessdata import check_directory
-    from clausewise.engine.workers import run_limited  # multiprocessing: imported only when it is used
 
     if witness_dir is not None:
         check_directory(witness_dir)
@@ -86,6 +85,15 @@ def verify_cmd(policy: str, as_of, param, params_file, fmt: str, witness_dir: st
             result.write_data(witness_dir, loaded, policy)
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render()
         return text, 1 if result.findings else 0
+
+    _run_search(search, witness_dir, time_limit, memory_limit)
+
+
+def _run_search(search: Callable[[], tuple[str, int]], witness_dir: str | None, time_limit: float | None,
+                memory_limit: int | None) -> NoReturn:
+    """Run a verify or diff search within the limits, print its text and exit with its code; a
+    search stopped by a limit leaves no witness data behind."""
+    from clausewise.engine.workers import run_limited  # multiprocessing: imported only when it is used
 
     with _nothing_partial(witness_dir):
         text, code = run_limited(search, time_limit, memory_limit)
@@ -132,7 +140,6 @@ def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witn
     conditions responsible; without, a witness entity for each kind of change (exit 1 if any change)."""
     from clausewise.analysis.diff import diff
     from clausewise.analysis.witnessdata import check_directory
-    from clausewise.engine.workers import run_limited  # multiprocessing: imported only when it is used
 
     if witness_dir is not None and data:
         raise ClausewiseError.simple("--witness-data", "witness data are generated only without --data",
@@ -151,7 +158,4 @@ def diff_cmd(old: str, new: str, data, as_of, param, params_file, fmt: str, witn
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else result.render()
         return text, 1 if result.changed else 0
 
-    with _nothing_partial(witness_dir):
-        text, code = run_limited(search, time_limit, memory_limit)
-    click.echo(text)
-    sys.exit(code)
+    _run_search(search, witness_dir, time_limit, memory_limit)
