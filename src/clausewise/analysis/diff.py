@@ -12,7 +12,8 @@ excluded by a nogood and another searched; a change no rows show says so.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Collection, Mapping
 
 from clausewise.engine.policy import Policy, parse_day
@@ -54,13 +55,13 @@ class ChangeKind:
     field: str
     old: str
     new: str
-    witness: dict[str, Any] = field(default_factory=dict)
-    shown: list[str] = field(default_factory=list)
-    because: list[str] = field(default_factory=list)  # leaf conditions whose status differs on the witness
+    witness: dict[str, Any] = dataclasses.field(default_factory=dict)
+    shown: list[str] = dataclasses.field(default_factory=list)
+    because: list[str] = dataclasses.field(default_factory=list)  # leaf conditions whose status differs on the witness
     #: True when the witness's rows, evaluated as real data under both versions, give the change
     checked: bool = False
     data: WitnessData | None = None
-    figure_shown: list[str] = field(default_factory=list)  # the search's figure values (first witness)
+    figure_shown: list[str] = dataclasses.field(default_factory=list)  # the search's figure values (first witness)
 
     def render(self, number: int | None = None, written: list[str] | None = None) -> str:
         lines = [f"{f'{number}. ' if number is not None else ''}{self.field}: {self.old} -> {self.new}"]
@@ -81,9 +82,9 @@ class Diff:
     evaluated: int = 0
     kinds: list[ChangeKind] | None = None  # without data
     #: kind number (1-based, as listed) -> the explain commands (old, new version) for its written rows
-    written: dict[int, list[str]] = field(default_factory=dict)
+    written: dict[int, list[str]] = dataclasses.field(default_factory=dict)
     #: the parameters the search chose too (``--free-param``)
-    free_params: list[str] = field(default_factory=list)
+    free_params: list[str] = dataclasses.field(default_factory=list)
 
     def write_data(self, directory: str, old: Policy, new: Policy, paths: tuple[str, str]) -> None:
         """Each realized witness's rows in ``DIRECTORY/<n>/`` (n: the kind's number)."""
@@ -158,7 +159,8 @@ def diff(old: Policy, new: Policy, data: Any = None, as_of: dt.date | str | None
 
 
 def _statuses(verdict: Verdict) -> dict[str, str]:
-    out, stack = {}, list(verdict.rules)
+    out: dict[str, str] = {}
+    stack = list(verdict.rules)
     while stack:
         node = stack.pop()
         out[node.id] = node.status
@@ -257,7 +259,7 @@ class _Run:
     day: dt.date
     params: Mapping[str, Any]
     conflicts: Conflicts
-    learned: list = field(default_factory=list)  # nogoods on values no rows combine, for every kind
+    learned: list = dataclasses.field(default_factory=list)  # nogoods on values no rows combine, for every kind
 
 
 def _witness(kind: ChangeKind, atom: Any, run: _Run) -> ChangeKind:

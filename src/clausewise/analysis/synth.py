@@ -166,7 +166,8 @@ class _Builder:
             return row.get(tfield) == subject and (day is None or row.get(schema.time_field) == day)
         rows = draft.tables.get(table, [])
         if isinstance(goal, Missing):
-            if schema.field(fname) is not None and schema.field(fname).optional:
+            declared = schema.field(fname)
+            if declared is not None and declared.optional:
                 d = draft.copy()
                 for row in d.tables.get(table, []):
                     if mine(row):
@@ -224,15 +225,15 @@ class _Builder:
                 amount = goal - now
                 if amount == 0:
                     return
-                yield from self.bump(node, amount, draft)
+                yield from self.bump(node, node.target.name, amount, draft)
             for make in self.templates(node, days, node.target.name, amount):
                 d = draft.copy()
                 make(d)
                 yield d
 
-    def bump(self, node: syntax.Aggregate, amount: Any, draft: Draft) -> Iterator[Draft]:
-        """Raise (or lower) the summed field of a row already there."""
-        table, name = self.c.rows_ref(node).table, node.target.name
+    def bump(self, node: syntax.Aggregate, name: str, amount: Any, draft: Draft) -> Iterator[Draft]:
+        """Raise (or lower) the summed field ``name`` of a row already there."""
+        table = self.c.rows_ref(node).table
         rows = draft.tables.get(table, [])
         for i in list(range(min(3, len(rows)))) + list(range(max(3, len(rows) - 3), len(rows))):
             if isinstance(rows[i].get(name), (int, Decimal)) and (rows[i][name] + amount >= 0 or amount > 0):
@@ -251,16 +252,18 @@ class _Builder:
                 return
             inner = [a for a in walk(node.where) if isinstance(a, syntax.Aggregate) and isinstance(c.refs.get(a.nid), RowsRef)]
             for item_fields in self.variants(rel.target, set(), days, None, None, limit=20):
-                def make(d: Draft, item_fields=item_fields) -> None:
+                def make_item(d: Draft, item_fields: dict = item_fields) -> None:
                     key = self.new_item(d, rel, item_fields, days)
                     for agg in inner:
                         t, (tfield, _) = c.rows_ref(agg).table, c.rows_ref(agg).link
-                        row = {f.name: default_value(f, d.as_of) for f in c.tables[t].fields}
-                        row |= {tfield: key, c.tables[t].time_field: min(days)}
+                        row = {f.name: default_value(f, d.as_of) for f in c.tables[t].fields} | {tfield: key}
+                        time_field = c.tables[t].time_field
+                        if time_field is not None:
+                            row[time_field] = min(days)
                         if isinstance(agg.target, syntax.Attr):
                             row[agg.target.name] = 1
                         d.tables.setdefault(t, []).append(row)
-                yield make
+                yield make_item
             return
         table, (tfield, sfield) = c.rows_ref(node).table, c.rows_ref(node).link
         wanted = {n for n in names_in(node.where)} | ({node.target.name} if isinstance(node.target, syntax.Attr) else set())
@@ -336,13 +339,14 @@ class _Builder:
         if not isinstance(window, Window):
             return
         days = [window.start, window.start + dt.timedelta(days=1), window.end]
-        inner = [a for a in walk(node.cond) if isinstance(a, syntax.Aggregate) and isinstance(a.target, syntax.Attr)]
+        inner = [(a, a.target.name) for a in walk(node.cond)
+                 if isinstance(a, syntax.Aggregate) and isinstance(a.target, syntax.Attr)]
         amounts: list[Any] = [goal] if fig.test is not None else ([1, 10**6, 10**9] if goal is True else [])
         if isinstance(goal, Missing):
             amounts = [Missing(("",))]
-        for agg in inner:
+        for agg, amount_field in inner:
             for amount in amounts:
-                for make in self.templates(agg, days, agg.target.name, amount):
+                for make in self.templates(agg, days, amount_field, amount):
                     d = draft.copy()
                     make(d)
                     yield d
@@ -374,7 +378,8 @@ def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mappi
     policy = policies[0]
     c = policy.checked
     keys = [k for k in witness if k in space.figures]
-    day = witness.get("as_of") if isinstance(witness.get("as_of"), dt.date) else as_of
+    witness_day = witness.get("as_of")
+    day = witness_day if isinstance(witness_day, dt.date) else as_of
     given = dict(params)
     for pol in policies:
         for name, p in pol.checked.params.items():
@@ -439,8 +444,9 @@ def reads(c: Any, node: Any, depth: int = 0) -> set[str]:
             case EntityFieldRef(name) if name != c.dimension:  # 'for each': the verdict's value, not rows
                 out.add(f"field {name}")
             case ItemsRef() | RelationRef():
-                name = ref.name if isinstance(ref, RelationRef) else getattr(getattr(sub, "target", None), "name", None)
-                rel = c.relations.get(name) if name else None
+                rel_name = ref.name if isinstance(ref, RelationRef) else \
+                    getattr(getattr(sub, "target", None), "name", None)
+                rel = c.relations.get(rel_name) if rel_name else None
                 if rel is not None:
                     out |= {rel.target, rel.via}
             case LetRef(name) if depth < 6:

@@ -333,15 +333,17 @@ def verify(policy: Policy, as_of: dt.date | str | None = None, params: Mapping[s
             continue  # clause conditions: covered by the outcome findings above
         if not v.depends([node_id]):
             continue  # decided by the parameters alone
-        seen = statuses.get(node_id, set())
-        example = sorted(seen)[0] if seen else None
-        if seen and "pass" not in seen:
+        observed = statuses.get(node_id, set())
+        if not observed:
+            continue
+        example = sorted(observed)[0]
+        if "pass" not in observed:
             kind = "never-fires" if node_id in rules else "never-holds"
             what = "rule" if node_id in rules else "condition"
-            message = f"{what} {node_id} can never pass (it is always {' or '.join(sorted(seen))})"
-        elif seen and "fail" not in seen:
+            message = f"{what} {node_id} can never pass (it is always {' or '.join(sorted(observed))})"
+        elif "fail" not in observed:
             kind, message = "never-fails", f"{'rule' if node_id in rules else 'condition'} {node_id} can never fail " \
-                                           f"(it is always {' or '.join(sorted(seen))})"
+                                           f"(it is always {' or '.join(sorted(observed))})"
         else:
             continue
         finding = Finding(kind, node_id, message, ("status", node_id, example))
