@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from clausewise.asp import cells
+from clausewise.engine import history, timeline
 from clausewise.engine.policy import compile_policy_text, load_policy
 from clausewise.engine.timeline import MAX_DAYS, day_range
 from clausewise.language.diagnostics import ClausewiseError
@@ -40,6 +42,57 @@ def test_every_day_of_every_example_entity_equals_the_one_day_evaluation(name: s
     for i, day in enumerate(days):
         for verdict in policy.evaluate(tables, day, params).verdicts:
             assert timelines[verdict.entity].days[i].json() == verdict.model_dump_json(), (verdict.entity, day)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["novice", "tier"])
+def test_dates_by_their_order_give_the_verdicts_of_the_real_dates(name: str, monkeypatch) -> None:
+    """The policies whose programs only compare an entity's dates with one another: their timelines
+    (the main program and the rules' histories) with each date replaced by its rank equal them with
+    the real dates, on every example entity and day of the range."""
+    policy = load_policy(POLICIES / f"{name}.policy")
+    assert cells.dates_only_ordered(policy.figures)
+    _, _, start, end = RANGES[name]
+    tables = policy.load_data(EXAMPLES / name)
+    ranked = [[raw.json() for raw in t.days] for t in policy.timeline(tables, start, end, _params(name))]
+    for module in (timeline, history):
+        monkeypatch.setattr(module, "dates_only_ordered", lambda program: False)
+    real = [[raw.json() for raw in t.days] for t in policy.timeline(tables, start, end, _params(name))]
+    assert ranked == real
+
+
+#: rules reading a shop's opening day, and whether its dates may enter by their order
+DATE_READS = {
+    "opened_on < as_of": True,  # two dates of the shop's facts (as_of is one of each day's)
+    "opened_on >= 2024-01-05": False,  # a date literal is in the program's text
+    "opened_on >= cut": False,  # a parameter's date is a fact shared by every key
+    "opened_on + 7 days <= as_of": False,  # the program computes an offset on day numbers
+    "opened_on in {2024-01-05, 2024-01-10}": False,  # the program states the set's dates
+}
+
+
+@pytest.mark.parametrize("condition", sorted(DATE_READS))
+def test_dates_enter_by_their_order_only_when_the_program_only_compares_them(condition: str, monkeypatch) -> None:
+    policy = compile_policy_text(HEADER + f"""
+param cut [X-1] "界" / "cut": date = 2024-01-05
+rule opened [X-1] "开店" / "opened" = {condition}
+decide seen [X-1] "见" / "seen": bool {{ true when opened otherwise false }}
+""")
+    assert cells.dates_only_ordered(policy.figures) is DATE_READS[condition]
+    rows = {"shops": [{"shop_id": s, "opened_on": d, "shop_type": "ordinary", "main_category": "x"}
+                      for s, d in (("A", "2024-01-05"), ("B", "2024-01-10"), ("C", "2024-01-12"))], "shop_daily": []}
+    timelines = {t.entity: t for t in policy.timeline(rows, "2024-01-09", "2024-01-13")}
+    for i, day in enumerate(day_range(dt.date(2024, 1, 9), dt.date(2024, 1, 13))):
+        for verdict in policy.evaluate(rows, day).verdicts:
+            assert timelines[verdict.entity].days[i].json() == verdict.model_dump_json(), (verdict.entity, day)
+    # the verdict shows the real dates (the bound: the as-of day): the ranks reach the solver only
+    shown = json.loads(timelines["B"].days[0].json())["rules"][0]
+    assert shown["observed"].startswith("2024-01-") and shown["bound"] in ("2024-01-09", "2024-01-05", None)
+    if not DATE_READS[condition]:  # the refusal matters: forced, the ranks would change an answer
+        monkeypatch.setattr(timeline, "dates_only_ordered", lambda program: True)
+        forced = {t.entity: [raw.outcome("seen") for raw in t.days]
+                  for t in policy.timeline(rows, "2024-01-09", "2024-01-13")}
+        assert forced != {e: [raw.outcome("seen") for raw in t.days] for e, t in timelines.items()}
 
 
 def test_spans_join_the_days_with_the_same_outcomes() -> None:

@@ -267,3 +267,30 @@ def _between(low: Any, high: Any) -> Any:
         ctx.prec = 10 + max(len(Decimal(v).as_tuple().digits) + abs(int(Decimal(v).as_tuple().exponent)) for v in (low, high))
         ctx.traps[Inexact] = True
         return (Decimal(low) + Decimal(high)) / 2
+
+
+# ---- days of a range: dates by their order -------------------------------------------------------
+def dates_only_ordered(program: FigureProgram) -> bool:
+    """Whether the program reads dates only by comparing one entity's dates with one another: it
+    computes no date offset, and states no date of its own (a literal, a parameter, a set). Then the
+    dates of one entity's facts may be replaced by their ranks (:func:`ranked_dates`): the answer
+    is the same, and an entity's days whose dates stand the same way share one solve."""
+    if program.offset_figures:
+        return False
+    figures = program.figures.figures
+    return not any(kind != "const" and figures[fid].unit in ("date", None) for fid, (kind, _) in program.constants.items())
+
+
+#: the date that stands for rank 0 (any day does: only the order of an entity's dates is read)
+_FIRST_RANK = dt.date(2000, 1, 1)
+
+
+def ranked_dates(facts: list[tuple[str, tuple]]) -> list[tuple[str, tuple]]:
+    """One entity's facts with each date replaced by its rank among the facts' dates (as a day
+    counted from 2000-01-01), for a program :func:`dates_only_ordered` accepts."""
+    dates = sorted({a[1] for _, args in facts for a in args if type(a) is tuple and a[0] == "date"})
+    if not dates:
+        return facts
+    rank = {day: ("date", _FIRST_RANK + dt.timedelta(days=i)) for i, day in enumerate(dates)}
+    return [(name, tuple(rank[a[1]] if type(a) is tuple and a[0] == "date" else a for a in args))
+            if any(type(a) is tuple and a[0] == "date" for a in args) else (name, args) for name, args in facts]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Callable, Mapping
 
+from clausewise.asp.cells import dates_only_ordered, ranked_dates
 from clausewise.asp.leafrules import FigureProgram
 from clausewise.asp.plan import Plan, nodes_under
 from clausewise.asp.program import compile_plan
@@ -223,11 +224,13 @@ class RuleHistory:
         """Each day's (parameter facts, facts) of the rule's program for the entity of ``scope``."""
         out = {}
         measuring, self._measuring = self._measuring, True  # a rule on a day read inside is solved when asked for
+        ranked = dates_only_ordered(self._program(rule)[2])  # a day's dates by their order: days share answers
         try:
             for day in days:
                 evaluation, shared, constants = self._evaluation(rule, day)
                 measured = evaluation.measure(scope, explained=False)
-                out[(rule, day)] = (shared, tuple(evaluation.facts(measured)) + constants)
+                facts = evaluation.facts(measured) + list(constants)
+                out[(rule, day)] = (shared, tuple(ranked_dates(facts) if ranked else facts))
         finally:
             self._measuring = measuring
         return out

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, TypeVar
 
+from clausewise.asp.cells import dates_only_ordered, ranked_dates
 from clausewise.asp.plan import nodes_under
 from clausewise.asp.solve import Fact, solve
 from clausewise.data import files as datafiles
@@ -59,6 +60,8 @@ class DayEvaluations:
         self._encoder: VerdictEncoder | None = None
         self._first: Evaluator | None = None
         self._history: Any = None
+        #: an entity's dates enter by their order, so that days on which they stand the same way share a solve
+        self._ranked = dates_only_ordered(policy.figures)
 
     def on(self, day: dt.date) -> tuple[EntityEvaluation, VerdictEncoder]:
         """The evaluation and the verdict encoder of one day (made when first needed)."""
@@ -103,6 +106,8 @@ class DayEvaluations:
                 try:
                     m = evaluation.measure(scope)
                     facts[key] = evaluation.facts(m) + constants
+                    if self._ranked:
+                        facts[key] = ranked_dates(facts[key])
                 except Exception as exc:  # one entity-day's failure must not stop the others
                     if isinstance(exc, MemoryError):
                         raise
