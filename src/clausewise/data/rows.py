@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -47,11 +48,11 @@ class RowError:
     reason: str
     #: the text of the row's key, when it has a one-field key and it could be read (an entity
     #: whose own row is rejected still gets a verdict, naming this rejection)
-    key: str | None = field(default=None, compare=False)
+    key: str | None = dataclasses.field(default=None, compare=False)  # (``field`` is the attribute above)
     #: (field, text) of the row's key fields and fields that refer to another table, as far as
     #: they could be read: which entity a rejected row belonged to (neither is part of what the
     #: rejection says, so two readers that agree on it compare equal)
-    links: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    links: tuple[tuple[str, str], ...] = dataclasses.field(default=(), compare=False)
 
     def diagnostic(self) -> Diagnostic:
         where = f"row {self.row}" + (f", field '{self.field}'" if self.field else "")
@@ -341,6 +342,7 @@ class RowValidator:
     def add(self, raw: Mapping[str, Any], line: int) -> None:
         self.read += 1
         row_no = self.read
+        row: dict[str, Any] | None
         try:  # fast path: the model's own field parsers, called directly
             row = {n: parse(raw.get(n)) for n, parse in self.parsers}
         except (ValueError, AssertionError):  # a bad row: the model reports every bad field
@@ -357,6 +359,7 @@ class RowValidator:
             raw = dict(zip(self.names, values))
             self.rejected.append(RowError(self.source, row_no, line, None, values.reason, self._key_text(raw), self._links(raw)))
             return
+        row: dict[str, Any] | None
         try:
             row = {n: parse(v) for (n, parse), v in zip(self.parsers, values)}
         except (ValueError, AssertionError):

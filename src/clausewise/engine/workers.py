@@ -16,7 +16,7 @@ import resource
 import time
 import traceback
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Sequence, TypeVar, cast
 
 from clausewise.language.diagnostics import ClausewiseError
 
@@ -118,22 +118,23 @@ def iter_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_l
             if not ready:
                 raise _limit_error(f"the evaluation did not finish within the time limit of {time_limit:g} s",
                                    "raise --time-limit, or evaluate fewer entities at a time (--entity)")
-            for conn in ready:
+            for ready_one in ready:
+                conn = cast(Connection, ready_one)  # wait() was given the pipes' receiving ends only
                 try:
-                    kind, index, payload = conn.recv()  # type: ignore[union-attr]
+                    kind, index, payload = conn.recv()
                 except EOFError:
-                    process = pending.pop(conn)  # type: ignore[arg-type]
-                    process.join()
-                    if process.exitcode not in (0, None) and memory_limit is not None:
+                    stopped = pending.pop(conn)
+                    stopped.join()
+                    if stopped.exitcode not in (0, None) and memory_limit is not None:
                         raise _limit_error(_memory_message(memory_limit), _memory_hint()) from None
-                    raise RuntimeError(f"an evaluation worker stopped unexpectedly (exit code {process.exitcode})") from None
+                    raise RuntimeError(f"an evaluation worker stopped unexpectedly (exit code {stopped.exitcode})") from None
                 if kind == "item":
                     results[index] = payload
                     while next_index in results:
                         yield results.pop(next_index)
                         next_index += 1
                 elif kind == "done":
-                    pending.pop(conn)  # type: ignore[arg-type]
+                    pending.pop(conn)
                 elif kind == "memory":
                     raise _limit_error(_memory_message(memory_limit or 0), _memory_hint())
                 elif kind == "user":
@@ -142,10 +143,10 @@ def iter_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_l
                     raise RuntimeError(f"an evaluation worker failed:\n{payload}")
     finally:
         _WORK = None
-        for process in processes:
-            if process.is_alive():
-                process.kill()
-            process.join()
+        for started in processes:
+            if started.is_alive():
+                started.kill()
+            started.join()
     while next_index in results:  # defensive: every item has been yielded above
         yield results.pop(next_index)
         next_index += 1

@@ -153,7 +153,7 @@ def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[l
     table, (tfield, sfield) = ev.c.rows_ref(node).table, ev.c.rows_ref(node).link
     subject_value = scope.subject.get(sfield) if scope.subject else None
     # id(): the subject row and the parameters are data, not syntax nodes; they live while the entity is evaluated
-    key = (node.nid, id(scope.subject), _token(scope.item), subject_value,
+    key: tuple[Any, ...] = (node.nid, id(scope.subject), _token(scope.item), subject_value,
            tuple(_token(scope.vars.get(v)) for v in _free_vars(ev, node)))
     shared = _day_free(ev, node)
     if shared:  # the same rows on every as-of day: kept for the evaluators of other days too
@@ -164,7 +164,7 @@ def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[l
     if key in cache:
         return cache[key]
     time_field = ev.c.tables[table].time_field
-    entries = []
+    entries: list[tuple[Any, Any]] = []  # (the row's day, or None without a time field; its value)
     for row in ev.data.index(table, tfield).get(subject_value, ()):
         when = row.get(time_field) if time_field else None
         if scope.item is not None and time_field and isinstance(when, dt.date) and not scope.item.active_on(when):
@@ -174,7 +174,7 @@ def _entity_rows(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> tuple[l
             entries.append((when, value))
     if time_field:
         entries.sort(key=lambda e: e[0])
-    result = ([w for w, _ in entries], [v for _, v in entries], [] if shared else None)
+    result: tuple[list, list, list | None] = ([w for w, _ in entries], [v for _, v in entries], [] if shared else None)
     cache[key] = result
     return result
 
@@ -276,11 +276,12 @@ def remembered_aggregate(ev: Evaluator, node: syntax.Aggregate, scope: Scope, co
 
 
 def cached_aggregate(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> Any:
-    window = None
+    window: Window | None = None
     if node.during is not None:
-        window = ev.as_window(ev.eval(node.during, scope))
-        if window is None or isinstance(window, Missing):
-            return window
+        during = ev.as_window(ev.eval(node.during, scope))
+        if during is None or isinstance(during, Missing):
+            return during
+        window = during
         ev.windows_used.append((node.during, window))
     rows = _entity_rows(ev, node, scope)
     times, values = rows[0], rows[1]

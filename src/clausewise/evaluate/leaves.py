@@ -149,7 +149,7 @@ class LeafEvaluator:
         self.ev = ev
         self.c = ev.c
         self.compiled = compiled  # False: every leaf through the tree walker (to compare the two)
-        self._fast: dict[int, Callable[[Scope], LeafResult] | bool] = {}
+        self._fast: dict[int, Callable[[Scope], LeafResult] | None] = {}
         self._texts: dict[int, str] = {}
 
     def _compile(self, cond) -> Callable[[Scope], LeafResult] | None:
@@ -175,10 +175,11 @@ class LeafEvaluator:
         return compare_unit(self.c, cond)
 
     def evaluate(self, cond, scope: Scope) -> LeafResult:
-        fast = self._fast.get(cond.nid)
-        if fast is None:
-            fast = self._fast[cond.nid] = self._compile(cond) or False
-        if fast:
+        try:
+            fast = self._fast[cond.nid]
+        except KeyError:
+            fast = self._fast[cond.nid] = self._compile(cond)
+        if fast is not None:
             return fast(scope)
         self.ev.windows_used = []
         result = self._leaf(cond, scope)
@@ -311,7 +312,10 @@ def inner_truth(ev: Evaluator, node, scope: Scope) -> bool | Missing:
                 return result if kind == "any" or isinstance(result, Missing) else not result
             if trues >= n:
                 return True
-            return False if trues + sum(1 for v in values if isinstance(v, Missing)) < n else unknown
+            if trues + sum(1 for v in values if isinstance(v, Missing)) < n:
+                return False
+            assert unknown is not None  # fewer than n true, but n true or unknown
+            return unknown
         case syntax.Not(cond=inner):
             value = inner_truth(ev, inner, scope)
             return value if isinstance(value, Missing) else not value
@@ -322,7 +326,9 @@ def inner_truth(ev: Evaluator, node, scope: Scope) -> bool | Missing:
             second = inner_truth(ev, b, scope)
             if first is True or second is True:
                 return second
-            return missing(first, second)
+            unknown = missing(first, second)
+            assert unknown is not None  # first is neither true nor false
+            return unknown
         case syntax.Quantified(kind=kind, unit=unit, var=var, window=w, cond=inner):
             window = ev.as_window(ev.eval(w, scope))
             if isinstance(window, Missing):

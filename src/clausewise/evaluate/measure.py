@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from clausewise.language import syntax
 from clausewise.language.check import Checked
@@ -85,7 +85,7 @@ class Data:
     def index(self, table: str, field_name: str) -> dict:
         key = (table, field_name)
         if key not in self._indexes:
-            source = self.tables.get(table, ())
+            source: Any = self.tables.get(table, ())
             if hasattr(source, "by_field"):  # a lazydata.LazyTable: rows validated when looked up
                 self._indexes[key] = source.by_field(field_name)
                 return self._indexes[key]
@@ -294,13 +294,14 @@ class Evaluator:
             raise AssertionError(f"unresolved reference {ref}")
         table, fname, (tfield, sfield) = ref.table, ref.field, ref.link
         subject_value = scope.subject.get(sfield) if scope.subject else None
-        row = self.data.on_day(table, tfield, self.c.tables[table].time_field, subject_value, day)
+        time_field = cast(str, self.c.tables[table].time_field)  # 'T.f on d': the checker asks for a dated table
+        row = self.data.on_day(table, tfield, time_field, subject_value, day)
         if row is not None:
             return field_value(row, fname, table, f"{subject_value} on {day}")
         return Missing((f"no {table} row for {subject_value!r} on {day}",))
 
     # ---- windows ----------------------------------------------------------------------------------
-    def window(self, node, scope: Scope) -> Window | Missing:
+    def window(self, node, scope: Scope) -> Window | Missing | None:
         try:
             win = self._window(node, scope)
         except OutOfCalendar as exc:  # e.g. the previous month of 0001-01: no such window, and why
@@ -339,14 +340,14 @@ class Evaluator:
                         return length
                     if not isinstance(length, int) or isinstance(length, bool) or length < 1:
                         return Missing((f"the window length {count.name} is {length}, not a whole number of at least 1",))
-                    win = last_n(length, node.unit, day)
-                else:
-                    win = last_n(count.value, count.unit, day)
+                    win = last_n(length, cast(str, node.unit), day)  # the parser sets the unit of a named length
+                else:  # the checker's rule: a whole number of days or months
+                    win = last_n(cast(int, count.value), cast(str, count.unit), day)
             case syntax.NFrom(count=count, start=d):
                 day = self.eval(d, scope)
                 if day is None or isinstance(day, Missing):
                     return day
-                win = n_days_from(count.value, day, self.convention)
+                win = n_days_from(cast(int, count.value), day, self.convention)  # a whole number of days
         return win
 
     def as_window(self, value: Any) -> Window | Missing | None:
@@ -375,23 +376,25 @@ class Evaluator:
             items.append(Item(value, rows[0] if rows else None, intervals))
         return items
 
-    def rows(self, node: syntax.Aggregate, scope: Scope) -> list[tuple[dict, Scope]] | Missing:
+    def rows(self, node: syntax.Aggregate, scope: Scope) -> list[tuple[dict, Scope]] | Missing | None:
+        """The rows an aggregate reads, each with its scope; None when its window does not exist."""
         rows_ref = self.c.rows_ref(node)
         table, (tfield, sfield) = rows_ref.table, rows_ref.link
         subjects: list[tuple[Any, Item | None]] = []
         if node.over is not None:
             over = self.eval(node.over, scope)
-            target = self.c.tables[self.c.sort(node.over).table]
+            target = self.c.tables[cast(str, self.c.sort(node.over).table)]  # related items: a table's rows
             for item in over if isinstance(over, list) else [over]:
                 value = item.key if target.key and sfield == target.key[0] else (item.row or {}).get(sfield)
                 subjects.append((value, item))
         else:
             subjects.append((scope.subject.get(sfield) if scope.subject else None, scope.item))
-        window = None
+        window: Window | None = None
         if node.during is not None:
-            window = self.as_window(self.eval(node.during, scope))
-            if window is None or isinstance(window, Missing):
-                return window
+            during = self.as_window(self.eval(node.during, scope))
+            if during is None or isinstance(during, Missing):
+                return during
+            window = during
             self.windows_used.append((node.during, window))
         time_field = self.c.tables[table].time_field
         out = []
