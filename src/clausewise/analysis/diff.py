@@ -20,7 +20,7 @@ from clausewise.engine.policy import Policy, parse_day
 from clausewise.analysis.figures import SpaceBuilder
 from clausewise.analysis.programfacts import space_facts
 from clausewise.analysis.subjects import Evaluated, Subject, synthetic_subject, witness_lines
-from clausewise.language.infer import CONVENTION
+from clausewise.language.sorts import CONVENTION
 from clausewise.evaluate.measure import Missing
 from clausewise.report.models import Verdict
 from clausewise.asp.plan import compliance

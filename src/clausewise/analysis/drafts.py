@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 from clausewise.language import syntax
 from clausewise.engine.policy import Policy
 from clausewise.evaluate.leaves import LeafEvaluator
-from clausewise.language.infer import CONVENTION
+from clausewise.language.sorts import CONVENTION
 from clausewise.evaluate.measure import Data, Evaluator, Missing
 from clausewise.evaluate.computed import entity_rows
 from clausewise.evaluate.params import resolve_params

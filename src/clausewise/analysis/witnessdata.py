@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from clausewise.engine.policy import Policy
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.analysis.figures import SpaceBuilder
-from clausewise.language.infer import CONVENTION
+from clausewise.language.sorts import CONVENTION
 from clausewise.analysis.drafts import Realization, same
 from clausewise.analysis.synth import realize
 

@@ -32,7 +32,7 @@ from clausewise.asp.text import comment, q
 from clausewise.evaluate.figuretable import FigureDef, FigurePlan, LeafDef
 from clausewise.language import syntax
 from clausewise.language.check import FIRST_DAY, LAST_DAY, MAX_OFFSET_DAYS
-from clausewise.language.infer import CONVENTION, CONVENTIONS
+from clausewise.language.sorts import CONVENTION, CONVENTIONS
 from clausewise.language.refs import EnumRef, ParamRef
 from clausewise.values.valuetypes import UNITS, is_currency
 

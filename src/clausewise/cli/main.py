@@ -122,7 +122,7 @@ def gather_params(param: tuple[str, ...], params_file: str | None) -> dict[str, 
 def known_params(params: dict[str, Any], policies) -> None:
     """A parameter that none of ``policies`` has is an error (diff gives each version only its own)."""
     from clausewise.language.diagnostics import did_you_mean
-    from clausewise.language.infer import CONVENTION
+    from clausewise.language.sorts import CONVENTION
 
     names = {name for policy in policies for name in policy.checked.params} | {CONVENTION}
     for name in params:

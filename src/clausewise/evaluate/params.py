@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from clausewise.data.files import parse_json
 from clausewise.data.rows import MAX_NUMBER_DIGITS, parse_value
 from clausewise.language.check import Checked, Param
-from clausewise.language.infer import CONVENTION, CONVENTIONS
+from clausewise.language.sorts import CONVENTION, CONVENTIONS
 from clausewise.language.diagnostics import ClausewiseError, did_you_mean
 from clausewise.language.parse import parse_number
 from clausewise.language.syntax import ParamDecl

@@ -13,7 +13,8 @@ from typing import Iterator
 
 from clausewise.language import syntax
 from clausewise.language.diagnostics import ClausewiseError, Diagnostic, SourceFile, Span, did_you_mean
-from clausewise.language.infer import SCALAR_KINDS, WINDOW_TYPE, ExprChecker, Sort, field_type
+from clausewise.language.infer import ExprChecker
+from clausewise.language.sorts import SCALAR_KINDS, WINDOW_TYPE, Sort, field_type
 from clausewise.language.infer_computed import DerivedChecker
 from clausewise.language.refs import EnumRef, LetRef, Ref, RowsRef, RuleOnRef, RuleRef
 from clausewise.values.valuetypes import FieldSchema, TableSchema, ValueType, is_currency

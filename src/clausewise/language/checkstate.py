@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from clausewise.language import syntax
     from clausewise.language.check import Param, Relation
     from clausewise.language.diagnostics import Diagnostic, SourceFile
-    from clausewise.language.infer import Sort
+    from clausewise.language.sorts import Sort
     from clausewise.language.refs import Ref
     from clausewise.values.valuetypes import TableSchema, ValueType
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from clausewise.language import refs, syntax
 from clausewise.language.checkstate import CheckerState
 from clausewise.language.diagnostics import did_you_mean
-from clausewise.language.infer import VALUE, Sort, compatible, vsort
+from clausewise.language.sorts import VALUE, Sort, compatible, vsort
 from clausewise.values.valuetypes import COUNT, DATE, MONTH, ValueType
 
 
