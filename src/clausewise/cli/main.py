@@ -25,7 +25,7 @@ from clausewise.evaluate.params import load_params_file
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.report.explain import COLORS, render_text
 from clausewise.report.models import Evaluation, Verdict
-from clausewise.report.records import Tally, VerdictSink, decision_record
+from clausewise.report.records import Tally, VerdictSink, decision_record, default_form
 from clausewise.version import __version__
 
 
@@ -258,6 +258,10 @@ def _undecided(verdict: Verdict) -> bool:
 @click.option("--report", "report_path", type=click.Path(), default=None, metavar="FILE.html",
               help="Also write the HTML audit report (see 'clausewise report').")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+@click.option("--verdicts", "form", type=click.Choice(["tree", "columns"]), default=None,
+              help="The form of the verdicts: an explanation tree per entity (JSON Lines; the default for .jsonl and "
+                   ".xlsx), or a record per entity with each condition's status, observed value, bound and gap as "
+                   "columns (the default for .csv and .parquet; cheaper to write).")
               help="Language of the report and the spreadsheet.")
 @click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python", show_default=True,
               help="What measures the figures: the Python evaluator, or DuckDB (or Spark) for the aggregates it can run "
@@ -266,13 +270,14 @@ def _undecided(verdict: Verdict) -> bool:
               help="With --to, instead of --as-of: per entity, the days of the range on which each outcome held.")
 @click.option("--to", "end", default=None, metavar="DATE", help="The last day of the --from range (included).")
 @user_errors
-def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit, out: str, workers: int | None,
-          report_path: str | None, lang: str, engine: str, start: str | None, end: str | None) -> None:
+def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit, out: str, form: str | None,
+          workers: int | None, report_path: str | None, lang: str, engine: str, start: str | None, end: str | None) -> None:
     """Evaluate POLICY for every entity; write verdicts, a summary and a decision record (with --from and
     --to: the days each outcome held, per entity)."""
     if start is not None or end is not None:
-        if start is None or as_of is not None or report_path is not None or engine != "python":
-            raise ClausewiseError.simple("--from", "a range audit takes --from and --to, without --as-of, --report or --engine",
+        if start is None or as_of is not None or report_path is not None or engine != "python" or form is not None:
+            raise ClausewiseError.simple("--from", "a range audit takes --from and --to, without --as-of, --report, --engine "
+                                         "or --verdicts",
                                          "give --from YYYY-MM-DD --to YYYY-MM-DD, or --as-of alone")
         from clausewise.engine.workers import default_workers
 
@@ -293,18 +298,26 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
 
     limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit,
               "engine": engine}
+    kind = ".jsonl" if out_path.suffix == ".xlsx" else out_path.suffix  # the spreadsheet is made from JSON Lines
+    form = form or default_form(kind)
+    if form == "tree" and kind != ".jsonl":
+        raise ClausewiseError.simple("--verdicts", f"a {out_path.suffix} file holds verdicts in columns",
+                                     "write the tree as JSON Lines (--out FILE.jsonl), or leave out --verdicts tree")
+    if form != "tree" and out_path.suffix == ".xlsx":
+        raise ClausewiseError.simple("--verdicts", "the spreadsheet is made from the explanation trees",
+                                     "leave out --verdicts for .xlsx, or write FILE.csv or FILE.parquet in columns")
     tally = Tally()
     # a failed audit leaves an earlier file as it was: verdicts go to FILE.partial, renamed at the end. The report
-    # and the spreadsheet are made from JSON Lines verdicts: a copy beside a .csv or .parquet file, removed after
+    # and the spreadsheet are made from the trees in JSON Lines: a copy beside a file in columns, removed after
     # the report; for .xlsx, FILE.partial is JSON Lines, made into the spreadsheet and then removed
-    jsonl = out_path.suffix in (".jsonl", ".xlsx")
+    jsonl = form == "tree"
     streamed = out_path.with_name(out_path.name + ".partial")
     side = None if jsonl or report_path is None else out_path.with_name(out_path.name + ".partial.jsonl")
     final = out_path.with_name(out_path.name + ".partial.xlsx") if out_path.suffix == ".xlsx" else streamed
     lines = side or (streamed if jsonl else None)
     temporary = [p for p in (streamed, side, final) if p is not None]
     try:
-        files = [(streamed, ".jsonl" if jsonl else out_path.suffix)] + ([(side, ".jsonl")] if side else [])
+        files = [(streamed, kind, form)] + ([(side, ".jsonl", "tree")] if side else [])
         result = _stream_audit(loaded, data, day, params, limits, files, tally)
         record = decision_record(loaded, result, [Path(p) for p in data], streamed)
         if final != streamed:
@@ -313,7 +326,7 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
             write_xlsx(streamed, final, {k: v for k, v in record.items() if k != "verdicts"}, lang)
         final.replace(out_path)
         lines = out_path if lines == final else lines
-        record["verdicts"] = {"path": str(out_path), "sha256": file_sha256(out_path)}
+        record["verdicts"] = {"path": str(out_path), "sha256": file_sha256(out_path), "form": form}
         record_path = out_path.with_name(out_path.name + ".record.json")
         record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
         click.echo(summary(result, tally, loaded.plan.compliant is not None))
@@ -329,13 +342,13 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
     sys.exit(3 if tally.errors else 1 if tally.flagged else 0)
 
 
-def _stream_audit(loaded, data, day: dt.date, params: dict, limits: dict, files: list[tuple[Path, str]],
+def _stream_audit(loaded, data, day: dt.date, params: dict, limits: dict, files: list[tuple[Path, str, str]],
                   tally: Tally) -> Evaluation:
-    """Evaluate every entity, writing verdicts to each (path, kind) of ``files`` chunk by chunk and
-    counting them in ``tally``."""
+    """Evaluate every entity, writing verdicts to each (path, kind, form) of ``files`` chunk by chunk
+    and counting them in ``tally``."""
     fields = [d.field for d in loaded.plan.decides]
     with contextlib.ExitStack() as stack:
-        sinks = [stack.enter_context(VerdictSink(path, fields, kind)) for path, kind in files]
+        sinks = [stack.enter_context(VerdictSink(path, fields, kind, form, loaded.plan)) for path, kind, form in files]
 
         def render(raws: list) -> tuple:  # in the worker: the chunk's file text or records, and its counts
             return [sink.render(raws) for sink in sinks], Tally.of(raws)

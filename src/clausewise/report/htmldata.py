@@ -34,11 +34,15 @@ NEAR_LISTED = 200
 CHANGES_LISTED = 1000
 
 
+#: what to do when a verdict file has no explanation trees
+TREES_HINT = "audit with --out FILE.jsonl (--verdicts tree), or add --report FILE.html to the audit"
+
+
 def check_format(path: Path) -> None:
-    """CSV and Parquet verdict files carry outcomes and failing conditions, not explanation trees."""
+    """CSV and Parquet verdict files hold verdicts in columns (:mod:`clausewise.report.columns`), not
+    explanation trees."""
     if path.suffix in (".csv", ".parquet", ".xlsx"):
-        raise ClausewiseError.simple(str(path), f"a {path.suffix[1:]} verdict file has no explanation trees",
-                                     "audit with --out FILE.jsonl, or add --report FILE.html to the audit")
+        raise ClausewiseError.simple(str(path), f"a {path.suffix[1:]} verdict file has no explanation trees", TREES_HINT)
 
 
 def verdict_lines(path: Path) -> Iterator[tuple[int, dict[str, Any], bytes]]:
@@ -52,6 +56,9 @@ def verdict_lines(path: Path) -> Iterator[tuple[int, dict[str, Any], bytes]]:
                         verdict = json.loads(line)
                     except ValueError as exc:
                         raise not_a_verdict(path, number, exc) from None
+                    if isinstance(verdict, dict) and "rules" not in verdict and "failing_conditions" in verdict:
+                        raise ClausewiseError.simple(f"{path}:{number}", "verdicts in columns (--verdicts columns) "
+                                                     "have no explanation trees", TREES_HINT)
                     if not isinstance(verdict, dict) or not VERDICT_KEYS <= verdict.keys():
                         raise not_a_verdict(path, number, "expected an object with " + ", ".join(sorted(VERDICT_KEYS)))
                     yield number, verdict, line

@@ -19,6 +19,7 @@ from typing import Any, Mapping, Protocol
 from clausewise.asp.solve import engine_version
 from clausewise.data.files import file_sha256
 from clausewise.language.check import Checked
+from clausewise.report.columns import VerdictColumns, outcome_cell
 from clausewise.report.encode import RawVerdict
 from clausewise.report.failed import ErrorVerdict
 from clausewise.report.explain import outcome_json
@@ -26,24 +27,14 @@ from clausewise.report.models import Evaluation
 from clausewise.version import __version__
 
 
-def _cell(decided: bool, value: Any) -> str:
-    """An outcome value in a flat record: ``undecided``, empty for none, ``a;b`` for a list."""
-    if not decided:
-        return "undecided"
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    return ";".join(value) if isinstance(value, list) else str(value)
-
-
 def _compliant_cell(compliant: bool | None) -> str:
     return "" if compliant is None else str(compliant).lower()
 
 
 def flat_columns(fields: list[str]) -> list[str]:
-    """The columns of a flat verdict record (CSV, Parquet): ``figures`` holds ``id=observed`` for
-    each comparison that applied; ``failing_conditions`` see :func:`reported_failing`."""
+    """The columns of a timeline's flat day records (:mod:`clausewise.report.timeline`): ``figures``
+    holds ``id=observed`` for each comparison that applied; ``failing_conditions`` see
+    :func:`reported_failing`. An audit's CSV and Parquet files hold :mod:`clausewise.report.columns`."""
     return ["entity", "as_of", "compliant", *fields, "figures", "failing_conditions", "missing_data"]
 
 
@@ -65,11 +56,10 @@ def _figures_cell(figures: list[tuple[str, str]]) -> str:
 
 
 def flat_raw(raw: RawVerdict, fields: list[str]) -> list[str]:
-    """One verdict as a flat record for CSV and Parquet (the model is never built): the cells of
-    :func:`flat_columns`."""
+    """One verdict as a flat record (the model is never built): the cells of :func:`flat_columns`."""
     failing = raw.reported_failing() if not isinstance(raw, ErrorVerdict) else []
     return [raw.entity, str(raw.encoder.as_of), _compliant_cell(raw.compliant),
-            *(_cell(raw.decided(f), raw.outcome(f)) for f in fields),
+            *(outcome_cell(raw.decided(f), raw.outcome(f)) for f in fields),
             _figures_cell(raw.key_figures()), ";".join(failing), ";".join(raw.missing_data())]
 
 
@@ -79,7 +69,7 @@ def write_verdicts(result: Evaluation, path: Path) -> None:
     the statuses behind compliance."""
     if path.suffix != ".jsonl":
         raise ValueError(f"write_verdicts writes .jsonl, not {path.suffix}: use VerdictSink for CSV and Parquet")
-    with VerdictSink(path, []) as sink:
+    with VerdictSink(path, [], form="tree") as sink:
         sink.write("".join(v.model_dump_json() + "\n" for v in result.verdicts).encode("utf-8"))
 
 
@@ -90,54 +80,91 @@ def csv_bytes(records: list[list[str]]) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
+#: the forms of an audit's verdict file: an explanation tree per entity (JSON Lines only), or
+#: :mod:`clausewise.report.columns`
+FORMS = ("tree", "columns")
+
+
+def default_form(kind: str) -> str:
+    """The form an audit writes when ``--verdicts`` is not given: the tree in JSON Lines (the form
+    ``clausewise report`` and ``--compare`` read), columns in CSV and Parquet."""
+    return "tree" if kind == ".jsonl" else "columns"
+
+
+#: the rows of a Parquet row group: a fixed number, so that the file does not depend on how the
+#: entities were split into chunks (the number of workers)
+ROW_GROUP = 100_000
+
+
 class VerdictSink:
-    """A verdict file written chunk by chunk: JSON Lines, CSV or Parquet (one row group a chunk).
+    """A verdict file written chunk by chunk: JSON Lines, CSV or Parquet (row groups of
+    :data:`ROW_GROUP` records), in the tree form (JSON Lines) or in columns
+    (:mod:`clausewise.report.columns`).
 
     :meth:`render` runs in the worker that evaluated a chunk and gives what :meth:`write`
     appends in the parent: the chunk's JSON Lines or CSV as UTF-8 bytes (so the parent only
-    copies them to the file), or for Parquet the flat records of :func:`flat_raw`.
+    copies them to the file), or for Parquet the chunk's records.
     """
 
-    def __init__(self, path: Path, fields: list[str], kind: str | None = None):
-        """``kind`` (``.jsonl``, ``.csv``, ``.parquet``): the format, when ``path``'s suffix is not it."""
+    def __init__(self, path: Path, fields: list[str], kind: str | None = None, form: str | None = None,
+                 plan: Any = None):
+        """``kind`` (``.jsonl``, ``.csv``, ``.parquet``): the format, when ``path``'s suffix is not it;
+        ``form``: ``tree`` or ``columns`` (default: :func:`default_form`); the columns need the ``plan``."""
         self.path, self.fields = path, fields
         self.kind = kind or path.suffix
-        self.columns = flat_columns(fields)
+        self.form = form or default_form(self.kind)
+        if self.form not in FORMS or (self.form == "tree" and self.kind != ".jsonl"):
+            raise ValueError(f"no {self.form} form of {self.kind} verdict files (the tree is written as .jsonl)")
+        self.layout = VerdictColumns(plan, fields) if self.form == "columns" else None
         path.parent.mkdir(parents=True, exist_ok=True)
         self._parquet = None
         self._file = None
+        self._pending: list[list[str]] = []  # Parquet records not yet in a row group
         if self.kind == ".parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            self._schema = pa.schema([(c, pa.string()) for c in self.columns])
+            assert self.layout is not None
+            self._schema = pa.schema([(c, pa.string()) for c in self.layout.columns])
             self._parquet = pq.ParquetWriter(path, self._schema)
         else:
             self._file = path.open("wb")
             if self.kind == ".csv":
-                self._file.write(csv_bytes([self.columns]))
+                assert self.layout is not None
+                self._file.write(csv_bytes([self.layout.columns]))
 
     def render(self, raws: list[RawVerdict]) -> bytes | list[list[str]]:
-        if self.kind == ".jsonl":
+        if self.layout is None:
             return "".join([r.json() + "\n" for r in raws]).encode("utf-8")
-        records = [flat_raw(r, self.fields) for r in raws]
-        return csv_bytes(records) if self.kind == ".csv" else records
+        records = self.layout.rows(raws)
+        return (csv_bytes(records) if self.kind == ".csv" else self.layout.json_lines(records) if self.kind == ".jsonl"
+                else records)
 
     def write(self, payload: bytes | list[list[str]]) -> None:
         if self._parquet is None:
             assert self._file is not None and isinstance(payload, bytes)  # JSON Lines and CSV render bytes
             self._file.write(payload)
-        elif payload:
-            import pyarrow as pa
+        else:
+            assert isinstance(payload, list)
+            self._pending += payload
+            while len(self._pending) >= ROW_GROUP:
+                self._row_group(self._pending[:ROW_GROUP])
+                del self._pending[:ROW_GROUP]
 
-            columns = [list(c) for c in zip(*payload)]
-            self._parquet.write_table(pa.table(dict(zip(self.columns, columns)), schema=self._schema))
+    def _row_group(self, records: list[list[str]]) -> None:
+        import pyarrow as pa
+
+        assert self._parquet is not None
+        columns = [list(c) for c in zip(*records)]
+        self._parquet.write_table(pa.table(dict(zip(self._schema.names, columns)), schema=self._schema))
 
     def __enter__(self) -> "VerdictSink":
         return self
 
     def __exit__(self, *exc: Any) -> None:
         if self._parquet is not None:
+            if self._pending and exc[0] is None:
+                self._row_group(self._pending)
             self._parquet.close()
         elif self._file is not None:
             self._file.close()
