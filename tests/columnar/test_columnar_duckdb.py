@@ -125,3 +125,74 @@ def test_sums_beyond_64_bits_and_decimal_places_are_exact():
     assert python["A"][score].state == "missing" and str(python["B"][score].value) == "8.0"
     average = next(f for f in python["B"] if f.startswith("big.average") and f.endswith("left"))
     assert python["B"][average].value == Decimal("3.75") / 2 and python["C"][average].state == "missing"
+
+
+PER_ITEM = """policy t {
+  title "测试" / "test"
+  version "1"
+  effective from 2020-01-01
+  source "x.txt"
+  entity provider in providers
+}
+table providers key provider_id {
+  provider_id: string
+  since: date optional
+}
+table bindings {
+  provider_id: string -> providers
+  shop_id: string -> shops
+  bound_on: date
+  unbound_on: date optional
+}
+table shops key shop_id {
+  shop_id: string
+}
+table shop_daily key shop_id, date by date {
+  shop_id: string -> shops
+  date: date
+  paid_orders: orders optional
+}
+relation ever_bound [T-1]: shops via bindings
+rule r [T-1] "r" / "r" = all of {
+  orders [T-1] "orders" / "orders":
+    sum(shop_daily.paid_orders over ever_bound during 2024-01-01 .. 2024-01-31
+        where count(b in bindings where b.provider_id = provider_id and b.bound_on >= since
+                    and (b.unbound_on is missing or b.unbound_on > 2024-01-10)) > 0) >= 10 orders
+  days [T-1] "days" / "days":
+    count(shop_daily over ever_bound during 2024-01 where count(b in bindings where b.bound_on <= 2024-01-05) = 0) >= 1
+}
+"""
+
+
+def test_a_filter_that_reads_only_the_item_is_measured_once_per_item():
+    """RENEW's whole-period orders: a sum over related items whose filter counts the item's rows of
+    another table. The filter holds for some items, fails for others, is unknown (an empty field of
+    the entity, or of a binding compared), and a counted row may have an empty value; an item
+    without rows in the window is not measured. The figure tables equal the Python evaluator's,
+    and the sum is measured by DuckDB."""
+    providers = [{"provider_id": p, "since": s} for p, s in
+                 (("A", "2023-01-01"), ("B", ""), ("C", "2023-01-01"), ("D", "2023-01-01"), ("E", "2023-06-01"))]
+    bindings = [
+        {"provider_id": "A", "shop_id": "S1", "bound_on": "2023-02-01", "unbound_on": ""},  # counts
+        {"provider_id": "A", "shop_id": "S2", "bound_on": "2022-02-01", "unbound_on": ""},  # before since: filtered out
+        {"provider_id": "A", "shop_id": "S9", "bound_on": "2023-02-01", "unbound_on": ""},  # no rows
+        {"provider_id": "B", "shop_id": "S3", "bound_on": "2023-02-01", "unbound_on": ""},  # since empty: unknown
+        {"provider_id": "C", "shop_id": "S4", "bound_on": "2023-02-01", "unbound_on": "2024-01-05"},  # ended: out
+        {"provider_id": "C", "shop_id": "S5", "bound_on": "2023-03-01", "unbound_on": ""},  # an empty value counted
+        {"provider_id": "E", "shop_id": "S6", "bound_on": "2024-01-20", "unbound_on": ""},
+        {"provider_id": "E", "shop_id": "S1", "bound_on": "2023-07-01", "unbound_on": ""},  # S1 bound twice
+    ]
+    shops = [{"shop_id": s} for s in ("S1", "S2", "S3", "S4", "S5", "S6", "S9")]
+    daily = [{"shop_id": s, "date": f"2024-01-{d:02d}", "paid_orders": "" if (s, d) == ("S5", 3) else str(d)}
+             for s in ("S1", "S2", "S3", "S4", "S5", "S6") for d in (1, 2, 3, 31)]
+    daily.append({"shop_id": "S1", "date": "2024-02-01", "paid_orders": "7"})  # outside the window
+    policy = compile_policy_text(PER_ITEM, "<per-item>")
+    python, columnar, lowered, why = figure_tables(
+        policy, {"providers": providers, "bindings": bindings, "shops": shops, "shop_daily": daily}, "2024-03-01", {})
+    assert python == columnar
+    assert lowered == 2, why
+    orders = next(f for f in python["A"] if f.startswith("r.orders") and f.endswith("left"))
+    states = {e: (python[e][orders].state, python[e][orders].value) for e in python}
+    assert states == {"A": ("value", 37), "B": ("missing", None), "C": ("missing", None), "D": ("value", 0),
+                      "E": ("value", 74)}
+    assert python["C"][orders].missing == ("shop_daily.paid_orders is empty in a row counted here",)

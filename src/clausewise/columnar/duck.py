@@ -97,8 +97,7 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
         for group in fused:  # queries over the same rows in one pass; one by one if the fused query fails
             try:
                 for key, rows in split(group, _fetch(con, group.query, dialect)).items():
-                    low = runnable[key]
-                    results[key] = {result_key(low, r["k"], r.get("dim"), r.get("u")): r for r in rows}
+                    results[key] = keyed(runnable[key], rows)
             except duckdb.Error:
                 alone.update({k: runnable[k].query for k in group.members})
         for key in sorted(alone, key=list(runnable).index):
@@ -107,8 +106,7 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
                 if isinstance(low, ItemsLowered):  # by entity, then by item; and an empty month's value
                     results[key] = _items(con, low, alone[key], bounds.get(key), dialect, schemas)
                     continue
-                rows = _fetch(con, alone[key], dialect)
-                results[key] = {result_key(low, r["k"], r.get("dim"), r.get("u")): r for r in rows}
+                results[key] = keyed(low, _fetch(con, alone[key], dialect))
             except duckdb.Error as error:  # e.g. an overflow: measured in Python instead
                 refused[key] = str(error).splitlines()[0]
         return results, refused
@@ -161,6 +159,16 @@ def _fetch(con: duckdb.DuckDBPyConnection, query: Any, dialect: str) -> list[dic
     cursor = con.execute(query.sql(dialect))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def keyed(low: Lowered, rows: list[dict]) -> dict[Any, Any]:
+    """A query's rows by :func:`result_key`; with a filter measured per item, by entity and then by item."""
+    if low.item_filter is None:
+        return {result_key(low, r["k"], r.get("dim"), r.get("u")): r for r in rows}
+    by_entity: dict[Any, dict] = {}
+    for r in rows:
+        by_entity.setdefault(r["k"], {})[r["item"]] = r
+    return by_entity
 
 
 def result_key(low: Lowered, key: Any, dimension: Any, unit: Any) -> Any:
@@ -231,6 +239,8 @@ class ColumnarEvaluator(Evaluator):
             if window is None or isinstance(window, Missing):
                 return window
             self.windows_used.append((node.during, window))
+        if low.item_filter is not None:
+            return self._per_item(node, low, scope)
         unit = None
         if low.unit_var is not None:
             unit = scope.vars.get(low.unit_var)
@@ -245,6 +255,34 @@ class ColumnarEvaluator(Evaluator):
             del self.windows_used[mark:]
             return self._in_python(node, low, scope)
         return value
+
+    def _per_item(self, node, low: Lowered, scope: Scope) -> Any:
+        """A sum or count whose filter reads only the related item (:meth:`Lowering.item_filter`):
+        the query's value per item, added up over the items whose filter holds. As the row path,
+        the items are walked in the evaluator's order, the filter measured only for an item with
+        rows (once, not once per row: it reads nothing else of a row), and the first unknown
+        filter or empty value counted is the value."""
+        by_item = self.results[node.nid].get(self.entity_key(scope))
+        if not by_item:
+            return 0
+        total = 0
+        for item in self.relation_items(low.relation, scope):  # type: ignore[arg-type]
+            row = by_item.get(item.key)
+            if row is None or not row["n"]:
+                continue
+            subject = {low.item_field: item.key}  # all the filter reads of a row: its link to the item
+            mark = len(self.windows_used)
+            verdict = self.truth(low.item_filter, Scope(scope.entity, low.table, subject, item, scope.vars, subject))
+            if isinstance(verdict, Missing):
+                return verdict
+            if not verdict:
+                self.forget_row_windows(mark, None)
+                continue
+            value = value_of(low, row)
+            if isinstance(value, Missing):
+                return value
+            total += value
+        return total
 
     def _in_python(self, node, low: Any, scope: Scope) -> Any:
         """The aggregate measured by the Python evaluator, which needs the rows of its tables."""

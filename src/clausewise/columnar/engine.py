@@ -4,7 +4,9 @@ measure, and hand the engine an evaluator.
 :func:`prepare` lowers the plan's aggregates before any data is read (they need only the
 parameters and the as-of day) and finds the tables no Python code reads: tables read only
 inside lowered aggregates. Those CSV and Parquet files are read and validated by DuckDB
-(:mod:`clausewise.columnar.scan`); every other table is read by the Python reader as before.
+(:mod:`clausewise.columnar.scan`); every other table is read by the Python reader as before
+(for a few named entities, explain, its rows validated when looked up, :mod:`clausewise.data.lazy`:
+SQL reads those of them the entities need, :func:`clausewise.columnar.pushdown.needed_rows`).
 :meth:`Prepared.evaluator` then runs the queries and returns the evaluator; it adds the
 DuckDB-read tables to the loaded ones, for the accounting (rows read, used, rejected).
 """
@@ -21,7 +23,7 @@ import duckdb
 from clausewise.columnar.duck import ColumnarEvaluator, run
 from clausewise.columnar.items import ItemsLowered, item_bounds
 from clausewise.columnar.lower import Lowering
-from clausewise.columnar.pushdown import entity_rows
+from clausewise.columnar.pushdown import entity_rows, needed_rows
 from clausewise.columnar.scan import scan_file
 from clausewise.data import files as datafiles
 from clausewise.evaluate.figuretable import FigurePlan, figure_plan
@@ -78,11 +80,13 @@ class Prepared:
                 else:
                     tables[name] = table
                     scanned.add(name)
-            rows = {n: t.rows for n, t in tables.items() if n not in scanned}
-            measuring = Evaluator(c, Data(dict(rows)), self.params, self.as_of, self.convention)
+            # a table the reader validates lazily (explain): Python looks its rows up, SQL reads the rows needed
+            rows = {n: t if hasattr(t, "by_field") else t.rows for n, t in tables.items() if n not in scanned}
+            read = {**rows, **needed_rows(c, self.lowered, tables, self.entities)} if self.entities is not None else rows
+            measuring = Evaluator(c, Data(dict(read)), self.params, self.as_of, self.convention)
             bounds = {k: b for k, low in self.lowered.items() if isinstance(low, ItemsLowered)
                       and (b := item_bounds(measuring, low)) is not None}
-            results, failed = run(self.lowered, rows, c.tables, con=con, present=scanned, bounds=bounds)
+            results, failed = run(self.lowered, read, c.tables, con=con, present=scanned, bounds=bounds)
         finally:
             con.close()
         for k, message in failed.items():
@@ -139,6 +143,9 @@ def python_tables(checked, lowered: Mapping[int, Any]) -> set[str]:
             return
         if low is not None:
             walk(node.during)  # the windows it shows are computed in Python
+            if low.item_filter is not None:  # measured per item in Python
+                related(low.relation)
+                walk(low.item_filter)
             return
         match checked.refs.get(node.nid):
             case TableRef(table) | LookupRef(table) | AtRef(table) | RowsRef(table):

@@ -26,7 +26,17 @@ from clausewise.columnar.sql import Unsupported, col, decimal_type, ident, liter
 from clausewise.evaluate.figuretable import FigurePlan, is_constant, uses_var
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
 from clausewise.language import syntax
-from clausewise.language.refs import EntityFieldRef, ItemsRef, LetRef, RelationRef, RowFieldRef, RowsRef, TableRef, VarRef
+from clausewise.language.refs import (
+    EntityFieldRef,
+    ItemsRef,
+    LetRef,
+    RelationRef,
+    RowFieldRef,
+    RowsRef,
+    RowVarFieldRef,
+    TableRef,
+    VarRef,
+)
 from clausewise.values.calendar import Window
 from clausewise.values.valuetypes import INTEGRAL_UNITS, is_decimal_unit
 
@@ -95,6 +105,11 @@ class Lowered:
     by_dimension: bool = False
     #: 'during m' of a quantifier's month or day m: the result is by month (first day) or day too
     unit_var: str | None = None
+    #: a filter that reads nothing of the row but its related item (:meth:`Lowering.item_filter`):
+    #: the result is by entity and item, and the filter is measured once per item in Python
+    item_filter: Any = None
+    relation: str | None = None  # with ``item_filter``: the relation whose items the rows are of
+    item_field: str | None = None  # with ``item_filter``: the row's field holding the item's key
 
 
 class Lowering:
@@ -180,7 +195,14 @@ class Lowering:
                 raise Unsupported("a window over a table without days")
             start, end = self.window(node.during)
             in_window += [col("r", time_field) >= start, col("r", time_field) <= end]
-        where = [self.cond(node.where, table)] if node.where is not None else []
+        item_filter, reads = None, (self.reads_entity, self.reads_dimension)
+        try:
+            where = [self.cond(node.where, table)] if node.where is not None else []
+        except Unsupported:
+            if unit is not None or not self.item_filter(node, tfield):
+                raise
+            self.reads_entity, self.reads_dimension = reads  # as before the filter was tried
+            item_filter, where = node.where, []
         # windows the filter shows (a named window in it) are shown once a row was filtered
         where_windows = self.windows_of(lambda: self.ev.truth(node.where, self.row_scope(table))) if where else []
         counts_rows = isinstance(node.target, syntax.Name) and isinstance(c.refs.get(node.target.nid), TableRef)
@@ -231,10 +253,54 @@ class Lowering:
             query = template(_ITEMS, **parts)
         if self.reads_entity:
             query = query.join(exp.alias_(exp.Table(this=ident(entity)), "e"), on=exp.EQ(this=col("e", key), expression=col("i", "e")))
+        if item_filter is not None:
+            if node.fn not in ("sum", "count") or node.distinct or decimal or self.reads_dimension:
+                raise Unsupported("a filter measured per item, of an aggregate other than a sum or count of whole numbers")
+            query = query.select(exp.alias_(col("i", "k"), "item")).group_by(col("i", "k"))
         query = self.by_unit(self.by_dimension(query), by_unit).select(*aggs)
         return Lowered(node, table, node.fn, True, None, decimal, target_text, query,
                        (table, rel.via, entity) if self.reads_entity else (table, rel.via), tuple(where_windows),
-                       self.reads_dimension, unit[0] if unit else None)
+                       self.reads_dimension, unit[0] if unit else None, item_filter,
+                       over.name if item_filter is not None else None, tfield if item_filter is not None else None)
+
+    def item_filter(self, node: syntax.Aggregate, tfield: str) -> bool:
+        """Whether the filter of an aggregate over a relation's items reads nothing of the row but
+        the item: constants, the entity's fields, and aggregates (without ``over`` or a quantifier)
+        of rows found by the row's ``tfield``, the item's key (RENEW: count the shop's bindings to
+        the provider). Such a filter has one value per item, which the evaluator measures once per
+        item with rows (the row path measures it for each of the item's rows)."""
+        c = self.c
+        if node.over is None or node.where is None:
+            return False
+
+        def ok(n: Any, binder: str | None, inside: bool) -> bool:
+            if not isinstance(n, syntax.Node) or is_constant(c, n):
+                return True
+            ref = c.refs.get(n.nid)
+            if isinstance(n, syntax.Aggregate):
+                if inside or n.over is not None or not isinstance(ref, RowsRef) or ref.link[1] != tfield or (
+                        n.during is not None and not is_constant(c, n.during)):
+                    return False
+                return all(ok(part, n.binder, True) for part in (n.target, n.where) if part is not None)
+            if isinstance(n, (syntax.Quantified, syntax.CountUnits, syntax.FirstDay, syntax.TopN)):
+                return False
+            match ref:
+                case None:
+                    pass
+                case EntityFieldRef(name):
+                    if name == c.dimension:
+                        return False
+                case RowFieldRef() | TableRef():
+                    if not inside:
+                        return False
+                case VarRef(name) | RowVarFieldRef(var=name):
+                    if not inside or name != binder:
+                        return False
+                case _:
+                    return False
+            return all(ok(child, binder, inside) for child in syntax.children(n))
+
+        return ok(node.where, None, False)
 
     @staticmethod
     def by_unit(query: exp.Select, unit: exp.Expr | None) -> exp.Select:

@@ -17,7 +17,7 @@ import os
 from decimal import Decimal
 from typing import Any, Mapping
 
-from clausewise.columnar.duck import ColumnarEvaluator, result_key
+from clausewise.columnar.duck import ColumnarEvaluator, keyed
 from clausewise.columnar.items import ItemsLowered
 from clausewise.columnar.lower import SCALE
 from clausewise.evaluate.measure import Data
@@ -99,7 +99,7 @@ def run_spark(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], sche
                 zero = spark.sql(low.zero.sql("spark")).collect()[0][0]
                 results[key] = {"zero": int(zero), "rows": by_entity}
             else:
-                results[key] = {result_key(low, r["k"], r.get("dim"), _day(r.get("u"))): r for r in rows}
+                results[key] = keyed(low, [{**r, "u": _day(r.get("u"))} for r in rows])
         except Exception as error:  # pyspark raises its own exception types: measured in Python instead
             refused[key] = str(error).splitlines()[0][:300]
     for name in names:
