@@ -191,7 +191,7 @@ class Policy:
         measuring = prepare_engine(engine, self.checked, [(leaf.id, leaf.cond) for leaf in self.plan.leaves()], values,
                                    as_of, convention, self.source_text, data, entities)
         lazy = (entities is not None and workers <= 1 and time_limit is None and memory_limit is None
-                and not isinstance(data, Mapping) and engine == "python")
+                and not isinstance(data, Mapping) and engine in ("python", "duckdb"))
         with _no_cyclic_gc():
             tables = self.load_data(data, lazy=lazy, skip=measuring.skip)
             ev = measuring.evaluator(tables)  # adds the tables another engine read itself
