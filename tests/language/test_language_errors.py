@@ -82,3 +82,22 @@ def test_header_errors_do_not_hide_the_body_errors():
     with pytest.raises(ClausewiseError) as err:
         compile_policy_text(HEADER.replace("entity shop in shops", "entity shop in shopz") + 'rule r [X-1] "r" / "r" = nosuch >= 1\n')
     assert [d.message for d in err.value.diagnostics] == ["entity table 'shopz' is not declared"]
+
+
+def test_a_string_right_after_a_bare_rule_name_in_a_group_is_named_as_its_label():
+    """`none of { r0 "x" in tags }` reads `"x"` as the label of a member named r0 (the oracle's long run
+    wrote it): the message says so, and the hint writes the string's member in parentheses."""
+    text = HEADER.replace("table sellers key seller_id {\n  seller_id: string\n",
+                        "table sellers key seller_id {\n  seller_id: string\n  tags: list(string)\n")
+    with pytest.raises(ClausewiseError) as err:
+        compile_policy_text(text + 'rule r0 [TOP-1] "r" / "r" = "a" in tags\n'
+                            'rule r1 [TOP-1] "r" / "r" = none of { r0 "x" in tags }\n', "top.policy")
+    lines = err.value.diagnostics[0].render().splitlines()
+    assert lines[0].endswith("error: unexpected 'in': \"x\" right after r0 reads as the label of a group member named r0")
+    assert lines[-1] == 'hint: to start a member with the string, write ("x" in tags); to name a member, write r0 "x": condition'
+    fixed = text + 'rule r0 [TOP-1] "r" / "r" = "a" in tags\nrule r1 [TOP-1] "r" / "r" = none of { r0 ("x" in tags) }\n'
+    assert compile_policy_text(fixed, "top.policy").checked.rules.keys() >= {"r0", "r1"}
+    # after 'param' the name is the declaration's: the plain message
+    with pytest.raises(ClausewiseError) as err:
+        compile_policy_text(text + 'param cap "x" orders\n', "top.policy")
+    assert "label of a group member" not in err.value.diagnostics[0].message

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -519,7 +520,22 @@ def _syntax_diagnostic(source: SourceFile, err: UnexpectedInput) -> Diagnostic:
         column = len(before) - (before.rfind("\n") + 1) + 1
         return source.diagnostic(Span.point(line, column), f"expected {expected} here, before {str(tok)!r} on line {tok.line}",
                                  "the declaration ends before it is complete")
+    label = _LABEL_TRAP.search(before)
+    if label and label.group(1) not in _DECLARATION_WORDS and ":" in {_keywords().get(e) for e in err.accepts or err.expected}:
+        # `none of { r0 "x" in tags }`: a string right after a bare name is that member's label
+        rest = source.text[label.start(3):].split("\n", 1)[0].split("}", 1)[0].rstrip()
+        name, string = label.group(2), label.group(3)
+        member = rest if len(rest) <= 60 else f"{string} {tok} …"
+        return source.diagnostic(_tok_span(tok), f"unexpected {str(tok)!r}: {string} right after {name} "
+                                 f"reads as the label of a group member named {name}",
+                                 f"to start a member with the string, write ({member}); to name a member, "
+                                 f"write {name} {string}: condition")
     return source.diagnostic(_tok_span(tok), f"unexpected {str(tok)!r}", f"expected {expected}")
+
+
+#: a bare name followed by a string at the end of the text before an unexpected token (and the word before
+#: the name: after 'param', 'relation' or 'decide' the name is the declaration's, not a group member's)
+_LABEL_TRAP = re.compile(r'(?:(\w+)\s+)?(?<![\w"])([A-Za-z_]\w*)\s+("(?:[^"\\\n]|\\.)*")\s*$')
 
 
 #: how deeply groups and brackets may nest: deeper policies would exhaust Python's stack in the
