@@ -209,3 +209,18 @@ def test_an_audit_in_columns_still_writes_its_report(tmp_path):
     assert result.exit_code == 1, result.output
     assert (tmp_path / "r.html").stat().st_size > 10_000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "v.parquet", "v.parquet.record.json"]
+
+
+@pytest.mark.parametrize("name, as_of, with_params", BUNDLED)
+def test_counts_made_once_per_answer_equal_the_counts_of_each_verdict(name, as_of, with_params):
+    from clausewise.report.records import Tally
+
+    policy = load_policy(POLICIES / f"{name}.policy")
+    raws: list = []
+    policy.evaluate(EXAMPLES / name, as_of, params_of(name, with_params), render_raw=lambda chunk: chunk, on_chunk=raws.extend)
+    if name == "tier":  # providers whose figures stand the same way share an answer (novice's shops do not)
+        assert len({id(r.answer) for r in raws}) < len(raws)
+    one_by_one = Tally()
+    for raw in raws:
+        one_by_one.count(raw)
+    assert Tally.of(raws) == one_by_one and one_by_one.failing

@@ -229,9 +229,21 @@ class Tally:
 
     @classmethod
     def of(cls, raws: list[RawVerdict]) -> "Tally":
+        """The counts of a chunk of verdicts: what depends on the answer alone is counted once per
+        answer (entities of one status pattern share the answer object) and multiplied."""
         tally = cls()
+        shares: dict[int, list] = {}  # id(answer) -> [the answer, its share of the counts, entities]
         for raw in raws:
-            tally.count(raw)
+            if isinstance(raw, ErrorVerdict):
+                tally.count(raw)
+                continue
+            share = shares.get(id(raw.answer))
+            if share is None:
+                share = shares[id(raw.answer)] = [raw.answer, tally._share(raw), 0]
+            share[2] += 1
+            tally._count_outcomes(raw)
+        for _, share, n in shares.values():
+            tally._add_share(share, n)
         return tally
 
     def count(self, raw: RawVerdict) -> None:
@@ -244,32 +256,44 @@ class Tally:
             if len(self.error_examples) < ERROR_EXAMPLES:
                 self.error_examples.append((raw.entity, f"{raw.message} ({raw.cause})"))
             return
-        compliant = raw.compliant
-        self.compliance["compliant" if compliant else "not compliant" if compliant is False else "undetermined"] += 1
+        self._count_outcomes(raw)
+        self._add_share(self._share(raw), 1)
+
+    def _count_outcomes(self, raw: RawVerdict) -> None:
         chosen, undecided_fields, outcomes = raw.answer.chosen, raw.answer.undecided, self.outcomes
-        undecided = False
-        for d in plan.decides:
+        for d in raw.encoder.plan.decides:
             name = d.field
             if chosen.get(name) is not None and name not in undecided_fields:
                 shown = shown_value(outcome_json(raw.values.get(name)))
             else:
-                undecided, shown = True, "undecided"
+                shown = "undecided"
             counts = outcomes.get(name)
             if counts is None:
                 counts = outcomes[name] = Counter()
             counts[shown] += 1
-        failing = self.failing
+
+    def _share(self, raw: RawVerdict) -> tuple[str, list[str], list[str], list[str], bool]:
+        """What a verdict adds to the counts that its answer alone decides: its compliance, the
+        labels of the conditions that decided a non-compliance, of the failing ones, of the failing
+        ones that decided none, and whether it is flagged."""
+        plan = raw.encoder.plan
+        compliant = raw.compliant
+        undecided = any(raw.answer.chosen.get(d.field) is None or d.field in raw.answer.undecided for d in plan.decides)
         deciding = deciding_conditions(plan, raw.answer.status, plan.compliant) if compliant is False else {}
-        for node_id, want in deciding.items():
-            if want == "fail":
-                self.deciding[self._label(plan, node_id)] += 1
-        for node_id in raw.failing_conditions():
-            label = self._label(plan, node_id)
-            failing[label] += 1
-            if deciding.get(node_id) != "fail":
-                self.other_failing[label] += 1
-        if compliant is False or (compliant is None and (undecided or plan.compliant)):
-            self.flagged += 1
+        failing = raw.failing_conditions()
+        return ("compliant" if compliant else "not compliant" if compliant is False else "undetermined",
+                [self._label(plan, n) for n, want in deciding.items() if want == "fail"],
+                [self._label(plan, n) for n in failing],
+                [self._label(plan, n) for n in failing if deciding.get(n) != "fail"],
+                compliant is False or (compliant is None and (undecided or bool(plan.compliant))))
+
+    def _add_share(self, share: tuple[str, list[str], list[str], list[str], bool], n: int) -> None:
+        compliance, deciding, failing, other, flagged = share
+        self.compliance[compliance] += n
+        for counter, labels in ((self.deciding, deciding), (self.failing, failing), (self.other_failing, other)):
+            for label in labels:
+                counter[label] += n
+        self.flagged += n if flagged else 0
 
     def _label(self, plan, node_id: str) -> str:
         label = self._labels.get(node_id)
