@@ -1,4 +1,4 @@
-"""verify and diff: no answer depends on the machine's clock, and a memory limit that is reached
+"""No answer depends on the machine's clock (explain, audit, what-if, timeline, verify, diff), and a memory limit that is reached
 stops the search with exit 2, the documented message, no traceback and no partial output."""
 
 from __future__ import annotations
@@ -34,9 +34,66 @@ def on_clock(day: str, args: list[str]) -> subprocess.CompletedProcess:
 
 
 def test_the_fake_clock_is_the_one_the_cli_reads():
-    """The harness itself: an evaluation without --as-of still takes today (with a warning), so it shows the clock."""
-    args = ["explain", NOVICE, "--data", str(EXAMPLES / "novice"), "--entity", "S01"]
-    assert "evaluating as of today, 2024-03-15" in on_clock("2024-03-15", args).stderr
+    """The harness itself: ``--as-of today`` asks for the clock, so it shows the one the CLI reads."""
+    args = ["explain", NOVICE, "--data", str(EXAMPLES / "novice"), "--entity", "S01", "--as-of", "today"]
+    run = on_clock("2024-03-15", args)
+    assert run.stderr == "note: --as-of today is 2024-03-15 (the machine's clock)\n"
+    assert run.stdout.startswith("novice 2022-10-13 · entity S01 · as of 2024-03-15\n")
+
+
+# ---- explain, audit, what-if, timeline: a day is given, or the command says it has none ---------------------
+DATA = ["--data", str(EXAMPLES / "novice")]
+EVALUATIONS = {
+    "explain": ["explain", NOVICE, *DATA, "--entity", "S07"],
+    "what-if": ["what-if", NOVICE, *DATA, "--entity", "S07", "--target", "in_novice_period=false"],
+    "audit": ["audit", NOVICE, *DATA, "--workers", "1", "--out"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(EVALUATIONS))
+def test_an_evaluation_without_a_day_is_an_error_on_any_clock(command, tmp_path):
+    args = EVALUATIONS[command] + ([str(tmp_path / "v.jsonl")] if command == "audit" else [])
+    first, second = (on_clock(day, args) for day in ("2026-12-07", "2031-05-05"))
+    assert first.returncode == second.returncode == 2 and first.stdout == second.stdout == ""
+    assert first.stderr == second.stderr == (
+        "--as-of: error: no evaluation day given: the verdicts would depend on the day the command runs\n"
+        "hint: give the day: --as-of YYYY-MM-DD (or --as-of today, for the machine's date)\n")
+    assert not list(tmp_path.iterdir())  # no verdicts, no record, no .partial file
+
+
+def _audit_outputs(out: Path) -> tuple[bytes, dict]:
+    import json
+
+    record = json.loads(Path(str(out) + ".record.json").read_text("utf-8"))
+    record.pop("generated_at")  # when the record was written: the one field that is the clock's
+    record["verdicts"].pop("path")
+    return out.read_bytes(), record
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [*sorted(EVALUATIONS), "timeline", "audit range"])
+def test_evaluations_give_the_same_answer_on_two_clocks(command, tmp_path):
+    """The same command line on two clocks: the same stdout, stderr, exit code, verdict file and decision
+    record (but for its generated_at); ``--as-of today`` is the one way to ask for the clock's day."""
+    runs, files = [], []
+    for day in ("2026-12-07", "2031-05-05"):
+        out = tmp_path / day / "v.jsonl"
+        out.parent.mkdir()
+        if command == "timeline":
+            args = ["timeline", NOVICE, *DATA, "--entity", "S12", "--from", "2024-03-10", "--to", "2024-03-20"]
+        elif command == "audit range":
+            args = ["audit", NOVICE, *DATA, "--from", "2024-03-12", "--to", "2024-03-14", "--workers", "1", "--out", str(out)]
+        else:
+            args = [*EVALUATIONS[command], *([str(out)] if command == "audit" else []), "--as-of", "2024-03-15"]
+        run = on_clock(day, args)
+        runs.append((run.returncode, run.stdout.replace(str(out), "OUT"), run.stderr))
+        files.append(_audit_outputs(out) if command.startswith("audit") else None)
+    assert runs[0] == runs[1] and files[0] == files[1]
+    assert runs[0][0] in (0, 1) and runs[0][2] == "" and "Traceback" not in runs[0][1]
+    if command == "explain":
+        clocked = [on_clock(day, [*EVALUATIONS["explain"], "--as-of", "today"]).stdout.splitlines()[0]
+                   for day in ("2026-12-07", "2031-05-05")]
+        assert clocked == ["novice 2022-10-13 · entity S07 · as of 2026-12-07", "novice 2022-10-13 · entity S07 · as of 2031-05-05"]
 
 
 @pytest.mark.slow

@@ -1,5 +1,5 @@
 """Silent traps made loud (issue 18): 'during' a single day, a table of dated rows without a key,
-and an evaluation without --as-of."""
+and an evaluation without --as-of (an error since issue 19)."""
 
 from __future__ import annotations
 
@@ -49,11 +49,16 @@ def test_check_prints_the_warnings_and_passes(tmp_path):
     assert result.stderr.count("warning:") == 2 and "ok — policy top" in result.stdout
 
 
-def test_evaluation_without_as_of_warns_that_it_uses_today():
+def test_evaluation_without_as_of_is_an_error_and_today_is_asked_for():
+    """No answer depends on the day it runs (issue 19): without --as-of, exit 2 with the hint;
+    ``--as-of today`` takes the machine's date, and says which on stderr."""
     args = ["explain", str(POLICIES / "tier.policy"), "--data", str(EXAMPLES / "tier"), "--params",
             str(EXAMPLES / "tier" / "params.json"), "--entity", "P03"]
     result = CliRunner().invoke(main, args)
-    assert result.stderr.startswith("warning: no --as-of given: evaluating as of today, ")
-    assert "hint: give --as-of YYYY-MM-DD" in result.stderr
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == ("--as-of: error: no evaluation day given: the verdicts would depend on the day the command runs\n"
+                             "hint: give the day: --as-of YYYY-MM-DD (or --as-of today, for the machine's date)\n")
+    today = CliRunner().invoke(main, args + ["--as-of", "today"])
+    assert today.stderr.startswith("note: --as-of today is 20") and "(the machine's clock)" in today.stderr
     given = CliRunner().invoke(main, args + ["--as-of", "2024-04-01"])
     assert given.stderr == "" and "P03" in given.stdout

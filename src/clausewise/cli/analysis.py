@@ -55,7 +55,8 @@ def what_if_cmd(policy: str, data, as_of, param, params_file, time_limit, memory
 @main.command(name="verify")
 @click.argument("policy", type=click.Path())
 @click.option("--as-of", "as_of", default=None,
-              help="The day to analyse, YYYY-MM-DD (default: the policy's first day in force; required when it states none).")
+              help="The day to analyse, YYYY-MM-DD or 'today' (default: the policy's first day in force; required when it states "
+                   "none).")
 @click.option("--param", "param", multiple=True, metavar="NAME=VALUE", help="A parameter value. Repeatable.")
 @click.option("--params", "params_file", type=click.Path(), default=None, help="A JSON file of parameter values.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -122,7 +123,7 @@ def _nothing_partial(witness_dir: str | None) -> Iterator[None]:
 @click.option("--data", "data", multiple=True, type=click.Path(),
               help="Data to evaluate both versions on (a directory or table files). Without it: generated witnesses.")
 @click.option("--as-of", "as_of", default=None,
-              help="The evaluation day, YYYY-MM-DD: required with --data; without, default the later first day in force "
+              help="The evaluation day, YYYY-MM-DD or 'today': required with --data; without, default the later first day in force "
                    "of the two versions (required when neither states one).")
 @click.option("--param", "param", multiple=True, metavar="NAME=VALUE", help="A parameter value. Repeatable.")
 @click.option("--params", "params_file", type=click.Path(), default=None, help="A JSON file of parameter values.")

@@ -90,7 +90,8 @@ def evaluation_options(fn: Callable) -> Callable:
     options = [
         click.option("--data", "data", multiple=True, required=True, type=click.Path(),
                      help="A directory of table files, or one table file (CSV, JSON Lines, Parquet). Repeatable."),
-        click.option("--as-of", "as_of", default=None, help="The evaluation day, YYYY-MM-DD (default: today)."),
+        click.option("--as-of", "as_of", default=None, metavar="DATE",
+                     help="The evaluation day, YYYY-MM-DD, or 'today' (required: no default)."),
         click.option("--param", "param", multiple=True, metavar="NAME=VALUE",
                      help="A parameter value, e.g. --param silver_paid_orders=900万. Repeatable."),
         click.option("--params", "params_file", type=click.Path(), default=None,
@@ -130,14 +131,18 @@ def known_params(params: dict[str, Any], policies) -> None:
             raise ClausewiseError.simple("parameters", f"unknown parameter {name!r}", did_you_mean(name, names))
 
 
-def as_of_day(text: str | None) -> dt.date:
-    """The --as-of day; without it, today, with a warning (the result then depends on the day it runs)."""
+def as_of_day(text: str | None, option: str = "--as-of") -> dt.date:
+    """The day an option names: YYYY-MM-DD, or ``today`` (the machine's clock, only when asked for, with a
+    note on stderr). Without it, an error: no answer depends on the day it runs unless the command says so."""
     if text is None:
+        raise ClausewiseError.simple(option, "no evaluation day given: the verdicts would depend on the day the "
+                                     "command runs", f"give the day: {option} YYYY-MM-DD (or {option} today, "
+                                     "for the machine's date)")
+    if text.strip().lower() == "today":
         today = dt.date.today()
-        click.echo(f"warning: no --as-of given: evaluating as of today, {today}\n"
-                   "hint: give --as-of YYYY-MM-DD so that the result can be reproduced", err=True)
+        click.echo(f"note: {option} today is {today} (the machine's clock)", err=True)
         return today
-    return parse_day(text)
+    return parse_day(text, option)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from clausewise.cli.main import gather_params, main, user_errors
-from clausewise.engine.policy import accounting_of, load_versions, parse_day, shown_params
+from clausewise.cli.main import as_of_day, gather_params, main, user_errors
+from clausewise.engine.policy import accounting_of, load_versions, shown_params
 from clausewise.engine.timeline import range_audit
 from clausewise.evaluate.params import resolve_params
 from clausewise.language.diagnostics import ClausewiseError
@@ -26,8 +26,8 @@ from clausewise.report.timeline import (RANGE_COLUMNS, range_decision_record, ra
 @click.option("--param", "param", multiple=True, metavar="NAME=VALUE", help="A parameter value. Repeatable.")
 @click.option("--params", "params_file", type=click.Path(), default=None, help="A JSON file of parameter values.")
 @click.option("--entity", required=True, help="The entity (a provider or shop id).")
-@click.option("--from", "start", required=True, metavar="DATE", help="The first day, YYYY-MM-DD.")
-@click.option("--to", "end", required=True, metavar="DATE", help="The last day, YYYY-MM-DD (included).")
+@click.option("--from", "start", required=True, metavar="DATE", help="The first day, YYYY-MM-DD (or 'today').")
+@click.option("--to", "end", required=True, metavar="DATE", help="The last day, YYYY-MM-DD or 'today' (included).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the labels.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True,
               help="text and json: spans of days with the same outcomes; csv: one row per day.")
@@ -35,7 +35,7 @@ from clausewise.report.timeline import (RANGE_COLUMNS, range_decision_record, ra
 def timeline_cmd(policy: str, data, param, params_file, entity: str, start: str, end: str, lang: str, fmt: str) -> None:
     """The outcomes of POLICY for one entity on every day from --from to --to: spans where they stay
     the same, what decided a non-compliance, and the conditions that changed at each boundary."""
-    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    first, last = as_of_day(start, "--from"), as_of_day(end, "--to")
     versions = load_versions([policy])
     loaded = versions.in_force_on(first)
     if versions.in_force_on(last) is not loaded:
@@ -62,7 +62,7 @@ def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None,
     if out_path.suffix not in (".jsonl", ".csv"):
         raise ClausewiseError.simple("--out", f"a range audit writes .jsonl or .csv, not '{out_path.suffix}'",
                                      "use .jsonl (one record per entity) or .csv (one row per entity, field and value)")
-    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    first, last = as_of_day(start, "--from"), as_of_day(end, "--to")
     versions = load_versions([policy])
     loaded = versions.in_force_on(first)
     if versions.in_force_on(last) is not loaded:
