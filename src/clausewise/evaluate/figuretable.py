@@ -384,7 +384,10 @@ class FigureProducer:
 
         def measure_once(scope: Scope, known: Mapping[str, FigureValue]) -> FigureValue:
             """The same value on every as-of day: measured once per entity (and subject, parameters
-            and convention) for the evaluators of all days (a rule's history, a timeline)."""
+            and convention) for the evaluators of all days (a rule's history, a timeline). With one
+            day only, keeping it costs more than measuring it (an entity's field, a parameter)."""
+            if not ev.days_shared:
+                return measure_value(scope, known)
             cache = day_shared(ev, scope)
             hit = cache.get(("figure", node.nid))
             if hit is not None and hit[0] is scope.subject and hit[1] is ev.params and hit[2] == ev.convention:

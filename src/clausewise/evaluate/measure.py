@@ -124,6 +124,9 @@ class Evaluator:
         self.node_facts: dict[Any, Any] = {}
         #: what one entity's rows give on every as-of day (rows an aggregate keeps), shared by :meth:`on_day`
         self.day_shared: dict[str, Any] = {}
+        #: whether evaluators of other as-of days share :attr:`day_shared` (made by :meth:`on_day`):
+        #: only then is a value that is the same on every day worth keeping there
+        self.days_shared = False
         #: the engine's answer to ``R on d`` (whether rule R passes as of day d):
         #: ``history(rule, day, scope)`` -> True, False or :class:`Missing` (see :mod:`clausewise.engine.history`)
         self.history: Any = None
@@ -135,6 +138,7 @@ class Evaluator:
         data's indexes and :attr:`node_facts`."""
         other = Evaluator(self.c, self.data, params, as_of, convention)
         other.node_facts, other.day_shared = self.node_facts, self.day_shared
+        self.days_shared = other.days_shared = True
         return other
 
     # ---- expressions ----------------------------------------------------------------------------
