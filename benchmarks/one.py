@@ -1,11 +1,12 @@
 """Run one engine on one workload in this process and print what it measured as JSON.
 
 The runner (``benchmarks/run.py``) starts one such process per measurement, so that each
-engine's peak memory is its own. The timed part reads the data files, evaluates every entity
-and writes the verdicts out; it excludes the interpreter's start and imports.
+engine's peak memory is its own. The timed part imports the engine, reads the data files,
+evaluates every entity and writes the verdicts out; it excludes the interpreter's start. Its CPU
+seconds (``timed_cpu_seconds``) are this process's and its workers'.
 
-    python -m benchmarks.one figures clausewise DATA_DIR [--workers 2]
-    python -m benchmarks.one figures zen-engine DATA_DIR
+    python -m benchmarks.one figures clausewise DATA_DIR [--workers 2] [--verdicts tree|columns] [--format csv]
+    python -m benchmarks.one figures "zen-engine (batch)" DATA_DIR
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -35,9 +37,11 @@ def digest(pairs: list[tuple[str, object]]) -> str:
     return h.hexdigest()[:16]
 
 
-def run_clausewise(workload: str, data: Path, workers: int) -> tuple[list[tuple[str, object]], int, dict]:
-    """Explained verdicts of every entity, streamed to a JSON Lines file chunk by chunk, with the
-    summary's counts: what ``clausewise audit --out X.jsonl`` does (records.VerdictSink, Tally)."""
+def run_clausewise(workload: str, data: Path, workers: int, form: str = "tree",
+                   suffix: str = ".jsonl") -> tuple[list[tuple[str, object]], int, dict]:
+    """Explained verdicts of every entity, streamed to a file chunk by chunk, with the summary's
+    counts: what ``clausewise audit --out X.SUFFIX --verdicts FORM`` does (records.VerdictSink,
+    Tally): the explanation tree per entity as JSON Lines, or columns (report/columns.py)."""
     import clausewise
     from clausewise.report.records import Tally, VerdictSink
 
@@ -50,8 +54,8 @@ def run_clausewise(workload: str, data: Path, workers: int) -> tuple[list[tuple[
     tally = Tally()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "verdicts.jsonl"
-        with VerdictSink(out, [d.field for d in policy.plan.decides]) as sink:
+        out = Path(tmp) / f"verdicts{suffix}"
+        with VerdictSink(out, [d.field for d in policy.plan.decides], form=form, plan=policy.plan) as sink:
             def render(raws):  # runs in the worker: explained verdicts as JSON Lines, and the counts
                 return sink.render(raws), Tally.of(raws), [(r.entity, r.outcome(outcome)) for r in raws]
 
@@ -69,26 +73,36 @@ def run_clausewise(workload: str, data: Path, workers: int) -> tuple[list[tuple[
                                                 "verdict_bytes": size}
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its workers that have ended (user and system)."""
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("workload", choices=sorted(POLICY))
     parser.add_argument("engine")
     parser.add_argument("data", type=Path)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--verdicts", choices=["tree", "columns"], default="tree", help="clausewise: the verdicts' form")
+    parser.add_argument("--format", choices=["jsonl", "csv", "parquet"], default=None,
+                        help="clausewise: the verdict file (default: jsonl for the tree, parquet for columns)")
     args = parser.parse_args()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     extra: dict = {}
     if args.engine == "clausewise":
-        pairs, rows, extra = run_clausewise(args.workload, args.data, args.workers)
+        suffix = "." + (args.format or ("jsonl" if args.verdicts == "tree" else "parquet"))
+        pairs, rows, extra = run_clausewise(args.workload, args.data, args.workers, args.verdicts, suffix)
     else:
         from benchmarks.peers.engines import PEERS
 
         pairs = PEERS[args.engine](args.data / "provider_figures.csv")
         rows = len(pairs)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     pairs.sort(key=lambda p: p[0])
     counts = Counter(str(v) for _, v in pairs)
-    json.dump({"seconds": seconds, "entities": len(pairs), "rows": rows, "digest": digest(pairs),
+    json.dump({"seconds": seconds, "timed_cpu_seconds": cpu, "entities": len(pairs), "rows": rows, "digest": digest(pairs),
                "counts": dict(sorted(counts.items())), **extra}, sys.stdout)
 
 

@@ -2,7 +2,9 @@
 
 Each engine reads the same CSV file (``provider_figures.csv``) and returns ``[(provider_id,
 tier), ...]`` in file order. The rule is written in each engine's own language beside this
-file; the engines other than Cedar are called one request at a time, as they are used.
+file. Each engine is called through its fastest API for many requests: ZEN's
+``evaluate_batch``, Cedar's ``is_authorized_batch``, one Rego query per chunk of providers
+(about 1.6x less CPU per provider than one query each, measured with regopy 1.5.2).
 """
 
 from __future__ import annotations
@@ -25,29 +27,47 @@ def read_figures(path: Path) -> Iterator[dict]:
                    "active_merchants": int(row["active_merchants"]), "qualified_merchants": int(row["qualified_merchants"])}
 
 
-def zen_engine(path: Path) -> list[tuple[str, str]]:
-    """GoRules ZEN: a decision table (silver.zen.json), one evaluate() per provider."""
+def zen_engine(path: Path, batch: int = 10_000) -> list[tuple[str, str]]:
+    """GoRules ZEN: a decision table (silver.zen.json), ``ZenEngine.evaluate_batch`` per 10,000 providers."""
     import zen
 
-    decision = zen.ZenEngine().create_decision((HERE / "silver.zen.json").read_text(encoding="utf-8"))
-    return [(row["provider_id"], decision.evaluate(row)["result"]["tier"]) for row in read_figures(path)]
+    content = json.loads((HERE / "silver.zen.json").read_text(encoding="utf-8"))
+    engine = zen.ZenEngine({"loader": {"type": "static", "content": {"silver": content}}})
+    out: list[tuple[str, str]] = []
+    for rows in _chunks(read_figures(path), batch):
+        results = engine.evaluate_batch([{"key": "silver", "context": row} for row in rows])
+        for row, result in zip(rows, results):
+            if not result.get("success"):
+                raise RuntimeError(f"zen failed on {row['provider_id']}: {result.get('error')}")
+            out.append((row["provider_id"], result["data"]["result"]["tier"]))
+    return out
 
 
-def regopy_engine(path: Path) -> list[tuple[str, str]]:
-    """OPA Rego through regopy (silver.rego): the query built once into a bundle, one query per provider.
+def _chunks(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:
+    chunk: list[dict] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
-    (A bundle is about ten times faster per query than ``Interpreter.query`` with the query text.)
-    """
+
+def regopy_engine(path: Path, chunk: int = 100) -> list[tuple[str, str]]:
+    """OPA Rego through regopy (silver.rego): the query built once into a bundle, one query
+    per 100 providers (chunks of 10 and of 100 took about 200 µs of CPU per provider, one query per
+    provider about 310, chunks of 1,000 more: alternating, 1,000 providers, load 12)."""
     import regopy
 
     rego = regopy.Interpreter()
     rego.add_module("silver", (HERE / "silver.rego").read_text(encoding="utf-8"))
-    bundle = rego.build("data.silver.tier")
-    out = []
-    for row in read_figures(path):
-        rego.set_input(regopy.Input(row))
-        result = json.loads(str(rego.query_bundle(bundle)))
-        out.append((row["provider_id"], result["expressions"][0]))
+    bundle = rego.build("data.silver.tiers")
+    out: list[tuple[str, str]] = []
+    for rows in _chunks(read_figures(path), chunk):
+        rego.set_input(regopy.Input({"providers": rows}))
+        tiers = json.loads(str(rego.query_bundle(bundle)))["expressions"][0]
+        out.extend((row["provider_id"], tier) for row, tier in zip(rows, tiers))
     return out
 
 
@@ -57,23 +77,13 @@ def cedar_engine(path: Path, batch: int = 10_000) -> list[tuple[str, str]]:
 
     policies = cedarpy.PolicySet.from_str((HERE / "silver.cedar").read_text(encoding="utf-8"))
     out: list[tuple[str, str]] = []
-    rows: list[dict] = []
-
-    def flush() -> None:
+    for rows in _chunks(read_figures(path), batch):
         entities = [{"uid": {"type": "Provider", "id": r["provider_id"]}, "attrs": {f: r[f] for f in FIELDS}, "parents": []}
                     for r in rows]
         requests = [{"principal": {"type": "Provider", "id": r["provider_id"]}, "action": {"type": "Action", "id": "hold_tier"},
                      "resource": {"type": "Tier", "id": "silver"}, "context": {}} for r in rows]
         for r, result in zip(rows, cedarpy.is_authorized_batch(requests, policies, entities)):
             out.append((r["provider_id"], "silver" if result.decision == cedarpy.Decision.Allow else "base"))
-        rows.clear()
-
-    for row in read_figures(path):
-        rows.append(row)
-        if len(rows) == batch:
-            flush()
-    if rows:
-        flush()
     return out
 
 
@@ -127,10 +137,23 @@ def hand_asp(path: Path, chunk: int = 20_000) -> list[tuple[str, str]]:
     return out
 
 
+def duckdb_query(path: Path) -> list[tuple[str, str]]:
+    """The floor for SQL: the rule as one hand-written DuckDB ``CASE`` over the CSV file (no row
+    validation, no explanation)."""
+    import duckdb
+
+    sql = ("SELECT provider_id, CASE WHEN paid_orders >= 9000000 AND (active_merchants >= 1000 OR qualified_merchants >= 150) "
+           "THEN 'silver' ELSE 'base' END FROM read_csv(?, header = true, columns = {'provider_id': 'VARCHAR', "
+           "'paid_orders': 'HUGEINT', 'active_merchants': 'HUGEINT', 'qualified_merchants': 'HUGEINT'}) ORDER BY provider_id")
+    with duckdb.connect() as con:
+        return [(p, t) for p, t in con.execute(sql, [str(path)]).fetchall()]
+
+
 PEERS: dict[str, Callable[[Path], list[tuple[str, str]]]] = {
-    "zen-engine": zen_engine,
-    "regopy": regopy_engine,
+    "zen-engine (batch)": zen_engine,
+    "regopy (a query per 100)": regopy_engine,
     "cedarpy (batch)": cedar_engine,
     "plain Python": plain_python,
+    "DuckDB query (hand-written)": duckdb_query,
     "hand-written ASP": hand_asp,
 }
