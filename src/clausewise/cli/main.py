@@ -258,15 +258,15 @@ def _undecided(verdict: Verdict) -> bool:
 @evaluation_options
 @click.option("--out", required=True, type=click.Path(),
               help="Where to write verdicts: .jsonl, .csv, .parquet, or .xlsx (a spreadsheet with summary and record sheets).")
+@click.option("--verdicts", "form", type=click.Choice(["tree", "columns"]), default=None,
+              help="The form of the verdicts: an explanation tree per entity (JSON Lines; the default for .jsonl and "
+                   ".xlsx), or a record per entity with each condition's status, observed value, bound and gap as "
+                   "columns (the default for .csv and .parquet; cheaper to write).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes evaluating chunks of entities in parallel (default: one per core).")
 @click.option("--report", "report_path", type=click.Path(), default=None, metavar="FILE.html",
               help="Also write the HTML audit report (see 'clausewise report').")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-@click.option("--verdicts", "form", type=click.Choice(["tree", "columns"]), default=None,
-              help="The form of the verdicts: an explanation tree per entity (JSON Lines; the default for .jsonl and "
-                   ".xlsx), or a record per entity with each condition's status, observed value, bound and gap as "
-                   "columns (the default for .csv and .parquet; cheaper to write).")
               help="Language of the report and the spreadsheet.")
 @click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python", show_default=True,
               help="What measures the figures: the Python evaluator, or DuckDB (or Spark) for the aggregates it can run "
@@ -298,11 +298,6 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
         raise ClausewiseError.simple("--out", f"{out!r} is a directory", f"give a file name, e.g. {out_path / 'verdicts.jsonl'}")
     if report_path is not None and Path(report_path).suffix != ".html":
         raise ClausewiseError.simple("--report", f"unsupported report type '{Path(report_path).suffix}'", "use .html")
-    params = gather_params(param, params_file)
-    from clausewise.engine.workers import default_workers
-
-    limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit,
-              "engine": engine}
     kind = ".jsonl" if out_path.suffix == ".xlsx" else out_path.suffix  # the spreadsheet is made from JSON Lines
     form = form or default_form(kind)
     if form == "tree" and kind != ".jsonl":
@@ -311,6 +306,11 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
     if form != "tree" and out_path.suffix == ".xlsx":
         raise ClausewiseError.simple("--verdicts", "the spreadsheet is made from the explanation trees",
                                      "leave out --verdicts for .xlsx, or write FILE.csv or FILE.parquet in columns")
+    params = gather_params(param, params_file)
+    from clausewise.engine.workers import default_workers
+
+    limits = {"workers": workers or default_workers(), "time_limit": time_limit, "memory_limit": memory_limit,
+              "engine": engine}
     tally = Tally()
     # a failed audit leaves an earlier file as it was: verdicts go to FILE.partial, renamed at the end. The report
     # and the spreadsheet are made from the trees in JSON Lines: a copy beside a file in columns, removed after
