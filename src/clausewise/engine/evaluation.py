@@ -18,6 +18,7 @@ goes through :class:`EntityEvaluation`:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +60,7 @@ class EntityEvaluation:
                  text: Callable[[Any], str], leaf_eval: LeafEvaluator | None = None, history: Any = None):
         """``history``: the :class:`clausewise.engine.history.RuleHistory` that answers ``R on d``
         (one is made when the policy reads a rule on another day)."""
-        self.plan, self.program, self.figures, self.ev = plan, program, figures, ev
+        self.plan, self.program, self.figures, self.ev, self._text = plan, program, figures, ev, text
         self.leaf_eval = leaf_eval or LeafEvaluator(ev)
         self.producer = FigureProducer(figures.figures, ev, text)
         self._leaves = [(leaf.id, leaf.cond, figures.compiled.get(leaf.id)) for leaf in plan.leaves()]
@@ -83,13 +84,35 @@ class EntityEvaluation:
         self._clauses = [(d, [(i, c.value, is_constant(checked, c.value)) for i, c in enumerate(d.decl.clauses, 1)])
                          for d in plan.decides]
         self._constant_values: dict[int, Any] = {}
+        #: the evaluation this one was made from by :meth:`on_day`: its cells serve while the constants are the same
+        self._made_from: EntityEvaluation | None = None
+
+    def on_day(self, ev: Evaluator, history: Any = None) -> EntityEvaluation:
+        """The same evaluation with the evaluator of another as-of day (a timeline's day, a rule's
+        history day): what depends only on the plan is shared, and the cells while the constants
+        (parameters, literals, what the day gives) are the same terms."""
+        other = copy.copy(self)
+        other.ev, other.leaf_eval = ev, LeafEvaluator(ev)
+        other.producer = FigureProducer(self.figures.figures, ev, self._text)
+        other._measurers = [(f.id, other.producer.measurer(f)) for f in self._entity_figures]
+        other._constants, other._cells, other._constant_values, other._made_from = None, None, {}, self
+        if history is None and self.plan.checked.history_rules:
+            history = RuleHistory(self.plan, self.figures, ev, self._text)
+        if history is not None:
+            ev.history = history
+        return other
 
     def constants(self) -> dict[str, FigureValue]:
         """The constant figures (parameters, literals, what the as-of day gives), measured once."""
         if self._constants is None:
             self._constants = dict(self.producer.constants())
             self._entity_figures_type = _figures_over(self._constants)
-            self._cells = Cells(self.figures, self._constants)
+            made_from = self._made_from
+            if made_from is not None and made_from._cells is not None and _same_constants(made_from._constants, self._constants):
+                self._cells = made_from._cells
+            else:
+                self._cells = Cells(self.figures, self._constants)
+            self._made_from = None
         return self._constants
 
     def measure(self, scope: Scope, explained: bool = True) -> Measured:
@@ -264,6 +287,13 @@ def _figures_over(constants: dict[str, FigureValue]) -> type[dict]:
             return constants[key]
 
     return EntityFigures
+
+
+def _same_constants(a: dict[str, FigureValue] | None, b: dict[str, FigureValue]) -> bool:
+    """Whether two evaluations' constant figures are the same values of the same types (so the same cells)."""
+    return a is not None and a.keys() == b.keys() and all(
+        (x.missing is None) == (y.missing is None) and type(x.value) is type(y.value) and x.value == y.value
+        for x, y in ((a[k], b[k]) for k in a))
 
 
 def _same(a: Any, b: Any) -> bool:

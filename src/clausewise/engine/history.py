@@ -49,6 +49,8 @@ class RuleHistory:
         self.plan, self.figures, self.base, self.text = plan, figures, ev, text
         #: (rule, day) -> the evaluation of the rule's leaves as of that day, its parameter and constant facts
         self._evaluations: dict[tuple[str, dt.date], tuple[Any, tuple, tuple]] = {}
+        #: rule -> the evaluation of its first day, which the other days' evaluations are made from
+        self._templates: dict[str, Any] = {}
         #: rule -> the plan, program and figures of the rule alone
         self._programs: dict[str, tuple[Plan, str, FigureProgram]] = {}
         #: id(entity row) -> what :meth:`_entry` holds; the row is kept so that its id stays its own
@@ -196,7 +198,11 @@ class RuleHistory:
 
             plan, program, figures = self._program(rule)
             ev = self.base.on_day(day, self.base.params, self.base.convention)
-            evaluation = EntityEvaluation(plan, program, figures, ev, self.text, history=self)
+            template = self._templates.get(rule)
+            if template is None:
+                evaluation = self._templates[rule] = EntityEvaluation(plan, program, figures, ev, self.text, history=self)
+            else:  # what depends only on the rule's plan is made once for every day
+                evaluation = template.on_day(ev, self)
             found = self._evaluations[(rule, day)] = (evaluation, tuple(evaluation.param_facts()),
                                                       tuple(evaluation.const_facts(per_entity=True)))
         return found

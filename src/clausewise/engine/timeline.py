@@ -60,6 +60,7 @@ class DayEvaluations:
         self._encoder: VerdictEncoder | None = None
         self._first: Evaluator | None = None
         self._history: Any = None
+        self._template: EntityEvaluation | None = None
         #: an entity's dates enter by their order, so that days on which they stand the same way share a solve
         self._ranked = dates_only_ordered(policy.figures)
 
@@ -78,7 +79,10 @@ class DayEvaluations:
                 self._encoder = VerdictEncoder(p.plan, day, p.source_text)
             # the rules' statuses on other days are the same for every day of the range (with the same parameters)
             history = self._history if self._history is not None and values == self._history.base.params else None
-            evaluation = EntityEvaluation(p.plan, p.program, p.figures, ev, p.source_text, history=history)
+            if self._template is None:
+                evaluation = self._template = EntityEvaluation(p.plan, p.program, p.figures, ev, p.source_text, history=history)
+            else:  # what depends only on the plan is made once for every day
+                evaluation = self._template.on_day(ev, history)
             if self._history is None:
                 self._history = ev.history
             found = self._days[day] = (evaluation, self._encoder.on(day))
