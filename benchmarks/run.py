@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import platform
@@ -110,8 +111,11 @@ def workload1(results: dict, base: Path, sizes: list[int], workers: int, engines
     for size in sizes:
         data = _data(base, f"figures-{size}", lambda p, size=size: generate.write_figures(p, size))
         counts = sorted({workers} | ({1} if size <= single else set()), reverse=True)
-        runs = ([(f"clausewise, {form} ({w} worker{'s' if w > 1 else ''})", ["clausewise", "--workers", str(w), "--verdicts", form])
-                 for form in forms for w in counts] + [(e, [e]) for e in engines])
+        ours = [(f"clausewise, {form} ({w} worker{'s' if w > 1 else ''})", ["clausewise", "--workers", str(w), "--verdicts", form])
+                for form in forms for w in counts]
+        theirs = [(e, [e]) for e in engines]
+        # ours and the peers taking turns, so that a run stopped early has measured some of each
+        runs = [r for pair in itertools.zip_longest(ours, theirs) for r in pair if r is not None]
         measured: dict[str, list[dict]] = {label: [] for label, _ in runs}
         reference = None
         for round_ in range(rounds):
@@ -123,13 +127,11 @@ def workload1(results: dict, base: Path, sizes: list[int], workers: int, engines
                 if r["digest"] != reference:
                     raise SystemExit(f"{label} disagrees with clausewise on {data}: {r['counts']} (digest {r['digest']})")
                 measured[label].append(r)
-                print(f"  {r['seconds']:.2f} s, CPU {r['cpu_seconds']:.2f} s, load {r['load']:.1f}, "
+                print(f"  {r['seconds']:.2f} s, CPU {r['timed_cpu_seconds']:.2f} s, load {r['load']:.1f}, "
                       f"peak {r['peak_bytes'] / 2**20:,.0f} MiB, verdicts {r['counts']}", file=sys.stderr, flush=True)
-            for label, rs in measured.items():
-                if rs:
-                    results[f"1|{size}|{label}"] = summarised(rs)
-            if results.get("_file"):
-                Path(results["_file"]).write_text(json.dumps(results, indent=1))
+                results[f"1|{size}|{label}"] = summarised(measured[label])
+                if results.get("_file"):  # after every measurement: a run stopped midway keeps what it measured
+                    Path(results["_file"]).write_text(json.dumps(results, indent=1))
 
 
 def summarised(runs: list[dict]) -> dict:

@@ -224,3 +224,18 @@ def test_counts_made_once_per_answer_equal_the_counts_of_each_verdict(name, as_o
     for raw in raws:
         one_by_one.count(raw)
     assert Tally.of(raws) == one_by_one and one_by_one.failing
+
+
+def test_parquet_row_groups_do_not_depend_on_the_chunks(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from clausewise.report import records
+
+    monkeypatch.setattr(records, "ROW_GROUP", 4)  # the parent writes the file: 14 shops, groups of 4, 4, 4, 2
+    one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
+    assert novice(one, "--workers", "1").exit_code == 1
+    assert novice(two, "--workers", "2").exit_code == 1
+    assert one.read_bytes() == two.read_bytes()
+    assert [pq.ParquetFile(one).metadata.row_group(i).num_rows for i in range(4)] == [4, 4, 4, 2]
+    assert novice(tmp_path / "v.csv", "--workers", "1").exit_code == 1
+    assert read_records(one) == read_records(tmp_path / "v.csv")

@@ -119,7 +119,8 @@ class VerdictSink:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._parquet = None
         self._file = None
-        self._pending: list[list[str]] = []  # Parquet records not yet in a row group
+        self._pending: list[Any] = []  # Parquet: chunks (Arrow tables) not yet in a row group
+        self._pending_rows = 0
         if self.kind == ".parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -144,19 +145,28 @@ class VerdictSink:
         if self._parquet is None:
             assert self._file is not None and isinstance(payload, bytes)  # JSON Lines and CSV render bytes
             self._file.write(payload)
-        else:
-            assert isinstance(payload, list)
-            self._pending += payload
-            while len(self._pending) >= ROW_GROUP:
-                self._row_group(self._pending[:ROW_GROUP])
-                del self._pending[:ROW_GROUP]
+        elif payload:
+            import pyarrow as pa
 
-    def _row_group(self, records: list[list[str]]) -> None:
+            assert isinstance(payload, list)
+            columns = [list(c) for c in zip(*payload)]  # kept as Arrow columns: a fraction of Python strings' memory
+            self._pending.append(pa.table(dict(zip(self._schema.names, columns)), schema=self._schema))
+            self._pending_rows += len(payload)
+            if self._pending_rows >= ROW_GROUP:
+                self._row_groups(whole=True)
+
+    def _row_groups(self, whole: bool) -> None:
+        """Write the pending records in row groups of :data:`ROW_GROUP` (with ``whole``, keep a
+        last part smaller than that for later)."""
         import pyarrow as pa
 
         assert self._parquet is not None
-        columns = [list(c) for c in zip(*records)]
-        self._parquet.write_table(pa.table(dict(zip(self._schema.names, columns)), schema=self._schema))
+        table = pa.concat_tables(self._pending)
+        end = table.num_rows - table.num_rows % ROW_GROUP if whole else table.num_rows
+        for start in range(0, end, ROW_GROUP):
+            self._parquet.write_table(table.slice(start, min(ROW_GROUP, end - start)).combine_chunks())
+        self._pending = [table.slice(end)] if end < table.num_rows else []
+        self._pending_rows = table.num_rows - end
 
     def __enter__(self) -> "VerdictSink":
         return self
@@ -164,7 +174,7 @@ class VerdictSink:
     def __exit__(self, *exc: Any) -> None:
         if self._parquet is not None:
             if self._pending and exc[0] is None:
-                self._row_group(self._pending)
+                self._row_groups(whole=False)
             self._parquet.close()
         elif self._file is not None:
             self._file.close()
