@@ -170,6 +170,19 @@ def test_a_filter_that_reads_only_the_item_is_measured_once_per_item():
     the entity, or of a binding compared), and a counted row may have an empty value; an item
     without rows in the window is not measured. The figure tables equal the Python evaluator's,
     and the sum is measured by DuckDB."""
+    policy = compile_policy_text(PER_ITEM, "<per-item>")
+    python, columnar, lowered, why = figure_tables(policy, per_item_data(), "2024-03-01", {})
+    assert python == columnar
+    assert lowered == 2, why
+    orders = next(f for f in python["A"] if f.startswith("r.orders") and f.endswith("left"))
+    states = {e: (python[e][orders].state, python[e][orders].value) for e in python}
+    assert states == {"A": ("value", 37), "B": ("missing", None), "C": ("missing", None), "D": ("value", 0),
+                      "E": ("value", 74)}
+    assert python["C"][orders].missing == ("shop_daily.paid_orders is empty in a row counted here",)
+
+
+def per_item_data() -> dict[str, list[dict]]:
+    """PER_ITEM's rows: the cases of each provider are commented."""
     providers = [{"provider_id": p, "since": s} for p, s in
                  (("A", "2023-01-01"), ("B", ""), ("C", "2023-01-01"), ("D", "2023-01-01"), ("E", "2023-06-01"))]
     bindings = [
@@ -186,13 +199,37 @@ def test_a_filter_that_reads_only_the_item_is_measured_once_per_item():
     daily = [{"shop_id": s, "date": f"2024-01-{d:02d}", "paid_orders": "" if (s, d) == ("S5", 3) else str(d)}
              for s in ("S1", "S2", "S3", "S4", "S5", "S6") for d in (1, 2, 3, 31)]
     daily.append({"shop_id": "S1", "date": "2024-02-01", "paid_orders": "7"})  # outside the window
+    return {"providers": providers, "bindings": bindings, "shops": shops, "shop_daily": daily}
+
+
+def item_filters(policy) -> dict[str, dict[tuple[str, str], object]]:
+    """Per lowered aggregate with a filter measured per item (by its text's start): the filter
+    SQL gave each entity and item with rows (None: unknown there; 'python': not decided in SQL)."""
+    day = dt.date(2024, 3, 1)
+    values, convention = resolve(policy.checked, {}, day)
+    rows = {n: t.rows for n, t in policy.load_data(per_item_data()).items()}
+    plan = figure_plan(policy.checked, [(leaf.id, leaf.cond) for leaf in policy.plan.leaves()], policy.source_text)
+    duck, _ = duckdb_producer(policy.checked, plan, rows, values, day, convention, policy.source_text)
+    return {policy.source_text(low.node)[:5]: {(e, item): row.get("f", "python") for e, items in duck.ev.results[k].items()
+                                                for item, row in items.items()}
+            for k, low in duck.ev.lowered.items() if low.item_filter is not None}
+
+
+def test_item_filters_are_decided_in_sql_and_the_unknown_ones_in_python():
+    """PER_ITEM's filters are decided by one query each, in three values: B's filter reads its
+    empty 'since', so it is unknown and measured in Python for its missing reason. A filter that
+    shows a window of its own (the explanation lists it) is measured in Python for every item,
+    with the same figures."""
     policy = compile_policy_text(PER_ITEM, "<per-item>")
-    python, columnar, lowered, why = figure_tables(
-        policy, {"providers": providers, "bindings": bindings, "shops": shops, "shop_daily": daily}, "2024-03-01", {})
-    assert python == columnar
-    assert lowered == 2, why
+    assert item_filters(policy) == {
+        "sum(s": {("A", "S1"): True, ("A", "S2"): False, ("B", "S3"): None, ("C", "S4"): False, ("C", "S5"): True,
+                  ("E", "S1"): True, ("E", "S6"): True},
+        "count": {("A", "S1"): False, ("A", "S2"): False, ("B", "S3"): False, ("C", "S4"): False, ("C", "S5"): False,
+                  ("E", "S1"): False, ("E", "S6"): True}}
+    own = compile_policy_text(PER_ITEM.replace("> 2024-01-10", "> end of grace").replace(
+        "relation ever_bound", 'let grace "宽限" / "grace" = 2024-01-01 .. 2024-01-10\nrelation ever_bound'), "<own>")
+    assert set(item_filters(own)["sum(s"].values()) == {"python"}
+    python, columnar, lowered, why = figure_tables(own, per_item_data(), "2024-03-01", {})
+    assert python == columnar and lowered == 2, why
     orders = next(f for f in python["A"] if f.startswith("r.orders") and f.endswith("left"))
-    states = {e: (python[e][orders].state, python[e][orders].value) for e in python}
-    assert states == {"A": ("value", 37), "B": ("missing", None), "C": ("missing", None), "D": ("value", 0),
-                      "E": ("value", 74)}
-    assert python["C"][orders].missing == ("shop_daily.paid_orders is empty in a row counted here",)
+    assert [w for w, _ in python["A"][orders].windows] == ["2024-01-01 .. 2024-01-31", "grace"]

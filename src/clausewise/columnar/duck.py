@@ -74,8 +74,8 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
     own = con is None
     con = duckdb.connect(":memory:") if con is None else con
     try:
-        needed = sorted(({t for low in lowered.values() for t in low.tables} | {b.target for b in bounds.values()})
-                        - set(present))
+        needed = sorted(({t for low in lowered.values() for t in (*low.tables, *getattr(low, "filter_tables", ()))}
+                         | {b.target for b in bounds.values()}) - set(present))
         broken: dict[str, str] = {}
         for name in needed:
             try:
@@ -109,10 +109,27 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
                 results[key] = keyed(low, _fetch(con, alone[key], dialect))
             except duckdb.Error as error:  # e.g. an overflow: measured in Python instead
                 refused[key] = str(error).splitlines()[0]
+        for key, low in runnable.items():
+            if key in results and getattr(low, "filter_query", None) is not None \
+                    and not any(t in broken for t in low.filter_tables):
+                _decide_filters(con, low, results[key], dialect)
         return results, refused
     finally:
         if own:
             con.close()
+
+
+def _decide_filters(con: duckdb.DuckDBPyConnection, low: Lowered, by_entity: dict[Any, dict], dialect: str) -> None:
+    """Each item row of a per-item filter's result gets ``f``, its filter decided in SQL
+    (:mod:`clausewise.columnar.itemfilter`); if DuckDB refuses the query, every filter is measured in Python."""
+    try:
+        decided = _fetch(con, low.filter_query, dialect)
+    except duckdb.Error:
+        return
+    for r in decided:
+        row = by_entity.get(r["k"], {}).get(r["item"])
+        if row is not None:
+            row["f"] = r["f"]
 
 
 def _items(con: duckdb.DuckDBPyConnection, low: ItemsLowered, query: Any, bounds: Any, dialect: str,
@@ -260,8 +277,8 @@ class ColumnarEvaluator(Evaluator):
         """A sum or count whose filter reads only the related item (:meth:`Lowering.item_filter`):
         the query's value per item, added up over the items whose filter holds. As the row path,
         the items are walked in the evaluator's order, the filter measured only for an item with
-        rows (once, not once per row: it reads nothing else of a row), and the first unknown
-        filter or empty value counted is the value."""
+        rows (once, not once per row: it reads nothing else of a row; not at all when SQL decided
+        it), and the first unknown filter or empty value counted is the value."""
         by_item = self.results[node.nid].get(self.entity_key(scope))
         if not by_item:
             return 0
@@ -270,13 +287,16 @@ class ColumnarEvaluator(Evaluator):
             row = by_item.get(item.key)
             if row is None or not row["n"]:
                 continue
-            subject = {low.item_field: item.key}  # all the filter reads of a row: its link to the item
-            mark = len(self.windows_used)
-            verdict = self.truth(low.item_filter, Scope(scope.entity, low.table, subject, item, scope.vars, subject))
-            if isinstance(verdict, Missing):
-                return verdict
+            verdict = row.get("f")  # decided in SQL; None: unknown there, or not decided
+            if verdict is None:
+                subject = {low.item_field: item.key}  # all the filter reads of a row: its link to the item
+                mark = len(self.windows_used)
+                verdict = self.truth(low.item_filter, Scope(scope.entity, low.table, subject, item, scope.vars, subject))
+                if isinstance(verdict, Missing):
+                    return verdict
+                if not verdict:
+                    self.forget_row_windows(mark, None)
             if not verdict:
-                self.forget_row_windows(mark, None)
                 continue
             value = value_of(low, row)
             if isinstance(value, Missing):

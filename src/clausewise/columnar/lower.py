@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from clausewise.columnar.itemfilter import filter_query
 from clausewise.columnar.sql import Unsupported, col, decimal_type, ident, literal, template
 from clausewise.evaluate.figuretable import FigurePlan, is_constant, uses_var
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
@@ -110,6 +111,10 @@ class Lowered:
     item_filter: Any = None
     relation: str | None = None  # with ``item_filter``: the relation whose items the rows are of
     item_field: str | None = None  # with ``item_filter``: the row's field holding the item's key
+    #: with ``item_filter``: the filter per entity and item in SQL (:mod:`clausewise.columnar.itemfilter`)
+    #: and the tables it reads; None when every item's filter is measured in Python
+    filter_query: Any = None
+    filter_tables: tuple[str, ...] = ()
 
 
 class Lowering:
@@ -253,15 +258,21 @@ class Lowering:
             query = template(_ITEMS, **parts)
         if self.reads_entity:
             query = query.join(exp.alias_(exp.Table(this=ident(entity)), "e"), on=exp.EQ(this=col("e", key), expression=col("i", "e")))
+        per_item: dict[str, Any] = {}
         if item_filter is not None:
             if node.fn not in ("sum", "count") or node.distinct or decimal or self.reads_dimension:
                 raise Unsupported("a filter measured per item, of an aggregate other than a sum or count of whole numbers")
             query = query.select(exp.alias_(col("i", "k"), "item")).group_by(col("i", "k"))
+            per_item = dict(item_filter=item_filter, relation=over.name, item_field=tfield)
+            try:
+                per_item["filter_query"], per_item["filter_tables"] = filter_query(
+                    self, node, rel.via, rel.from_field, rel.to_field, tfield)
+            except Unsupported:
+                pass  # every item's filter is measured in Python
         query = self.by_unit(self.by_dimension(query), by_unit).select(*aggs)
         return Lowered(node, table, node.fn, True, None, decimal, target_text, query,
                        (table, rel.via, entity) if self.reads_entity else (table, rel.via), tuple(where_windows),
-                       self.reads_dimension, unit[0] if unit else None, item_filter,
-                       over.name if item_filter is not None else None, tfield if item_filter is not None else None)
+                       self.reads_dimension, unit[0] if unit else None, **per_item)
 
     def item_filter(self, node: syntax.Aggregate, tfield: str) -> bool:
         """Whether the filter of an aggregate over a relation's items reads nothing of the row but
