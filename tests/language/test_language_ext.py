@@ -231,7 +231,7 @@ def test_list_outcome_in_json_and_csv(policy, tmp_path):
     data = rows([("2024-01-05", "food", "成都", "100", "true"), ("2024-01-05", "food", "重庆", "200", "true")])
     result = policy.evaluate(data, "2024-04-01", PARAMS)
     assert '"cities":["重庆","成都"]' in result.verdict("P1/food").model_dump_json()
-    with VerdictSink(tmp_path / "v.csv", [d.field for d in policy.plan.decides]) as sink:
+    with VerdictSink(tmp_path / "v.csv", [d.field for d in policy.plan.decides], plan=policy.plan) as sink:
         policy.evaluate(data, "2024-04-01", PARAMS, on_chunk=sink.write, render_raw=sink.render)
     assert "重庆;成都" in (tmp_path / "v.csv").read_text("utf-8")
 
