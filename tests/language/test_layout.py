@@ -40,9 +40,10 @@ def test_cjk_counts_two_columns():
 
 
 def test_wrapped_policy_means_the_same_and_is_stable():
+    long_line = ("  sum(shop_daily.signed_orders during opened_on .. as_of where signed_orders > 0) >= 100 orders and "
+                 "count(shop_daily during last 30 days to as_of) > 3\n")
     text = HEADER + """rule r [NOVICE-1] "很长的中文标签用来测试换行的效果以及宽字符的列宽" / "a long English label to test wrapping" =
-  sum(shop_daily.signed_orders during opened_on .. as_of where signed_orders > 0) >= 100 orders and count(shop_daily during last 30 days to as_of) > 3
-"""
+""" + long_line
     once = format_text(text, "t.policy")
     assert max(columns(line) for line in once.splitlines()) <= 100
     assert parse_text(once, "t.policy") == parse_text(text, "t.policy")

@@ -88,7 +88,8 @@ param sev_weight [G-12] "严重度权重" / "severity weight": rate per enum(A, 
 """
 
 #: each table's fields in the order declared (the header of an empty CSV file)
-FIELDS = {m.group(1): re.findall(r"^  (\w+):", m.group(2), re.M) for m in re.finditer(r"^table (\w+)[^{]*\{\n(.*?)^\}", HEADER, re.M | re.S)}
+FIELDS = {m.group(1): re.findall(r"^  (\w+):", m.group(2), re.M)
+          for m in re.finditer(r"^table (\w+)[^{]*\{\n(.*?)^\}", HEADER, re.M | re.S)}
 
 D = dt.date
 AS_OF = [D(2024, 2, 29), D(2024, 3, 1), D(2024, 3, 31), D(2024, 4, 1), D(2024, 1, 1), D(2023, 3, 1), D(2024, 12, 31)]
@@ -199,7 +200,8 @@ def leaf(draw, ctx: Ctx) -> str:
                 f"sum(shop_daily.paid_orders over s during m) > cat_standard[s.main_category]) {op} {draw(st.integers(0, 3))}")
     if kind == 10:
         sev = draw(st.sampled_from(["A", "B", "C"]))
-        return f'sum(violations.points during {draw(day_window())} where severity = "{sev}") {op} {near(draw, ctx.scales.points * draw(st.integers(0, 3)))} points'
+        return (f'sum(violations.points during {draw(day_window())} where severity = "{sev}") '
+                f'{op} {near(draw, ctx.scales.points * draw(st.integers(0, 3)))} points')
     if kind == 11:
         return f"count(violations during {draw(day_window())}) {op} {draw(st.integers(0, 3))}"
     if kind == 12:
@@ -215,13 +217,15 @@ def leaf(draw, ctx: Ctx) -> str:
     if kind == 16:
         return f"count(bound_shops) {op} {draw(st.integers(0, 3))}"
     if kind == 17:
-        return f"{draw(st.sampled_from(['max', 'min', 'avg']))}(shop_daily.score over bound_shops during {draw(day_window())}) {op} {draw(st.sampled_from(['4.0', '4.5', '4.25']))}"
+        return (f"{draw(st.sampled_from(['max', 'min', 'avg']))}(shop_daily.score over bound_shops during {draw(day_window())}) "
+                f"{op} {draw(st.sampled_from(['4.0', '4.5', '4.25']))}")
     if kind == 18:
         return f"avg(violations.points during {draw(day_window())}) {op} {near(draw, ctx.scales.points)} points"
     if kind == 19:
         return draw(st.sampled_from([f"provider_profile.rating {op} 4.5", "provider_profile.certified",
                                      "provider_profile.rating is set", f"provider_daily.complaints on as_of {op} {draw(st.integers(0, 2))}",
-                                     f"provider_daily.complaints on (as_of - 1 day) {op} 1", "provider_daily.complaints on 2024-02-29 is missing"]))
+                                     f"provider_daily.complaints on (as_of - 1 day) {op} 1",
+                                     "provider_daily.complaints on 2024-02-29 is missing"]))
     if kind == 21:
         return f"sum(provider_monthly.income during {draw(month_window())}) {op} {yuan_bound(draw, ctx)} yuan"
     if kind == 22:
@@ -229,8 +233,10 @@ def leaf(draw, ctx: Ctx) -> str:
     if kind == 23:
         return (f"count(provider_monthly during {draw(month_window())} where income > {yuan_bound(draw, ctx)} yuan) "
                 f"{op} {draw(st.integers(0, 2))}")
-    return draw(st.sampled_from([f"(first day d in ({draw(day_window(True))}) where count(violations during d) > 0) {op} {draw(st.sampled_from(['2024-02-29', 'as_of', '2024-01-01']))}",
-                                 f"(first day d in ({draw(day_window(True))}) where sum(shop_daily.paid_orders over bound_shops during d) >= {orders_bound(draw, ctx)}) is set",
+    return draw(st.sampled_from([f"(first day d in ({draw(day_window(True))}) where count(violations during d) > 0) "
+                                 f"{op} {draw(st.sampled_from(['2024-02-29', 'as_of', '2024-01-01']))}",
+                                 f"(first day d in ({draw(day_window(True))}) where sum(shop_daily.paid_orders over bound_shops "
+                                 f"during d) >= {orders_bound(draw, ctx)}) is set",
                                  "every day d in last 3 days to as_of: count(violations during d) = 0",
                                  f"any month m in {draw(month_window())}: count(violations during m where points > 0) >= 1"]))
 
@@ -261,9 +267,10 @@ DAY_OF_WINDOWS = ["month of as_of", "previous month of as_of", "quarter of as_of
 @st.composite
 def later_leaf(draw, ctx: Ctx, op: str) -> str:
     kind = draw(st.integers(0, 4 if ctx.rules else 3))
-    if kind == 0:  # a list field (optional: missing makes membership unknown)
+    if kind == 0:  # a list field (optional: missing makes membership unknown); a string first is in parentheses:
+        # after a bare rule name in a group, a string would read as the member's label
         return draw(st.sampled_from(["catering in industries", "retail not in industries", "wholesale in industries",
-                                     '("x" in tags)', '("y" not in tags)', 'region = east and "x" in tags']))  # in parentheses: after a bare rule name in a group, a string would read as the member's label
+                                     '("x" in tags)', '("y" not in tags)', 'region = east and "x" in tags']))
     if kind == 1:  # an aggregate of a row expression, evaluated in each row
         w = draw(day_window())
         return draw(st.sampled_from([
@@ -341,7 +348,8 @@ def life_decides(draw, ctx: Ctx) -> str:
         return draw(cond(ctx, 1))
     out = ""
     if draw(st.booleans()):
-        out += f'decide grade [G-D4] "档位" / "grade": string optional {{\n  band of staff in staff_bands when {small()}\n  otherwise none\n}}\n'
+        out += (f'decide grade [G-D4] "档位" / "grade": string optional {{\n'
+                f'  band of staff in staff_bands when {small()}\n  otherwise none\n}}\n')
     if draw(st.booleans()):
         fn = draw(st.sampled_from(["sum", "count", "max", "min"]))
         target = "violations" if fn == "count" else "violations.points"
@@ -419,7 +427,8 @@ def policy_text(draw) -> tuple[str, Ctx]:
     if draw(st.booleans()):
         combine = draw(st.sampled_from(["min", "max"]))
         parts.append(f'decide cap [G-D2] "上限" / "cap": orders optional by {combine} {{\n'
-                     f'  {near(draw, 1000)} orders when {small()}\n  {draw(st.sampled_from(["cap_orders", "cap_override"]))} when {small()}\n'
+                     f'  {near(draw, 1000)} orders when {small()}\n'
+                     f'  {draw(st.sampled_from(["cap_orders", "cap_override"]))} when {small()}\n'
                      f'  {near(draw, 1000)} orders when {small()}\n  otherwise {draw(st.sampled_from(["none", "5 orders"]))}\n}}\n')
     if draw(st.booleans()):
         parts.append(f'decide flag [G-D3] "标记" / "flag": bool {{\n  true when {small()}\n  otherwise false\n}}\n')
@@ -459,7 +468,8 @@ def rows_for(rnd: random.Random, ctx: Ctx, as_of: dt.date, entities: int) -> dic
             "verified": maybe(rnd.random() < 0.5),
             "cap_override": maybe(rnd.choice([999, 1000, 1001]), 2),
             "fee": maybe(rnd.choice([Decimal("0"), Decimal("0.01"), Decimal("999.99"), Decimal("1000.00"), Decimal("21474836.48")])),
-            "industries": maybe(rnd.sample(["retail", "wholesale", "catering"], rnd.randint(1, 3))),  # never empty: CSV reads an empty cell as missing
+            # never empty: CSV reads an empty cell as missing
+            "industries": maybe(rnd.sample(["retail", "wholesale", "catering"], rnd.randint(1, 3))),
             "tags": maybe(rnd.sample(["x", "y", "z"], rnd.randint(1, 2))),
         })
         if rnd.randrange(4):

@@ -638,7 +638,9 @@ class Oracle:
             return MISSING
         if agg.fn == "count":
             if agg.distinct:
-                return len({v for v in values if not isinstance(v, Missing)}) if not any(isinstance(v, Missing) for v in values) else MISSING
+                if any(isinstance(v, Missing) for v in values):
+                    return MISSING
+                return len(set(values))
             return len(values)
         if any(isinstance(v, Missing) for v in values):
             return MISSING

@@ -64,7 +64,8 @@ SMALL = Case(HEADER % ("", 5) + 'rule r0 [X-1] "规则" / "rule" = at least 2 of
              {"period": "2024-01..2024-03", "cat_standard": {}}, dt.date(2024, 2, 29),
              {"providers": [{"provider_id": "P1", "region": "east", "joined_on": None, "deposit": None, "staff": 2,
                              "verified": None, "cap_override": None, "fee": None, "industries": None, "tags": None}],
-              "provider_profile": [], "provider_daily": [], "provider_monthly": [], "shops": [], "bindings": [], "shop_daily": [], "violations": []})
+              "provider_profile": [], "provider_daily": [], "provider_monthly": [], "shops": [], "bindings": [], "shop_daily": [],
+              "violations": []})
 
 
 def test_a_planted_oracle_bug_is_a_disagreement(monkeypatch):

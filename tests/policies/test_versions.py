@@ -16,7 +16,8 @@ from tests.policies.test_tier import PARAMS, data
 def version(tmp_path, name: str, version: str, effective: str, orders: str):
     text = (POLICIES / "tier.policy").read_text("utf-8")
     text = text.replace('version "2023-draft"', f'version "{version}"').replace("effective date not stated", effective)
-    text = text.replace("silver_paid_orders [TIER-3.1, AMB-T7]: orders = 900万", f"silver_paid_orders [TIER-3.1, AMB-T7]: orders = {orders}")
+    declared = "silver_paid_orders [TIER-3.1, AMB-T7]: orders = "
+    text = text.replace(declared + "900万", f"{declared}{orders}")
     path = tmp_path / name
     path.write_text(text, "utf-8")
     return path

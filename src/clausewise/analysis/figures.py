@@ -244,7 +244,8 @@ class SpaceBuilder:
         if not (isinstance(cond, syntax.Quantified) and cond.kind == "any" and isinstance(cond.cond, syntax.Compare)):
             return None
         inner = cond.cond
-        fixed = [not uses_var(subject.policy.checked, side, cond.var) and not depends_on_data(subject, side) for side in (inner.left, inner.right)]
+        checked = subject.policy.checked
+        fixed = [not uses_var(checked, side, cond.var) and not depends_on_data(subject, side) for side in (inner.left, inner.right)]
         if fixed.count(True) != 1:
             return None
         side, other = (inner.right, inner.left) if fixed[0] else (inner.left, inner.right)

@@ -17,8 +17,8 @@ explanation nodes that must ``pass``, ``fail``, be ``unknown`` or not applicable
     fail = ["silver.optional_indicators"]
 
 Parameters come from ``[defaults]`` (``params_file``, then ``params``) and then from the
-case (``params_file``, then ``params``); later sources win. Coverage counts, for every rule and condition of the policy, whether some case saw it
-pass and some case saw it fail.
+case (``params_file``, then ``params``); later sources win. Coverage counts, for every rule and
+condition of the policy, whether some case saw it pass and some case saw it fail.
 """
 
 from __future__ import annotations

@@ -49,7 +49,8 @@ undecided(E,F) :- field(F), entity(E), not decided(E,F).
 def _comment(node: LogicNode) -> str:
     cites = f" [{', '.join(node.cites)}]" if node.cites else ""
     label = f" {node.labels.zh} / {node.labels.en}" if node.labels else ""
-    what = {"at_least": f"at least {node.n_param or node.n} of", "leaf": "condition", "ref": f"= rule {node.target}"}.get(node.kind, node.kind)
+    kinds = {"at_least": f"at least {node.n_param or node.n} of", "leaf": "condition", "ref": f"= rule {node.target}"}
+    what = kinds.get(node.kind, node.kind)
     return comment(f"{node.id}: {what}{cites}{label}")
 
 

@@ -73,7 +73,8 @@ missing_cause(F) :- missing_if(F,G), value(G,W), missing_value(G,W).
 % complete data (an assumption some searches make): no figure is missing
 :- complete, value(F,V), missing_value(F,V).
 #external complete.
-#defined broken/2. #defined broken_needs/4. #defined same_row/2. #defined missing_if/2. #defined day_figure/1. #defined gives/6. #defined gives_fixed/3.
+#defined broken/2. #defined broken_needs/4. #defined same_row/2. #defined missing_if/2. #defined day_figure/1.
+#defined gives/6. #defined gives_fixed/3.
 #defined const_on/4. #defined param_on/4. #defined param_from/5. #defined leaf_from/6. #defined leaf_on/4.
 #defined leaf_option/3. #defined free_leaf/2. #defined gives_unit/7. #defined gives_unit_fixed/4.
 #defined missing_value/2. #defined option/2. #defined figure/1.

@@ -84,7 +84,8 @@ class Formatter:
             self.header(tree.header)
         previous = None
         for decl in tree.decls:
-            same_kind = type(decl) is type(previous) and isinstance(decl, syntax.ParamDecl | syntax.LetDecl | syntax.RelationDecl | syntax.NotEncoded)
+            grouped = syntax.ParamDecl | syntax.LetDecl | syntax.RelationDecl | syntax.NotEncoded  # kept together
+            same_kind = type(decl) is type(previous) and isinstance(decl, grouped)
             if self.out and self.out[-1] != "" and not same_kind:
                 self.out.append("")
             self.decl(decl)

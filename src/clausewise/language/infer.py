@@ -409,7 +409,9 @@ class ExprChecker(CheckerState):
                 csort = self.expr(coll, scope)
                 if csort.kind == "column" or (csort.kind == VALUE and csort.vtype and csort.vtype.is_list):
                     csort = self.scalar(coll, scope)
-                    if csort.vtype is not None and csort.vtype.is_list and csort.vtype.kind == "enum" and isinstance(item, syntax.Name) and item.name in csort.vtype.enum_values:
+                    elements = csort.vtype
+                    if (elements is not None and elements.is_list and elements.kind == "enum" and isinstance(item, syntax.Name)
+                            and item.name in elements.enum_values):
                         self.refs[item.nid] = refs.EnumRef(item.name)
                         self.errors[:] = [e for e in self.errors if e.span != item.span]
                 elif csort.kind == "window":

@@ -37,7 +37,8 @@ class ErrorVerdict:
                            label_en=d.decl.meta.labels.en if d.decl.meta.labels else d.field)
                    for d in plan.decides]
         return Verdict(entity=self.entity, policy=h.name, version=h.version or "", as_of=self.encoder.as_of,
-                       effective_date="not stated" if h.effective_not_stated else None, compliant=None, outcomes={d.field: None for d in plan.decides}, outcome_details=details,
+                       effective_date="not stated" if h.effective_not_stated else None, compliant=None,
+                       outcomes={d.field: None for d in plan.decides}, outcome_details=details,
                        rules=[], missing_data=[], error=self.error)
 
     def json(self) -> str:
