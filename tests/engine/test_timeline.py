@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import pytest
 
 from clausewise.asp import cells
 from clausewise.engine import history, timeline
 from clausewise.engine.policy import compile_policy_text, load_policy
-from clausewise.engine.timeline import MAX_DAYS, day_range
+from clausewise.engine.timeline import MAX_DAYS, day_range, range_audit
+from clausewise.engine.workers import LimitExceeded
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.report.timeline import timeline_csv, timeline_json, timeline_text
 from tests.support import EXAMPLES, HEADER, POLICIES
@@ -147,3 +149,22 @@ def test_a_bad_range_is_a_positioned_error() -> None:
         policy.timeline(EXAMPLES / "novice", "2024-03-01", "2024-03-02", entities=["S99"])
     with pytest.raises(ClausewiseError, match="not in force on 2022-10-12"):
         policy.timeline(EXAMPLES / "novice", "2022-10-12", "2022-10-13")
+
+
+def test_a_limit_an_audit_reaches_hints_what_it_can_be_given_less_of(monkeypatch) -> None:
+    """An audit has no --entity: its hint names what it has (a range, the data); one named entity
+    (explain) can only raise the limit. (The work sleeps in the worker, so the limit is reached.)"""
+    policy = load_policy(POLICIES / "novice.policy")
+    tables = policy.load_data(EXAMPLES / "novice")
+    with pytest.raises(LimitExceeded) as ranged:
+        list(range_audit(policy, tables, dt.date(2024, 1, 1), dt.date(2024, 1, 2), None, lambda t: time.sleep(60),
+                         time_limit=2))
+    assert ranged.value.diagnostics[0].hint == ("raise --time-limit, or audit a shorter range (--from, --to) "
+                                                "or fewer entities at a time (split the data)")
+    monkeypatch.setattr(type(policy), "_evaluate_chunk", lambda *args: time.sleep(60))
+    with pytest.raises(LimitExceeded) as audit:
+        policy.evaluate(tables, "2024-03-31", time_limit=2)
+    assert audit.value.diagnostics[0].hint == "raise --time-limit, or audit fewer entities at a time (split the data)"
+    with pytest.raises(LimitExceeded) as one:
+        policy.evaluate(tables, "2024-03-31", entities=["S01"], time_limit=2)
+    assert one.value.diagnostics[0].hint == "raise --time-limit"

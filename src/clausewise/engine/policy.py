@@ -46,6 +46,8 @@ from clausewise.report.models import (
 
 DataSource = str | Path | Sequence[str | Path] | Mapping[str, Any]
 CHUNK = 2000
+#: the hint of a time or memory limit an audit reached, besides raising it (an audit has no --entity)
+ENTITIES_AT_A_TIME = "audit fewer entities at a time (split the data)"
 
 
 def _misnamed_files(paths: Sequence[Any], schemas: Mapping[str, Any], absent: list[str]) -> str | None:
@@ -244,7 +246,8 @@ class Policy:
                     raise workers_mod.LimitExceeded(ClausewiseError.simple(
                         "<evaluation>", f"the evaluation did not finish within the time limit of {time_limit:g} s",
                         "loading the data alone took longer; raise --time-limit").diagnostics)
-                deliver(workers_mod.iter_chunks(work, len(chunks), workers, remaining, memory_limit))
+                deliver(workers_mod.iter_chunks(work, len(chunks), workers, remaining, memory_limit,
+                                                "" if entities is not None else ENTITIES_AT_A_TIME))
         accounting, rejected = accounting_of(self.checked, tables, len(wanted), produced)
         return Evaluation(policy=self.name, version=self.version, as_of=as_of, params=shown_params(values, convention),
                           verdicts=verdicts, accounting=accounting, rejected=rejected)

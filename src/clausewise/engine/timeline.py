@@ -247,7 +247,7 @@ def range_audit(policy: Any, tables: Mapping[str, Any], start: dt.date, end: dt.
 
     chunks = days.chunks(max(1, -(-len(days.names) // (4 * workers))))
     for part in workers_mod.iter_chunks(lambda i: [render(t) for t in days.chunk(chunks[i])], len(chunks), workers,
-                                        time_limit, memory_limit):
+                                        time_limit, memory_limit, "audit a shorter range (--from, --to) or fewer entities at a time (split the data)"):
         yield from part
 
 

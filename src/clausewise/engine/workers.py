@@ -70,13 +70,15 @@ def _limit_error(what: str, hint: str) -> LimitExceeded:
 
 
 def run_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_limit: float | None = None,
-               memory_limit: int | None = None) -> list[Any]:
+               memory_limit: int | None = None, smaller: str = "") -> list[Any]:
     """``[work(0), ..., work(count - 1)]`` computed in ``workers`` child processes, within the limits.
 
     ``time_limit`` is in seconds for the whole call; ``memory_limit`` is in bytes, the memory
-    each worker may allocate beyond what it inherited from the parent.
+    each worker may allocate beyond what it inherited from the parent. ``smaller``: how the
+    command can be given less to do, which the hint of a limit reached offers besides raising it
+    (empty: the limit alone).
     """
-    return list(iter_chunks(work, count, workers, time_limit, memory_limit))
+    return list(iter_chunks(work, count, workers, time_limit, memory_limit, smaller))
 
 
 def run_limited(fn: Callable[[], T], time_limit: float | None = None, memory_limit: int | None = None) -> T:
@@ -88,7 +90,7 @@ def run_limited(fn: Callable[[], T], time_limit: float | None = None, memory_lim
 
 
 def iter_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_limit: float | None = None,
-                memory_limit: int | None = None) -> Iterator[Any]:
+                memory_limit: int | None = None, smaller: str = "") -> Iterator[Any]:
     """Like :func:`run_chunks`, but yields ``work(0)``, ``work(1)``, ... in order as soon as each is ready.
 
     Worker ``w`` computes items ``w``, ``w + workers``, ... in that order, so only the results that
@@ -117,7 +119,7 @@ def iter_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_l
             ready = wait(list(pending), timeout)
             if not ready:
                 raise _limit_error(f"the evaluation did not finish within the time limit of {time_limit:g} s",
-                                   "raise --time-limit, or evaluate fewer entities at a time (--entity)")
+                                   _hint("--time-limit", smaller))
             for ready_one in ready:
                 conn = cast(Connection, ready_one)  # wait() was given the pipes' receiving ends only
                 try:
@@ -126,7 +128,7 @@ def iter_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_l
                     stopped = pending.pop(conn)
                     stopped.join()
                     if stopped.exitcode not in (0, None) and memory_limit is not None:
-                        raise _limit_error(_memory_message(memory_limit), _memory_hint()) from None
+                        raise _limit_error(_memory_message(memory_limit), _hint("--memory-limit", smaller)) from None
                     raise RuntimeError(f"an evaluation worker stopped unexpectedly (exit code {stopped.exitcode})") from None
                 if kind == "item":
                     results[index] = payload
@@ -136,7 +138,7 @@ def iter_chunks(work: Callable[[int], Any], count: int, workers: int = 1, time_l
                 elif kind == "done":
                     pending.pop(conn)
                 elif kind == "memory":
-                    raise _limit_error(_memory_message(memory_limit or 0), _memory_hint())
+                    raise _limit_error(_memory_message(memory_limit or 0), _hint("--memory-limit", smaller))
                 elif kind == "user":
                     raise ClausewiseError(payload)
                 else:
@@ -156,8 +158,9 @@ def _memory_message(limit: int) -> str:
     return f"the evaluation needed more memory than the limit of {limit / 2**20:g} MiB"
 
 
-def _memory_hint() -> str:
-    return "raise --memory-limit, or evaluate fewer entities at a time (--entity)"
+def _hint(limit: str, smaller: str) -> str:
+    """The hint of a limit reached: raise it, or (when the command can be given less) do less."""
+    return f"raise {limit}, or {smaller}" if smaller else f"raise {limit}"
 
 
 def default_workers() -> int:
