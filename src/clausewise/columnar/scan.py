@@ -39,7 +39,7 @@ from clausewise.columnar.lower import SCALE
 from clausewise.columnar.sql import col, ident, literal
 from clausewise.columnar.jsonl import PLAIN, jsonl_lines, jsonl_source, plain_json
 from clausewise.data.files import csv_cells, jsonl_rows, reversed_span
-from clausewise.data.rows import TRUE_WORDS, RowError, RowValidator, key_text, shown
+from clausewise.data.rows import TRUE_WORDS, RowError, RowValidator, field_parser, key_text, shown
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.values.valuetypes import INTEGRAL_UNITS, FieldSchema, TableSchema, is_decimal_unit, is_money
 
@@ -164,50 +164,81 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSch
         exp.alias_(exp.cast(exp.column(ident(f.name)), "VARCHAR"), f.name, quoted=True) for f in schema.fields], number).from_(read)), "s")
 
 
-def _unplain(con: duckdb.DuckDBPyConnection, source: exp.Expr, f: FieldSchema) -> tuple[list[str], bool]:
-    """The distinct texts of field ``f`` in the source that are not plainly valid, and whether NULL is one:
-    tested once per distinct text (the test on each of 10 M rows took 3 s, the distinct texts 0.15 s)."""
-    texts = exp.Table(this=ident(_TOTAL))
-    con.execute(_temporary(texts.copy(), exp.select(exp.alias_(col("s", f.name), "v")).distinct().from_(source.copy()))).fetchall()
-    try:
-        found = con.execute(exp.select("v").from_(texts.copy()).where(exp.Not(this=_plain(f, exp.column("v"))[0])).sql("duckdb")).fetchall()
-    finally:
-        _drop_table(con, _TOTAL)
-    return sorted(str(v) for v, in found if v is not None), any(v is None for v, in found)
+def _unplain(con: duckdb.DuckDBPyConnection, texts: exp.Expr, f: FieldSchema) -> list[str]:
+    """Of the distinct texts of field ``f`` (``texts``: a query of a column ``v``), those that are not
+    plainly valid: tested once per distinct text (the test on each of 10 M rows took 3 s, the
+    distinct texts 0.15 s)."""
+    found = con.execute(exp.select("v").from_(exp.alias_(exp.Subquery(this=texts), "t")).where(
+        exp.Not(this=_plain(f, exp.column("v"))[0])).sql("duckdb")).fetchall()
+    return sorted(str(v) for v, in found if v is not None)
 
 
-def _kept(con: duckdb.DuckDBPyConnection, source: exp.Expr, schema: TableSchema, keep: Mapping[str, Collection[str]],
-          extra: Sequence[str], numbered_by_source: bool) -> exp.Expr:
-    """One pass over the source: the file's row count (``n``) and, as a list (``l``), its rows numbered
-    in file order that hold a kept text in one of the fields of ``keep`` (field -> the texts an
-    evaluation of a few entities reads), or a text there that is not plainly valid (the reader
-    decides whose row it is); each row its number, fields and the ``extra`` columns of the source.
-    A streaming row number and an aggregate (a window counting the rows, ``count(*) OVER ()``,
-    held the whole file in memory before the filter); or, when the source has its rows' numbers
-    (``numbered_by_source``: Parquet), the texts not plainly valid found first (:func:`_unplain`),
-    so that the filter is a list of texts DuckDB applies in the scan, and the row count of the
-    file's metadata."""
+def _read_as(f: FieldSchema, found: Collection[str], texts: Collection[str]) -> set[str]:
+    """Of the given texts of field ``f``, those the reader reads as one of ``texts`` (``' S1 '`` as
+    ``S1``): the rows a lookup of the Python reader finds (:class:`clausewise.data.lazy.LazyTable`)."""
+    parse, out = field_parser(f), set()
+    for text in found:
+        try:
+            if parse(text) in texts:
+                out.add(text)
+        except (ValueError, AssertionError):
+            continue  # rejected by a full load: no lookup finds it
+    return out
+
+
+def _keep_rows(con: duckdb.DuckDBPyConnection, source: exp.Expr, schema: TableSchema, keep: Mapping[str, Collection[str]],
+               extra: Sequence[str], numbered_by_source: bool) -> None:
+    """Table :data:`_TOTAL`: the file's row count (``n``) and, as a list (``l``), its rows numbered in
+    file order that hold in one of the fields of ``keep`` (field -> the texts an evaluation of a
+    few entities reads) a text the reader reads as a kept one (as the Python reader's lookup finds
+    rows, :func:`_read_as`); each row its number, fields and the ``extra`` columns of the source
+    (JSON Lines: a line that is not plainly valid JSON is kept too, the reader decides).
+
+    CSV and JSON Lines: one pass, a streaming row number and an aggregate (a window counting the
+    rows, ``count(*) OVER ()``, held the whole file in memory before the filter), which also lists
+    each field's distinct texts; those not plainly valid are then tested, and only if the reader
+    reads one of them as a kept text (white space around it) is the file read again with it kept.
+    Parquet (``numbered_by_source``): the distinct texts first, so that the filter is a list of
+    texts DuckDB applies in the scan, and the row count of the file's metadata."""
     fields = {f.name: f for f in schema.fields}
+    total = exp.Table(this=ident(_TOTAL))
     rows = exp.func("list", exp.Struct(expressions=[exp.PropertyEQ(this=exp.Literal.string(n), expression=col("s", n))
                                                     for n in [ROW, *fields, *extra]]))
+
+    def kept(wanted: Mapping[str, Collection[str]]) -> exp.Expr:
+        either: list[exp.Expr] = [exp.In(this=col("s", name), expressions=[exp.Literal.string(t) for t in sorted(texts)])
+                                  for name, texts in wanted.items() if texts]
+        either += [exp.Not(this=exp.func("coalesce", col("s", PLAIN), exp.false()))] if PLAIN in extra else []
+        return exp.or_(*either) if either else exp.false()
+
     if numbered_by_source:
-        either: list[exp.Expr] = []
+        wanted = {}
         for name, texts in keep.items():
-            unplain, null = _unplain(con, source, fields[name])
-            if wanted_texts := sorted(set(texts) | set(unplain)):
-                either.append(exp.In(this=col("s", name), expressions=[exp.Literal.string(t) for t in wanted_texts]))
-            if null:
-                either.append(exp.Is(this=col("s", name), expression=exp.Null()))
+            unplain = _unplain(con, exp.select(exp.alias_(col("s", name), "v")).distinct().from_(source.copy()), fields[name])
+            wanted[name] = set(texts) | _read_as(fields[name], unplain, texts)
         count = exp.Subquery(this=exp.select(exp.Count(this=exp.Star())).from_(source.copy()))
-        return exp.select(exp.alias_(count, "n"), exp.alias_(rows, "l")).from_(source.copy()).where(
-            exp.or_(*either) if either else exp.false())
-    other = [exp.and_(exp.Not(this=exp.In(this=col("s", name), expressions=[exp.Literal.string(t) for t in sorted(texts)]))
-                      if texts else exp.true(), _plain(fields[name], col("s", name))[0]) for name, texts in keep.items()]
-    wanted = exp.Not(this=exp.Paren(this=exp.and_(*[exp.Paren(this=o) for o in other])))
-    numbered = exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True), exp.Star()).from_(source)
-    return exp.select(exp.alias_(exp.Max(this=exp.column(ident(ROW))), "n"),
-                      exp.alias_(exp.Filter(this=rows, expression=exp.Where(this=wanted)), "l")
-                      ).from_(exp.alias_(exp.Subquery(this=numbered), "s"))
+        con.execute(_temporary(total, exp.select(exp.alias_(count, "n"), exp.alias_(rows, "l")).from_(source.copy()).where(
+            kept(wanted)))).fetchall()
+        return
+    numbered = exp.alias_(exp.Subquery(this=exp.select(exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True),
+                                                        exp.Star()).from_(source)), "s")
+    names = sorted(keep)
+
+    def one_pass(wanted: Mapping[str, Collection[str]], distinct: bool) -> None:
+        texts = [exp.alias_(exp.func("list", exp.Distinct(expressions=[col("s", name)])), f"d{i}")
+                 for i, name in enumerate(names)] if distinct else []
+        con.execute(_temporary(total.copy(), exp.select(
+            exp.alias_(exp.Max(this=exp.column(ident(ROW))), "n"),
+            exp.alias_(exp.Filter(this=rows.copy(), expression=exp.Where(this=kept(wanted))), "l"), *texts
+        ).from_(numbered.copy()))).fetchall()
+
+    one_pass(keep, True)
+    more = {name: _read_as(fields[name], _unplain(con, exp.select(exp.alias_(exp.Explode(this=exp.column(f"d{i}")), "v"))
+                                                   .from_(total.copy()), fields[name]), keep[name])
+            for i, name in enumerate(names)}
+    if any(more.values()):  # rarely: a kept text with white space around it
+        _drop_table(con, _TOTAL)
+        one_pass({name: set(keep[name]) | more[name] for name in names}, False)
 
 
 def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, entity: tuple[str, str, Collection] | None,
@@ -217,7 +248,7 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
     use the Python reader. ``entity``: (entity table, its key, the known keys) for rows naming an
     entity; ``spans``: (start, end) fields of the relations through this table, whose rows ending
     before they start are rejected as :func:`clausewise.data.files.reject_reversed_spans` does.
-    ``keep``: read only the rows a few entities need (see :func:`_kept`): the others are counted
+    ``keep``: read only the rows a few entities need (see :func:`_keep_rows`): the others are counted
     as not validated."""
     if any(f.type.is_list or f.type.kind == "month" for f in schema.fields) or any(
             is_decimal_unit(f.type.kind) for f in schema.fields if f.name in schema.key or f.references):
@@ -246,7 +277,7 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
         ok = exp.alias_(exp.and_(*[p[0] for p in plain]), _OK, quoted=True)
         total: int | None = None
         if keep:  # numbered and filtered in one pass, the file's row count beside; then typed
-            con.execute(_temporary(exp.Table(this=ident(_TOTAL)), _kept(con, source, schema, keep, [PLAIN] if jsonl else [], own_numbers))).fetchall()
+            _keep_rows(con, source, schema, keep, [PLAIN] if jsonl else [], own_numbers)
             total = int(con.execute(exp.select("n").from_(exp.Table(this=ident(_TOTAL))).sql("duckdb")).fetchall()[0][0] or 0)
             unnested = exp.select(exp.Explode(this=exp.column("l"), expressions=[
                 exp.PropertyEQ(this=exp.to_identifier("recursive"), expression=exp.true())])).from_(exp.Table(this=ident(_TOTAL)))

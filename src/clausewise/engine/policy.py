@@ -134,7 +134,7 @@ class Policy:
             paths = [source] if isinstance(source, (str, Path)) else list(source)
             files = datafiles.find_table_files(paths, schemas)
             entity_table = self.checked.entity_table
-            deferred = {n for n, f in files.items() if lazy and n != entity_table and Path(f).suffix == ".csv"}
+            deferred = {n for n, f in files.items() if lazy and n != entity_table and n not in skip and Path(f).suffix == ".csv"}
             for name in sorted(schemas):
                 if name in files and name not in deferred and name not in skip:
                     tables[name] = datafiles.load_table(files[name], schemas[name])
