@@ -70,9 +70,9 @@ def main() -> None:
         commands["audit --engine python"] = ([*audit, "--engine", "python", "--out", str(out / "python.jsonl")], None,
                                              out / "python.jsonl")
     if args.old_src:
-        env = {**os.environ, "PYTHONPATH": str(args.old_src)}
+        old = {**os.environ, "PYTHONPATH": str(args.old_src)}
         commands["audit --engine duckdb, before"] = ([*audit, "--engine", "duckdb", "--out", str(out / "old.jsonl")],
-                                                     env, out / "old.jsonl")
+                                                     old, out / "old.jsonl")
     commands["audit --engine duckdb"] = ([*audit, "--engine", "duckdb", "--out", str(out / "duckdb.jsonl")], None,
                                          out / "duckdb.jsonl")
     commands["hand-written DuckDB query"] = ([sys.executable, str(ROOT / "benchmarks" / "renew_hand.py"), str(data),
