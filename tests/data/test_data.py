@@ -151,3 +151,45 @@ def test_any_count_is_read_exactly(n):
 @given(st.decimals(min_value=-10**15, max_value=10**15, places=2, allow_nan=False))
 def test_any_yuan_amount_is_read_exactly(amount):
     assert parse_value(str(amount), ValueType("yuan")) == amount
+
+
+LISTS = TableSchema("providers", (
+    FieldSchema("provider_id", ValueType("string")),
+    FieldSchema("industries", ValueType("enum", ("catering", "hotel"), is_list=True)),
+    FieldSchema("tags", ValueType("string", is_list=True), optional=True),
+), key=("provider_id",))
+
+#: (provider, industries, tags) as each format writes them: P1 has items; P2 has a list of no items in the
+#: optional field, written as each format writes "no items"; P3 the same in the required field
+LIST_ROWS = [("P1", ["hotel", "catering"], ["a", "b"]), ("P2", ["catering"], []), ("P3", [], None)]
+
+
+def _list_files(tmp_path) -> dict[str, object]:
+    csv_text = "provider_id,industries,tags\nP1,hotel;catering,a;b\nP2,catering,\nP3,;,\n"
+    jsonl = "".join(json.dumps({"provider_id": p, "industries": i, "tags": t}) + "\n" for p, i, t in LIST_ROWS)
+    parquet = tmp_path / "providers.parquet"
+    pq.write_table(pa.table({"provider_id": [p for p, _, _ in LIST_ROWS], "industries": [i for _, i, _ in LIST_ROWS],
+                             "tags": pa.array([t for _, _, t in LIST_ROWS], pa.list_(pa.string()))}), parquet)
+    return {"csv": write(tmp_path, "providers.csv", csv_text), "jsonl": write(tmp_path, "providers.jsonl", jsonl),
+            "parquet": parquet, "memory": [{"provider_id": p, "industries": i, "tags": t} for p, i, t in LIST_ROWS]}
+
+
+@pytest.mark.parametrize("form", ["csv", "jsonl", "parquet", "memory"])
+def test_a_list_of_no_items_is_a_missing_value_in_every_format(tmp_path, form):
+    """An empty CSV cell (or one of only ';'), a JSON [] and a Parquet empty list mean the same: a missing
+    value (none in an optional field, a rejected row in a required one), as an empty cell does for any type."""
+    source = _list_files(tmp_path)[form]
+    table = table_from_rows(source, LISTS) if form == "memory" else load_table(source, LISTS)
+    assert table.rows == [{"provider_id": "P1", "industries": ("hotel", "catering"), "tags": ("a", "b")},
+                          {"provider_id": "P2", "industries": ("catering",), "tags": None}]
+    assert [(e.row, e.field, e.reason) for e in table.rejected] == [(3, "industries", "missing value (a list with no items)")]
+    assert table.rows_read == 3
+
+
+@pytest.mark.parametrize("value", ["", " ", ";", " ; ;", [], [""], ["", " "], (), None])
+def test_no_items_in_any_spelling_is_missing(value):
+    tags = ValueType("string", is_list=True)
+    assert parse_value(value, tags, optional=True) is None
+    with pytest.raises(ValueError, match=r"^missing value"):
+        parse_value(value, tags)
+    assert parse_value(["a", ""], tags) == parse_value("a;", tags) == ("a",)

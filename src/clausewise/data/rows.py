@@ -230,7 +230,12 @@ def parse_value(value: Any, vtype: ValueType, optional: bool = False) -> Any:
         if not isinstance(value, (list, tuple, str)):
             raise ValueError(f"expected a list (a JSON array, or text like 'a;b'), got {value!r}")
         items = value if isinstance(value, (list, tuple)) else _text(value).split(";")
-        return tuple(_scalar(item, vtype) for item in items if not _is_empty(item))
+        parsed = tuple(_scalar(item, vtype) for item in items if not _is_empty(item))
+        if not parsed:  # a list of no items is a missing value in every format, as an empty CSV cell is
+            if optional:
+                return None
+            raise ValueError("missing value (a list with no items)")
+        return parsed
     return _scalar(value, vtype)
 
 
