@@ -142,7 +142,7 @@ def python_tables(checked, lowered: Mapping[int, Any]) -> set[str]:
             walk(low.quantifier.window)
             return
         if low is not None:
-            walk(node.during)  # the windows it shows are computed in Python
+            walk(getattr(node, "during", None))  # the windows it shows are computed in Python
             if low.item_filter is not None:  # measured per item in Python
                 related(low.relation)
                 walk(low.item_filter)

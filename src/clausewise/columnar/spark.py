@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from clausewise.columnar.duck import ColumnarEvaluator, keyed
 from clausewise.columnar.items import ItemsLowered
@@ -51,7 +51,8 @@ def session() -> Any:
 def _frame(spark: Any, schema: TableSchema, rows: list[dict]) -> Any:
     from pyspark.sql import types as T
 
-    fields, getters = [], []
+    fields: list = []
+    getters: list[Callable[..., Any]] = []  # a row's cell of each field, as Spark takes it
     for f in schema.fields:
         kind = f.type.kind
         if f.type.is_list or kind == "month":

@@ -263,8 +263,9 @@ def rejected_entities(table: Any, accepted: Iterable[str]) -> dict[str, RowError
     return out
 
 
-def reject_unknown_entities(tables: Mapping[str, Table], entity_table: str) -> None:
-    """Reject rows that point at an entity the entity table does not have (they could reach no verdict)."""
+def reject_unknown_entities(tables: Mapping[str, Any], entity_table: str) -> None:
+    """Reject rows that point at an entity the entity table does not have (they could reach no verdict);
+    a table validated when looked up (:class:`clausewise.data.lazy.LazyTable`) checks its own rows."""
     entity = tables.get(entity_table)
     if entity is None or len(entity.schema.key) != 1:
         return

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from clausewise.data.rows import RowError, RowValidator, TableSchema, field_parser, shown
 from clausewise.data.files import csv_cells, reversed_span
@@ -29,7 +29,8 @@ class LazyIndex:
     """``{value: [validated rows]}`` for one field, validating a value's rows when it is asked for."""
 
     def __init__(self, table: "LazyTable", positions: dict[Any, list[int]]):
-        self.table, self.positions, self.cache = table, positions, {}
+        self.table, self.positions = table, positions
+        self.cache: dict[Any, list[dict]] = {}
 
     def get(self, value: Any, default: Any = None) -> Any:
         rows = self.cache.get(value)
@@ -47,7 +48,7 @@ class LazyTable:
         """``spans``: (start, end) fields of a relation's span, checked as a full load checks them."""
         self.schema, self.source = schema, str(path)
         self.validator = RowValidator(schema, self.source)
-        self.cells: list[tuple] = []
+        self.cells: list[Sequence[Any]] = []
         self.lines: list[int] = []
         try:
             for cells, line in csv_cells(path, schema):
@@ -81,7 +82,8 @@ class LazyTable:
                                            f"no {self._entity_table} row for {unknown} {shown(row[unknown])}",
                                            links=((unknown, str(row[unknown])),)))
                 row = None
-            for start, end in self._spans if row is not None else ():
+        if row is not None:
+            for start, end in self._spans:
                 reason = reversed_span(row, start, end)
                 if reason is not None:
                     v.rows.pop()
@@ -115,7 +117,7 @@ class LazyTable:
         if validate_all:
             for i in range(len(self.cells)):
                 self.validate(i)
-        return [self._checked[i] for i in sorted(self._checked) if self._checked[i] is not None]
+        return [row for i in sorted(self._checked) if (row := self._checked[i]) is not None]
 
     @property
     def rows(self) -> list[dict]:

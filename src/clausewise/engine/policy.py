@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from clausewise.asp.plan import Plan, plan
 from clausewise.asp.leafrules import FigureProgram
@@ -43,6 +43,9 @@ from clausewise.report.models import (
     TableCount,
     Verdict,
 )
+
+if TYPE_CHECKING:
+    from clausewise.data.lazy import LazyTable  # read only by explain: imported when used
 
 DataSource = str | Path | Sequence[str | Path] | Mapping[str, Any]
 CHUNK = 2000
@@ -124,7 +127,7 @@ class Policy:
         evaluating a few named entities. ``skip``: tables whose files another engine reads.
         """
         schemas = self.checked.tables
-        tables: dict[str, data_mod.Table] = {}
+        tables: dict[str, data_mod.Table | LazyTable] = {}
         if isinstance(source, Mapping):
             for name, rows in source.items():
                 if name not in schemas:
@@ -143,7 +146,7 @@ class Policy:
 
                 entity = tables.get(entity_table)
                 key = entity.schema.key[0] if entity is not None and len(entity.schema.key) == 1 else None
-                known = {row[key] for row in entity.rows} if key is not None else None
+                known = {row[key] for row in entity.rows} if entity is not None and key is not None else None
                 for name in sorted(deferred):
                     spans = tuple(sorted({(r.start_field, r.end_field) for r in self.checked.relations.values()
                                           if r.via == name and r.start_field and r.end_field}))
@@ -165,7 +168,7 @@ class Policy:
                  workers: int = 1, time_limit: float | None = None, memory_limit: int | None = None,
                  on_chunk: Callable[[Any], None] | None = None,
                  render: Callable[[list[Verdict]], Any] | None = None,
-                 render_raw: Callable[[list[RawVerdict]], Any] | None = None, engine: str = "python") -> Evaluation:
+                 render_raw: Callable[[list[RawVerdict | ErrorVerdict]], Any] | None = None, engine: str = "python") -> Evaluation:
         """Verdicts for every entity (or the ones named) on the as-of date.
 
         ``engine``: what measures the figures, ``python`` (the reference) or ``duckdb``
