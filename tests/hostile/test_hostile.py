@@ -389,3 +389,20 @@ def test_hostile_ids_survive_csv_and_json_lines_files(tmp_path, suffix):
     in_memory = evaluate(POLICY, rows, {"monthly_standard": {"女装": 50}})
     assert from_files.rejected == [] and [v.entity for v in from_files.verdicts] == sorted(ids)
     assert [v.model_dump() for v in from_files.verdicts] == [v.model_dump() for v in in_memory.verdicts]
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u202e", "\u200f", "\ufeff"])
+def test_an_invisible_mark_in_a_value_is_a_different_value_and_messages_show_it(mark):
+    """Issue 19: a zero-width or right-to-left mark in a category stopped a rule from applying with
+    nothing to see. The value is read exactly as given (it is not the category without the mark, and
+    has no standard of its own); the message about the missing standard quotes it, so the mark shows."""
+    category = "女装" + mark if mark != "\u202e" else mark + "女装"
+    result = evaluate(POLICY, shop_rows(["S1", "S2"], [category, "女装"]), {"monthly_standard": {"女装": 5}})
+    marked, plain = result.verdicts
+    statuses = [{n.id: n.status for n in v.rules[0].children} for v in (marked, plain)]
+    assert statuses[0]["all_good.category"] == "fail" and statuses[1]["all_good.category"] == "pass"
+    assert statuses[0]["all_good.orders"] == "unknown" and statuses[1]["all_good.orders"] == "pass"
+    orders = next(n for n in marked.rules[0].children if n.id == "all_good.orders")
+    assert orders.missing == [f"parameter monthly_standard has no value for {category!r}"]
+    assert repr(category) != f"'{category}'"  # the quoted value spells the mark out (\u200b ...)
+    assert result.accounting.rows_rejected == 0

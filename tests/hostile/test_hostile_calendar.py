@@ -182,3 +182,48 @@ def test_extreme_as_of_dates(small, name, as_of):
         assert "is not in force on" in message or "is beyond the calendar (0001-01-01 to 9999-12-31)" in message, message
         return
     _balanced(result)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_explain_and_audit_of_an_open_end_date_give_verdicts_not_exit_1(tmp_path, day):
+    """Issue 19: `9999-12-31` in a date the policy adds days to made `explain` fail with exit 1 (the code
+    for "not compliant") and killed the whole `audit` (no verdicts). Now: no traceback, every shop has
+    its verdict and the others' are those of the clean data. `9999-12-31`: exit 0 or 1 by the verdicts;
+    `0001-01-01` as the opening day: that shop's verdict is an error (exit 3) naming the limit of a
+    day-by-day walk (the window from 0001-01-01 to the as-of day has 738,959 days; at most 36,525)."""
+    from click.testing import CliRunner
+
+    from clausewise.cli.main import main
+
+    data = tmp_path / "novice"
+    data.mkdir()
+    for f in (ROOT / "examples" / "novice").iterdir():
+        (data / f.name).write_bytes(f.read_bytes())
+    path = data / "shops.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["shop_id"] == "S03":
+            row["opened_on"] = row["graduated_on"] = day
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    runner, common = CliRunner(), ["policies/novice.policy", "--as-of", "2024-03-15"]
+    explain = runner.invoke(main, ["explain", str(ROOT / common[0]), "--data", str(data), *common[1:], "--entity", "S03"])
+    assert explain.exit_code in ((0, 1) if day == "9999-12-31" else (3,)) and "Traceback" not in explain.output
+    assert explain.stdout.startswith("novice 2022-10-13 · entity S03 · as of 2024-03-15\n")
+    verdicts = {}
+    for name, source in (("hostile", data), ("clean", ROOT / "examples" / "novice")):
+        out = tmp_path / f"{name}.jsonl"
+        audit = runner.invoke(main, ["audit", str(ROOT / common[0]), "--data", str(source), *common[1:], "--workers", "1",
+                                     "--out", str(out)])
+        assert audit.exit_code in ((0, 1) if name == "clean" or day == "9999-12-31" else (3,)) and "Traceback" not in audit.output
+        verdicts[name] = {v["entity"]: v for v in map(json.loads, out.read_text("utf-8").splitlines())}
+    assert verdicts["hostile"].keys() == verdicts["clean"].keys() and len(verdicts["clean"]) == 14
+    assert {e: v for e, v in verdicts["hostile"].items() if e != "S03"} == {
+        e: v for e, v in verdicts["clean"].items() if e != "S03"}
+    if day == "9999-12-31":
+        assert "error" not in verdicts["hostile"]["S03"]
+    else:
+        assert "a condition walks at most 36,525 days (100 years) day by day" in verdicts["hostile"]["S03"]["error"]["message"]

@@ -46,6 +46,19 @@ def test_what_if_honours_the_time_limit():
     assert result.exit_code == 2 and "time limit of 0.001 s" in result.output
 
 
+def test_what_if_honours_a_memory_limit_reached_in_a_real_process():
+    """A real limit in a real process (issue 19: what-if advertised --memory-limit and never passed it
+    on): exit 2, nothing on stdout, the message and its hint, no traceback."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", "from clausewise.cli.main import main; main()", *WHAT_IF,
+                             "--memory-limit", "1MiB"], capture_output=True, text=True, timeout=600)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == ("<evaluation>: error: the evaluation needed more memory than the limit of 1 MiB\n"
+                             "hint: raise --memory-limit\n")
+
+
 def test_what_if_within_generous_limits_gives_the_same_answer():
     plain = run(WHAT_IF)
     limited = run([*WHAT_IF, "--time-limit", "600", "--memory-limit", "4GiB"])

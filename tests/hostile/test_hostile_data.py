@@ -247,3 +247,16 @@ def test_a_column_named_twice_in_a_parquet_file_is_an_error_as_in_csv(tmp_path):
         compile_policy_text(POLICY).evaluate(tmp_path, AS_OF, PARAMS)
     d = err.value.diagnostics[0]
     assert d.file == str(tmp_path / "shops.parquet") and "'main_category' is named twice" in d.message
+
+
+@pytest.mark.parametrize("cell", ["\x1b[32mflagship", "flagship\x1b[0m", "flag\u200bship", "\x1b[2K\rflagship"])
+def test_an_enum_value_with_escape_codes_is_rejected_and_quoted(cell):
+    """Issue 19: an enum value holding terminal escape codes printed as a valid one. It is not one of the
+    values (only surrounding white space is trimmed), and the reason quotes it, so no code reaches the terminal."""
+    from clausewise.data.rows import parse_value
+    from clausewise.values.valuetypes import ValueType
+
+    with pytest.raises(ValueError) as err:
+        parse_value(cell, ValueType("enum", ("flagship", "ordinary")))
+    assert str(err.value).startswith(f"{cell.strip()!r} is not one of flagship, ordinary")
+    assert not any(c in str(err.value) for c in "\x1b\r\u200b")
