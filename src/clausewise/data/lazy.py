@@ -64,7 +64,7 @@ class LazyTable:
         self._known = known_entities or set()
         self._entity_table = entity_table
         self._spans = spans
-        self._whole: dict[str, dict] = {}  # field -> full index, once the whole table is validated
+        self._indexes: dict[str, Any] = {}  # field -> what by_field gave
 
     def validate(self, i: int) -> dict | None:
         """Row ``i`` (0-based, file order) validated as a full load would, or None if rejected."""
@@ -94,14 +94,18 @@ class LazyTable:
         return row
 
     def by_field(self, field_name: str) -> Any:
-        """The rows by the value of one field (see the module's note on keys)."""
+        """The rows by the value of one field (see the module's note on keys); made once per field."""
+        index = self._indexes.get(field_name)
+        if index is None:
+            index = self._indexes[field_name] = self._by_field(field_name)
+        return index
+
+    def _by_field(self, field_name: str) -> Any:
         if self.schema.key and field_name not in self.schema.key:
-            if field_name not in self._whole:
-                idx: dict = defaultdict(list)
-                for row in self.rows_in_order(validate_all=True):
-                    idx[row.get(field_name)].append(row)
-                self._whole[field_name] = dict(idx)
-            return self._whole[field_name]
+            idx: dict = defaultdict(list)
+            for row in self.rows_in_order(validate_all=True):
+                idx[row.get(field_name)].append(row)
+            return dict(idx)
         at = [f.name for f in self.schema.fields].index(field_name)
         parse = field_parser(self.schema.fields[at])
         positions: dict[Any, list[int]] = defaultdict(list)
