@@ -233,3 +233,24 @@ def test_item_filters_are_decided_in_sql_and_the_unknown_ones_in_python():
     assert python == columnar and lowered == 2, why
     orders = next(f for f in python["A"] if f.startswith("r.orders") and f.endswith("left"))
     assert [w for w, _ in python["A"][orders].windows] == ["2024-01-01 .. 2024-01-31", "grace"]
+
+
+@pytest.mark.parametrize("attribution", ["while_bound", "whole_period_if_bound_during"])
+def test_renew_on_duckdb_reads_shop_daily_itself_and_gives_the_python_verdicts(attribution):
+    """Every renew aggregate over shop_daily is lowered (the whole-period orders with a filter per
+    related item, decided in SQL), so DuckDB reads the file itself; under either order attribution
+    the verdicts and the accounting are the Python engine's."""
+    from clausewise.engine.engines import prepare
+
+    policy = load_policy(POLICIES / "renew.policy")
+    params = {**params_of("renew", True), "order_attribution": attribution}
+    day = dt.date(2024, 6, 30)
+    values, convention = resolve(policy.checked, params, day)
+    engine = prepare("duckdb", policy.checked, [(leaf.id, leaf.cond) for leaf in policy.plan.leaves()], values, day,
+                     convention, policy.source_text, EXAMPLES / "renew")
+    assert "shop_daily" in engine.scan
+    assert [low.filter_query is not None for low in engine.lowered.values() if getattr(low, "item_filter", None)] == [True]
+    python = policy.evaluate(EXAMPLES / "renew", day, params)
+    duck = policy.evaluate(EXAMPLES / "renew", day, params, engine="duckdb")
+    assert [v.model_dump_json() for v in python.verdicts] == [v.model_dump_json() for v in duck.verdicts]
+    assert python.accounting == duck.accounting
