@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from clausewise.columnar.sql import Unsupported, col, ident, literal, template
+from clausewise.columnar.sql import ISLANDS_CTE, Unsupported, col, ident, literal, template
 from clausewise.evaluate.figuretable import is_constant, uses_var
 from clausewise.evaluate.leaves import compare
 from clausewise.evaluate.measure import Evaluator, Item, Missing, Scope, missing
@@ -35,27 +35,7 @@ from clausewise.language.refs import ItemFieldRef, RelationRef, RowsRef, TableRe
 from clausewise.values.calendar import Window
 from clausewise.values.valuetypes import INTEGRAL_UNITS
 
-_ITEM_UNITS = """
-WITH spans AS (
-  SELECT b.:from_f AS e, b.:to_f AS k, b.:start_f AS s, b.:end_f AS t FROM :via AS b
-  WHERE b.:end_f IS NULL OR b.:start_f < b.:end_f),
-flagged AS (
-  SELECT e, k, s, t, CASE
-    WHEN COUNT(*) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) = 0 THEN 1
-    WHEN MAX(CASE WHEN t IS NULL THEN 1 ELSE 0 END) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) = 1 THEN 0
-    WHEN s <= MAX(t) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0
-    ELSE 1 END AS starts
-  FROM spans),
-numbered AS (
-  SELECT e, k, s, t, SUM(starts) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
-                                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
-  FROM flagged),
-islands AS (
-  SELECT e, k, MIN(s) AS s, CASE WHEN MAX(CASE WHEN t IS NULL THEN 1 ELSE 0 END) = 1 THEN NULL ELSE MAX(t) END AS t
-  FROM numbered GROUP BY e, k, island),
+_ITEM_UNITS = ISLANDS_CTE + """,
 monthly AS (
   SELECT i.e AS e, i.k AS k, :unit AS u, :value AS v
   FROM :table AS r JOIN islands AS i ON r.:tfield = i.k AND r.:time >= i.s AND (i.t IS NULL OR r.:time < i.t)

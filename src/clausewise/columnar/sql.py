@@ -71,3 +71,29 @@ def template(text: str, **parts: Any) -> exp.Select:
     query = exp.replace_placeholders(_parsed(text).copy(), **values)
     assert isinstance(query, exp.Select)
     return query
+
+
+#: the bound spans of each entity (e) and item (k) of a relation merged into islands(e, k, s, t):
+#: overlapping or touching spans are one, an open span (t NULL) takes in every later start
+ISLANDS_CTE = """
+WITH spans AS (
+  SELECT b.:from_f AS e, b.:to_f AS k, b.:start_f AS s, b.:end_f AS t FROM :via AS b
+  WHERE b.:end_f IS NULL OR b.:start_f < b.:end_f),
+flagged AS (
+  SELECT e, k, s, t, CASE
+    WHEN COUNT(*) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) = 0 THEN 1
+    WHEN MAX(CASE WHEN t IS NULL THEN 1 ELSE 0 END) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) = 1 THEN 0
+    WHEN s <= MAX(t) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0
+    ELSE 1 END AS starts
+  FROM spans),
+numbered AS (
+  SELECT e, k, s, t, SUM(starts) OVER (PARTITION BY e, k ORDER BY s, t NULLS LAST
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
+  FROM flagged),
+islands AS (
+  SELECT e, k, MIN(s) AS s, CASE WHEN MAX(CASE WHEN t IS NULL THEN 1 ELSE 0 END) = 1 THEN NULL ELSE MAX(t) END AS t
+  FROM numbered GROUP BY e, k, island)
+"""
