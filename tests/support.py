@@ -16,14 +16,18 @@ EXAMPLES = ROOT / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE_GOLDEN = os.environ.get("CLAUSEWISE_UPDATE_GOLDEN") == "1"
 
-HEADER = """policy t {
-  title "测试" / "test"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity shop in shops
-}
-table shops key shop_id {
+
+
+def policy_block(name: str = "t", compliant: str | None = None, title: tuple[str, str] = ("测试", "test"),
+                 entity: str = "shop in shops") -> str:
+    """The ``policy`` block of a test policy: version 1, in force from 2020-01-01, source x.txt,
+    ``compliant when`` the given rule (none when not given)."""
+    when = f"  compliant when {compliant}\n" if compliant else ""
+    return (f'policy {name} {{\n  title "{title[0]}" / "{title[1]}"\n  version "1"\n  effective from 2020-01-01\n'
+            f'  source "x.txt"\n  entity {entity}\n{when}}}\n')
+
+
+HEADER = policy_block() + """table shops key shop_id {
   shop_id: string
   opened_on: date
   shop_type: enum(flagship, ordinary)
@@ -38,14 +42,7 @@ table shop_daily key shop_id, date by date {
 }
 """
 
-SELLER_POLICY_BLOCK = """policy top {
-  title "顶级卖家" / "top rated"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity seller in sellers
-}
-"""
+SELLER_POLICY_BLOCK = policy_block("top", title=("顶级卖家", "top rated"), entity="seller in sellers")
 
 
 def seller_policy(*transaction_fields: str, gap: str = "") -> str:

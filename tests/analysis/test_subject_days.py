@@ -6,16 +6,9 @@ import datetime as dt
 
 import clausewise
 from clausewise.analysis.subjects import subject_from_data
+from tests.support import policy_block
 
-POLICY = """policy t {
-  title "测试" / "test"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity shop in shops
-  compliant when recent_shop
-}
-table shops key shop_id {
+POLICY = policy_block(compliant="recent_shop") + """table shops key shop_id {
   shop_id: string
   opened_on: date
 }

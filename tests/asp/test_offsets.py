@@ -23,17 +23,11 @@ from clausewise.evaluate.measure import Data, Evaluator, Scope
 from clausewise.evaluate.params import resolve_params
 from clausewise.language.check import MAX_OFFSET_DAYS
 from clausewise.language.diagnostics import ClausewiseError
+from tests.support import policy_block
 
 AS_OF = dt.date(2024, 3, 15)
 
-POLICY = """policy t {
-  title "测试" / "test"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity shop in shops
-}
-table shops key shop_id {
+POLICY = policy_block() + """table shops key shop_id {
   shop_id: string
   opened_on: date
   closed_on: date optional

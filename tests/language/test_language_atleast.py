@@ -12,16 +12,9 @@ from clausewise.cli.main import main
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.language.format import format_text
 from tests.oracle.interp import Oracle
+from tests.support import policy_block
 
-POLICY = """policy t {
-  title "测试" / "test"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity shop in shops
-  compliant when ok
-}
-table shops key shop_id {
+POLICY = policy_block(compliant="ok") + """table shops key shop_id {
   shop_id: string
   a: count
   b: count
