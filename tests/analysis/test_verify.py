@@ -4,6 +4,7 @@ on a small policy the findings agree with brute force over every candidate assig
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import re
@@ -99,10 +100,17 @@ REALIZED = {
 UNDATED = {"tier.policy": "2024-04-01", "life.policy": "2023-04-25"}
 
 
+@functools.cache
+def verified(name: str):
+    """A bundled policy and its verification under its default parameters, made once per test process
+    (a search of seconds; the tests below read it and never change it)."""
+    policy = clausewise.load_policy(POLICIES / name)  # features.policy: every construct of the language
+    return policy, verify(policy, UNDATED.get(name))  # a policy without an effective date needs the day (never today)
+
+
 @pytest.mark.parametrize("name", ["tier.policy", "novice.policy", "renew.policy", "life.policy", "../tests/cases/features.policy"])
 def test_bundled_policies_witnesses_check_out(name):
-    policy = clausewise.load_policy(POLICIES / name)  # features.policy: every construct of the language
-    result = verify(policy, UNDATED.get(name))  # a policy without an effective date needs the day (never today)
+    policy, result = verified(name)
     recheck(policy, result)
     realized = {(f.kind, f.subject) for f in result.findings if f.checked and f.data is not None}
     if REALIZED[name] == ALL:
@@ -112,7 +120,7 @@ def test_bundled_policies_witnesses_check_out(name):
 
 
 def test_novice_findings():
-    result = verify(clausewise.load_policy(POLICIES / "novice.policy"))
+    _, result = verified("novice.policy")
     kinds = {(f.kind, f.subject) for f in result.findings}
     assert ("overlap", "exit_date") in kinds  # a direct-pass shop with an earlier graduation date
     assert ("never-holds", "dynamic_pass.serious_violations.any_b") in kinds  # off under the default reading
@@ -263,9 +271,9 @@ def test_a_gap_appears_only_with_a_free_parameter():
 def test_novice_with_a_free_reading_of_the_class_b_clause():
     """NOVICE: under the default reading (b_points_at_least_4) the other two readings' branches are
     always na (two never-holds findings); with b_class_rule_mode free, the search reaches them."""
-    policy = clausewise.load_policy(POLICIES / "novice.policy")
+    policy, default = verified("novice.policy")
     never = {("never-holds", "dynamic_pass.serious_violations.any_b"), ("never-holds", "dynamic_pass.serious_violations.all_points")}
-    assert never <= {(f.kind, f.subject) for f in verify(policy).findings}
+    assert never <= {(f.kind, f.subject) for f in default.findings}
     free = verify(policy, free_params=["b_class_rule_mode"])
     assert not never & {(f.kind, f.subject) for f in free.findings}, free.render()
     recheck(policy, free)
