@@ -18,9 +18,11 @@ from clausewise.report.timeline import timeline_csv, timeline_json, timeline_tex
 from tests.support import EXAMPLES, HEADER, POLICIES
 
 #: policy, data, parameters, a range of days around the example's as-of day (tier and life take
-#: about a second a day for every entity, so their ranges cross one boundary of a window or quarter)
+#: about a second a day for every entity, so their ranges cross one boundary of a window or quarter;
+#: novice's holds every day of 2024's first quarter on which an example shop's verdict changes
+#: (01-20, 01-21, 02-01, 02-02, 02-10, 03-01, 03-02, 03-13, 03-15, 03-16), two month ends and 02-29)
 RANGES = {
-    "novice": ("examples/novice", None, "2024-01-01", "2024-03-31"),
+    "novice": ("examples/novice", None, "2024-01-19", "2024-03-16"),
     "tier": ("examples/tier", "params.json", "2024-03-31", "2024-04-01"),
     "renew": ("examples/renew", "params.json", "2024-02-28", "2024-03-01"),
     "life": ("examples/life", "params.json", "2024-03-31", "2024-04-02"),
@@ -94,6 +96,29 @@ decide seen [X-1] "见" / "seen": bool {{ true when opened otherwise false }}
         forced = {t.entity: [raw.outcome("seen") for raw in t.days]
                   for t in policy.timeline(rows, "2024-01-09", "2024-01-13")}
         assert forced != {e: [raw.outcome("seen") for raw in t.days] for e, t in timelines.items()}
+
+
+def test_chunks_of_entities_share_the_answers_of_earlier_chunks(monkeypatch) -> None:
+    """A range evaluated two shops at a time: the same timelines as all shops at once, and a fact
+    set solved for an earlier chunk is not solved again."""
+    policy = load_policy(POLICIES / "novice.policy")
+    tables = policy.load_data(EXAMPLES / "novice")
+    whole = [[raw.json() for raw in t.days] for t in policy.timeline(tables, "2024-03-01", "2024-03-31")]
+    solved: list[int] = []
+    real = timeline.solve
+    monkeypatch.setattr(timeline, "solve", lambda p, facts, shared: solved.append(len(facts)) or real(p, facts, shared))
+    monkeypatch.setattr(timeline, "KEYS_PER_SOLVE", 2 * 31)
+    chunked = [[raw.json() for raw in t.days] for t in policy.timeline(tables, "2024-03-01", "2024-03-31")]
+    assert chunked == whole
+    assert len(solved) >= 2
+    monkeypatch.setattr(timeline.DayEvaluations, "_solved", lambda self, groups, facts: {  # each chunk on its own
+        k: a for shared, keys in groups.items()
+        for k, a in timeline.solve(policy.program, {k: facts[k] for k in keys}, shared).items()})
+    alone: list[int] = []
+    monkeypatch.setattr(timeline, "solve", lambda p, facts, shared: alone.append(len({tuple(f) for f in facts.values()}))
+                        or real(p, facts, shared))
+    assert [[raw.json() for raw in t.days] for t in policy.timeline(tables, "2024-03-01", "2024-03-31")] == whole
+    assert sum(solved) < sum(alone)
 
 
 def test_spans_join_the_days_with_the_same_outcomes() -> None:

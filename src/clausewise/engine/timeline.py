@@ -34,6 +34,8 @@ T = TypeVar("T")
 MAX_DAYS = 3660
 #: (entity, day) keys measured before one solve: bounds the memory a range audit holds at once
 KEYS_PER_SOLVE = 4000
+#: the distinct fact sets whose answers are kept for the next chunks of entities (cleared beyond it)
+MAX_ANSWERS = 20_000
 
 
 def day_range(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -61,6 +63,8 @@ class DayEvaluations:
         self._first: Evaluator | None = None
         self._history: Any = None
         self._template: EntityEvaluation | None = None
+        #: parameter facts -> {an entity-day's facts: the program's answer}, kept across chunks of entities
+        self._answers: dict[tuple, dict[tuple, Any]] = {}
         #: an entity's dates enter by their order, so that days on which they stand the same way share a solve
         self._ranked = dates_only_ordered(policy.figures)
 
@@ -121,9 +125,7 @@ class DayEvaluations:
                 measured[key] = (entity, day, m)
                 group.append(key)
         out: dict[str, list[RawVerdict | ErrorVerdict]] = {entity: [] for entity in scopes}
-        answers = {}
-        for shared, keys in groups.items():
-            answers.update(solve(self.policy.program, {k: facts[k] for k in keys}, shared))
+        answers = self._solved(groups, facts)
         for day in self.days:
             evaluation, encoder = self.on(day)
             for entity in scopes:
@@ -135,6 +137,31 @@ class DayEvaluations:
                 answer = answers[key]
                 out[entity].append(RawVerdict(encoder, entity, answer, m.leaves, evaluation.outcomes(answer, m)))
         return out
+
+    def _solved(self, groups: Mapping[tuple, list[str]], facts: Mapping[str, list[Fact]]) -> dict[str, Any]:
+        """The program's answer for each key of ``groups`` (parameter facts -> keys): the fact sets
+        not solved for an earlier chunk of entities are solved in one call per parameter set; the
+        answer depends on the facts alone, so keys (of any chunk) with the same facts share one."""
+        answers: dict[str, Any] = {}
+        for shared, keys in groups.items():
+            known = self._answers.setdefault(shared, {})
+            new: dict[tuple, list[str]] = {}
+            for key in keys:
+                signature = tuple(facts[key])
+                found = known.get(signature)
+                if found is not None:
+                    answers[key] = found
+                else:
+                    new.setdefault(signature, []).append(key)
+            if not new:
+                continue
+            if len(known) + len(new) > MAX_ANSWERS:
+                known.clear()
+            solved = solve(self.policy.program, {same[0]: list(signature) for signature, same in new.items()}, shared)
+            for signature, same in new.items():
+                known[signature] = answer = solved[same[0]]
+                answers.update((key, answer) for key in same)
+        return answers
 
 
 @dataclass
