@@ -429,3 +429,26 @@ def test_explain_on_duckdb_leaves_the_tables_duckdb_reads_to_it(monkeypatch):
     read.clear()
     policy.evaluate(EXAMPLES / "tier", "2024-04-01", params, entities=["P03"])
     assert sorted(read) == ["bindings", "shop_daily", "shops"]
+
+
+def test_explain_on_duckdb_gives_a_filter_per_item_every_row_of_the_item_it_reads():
+    """RENEW's whole-period orders with a filter per shop that counts every binding of the shop
+    (any provider's): explain of R31 (its shop MOVE-S1 is bound to R31, then R32) on --engine duckdb
+    reads the bindings of its shops, not only its own, and gives the verdict, rejected rows and
+    accounting of --engine python and of the full audit (issue 15)."""
+    text = (POLICIES / "renew.policy").read_text("utf-8")
+    own = "where count(b in bindings where b.provider_id = provider_id\n        and b.bound_on"
+    assert own in text and "period)) > 0)" in text
+    policy = compile_policy_text(text.replace(own, "where count(b in bindings where b.bound_on")
+                                 .replace("period)) > 0)", "period)) > 1)"), "renew.policy")
+    params = {**json.loads((EXAMPLES / "renew" / "params.json").read_text("utf-8")),
+              "order_attribution": "whole_period_if_bound_during"}
+    python = policy.evaluate(EXAMPLES / "renew", "2024-06-30", params, entities=["R31"])
+    duck = policy.evaluate(EXAMPLES / "renew", "2024-06-30", params, entities=["R31"], engine="duckdb")
+    whole = policy.evaluate(EXAMPLES / "renew", "2024-06-30", params, engine="duckdb")
+    assert [v.model_dump_json() for v in python.verdicts] == [v.model_dump_json() for v in duck.verdicts] == [
+        v.model_dump_json() for v in whole.verdicts if v.entity == "R31"]
+    assert python.rejected == duck.rejected and python.accounting == duck.accounting
+    from tests.support import node
+
+    assert node(duck.verdicts[0], "order_line.whole_period.then").observed == "60,000"  # MOVE-S1's orders

@@ -4,7 +4,8 @@ A table DuckDB reads itself is read only by lowered queries, and each of them fi
 by one field: the entity's key (a relation's table: ``bindings.provider_id``), the key of an
 item related to the entity (``shop_daily.shop_id`` of the shops bound to the provider), or the
 value of the entity's field the rows are found by (with ``for each``, an entity ``P01/catering``
-reads every row of ``P01``). :func:`entity_rows` gives, per such field, the
+reads every row of ``P01``) and, for a filter measured per item (RENEW's count of the shop's bindings
+to the provider), the rows of the entity's items found by their key. :func:`entity_rows` gives, per such field, the
 texts the named entities' rows hold there, so that DuckDB keeps only those rows
 (:func:`clausewise.columnar.scan.scan_file`); None when some query finds its rows otherwise. A
 field that is not part of a keyed table's key is no such field: a row with a duplicate key is
@@ -68,6 +69,12 @@ def entity_rows(c, lowered: Mapping[int, Any], name: str, tables: Mapping[str, A
         return {r.get(rel.to_field) for r in via.rows if r.get(rel.from_field) in wanted}
 
     for low in lowered.values():
+        item_filter = getattr(low, "item_filter", None)
+        by_item = _row_fields(c, item_filter, name) if item_filter is not None else set()
+        if by_item:  # a filter measured per item reads the items' own rows of this table (by their key)
+            found = items(low.relation)
+            if len(by_item) != 1 or found is None or not add(next(iter(by_item)), found):
+                return None
         if name not in low.tables and not (isinstance(low, ItemsLowered) and c.relations[low.relation].target == name):
             continue
         ref = c.refs.get(low.node.nid)
@@ -102,7 +109,7 @@ def needed_rows(c, lowered: Mapping[int, Any], tables: Mapping[str, Any], entiti
     """Table -> the rows SQL reads of each table the Python reader validates lazily (explain): the
     rows the named entities need (:func:`entity_rows`), looked up and so validated, or every row
     when that cannot be told. A count of related items reads its items' rows too."""
-    read = {t for low in lowered.values() for t in low.tables}
+    read = {t for low in lowered.values() for t in (*low.tables, *getattr(low, "filter_tables", ()))}
     read |= {c.relations[low.relation].target for low in lowered.values() if isinstance(low, ItemsLowered)}
     out: dict[str, list[dict]] = {}
     for name in sorted(read):
