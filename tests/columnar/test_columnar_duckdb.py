@@ -22,7 +22,7 @@ from tests.oracle.gen import cases
 
 BUNDLED = [("tier", "2024-04-01", True), ("novice", "2024-03-15", False), ("renew", "2024-06-30", True),
            ("life", "2024-04-01", True)]
-GENERATED = settings(max_examples=40, deadline=None, derandomize=True, database=None,
+GENERATED = settings(max_examples=20, deadline=None, derandomize=True, database=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 
 
