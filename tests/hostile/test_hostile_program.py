@@ -129,29 +129,3 @@ def test_a_large_policy_is_split_into_lines_once(monkeypatch):
     assert len(policy.checked.rules) > 600 and len(splits) <= 3
     assert policy.source_text(policy.checked.rules["g599"].body) == "shop_daily.experience_score on as_of > 4.9"
     assert len(splits) <= 3
-
-
-def test_a_huge_program_is_grounded_a_few_entities_per_clingo_call(clean, monkeypatch):
-    """Policy size (issue 19): clingo's ground program for one entity grows with the program (a 10,000-rule
-    policy grounded 925 MB for 14 shops in one call), so a program that is large for the budget is solved
-    a few entities per call; the verdicts are those of one call. The budget is shrunk here to make the
-    novice policy 'huge': at most two entities per call."""
-    import clausewise.asp.solve as solve_module
-
-    policy, _, verdicts = clean
-    calls: list[int] = []
-    real = solve_module._solve_distinct
-
-    def counted(program, signatures, shared):
-        if program == policy.program:  # (a rule history is solved with the rule's own, smaller program)
-            calls.append(len(signatures))
-        return real(program, signatures, shared)
-
-    monkeypatch.setattr(solve_module, "_solve_distinct", counted)
-    assert _verdicts(policy) == verdicts
-    whole = list(calls)  # the 14 shops in one call
-    assert whole == [14]
-    calls.clear()
-    monkeypatch.setattr(solve_module, "GROUND_BUDGET", 2 * len(policy.program) + 1)
-    assert _verdicts(policy) == verdicts
-    assert max(calls) == 2 and sum(calls) == sum(whole) and len(calls) == sum(-(-n // 2) for n in whole)

@@ -21,12 +21,6 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 STATUSES = ("pass", "fail", "unknown", "na")
 
-#: the fact sets one clingo call grounds, times the program's length in characters, at most: the ground
-#: program of one fact set grows with the program (about 5 bytes per character: a 10,000-rule policy's
-#: 13 MB program grounded 925 MB for 14 shops), so a huge policy is solved two fact sets at a time, while
-#: the bundled policies (17 to 120 KB) still solve hundreds to thousands per call
-GROUND_BUDGET = 2**25
-
 
 @dataclass(slots=True)
 class EntityAnswer:
@@ -78,14 +72,11 @@ def solve(program: str, facts: Mapping[str, Iterable[Fact]], shared: Iterable[Fa
     The compiled program never relates two entities (every rule is keyed on ``E``), so an
     entity's answer depends only on its own facts. Entities with the same facts therefore share
     one solved answer: clingo grounds each distinct set of facts once, and the entities of a set
-    share its answer (callers read answers, never edit them). A huge program is grounded a few
-    fact sets per clingo call (:data:`GROUND_BUDGET`), so that its memory stays bounded.
+    share its answer (callers read answers, never edit them).
     """
     signature_of = {entity: tuple(entity_facts) for entity, entity_facts in facts.items()}
     distinct = list(dict.fromkeys(signature_of.values()))
-    per_call = max(1, GROUND_BUDGET // max(1, len(program)))  # a huge program: a few fact sets per clingo call
-    solved = [answer for start in range(0, len(distinct), per_call)
-              for answer in _solve_distinct(program, distinct[start:start + per_call], tuple(shared))]
+    solved = _solve_distinct(program, distinct, tuple(shared))
     by_signature = dict(zip(distinct, solved))
     return {entity: by_signature[signature] for entity, signature in signature_of.items()}
 
