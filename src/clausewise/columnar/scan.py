@@ -143,11 +143,29 @@ def _same_as_text(f: FieldSchema, column_type: str) -> bool:
     return {"date": "DATE", "bool": "BOOLEAN"}.get(kind) == column_type
 
 
+def _parquet_names(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """The names of a Parquet file's columns as the file writes them, from its schema (elements in
+    depth-first order, each with its number of children; the first is the root)."""
+    elements = con.execute(exp.select("name", "num_children").from_(
+        exp.func("parquet_schema", exp.Literal.string(str(path)))).sql("duckdb")).fetchall()
+
+    def after(i: int) -> int:  # the position after element i and everything below it
+        children, i = elements[i][1] or 0, i + 1
+        for _ in range(children):
+            i = after(i)
+        return i
+
+    names, i = [], 1
+    for _ in range(elements[0][1] or 0 if elements else 0):
+        names.append(str(elements[i][0]))
+        i = after(i)
+    return names
+
+
 def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema) -> exp.Expr | None:
     """The Parquet file's fields as text (a column named twice, missing, or of another type: None)."""
-    import pyarrow.parquet as pq
-
-    if len(set(names := pq.read_schema(path).names)) != len(names):  # DuckDB renames the second one (x_1)
+    names = _parquet_names(con, path)
+    if len(set(names)) != len(names):  # DuckDB renames the second one (x_1)
         return None
     read = exp.func("read_parquet", exp.Literal.string(str(path)))
     described = con.execute(exp.Describe(this=exp.select("*").from_(read.copy())).sql("duckdb")).fetchall()
