@@ -10,6 +10,7 @@ import pytest
 
 from clausewise.asp import cells
 from clausewise.engine import history, timeline
+from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.engine.policy import compile_policy_text, load_policy
 from clausewise.engine.timeline import MAX_DAYS, day_range, range_audit
 from clausewise.engine.workers import LimitExceeded
@@ -119,6 +120,20 @@ def test_chunks_of_entities_share_the_answers_of_earlier_chunks(monkeypatch) -> 
                         or real(p, facts, shared))
     assert [[raw.json() for raw in t.days] for t in policy.timeline(tables, "2024-03-01", "2024-03-31")] == whole
     assert sum(solved) < sum(alone)
+
+
+def test_the_figures_a_history_measured_for_a_day_of_the_range_are_not_measured_again(monkeypatch) -> None:
+    """The exit inspection's figures of a range's day, measured for the history of the days after
+    it, are the main program's figures of that day: measured once (the every-day test above checks
+    the verdicts)."""
+    policy = load_policy(POLICIES / "novice.policy")
+    real = EntityEvaluation.measure
+    given: list[int] = []
+    monkeypatch.setattr(EntityEvaluation, "measure", lambda self, scope, explained=True, known=None:
+                        given.append(len(known or ())) or real(self, scope, explained, known))
+    (s03,) = policy.timeline(EXAMPLES / "novice", "2024-03-10", "2024-03-20", entities=["S03"])
+    assert sum(1 for n in given if n) >= 9 and max(given) >= 10  # the range's days but the last
+    assert s03.days[-1].outcome("exit_date") == "2024-03-15"
 
 
 def test_spans_join_the_days_with_the_same_outcomes() -> None:

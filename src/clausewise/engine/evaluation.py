@@ -19,7 +19,7 @@ goes through :class:`EntityEvaluation`:
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,14 +115,20 @@ class EntityEvaluation:
             self._made_from = None
         return self._constants
 
-    def measure(self, scope: Scope, explained: bool = True) -> Measured:
+    def measure(self, scope: Scope, explained: bool = True, known: Mapping[str, FigureValue] | None = None) -> Measured:
         """The figures, leaf results and outcome clause values of the entity in ``scope``;
-        ``explained=False``: only the leaf results :meth:`facts` reads (a rule's history)."""
+        ``explained=False``: only the leaf results :meth:`facts` reads (a rule's history); ``known``:
+        figures already measured for this entity, day and parameters (a rule's history of the day)."""
         self.constants()
         values = self._entity_figures_type()
         ev = self.ev
-        for fid, measure in self._measurers:
-            values[fid] = measure(scope, values)
+        if known:
+            for fid, measure in self._measurers:  # in the same order, so that the facts are too
+                found = known.get(fid)
+                values[fid] = found if found is not None else measure(scope, values)
+        else:
+            for fid, measure in self._measurers:
+                values[fid] = measure(scope, values)
         evaluate = self.leaf_eval.evaluate
         leaves = {node_id: leaf_result(compiled, values) if compiled is not None else evaluate(cond, scope)
                   for node_id, cond, compiled in self._leaves if explained or compiled is None}

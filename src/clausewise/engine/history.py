@@ -49,12 +49,14 @@ class RuleHistory:
         self.plan, self.figures, self.base, self.text = plan, figures, ev, text
         #: (rule, day) -> the evaluation of the rule's leaves as of that day, its parameter and constant facts
         self._evaluations: dict[tuple[str, dt.date], tuple[Any, tuple, tuple]] = {}
+        #: the first day whose measured figures are kept for the evaluation of that day (:meth:`figures_on`)
+        self.keep_from: dt.date | None = None
         #: rule -> the evaluation of its first day, which the other days' evaluations are made from
         self._templates: dict[str, Any] = {}
         #: rule -> the plan, program and figures of the rule alone
         self._programs: dict[str, tuple[Plan, str, FigureProgram]] = {}
         #: id(entity row) -> what :meth:`_entry` holds; the row is kept so that its id stays its own
-        self._statuses: dict[int, tuple[dict, dict, dict, dict]] = {}
+        self._statuses: dict[int, tuple[dict, dict, dict, dict, dict]] = {}
         #: while :meth:`prepare` collects: (days measured at most per window, days after a window's end)
         self._collecting: tuple[int, int] | None = None
         self._measuring = self._asked = False
@@ -181,13 +183,23 @@ class RuleHistory:
             if walked is not None and (last is None or walked > last):
                 walks[key] = (walked, decided)
 
-    def _entry(self, scope: Scope) -> tuple[dict, dict, dict, dict]:
+    def _entry(self, scope: Scope) -> tuple[dict, dict, dict, dict, dict]:
         """The entity's (row, {(rule, day): status}, {(rule, day): facts waiting for :meth:`prepare`
-        to solve them}, {(rule, window start): (the last day walked, the day that decided it)})."""
+        to solve them}, {(rule, window start): (the last day walked, the day that decided it)},
+        {day: figures measured that day, from :attr:`keep_from` on})."""
         entry = self._statuses.get(id(scope.entity))
         if entry is None or entry[0] is not scope.entity:
-            entry = self._statuses[id(scope.entity)] = (scope.entity, {}, {}, {})
+            entry = self._statuses[id(scope.entity)] = (scope.entity, {}, {}, {}, {})
         return entry
+
+    def figures_on(self, ev: Evaluator, scope: Scope) -> dict[str, Any] | None:
+        """The figures the rules' evaluations measured for the entity of ``scope`` as of ``ev``'s
+        day (kept from :attr:`keep_from` on), when ``ev`` has this history's parameters and
+        convention: the same values ``ev`` would measure."""
+        if self.keep_from is None or ev.params != self.base.params or ev.convention != self.base.convention:
+            return None
+        entry = self._statuses.get(id(scope.entity))
+        return entry[4].get(ev.as_of) if entry is not None and entry[0] is scope.entity else None
 
     def _evaluation(self, rule: str, day: dt.date) -> tuple[Any, tuple, tuple]:
         """The evaluation of the rule's leaves as of ``day``, its parameter facts and its constants as
@@ -236,6 +248,8 @@ class RuleHistory:
                 evaluation, shared, constants = self._evaluation(rule, day)
                 measured = evaluation.measure(scope, explained=False)
                 facts = evaluation.facts(measured) + list(constants)
+                if self.keep_from is not None and day >= self.keep_from:
+                    self._entry(scope)[4].setdefault(day, {}).update(measured.figures)
                 out[(rule, day)] = (shared, tuple(ranked_dates(facts) if ranked else facts))
         finally:
             self._measuring = measuring

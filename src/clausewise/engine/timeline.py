@@ -102,6 +102,7 @@ class DayEvaluations:
             evaluation, encoder = self.on(day)
             history = evaluation.ev.history
             if history is not None:  # the rules' histories of every entity, solved together (up to the range's end)
+                history.keep_from = self.days[0]  # the figures of the range's days, measured once for both
                 try:
                     history.prepare(evaluation.ev, scopes, ahead=(self.days[-1] - day).days)
                 except Exception as exc:  # an entity's failure is reported when it is measured
@@ -112,7 +113,7 @@ class DayEvaluations:
             for entity, scope in scopes.items():
                 key = f"{entity}@{day.isoformat()}"
                 try:
-                    m = evaluation.measure(scope)
+                    m = evaluation.measure(scope, known=history.figures_on(evaluation.ev, scope) if history else None)
                     facts[key] = evaluation.facts(m) + constants
                     if self._ranked:
                         facts[key] = ranked_dates(facts[key])
