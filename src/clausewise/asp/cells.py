@@ -230,7 +230,7 @@ def _offset_bounds(program: FigureProgram, constants: dict[str, FigureValue], se
                     break
                 assert wanted is not None
                 wanted.append(shifted(day.value, sign * p))
-        elif bounds is None:
+        elif bounds is None or kind == "calendar":  # the edge of an entity's date: the date keeps its value
             mine, wanted = rest[0], None
         elif kind == "shift":
             mine, days = rest

@@ -15,8 +15,9 @@ gets its units' values as ``unit_value(E, F, K, V)`` facts (``unit_none/3``, ``u
 ``K`` numbers the units in window order): each unit is compared by the same rules as a leaf's
 two sides, and ``any``/``every`` is decided from the units' statuses (``quantifier_status/3``).
 A date offset between single dates (``end of 90 days from revoked_on``, ``cold_start_trigger + 60
-days``, ``quarter_end_assessment - cold_start_pass_day``) is a rule of the program over its dates'
-day numbers (:data:`OFFSET_RULES`): the dates enter as figures, the offset does not.
+days``, ``quarter_end_assessment - cold_start_pass_day``, ``end of previous quarter of as_of``) is a
+rule of the program over its dates' day numbers (:data:`OFFSET_RULES`, :data:`CALENDAR_RULES`): the
+dates enter as figures, the offset does not.
 Leaves of other shapes (a membership in a window, a condition over a group of items) are still
 decided in exact arithmetic outside the program and enter as ``leaf(E, Node, Status)``.
 """
@@ -130,10 +131,36 @@ value(E,F,q(0,0,())) :- day_diff(F,A,B), value(E,A,X), value(E,B,X).
 value(E,F,q(-1,-1,(V,#sup))) :- day_diff(F,A,B), value(E,A,X), value(E,B,Y), V = X - Y, V < 0.
 % a date that is missing makes the offset missing; else one that is none makes it none
 offset_of(F,B) :- day_shift(F,B,_).  offset_of(F,B) :- period_end(F,B,_).
-offset_of(F,A) :- day_diff(F,A,_).  offset_of(F,B) :- day_diff(F,_,B).
+offset_of(F,A) :- day_diff(F,A,_).  offset_of(F,B) :- day_diff(F,_,B).  offset_of(F,B) :- calendar_edge(F,B,_,_,_).
 missing(E,F) :- offset_of(F,B), missing(E,B).
 none(E,F) :- offset_of(F,B), none(E,B), not missing(E,F).
-#defined day_shift/3. #defined period_end/3. #defined day_diff/3.
+#defined day_shift/3. #defined period_end/3. #defined day_diff/3. #defined calendar_edge/5.
+"""
+
+CALENDAR_RULES = """\
+% ---- the start or end of the month or quarter of a date (calendar_edge(F,B,start|end,month|quarter,Previous):
+% F = that edge of the period holding date B, or of the one before when Previous = 1), on day numbers
+% (date.toordinal(): 0001-01-01 = 1). The year and month of a day number, and the day number of a year's
+% month's first day, by Howard Hinnant's civil calendar arithmetic (days_from_civil, civil_from_days:
+% proleptic Gregorian, 400-year eras); every operand is below 4 million, far inside 32 bits
+period_months(month,1). period_months(quarter,3).
+% the year and month of date B: M0 = M - 1 and months counted from year 0, YM = 12 * Y + M0
+year_month(E,F,12 * (Yoe + Era * 400 + Mp / 10) + Mp + 2 - 12 * (Mp / 10)) :- calendar_edge(F,B,_,_,_), value(E,B,D),
+    Z = D + 305, Era = Z / 146097, Doe = Z - Era * 146097, Yoe = (Doe - Doe / 1460 + Doe / 36524 - Doe / 146096) / 365,
+    Doy = Doe - (365 * Yoe + Yoe / 4 - Yoe / 100), Mp = (5 * Doy + 2) / 153.
+% the first month (counted from year 0) of the period: the month, or the quarter's first; L months earlier for the previous
+period_from(E,F,YM - L * P,L) :- calendar_edge(F,_,_,month,P), year_month(E,F,YM), period_months(month,L).
+period_from(E,F,YM - YM \\ 12 + (YM \\ 12) / 3 * 3 - L * P,L) :- calendar_edge(F,_,_,quarter,P), year_month(E,F,YM),
+    period_months(quarter,L).
+% the first day of the period and of the next one, as day numbers (days_from_civil of that month's first day)
+first_day(E,F,start,S) :- period_from(E,F,S,_), S >= 12.
+first_day(E,F,next,S + L) :- period_from(E,F,S,L), S >= 12.
+month_start(E,F,W,Era * 146097 + Yoe * 365 + Yoe / 4 - Yoe / 100 + (153 * Mp + 2) / 5 - 305) :- first_day(E,F,W,YM),
+    Y = YM / 12, M = YM \\ 12 + 1, A = (14 - M) / 12, Era = (Y - A) / 400, Yoe = Y - A - Era * 400, Mp = M + 12 * A - 3.
+value(E,F,V) :- calendar_edge(F,_,start,_,_), month_start(E,F,start,V).
+value(E,F,V - 1) :- calendar_edge(F,_,end,_,_), month_start(E,F,next,V).
+% a period that starts before the calendar (the month or quarter before 0001-01) is not known
+missing(E,F) :- period_from(E,F,S,_), S < 12.
 """
 
 
@@ -154,7 +181,8 @@ class FigureProgram:
     #: False: date offsets enter as figures (the analysis commands' search chooses their values)
     offsets: bool = True
     #: figures the program computes from other figures (date offsets): id -> ('shift', base, days),
-    #: ('period_end', base, N) or ('diff', a, b); no fact carries them (``figure/3`` carries their dates)
+    #: ('period_end', base, N), ('diff', a, b) or ('calendar', base, edge, unit, previous); no fact
+    #: carries them (``figure/3`` carries their dates)
     offset_figures: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -164,12 +192,16 @@ class FigureProgram:
                 self.compiled[leaf_id] = leaf
                 for fid in leaf.figures:
                     seen.setdefault(fid)
-        for fid in list(seen) if self.offsets else ():
+        pending = list(seen) if self.offsets else []
+        while pending:  # an offset's date may be a constant offset itself: its own dates are read too
+            fid = pending.pop(0)
             offset = self.figures.figures[fid].offset
             if offset is not None and self._offset_ok(offset):
                 self.offset_figures[fid] = offset
                 for base in self.bases(fid):
-                    seen.setdefault(base)
+                    if base not in seen:
+                        seen[base] = None
+                        pending.append(base)
         for fid in seen:
             f = self.figures.figures[fid]
             if f.constant:
@@ -185,12 +217,17 @@ class FigureProgram:
         return tuple(offset[1:]) if offset[0] == "diff" else (offset[1],)
 
     def _offset_ok(self, offset: tuple[Any, ...]) -> bool:
-        """An offset of dates that are plain figures (not offsets themselves), within 32 bits."""
+        """An offset within 32 bits of dates that are plain figures, or constant offsets the program
+        states too (``end of previous quarter of as_of``); an entity's offset of an offset enters as a figure."""
         kind, *rest = offset
         dates = rest if kind == "diff" else rest[:1]
-        days = 0 if kind == "diff" else rest[1]
-        return (abs(days) <= MAX_OFFSET_DAYS and all(self.figures.figures[d].role == "value"
-                and self.figures.figures[d].unit == "date" and self.figures.figures[d].offset is None for d in dates))
+        days = rest[1] if kind in ("shift", "period_end") else 0
+
+        def plain_or_constant(d: FigureDef) -> bool:
+            return d.offset is None or (d.constant and self._offset_ok(d.offset))
+
+        return abs(days) <= MAX_OFFSET_DAYS and all(
+            (f := self.figures.figures[d]).role == "value" and f.unit == "date" and plain_or_constant(f) for d in dates)
 
     def convention_params(self, convention: str) -> list[tuple[str, str]]:
         """The day-count convention C-4 as a ``param_given/2`` (name, value), when the program reads
@@ -325,6 +362,8 @@ class FigureProgram:
                 lines.append(f"param_default({q(CONVENTION)},{q(CONVENTIONS[0])}).  "
                              + comment("C-4: the start day of 'N days from d' is day 1 (a param_given/2 fact replaces it)"))
             lines.append(OFFSET_RULES)
+            if any(offset[0] == "calendar" for offset in self.offset_figures.values()):
+                lines.append(CALENDAR_RULES)
         return lines
 
     def _offset_lines(self, fid: str) -> list[str]:
@@ -333,6 +372,9 @@ class FigureProgram:
         kind, *rest = self.offset_figures[fid]
         if kind == "diff":
             fact = f"day_diff({q(fid)},{q(rest[0])},{q(rest[1])})."
+        elif kind == "calendar":
+            base, edge, unit, previous = rest
+            fact = f"calendar_edge({q(fid)},{q(base)},{edge},{unit},{int(previous)})."
         else:
             fact = f"{'day_shift' if kind == 'shift' else 'period_end'}({q(fid)},{q(rest[0])},{rest[1]})."
         names = " - ".join(self.figures.figures[b].text for b in self.bases(fid))

@@ -212,14 +212,21 @@ class _Builder:
 
     def offsets(self) -> None:
         """Each date offset of single dates gets its dates as figures (:func:`date_offset`): the
-        program states the offset. After every leaf's figures, so that their ids stay as they were."""
-        for fid, f in list(self.figures.items()):
+        program states the offset. After every leaf's figures, so that their ids stay as they were;
+        a date an offset is computed from may be an offset itself (``end of previous quarter of as_of``
+        in ``quarter_end - d``)."""
+        pending, looked = list(self.figures), set(self.figures)
+        while pending:
+            fid = pending.pop(0)
+            f = self.figures[fid]
             offset = date_offset(self.checked, f.node) if f.role == "value" else None
             if offset is not None:
                 kind, *parts = offset
                 names = ("base",) if kind != "diff" else ("from", "to")
                 bases = [self.value(part, f"{fid}.{name}") for part, name in zip(parts, names)]
                 self.figures[fid] = replace(f, offset=(kind, *bases, *parts[len(bases):]))
+                pending += [base for base in bases if base not in looked]
+                looked.update(bases)
 
     def leaf(self, leaf_id: str, cond: Any) -> LeafDef:
         c = self.checked
@@ -258,8 +265,14 @@ def _resolved(checked, node: Any) -> Any:
 def date_offset(checked, node: Any) -> tuple[Any, ...] | None:
     """A date offset between single dates (through named values): ``d + 1 day`` or ``d - 30 days``
     (('shift', d, days)), ``end of 90 days from d`` (('period_end', d, 90), convention C-4 is the
-    program's), ``a - b`` of two dates (('diff', a, b)); None for any other expression."""
+    program's), ``a - b`` of two dates (('diff', a, b)), ``start of quarter of d`` or ``end of
+    previous month of d`` (('calendar', d, 'start' | 'end', 'quarter' | 'month', previous)); None
+    for any other expression."""
     expr = _resolved(checked, node)
+    if isinstance(expr, syntax.Edge) and expr.kind in ("start", "end"):
+        window = _resolved(checked, expr.window)
+        if isinstance(window, syntax.Calendar) and unit_of(checked, window.date) == "date":
+            return ("calendar", window.date, expr.kind, window.kind, window.previous)
     match expr:
         case syntax.Arith(op="+" | "-" as op, left=base, right=syntax.Number(value=int() as days)) \
                 if unit_of(checked, base) == "date" and not isinstance(days, bool):
