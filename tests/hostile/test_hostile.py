@@ -405,4 +405,6 @@ def test_an_invisible_mark_in_a_value_is_a_different_value_and_messages_show_it(
     orders = next(n for n in marked.rules[0].children if n.id == "all_good.orders")
     assert orders.missing == [f"parameter monthly_standard has no value for {category!r}"]
     assert repr(category) != f"'{category}'"  # the quoted value spells the mark out (\u200b ...)
+    shown = next(n for n in marked.rules[0].children if n.id == "all_good.category")
+    assert shown.observed == repr(category) and shown.bound == "女装"  # the explanation spells it out too
     assert result.accounting.rows_rejected == 0

@@ -45,6 +45,8 @@ def value_text(value: Any) -> str:
         return str(value)
     if isinstance(value, (list, tuple)):
         return "{" + ", ".join(value_text(v) for v in value) + "}"
+    if isinstance(value, str) and not value.isprintable():  # a control, format or zero-width mark: spelled out
+        return repr(value)
     return str(value)
 
 
