@@ -4,10 +4,10 @@ A table DuckDB reads itself is read only by lowered queries, and each of them fi
 by one field: the entity's key (a relation's table: ``bindings.provider_id``), the key of an
 item related to the entity (``shop_daily.shop_id`` of the shops bound to the provider), or the
 value of the entity's field the rows are found by (with ``for each``, an entity ``P01/catering``
-reads every row of ``P01``) and, for a filter measured per item (RENEW's count of the shop's bindings
-to the provider), the rows of the entity's items found by their key. :func:`entity_rows` gives, per such field, the
-texts the named entities' rows hold there, so that DuckDB keeps only those rows
-(:func:`clausewise.columnar.scan.scan_file`); None when some query finds its rows otherwise. A
+reads every row of ``P01``); a filter measured per item (RENEW's count of the shop's bindings to
+the provider) reads the rows of the entity's items, found by their key. :func:`entity_rows`
+gives, per such field, the texts the named entities' rows hold there, so that DuckDB keeps only
+those rows (:func:`clausewise.columnar.scan.scan_file`); None when some query finds its rows otherwise. A
 field that is not part of a keyed table's key is no such field: a row with a duplicate key is
 rejected by the reader only if its first row is read too. A table the Python reader validates
 lazily (:mod:`clausewise.data.lazy`) is looked up the same way: :func:`needed_rows` validates only
