@@ -49,8 +49,8 @@ class RuleHistory:
         self.plan, self.figures, self.base, self.text = plan, figures, ev, text
         #: (rule, day) -> the evaluation of the rule's leaves as of that day, its parameter and constant facts
         self._evaluations: dict[tuple[str, dt.date], tuple[Any, tuple, tuple]] = {}
-        #: the first day whose measured figures are kept for the evaluation of that day (:meth:`figures_on`)
-        self.keep_from: dt.date | None = None
+        #: the days whose measured figures are kept until the evaluation of that day takes them (:meth:`figures_on`)
+        self.keep: tuple[dt.date, dt.date] | None = None
         #: rule -> the evaluation of its first day, which the other days' evaluations are made from
         self._templates: dict[str, Any] = {}
         #: rule -> the plan, program and figures of the rule alone
@@ -186,7 +186,7 @@ class RuleHistory:
     def _entry(self, scope: Scope) -> tuple[dict, dict, dict, dict, dict]:
         """The entity's (row, {(rule, day): status}, {(rule, day): facts waiting for :meth:`prepare`
         to solve them}, {(rule, window start): (the last day walked, the day that decided it)},
-        {day: figures measured that day, from :attr:`keep_from` on})."""
+        {day: figures measured that day, for the days of :attr:`keep`})."""
         entry = self._statuses.get(id(scope.entity))
         if entry is None or entry[0] is not scope.entity:
             entry = self._statuses[id(scope.entity)] = (scope.entity, {}, {}, {}, {})
@@ -194,12 +194,13 @@ class RuleHistory:
 
     def figures_on(self, ev: Evaluator, scope: Scope) -> dict[str, Any] | None:
         """The figures the rules' evaluations measured for the entity of ``scope`` as of ``ev``'s
-        day (kept from :attr:`keep_from` on), when ``ev`` has this history's parameters and
-        convention: the same values ``ev`` would measure."""
-        if self.keep_from is None or ev.params != self.base.params or ev.convention != self.base.convention:
-            return None
+        day (one of :attr:`keep`), when ``ev`` has this history's parameters and convention: the
+        same values ``ev`` would measure. Given once: the day's evaluation takes them."""
         entry = self._statuses.get(id(scope.entity))
-        return entry[4].get(ev.as_of) if entry is not None and entry[0] is scope.entity else None
+        if entry is None or entry[0] is not scope.entity:
+            return None
+        found = entry[4].pop(ev.as_of, None)
+        return found if ev.params == self.base.params and ev.convention == self.base.convention else None
 
     def _evaluation(self, rule: str, day: dt.date) -> tuple[Any, tuple, tuple]:
         """The evaluation of the rule's leaves as of ``day``, its parameter facts and its constants as
@@ -248,7 +249,7 @@ class RuleHistory:
                 evaluation, shared, constants = self._evaluation(rule, day)
                 measured = evaluation.measure(scope, explained=False)
                 facts = evaluation.facts(measured) + list(constants)
-                if self.keep_from is not None and day >= self.keep_from:
+                if self.keep is not None and self.keep[0] <= day <= self.keep[1]:
                     self._entry(scope)[4].setdefault(day, {}).update(measured.figures)
                 out[(rule, day)] = (shared, tuple(ranked_dates(facts) if ranked else facts))
         finally:

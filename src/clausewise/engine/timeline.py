@@ -102,7 +102,7 @@ class DayEvaluations:
             evaluation, encoder = self.on(day)
             history = evaluation.ev.history
             if history is not None:  # the rules' histories of every entity, solved together (up to the range's end)
-                history.keep_from = self.days[0]  # the figures of the range's days, measured once for both
+                history.keep = (self.days[0], self.days[-1])  # the figures of the range's days, measured once for both
                 try:
                     history.prepare(evaluation.ev, scopes, ahead=(self.days[-1] - day).days)
                 except Exception as exc:  # an entity's failure is reported when it is measured
