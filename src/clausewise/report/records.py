@@ -103,7 +103,7 @@ class VerdictSink:
 
     :meth:`render` runs in the worker that evaluated a chunk and gives what :meth:`write`
     appends in the parent: the chunk's JSON Lines or CSV as UTF-8 bytes (so the parent only
-    copies them to the file), or for Parquet the chunk's records.
+    copies them to the file), or for Parquet the chunk's records as an Arrow table.
     """
 
     def __init__(self, path: Path, fields: list[str], kind: str | None = None, form: str | None = None,
@@ -134,24 +134,26 @@ class VerdictSink:
                 assert self.layout is not None
                 self._file.write(csv_bytes([self.layout.columns]))
 
-    def render(self, raws: list[RawVerdict]) -> bytes | list[list[str]]:
+    def render(self, raws: list[RawVerdict]) -> Any:
         if self.layout is None:
             return "".join([r.json() + "\n" for r in raws]).encode("utf-8")
         records = self.layout.rows(raws)
-        return (csv_bytes(records) if self.kind == ".csv" else self.layout.json_lines(records) if self.kind == ".jsonl"
-                else records)
+        if self.kind == ".parquet":  # an Arrow table, made here in the worker: the parent only gathers them
+            import pyarrow as pa
 
-    def write(self, payload: bytes | list[list[str]]) -> None:
+            columns = [list(c) for c in zip(*records)] if records else [[] for _ in self.layout.columns]
+            schema = pa.schema([(c, pa.string()) for c in self.layout.columns])
+            return pa.table(dict(zip(self.layout.columns, columns)), schema=schema)
+        return csv_bytes(records) if self.kind == ".csv" else self.layout.json_lines(records)
+
+    def write(self, payload: Any) -> None:
+        """Append what :meth:`render` gave: bytes, or for Parquet an Arrow table."""
         if self._parquet is None:
             assert self._file is not None and isinstance(payload, bytes)  # JSON Lines and CSV render bytes
             self._file.write(payload)
-        elif payload:
-            import pyarrow as pa
-
-            assert isinstance(payload, list)
-            columns = [list(c) for c in zip(*payload)]  # kept as Arrow columns: a fraction of Python strings' memory
-            self._pending.append(pa.table(dict(zip(self._schema.names, columns)), schema=self._schema))
-            self._pending_rows += len(payload)
+        elif payload.num_rows:
+            self._pending.append(payload)
+            self._pending_rows += payload.num_rows
             if self._pending_rows >= ROW_GROUP:
                 self._row_groups(whole=True)
 
