@@ -6,9 +6,9 @@ import pytest
 
 #: Tests that take more than about a second of CPU each (generated policies, witness searches,
 #: every example through a second path, every day of a range, CLI runs, browsers, Spark);
-#: ``./dev test -m "not slow"`` leaves them out: a quick run (under a minute on 2 cores) that
-#: still runs tests of every layer. An entry is a file, a test (all its parametrizations) or one
-#: parametrization. Some modules mark their own with ``@pytest.mark.slow``.
+#: ``./dev test -m "not slow"`` leaves them out: a quick run (its budget: under a minute on 2
+#: cores) that still runs tests of every layer. An entry is a file, a test (all its
+#: parametrizations) or one parametrization. Some modules mark their own with ``@pytest.mark.slow``.
 SLOW = (
     # analysis: searches over the bundled policies
     "tests/analysis/test_coverage.py::test_bundled_coverage_needs_nothing_beside_the_clone",
