@@ -256,7 +256,8 @@ def table1(results: dict) -> list[str]:
         peers = [v for k, v in rows.items() if k in PEER_ENGINES]
         fastest = min(peers, key=lambda v: v["seconds"]) if peers else None
         thriftiest = min(peers, key=lambda v: v["timed_cpu_seconds"]) if peers else None
-        lines += [f"**{size:,} providers** (verdicts: {', '.join(f'{k} {v:,}' for k, v in next(iter(rows.values()))['counts'].items())})", "",
+        counts = next(iter(rows.values()))["counts"]
+        lines += [f"**{size:,} providers** (verdicts: {', '.join(f'{k} {v:,}' for k, v in counts.items())})", "",
                   "| engine | seconds (median) | range | CPU seconds (median) | range | peak memory | load | "
                   "the fastest peer engine's seconds ÷ this | its CPU seconds ÷ this |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]

@@ -228,7 +228,8 @@ def test_impossible_dates_are_refused_everywhere(tmp_path):
         evaluate(POLICY, rows, {"monthly_standard": {}}, as_of="2023-02-29")
     assert err.value.diagnostics[0].render().startswith("--as-of: error: not a date: '2023-02-29'")
     policy = compile_policy_text(money_policy(">=", "0", "paid_orders").replace(
-        "param monthly_standard", "param w [H-8] \"窗\" / \"w\": window\nparam monthly_standard").replace("during 2024-01) >= 0", "during w) >= 0"))
+        "param monthly_standard", "param w [H-8] \"窗\" / \"w\": window\nparam monthly_standard"
+    ).replace("during 2024-01) >= 0", "during w) >= 0"))
     with pytest.raises(ClausewiseError) as err:
         policy.evaluate(rows, as_of=AS_OF, params={"monthly_standard": {}, "w": "2023-02-01..2023-02-29"})
     assert "2023-02-29" in err.value.diagnostics[0].render()
@@ -320,7 +321,8 @@ def test_cli_audit_states_the_accounting_on_damaged_data(tmp_path):
 
 # ---- a regression found by the oracle: bindings of one shop with the same start, one still open ----------------
 def test_bindings_with_the_same_start_one_open_are_merged():
-    text = GEN_HEADER % ("", 0) + ('rule r [X-1] "规则" / "rule" = sum(shop_daily.paid_orders over bound_shops during 2024-01 .. 2024-03) = 3\n'
+    text = GEN_HEADER % ("", 0) + ('rule r [X-1] "规则" / "rule" = '
+                                   'sum(shop_daily.paid_orders over bound_shops during 2024-01 .. 2024-03) = 3\n'
                                    'decide level [X-2] "等级" / "level": enum(high, low) {\n  high when r\n  otherwise low\n}\n')
     rows = {"providers": [{"provider_id": "P1", "region": "east", "joined_on": "", "deposit": "", "staff": "", "verified": "",
                            "cap_override": "", "fee": "", "industries": "", "tags": ""}],

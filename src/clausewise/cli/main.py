@@ -240,7 +240,8 @@ def explain(policy: str, data, as_of, param, params_file, time_limit, memory_lim
         style = (lambda text, status: click.style(text, fg=COLORS[status])) if use_color else (lambda text, status: text)
         click.echo(render_text(verdict, lang, style), color=use_color)
         if own:  # the verdict rests on fewer rows than the files hold: say which
-            click.echo("被拒绝的本实体数据行(判定未使用):" if lang == "zh" else "rows of this entity rejected (the verdict does not use them):")
+            click.echo("被拒绝的本实体数据行(判定未使用):" if lang == "zh"
+                       else "rows of this entity rejected (the verdict does not use them):")
             for r in own:
                 click.echo(f"  {r.file}:{r.line}: row {r.row}" + (f", field {r.field!r}" if r.field else "")
                            + f": {_one_line(r.reason)}")

@@ -25,8 +25,8 @@ from typing import Any
 
 from clausewise.evaluate.leaves import LeafResult
 from clausewise.language import syntax
-from clausewise.report.explain import (answered_leaves, value_text, gap_direction, make_verdict, missing_decided, observed_shown, outcome_json,
-                      percent_text, static_fields)
+from clausewise.report.explain import (answered_leaves, gap_direction, make_verdict, missing_decided, observed_shown,
+                                       outcome_json, percent_text, static_fields, value_text)
 from clausewise.report.models import Verdict
 from clausewise.asp.plan import LogicNode, Plan, compliance
 from clausewise.asp.solve import EntityAnswer
