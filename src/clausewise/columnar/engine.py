@@ -116,8 +116,9 @@ def prepare(checked, leaves: list[tuple[str, Any]], params: dict[str, Any], as_o
     paths = [data] if isinstance(data, (str, Path)) else list(data)
     files = datafiles.find_table_files(paths, checked.tables)
     needed = python_tables(checked, lowered)
+    queried = {n for low in lowered.values() for n in low.tables}
     prepared.scan = {n: Path(f) for n, f in files.items()
-                     if n not in needed and Path(f).suffix in (".csv", ".parquet", ".jsonl", ".ndjson") and any(n in low.tables for low in lowered.values())}
+                     if n not in needed and n in queried and Path(f).suffix in (".csv", ".parquet", ".jsonl", ".ndjson")}
     return prepared
 
 

@@ -273,8 +273,10 @@ class Policy:
         for day in (start, end or start):
             if not self.in_force(day):
                 h = self.checked.header
-                raise ClausewiseError.simple(self.checked.source.name, f"policy {self.name} version {self.version} is not in force on {day}",
-                                             f"it is in force from {h.effective_from}" + (f" to {h.effective_to}" if h.effective_to else ""))
+                until = f" to {h.effective_to}" if h.effective_to else ""
+                raise ClausewiseError.simple(self.checked.source.name,
+                                             f"policy {self.name} version {self.version} is not in force on {day}",
+                                             f"it is in force from {h.effective_from}{until}")
 
     def _evaluate_chunk(self, chunk: list[str], entity_rows: dict, evaluation: EntityEvaluation,
                         encoder: VerdictEncoder, rejected: Mapping[str, Any] | None = None) -> list[RawVerdict | ErrorVerdict]:

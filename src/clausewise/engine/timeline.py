@@ -274,8 +274,9 @@ def range_audit(policy: Any, tables: Mapping[str, Any], start: dt.date, end: dt.
     from clausewise.engine import workers as workers_mod  # multiprocessing: imported only when it is used
 
     chunks = days.chunks(max(1, -(-len(days.names) // (4 * workers))))
+    hint = "audit a shorter range (--from, --to) or fewer entities at a time (split the data)"
     for part in workers_mod.iter_chunks(lambda i: [render(t) for t in days.chunk(chunks[i])], len(chunks), workers,
-                                        time_limit, memory_limit, "audit a shorter range (--from, --to) or fewer entities at a time (split the data)"):
+                                        time_limit, memory_limit, hint):
         yield from part
 
 
