@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,37 @@ def seller_policy(*transaction_fields: str, gap: str = "") -> str:
     fields = "".join(f"  {f}\n" for f in ("txn_id: string", "seller_id: string -> sellers", "date: date", *transaction_fields))
     return (SELLER_POLICY_BLOCK + gap + "table sellers key seller_id {\n  seller_id: string\n}\n" + gap
             + "table transactions key txn_id by date {\n" + fields + "}\n")
+
+
+def shop_evaluation(text: str, shops: list[dict], as_of: Any, params: dict | None = None) -> tuple[Any, dict[str, Any]]:
+    """The per-entity evaluation (engine.evaluation.EntityEvaluation) of a test policy whose only
+    table is ``shops``, over the given rows, with each shop's scope by its id."""
+    import clausewise
+    from clausewise.engine.evaluation import EntityEvaluation
+    from clausewise.evaluate import computed
+    from clausewise.evaluate.measure import Data, Evaluator, Scope
+    from clausewise.evaluate.params import resolve_params
+
+    policy = clausewise.compile_policy_text(text, "t.policy")
+    rows = {n: t.rows for n, t in policy.load_data({"shops": shops}).items()}
+    values, convention = resolve_params(policy.checked, params or {}, as_of)
+    ev = Evaluator(policy.checked, Data(rows), values, as_of, convention)
+    scopes = {e: Scope(r, "shops", r) for e, r in sorted(computed.entity_rows(policy.checked, rows["shops"]).items())}
+    return EntityEvaluation(policy.plan, policy.program, policy.figures, ev, policy.source_text), scopes
+
+
+def program_statuses(evaluation: Any, scopes: dict[str, Any]) -> tuple[dict, dict, set[tuple[str, str]]]:
+    """Every entity measured and solved together; asserts that the program's status of each leaf it
+    decides equals the exact one (the figure table's). Gives (measured, answers, the (leaf, status)
+    pairs seen)."""
+    measured = {e: evaluation.measure(s) for e, s in scopes.items()}
+    shared = evaluation.solve(measured)
+    statuses = set()
+    for entity, m in measured.items():
+        for leaf_id in evaluation.figures.compiled:
+            assert shared[entity].status[leaf_id] == m.leaves[leaf_id].status, (entity, leaf_id)
+            statuses.add((leaf_id, m.leaves[leaf_id].status))
+    return measured, shared, statuses
 
 
 def golden(name: str, actual: str) -> None:

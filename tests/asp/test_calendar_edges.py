@@ -15,11 +15,7 @@ import datetime as dt
 import pytest
 
 import clausewise
-from clausewise.engine.evaluation import EntityEvaluation
-from clausewise.evaluate import computed
-from clausewise.evaluate.measure import Data, Evaluator, Scope
-from clausewise.evaluate.params import resolve_params
-from tests.support import policy_block
+from tests.support import policy_block, program_statuses, shop_evaluation
 
 AS_OF = dt.date(2024, 5, 15)
 
@@ -67,15 +63,6 @@ def _shops() -> list[dict]:
     return out
 
 
-def _evaluation(shops: list[dict]) -> tuple[EntityEvaluation, dict[str, Scope]]:
-    policy = clausewise.compile_policy_text(POLICY, "t.policy")
-    rows = {n: t.rows for n, t in policy.load_data({"shops": shops}).items()}
-    values, convention = resolve_params(policy.checked, {}, AS_OF)
-    ev = Evaluator(policy.checked, Data(rows), values, AS_OF, convention)
-    scopes = {e: Scope(r, "shops", r) for e, r in sorted(computed.entity_rows(policy.checked, rows["shops"]).items())}
-    return EntityEvaluation(policy.plan, policy.program, policy.figures, ev, policy.source_text), scopes
-
-
 def test_the_program_states_each_calendar_edge():
     program = clausewise.compile_policy_text(POLICY, "t.policy").program
     for fact in (",start,quarter,0).", ",end,quarter,0).", ",start,quarter,1).", ",end,quarter,1).",
@@ -88,15 +75,10 @@ def test_the_program_states_each_calendar_edge():
 
 @pytest.mark.slow
 def test_calendar_edges_decided_by_the_program_equal_the_exact_statuses():
-    evaluation, scopes = _evaluation(_shops())
+    evaluation, scopes = shop_evaluation(POLICY, _shops(), AS_OF)
     assert {f"{rid}{i}" for rid in EDGES for i in range(len(OPS))} | {"sixty", "started"} <= set(evaluation.figures.compiled)
-    measured = {e: evaluation.measure(s) for e, s in scopes.items()}
-    shared = evaluation.solve(measured)
-    statuses = set()
-    for entity, m in measured.items():
-        for leaf_id in evaluation.figures.compiled:
-            assert shared[entity].status[leaf_id] == m.leaves[leaf_id].status, (entity, leaf_id)
-            statuses.add((leaf_id[:-1] if leaf_id[-1].isdigit() else leaf_id, m.leaves[leaf_id].status))
+    _, _, seen = program_statuses(evaluation, scopes)
+    statuses = {(leaf_id.rstrip("012345"), status) for leaf_id, status in seen}  # qs0 .. qs5: qs
     for rid in [*EDGES, "sixty", "started"]:
         assert {(rid, "pass"), (rid, "fail")} <= statuses, rid
     assert ("pqs", "unknown") in statuses and ("pme", "unknown") in statuses  # before 0001-01: missing

@@ -18,12 +18,9 @@ import clausewise
 from clausewise.asp.cells import Cells
 from clausewise.asp.terms import kind_of
 from clausewise.engine.evaluation import EntityEvaluation
-from clausewise.evaluate import computed
-from clausewise.evaluate.measure import Data, Evaluator, Scope
-from clausewise.evaluate.params import resolve_params
 from clausewise.language.check import MAX_OFFSET_DAYS
 from clausewise.language.diagnostics import ClausewiseError
-from tests.support import policy_block
+from tests.support import policy_block, program_statuses, shop_evaluation
 
 AS_OF = dt.date(2024, 3, 15)
 
@@ -45,13 +42,8 @@ DAYS = [AS_OF - dt.timedelta(days=n) for n in (-1, 0, 1, 29, 30, 31, 88, 89, 90,
 EDGES = [dt.date(1, 1, 1), dt.date(1, 1, 5), dt.date(9999, 12, 31), dt.date(9999, 12, 1)]
 
 
-def _evaluation(shops: list[dict], params: dict | None = None, text: str = POLICY) -> tuple[EntityEvaluation, dict[str, Scope]]:
-    policy = clausewise.compile_policy_text(text, "t.policy")
-    rows = {n: t.rows for n, t in policy.load_data({"shops": shops}).items()}
-    values, convention = resolve_params(policy.checked, params or {}, AS_OF)
-    ev = Evaluator(policy.checked, Data(rows), values, AS_OF, convention)
-    scopes = {e: Scope(r, "shops", r) for e, r in sorted(computed.entity_rows(policy.checked, rows["shops"]).items())}
-    return EntityEvaluation(policy.plan, policy.program, policy.figures, ev, policy.source_text), scopes
+def _evaluation(shops: list[dict], params: dict | None = None, text: str = POLICY) -> tuple[EntityEvaluation, dict]:
+    return shop_evaluation(text, shops, AS_OF, params)
 
 
 def _shops() -> list[dict]:
@@ -75,13 +67,7 @@ def test_the_program_states_each_offset():
 @pytest.mark.parametrize("convention", ["start_day_is_day_1", "start_day_excluded"])
 def test_offsets_decided_by_the_program_equal_the_exact_statuses(convention, monkeypatch):
     evaluation, scopes = _evaluation(_shops(), {"period_day_count_convention": convention})
-    measured = {e: evaluation.measure(s) for e, s in scopes.items()}
-    shared = evaluation.solve(measured)
-    statuses = set()
-    for entity, m in measured.items():
-        for leaf_id in evaluation.figures.compiled:
-            assert shared[entity].status[leaf_id] == m.leaves[leaf_id].status, (entity, leaf_id)
-            statuses.add((leaf_id, m.leaves[leaf_id].status))
+    measured, shared, statuses = program_statuses(evaluation, scopes)
     for leaf_id in ("old", "trial", "window", "before", "closed", "span"):
         assert {(leaf_id, "pass"), (leaf_id, "fail")} <= statuses, leaf_id
     assert ("trial", "unknown") in statuses and ("before", "unknown") in statuses  # beyond the calendar: missing

@@ -17,7 +17,7 @@ from clausewise.evaluate import computed
 from clausewise.evaluate.figuretable import FigureProducer, figure_plan
 from clausewise.evaluate.measure import Data, Evaluator, Scope
 from clausewise.evaluate.params import resolve_params
-from tests.support import EXAMPLES, HEADER, POLICIES
+from tests.support import EXAMPLES, HEADER, POLICIES, policy_block
 from tests.oracle.gen import cases
 
 BUNDLED = [("tier", "2024-04-01", True), ("novice", "2024-03-15", False), ("renew", "2024-06-30", True),
@@ -127,14 +127,7 @@ def test_sums_beyond_64_bits_and_decimal_places_are_exact():
     assert python["B"][average].value == Decimal("3.75") / 2 and python["C"][average].state == "missing"
 
 
-PER_ITEM = """policy t {
-  title "测试" / "test"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity provider in providers
-}
-table providers key provider_id {
+PER_ITEM = policy_block(entity="provider in providers") + """table providers key provider_id {
   provider_id: string
   since: date optional
 }

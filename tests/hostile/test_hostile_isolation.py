@@ -86,7 +86,9 @@ def test_explain_of_the_failing_entity_names_the_error_and_exits_3(broken_entity
     assert "while evaluating condition" in result.output
 
 
-def test_an_entity_whose_row_is_rejected_has_an_error_verdict_and_its_rows_are_summarised_under_it(tmp_path):
+def shop_without_category(tmp_path: Path) -> list[str]:
+    """The small hostile policy with shops S1 and S2 (S2's required category empty: its row is
+    rejected) and five daily rows each, written to ``tmp_path``: the policy and options to evaluate it."""
     from tests.hostile.test_hostile import POLICY as SMALL
 
     (tmp_path / "p.policy").write_text(SMALL, "utf-8")
@@ -94,8 +96,12 @@ def test_an_entity_whose_row_is_rejected_has_an_error_verdict_and_its_rows_are_s
     daily = "".join(f"{shop},2024-01-{day:02d},7,100\n" for shop in ("S1", "S2") for day in range(1, 6))
     (tmp_path / "shop_daily.csv").write_text("shop_id,date,paid_orders,amount_yuan\n" + daily, "utf-8")
     (tmp_path / "params.json").write_text('{"monthly_standard": {"女装": 7}}', "utf-8")
-    common = [str(tmp_path / "p.policy"), "--data", str(tmp_path / "shops.csv"), "--data", str(tmp_path / "shop_daily.csv"),
-              "--params", str(tmp_path / "params.json"), "--as-of", "2024-02-01"]
+    return [str(tmp_path / "p.policy"), "--data", str(tmp_path / "shops.csv"), "--data", str(tmp_path / "shop_daily.csv"),
+            "--params", str(tmp_path / "params.json"), "--as-of", "2024-02-01"]
+
+
+def test_an_entity_whose_row_is_rejected_has_an_error_verdict_and_its_rows_are_summarised_under_it(tmp_path):
+    common = shop_without_category(tmp_path)
     result = CliRunner().invoke(main, ["audit", *common, "--out", str(tmp_path / "v.jsonl"), "--workers", "1"])
     assert result.exit_code == 3, result.output
     assert "2 entities, 2 verdicts" in result.output  # entities in = verdicts out: S2 is not lost

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from clausewise.cli.main import main
 from clausewise.engine.policy import load_policy
 from clausewise.report.columns import VerdictColumns
+from tests.hostile.test_hostile_isolation import shop_without_category
 from tests.support import EXAMPLES, POLICIES
 
 BUNDLED = [("tier", "2024-04-01", True), ("novice", "2024-03-15", False), ("renew", "2024-06-30", True),
@@ -157,15 +158,7 @@ def test_two_workers_write_the_file_one_writes(tmp_path, suffix):
 
 
 def test_an_entity_that_could_not_be_evaluated_has_a_record_naming_the_error(tmp_path):
-    from tests.hostile.test_hostile import POLICY as SMALL
-
-    (tmp_path / "p.policy").write_text(SMALL, "utf-8")
-    (tmp_path / "shops.csv").write_text("shop_id,main_category\nS1,女装\nS2,\n", "utf-8")
-    daily = "".join(f"{shop},2024-01-{day:02d},7,100\n" for shop in ("S1", "S2") for day in range(1, 6))
-    (tmp_path / "shop_daily.csv").write_text("shop_id,date,paid_orders,amount_yuan\n" + daily, "utf-8")
-    (tmp_path / "params.json").write_text('{"monthly_standard": {"女装": 7}}', "utf-8")
-    common = [str(tmp_path / "p.policy"), "--data", str(tmp_path / "shops.csv"), "--data", str(tmp_path / "shop_daily.csv"),
-              "--params", str(tmp_path / "params.json"), "--as-of", "2024-02-01", "--workers", "1"]
+    common = [*shop_without_category(tmp_path), "--workers", "1"]
     assert audit([*common, "--out", str(tmp_path / "v.jsonl")]).exit_code == 3
     assert audit([*common, "--out", str(tmp_path / "v.csv")]).exit_code == 3
     trees = [json.loads(line) for line in (tmp_path / "v.jsonl").read_text("utf-8").splitlines()]
