@@ -81,7 +81,11 @@ def test_duckdb_figure_table_equals_python_on_generated_policies(case):
 
 
 def test_generated_policies_had_aggregates_lowered():
-    assert not lowered_in_generated or sum(lowered_in_generated) > 0
+    """The generated policies above gave DuckDB aggregates to measure (their test fills the list: it
+    runs first in this file's process; when it was not selected, this one says so and skips)."""
+    if not lowered_in_generated:
+        pytest.skip("the generated-policy test did not run before this one in this process")
+    assert sum(lowered_in_generated) > 0
 
 
 EXACT = HEADER + """

@@ -107,4 +107,8 @@ def test_a_key_with_rows_for_one_filter_only_is_absent_from_the_other_s_results(
 
 
 def test_generated_policies_had_queries_fused():
-    assert not fused_in_generated or sum(fused_in_generated) > 0
+    """The generated policies above had queries fused (their test fills the list: it runs first in
+    this file's process; when it was not selected, this one says so and skips)."""
+    if not fused_in_generated:
+        pytest.skip("the generated-policy test did not run before this one in this process")
+    assert sum(fused_in_generated) > 0
