@@ -98,13 +98,12 @@ class RawVerdict:
     def model(self) -> Verdict:
         e = self.encoder
         verdict = make_verdict(e.plan, self.entity, e.as_of, self.answer, self.leaves, self.values, e.source_text)
-        return verdict.model_copy(update={"failing_conditions": self.reported_failing()})
+        return verdict.model_copy(update={"failing_conditions": list(self.reported_failing())})
 
     def reported_failing(self) -> list[str]:
-        """The failing conditions every verdict file reports (:func:`clausewise.report.records.reported_failing`)."""
-        from clausewise.report.records import reported_failing  # records reads RawVerdict: imported when used
-
-        return reported_failing(self.encoder.plan, self.answer.status, self.compliant, self.failing_conditions())
+        """The failing conditions every verdict file reports (:func:`clausewise.report.records.reported_failing`);
+        the answer alone decides them: made once per answer (not to be changed)."""
+        return self.encoder.by_answer(self.answer)[2]
 
     @property
     def compliant(self) -> bool | None:
@@ -119,21 +118,9 @@ class RawVerdict:
         return outcome_json(self.values.get(field_name)) if self.decided(field_name) else None
 
     def applied_leaves(self) -> list[tuple[str, str]]:
-        """The leaf conditions outside branches that do not apply, with their statuses (tree order)."""
-        out: list[tuple[str, str]] = []
-        status = self.answer.status
-        order = self.encoder.preorder
-        i, n = 0, len(order)
-        while i < n:
-            node_id, leaf, after = order[i]
-            s = status.get(node_id, "unknown")
-            if s == "na":
-                i = after  # skip the branch
-                continue
-            if leaf:
-                out.append((node_id, s))
-            i += 1
-        return out
+        """The leaf conditions outside branches that do not apply, with their statuses (tree order);
+        the answer alone decides them: made once per answer (not to be changed)."""
+        return self.encoder.by_answer(self.answer)[1]
 
     def failing_conditions(self) -> list[str]:
         """The conditions that failed, outside branches that do not apply (tree order)."""
@@ -173,6 +160,9 @@ class VerdictEncoder:
         self._memo: dict[tuple, str] = {}
         #: the leaves that are quantifiers over months or days (the answer completes their results)
         self.quantified = tuple(leaf.id for leaf in plan.leaves() if isinstance(leaf.cond, syntax.Quantified))
+        #: id(answer) -> (answer, applied leaves, reported failing conditions): entities of one status
+        #: pattern share one answer object (asp/cells.py), so what it alone decides is made once
+        self._by_answer: dict[int, tuple[EntityAnswer, list[tuple[str, str]], list[str]]] = {}
         self.outcomes = []
         for d in plan.decides:
             meta = d.decl.meta
@@ -186,6 +176,33 @@ class VerdictEncoder:
         other.as_of = as_of
         other.head = self.head.replace(f'"as_of":"{self.as_of.isoformat()}"', f'"as_of":"{as_of.isoformat()}"', 1)
         return other
+
+    def by_answer(self, answer: EntityAnswer) -> tuple[EntityAnswer, list[tuple[str, str]], list[str]]:
+        """(answer, its applied leaves, its reported failing conditions), made once per answer object."""
+        hit = self._by_answer.get(id(answer))
+        if hit is not None and hit[0] is answer:
+            return hit
+        from clausewise.report.records import reported_failing  # records reads RawVerdict: imported when used
+
+        applied: list[tuple[str, str]] = []
+        status, order = answer.status, self.preorder
+        i, n = 0, len(order)
+        while i < n:
+            node_id, leaf, after = order[i]
+            s = status.get(node_id, "unknown")
+            if s == "na":
+                i = after  # skip the branch
+                continue
+            if leaf:
+                applied.append((node_id, s))
+            i += 1
+        plan = self.plan
+        compliant = compliance(status.get(plan.compliant)) if plan.compliant else None
+        failing = reported_failing(plan, status, compliant, [node_id for node_id, s in applied if s == "fail"])
+        if len(self._by_answer) >= 4096:  # answers of earlier chunks: let them go
+            self._by_answer.clear()
+        hit = self._by_answer[id(answer)] = (answer, applied, failing)
+        return hit
 
     def _flatten(self, node: LogicNode) -> None:
         at = len(self.preorder)
