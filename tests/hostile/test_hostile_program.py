@@ -103,7 +103,7 @@ def _nested(depth: int, kind: str) -> str:
 @pytest.mark.parametrize("kind", ["groups", "parentheses"])
 def test_nesting_within_the_limit_is_evaluated_and_beyond_it_is_a_diagnostic(kind):
     from clausewise.language.diagnostics import ClausewiseError
-    from clausewise.language.parse import MAX_NESTING
+    from clausewise.language.syntaxerrors import MAX_NESTING
 
     policy = compile_policy_text(_nested(MAX_NESTING - 2, kind), "deep.policy")  # 'all of {' of the rule's own group too
     verdicts = policy.evaluate({"shops": [{"shop_id": "S1", "main_category": "女装"}]}, "2024-01-01").verdicts

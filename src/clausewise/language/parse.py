@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedInput, VisitError
 
 from clausewise.language import syntax
-from clausewise.language.diagnostics import ClausewiseError, Diagnostic, SourceFile, Span
+from clausewise.language.diagnostics import ClausewiseError, SourceFile, Span
+from clausewise.language.syntaxerrors import MAX_NESTING, syntax_diagnostic, token_span, too_deep
 from clausewise.values.valuetypes import Month, is_currency
 
 #: Unit words as the rule text writes them, mapped to the language's units.
@@ -32,15 +32,6 @@ UNIT_WORDS = {
     "score": "score", "rate": "rate", "count": "count",
 }
 
-#: Friendly names for grammar terminals in syntax errors.
-TOKEN_NAMES = {
-    "NAME": "a name", "STRING": "a string", "NUMBER": "a number", "DATE_LIT": "a date",
-    "MONTH_LIT": "a month", "CITE": "a clause citation like TIER-3.1", "UNIT": "a unit",
-    "LBRACE": "'{'", "RBRACE": "'}'", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'",
-    "COLON": "':'", "COMMA": "','", "EQUAL": "'='", "SLASH": "'/'", "DOT": "'.'", "$END": "end of file",
-}
-
-
 @functools.cache
 def _parser() -> Lark:
     grammar = resources.files("clausewise").joinpath("language/grammar/clausewise.lark").read_text("utf-8")
@@ -53,11 +44,6 @@ def _span(meta) -> Span:
     if getattr(meta, "empty", True):
         return Span(0, 0, 0, 0)
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
-
-
-def _tok_span(tok: Token) -> Span:
-    line, column = tok.line or 1, tok.column or 1  # a lexed token always has both
-    return Span(line, column, tok.end_line or line, tok.end_column or column + len(tok))
 
 
 def parse_number(text: str) -> int | Decimal:
@@ -180,7 +166,7 @@ class _ToAst(Transformer):
     def money_type(self, meta, items):
         code = str(items[0])
         if not is_currency(code):
-            raise _UserError(_tok_span(items[0]), f"'{code}' is not a currency code",
+            raise _UserError(token_span(items[0]), f"'{code}' is not a currency code",
                              "a currency is three capital letters (ISO 4217): money(USD), money(EUR)")
         return syntax.TypeExpr("money", (code,), span=_span(meta))
 
@@ -302,7 +288,7 @@ class _ToAst(Transformer):
             return syntax.Group("at_least", tuple(items[1:]), n_param=str(items[0]), span=_span(meta))
         n = parse_number(str(items[0]))
         if not isinstance(n, int):
-            raise _UserError(_tok_span(items[0]), "'at least N of' needs a whole number or a parameter")
+            raise _UserError(token_span(items[0]), "'at least N of' needs a whole number or a parameter")
         return syntax.Group("at_least", tuple(items[1:]), n=n, span=_span(meta))
 
     def named_entry(self, meta, items):
@@ -388,7 +374,7 @@ class _ToAst(Transformer):
     def last_param(self, meta, items):
         name, unit, end = items
         word = UNIT_WORDS.get(str(unit), str(unit))
-        return syntax.LastN(syntax.Name(str(name), span=_tok_span(name)), end, word, span=_span(meta))
+        return syntax.LastN(syntax.Name(str(name), span=token_span(name)), end, word, span=_span(meta))
 
     def n_from(self, meta, items):
         return syntax.NFrom(items[0], items[1], span=_span(meta))
@@ -399,7 +385,7 @@ class _ToAst(Transformer):
     def day_of(self, meta, items):
         number, window = items
         if not str(number).isdigit() or not 1 <= int(str(number)) <= 366:
-            raise _UserError(_tok_span(number), f"'day {number} of' needs a day number from 1 to 366",
+            raise _UserError(token_span(number), f"'day {number} of' needs a day number from 1 to 366",
                              "e.g. day 20 of month of as_of")
         return syntax.Edge("day", window, int(str(number)), span=_span(meta))
 
@@ -411,7 +397,7 @@ class _ToAst(Transformer):
         try:
             value = parse_number(str(text))
         except (InvalidOperation, ValueError):
-            raise _UserError(_tok_span(text), f"not a number: {text}") from None
+            raise _UserError(token_span(text), f"not a number: {text}") from None
         full = str(text) + (" " + str(unit) if unit is not None else "")
         if str(text).endswith("%"):
             if unit is not None and UNIT_WORDS.get(str(unit), str(unit)) != "rate":
@@ -435,7 +421,7 @@ class _ToAst(Transformer):
         try:
             return syntax.MonthLit(Month.parse(str(items[0])), span=_span(meta))
         except ValueError as exc:
-            raise _UserError(_tok_span(items[0]), str(exc)) from None
+            raise _UserError(token_span(items[0]), str(exc)) from None
 
     def true(self, meta, items):
         return syntax.BoolLit(True, span=_span(meta))
@@ -460,7 +446,7 @@ def _date(tok: Token) -> dt.date:
     try:
         return dt.date.fromisoformat(str(tok))
     except ValueError:
-        raise _UserError(_tok_span(tok), f"no such date: {tok}") from None
+        raise _UserError(token_span(tok), f"no such date: {tok}") from None
 
 
 class _UserError(Exception):
@@ -469,109 +455,10 @@ class _UserError(Exception):
         self.span, self.message, self.hint = span, message, hint
 
 
-_DECLARATION_WORDS = {"policy", "table", "relation", "param", "let", "rule", "decide"}
-
-
 @functools.cache
 def _keywords() -> dict[str, str]:
     """Terminal name -> the word it stands for, for the grammar's keywords and symbols ('TO' -> 'to')."""
     return {t.name: t.pattern.value for t in _parser().terminals if t.pattern.type == "str"}
-
-
-def _token_name(terminal: str) -> str:
-    if terminal in TOKEN_NAMES:
-        return TOKEN_NAMES[terminal]
-    word = _keywords().get(terminal)
-    if word is not None:
-        return f"'{word}'"
-    return terminal.lower().strip("_")
-
-
-def _describe_expected(expected: set[str]) -> str:
-    names = sorted({_token_name(e) for e in expected})
-    shown = [n if n.startswith(("a ", "'", "end")) else f"'{n}'" for n in names]
-    if len(shown) > 8:
-        shown = shown[:8] + ["..."]
-    return ", ".join(shown)
-
-
-def _syntax_diagnostic(source: SourceFile, err: UnexpectedInput) -> Diagnostic:
-    line, column = max(err.line, 1) if err.line != -1 else 1, max(err.column, 1) if err.column != -1 else 1
-    if isinstance(err, UnexpectedCharacters):
-        text = source.line(line) or ""
-        char = text[column - 1] if len(text) >= column else "?"
-        return source.diagnostic(Span.point(line, column), f"unexpected character {char!r}",
-                                 "names are lower-case letters, digits and '_'; strings use double quotes")
-    if isinstance(err, UnexpectedEOF):
-        last = len(source.text.rstrip().split("\n"))
-        return source.diagnostic(Span.point(last, len(source.line(last) or "") + 1),
-                                 "unexpected end of file", f"expected {_describe_expected(set(err.expected))}")
-    assert isinstance(err, UnexpectedToken)
-    tok = err.token
-    if tok.type == "$END":
-        last = len(source.text.rstrip().split("\n"))
-        return source.diagnostic(Span.point(last, len(source.line(last) or "") + 1),
-                                 "unexpected end of file", f"expected {_describe_expected(set(err.expected))}")
-    expected = _describe_expected(set(err.accepts or err.expected))
-    before = source.text[: tok.start_pos].rstrip() if tok.start_pos is not None else ""
-    if before and before.count("\n") + 1 < tok.line and str(tok) in _DECLARATION_WORDS:
-        # the next declaration starts while the previous one is incomplete: point at where it ends
-        line = before.count("\n") + 1
-        column = len(before) - (before.rfind("\n") + 1) + 1
-        return source.diagnostic(Span.point(line, column), f"expected {expected} here, before {str(tok)!r} on line {tok.line}",
-                                 "the declaration ends before it is complete")
-    label = _LABEL_TRAP.search(before)
-    if label and label.group(1) not in _DECLARATION_WORDS and ":" in {_keywords().get(e) for e in err.accepts or err.expected}:
-        # `none of { r0 "x" in tags }`: a string right after a bare name is that member's label
-        rest = source.text[label.start(3):].split("\n", 1)[0].split("}", 1)[0].rstrip()
-        name, string = label.group(2), label.group(3)
-        member = rest if len(rest) <= 60 else f"{string} {tok} …"
-        return source.diagnostic(_tok_span(tok), f"unexpected {str(tok)!r}: {string} right after {name} "
-                                 f"reads as the label of a group member named {name}",
-                                 f"to start a member with the string, write ({member}); to name a member, "
-                                 f"write {name} {string}: condition")
-    return source.diagnostic(_tok_span(tok), f"unexpected {str(tok)!r}", f"expected {expected}")
-
-
-#: a bare name followed by a string at the end of the text before an unexpected token (and the word before
-#: the name: after 'param', 'relation' or 'decide' the name is the declaration's, not a group member's)
-_LABEL_TRAP = re.compile(r'(?:(\w+)\s+)?(?<![\w"])([A-Za-z_]\w*)\s+("(?:[^"\\\n]|\\.)*")\s*$')
-
-
-#: how deeply groups and brackets may nest: deeper policies would exhaust Python's stack in the
-#: parser, the checker or the compiler (200 levels did), and no rule text needs more
-MAX_NESTING = 64
-
-
-def _too_deep(text: str) -> Span | None:
-    """Where brackets and braces first nest deeper than :data:`MAX_NESTING` (strings and
-    comments skipped), or None."""
-    depth, line, column, i, n = 0, 1, 0, 0, len(text)
-    while i < n:
-        ch = text[i]
-        column += 1
-        if ch == "\n":
-            line, column = line + 1, 0
-        elif ch == '"':  # a string: to its closing quote (or the line's end), escapes skipped
-            i += 1
-            while i < n and text[i] not in '"\n':
-                i += 2 if text[i] == "\\" else 1
-                column += 1
-            if i < n and text[i] == '"':
-                i, column = i + 1, column + 1
-            continue
-        elif ch == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        elif ch in "({[":
-            depth += 1
-            if depth > MAX_NESTING:
-                return Span.point(line, column)
-        elif ch in ")}]":
-            depth -= 1
-        i += 1
-    return None
 
 
 def parse_text(text: str, filename: str = "<policy>") -> syntax.PolicyFile:
@@ -580,14 +467,14 @@ def parse_text(text: str, filename: str = "<policy>") -> syntax.PolicyFile:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise ClausewiseError([source.diagnostic(Span.point(line, 1), "NUL character in policy text")])
-    deep = _too_deep(text)
+    deep = too_deep(text)
     if deep is not None:
         raise ClausewiseError([source.diagnostic(deep, f"groups or brackets nested more than {MAX_NESTING} levels deep",
                                                  "name the inner parts as rules and refer to them")])
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as err:
-        raise ClausewiseError([_syntax_diagnostic(source, err)]) from None
+        raise ClausewiseError([syntax_diagnostic(source, err, _keywords())]) from None
     try:
         return _ToAst().transform(tree)
     except VisitError as err:
