@@ -131,10 +131,101 @@ def test_a_column_named_twice_in_a_csv_header_is_an_error_at_line_1(tmp_path):
     assert d.render().startswith(f"{tmp_path / 'shop_daily.csv'}:1") and "'paid_orders' is named twice" in d.message
 
 
-def test_a_huge_cell_is_an_error_naming_its_line(tmp_path):
-    with pytest.raises(ClausewiseError) as err:
-        run(tmp_path, HEADER + "S1,2024-01-01,7,100\n" + "S1,2024-01-02,7," + "9" * 200_000 + "\n")
-    assert err.value.diagnostics[0].render().startswith(f"{tmp_path / 'shop_daily.csv'}:3")
+HUGE = 5_000_000  # characters in the hostile cell (the issue's 5 MB cell)
+SHOP_IDS = ("S1", "S2", "S3")
+
+
+def _write_table(path, rows: list[dict[str, str]]) -> None:
+    """``rows`` (every value text) as a CSV, JSON Lines or Parquet file, as ``path``'s suffix says."""
+    if path.suffix == ".csv":
+        import csv
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, list(rows[0]))  # quotes a cell holding a newline
+            writer.writeheader()
+            writer.writerows(rows)
+    elif path.suffix == ".jsonl":
+        import json
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        pq.write_table(pa.table({k: [r[k] for r in rows] for k in rows[0]}), path)
+
+
+def _huge_cell_run(tmp_path, suffix: str, place: str | None, engine: str):
+    """Three shops, two daily rows each (each shop compliant); ``place`` puts a 5,000,000-character
+    cell in S2's shop row (``entity``), in S2's first daily row (``dependent``), or as a quoted
+    cell of 50,001 lines in S2's shop row (``multi-line``); ``long``: 200,000 characters in S2's row,
+    ``long-dependent``: in the shop id of S2's first daily row."""
+    shops = [{"shop_id": s, "main_category": "女装"} for s in SHOP_IDS]
+    daily = [{"shop_id": s, "date": f"2024-01-0{d}", "paid_orders": "4", "amount_yuan": "60"} for s in SHOP_IDS for d in (1, 2)]
+    if place == "entity":
+        shops[1]["main_category"] = "女" * HUGE
+    elif place == "long":  # within DuckDB's line limit (2 MB): the columnar scan's own test must refuse it
+        shops[1]["main_category"] = "x" * 200_000
+    elif place == "long-dependent":  # (the scan would have named the entity, quoting the 200,000 characters)
+        daily[2]["shop_id"] = "x" * 200_000
+    elif place == "dependent":
+        daily[2]["amount_yuan"] = "9" * HUGE
+    elif place == "multi-line":
+        shops[1]["main_category"] = "女装\n" + ("y" * 99 + "\n") * 49_999 + "y" * 97
+    folder = tmp_path / f"{suffix[1:]}-{place}"
+    folder.mkdir(exist_ok=True)
+    _write_table(folder / f"shops{suffix}", shops)
+    _write_table(folder / f"shop_daily{suffix}", daily)
+    started = time.monotonic()
+    result = compile_policy_text(POLICY).evaluate(folder, AS_OF, PARAMS, engine=engine)
+    assert time.monotonic() - started < 60
+    a = result.accounting
+    assert (a.rows_read, a.rows_used + a.rows_rejected, a.entities_in, a.verdicts_out) == (9, 9, 3, 3)
+    return result
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+@pytest.mark.parametrize("place", ["entity", "dependent", "multi-line", "long", "long-dependent"])
+def test_a_huge_cell_rejects_its_row_and_the_rest_are_read(tmp_path, place, suffix, engine):
+    clean = {v.entity: v for v in _huge_cell_run(tmp_path, suffix, None, engine).verdicts}
+    assert all(v.compliant for v in clean.values())
+    result = _huge_cell_run(tmp_path, suffix, place, engine)
+    verdicts = {v.entity: v for v in result.verdicts}
+    assert verdicts["S1"] == clean["S1"] and verdicts["S3"] == clean["S3"]
+    huge = [r for r in result.rejected if "characters" in r.reason]
+    assert len(huge) == 1
+    line = {".csv": 3, ".jsonl": 2, ".parquet": 0}[suffix]
+    if place in ("dependent", "long-dependent"):
+        field, length = ("amount_yuan", HUGE) if place == "dependent" else ("shop_id", 200_000)
+        assert (huge[0].file.endswith(f"shop_daily{suffix}"), huge[0].row, huge[0].line, huge[0].field, huge[0].reason) == (
+            True, 3, line and line + 1, field, f"a value of {length:,} characters (at most 131,072)")
+        assert result.rejected == huge
+        assert verdicts["S2"].compliant is False  # 4 orders of the one row left, fewer than 7
+    else:
+        length = 200_000 if place == "long" else HUGE
+        assert (huge[0].file.endswith(f"shops{suffix}"), huge[0].row, huge[0].line, huge[0].field, huge[0].reason) == (
+            True, 2, line, "main_category", f"a value of {length:,} characters (at most 131,072)")
+        assert [(r.row, r.reason) for r in result.rejected if r is not huge[0]] == [
+            (3, "no shops row for shop_id 'S2'"), (4, "no shops row for shop_id 'S2'")]
+        assert verdicts["S2"].error is not None and "row 2, field 'main_category'" in verdicts["S2"].error.cause
+    assert len(str(result.model_dump_json())) < 100_000  # no huge value is quoted anywhere
+
+
+def test_rows_after_a_huge_multi_line_cell_keep_their_lines(tmp_path):
+    _huge_cell_run(tmp_path, ".csv", "multi-line", "python")
+    shops = tmp_path / "csv-multi-line" / "shops.csv"
+    shops.write_text(shops.read_text("utf-8") + "S4,x\x00y\n", "utf-8")  # S2 on lines 3 to 50,003, S3 on 50,004
+    result = compile_policy_text(POLICY).evaluate(tmp_path / "csv-multi-line", AS_OF, PARAMS)
+    assert [(r.row, r.line, r.field, r.entity) for r in result.rejected if r.table == "shops"] == [
+        (2, 3, "main_category", "S2"), (4, 50_005, "main_category", "S4")]
+    assert result.verdict("S3").compliant
+
+
+def test_a_cell_over_the_csv_ceiling_is_an_error_naming_its_line(tmp_path):
+    from clausewise.data.files import CSV_CELL_CEILING
+    with pytest.raises(ClausewiseError) as err:  # a quote never closed swallows the rest of the file
+        run(tmp_path, HEADER + "S1,2024-01-01,7,100\n" + 'S1,2024-01-02,7,"100\n' + "S1,2024-01-03,7,100\n" * (
+            CSV_CELL_CEILING // 20 + 1))
+    rendered = err.value.diagnostics[0].render()
+    assert rendered.startswith(f"{tmp_path / 'shop_daily.csv'}:3") and "quote that is never closed" in rendered
 
 
 def test_bytes_that_are_not_utf8_reject_their_row_only(tmp_path):

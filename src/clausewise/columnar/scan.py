@@ -5,7 +5,7 @@ text and decides, field by field, whether each row is *plainly valid*: a test th
 only text the Python reader (:mod:`clausewise.data.rows`) accepts on its fast path and gives
 the same value (ASCII digits for whole numbers, ``YYYY-MM-DD`` days that exist, decimals
 written plainly within their unit's limits, exact enum values, text without surrounding
-white space or NUL). Those rows are typed in SQL. Every other row is taken from the file by
+white space or NUL, of at most 131,072 characters). Those rows are typed in SQL. Every other row is taken from the file by
 the Python reader itself (:func:`clausewise.data.files.csv_cells`) and validated by
 :class:`~clausewise.data.rows.RowValidator`: the same value or the same rejection, reason
 and line. Duplicate keys (the first accepted row kept) and rows naming an unknown entity
@@ -39,7 +39,7 @@ from clausewise.columnar.lower import SCALE
 from clausewise.columnar.sql import col, ident, literal
 from clausewise.columnar.jsonl import PLAIN, jsonl_lines, jsonl_source, plain_json
 from clausewise.data.files import csv_cells, jsonl_rows, reversed_span
-from clausewise.data.rows import TRUE_WORDS, RowError, RowValidator, field_parser, key_text, shown
+from clausewise.data.rows import MAX_CELL_CHARS, TRUE_WORDS, RowError, RowValidator, field_parser, key_text, shown
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.values.valuetypes import INTEGRAL_UNITS, FieldSchema, TableSchema, is_decimal_unit, is_money
 
@@ -98,6 +98,7 @@ def _plain(f: FieldSchema, v: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
         ok, value = exp.In(this=v.copy(), expressions=[exp.Literal.string(e) for e in f.type.enum_values]), v.copy()
     elif kind == "string":
         ok = exp.and_(exp.NEQ(this=v.copy(), expression=exp.Literal.string("")),
+                      exp.LTE(this=exp.Length(this=v.copy()), expression=exp.Literal.number(MAX_CELL_CHARS)),
                       exp.EQ(this=exp.func("strpos", v.copy(), exp.func("chr", exp.Literal.number(0))), expression=exp.Literal.number(0)),
                       exp.Not(this=exp.func("regexp_matches", v.copy(), exp.Literal.string("^" + _SPACE + "|" + _SPACE + "$"))))
         value = v.copy()

@@ -15,10 +15,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from clausewise.data.rows import (MAX_NUMBER_DIGITS, SUFFIXES, CellsBeyondHeader, RowError, RowValidator, Table,
-                                  check_columns, shown)
+from clausewise.data.rows import (MAX_CELL_CHARS, MAX_NUMBER_DIGITS, SUFFIXES, CellsBeyondHeader, RowError,
+                                  RowValidator, Table, check_columns, shown)
 from clausewise.language.diagnostics import ClausewiseError, Diagnostic, Span, did_you_mean
 from clausewise.values.valuetypes import TableSchema
+
+#: the longest cell the csv module reads (its default, 131,072, stopped the whole file at the
+#: first longer cell; Python's csv then goes on from the next physical line, which is wrong inside
+#: a quoted cell). A cell up to this is read, and one over :data:`MAX_CELL_CHARS` rejects its row
+#: (:mod:`clausewise.data.rows`); a longer one, most likely a quote never closed, is an error
+#: naming the line the row starts on.
+CSV_CELL_CEILING = 1 << 24
+if csv.field_size_limit() < CSV_CELL_CEILING:
+    csv.field_size_limit(CSV_CELL_CEILING)
 
 
 def csv_cells(path: Path, schema: TableSchema, errors: str = "strict") -> Iterator[tuple[Sequence[Any], int]]:
@@ -55,9 +64,11 @@ def csv_cells(path: Path, schema: TableSchema, errors: str = "strict") -> Iterat
                 elif row:
                     yield tuple(row[i] if i < len(row) else None for i in positions), line
                 line = reader.line_num + 1
-        except csv.Error as exc:  # a cell longer than the csv module reads (131,072 characters): name its line
-            raise ClausewiseError.simple(f"{path}:{line}", f"cannot read the row starting on line {line}: {exc}",
-                                         "clausewise reads cells of up to 131,072 characters") from None
+        except csv.Error as exc:  # a cell longer than the ceiling: name the line its row starts on
+            raise ClausewiseError.simple(
+                f"{path}:{line}", f"cannot read the row starting on line {line}: {exc}",
+                f"a cell of more than {csv.field_size_limit():,} characters is most likely a quote that is never "
+                f"closed; a row with a cell over {MAX_CELL_CHARS:,} characters is rejected, the others read") from None
 
 
 def _no_column_twice(names: Sequence[str], schema: TableSchema, where: str) -> None:

@@ -35,6 +35,10 @@ MAX_DECIMAL = Decimal("1e18")
 #: int() refuses more than 4,300, and 1e1000000 would take minutes to turn into an int
 MAX_NUMBER_DIGITS = 1000
 _TOO_LARGE = 10**MAX_NUMBER_DIGITS
+#: the most characters one value may have (a CSV cell, a JSON string, a Parquet text, a list's
+#: items joined by ';' as a CSV cell writes them): a longer one rejects its row, naming the field
+#: and the length (never quoting the value)
+MAX_CELL_CHARS = 131_072
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,21 @@ class Table:
 # ---- one value ------------------------------------------------------------------------------------
 
 
+def _too_long(length: int) -> ValueError:
+    return ValueError(f"a value of {length:,} characters (at most {MAX_CELL_CHARS:,})")
+
+
 def _text(value: Any) -> str:
+    if len(value) > MAX_CELL_CHARS:
+        raise _too_long(len(value))
     if "\x00" in value:
         raise ValueError("contains a NUL character")
     return value
+
+
+def _list_length(items: list | tuple) -> int:
+    """The characters of a list's items written as one CSV cell (``a;b``)."""
+    return sum(len(i) if isinstance(i, str) else len(str(i)) for i in items) + max(len(items) - 1, 0)
 
 
 def _integral(value: Any, unit: str) -> int:
@@ -222,6 +237,8 @@ def _is_empty(value: Any) -> bool:
 
 def parse_value(value: Any, vtype: ValueType, optional: bool = False) -> Any:
     """One field value, from text or a typed value; raise ValueError with a reason."""
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:  # even if only white space
+        raise _too_long(len(value))
     if _is_empty(value):
         if optional:
             return None
@@ -229,6 +246,8 @@ def parse_value(value: Any, vtype: ValueType, optional: bool = False) -> Any:
     if vtype.is_list:
         if not isinstance(value, (list, tuple, str)):
             raise ValueError(f"expected a list (a JSON array, or text like 'a;b'), got {value!r}")
+        if isinstance(value, (list, tuple)) and len(value) > 1 and _list_length(value) > MAX_CELL_CHARS:
+            raise _too_long(_list_length(value))
         items = value if isinstance(value, (list, tuple)) else _text(value).split(";")
         parsed = tuple(_scalar(item, vtype) for item in items if not _is_empty(item))
         if not parsed:  # a list of no items is a missing value in every format, as an empty CSV cell is
@@ -289,7 +308,7 @@ def field_parser(f: FieldSchema) -> Callable[[Any], Any]:
             known = texts.get(value) if type(value) is str else None
             if known is not None:
                 return known
-            if type(value) is str and "\x00" not in value:
+            if type(value) is str and len(value) <= MAX_CELL_CHARS and "\x00" not in value:
                 stripped = value.strip()
                 if stripped and (allowed is None or stripped in allowed):
                     if len(texts) < MEMO_LIMIT:
@@ -304,7 +323,7 @@ def field_parser(f: FieldSchema) -> Callable[[Any], Any]:
             known = decimals.get(value) if type(value) is str else None
             if known is not None:
                 return known
-            if type(value) is str and "\x00" not in value and value.strip():
+            if type(value) is str and len(value) <= MAX_CELL_CHARS and "\x00" not in value and value.strip():
                 number = _decimal(value, kind)
                 if len(decimals) < MEMO_LIMIT:
                     decimals[value] = number
@@ -394,7 +413,7 @@ class RowValidator:
         if len(self.schema.key) != 1:
             return None
         value = raw.get(self.schema.key[0])
-        text = value.strip() if isinstance(value, str) else None
+        text = value.strip() if isinstance(value, str) and len(value) <= MAX_CELL_CHARS else None
         return text if text and "\x00" not in text else None
 
     def _links(self, raw: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -402,7 +421,8 @@ class RowValidator:
         out = []
         for f in self.schema.fields:
             value = raw.get(f.name)
-            if (f.name in self.schema.key or f.references) and isinstance(value, str) and value.strip():
+            if ((f.name in self.schema.key or f.references) and isinstance(value, str) and len(value) <= MAX_CELL_CHARS
+                    and value.strip()):
                 out.append((f.name, value.strip()))
         return tuple(out)
 
