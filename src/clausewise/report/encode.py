@@ -163,6 +163,8 @@ class VerdictEncoder:
         #: id(answer) -> (answer, applied leaves, reported failing conditions): entities of one status
         #: pattern share one answer object (asp/cells.py), so what it alone decides is made once
         self._by_answer: dict[int, tuple[EntityAnswer, list[tuple[str, str]], list[str]]] = {}
+        #: id(answer) -> (answer, the verdict text's frame): see :meth:`_frame`
+        self._frames: dict[int, tuple[EntityAnswer, tuple]] = {}
         self.outcomes = []
         for d in plan.decides:
             meta = d.decl.meta
@@ -223,41 +225,83 @@ class VerdictEncoder:
         return _NodeTemplate(node, leaf, [self._template(self.plan.nodes[c]) for c in node.children], opening, closing)
 
     def json(self, raw: RawVerdict) -> str:
-        answer = raw.answer
-        parts = ['{"entity":', encode_basestring(raw.entity), ",", self.head]
-        compliant = raw.compliant
-        parts.append("null" if compliant is None else "true" if compliant else "false")
+        answer, leaves = raw.answer, raw.leaves
+        opening, statics, shown, missing_from, failing = self._frame(answer)
+        parts = ['{"entity":', encode_basestring(raw.entity), ",", self.head, opening]
         outcome_map, details = [], []
+        for field_name, decided, head, tail in statics:
+            value = _value(raw.values.get(field_name)) if decided else "null"
+            outcome_map.append(head + value)
+            details.append(tail[0] + value + tail[1])
+        parts += [",".join(outcome_map), '},"outcome_details":[', ",".join(details), '],"rules":[']
+        figures = self._figures
+        for text, node_id in shown:
+            parts.append(text)
+            if node_id is not None:
+                parts.append(figures(leaves[node_id]))
+        missing: list[str] = []
+        for node_id in missing_from:
+            leaf_missing = leaves[node_id].missing
+            if leaf_missing:
+                missing += [m for m in leaf_missing if m not in missing]
+        parts += ['],"missing_data":', _texts(sorted(missing)), failing]
+        return "".join(parts)
+
+    def _frame(self, answer: EntityAnswer) -> tuple[str, list, list[tuple[str, str | None]], list[str], str]:
+        """What a verdict's JSON text takes from its answer alone, made once per answer object: the
+        compliance, each outcome's text around its value, the explanation tree's text with a gap
+        for each leaf's figures (text, leaf id or None), the leaves whose missing data decided
+        something (tree order) and the failing conditions' text."""
+        hit = self._frames.get(id(answer))
+        if hit is not None and hit[0] is answer:
+            return hit[1]
+        plan = self.plan
+        compliant = compliance(answer.status.get(plan.compliant)) if plan.compliant else None
+        opening = ("null" if compliant is None else "true" if compliant else "false") + ',"outcomes":{'
+        statics = []
         for d, head, tail in self.outcomes:
             clause = answer.chosen.get(d.field)
             decided = clause is not None and d.field not in answer.undecided
-            value = _value(raw.values.get(d.field)) if decided else "null"
-            outcome_map.append(_text(d.field) + ":" + value)
-            details.append(f'{head}{value},"decided":{"true" if decided else "false"},'
-                           f'"clause":{"null" if clause is None else clause},'
-                           f'"because":{_text(d.when_nodes[clause - 1]) if decided and clause else "null"}{tail}')
-        parts += [',"outcomes":{', ",".join(outcome_map), '},"outcome_details":[', ",".join(details), '],"rules":[']
-        missing: list[str] = []
-        parts.append(",".join([self._node(t, raw, missing, True) for t in self.rules]))
-        parts += ['],"missing_data":', _texts(sorted(missing)), ',"failing_conditions":', _texts(raw.reported_failing()), "}"]
-        return "".join(parts)
+            statics.append((d.field, decided, _text(d.field) + ":",
+                            (head, f',"decided":{"true" if decided else "false"},'
+                                   f'"clause":{"null" if clause is None else clause},'
+                                   f'"because":{_text(d.when_nodes[clause - 1]) if decided and clause else "null"}{tail}')))
+        shown: list[tuple[str, str | None]] = []
+        pending: list[str] = []
+        missing_from: list[str] = []
+        for i, t in enumerate(self.rules):
+            if i:
+                pending.append(",")
+            self._shape(t, answer, True, pending, shown, missing_from)
+        shown.append(("".join(pending), None))
+        failing = ',"failing_conditions":' + _texts(self.by_answer(answer)[2]) + "}"
+        frame = (opening, statics, shown, missing_from, failing)
+        if len(self._frames) >= 4096:  # answers of earlier chunks: let them go
+            self._frames.clear()
+        self._frames[id(answer)] = (answer, frame)
+        return frame
 
-    def _node(self, t: _NodeTemplate, raw: RawVerdict, missing: list[str], relevant: bool) -> str:
+    def _shape(self, t: _NodeTemplate, answer: EntityAnswer, relevant: bool, pending: list[str],
+               shown: list[tuple[str, str | None]], missing_from: list[str]) -> None:
+        """One node's text under ``answer`` (see :meth:`_frame`): the text before a leaf's figures
+        goes to ``shown`` with the leaf's id, the rest stays ``pending``."""
         node_id = t.node.id
-        answer = raw.answer
         status = answer.status.get(node_id, "unknown")
         by_missing = node_id in answer.missing_decided
         here = missing_decided(relevant, status, by_missing)
+        pending.append(t.opening[status])
         if t.leaf:
-            leaf = raw.leaves[node_id]
-            if here and leaf.missing:
-                missing += [m for m in leaf.missing if m not in missing]
-            text = t.opening[status] + self._figures(leaf) + t.closing[by_missing]
-        else:
-            text = t.opening[status] + t.closing[by_missing]
-        if not t.children:
-            return text
-        return text + ",".join([self._node(c, raw, missing, here) for c in t.children]) + "]}"
+            if here:
+                missing_from.append(node_id)
+            shown.append(("".join(pending), node_id))
+            pending.clear()
+        pending.append(t.closing[by_missing])
+        if t.children:
+            for i, c in enumerate(t.children):
+                if i:
+                    pending.append(",")
+                self._shape(c, answer, here, pending, shown, missing_from)
+            pending.append("]}")
 
     def _figures(self, leaf: LeafResult) -> str:
         """The leaf's figures, as :func:`clausewise.report.explain.leaf_fields` gives them, in JSON."""
