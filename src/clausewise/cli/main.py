@@ -355,6 +355,13 @@ def _stream_audit(loaded, data, day: dt.date, params: dict, limits: dict, files:
     fields = [d.field for d in loaded.plan.decides]
     with contextlib.ExitStack() as stack:
         sinks = [stack.enter_context(VerdictSink(path, fields, kind, form, loaded.plan)) for path, kind, form in files]
+        if limits["engine"] == "duckdb" and len(sinks) == 1 and limits["time_limit"] is None and limits["memory_limit"] is None:
+            from clausewise.engine.columnaraudit import columnar_audit  # Python once per status pattern
+
+            done = columnar_audit(loaded, list(data), day, params, sinks[0], limits["workers"])
+            if not isinstance(done, str):  # else: why not, and nothing written yet
+                tally.add(done[1])
+                return done[0]
 
         def render(raws: list) -> tuple:  # in the worker: the chunk's file text or records, and its counts
             return [sink.render(raws) for sink in sinks], Tally.of(raws)

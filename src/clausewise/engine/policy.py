@@ -278,6 +278,12 @@ class Policy:
                                              f"policy {self.name} version {self.version} is not in force on {day}",
                                              f"it is in force from {h.effective_from}{until}")
 
+    def evaluate_chunk(self, chunk: list[str], entity_rows: dict, evaluation: EntityEvaluation,
+                       encoder: VerdictEncoder) -> list[RawVerdict | ErrorVerdict]:
+        """The raw verdicts of the named entities (rows from ``entity_rows``), in their order; an entity
+        that fails alone gets an error verdict (what :meth:`evaluate` does per chunk)."""
+        return self._evaluate_chunk(chunk, entity_rows, evaluation, encoder)
+
     def _evaluate_chunk(self, chunk: list[str], entity_rows: dict, evaluation: EntityEvaluation,
                         encoder: VerdictEncoder, rejected: Mapping[str, Any] | None = None) -> list[RawVerdict | ErrorVerdict]:
         if rejected and any(entity in rejected for entity in chunk):  # in entity order, with the evaluated ones

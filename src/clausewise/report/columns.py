@@ -92,25 +92,29 @@ class VerdictColumns:
 
     def _figures(self, leaves: dict) -> list[str]:
         cells: list[str] = []
-        bounds = self._bounds
         for node_id in self.leaves:
-            leaf = leaves[node_id]
-            op, o = leaf.op, leaf.observed
-            # value_text, with a whole number (most figures) written here: a call less per leaf
-            observed = (f"{o:,}" if type(o) is int else value_text(o)) if observed_shown(leaf) else ""
-            if op is None:
-                bound = ""
-            else:
-                b = leaf.bound  # a Decimal 4.0 equals 4 but shows as written: the key keeps its text
-                try:
-                    key = (str(b) if type(b) is Decimal else b, type(b))
-                    bound = bounds.get(key) or bounds.setdefault(key, value_text(b))
-                except TypeError:  # an unhashable bound (a set literal)
-                    bound = value_text(b)
-            g = leaf.gap
-            gap = (f"{g:,}" if type(g) is int else value_text(g)) if g is not None and leaf.status == "fail" else ""
-            cells += (observed, bound, gap)
+            cells += self.leaf_cells(leaves[node_id])
         return cells
+
+    def leaf_cells(self, leaf: Any) -> tuple[str, str, str]:
+        """A leaf's observed value, bound and gap as its record shows them (the gap only when the
+        comparison failed; empty when the leaf shows none)."""
+        op, o = leaf.op, leaf.observed
+        # value_text, with a whole number (most figures) written here: a call less per leaf
+        observed = (f"{o:,}" if type(o) is int else value_text(o)) if observed_shown(leaf) else ""
+        if op is None:
+            bound = ""
+        else:
+            b = leaf.bound  # a Decimal 4.0 equals 4 but shows as written: the key keeps its text
+            try:
+                key = (str(b) if type(b) is Decimal else b, type(b))
+                bounds = self._bounds
+                bound = bounds.get(key) or bounds.setdefault(key, value_text(b))
+            except TypeError:  # an unhashable bound (a set literal)
+                bound = value_text(b)
+        g = leaf.gap
+        gap = (f"{g:,}" if type(g) is int else value_text(g)) if g is not None and leaf.status == "fail" else ""
+        return observed, bound, gap
 
     def _error_row(self, raw: ErrorVerdict) -> list[str]:
         return [raw.entity, str(raw.encoder.as_of), "", *("undecided" for _ in self.fields),
