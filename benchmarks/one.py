@@ -6,12 +6,14 @@ evaluates every entity and writes the verdicts out; it excludes the interpreter'
 seconds (``timed_cpu_seconds``) are this process's and its workers'.
 
     python -m benchmarks.one figures clausewise DATA_DIR [--workers 2] [--verdicts tree|columns] [--format csv]
+    python -m benchmarks.one figures clausewise DATA_DIR --verdicts columns --clausewise-engine duckdb
     python -m benchmarks.one figures "zen-engine (batch)" DATA_DIR
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import json
 import resource
@@ -20,6 +22,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -29,7 +32,7 @@ POLICY = {"figures": HERE / "silver_figures.policy", "novice": ROOT / "policies"
 OUTCOME = {"figures": "tier", "novice": "in_novice_period", "bindings": "tier", "renewal": "renewal_status"}
 
 
-def digest(pairs: list[tuple[str, object]]) -> str:
+def digest(pairs: list[tuple[str, Any]]) -> str:
     """A hash of every (entity, outcome) pair, to check that engines agree."""
     h = hashlib.sha256()
     for entity, value in pairs:
@@ -73,6 +76,40 @@ def run_clausewise(workload: str, data: Path, workers: int, form: str = "tree",
                                                 "verdict_bytes": size}
 
 
+def run_columnar(workload: str, data: Path, workers: int, suffix: str = ".parquet"
+                 ) -> tuple[list[tuple[str, object]], int, dict]:
+    """What ``clausewise audit --engine duckdb --verdicts columns --out X.SUFFIX`` does for a policy
+    the columnar audit takes (engine/columnaraudit.py): the verdict file and the summary's counts;
+    the (entity, outcome) pairs are read back from the file written."""
+    import clausewise
+    from clausewise.engine.columnaraudit import columnar_audit
+    from clausewise.report.records import VerdictSink
+
+    policy = clausewise.load_policy(POLICY[workload])
+    params_file = data / "params.json"
+    params = json.loads(params_file.read_text(encoding="utf-8")) if params_file.exists() else {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"verdicts{suffix}"
+        with VerdictSink(out, [d.field for d in policy.plan.decides], form="columns", plan=policy.plan) as sink:
+            done = columnar_audit(policy, [data], dt.date.fromisoformat(AS_OF[workload]), params, sink, workers)
+        if isinstance(done, str):
+            raise SystemExit(f"the columnar audit does not take {POLICY[workload].name}: {done}")
+        outcome = OUTCOME[workload]
+        pairs: list[tuple[str, object]]
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(out, columns=["entity", outcome])
+            pairs = list(zip(table.column(0).to_pylist(), table.column(1).to_pylist()))
+        else:
+            import csv
+
+            with out.open(encoding="utf-8", newline="") as handle:
+                pairs = [(r["entity"], r[outcome]) for r in csv.DictReader(handle)]
+        size = out.stat().st_size
+    return pairs, done[0].accounting.rows_read, {"verdict_bytes": size}
+
+
 def _cpu() -> float:
     """CPU seconds of this process and of its workers that have ended (user and system)."""
     own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -86,14 +123,20 @@ def main() -> None:
     parser.add_argument("data", type=Path)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--verdicts", choices=["tree", "columns"], default="tree", help="clausewise: the verdicts' form")
+    parser.add_argument("--clausewise-engine", choices=["python", "duckdb"], default="python",
+                        help="clausewise: duckdb for the columnar audit (with --verdicts columns; csv or parquet)")
     parser.add_argument("--format", choices=["jsonl", "csv", "parquet"], default=None,
                         help="clausewise: the verdict file (default: jsonl for the tree, parquet for columns)")
     args = parser.parse_args()
     started, cpu = time.perf_counter(), _cpu()
     extra: dict = {}
+    pairs: list[Any]  # (entity, outcome)
     if args.engine == "clausewise":
         suffix = "." + (args.format or ("jsonl" if args.verdicts == "tree" else "parquet"))
-        pairs, rows, extra = run_clausewise(args.workload, args.data, args.workers, args.verdicts, suffix)
+        if args.clausewise_engine == "duckdb":
+            pairs, rows, extra = run_columnar(args.workload, args.data, args.workers, suffix)
+        else:
+            pairs, rows, extra = run_clausewise(args.workload, args.data, args.workers, args.verdicts, suffix)
     else:
         from benchmarks.peers.engines import PEERS
 
