@@ -67,11 +67,16 @@ def _write(folder: Path, rows: list[list[str]], form: str) -> Path:
     path = folder / "provider_figures.csv"
     with path.open("w", encoding="utf-8", newline="") as out:
         csv.writer(out).writerows([FIELDS, *rows])
-    if form != "csv":
+    if form == "jsonl":  # numbers as JSON numbers where they are whole numbers
+        with (folder / "provider_figures.jsonl").open("w", encoding="utf-8") as out:
+            for row in rows:
+                out.write(json.dumps({k: int(v) if v.isdigit() else v for k, v in zip(FIELDS, row)}, ensure_ascii=False) + "\n")
+        path.unlink()
+    elif form != "csv":
         con = duckdb.connect()
         target = folder / f"provider_figures.{form}"
         query = f"SELECT * FROM read_csv({str(path)!r}, all_varchar = true, header = true)"
-        con.execute(f"COPY ({query}) TO {str(target)!r} (FORMAT {'parquet' if form == 'parquet' else 'json'})")
+        con.execute(f"COPY ({query}) TO {str(target)!r} (FORMAT parquet)")
         con.close()
         path.unlink()
     return folder
@@ -117,6 +122,13 @@ def test_missing_values_rejected_rows_and_every_input_format(form, tmp_path, mon
     written = _same_audit(_optional(tmp_path), data, tmp_path, ".csv", monkeypatch, fast=fast)
     text = written.decode("utf-8")
     assert "is empty for" in text and "error: its provider_figures row was rejected" in text
+
+
+@pytest.mark.parametrize("form", ["parquet", "jsonl"])
+def test_a_clean_parquet_or_json_lines_entity_table_takes_the_columnar_audit(form, tmp_path, monkeypatch):
+    rows = [r for r in _rows(200, 4, empty=False) if all(c.isdigit() for c in r[1:])]
+    data = _write(tmp_path / "data", rows, form)
+    _same_audit(SILVER, data, tmp_path, ".parquet", monkeypatch)
 
 
 def test_a_number_beyond_64_bits_falls_back_with_the_same_file(tmp_path, monkeypatch):
