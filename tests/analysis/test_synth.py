@@ -80,3 +80,58 @@ def test_the_day_and_what_comes_from_it_are_not_free_figures():
     dates = {repr(v) for v in trigger if isinstance(v, dt.date)}
     assert ruled_out[("existing", Decimal("0.01"), "catering")] == dates  # only 'missing' is left
     assert ("new", Decimal("0.01"), "catering") not in ruled_out  # a new provider's trigger comes from data
+
+
+LISTS = """policy lists {
+  title "列表" / "lists"
+  version "1"
+  effective from 2020-01-01
+  source "x.txt"
+  entity shop in shops
+  compliant when ok
+}
+table shops key shop_id {
+  shop_id: string
+}
+table shop_items by date {
+  shop_id: string -> shops
+  date: date
+  kinds: list(enum(a, b, c))
+  tags: list(string) optional
+}
+rule ok [L-1] "达标" / "ok" = all of {
+  kind_b [L-1] "非b类" / "not kind b": count(shop_items during last 30 days to as_of where b not in kinds) >= 1
+  tag_z [L-2] "非z标签" / "not tag z": count(shop_items during last 30 days to as_of where "z" not in tags) >= 1
+}
+"""
+
+
+def test_witness_rows_with_list_fields_read_back_with_the_meaning_synth_gave_them(tmp_path):
+    """A list of no items is a missing value to the reader, in every format: synth offers lists of
+    one or more items (and none for an optional list). It offered [] for a list field, which written
+    as a witness's CSV row was rejected (a required list) or read as none (an optional one)."""
+    import itertools
+
+    from clausewise.analysis.witnessdata import WitnessData
+    from clausewise.engine.policy import compile_policy_text
+
+    policy = compile_policy_text(LISTS)
+    builder = SpaceBuilder()
+    builder.add(synthetic_subject(policy, DAY, {}))
+    builder.finish(with_current=False, allow_missing=True)
+    keys = sorted(k for k in builder.figures if k != "as_of")
+    assert len(keys) == 2
+    realized = 0
+    for n, values in enumerate(itertools.product(*(builder.figures[k].candidates for k in keys))):
+        r = realize(policy, builder, {"as_of": DAY, **dict(zip(keys, values))}, DAY, {})
+        result = policy.evaluate(WitnessData.of(r).write(tmp_path / str(n)), DAY, entities=[r.entity])
+        assert result.rejected == []
+        assert all(row["kinds"] for row in r.tables.get("shop_items", []))  # never a list of no items
+        if r.unmet:
+            continue
+        realized += 1
+        statuses = {c.id: c.status for c in result.verdict(r.entity).rules[0].children}
+        for key, value in zip(keys, values):
+            node = "ok.kind_b" if "kinds" in key else "ok.tag_z"
+            assert statuses[node] == ("unknown" if not isinstance(value, int) else "pass" if value >= 1 else "fail"), key
+    assert realized >= 6

@@ -318,20 +318,33 @@ class _Builder:
             yield dict(zip(names, combo))
 
     def values_of(self, f: FieldSchema, days: list[dt.date]) -> list[Any]:
+        """Values to try for a field: a list field's are lists of one or more items, or none when it
+        is optional (a list of no items is a missing value in every format the reader reads)."""
+        t = f.type
+        if t.is_list:
+            items = self._item_values(f, days)
+            lists: list[Any] = [[item] for item in items] + ([items] if len(items) > 1 else [])
+            return lists + ([None] if f.optional else [])
+        return self._item_values(f, days) + ([None] if f.optional else [])
+
+    def _item_values(self, f: FieldSchema, days: list[dt.date]) -> list[Any]:
+        """Values of the field's type (of one item, for a list field)."""
         t = f.type
         if t.kind == "bool":
             out: list[Any] = [True, False]
         elif t.kind == "enum":
-            out = list(t.enum_values) if not t.is_list else [[], list(t.enum_values)]
+            out = list(t.enum_values)
         elif t.kind == "string":
             out = ["a", "b", "z"]
         elif t.kind == "date":
             out = list(days)
         elif t.is_numeric:
             out = [1, 0] if t.is_integral else [Decimal(1), Decimal(0)]
+        elif t.kind == "month":
+            out = [Month.of(days[0])]
         else:
             out = [default_value(f, days[0])]
-        return out + ([None] if f.optional else [])
+        return out
 
     # ---- 'any month m in W: ...' and whole conditions as figures -------------------------------------------------
     def quantified(self, node: syntax.Quantified, goal: Any, draft: Draft, fig: Figure) -> Iterator[Draft]:
