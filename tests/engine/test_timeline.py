@@ -9,11 +9,12 @@ import time
 import pytest
 
 from clausewise.asp import cells
-from clausewise.engine import history, timeline
+from clausewise.engine import evaluation, history, timeline
 from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.engine.policy import compile_policy_text, load_policy
 from clausewise.engine.timeline import MAX_DAYS, day_range, range_audit
 from clausewise.engine.workers import LimitExceeded
+from clausewise.evaluate.figuretable import FigureProducer
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.report.timeline import timeline_csv, timeline_json, timeline_text
 from tests.support import EXAMPLES, HEADER, POLICIES
@@ -134,6 +135,46 @@ def test_the_figures_a_history_measured_for_a_day_of_the_range_are_not_measured_
     (s03,) = policy.timeline(EXAMPLES / "novice", "2024-03-10", "2024-03-20", entities=["S03"])
     assert sum(1 for n in given if n) >= 9 and max(given) >= 10  # the range's days but the last
     assert s03.days[-1].outcome("exit_date") == "2024-03-15"
+
+
+def test_a_day_made_from_another_measures_again_only_what_reads_the_day(monkeypatch) -> None:
+    """A range's days take the first day's constants that read no day (literals, parameters) and
+    measure the rest (``as_of``); the exit inspection's history days, whose program reads no
+    constant that changes with the day, share one set of cells: over N days of one shop at most
+    N + 1 cells are made (the main program's compare ``as_of``), not one per main and history day."""
+    policy = load_policy(POLICIES / "novice.policy")
+    made: list[bool] = []
+    real_cells = evaluation.Cells
+    monkeypatch.setattr(evaluation, "Cells", lambda program, constants: made.append(program is policy.figures)
+                        or real_cells(program, constants))
+    measured: list[str] = []
+    real_measure = FigureProducer.measure
+    monkeypatch.setattr(FigureProducer, "measure", lambda self, f, scope, known: measured.append(f.id)
+                        or real_measure(self, f, scope, known))
+    (s03,) = policy.timeline(EXAMPLES / "novice", "2024-03-01", "2024-03-20", entities=["S03"])
+    assert s03.days[-1].outcome("exit_date") == "2024-03-15"
+    assert made.count(True) <= 21 and made.count(False) == 1  # the history's days: its cells once
+    assert measured.count("exited.2.right") >= 20  # as_of: every day
+    assert 1 <= measured.count("dynamic_pass.experience.right") <= 2  # 4.0: the first day of the main program and of the rule's
+
+
+def test_parameters_that_change_with_the_day_are_measured_on_each_day() -> None:
+    """A parameter whose default reads ``as_of`` differs from day to day: each day's constants are
+    its own (the verdicts equal one-day evaluations)."""
+    policy = compile_policy_text(HEADER + """
+param recent [X-1] "近3天" / "the last 3 days": window = last 3 days to as_of
+rule busy [X-1] "近3天订单>=10" / "10 orders in the last 3 days" = sum(shop_daily.paid_orders during recent) >= 10 orders
+decide busy_shop [X-1] "忙" / "busy": bool { true when busy otherwise false }
+""")
+    rows = {"shops": [{"shop_id": "A", "opened_on": "2024-01-01", "shop_type": "ordinary", "main_category": "x"}],
+            "shop_daily": [{"shop_id": "A", "date": f"2024-01-{d:02d}", "paid_orders": str(o), "amount_yuan": "1",
+                            "experience_score": ""}
+                           for d, o in ((2, 6), (3, 5), (6, 9), (7, 1), (9, 20))]}
+    (timeline,) = policy.timeline(rows, "2024-01-01", "2024-01-12")
+    days = day_range(dt.date(2024, 1, 1), dt.date(2024, 1, 12))
+    assert [raw.json() for raw in timeline.days] == [policy.evaluate(rows, day).verdicts[0].model_dump_json() for day in days]
+    assert [raw.outcome("busy_shop") for raw in timeline.days] == [
+        False, False, True, True, False, False, True, True, True, True, True, False]
 
 
 def test_spans_join_the_days_with_the_same_outcomes() -> None:

@@ -30,7 +30,7 @@ from clausewise.asp.solve import Const, EntityAnswer, Fact, solve, term
 from clausewise.asp.terms import kind_of
 from clausewise.engine.history import RuleHistory  # also gives evaluators no evaluation made their history
 from clausewise.evaluate.closures import value_of
-from clausewise.evaluate.figuretable import FigureProducer, FigureValue, is_constant, leaf_result
+from clausewise.evaluate.figuretable import FigureProducer, FigureValue, day_free, is_constant, leaf_result
 from clausewise.evaluate.leaves import LeafEvaluator, LeafResult
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
 
@@ -84,6 +84,8 @@ class EntityEvaluation:
         self._clauses = [(d, [(i, c.value, is_constant(checked, c.value)) for i, c in enumerate(d.decl.clauses, 1)])
                          for d in plan.decides]
         self._constant_values: dict[int, Any] = {}
+        #: the constant figures that read no day (literals, parameters): the same on every day with the same parameters
+        self._day_free = {f.id for f in figures.figures.constants() if day_free(checked, f.node)}
         #: the evaluation this one was made from by :meth:`on_day`: its cells serve while the constants are the same
         self._made_from: EntityEvaluation | None = None
 
@@ -105,10 +107,18 @@ class EntityEvaluation:
     def constants(self) -> dict[str, FigureValue]:
         """The constant figures (parameters, literals, what the as-of day gives), measured once."""
         if self._constants is None:
-            self._constants = dict(self.producer.constants())
-            self._entity_figures_type = _figures_over(self._constants)
             made_from = self._made_from
-            if made_from is not None and made_from._cells is not None and _same_constants(made_from._constants, self._constants):
+            before = made_from._constants if made_from is not None else None
+            if before is not None and made_from is not None and made_from.ev.params is self.ev.params \
+                    and made_from.ev.convention == self.ev.convention:  # another day, the same parameters
+                scope = Scope({}, self.ev.c.entity_table, {})
+                self._constants = {f.id: before[f.id] if f.id in self._day_free else self.producer.measure(f, scope, {})
+                                   for f in self.figures.figures.constants()}
+            else:
+                self._constants = dict(self.producer.constants())
+            self._entity_figures_type = _figures_over(self._constants)
+            if made_from is not None and made_from._cells is not None \
+                    and _same_constants(before, self._constants, self.figures.constants):
                 self._cells = made_from._cells
             else:
                 self._cells = Cells(self.figures, self._constants)
@@ -295,11 +305,12 @@ def _figures_over(constants: dict[str, FigureValue]) -> type[dict]:
     return EntityFigures
 
 
-def _same_constants(a: dict[str, FigureValue] | None, b: dict[str, FigureValue]) -> bool:
-    """Whether two evaluations' constant figures are the same values of the same types (so the same cells)."""
-    return a is not None and a.keys() == b.keys() and all(
+def _same_constants(a: dict[str, FigureValue] | None, b: dict[str, FigureValue], read: Mapping[str, Any]) -> bool:
+    """Whether two evaluations' constant figures that the cells ``read`` (the program's) are the same
+    values of the same types (so the same cells)."""
+    return a is not None and all(k in a and k in b for k in read) and all(
         (x.missing is None) == (y.missing is None) and type(x.value) is type(y.value) and x.value == y.value
-        for x, y in ((a[k], b[k]) for k in a))
+        for x, y in ((a[k], b[k]) for k in read))
 
 
 def _same(a: Any, b: Any) -> bool:
