@@ -73,6 +73,25 @@ def test_a_rule_on_the_day_before_and_the_first_day_it_held() -> None:
     assert [raw.outcome("first") for raw in timeline.days] == [None, "2024-01-02", "2024-01-02", "2024-01-02"]
 
 
+def test_a_walk_that_needs_more_days_again_measures_twice_as_many(monkeypatch) -> None:
+    """A timeline's walk of ``first day`` grows by a day each day: each time a shop's walk needs days
+    not measured yet, it gets twice as many as its round before (16, 32, 64, ...), so 190 days
+    take a handful of rounds (and solves) instead of one every 16 days; the same first day."""
+    policy = compile_policy_text(RULE_ON)
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(192)]  # to 2024-07-10
+    rows = _rows(*((d.isoformat(), 12 if d == dt.date(2024, 7, 1) else 0) for d in days))
+    rounds: list[int] = []
+    real = history.RuleHistory._measure
+    monkeypatch.setattr(history.RuleHistory, "_measure", lambda self, rule, days, scope: rounds.append(len(days))
+                        or real(self, rule, days, scope))
+    (timeline,) = policy.timeline(rows, "2024-01-02", "2024-07-10")
+    assert [raw.outcome("first") for raw in timeline.days[-11:]] == [None] + ["2024-07-01"] * 10
+    assert len(rounds) <= 6 and rounds[:3] == [16, 32, 64]
+    for day in ("2024-06-30", "2024-07-01", "2024-07-10"):
+        (verdict,) = policy.evaluate(rows, day).verdicts
+        assert timeline.days[(dt.date.fromisoformat(day) - dt.date(2024, 1, 2)).days].json() == verdict.model_dump_json()
+
+
 def test_a_day_whose_status_is_unknown_before_the_first_pass_makes_the_first_day_unknown() -> None:
     policy = compile_policy_text(RULE_ON.replace("paid_orders: orders", "paid_orders: orders optional"))
     rows = _rows(("2024-01-02", 10))

@@ -32,7 +32,7 @@ from clausewise.values.calendar import Window
 
 #: days measured and solved together when a day's status is first asked for (at least, and at most)
 BATCH, MAX_BATCH = 32, 400
-#: days of each window :meth:`RuleHistory.prepare` measures in its first round (a quarter more in each next one)
+#: days of a window :meth:`RuleHistory.prepare` measures in an entity's first round (twice as many in each next one)
 FIRST_ROUND = 16
 #: the distinct fact sets whose answers are remembered per rule (cleared beyond it), and solved in one call
 MAX_ANSWERS, KEYS_PER_SOLVE = 100_000, 5000
@@ -56,7 +56,7 @@ class RuleHistory:
         #: rule -> the plan, program and figures of the rule alone
         self._programs: dict[str, tuple[Plan, str, FigureProgram]] = {}
         #: id(entity row) -> what :meth:`_entry` holds; the row is kept so that its id stays its own
-        self._statuses: dict[int, tuple[dict, dict, dict, dict, dict]] = {}
+        self._statuses: dict[int, tuple[dict, dict, dict, dict, dict, dict]] = {}
         #: while :meth:`prepare` collects: (days measured at most per window, days after a window's end)
         self._collecting: tuple[int, int] | None = None
         self._measuring = self._asked = False
@@ -76,6 +76,8 @@ class RuleHistory:
             if self._collecting is not None and not self._measuring:  # :meth:`prepare`: solved with the others
                 if (rule, day) not in pending:
                     batch, ahead = self._collecting
+                    rounds = entry[5]  # an entity whose walk needs more days again gets twice as many
+                    batch = rounds[rule] = min(MAX_BATCH, max(batch, 2 * rounds.get(rule, 0)))
                     last = day + dt.timedelta(days=batch - 1) if until is None else min(
                         until + dt.timedelta(days=ahead), day + dt.timedelta(days=batch - 1))
                     days = [d for d in (day + dt.timedelta(days=i) for i in range((last - day).days + 1))
@@ -101,9 +103,11 @@ class RuleHistory:
         """Before ``scopes`` are measured by ``ev``: the days their named values read (``let x =
         first day d in .. where R on d``) are measured for every entity and the new fact sets
         solved together, so that each entity's measuring finds its statuses known. In rounds:
-        :data:`FIRST_ROUND` days of each window first, then a quarter more each round, each round solved in
-        one call, so a walk stops soon after the first day the rule passes. ``ahead``: the days
-        after a window's end that will be asked for next (the next days of a timeline). Values
+        :data:`FIRST_ROUND` days of each window first, then twice as many as the entity's round
+        before each time its walk needs more days (in this call or a later one: a timeline's next
+        days), each round solved in one call, so a walk stops soon after the first day the rule
+        passes. ``ahead``: the days after a window's end that will be asked for next (the next days
+        of a timeline). Values
         read elsewhere (a rule on a day inside a condition) are solved when asked for."""
         lets = self._history_lets()
         if not lets:
@@ -111,12 +115,12 @@ class RuleHistory:
         if len(self._statuses) > MAX_ENTITIES:  # statuses of entities measured long ago are not kept
             self._statuses.clear()
         exprs = [self.plan.checked.lets[name].expr for name in lets]
-        waiting, batch = list(scopes.values()), FIRST_ROUND
+        waiting = list(scopes.values())
         while waiting:
             probe = ev.on_day(ev.as_of, ev.params, ev.convention)  # its values are thrown away
             probe.history = self
             asked = []
-            self._collecting = (batch, ahead)
+            self._collecting = (FIRST_ROUND, ahead)
             try:
                 for scope in waiting:
                     self._asked = False
@@ -131,7 +135,7 @@ class RuleHistory:
             finally:
                 self._collecting = None
             self._flush()
-            waiting, batch = asked, min(MAX_BATCH, batch + batch // 4)
+            waiting = asked
 
     def _flush(self) -> None:
         """Solve the days :meth:`prepare` measured, and remember their statuses."""
@@ -183,13 +187,14 @@ class RuleHistory:
             if walked is not None and (last is None or walked > last):
                 walks[key] = (walked, decided)
 
-    def _entry(self, scope: Scope) -> tuple[dict, dict, dict, dict, dict]:
+    def _entry(self, scope: Scope) -> tuple[dict, dict, dict, dict, dict, dict]:
         """The entity's (row, {(rule, day): status}, {(rule, day): facts waiting for :meth:`prepare`
         to solve them}, {(rule, window start): (the last day walked, the day that decided it)},
-        {day: figures measured that day, for the days of :attr:`keep`})."""
+        {day: figures measured that day, for the days of :attr:`keep`}, {rule: days of its last round
+        in :meth:`prepare`})."""
         entry = self._statuses.get(id(scope.entity))
         if entry is None or entry[0] is not scope.entity:
-            entry = self._statuses[id(scope.entity)] = (scope.entity, {}, {}, {}, {})
+            entry = self._statuses[id(scope.entity)] = (scope.entity, {}, {}, {}, {}, {})
         return entry
 
     def figures_on(self, ev: Evaluator, scope: Scope) -> dict[str, Any] | None:
