@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from decimal import Decimal, Inexact, localcontext
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from clausewise.asp.leafrules import FigureProgram
@@ -128,8 +128,7 @@ class Cells:
         itself where the figure keeps its value)."""
         fast = self._numeric.get(fid)
         if fast is not None and type(value) in _NUMBERS:  # the common case: a number among numbers
-            i = bisect.bisect_left(fast, value)
-            return 2 * i + 1 if i < len(fast) and fast[i] == value else 2 * i
+            return _position(fast, value)
         if fid in self.presence:
             return True
         bounds = self.bounds.get(fid)
@@ -140,8 +139,29 @@ class Cells:
             return kind
         if kind == "string":  # compared for equality or looked up: itself if a bound, else 'another'
             return value if value in bounds else 0
-        i = bisect.bisect_left(bounds, value)
-        return 2 * i + 1 if i < len(bounds) and bounds[i] == value else 2 * i
+        return _position(bounds, value)
+
+    def keys(self, figures: Iterable[tuple[str, FigureValue]], roles: Mapping[str, str], ranks: Mapping[str, int]) -> list[Any]:
+        """The cell of each of one entity's (figure, value) in order: :meth:`key` of its value, ``m``
+        when missing, ``n`` when none, ``("rank", r)`` for a figure of :attr:`groups` (``ranks``), the
+        key of each unit for a units figure and ``v`` for a window (``roles``: figure -> window | units)."""
+        numeric, key = self._numeric, self.key
+        out: list[Any] = []
+        for fid, fv in figures:
+            value = fv.value
+            bounds = numeric.get(fid)
+            if bounds is not None and type(value) in _NUMBERS:  # the common case, as in key
+                out.append(_position(bounds, value))
+            elif fid in ranks:
+                out.append(("rank", ranks[fid]))
+            elif fv.missing is not None or value is None or fid not in roles:
+                out.append("m" if fv.missing is not None else "n" if value is None else key(fid, value))
+            elif roles[fid] == "units":
+                out.append(tuple("m" if u.missing is not None else "n" if u.value is None else key(fid, u.value)
+                                 for _, u in value))
+            else:
+                out.append("v")  # a window: its days are the units'
+        return out
 
     def ranks(self, figures: Mapping[str, FigureValue]) -> dict[str, int]:
         """For the figures of :attr:`groups` that have a value: its rank among its group's values
@@ -189,6 +209,13 @@ class Cells:
             return (kind, _between(bounds[i - 1], bounds[i]))
         except (OverflowError, ValueError, ArithmeticError):  # the calendar's ends: keep the value
             return (kind, value)
+
+
+def _position(bounds: list[Any], value: Any) -> int:
+    """Where ``value`` stands among sorted ``bounds``: 2i when just below bound i (or above them
+    all, i = len), 2i + 1 when equal to bound i."""
+    i = bisect.bisect_left(bounds, value)
+    return 2 * i + 1 if i < len(bounds) and bounds[i] == value else 2 * i
 
 
 def _offset_bounds(program: FigureProgram, constants: dict[str, FigureValue], seen: dict[str, list[Any] | None],

@@ -244,19 +244,9 @@ class EntityEvaluation:
         same signature get the same answer (:mod:`clausewise.asp.cells`)."""
         self.constants()
         assert self._cells is not None
-        key, roles = self._cells.key, self._roles
         ranks = self._cells.ranks(measured.figures) if self._cells.groups else {}
-        cells: list = []
-        for fid, fv in measured.figures.items() if not self._offset_figures else self._sent(measured.figures):
-            if fid in ranks:
-                cells.append(("rank", ranks[fid]))
-            elif fv.missing is not None or fv.value is None or fid not in roles:
-                cells.append("m" if fv.missing is not None else "n" if fv.value is None else key(fid, fv.value))
-            elif roles[fid] == "units":
-                cells.append(tuple("m" if u.missing is not None else "n" if u.value is None else key(fid, u.value)
-                                   for _, u in fv.value))
-            else:
-                cells.append("v")  # a window: its days are the units'
+        figures = measured.figures.items() if not self._offset_figures else self._sent(measured.figures)
+        cells = self._cells.keys(figures, self._roles, ranks)
         if self._status_leaves:
             leaves = measured.leaves
             cells += [leaves[node_id].status for node_id in self._status_leaves]
