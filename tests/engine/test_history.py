@@ -122,10 +122,15 @@ rule b [X-1] "b" / "b" = a on 3
 """)
 
 
-def test_a_first_day_window_too_long_to_walk_is_the_entitys_error_not_a_hang() -> None:
+def test_a_first_day_walk_of_a_window_too_long_stops_at_the_day_that_decides_it() -> None:
+    """The window 2024-01-01..9999-12-31 has more days than a walk goes (36,525): it was the entity's
+    error; a walk stops at its first day that is not false, as within the limit (issue 19)."""
     policy = compile_policy_text(RULE_ON)
-    (verdict,) = policy.evaluate(_rows(("2024-01-02", 9)), "9999-12-31").verdicts
-    assert verdict.error is not None and "walks at most 36,525 days" in verdict.error.message
+    (found,) = policy.evaluate(_rows(("2024-01-01", 9), ("2024-01-02", 10)), "9999-12-31").verdicts
+    assert found.error is None and found.outcomes["first"] == "2024-01-02"
+    (unknown,) = policy.evaluate(_rows(("2024-01-02", 9)), "9999-12-31").verdicts  # 2024-01-01 has no row
+    first = next(o for o in unknown.outcome_details if o.field == "first")
+    assert unknown.error is None and not first.decided
 
 
 def test_figures_that_read_no_day_are_measured_once_per_shop_not_once_per_history_day(monkeypatch) -> None:

@@ -188,9 +188,11 @@ def test_extreme_as_of_dates(small, name, as_of):
 def test_explain_and_audit_of_an_open_end_date_give_verdicts_not_exit_1(tmp_path, day):
     """Issue 19: `9999-12-31` in a date the policy adds days to made `explain` fail with exit 1 (the code
     for "not compliant") and killed the whole `audit` (no verdicts). Now: no traceback, every shop has
-    its verdict and the others' are those of the clean data. `9999-12-31`: exit 0 or 1 by the verdicts;
-    `0001-01-01` as the opening day: that shop's verdict is an error (exit 3) naming the limit of a
-    day-by-day walk (the window from 0001-01-01 to the as-of day has 738,959 days; at most 36,525)."""
+    its verdict and the others' are those of the clean data: exit 0 or 1 by the verdicts. `0001-01-01` as
+    the opening day (it was an error verdict, exit 3): the exit day derived from the daily data walks the
+    window from 0001-01-01 to the as-of day (738,959 days) for its first day; none of the first 36,525
+    days (100 years) decides it, so it is unknown (and so is whether the recorded exit day differs from it),
+    and the shop has its verdict."""
     from click.testing import CliRunner
 
     from clausewise.cli.main import main
@@ -211,19 +213,71 @@ def test_explain_and_audit_of_an_open_end_date_give_verdicts_not_exit_1(tmp_path
         writer.writerows(rows)
     runner, common = CliRunner(), ["policies/novice.policy", "--as-of", "2024-03-15"]
     explain = runner.invoke(main, ["explain", str(ROOT / common[0]), "--data", str(data), *common[1:], "--entity", "S03"])
-    assert explain.exit_code in ((0, 1) if day == "9999-12-31" else (3,)) and "Traceback" not in explain.output
+    assert explain.exit_code in (0, 1) and "Traceback" not in explain.output
     assert explain.stdout.startswith("novice 2022-10-13 · entity S03 · as of 2024-03-15\n")
     verdicts = {}
     for name, source in (("hostile", data), ("clean", ROOT / "examples" / "novice")):
         out = tmp_path / f"{name}.jsonl"
         audit = runner.invoke(main, ["audit", str(ROOT / common[0]), "--data", str(source), *common[1:], "--workers", "1",
                                      "--out", str(out)])
-        assert audit.exit_code in ((0, 1) if name == "clean" or day == "9999-12-31" else (3,)) and "Traceback" not in audit.output
+        assert audit.exit_code in (0, 1) and "Traceback" not in audit.output
         verdicts[name] = {v["entity"]: v for v in map(json.loads, out.read_text("utf-8").splitlines())}
     assert verdicts["hostile"].keys() == verdicts["clean"].keys() and len(verdicts["clean"]) == 14
     assert {e: v for e, v in verdicts["hostile"].items() if e != "S03"} == {
         e: v for e, v in verdicts["clean"].items() if e != "S03"}
-    if day == "9999-12-31":
-        assert "error" not in verdicts["hostile"]["S03"]
-    else:
-        assert "a condition walks at most 36,525 days (100 years) day by day" in verdicts["hostile"]["S03"]["error"]["message"]
+    assert "error" not in verdicts["hostile"]["S03"]
+    if day == "0001-01-01":  # the derived exit day is unknown (the walk's reason: see test_a_walk_longer_than_…)
+        disagrees = next(o for o in verdicts["hostile"]["S03"]["outcome_details"] if o["field"] == "exit_record_disagrees")
+        assert (disagrees["value"], disagrees["decided"]) == (None, False)
+
+
+# ---- walks day by day over a window longer than 36,525 days (100 years) --------------------------------------
+WALK_POLICY = """policy walk {
+  title "逐日" / "walks"
+  version "1"
+  effective from 0001-01-01
+  source "x.txt"
+  entity shop in shops
+  compliant when ok
+}
+table shops key shop_id {
+  shop_id: string
+  registered_on: date
+}
+rule matured [W-1] "满5天" / "5 days on" = registered_on + 5 days <= as_of
+let found [W-2] "首日" / "first day" = first day d in registered_on .. as_of where d >= registered_on + 5 days
+let never [W-3] "从未" / "never" = first day d in registered_on .. as_of where d < registered_on
+let found_rule [W-4] "首日(规则)" / "first day (rule)" = first day d in registered_on .. as_of where matured on d
+rule ok [W-5] "达标" / "ok" = all of {
+  found_ok [W-2] "找到" / "found": found >= registered_on
+  never_ok [W-3] "未找到" / "never found": never >= registered_on
+  rule_ok [W-4] "找到(规则)" / "found (rule)": found_rule >= registered_on
+  any_day [W-6] "任一天" / "any day": any day d in registered_on .. as_of: d >= registered_on
+  counted [W-7] "天数" / "days": count(day d in registered_on .. as_of) >= 1
+}
+"""
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_walk_longer_than_the_limit_is_unknown_unless_a_day_decides_it_first(engine):
+    """Issue 19: a window of more than 36,525 days made the entity's verdict an error. A first-day walk
+    stops at the first day that is not false, as within the limit; one that finds none in 36,525 days,
+    and a walk that needs every day (any, count), is unknown with the reason. Within the limit (A) every
+    day is walked as before."""
+    rows = {"shops": [{"shop_id": "A", "registered_on": "2024-01-01"}, {"shop_id": "B", "registered_on": "0001-01-01"}]}
+    result = compile_policy_text(WALK_POLICY).evaluate(rows, "2024-03-15", engine=engine)
+    leaves = {v.entity: {n.id.removeprefix("ok."): n for n in v.rules[1].children} for v in result.verdicts}
+    assert all(v.error is None for v in result.verdicts)
+    assert {k: n.status for k, n in leaves["A"].items()} == {
+        "found_ok": "pass", "never_ok": "fail", "rule_ok": "pass", "any_day": "pass", "counted": "pass"}
+    assert leaves["A"]["found_ok"].observed.startswith("2024-01-06")
+    b = leaves["B"]
+    assert (b["found_ok"].status, b["rule_ok"].status) == ("pass", "pass")  # day 6 of 738,960 decides it
+    assert b["found_ok"].observed.startswith("0001-01-06") and b["rule_ok"].observed.startswith("0001-01-06")
+    assert b["never_ok"].status == "unknown" and b["never_ok"].missing == [
+        "no day of the first 36,525 of the window 0001-01-01..2024-03-15 decides it, and its 738,960 days are longer "
+        "than 36,525 days (100 years) to walk day by day"]
+    for name in ("any_day", "counted"):
+        assert b[name].status == "unknown" and b[name].missing == [
+            "the window 0001-01-01..2024-03-15 has 738,960 days, longer than 36,525 days (100 years) to walk day by day"]
+    assert result.verdict("B").compliant is None  # unknown (all of: three passes, two unknowns)

@@ -17,7 +17,7 @@ from clausewise.language import syntax
 from clausewise.language.refs import ItemFieldRef, LetRef, RowFieldRef, RowsRef, RowVarFieldRef, RuleOnRef, VarRef
 from clausewise.evaluate.measure import SKIP, Evaluator, Item, Missing, Scope, missing
 from clausewise.values.valuetypes import Month
-from clausewise.values.calendar import Window
+from clausewise.values.calendar import Window, WindowTooLong
 
 
 # ---- entities ------------------------------------------------------------------------------------
@@ -53,10 +53,14 @@ def derived(ev: Evaluator, node, scope: Scope) -> Any:
             if window is None or isinstance(window, Missing):
                 return window
             ev.windows_used.append((w, window))
-            units = window.months() if unit == "month" else window.days()
             mark = len(ev.windows_used)  # the windows of each month or day are not shown
-            verdicts = [True if where is None else ev.truth(where, ev.bind(scope, var, u)) for u in units]
-            del ev.windows_used[mark:]
+            try:
+                units = window.months() if unit == "month" else window.days()
+                verdicts = [True if where is None else ev.truth(where, ev.bind(scope, var, u)) for u in units]
+            except WindowTooLong as exc:
+                return Missing((str(exc),))
+            finally:
+                del ev.windows_used[mark:]
             return missing(*verdicts) or sum(1 for v in verdicts if v is True)
         case syntax.Band(value=value, ladder=ladder):
             return band(ev.eval(value, scope), ev.eval(ladder, scope))

@@ -44,7 +44,7 @@ from clausewise.evaluate.leaves import (
 from clausewise.evaluate.measure import Evaluator, Missing, Scope, arith, missing
 from clausewise.language import syntax
 from clausewise.language.refs import CONSTANT, EntityFieldRef, LetRef, LookupRef, VarRef
-from clausewise.values.calendar import Window
+from clausewise.values.calendar import Window, WindowTooLong
 
 ROLES = ("value", "window", "units", "leaf")
 
@@ -420,9 +420,12 @@ class FigureProducer:
             walked = known[f.window_figure].value
             if not isinstance(walked, Window):
                 return FigureValue(())
-            units = walked.months() if f.unit_kind == "month" else walked.days()
             var = f.var
-            return FigureValue(tuple((u, self._value(f.node, ev.bind(scope, var, u))) for u in units))
+            try:
+                units = walked.months() if f.unit_kind == "month" else walked.days()
+                return FigureValue(tuple((u, self._value(f.node, ev.bind(scope, var, u))) for u in units))
+            except WindowTooLong as exc:  # one unit, unknown with the reason: the quantifier is unknown
+                return FigureValue(((walked.start, FigureValue(None, (str(exc),))),))
         value = self._value(f.node, scope)
         if f.role == "window" and value.missing is None:
             window = ev.as_window(value.value)

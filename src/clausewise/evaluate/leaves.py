@@ -21,7 +21,7 @@ from clausewise.language.refs import VarRef
 from clausewise.evaluate.closures import compile_value
 from clausewise.evaluate.measure import Evaluator, Missing, Scope, arith, missing
 from clausewise.values.valuetypes import Month
-from clausewise.values.calendar import Window, month_window
+from clausewise.values.calendar import Window, WindowTooLong, month_window
 
 OPS = {
     ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
@@ -227,7 +227,10 @@ class LeafEvaluator:
         if window is None:  # a window from or to a day that does not exist
             return LeafResult("fail" if cond.kind == "any" else "pass", witness="(no window)")
         self.ev.windows_used.append((cond.window, window))
-        units = list(window.months()) if cond.unit == "month" else list(window.days())
+        try:
+            units = list(window.months()) if cond.unit == "month" else list(window.days())
+        except WindowTooLong as exc:
+            return LeafResult("unknown", missing=(str(exc),))
         results, unit_windows = [], {}
         for u in units:  # only the windows of the month or day shown are listed
             mark = len(self.ev.windows_used)
@@ -336,8 +339,11 @@ def inner_truth(ev: Evaluator, node, scope: Scope) -> bool | Missing:
             if window is None:  # a window from or to a day that does not exist: no month or day
                 return kind != "any"
             ev.windows_used.append((w, window))
-            units = window.months() if unit == "month" else window.days()
-            values = [inner_truth(ev, inner, ev.bind(scope, var, u)) for u in units]
+            try:
+                units = window.months() if unit == "month" else window.days()
+                values = [inner_truth(ev, inner, ev.bind(scope, var, u)) for u in units]
+            except WindowTooLong as exc:
+                return Missing((str(exc),))
             if kind == "any":
                 return True if True in values else (missing(*values) or False)
             return False if False in values else (missing(*values) or True)

@@ -18,7 +18,8 @@ from clausewise.language.check import Checked
 from clausewise.language.refs import (AtRef, ConventionRef, EntityFieldRef, EnumRef, ItemFieldRef, ItemsRef, LetRef,
                                       LookupRef, ParamRef, RelationRef, RowFieldRef, RowVarFieldRef, RuleOnRef, VarRef)
 from clausewise.values.valuetypes import Month, OutOfCalendar
-from clausewise.values.calendar import Window, add_days, last_n, month_window, n_days_from, quarter_of, shifted_month
+from clausewise.values.calendar import (MAX_WALKED_DAYS, Window, WindowTooLong, add_days, last_n, month_window, n_days_from,
+                                       quarter_of, shifted_month)
 
 
 #: what a row filtered out of an aggregate adds
@@ -187,17 +188,19 @@ class Evaluator:
                     return win
                 rule = self._rule_on_var(cond, var)
                 if rule is not None:  # 'first day d in W where R on d': the history walks its own statuses
-                    return self._history().first(rule, win, scope)
+                    return self._first_day_of_rule(rule, win, scope)
                 mark = len(self.windows_used)  # the windows of each day tried are not shown
                 until, self.history_until = self.history_until, win.end
                 try:
-                    for day in win.days():
+                    for day in win.walk():  # stops at the first day not false, or after MAX_WALKED_DAYS days
                         verdict = self.truth(cond, self.bind(scope, var, day))
                         if isinstance(verdict, Missing):
                             return verdict
                         if verdict:
                             return day
                     return None
+                except WindowTooLong as exc:
+                    return Missing((str(exc),))
                 finally:
                     del self.windows_used[mark:]
                     self.history_until = until
@@ -210,6 +213,14 @@ class Evaluator:
 
                 return derived(self, node, scope)
         raise AssertionError(f"cannot evaluate {type(node).__name__}")
+
+    def _first_day_of_rule(self, rule: str, win: Window, scope: Scope) -> Any:
+        """``first day d in win where rule on d``, walked as any first-day walk (:meth:`Window.walk`):
+        at most MAX_WALKED_DAYS days, unknown with the reason when none of them decides."""
+        if win.length <= MAX_WALKED_DAYS:
+            return self._history().first(rule, win, scope)
+        found = self._history().first(rule, Window(win.start, add_days(win.start, MAX_WALKED_DAYS - 1)), scope)
+        return Missing((win.undecided_walk(),)) if found is None else found
 
     def _history(self) -> Any:
         """The engine's history of rules (``R on d``), made for an evaluator no engine evaluation
