@@ -16,6 +16,7 @@ from clausewise.language.diagnostics import ClausewiseError, Diagnostic, SourceF
 from clausewise.language.infer import ExprChecker
 from clausewise.language.sorts import SCALAR_KINDS, WINDOW_TYPE, Sort, field_type
 from clausewise.language.infer_computed import DerivedChecker
+from clausewise.language.limits import check_tree_size
 from clausewise.language.refs import EnumRef, LetRef, Ref, RowsRef, RuleOnRef, RuleRef
 from clausewise.values.valuetypes import FieldSchema, TableSchema, ValueType, is_currency
 
@@ -389,5 +390,7 @@ class Checker(ExprChecker, DerivedChecker):
 
 
 def check(tree: syntax.PolicyFile, source: SourceFile) -> Checked:
-    """Check a parsed policy; raise :class:`ClausewiseError` with every error found."""
+    """Check a parsed policy; raise :class:`ClausewiseError` with every error found (a policy
+    beyond the size limits of :mod:`clausewise.language.limits`: that one alone)."""
+    check_tree_size(tree, source)
     return Checker(tree, source).run()

@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 
 from clausewise.language import syntax
 from clausewise.language.diagnostics import ClausewiseError, SourceFile, Span
+from clausewise.language.limits import check_text_size
 from clausewise.language.syntaxerrors import MAX_NESTING, syntax_diagnostic, token_span, too_deep
 from clausewise.values.valuetypes import Month, is_currency
 
@@ -471,6 +472,7 @@ def parse_text(text: str, filename: str = "<policy>") -> syntax.PolicyFile:
     if deep is not None:
         raise ClausewiseError([source.diagnostic(deep, f"groups or brackets nested more than {MAX_NESTING} levels deep",
                                                  "name the inner parts as rules and refer to them")])
+    check_text_size(text, source)
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as err:
