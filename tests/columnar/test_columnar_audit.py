@@ -28,7 +28,7 @@ from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.engine.policy import Policy, compile_policy_text, load_policy
 from clausewise.evaluate.measure import Data, Evaluator
 from clausewise.evaluate.params import resolve_params
-from tests.support import POLICIES, ROOT, policy_block
+from tests.support import EXAMPLES, POLICIES, ROOT, policy_block
 
 SILVER = ROOT / "benchmarks" / "silver_figures.policy"
 FIELDS = ["provider_id", "paid_orders", "active_merchants", "qualified_merchants"]
@@ -170,6 +170,17 @@ def test_bundled_policies_fall_back_with_a_reason(name):
     assert isinstance(reason, str) and reason
 
 
+def test_a_bundled_example_audited_in_columns_on_duckdb_falls_back_to_the_same_file(tmp_path, monkeypatch):
+    policy, data = POLICIES / "tier.policy", EXAMPLES / "tier"
+    args = ["--as-of", "2024-04-01", "--params", str(data / "params.json"), "--verdicts", "columns", "--workers", "1"]
+    outputs = []
+    for engine in ("python", "duckdb"):
+        out = tmp_path / f"{engine}.csv"
+        result = CliRunner().invoke(main, ["audit", str(policy), "--data", str(data), "--out", str(out), *args, "--engine", engine])
+        outputs.append((result.exit_code, out.read_bytes(), result.output.replace(str(out), "OUT")))
+    assert outputs[0][0] in (0, 1) and outputs[0] == outputs[1]
+
+
 HEAD = policy_block("g", entity="provider in providers") + """table providers key provider_id {
   provider_id: string
   a: orders
@@ -183,6 +194,7 @@ param pb: merchants = 10
 
 
 @pytest.mark.parametrize("body, why", [
+    ('rule r [X-1] "r" = a >= pa\ntable other key k {\n  k: string\n}\n', "declares tables besides the entity table"),
     ('rule r [X-1] "r" = a * 2 >= pa\n', "is not a field of the entity row"),
     ('rule r [X-1] "r" = a >= c\n', "is not a comparison of a figure with a constant"),
     ('rule r [X-1] "r" = opened >= 2024-01-01\n', "is not a whole number"),

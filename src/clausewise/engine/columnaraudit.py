@@ -66,6 +66,8 @@ def figure_fields(policy: Any) -> dict[str, str] | str:
         return "'for each': an entity per row and value"
     if figures.offset_figures:
         return "a date offset the program computes"
+    if set(checked.tables) != {checked.entity_table}:  # each table is read, validated and counted
+        return "the policy declares tables besides the entity table"
     schema = checked.tables[checked.entity_table]
     if len(schema.key) != 1 or schema.field(schema.key[0]).type.kind != "string":
         return "the entity table's key is not one text field"
@@ -129,8 +131,6 @@ def _audit(policy: Any, data: Sequence[str | Path], as_of: dt.date, params: Mapp
     values, convention = resolve_params(checked, dict(params or {}), as_of)
     files = datafiles.find_table_files([Path(p) for p in data], checked.tables)
     table = checked.entity_table
-    if set(checked.tables) != {table}:
-        return "the policy reads tables besides the entity table"
     if table not in files or Path(files[table]).suffix not in SUFFIXES:
         return "no entity table file DuckDB reads"
     schema = checked.tables[table]
