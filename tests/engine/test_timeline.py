@@ -16,7 +16,7 @@ from clausewise.engine.timeline import MAX_DAYS, day_range, range_audit
 from clausewise.engine.workers import LimitExceeded
 from clausewise.evaluate.figuretable import FigureProducer
 from clausewise.language.diagnostics import ClausewiseError
-from clausewise.report.timeline import timeline_csv, timeline_json, timeline_text
+from clausewise.report.timeline import range_record, timeline_csv, timeline_json, timeline_text
 from tests.support import EXAMPLES, HEADER, POLICIES
 
 #: policy, data, parameters, a range of days around the example's as-of day (tier and life take
@@ -175,6 +175,23 @@ decide busy_shop [X-1] "忙" / "busy": bool { true when busy otherwise false }
     assert [raw.json() for raw in timeline.days] == [policy.evaluate(rows, day).verdicts[0].model_dump_json() for day in days]
     assert [raw.outcome("busy_shop") for raw in timeline.days] == [
         False, False, True, True, False, False, True, True, True, True, True, False]
+
+
+def test_a_days_explanation_is_made_only_when_read(monkeypatch) -> None:
+    """A range audit's record and a timeline's spans read each day's answer and outcomes: the leaf
+    results of a day's explanation are made when its verdict is written (the every-day test checks
+    that they equal the one-day evaluation's)."""
+    policy = load_policy(POLICIES / "novice.policy")
+    made: list[str] = []
+    real = EntityEvaluation.explained_leaves
+    monkeypatch.setattr(EntityEvaluation, "explained_leaves", lambda self, m: made.append("x") or real(self, m))
+    timelines = policy.timeline(EXAMPLES / "novice", "2024-03-01", "2024-03-31")
+    records = [range_record(t) for t in timelines]
+    assert made == [] and len(records) > 1 and all(t.spans() for t in timelines)
+    (verdict,) = [v for v in policy.evaluate(EXAMPLES / "novice", "2024-03-15").verdicts if v.entity == "S03"]
+    (s03,) = [t for t in timelines if t.entity == "S03"]
+    assert s03.days[14].json() == verdict.model_dump_json() and len(made) == 1
+    assert s03.days[14].leaves is s03.days[14].leaves and len(made) == 1
 
 
 def test_spans_join_the_days_with_the_same_outcomes() -> None:

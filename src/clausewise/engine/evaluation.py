@@ -163,6 +163,14 @@ class EntityEvaluation:
         the statuses of the leaves the program does not state, ranks and missing clause values."""
         self.constants()
         assert self._cells is not None
+    def explained_leaves(self, measured: Measured) -> dict[str, LeafResult]:
+        """Every leaf's result for the explanation, of an entity measured with ``explained=False``:
+        what :meth:`measure` gives with ``explained=True``, in the same order."""
+        self.constants()
+        values, leaves = self._entity_figures_type(measured.figures), measured.leaves
+        return {node_id: leaf_result(compiled, values) if compiled is not None else leaves[node_id]
+                for node_id, _, compiled in self._leaves}
+
         representative, roles = self._cells.representative, self._roles
         ranks = self._cells.ranks(measured.figures) if self._cells.groups else {}
         out: list[Fact] = []

@@ -19,9 +19,10 @@ from clausewise.asp.cells import dates_only_ordered, ranked_dates
 from clausewise.asp.plan import nodes_under
 from clausewise.asp.solve import Fact, solve
 from clausewise.data import files as datafiles
-from clausewise.engine.evaluation import EntityEvaluation
+from clausewise.engine.evaluation import EntityEvaluation, Measured
 from clausewise.engine.policy import rejected_verdict
 from clausewise.evaluate import computed
+from clausewise.evaluate.leaves import LeafResult
 from clausewise.evaluate.measure import Data, Evaluator, Scope
 from clausewise.evaluate.params import resolve_params
 from clausewise.language.diagnostics import ClausewiseError, did_you_mean
@@ -113,7 +114,8 @@ class DayEvaluations:
             for entity, scope in scopes.items():
                 key = f"{entity}@{day.isoformat()}"
                 try:
-                    m = evaluation.measure(scope, known=history.figures_on(evaluation.ev, scope) if history else None)
+                    m = evaluation.measure(scope, explained=False,
+                                           known=history.figures_on(evaluation.ev, scope) if history else None)
                     facts[key] = evaluation.facts(m) + constants
                     if self._ranked:
                         facts[key] = ranked_dates(facts[key])
@@ -136,7 +138,7 @@ class DayEvaluations:
                     continue
                 _, _, m = measured[key]
                 answer = answers[key]
-                out[entity].append(RawVerdict(encoder, entity, answer, m.leaves, evaluation.outcomes(answer, m)))
+                out[entity].append(DayVerdict(encoder, entity, answer, evaluation, m, evaluation.outcomes(answer, m)))
         return out
 
     def _solved(self, groups: Mapping[tuple, list[str]], facts: Mapping[str, list[Fact]]) -> dict[str, Any]:
@@ -163,6 +165,34 @@ class DayEvaluations:
                 known[signature] = answer = solved[same[0]]
                 answers.update((key, answer) for key in same)
         return answers
+
+
+class DayVerdict(RawVerdict):
+    """A range day's verdict whose leaf results for the explanation are made when first read: a
+    range audit and a timeline's spans read the answer and the outcomes of every day, the
+    explanation of a few (:meth:`EntityEvaluation.explained_leaves`: the same results)."""
+
+    def __init__(self, encoder: VerdictEncoder, entity: str, answer: Any, evaluation: EntityEvaluation,
+                 measured: Measured, values: dict[str, Any]):
+        self._explain: tuple[EntityEvaluation, Measured] | None = None
+        self._leaves: dict[str, LeafResult] | None = None
+        if encoder.quantified:  # a quantifier's result is completed from the answer when the verdict is made
+            super().__init__(encoder, entity, answer, evaluation.explained_leaves(measured), values)
+        else:
+            self.encoder, self.entity, self.answer, self.values = encoder, entity, answer, values
+            self._explain = (evaluation, measured)
+
+    @property  # type: ignore[override]
+    def leaves(self) -> dict[str, LeafResult]:
+        if self._explain is not None:
+            evaluation, measured = self._explain
+            self._leaves, self._explain = evaluation.explained_leaves(measured), None
+        assert self._leaves is not None
+        return self._leaves
+
+    @leaves.setter
+    def leaves(self, value: dict[str, LeafResult]) -> None:
+        self._leaves, self._explain = value, None
 
 
 @dataclass

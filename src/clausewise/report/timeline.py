@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from clausewise.report.columns import outcome_cell
 from clausewise.report.explain import MARKS, WORDS, figure_text, shown, value_text
 from clausewise.report.models import Evaluation, ExplanationNode
 from clausewise.report.records import csv_bytes, deciding_conditions, decision_record, flat_columns, flat_raw
@@ -168,8 +169,9 @@ def days_held(timeline: Any) -> dict[str, dict[str, list[int]]]:
         error = getattr(raw, "error", None) is not None
         shown = "error" if error else "undecided" if raw.compliant is None else str(raw.compliant).lower()
         out["compliant"].setdefault(shown, []).append(i)
-        # each outcome as an audit's CSV writes it ('undecided', '' for none, 'a;b' for a list)
-        cells = ["error"] * len(fields) if error else flat_raw(raw, fields)[3:3 + len(fields)]
+        # each outcome as an audit's CSV writes it ('undecided', '' for none, 'a;b' for a list): its
+        # cell alone, so a day's explanation is not made
+        cells = ["error"] * len(fields) if error else [outcome_cell(raw.decided(f), raw.outcome(f)) for f in fields]
         for f, cell in zip(fields, cells):
             out[f].setdefault(cell or "none", []).append(i)
     return out
