@@ -19,7 +19,7 @@ GOOD = {"shop_id": "S1", "date": "2024-01-01", "paid_orders": "7", "amount_yuan"
 
 
 def run(tmp_path, daily_csv: str | None = None, daily_jsonl: str | bytes | None = None, policy: str = POLICY,
-        shops_csv: str = SHOPS_CSV):
+        shops_csv: str = SHOPS_CSV, engine: str = "python"):
     (tmp_path / "shops.csv").write_text(shops_csv, "utf-8")
     if daily_csv is not None:
         (tmp_path / "shop_daily.csv").write_bytes(daily_csv.encode("utf-8") if isinstance(daily_csv, str) else daily_csv)
@@ -27,7 +27,7 @@ def run(tmp_path, daily_csv: str | None = None, daily_jsonl: str | bytes | None 
         data = daily_jsonl.encode("utf-8") if isinstance(daily_jsonl, str) else daily_jsonl
         (tmp_path / "shop_daily.jsonl").write_bytes(data)
     started = time.monotonic()
-    result = compile_policy_text(policy).evaluate(tmp_path, AS_OF, PARAMS)
+    result = compile_policy_text(policy).evaluate(tmp_path, AS_OF, PARAMS, engine=engine)
     assert time.monotonic() - started < 30
     a = result.accounting
     assert a.rows_read == a.rows_used + a.rows_rejected and a.entities_in == a.verdicts_out
@@ -228,9 +228,10 @@ def test_a_cell_over_the_csv_ceiling_is_an_error_naming_its_line(tmp_path):
     assert rendered.startswith(f"{tmp_path / 'shop_daily.csv'}:3") and "quote that is never closed" in rendered
 
 
-def test_bytes_that_are_not_utf8_reject_their_row_only(tmp_path):
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_bytes_that_are_not_utf8_reject_their_row_only(tmp_path, engine):
     data = (HEADER + "S1,2024-01-01,7,100\n").encode("utf-8") + b"S1,2024-01-02,\xff7,100\nS1,2024-01-03,1,1\n"
-    result = run(tmp_path, data)
+    result = run(tmp_path, data, engine=engine)
     assert reasons(result) == [(2, 3, None, "not UTF-8 text: byte 0xff cannot be decoded")]
     assert result.accounting.rows_used == 3  # the shop and two daily rows
 
@@ -268,6 +269,13 @@ rule ok [B-1] "有绑定" / "has bound shops" = all of {
     assert reasons(result) == [(1, 0, "unbound_on", "unbound_on 2024-01-05 is before bound_on 2024-01-10")]
     assert result.accounting.rows_read == result.accounting.rows_used + result.accounting.rows_rejected
     assert {v.entity: v.compliant for v in result.verdicts} == {"P1": False, "P2": True}
+    for name, table in rows.items():  # the same from files, with either engine (the DuckDB scan rejects it itself)
+        _write_table(tmp_path / f"{name}.csv", table)
+    for engine in ("python", "duckdb"):
+        from_files = compile_policy_text(policy_text).evaluate(tmp_path, "2024-02-01", engine=engine)
+        assert reasons(from_files) == [(1, 2, "unbound_on", "unbound_on 2024-01-05 is before bound_on 2024-01-10")]
+        assert from_files.accounting == result.accounting.model_copy(update={"tables": from_files.accounting.tables})
+        assert {v.entity: v.compliant for v in from_files.verdicts} == {"P1": False, "P2": True}
 
 
 def test_explain_rejects_a_reversed_binding_as_the_audit_does(tmp_path):
