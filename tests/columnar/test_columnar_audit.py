@@ -140,6 +140,14 @@ def test_a_number_beyond_64_bits_falls_back_with_the_same_file(tmp_path, monkeyp
     assert b"9,223,372,036,854,775,808" in written
 
 
+def test_entities_are_ordered_as_python_orders_their_keys(tmp_path, monkeypatch):
+    keys = ["b", "B", "a", "Z", "é", "e\u0301", "女装", "😀", "a b", "a-b", "10", "9", "ä", "\u00a0x", "x\u200b"]
+    rows = [[k, str(9_000_000 + i - 5), "1000", str(149 + i % 3)] for i, k in enumerate(keys)]
+    data = _write(tmp_path / "data", rows, "csv")
+    written = _same_audit(SILVER, data, tmp_path, ".csv", monkeypatch)
+    assert written.decode("utf-8").count("\r\n") == len(keys) + 1
+
+
 def test_an_empty_entity_table_and_one_entity(tmp_path, monkeypatch):
     for n in (0, 1):
         data = _write(tmp_path / f"data{n}", [["P1", "9000000", "1000", "150"]][:n], "csv")
