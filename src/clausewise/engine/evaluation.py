@@ -158,11 +158,6 @@ class EntityEvaluation:
                 measured.ranks += [(d.field, i, r) for i, r in ranks(d, clause_values)]
         return measured
 
-    def facts(self, measured: Measured) -> list[Fact]:
-        """One entity's facts: its figures (each value replaced by its cell's representative),
-        the statuses of the leaves the program does not state, ranks and missing clause values."""
-        self.constants()
-        assert self._cells is not None
     def explained_leaves(self, measured: Measured) -> dict[str, LeafResult]:
         """Every leaf's result for the explanation, of an entity measured with ``explained=False``:
         what :meth:`measure` gives with ``explained=True``, in the same order."""
@@ -171,6 +166,11 @@ class EntityEvaluation:
         return {node_id: leaf_result(compiled, values) if compiled is not None else leaves[node_id]
                 for node_id, _, compiled in self._leaves}
 
+    def facts(self, measured: Measured) -> list[Fact]:
+        """One entity's facts: its figures (each value replaced by its cell's representative),
+        the statuses of the leaves the program does not state, ranks and missing clause values."""
+        self.constants()
+        assert self._cells is not None
         representative, roles = self._cells.representative, self._roles
         ranks = self._cells.ranks(measured.figures) if self._cells.groups else {}
         out: list[Fact] = []
