@@ -265,3 +265,54 @@ def test_generated_policies_in_columns_are_the_per_entity_file(text, tmp_path_fa
         outputs.append(_audit(policy, tmp_path / "data", tmp_path / "duckdb.csv", "duckdb"))
     assert outputs[0][0] in (0, 1), outputs[0][2]
     assert outputs[0] == outputs[1]
+
+
+OUTCOMES = HEAD.replace("  entity provider in providers\n", "  entity provider in providers\n  compliant when r\n") + """param pn: count = 2
+param cap: orders = 500
+rule r [X-1] "r" = at least pn of {
+  m1 [X-1] "m1": a >= pa
+  m2 [X-1] "m2": b > pb
+  m3 [X-1] "m3": c != 100
+}
+rule s [X-2] "s" = none of {
+  n1 [X-2] "n1": a < 95
+  n2 [X-2] "n2": b = 9
+}
+decide limit [X-1] "limit": orders optional by max {
+  cap when r
+  1000 orders when s
+  300 orders when not r
+  otherwise none
+}
+decide level [X-2] "level": enum(high, mid, low) {
+  high when r and s
+  mid when r or s
+}
+"""
+
+
+@pytest.mark.parametrize("params", [[], ["--param", "pa=96", "--param", "pn=3", "--param", "cap=2000"]])
+def test_at_least_a_parameter_none_of_by_max_and_an_undecided_outcome(params, tmp_path, monkeypatch):
+    policy = tmp_path / "o.policy"
+    policy.write_text(OUTCOMES, "utf-8")
+    assert not isinstance(figure_fields(compile_policy_text(OUTCOMES)), str)
+    rng = random.Random(5)
+    rows = [[f"P{i:03d}", str(rng.choice([94, 95, 96, 100, 101])), str(rng.choice([8, 9, 10, 11])),
+             str(rng.choice([99, 100, 101])), "2024-01-01"] for i in range(120)]
+    data = tmp_path / "data"
+    data.mkdir()
+    with (data / "providers.csv").open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([["provider_id", "a", "b", "c", "opened"], *rows])
+    outputs = []
+    for engine in ("python", "duckdb"):
+        out = tmp_path / f"{engine}.csv"
+        with pytest.MonkeyPatch.context() as patch:
+            if engine == "duckdb":
+                patch.setattr(Policy, "evaluate", None)  # the columnar audit evaluates no entity through it
+            result = CliRunner().invoke(main, ["audit", str(policy), "--data", str(data), "--as-of", "2024-04-01", "--out",
+                                               str(out), "--engine", engine, "--workers", "1", *params])
+        outputs.append((result.exit_code, out.read_bytes(), result.output.replace(str(out), "OUT")))
+    assert outputs[0][0] == 1, outputs[0][2]
+    assert outputs[0] == outputs[1]
+    text = outputs[0][1].decode("utf-8")
+    assert "undecided" in text and (",2000," if params else ",500,") in text  # the cap, as a parameter gives it
