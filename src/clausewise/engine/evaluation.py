@@ -47,10 +47,12 @@ class Measured:
     values: dict[tuple[str, int], Any] = field(default_factory=dict)
     #: (field, clause number, rank) for ``decide ... by min|max``: rank 0 is the best value
     ranks: list[tuple[str, int, int]] = field(default_factory=list)
+    #: the (field, clause number) of :attr:`values` that are Missing, in order (``missing_value/3`` facts)
+    missing: list[tuple[str, int]] = field(default_factory=list)
 
     def missing_values(self) -> list[tuple[str, int]]:
         """The outcome clauses whose value is missing (``missing_value/3`` facts)."""
-        return [key for key, value in self.values.items() if isinstance(value, Missing)]
+        return self.missing
 
 
 class EntityEvaluation:
@@ -66,6 +68,8 @@ class EntityEvaluation:
         self._leaves = [(leaf.id, leaf.cond, figures.compiled.get(leaf.id)) for leaf in plan.leaves()]
         self._entity_figures = [figures.figures.figures[fid] for fid in figures.entity_figures]
         self._measurers = [(f.id, self.producer.measurer(f)) for f in self._entity_figures]
+        #: the same while no evaluator of another day shares this one's values (``ev.days_shared``)
+        self._measurers_one_day = [(f.id, self.producer.measurer(f, days_shared=False)) for f in self._entity_figures]
         #: figures that are not single values: a quantifier's window (only its state reaches the
         #: program) and its units (one fact per month or day)
         self._roles = {fid: f.role for fid, f in figures.figures.figures.items() if f.role in ("window", "units")}
@@ -80,8 +84,8 @@ class EntityEvaluation:
         self._entity_figures_type: type[dict] = dict
         self._cells: Cells | None = None
         checked = plan.checked
-        #: per decide: (field, combine, [(clause number, value node, constant?)])
-        self._clauses = [(d, [(i, c.value, is_constant(checked, c.value)) for i, c in enumerate(d.decl.clauses, 1)])
+        #: per decide: (decide, [(clause number, (field, clause number), value node, constant?)])
+        self._clauses = [(d, [(i, (d.field, i), c.value, is_constant(checked, c.value)) for i, c in enumerate(d.decl.clauses, 1)])
                          for d in plan.decides]
         self._constant_values: dict[int, Any] = {}
         #: the constant figures that read no day (literals, parameters): the same on every day with the same parameters
@@ -97,6 +101,7 @@ class EntityEvaluation:
         other.ev, other.leaf_eval = ev, LeafEvaluator(ev)
         other.producer = FigureProducer(self.figures.figures, ev, self._text)
         other._measurers = [(f.id, other.producer.measurer(f)) for f in self._entity_figures]
+        other._measurers_one_day = [(f.id, other.producer.measurer(f, days_shared=False)) for f in self._entity_figures]
         other._constants, other._cells, other._constant_values, other._made_from = None, None, {}, self
         if history is None and self.plan.checked.history_rules:
             history = RuleHistory(self.plan, self.figures, ev, self._text)
@@ -129,31 +134,35 @@ class EntityEvaluation:
         """The figures, leaf results and outcome clause values of the entity in ``scope``;
         ``explained=False``: only the leaf results :meth:`facts` reads (a rule's history); ``known``:
         figures already measured for this entity, day and parameters (a rule's history of the day)."""
-        self.constants()
-        values = self._entity_figures_type()
+        constants = self._constants if self._constants is not None else self.constants()
+        values = dict(constants)  # what the leaves read: the constants and the entity's figures
+        figures: dict[str, FigureValue] = {}
         ev = self.ev
+        measurers = self._measurers if ev.days_shared else self._measurers_one_day
         if known:
-            for fid, measure in self._measurers:  # in the same order, so that the facts are too
+            for fid, measure in measurers:  # in the same order, so that the facts are too
                 found = known.get(fid)
-                values[fid] = found if found is not None else measure(scope, values)
+                figures[fid] = values[fid] = found if found is not None else measure(scope, values)
         else:
-            for fid, measure in self._measurers:
-                values[fid] = measure(scope, values)
+            for fid, measure in measurers:
+                figures[fid] = values[fid] = measure(scope, values)
         evaluate = self.leaf_eval.evaluate
         leaves = {node_id: leaf_result(compiled, values) if compiled is not None else evaluate(cond, scope)
                   for node_id, cond, compiled in self._leaves if explained or compiled is None}
-        measured = Measured(leaves, dict(values))
-        fixed = self._constant_values
+        measured = Measured(leaves, figures)
+        fixed, clause_values_of = self._constant_values, measured.values
         for d, clauses in self._clauses:
             clause_values = []
-            for i, node, constant in clauses:
+            for i, key, node, constant in clauses:
                 if constant:
-                    key = node.nid
-                    value = fixed[key] if key in fixed else fixed.setdefault(key, value_of(ev, node, scope))
+                    nid = node.nid
+                    value = fixed[nid] if nid in fixed else fixed.setdefault(nid, value_of(ev, node, scope))
                 else:
                     value = value_of(ev, node, scope)
                 clause_values.append((i, value))
-                measured.values[(d.field, i)] = value
+                clause_values_of[key] = value
+                if isinstance(value, Missing):
+                    measured.missing.append(key)
             if d.decl.combine != "first":
                 measured.ranks += [(d.field, i, r) for i, r in ranks(d, clause_values)]
         return measured
@@ -250,16 +259,17 @@ class EntityEvaluation:
         """What the program's answer for the entity depends on: the cell of each figure, the
         statuses the program is given, the ranks and missing clause values. Entities with the
         same signature get the same answer (:mod:`clausewise.asp.cells`)."""
-        self.constants()
-        assert self._cells is not None
-        ranks = self._cells.ranks(measured.figures) if self._cells.groups else {}
-        figures = measured.figures.items() if not self._offset_figures else self._sent(measured.figures)
-        cells = self._cells.keys(figures, self._roles, ranks)
+        if self._cells is None:
+            self.constants()
+        of = self._cells
+        assert of is not None
+        ranks = of.ranks(measured.figures) if of.groups else {}
+        cells = of.keys(measured.figures.items() if not self._offset_figures else self._sent(measured.figures), self._roles, ranks)
         if self._status_leaves:
             leaves = measured.leaves
             cells += [leaves[node_id].status for node_id in self._status_leaves]
         if measured.ranks or measured.values:
-            return (tuple(cells), tuple(measured.ranks), tuple(measured.missing_values()))
+            return (tuple(cells), tuple(measured.ranks), tuple(measured.missing))
         return tuple(cells)
 
     def solve(self, measured: dict[str, Measured]) -> dict[str, EntityAnswer]:

@@ -377,9 +377,11 @@ class FigureProducer:
         values = self.entity(scope)
         return {leaf_id: leaf_result(leaf, values) for leaf_id, leaf in self.plan.leaves.items()}
 
-    def measurer(self, f: FigureDef) -> Callable[[Scope, Mapping[str, FigureValue]], FigureValue]:
+    def measurer(self, f: FigureDef, days_shared: bool = True) -> Callable[[Scope, Mapping[str, FigureValue]], FigureValue]:
         """:meth:`measure` of one figure as a function of the scope (and the values known so far),
-        with the common case (a value that is not a quotient) taking the shortest path."""
+        with the common case (a value that is not a quotient) taking the shortest path;
+        ``days_shared=False``: for an evaluator whose ``days_shared`` is false, which keeps no value
+        for other days."""
         if f.role != "value" or quotient(f.node) is not None:
             return lambda scope, known: self.measure(f, scope, known)
         ev, node, rendered = self.ev, f.node, self._rendered
@@ -392,7 +394,7 @@ class FigureProducer:
                 return FigureValue(None, value.reasons, windows)
             return FigureValue(value, None, windows)
 
-        if not day_free(ev.c, node):
+        if not days_shared or not day_free(ev.c, node):
             return measure_value
 
         def measure_once(scope: Scope, known: Mapping[str, FigureValue]) -> FigureValue:
