@@ -178,6 +178,7 @@ def test_bundled_policies_fall_back_with_a_reason(name):
     assert isinstance(reason, str) and reason
 
 
+@pytest.mark.slow  # 11 s: the tier example audited twice
 def test_a_bundled_example_audited_in_columns_on_duckdb_falls_back_to_the_same_file(tmp_path, monkeypatch):
     policy, data = POLICIES / "tier.policy", EXAMPLES / "tier"
     args = ["--as-of", "2024-04-01", "--params", str(data / "params.json"), "--verdicts", "columns", "--workers", "1"]
@@ -243,6 +244,7 @@ def _policies(draw) -> str:
                         "  entity provider in providers\n  compliant when r0\n") + "".join(rules) + decide
 
 
+@pytest.mark.slow  # 11 s: 15 policies audited twice each
 @settings(max_examples=15, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=_policies())
