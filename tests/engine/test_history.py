@@ -122,15 +122,18 @@ rule b [X-1] "b" / "b" = a on 3
 """)
 
 
-def test_a_first_day_walk_of_a_window_too_long_stops_at_the_day_that_decides_it() -> None:
-    """The window 2024-01-01..9999-12-31 has more days than a walk goes (36,525): it was the entity's
-    error; a walk stops at its first day that is not false, as within the limit (issue 19)."""
+def test_a_first_day_walk_of_a_window_too_long_is_unknown_not_the_entitys_error() -> None:
+    """A window of more than 36,525 days (2024-01-01..9999-12-31) was the entity's error (issue 19):
+    it is not walked, and the first day is unknown, even where its second day would decide it; a
+    window of exactly 36,525 days is walked."""
     policy = compile_policy_text(RULE_ON)
-    (found,) = policy.evaluate(_rows(("2024-01-01", 9), ("2024-01-02", 10)), "9999-12-31").verdicts
+    rows = _rows(("2024-01-01", 9), ("2024-01-02", 10))
+    for as_of in ("2124-01-02", "9999-12-31"):  # 36,526 and 2,914,760 days
+        (unknown,) = policy.evaluate(rows, as_of).verdicts
+        first = next(o for o in unknown.outcome_details if o.field == "first")
+        assert unknown.error is None and not first.decided and unknown.outcomes["first"] is None
+    (found,) = policy.evaluate(rows, "2124-01-01").verdicts  # the last day of 36,525
     assert found.error is None and found.outcomes["first"] == "2024-01-02"
-    (unknown,) = policy.evaluate(_rows(("2024-01-02", 9)), "9999-12-31").verdicts  # 2024-01-01 has no row
-    first = next(o for o in unknown.outcome_details if o.field == "first")
-    assert unknown.error is None and not first.decided
 
 
 def test_figures_that_read_no_day_are_measured_once_per_shop_not_once_per_history_day(monkeypatch) -> None:

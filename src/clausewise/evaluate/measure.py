@@ -192,7 +192,7 @@ class Evaluator:
                 mark = len(self.windows_used)  # the windows of each day tried are not shown
                 until, self.history_until = self.history_until, win.end
                 try:
-                    for day in win.walk():  # stops at the first day not false, or after MAX_WALKED_DAYS days
+                    for day in win.days():  # not walked at all when longer than MAX_WALKED_DAYS days
                         verdict = self.truth(cond, self.bind(scope, var, day))
                         if isinstance(verdict, Missing):
                             return verdict
@@ -215,12 +215,11 @@ class Evaluator:
         raise AssertionError(f"cannot evaluate {type(node).__name__}")
 
     def _first_day_of_rule(self, rule: str, win: Window, scope: Scope) -> Any:
-        """``first day d in win where rule on d``, walked as any first-day walk (:meth:`Window.walk`):
-        at most MAX_WALKED_DAYS days, unknown with the reason when none of them decides."""
-        if win.length <= MAX_WALKED_DAYS:
-            return self._history().first(rule, win, scope)
-        found = self._history().first(rule, Window(win.start, add_days(win.start, MAX_WALKED_DAYS - 1)), scope)
-        return Missing((win.undecided_walk(),)) if found is None else found
+        """``first day d in win where rule on d``, walked as any first-day walk: a window of more than
+        MAX_WALKED_DAYS days is not walked (unknown with the reason, :meth:`Window.too_long`)."""
+        if win.length > MAX_WALKED_DAYS:
+            return Missing((win.too_long(),))
+        return self._history().first(rule, win, scope)
 
     def _history(self) -> Any:
         """The engine's history of rules (``R on d``), made for an evaluator no engine evaluation

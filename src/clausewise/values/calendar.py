@@ -47,30 +47,19 @@ class Window:
         return self.start <= value <= self.end  # type: ignore[operator]
 
     def days(self) -> Iterator[dt.date]:
-        """Each day of the window, in order, for a walk that needs every day (``any day d in W``,
-        a day-count); a window longer than :data:`MAX_WALKED_DAYS` is not walked day by day
-        (``as_of`` 9999-12-31 with a look-back from 2024 would take hours): :class:`WindowTooLong`,
-        which the evaluation reports as an unknown value with its reason."""
+        """Each day of the window, in order; a window longer than :data:`MAX_WALKED_DAYS` is not
+        walked at all (``as_of`` 9999-12-31 with a look-back from 2024 would take hours, and a rule's
+        history costs a rule evaluation per day): :class:`WindowTooLong` before the first day, which
+        the evaluation reports as an unknown value with its reason (:meth:`too_long`)."""
         if self.length > MAX_WALKED_DAYS:
-            raise WindowTooLong(f"the window {self} has {self.length:,} days, longer than {MAX_WALKED_DAYS:,} "
-                                f"days (100 years) to walk day by day")
+            raise WindowTooLong(self.too_long())
         for ordinal in range(self.start.toordinal(), self.end.toordinal() + 1):
             yield dt.date.fromordinal(ordinal)
 
-    def walk(self) -> Iterator[dt.date]:
-        """Each day of the window, in order, for a walk that may stop at a day that decides it
-        (``first day d in W``): its first :data:`MAX_WALKED_DAYS` days, then, if the window has
-        more and the walk asks for the next, :class:`WindowTooLong`."""
-        last = min(self.end.toordinal(), self.start.toordinal() + MAX_WALKED_DAYS - 1)
-        for ordinal in range(self.start.toordinal(), last + 1):
-            yield dt.date.fromordinal(ordinal)
-        if last < self.end.toordinal():
-            raise WindowTooLong(self.undecided_walk())
-
-    def undecided_walk(self) -> str:
-        """Why a walk of this window stopped undecided after :data:`MAX_WALKED_DAYS` days."""
-        return (f"no day of the first {MAX_WALKED_DAYS:,} of the window {self} decides it, and its "
-                f"{self.length:,} days are longer than {MAX_WALKED_DAYS:,} days (100 years) to walk day by day")
+    def too_long(self) -> str:
+        """Why this window is not walked day by day."""
+        return (f"the window {self} has {self.length:,} days, longer than {MAX_WALKED_DAYS:,} days (100 years) "
+                f"to walk day by day")
 
     def months(self) -> Iterator[Month]:
         for index in range(Month.of(self.start).index, Month.of(self.end).index + 1):
