@@ -1,6 +1,8 @@
-"""pytest hooks: the ``slow`` marker. Shared helpers live in ``tests/support.py``."""
+"""pytest hooks: the ``slow`` marker and the order files run in. Shared helpers live in ``tests/support.py``."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -186,12 +188,59 @@ QUICK = (
 )
 
 
+#: The files that take most of the suite's CPU, heaviest first. They run first: ``./dev test`` hands
+#: whole files to its processes in the order collected (``--dist loadfile --no-loadscope-reorder``),
+#: each process taking the next file when it is done, so the light files fill the end and neither
+#: process is left running a long file alone. (xdist's own order, by number of tests, put files with
+#: few but slow tests, such as verify's and diff's witness searches, last.) Only the order changes.
+#: The numbers: the file's CPU seconds in one process (2026-12-07, load 5-9); a file without one was
+#: not measured then and is placed by its SLOW entries.
+HEAVY = (
+    "tests/analysis/test_verify.py",  # 183 CPU s (life.policy's verify: 85)
+    "tests/hostile/test_hostile_tables.py",  # 131
+    "tests/columnar/test_columnar_engine.py",  # 119 (26 of its 33 tests)
+    "tests/analysis/test_diff.py",  # 109 or more
+    "tests/engine/test_timeline.py",  # 96
+    "tests/hostile/test_hostile_calendar.py",  # 66
+    "tests/report/test_encode.py",  # 64
+    "tests/oracle/test_oracle.py",
+    "tests/report/test_columns.py",  # 43
+    "tests/columnar/test_columnar_spark.py",
+    "tests/asp/test_cells.py",  # 35
+    "tests/analysis/test_whatif.py",
+    "tests/analysis/test_coverage.py",
+    "tests/report/test_report_browser.py",
+    "tests/cli/test_cli.py",
+    "tests/hostile/test_hostile_analysis.py",
+    "tests/columnar/test_columnar_duckdb.py",
+    "tests/engine/test_history.py",  # 21
+    "tests/columnar/test_columnar_scan.py",  # 19
+    "tests/report/test_report.py",  # 18
+    "tests/policies/test_life.py",  # 17
+    "tests/cli/test_timeline_cli.py",
+    "tests/hostile/test_hostile_cli.py",  # 13
+    "tests/policies/test_novice.py",  # 11
+    "tests/engine/test_speed_paths.py",  # 10
+    "tests/policies/test_renew.py",  # 10
+    "tests/report/test_effective_date.py",
+    "tests/architecture/test_layers.py",
+)
+
+
 def listed(nodeid: str, entries: tuple[str, ...]) -> bool:
     """Whether an entry names this test: its file, its function, or exactly this parametrization."""
     return any(nodeid == entry or nodeid.startswith((entry + "::", entry + "[")) for entry in entries)
+
+
+def pytest_configure(config):
+    missing = [f for f in HEAVY if not (Path(__file__).resolve().parent.parent / f).is_file()]
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py HEAVY names files that do not exist: {', '.join(missing)}")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if listed(item.nodeid, SLOW) and not listed(item.nodeid, QUICK):
             item.add_marker(pytest.mark.slow)
+    rank = {f: i for i, f in enumerate(HEAVY)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(HEAVY)))  # stable: within a file, as written
