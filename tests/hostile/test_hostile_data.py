@@ -81,6 +81,8 @@ def test_numbers_refused_per_row_in_json_lines(tmp_path, value, reason):
                                              .replace("2024-01-01", "2024-01-02")))
     assert len(result.rejected) == 1 and reason in result.rejected[0].reason
     assert (result.rejected[0].row, result.rejected[0].line) == (2, 2)
+    if "digits" in reason:  # the field is named, as in CSV (the line is read again to find it)
+        assert result.rejected[0].field == "paid_orders"
 
 
 def test_one_e_five_yuan_is_read_exactly_in_both_formats(tmp_path):

@@ -83,16 +83,47 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+class NumberTooLong(ValueError):
+    """A number in a JSON text longer than :data:`MAX_NUMBER_DIGITS` (not read, whatever its field)."""
+
+
 def _json_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-        raise ValueError(f"a number of {len(text.lstrip('-')):,} digits (at most {MAX_NUMBER_DIGITS:,})")
+        raise NumberTooLong(f"a number of {len(text.lstrip('-')):,} digits (at most {MAX_NUMBER_DIGITS:,})")
     return int(text)
 
 
 def _json_decimal(text: str) -> Decimal:
     if len(text) > MAX_NUMBER_DIGITS:
-        raise ValueError(f"a number of {len(text):,} characters (at most {MAX_NUMBER_DIGITS:,})")
+        raise NumberTooLong(f"a number of {len(text):,} characters (at most {MAX_NUMBER_DIGITS:,})")
     return Decimal(text)
+
+
+class _Long:
+    """Where :func:`field_of_long_number` found a number too long."""
+
+
+def field_of_long_number(text: str) -> str | None:
+    """The field (top-level key) of a JSON object text whose value holds a number longer than
+    :data:`MAX_NUMBER_DIGITS`, to name it in the row's rejection: the text is read again with such
+    numbers kept as markers (only for a line :class:`NumberTooLong` refused)."""
+    def number(t: str) -> Any:
+        return _Long() if len(t.lstrip("-")) > MAX_NUMBER_DIGITS else 0
+
+    def holds(value: Any) -> bool:
+        if isinstance(value, list):
+            return any(holds(v) for v in value)
+        if isinstance(value, dict):
+            return any(holds(v) for v in value.values())
+        return isinstance(value, _Long)
+
+    try:
+        value = json.loads(text, parse_int=number, parse_float=number)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    return next((key for key, v in value.items() if holds(v)), None)
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -144,6 +175,11 @@ def jsonl_rows(path: Path, schema: TableSchema, validator: RowValidator) -> Iter
             except json.JSONDecodeError as err:
                 validator.read += 1
                 validator.rejected.append(RowError(str(path), validator.read, number, None, f"not valid JSON: {err.msg}"))
+                continue
+            except NumberTooLong as err:
+                validator.read += 1
+                validator.rejected.append(RowError(str(path), validator.read, number, field_of_long_number(text),
+                                                   f"out of range: {err}"))
                 continue
             except ValueError as err:
                 validator.read += 1
