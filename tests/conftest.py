@@ -203,24 +203,24 @@ HEAVY = (
     "tests/engine/test_timeline.py",  # 96
     "tests/hostile/test_hostile_calendar.py",  # 66
     "tests/report/test_encode.py",  # 64
-    "tests/oracle/test_oracle.py",
+    "tests/oracle/test_oracle.py",  # 54 or more (the generated policies: 54)
     "tests/report/test_columns.py",  # 43
+    "tests/engine/test_speed_paths.py",  # 39
     "tests/columnar/test_columnar_spark.py",
     "tests/asp/test_cells.py",  # 35
     "tests/analysis/test_whatif.py",
     "tests/analysis/test_coverage.py",
     "tests/report/test_report_browser.py",
-    "tests/cli/test_cli.py",
     "tests/hostile/test_hostile_analysis.py",
-    "tests/columnar/test_columnar_duckdb.py",
+    "tests/columnar/test_columnar_duckdb.py",  # 7 or more
     "tests/engine/test_history.py",  # 21
     "tests/columnar/test_columnar_scan.py",  # 19
     "tests/report/test_report.py",  # 18
     "tests/policies/test_life.py",  # 17
-    "tests/cli/test_timeline_cli.py",
     "tests/hostile/test_hostile_cli.py",  # 13
+    "tests/cli/test_cli.py",  # 11
     "tests/policies/test_novice.py",  # 11
-    "tests/engine/test_speed_paths.py",  # 10
+    "tests/cli/test_timeline_cli.py",  # 10
     "tests/policies/test_renew.py",  # 10
     "tests/report/test_effective_date.py",
     "tests/architecture/test_layers.py",
