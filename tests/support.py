@@ -20,11 +20,11 @@ UPDATE_GOLDEN = os.environ.get("CLAUSEWISE_UPDATE_GOLDEN") == "1"
 
 
 def policy_block(name: str = "t", compliant: str | None = None, title: tuple[str, str] = ("测试", "test"),
-                 entity: str = "shop in shops") -> str:
-    """The ``policy`` block of a test policy: version 1, in force from 2020-01-01, source x.txt,
+                 entity: str = "shop in shops", effective: str = "2020-01-01") -> str:
+    """The ``policy`` block of a test policy: version 1, in force from ``effective``, source x.txt,
     ``compliant when`` the given rule (none when not given)."""
     when = f"  compliant when {compliant}\n" if compliant else ""
-    return (f'policy {name} {{\n  title "{title[0]}" / "{title[1]}"\n  version "1"\n  effective from 2020-01-01\n'
+    return (f'policy {name} {{\n  title "{title[0]}" / "{title[1]}"\n  version "1"\n  effective from {effective}\n'
             f'  source "x.txt"\n  entity {entity}\n{when}}}\n')
 
 

@@ -12,7 +12,7 @@ from clausewise.analysis.subjects import synthetic_subject
 from clausewise.analysis.synth import realize
 from clausewise.analysis.witnessdata import Conflicts, evaluate_rows
 
-from tests.support import POLICIES
+from tests.support import POLICIES, policy_block
 
 DAY = dt.date(2022, 10, 13)
 COUNT_B = 'count(shop_violations during last 30 days to as_of where severity = "B")'
@@ -82,15 +82,7 @@ def test_the_day_and_what_comes_from_it_are_not_free_figures():
     assert ("new", Decimal("0.01"), "catering") not in ruled_out  # a new provider's trigger comes from data
 
 
-LISTS = """policy lists {
-  title "列表" / "lists"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity shop in shops
-  compliant when ok
-}
-table shops key shop_id {
+LISTS = policy_block("lists", "ok", ("列表", "lists")) + """table shops key shop_id {
   shop_id: string
 }
 table shop_items by date {

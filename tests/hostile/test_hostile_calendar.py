@@ -18,6 +18,7 @@ import pytest
 
 from clausewise.engine.policy import compile_policy_text, load_policy
 from clausewise.language.diagnostics import ClausewiseError
+from tests.support import policy_block
 from clausewise.values.calendar import add_days, last_n, n_days_from, quarter_of, shifted_month
 from clausewise.values.valuetypes import Month, OutOfCalendar
 
@@ -63,15 +64,7 @@ def test_windows_reaching_beyond_the_calendar_are_cut_at_its_end():
 
 
 # ---- evaluation: the issue's inputs --------------------------------------------------------------------------
-CALENDAR_POLICY = """policy cal {
-  title "历法" / "calendar"
-  version "1"
-  effective from 0001-01-01
-  source "x.txt"
-  entity shop in shops
-  compliant when ok
-}
-table shops key shop_id {
+CALENDAR_POLICY = policy_block("cal", "ok", ("历法", "calendar"), effective="0001-01-01") + """table shops key shop_id {
   shop_id: string
   registered_on: date
 }
@@ -231,15 +224,7 @@ def test_explain_and_audit_of_an_open_end_date_give_verdicts_not_exit_1(tmp_path
 
 
 # ---- walks day by day over a window longer than 36,525 days (100 years) --------------------------------------
-WALK_POLICY = """policy walk {
-  title "逐日" / "walks"
-  version "1"
-  effective from 0001-01-01
-  source "x.txt"
-  entity shop in shops
-  compliant when ok
-}
-table shops key shop_id {
+WALK_POLICY = policy_block("walk", "ok", ("逐日", "walks"), effective="0001-01-01") + """table shops key shop_id {
   shop_id: string
   registered_on: date
 }

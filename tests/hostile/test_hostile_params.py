@@ -15,17 +15,10 @@ from clausewise.cli.main import main
 from clausewise.engine.policy import compile_policy_text
 from clausewise.evaluate.params import load_params_file
 from clausewise.language.diagnostics import ClausewiseError
+from tests.support import policy_block
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICY = """policy recent_shops {
-  title "新店" / "recent shops"
-  version "1"
-  effective from 2020-01-01
-  source "x.txt"
-  entity shop in shops
-  compliant when ok
-}
-table shops key shop_id {
+POLICY = policy_block("recent_shops", "ok", ("新店", "recent shops")) + """table shops key shop_id {
   shop_id: string
   opened_on: date
 }
