@@ -14,7 +14,10 @@ from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.engine.policy import compile_policy_text, load_policy
 from clausewise.engine.timeline import MAX_DAYS, day_range, range_audit
 from clausewise.engine.workers import LimitExceeded
+from clausewise.evaluate import measure
 from clausewise.evaluate.figuretable import FigureProducer
+from clausewise.evaluate.measure import Data, Evaluator
+from clausewise.language import syntax
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.report.timeline import range_record, timeline_csv, timeline_json, timeline_text
 from tests.support import EXAMPLES, HEADER, POLICIES
@@ -192,6 +195,23 @@ def test_a_days_explanation_is_made_only_when_read(monkeypatch) -> None:
     (s03,) = [t for t in timelines if t.entity == "S03"]
     assert s03.days[14].json() == verdict.model_dump_json() and len(made) == 1
     assert s03.days[14].leaves is s03.days[14].leaves and len(made) == 1
+
+
+def test_whether_a_window_reads_an_aggregates_row_is_found_once_per_node(monkeypatch) -> None:
+    """For every row an aggregate leaves out, the windows its filter used are kept unless they read
+    the row (``60 days from f.found_on`` does, ``90 days from exited_on`` does not): the answer
+    depends on the node alone, so the syntax is walked once per node, for every day of a range."""
+    policy = load_policy(POLICIES / "novice.policy")
+    ev = Evaluator(policy.checked, Data({}), {}, dt.date(2024, 3, 1), "C-4")
+    parts = [(part, node.binder) for node in syntax.walk(policy.checked.tree)
+             if isinstance(node, syntax.Aggregate) and node.binder is not None and node.where is not None
+             for part in syntax.walk(node.where)]
+    found = [ev.reads_row(part, binder) for part, binder in parts]
+    assert True in found and False in found
+    monkeypatch.setattr(measure.syntax, "children", lambda *_: pytest.fail("walked again"))
+    other = Evaluator(policy.checked, Data({}), {}, dt.date(2024, 3, 2), "C-4")
+    other.node_facts = ev.node_facts  # as Evaluator.on_day shares them
+    assert [other.reads_row(part, binder) for part, binder in parts] == found
 
 
 def test_spans_join_the_days_with_the_same_outcomes() -> None:

@@ -478,13 +478,20 @@ class Evaluator:
                                         if not self.reads_row(w, binder)]
 
     def reads_row(self, node, binder: str | None) -> bool:
-        """Whether an expression reads the current row: a field of it, or the binder variable."""
-        match self.c.refs.get(node.nid):
-            case RowFieldRef():
-                return True
-            case VarRef(name) | RowVarFieldRef(name) | ItemFieldRef(name) if binder is not None and name == binder:
-                return True
-        return any(self.reads_row(child, binder) for child in syntax.children(node))
+        """Whether an expression reads the current row: a field of it, or the binder variable (found
+        once per node and binder, in :attr:`node_facts`: an aggregate asks for every row it leaves out)."""
+        cache = self.node_facts.setdefault("reads_row", {})
+        found = cache.get((node.nid, binder))
+        if found is None:
+            match self.c.refs.get(node.nid):
+                case RowFieldRef():
+                    found = True
+                case VarRef(name) | RowVarFieldRef(name) | ItemFieldRef(name) if binder is not None and name == binder:
+                    found = True
+                case _:
+                    found = any(self.reads_row(child, binder) for child in syntax.children(node))
+            cache[(node.nid, binder)] = found
+        return found
 
     def row_value(self, node: syntax.Aggregate, row: dict, inner: Scope) -> Any:
         """What one row adds to an aggregate: a value, SKIP (filtered out) or Missing."""
