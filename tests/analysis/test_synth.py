@@ -127,3 +127,38 @@ def test_witness_rows_with_list_fields_read_back_with_the_meaning_synth_gave_the
             node = "ok.kind_b" if "kinds" in key else "ok.tag_z"
             assert statuses[node] == ("unknown" if not isinstance(value, int) else "pass" if value >= 1 else "fail"), key
     assert realized >= 6
+
+
+KEYED = policy_block("keyed", "ok", ("键", "keyed")) + """table shops key shop_id {
+  shop_id: string
+}
+table shop_findings key finding_id by date {
+  finding_id: string
+  shop_id: string -> shops
+  date: date
+}
+rule ok [K-1] "达标" / "ok" = count(shop_findings during last 30 days to as_of) >= 3
+"""
+
+
+def test_witness_rows_of_a_keyed_table_never_give_a_key_twice(tmp_path):
+    """synth made every row of a table keyed by a text field with that field's default ('a'), so a
+    witness of two or more rows gave a key twice: the reader rejected all but one, and the verdict
+    on the witness's files was not the one synth had measured. Each row now has its own key."""
+    from clausewise.analysis.witnessdata import WitnessData
+    from clausewise.engine.policy import compile_policy_text
+
+    policy = compile_policy_text(KEYED)
+    builder = SpaceBuilder()
+    builder.add(synthetic_subject(policy, DAY, {}))
+    builder.finish(with_current=False, allow_missing=True)
+    (key,) = [k for k in builder.figures if k != "as_of"]
+    assert {2, 3, 4} <= set(builder.figures[key].candidates)
+    for n, count in enumerate(builder.figures[key].candidates):
+        r = realize(policy, builder, {"as_of": DAY, key: count}, DAY, {})
+        assert r.unmet == []
+        ids = [row["finding_id"] for row in r.tables["shop_findings"]]
+        assert len(ids) == count == len(set(ids))
+        result = policy.evaluate(WitnessData.of(r).write(tmp_path / str(n)), DAY, entities=[r.entity])
+        assert result.rejected == []
+        assert result.verdict(r.entity).compliant is (count >= 3)

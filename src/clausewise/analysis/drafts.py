@@ -16,7 +16,7 @@ from clausewise.evaluate.measure import Data, Evaluator, Missing
 from clausewise.evaluate.computed import entity_rows
 from clausewise.evaluate.params import resolve_params
 from clausewise.analysis.subjects import WITNESS, Subject
-from clausewise.values.valuetypes import FieldSchema, Month, ValueType
+from clausewise.values.valuetypes import FieldSchema, Month, TableSchema, ValueType
 from clausewise.values.calendar import months_window
 
 #: a value no sum of the synthesized rows reaches (the threshold of a 'never' key)
@@ -159,8 +159,28 @@ def complete(policy: Policy, draft: Draft) -> Draft:
         d.entity.setdefault(f.name, default_value(f, draft.as_of))
     for t, rows in draft.tables.items():
         if t in c.tables:
-            d.tables[t] = [{f.name: r.get(f.name, default_value(f, draft.as_of)) for f in c.tables[t].fields} | r for r in rows]
+            full = [{f.name: r.get(f.name, default_value(f, draft.as_of)) for f in c.tables[t].fields} | r for r in rows]
+            d.tables[t] = distinct_keys(c.tables[t], full)
     return d
+
+
+def distinct_keys(schema: TableSchema, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with no key given twice, as the reader rejects a key given twice: a row whose key an
+    earlier row has gets its first key field of text that refers to no table numbered (``a`` ->
+    ``a2``, ``a3``, ...). Rows are changed in place; the same rows in the same order give the same
+    keys, so what synth measures (:func:`complete`) is what the witness's files hold."""
+    loose = next((name for name in schema.key if (f := schema.field(name)) is not None and f.type.kind == "string"
+                  and not f.type.is_list and f.references is None), None)
+    if loose is None:
+        return rows
+    seen: set[tuple] = set()
+    for row in rows:
+        key, base, n = tuple(row.get(k) for k in schema.key), row.get(loose), 2
+        while key in seen:
+            row[loose] = f"{base}{n}"
+            key, n = tuple(row.get(k) for k in schema.key), n + 1
+        seen.add(key)
+    return rows
 
 
 def walk(node: Any) -> Iterator[Any]:

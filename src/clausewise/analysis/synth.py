@@ -21,8 +21,8 @@ from typing import Any, Callable, Iterator, Mapping
 from clausewise.language import syntax
 from clausewise.language.refs import AtRef, EntityFieldRef, ItemsRef, LetRef, LookupRef, ParamRef, RelationRef, RowsRef
 from clausewise.engine.policy import Policy
-from clausewise.analysis.drafts import (Draft, Realization, attempt, complete, default_value, draft_subject, free_param, minus,
-                     names_in, over, plus, same, times, walk)
+from clausewise.analysis.drafts import (Draft, Realization, attempt, complete, default_value, distinct_keys, draft_subject,
+                                        free_param, minus, names_in, over, plus, same, times, walk)
 from clausewise.analysis.figures import Figure, SpaceBuilder, figure_value
 from clausewise.evaluate.measure import Missing
 from clausewise.analysis.subjects import WITNESS, Subject
@@ -434,6 +434,9 @@ def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mappi
         full = complete(pol, draft)
         draft.entity = full.entity | draft.entity
         draft.tables = {t: full.tables.get(t, rows) for t, rows in draft.tables.items()}
+    for t, rows in draft.tables.items():  # the keys complete() gave what was measured
+        if t in c.tables:
+            distinct_keys(c.tables[t], rows)
     subject = draft_subject(policy, complete(policy, draft))
     tables = {t: [] for pol in policies for t in pol.checked.tables} | draft.tables | {c.entity_table: [draft.entity]}
     columns: dict[str, list[str]] = {}
