@@ -161,6 +161,24 @@ def test_a_day_made_from_another_measures_again_only_what_reads_the_day(monkeypa
     assert 1 <= measured.count("dynamic_pass.experience.right") <= 2  # 4.0: the first day of the main program and of the rule's
 
 
+def test_a_day_made_from_another_makes_only_the_measurers_it_uses(monkeypatch) -> None:
+    """An evaluation of another day shares the days (its evaluator keeps what reads no day), so the
+    measurers of a one-day evaluation are made only for the first day of each program, not for
+    every main and history day of the range."""
+    policy = load_policy(POLICIES / "novice.policy")
+    one_day: list[str] = []
+    real = FigureProducer.measurer
+
+    def measurer(self, f, days_shared=True):
+        if not days_shared:
+            one_day.append(f.id)
+        return real(self, f, days_shared)
+    monkeypatch.setattr(FigureProducer, "measurer", measurer)
+    (s03,) = policy.timeline(EXAMPLES / "novice", "2024-03-01", "2024-03-20", entities=["S03"])
+    assert s03.days[-1].outcome("exit_date") == "2024-03-15"
+    assert 0 < len(one_day) <= 2 * len(policy.figures.entity_figures)  # the main program's first day and the rule's
+
+
 def test_parameters_that_change_with_the_day_are_measured_on_each_day() -> None:
     """A parameter whose default reads ``as_of`` differs from day to day: each day's constants are
     its own (the verdicts equal one-day evaluations)."""

@@ -101,7 +101,10 @@ class EntityEvaluation:
         other.ev, other.leaf_eval = ev, LeafEvaluator(ev)
         other.producer = FigureProducer(self.figures.figures, ev, self._text)
         other._measurers = [(f.id, other.producer.measurer(f)) for f in self._entity_figures]
-        other._measurers_one_day = [(f.id, other.producer.measurer(f, days_shared=False)) for f in self._entity_figures]
+        # an evaluator of another day shares the days (Evaluator.on_day), and never stops sharing them:
+        # the one-day measurers would not be used
+        other._measurers_one_day = other._measurers if ev.days_shared else [
+            (f.id, other.producer.measurer(f, days_shared=False)) for f in self._entity_figures]
         other._constants, other._cells, other._constant_values, other._made_from = None, None, {}, self
         if history is None and self.plan.checked.history_rules:
             history = RuleHistory(self.plan, self.figures, ev, self._text)
