@@ -57,6 +57,8 @@ SLOW = (
     "tests/engine/test_speed_paths.py::test_per_entity_caches_and_closures_give_what_the_plain_walker_gives",
     "tests/engine/test_speed_paths.py::test_shared_answers_equal_one_solve_per_entity",
     "tests/engine/test_timeline.py::test_chunks_of_entities_share_the_answers_of_earlier_chunks",
+    "tests/engine/test_timeline.py::test_a_limit_an_audit_reaches_hints_what_it_can_be_given_less_of",  # 6 s: waits for its limits
+    "tests/engine/test_timeline.py::test_a_days_explanation_is_made_only_when_read",
     "tests/engine/test_timeline.py::test_every_day_of_every_example_entity_equals_the_one_day_evaluation",
     # cli: audits end to end
     "tests/cli/test_cli.py::test_a_failed_audit_leaves_the_earlier_verdict_file_as_it_was",
@@ -73,6 +75,7 @@ SLOW = (
     "tests/columnar/test_columnar_duckdb.py::test_renew_on_duckdb_reads_shop_daily_itself_and_gives_the_python_verdicts[while_bound]",
     "tests/columnar/test_columnar_duckdb.py::test_the_tier_order_figures_are_measured_by_duckdb",
     "tests/columnar/test_columnar_engine.py::test_a_bound_shop_without_a_shops_row_is_walked_in_python_and_the_others_decided_in_sql",
+    "tests/columnar/test_columnar_engine.py::test_explain_on_duckdb_leaves_the_tables_duckdb_reads_to_it",
     "tests/columnar/test_columnar_engine.py::test_a_relation_table_duckdb_reads_itself_rejects_reversed_spans_as_the_reader_does",
     "tests/columnar/test_columnar_engine.py::test_a_table_duckdb_reads_itself_rejects_the_readers_rows",
     "tests/columnar/test_columnar_engine.py::test_audit_files_are_the_same_on_duckdb[life-2024-04-01-True]",
