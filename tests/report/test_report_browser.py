@@ -4,7 +4,9 @@ click, no console errors and no network request.
 
 Needs /usr/bin/chromium (``./dev test`` installs it as root or in CI) and the ``playwright``
 package (the ``test`` extra). Elsewhere these tests are skipped; with CI=true they fail.
-``CLAUSEWISE_UPDATE_SCREENSHOTS=1`` writes each report's screenshots to docs/ (``./dev demo`` does).
+``CLAUSEWISE_UPDATE_SCREENSHOTS=1`` writes each report's screenshots to docs/ (a developer's
+refresh of the README's pictures); ``CLAUSEWISE_SCREENSHOTS=DIR`` writes them to DIR (``./dev demo``
+writes them to out/, so a demo leaves the clone's files as they were).
 """
 
 from __future__ import annotations
@@ -125,8 +127,11 @@ def test_a_person_sees_counts_a_bound_line_and_an_explanation(browser, tmp_path,
 
 
 def screenshots(page: Any, name: str, tmp_path: Path) -> None:
-    """The top of the report and the entity table with the explanation open, to docs/ when asked."""
-    where = ROOT / "docs" if os.environ.get("CLAUSEWISE_UPDATE_SCREENSHOTS") == "1" else tmp_path
+    """The top of the report and the entity table with the explanation open, to docs/ or another
+    folder when asked (see the module's docstring)."""
+    folder = os.environ.get("CLAUSEWISE_SCREENSHOTS")
+    where = ROOT / "docs" if os.environ.get("CLAUSEWISE_UPDATE_SCREENSHOTS") == "1" else Path(folder) if folder else tmp_path
+    where.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(where / f"report-{name}.png"))
     page.locator("#entities").screenshot(path=str(where / f"report-{name}-entity.png"))
