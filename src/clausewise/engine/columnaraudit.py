@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections import Counter
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -170,7 +169,7 @@ def _audit(policy: Any, data: Sequence[str | Path], as_of: dt.date, params: Mapp
         shared: list[Any] = [raws[rep] for rep in representatives]  # no error among them
         for (cell, count, _), raw, record in zip(patterns, shared, layout.rows(shared)):
             pattern_rows.append([*cell, *(record[layout.columns.index(c)] for c in fixed)])
-            tally.add(_times(Tally.of([raw]), count))
+            tally.count_alike(raw, count)
         errors = [rejected_verdict(evaluation.encoder, e, rejected[e]) for e in rejected]
         others: list[Any] = sorted([*(raws[e] for e in alone), *errors], key=lambda r: r.entity)
         tally.add(Tally.of(others))
@@ -226,22 +225,13 @@ class _Evaluation:
         measured = [FigureValue(v) for v in values]
         columns: dict[str, Any] = {VALUE: pa.array(values, pa.int64())}
         for node_id, leaf in leaves:
-            cells = layout.leaf_cells
-            # each value in turn as the figure's: figures[fid] is the comprehension's target
-            texts = [cells(leaf_result(leaf, figures)) for figures[fid] in measured]
+            texts = []
+            for value in measured:  # each value in turn as the figure's
+                figures[fid] = value
+                texts.append(layout.leaf_cells(leaf_result(leaf, figures)))
             for suffix, column in zip(("observed", "bound", "gap"), zip(*texts) if texts else ((), (), ())):
                 columns[f"{node_id}.{suffix}"] = pa.array(column, pa.string())
         return pa.table(columns)
-
-
-def _times(tally: Tally, n: int) -> Tally:
-    """The counts of ``n`` verdicts like the one ``tally`` counted (no errors among them)."""
-    def scaled(counter: Counter) -> Counter:
-        return Counter({k: v * n for k, v in counter.items()})
-
-    return Tally(compliance=scaled(tally.compliance), outcomes={f: scaled(c) for f, c in tally.outcomes.items()},
-                 failing=scaled(tally.failing), deciding=scaled(tally.deciding), other_failing=scaled(tally.other_failing),
-                 flagged=tally.flagged * n)
 
 
 def _write(sink: VerdictSink, table: Any) -> None:

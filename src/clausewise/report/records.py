@@ -268,10 +268,15 @@ class Tally:
             if len(self.error_examples) < ERROR_EXAMPLES:
                 self.error_examples.append((raw.entity, f"{raw.message} ({raw.cause})"))
             return
-        self._count_outcomes(raw)
-        self._add_share(self._share(raw), 1)
+        self.count_alike(raw, 1)
 
-    def _count_outcomes(self, raw: RawVerdict) -> None:
+    def count_alike(self, raw: RawVerdict, n: int) -> None:
+        """Count ``n`` verdicts with ``raw``'s answer and outcome values (an audit that evaluated one
+        entity for each status pattern, :mod:`clausewise.engine.columnaraudit`)."""
+        self._count_outcomes(raw, n)
+        self._add_share(self._share(raw), n)
+
+    def _count_outcomes(self, raw: RawVerdict, n: int = 1) -> None:
         chosen, undecided_fields, outcomes = raw.answer.chosen, raw.answer.undecided, self.outcomes
         for d in raw.encoder.plan.decides:
             name = d.field
@@ -282,7 +287,7 @@ class Tally:
             counts = outcomes.get(name)
             if counts is None:
                 counts = outcomes[name] = Counter()
-            counts[shown] += 1
+            counts[shown] += n
 
     def _share(self, raw: RawVerdict) -> tuple[str, list[str], list[str], list[str], bool]:
         """What a verdict adds to the counts that its answer alone decides: its compliance, the
