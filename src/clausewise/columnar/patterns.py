@@ -11,9 +11,10 @@ answer. This module, over the entity table DuckDB read and validated
   ``Cells.key`` numbers the cells: ``2i + 1`` when equal to the i-th bound, ``2i`` below it and
   above the one before; tests/columnar/test_patterns.py compares the two around every bound),
 - the patterns, each with its number of entities and one representative (the smallest key),
-- and the records: entities joined with a table of per-pattern cells and, per figure, a table
-  of the texts each distinct value shows (both made in Python by the report's own functions, so
-  no text is formatted twice), ordered by entity as the per-entity path orders them.
+- and the records: entities joined with a table of per-pattern cells (made in Python by the
+  report's own functions), each leaf's texts written by SQL compiled from the definitions the
+  report writes them with (:mod:`clausewise.columnar.texts`), ordered by entity as the per-entity
+  path orders them.
 
 Rows with an empty figure field are not grouped here (their missing-data reasons name the
 entity): :func:`keys_with_empty` lists them for the per-entity path.
@@ -21,7 +22,7 @@ entity): :func:`keys_with_empty` lists them for the per-entity path.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -30,13 +31,12 @@ from sqlglot import exp
 from clausewise.columnar.scan import ROW
 from clausewise.columnar.sql import col, ident, literal
 
-#: the column of the pattern table and the texts tables that holds a figure's cell / value
+#: the columns of the pattern table that hold the figures' cells
 CELL = "cell:"
-VALUE = "value:"
 _ENTITIES = "entities:"  # the entities with every figure present, and their cells
 _PATTERNS = "patterns:"
 _OTHERS = "others:"  # records made by the per-entity path
-_TEXTS = "texts:"
+_KEYS = "keys:"  # a list of keys to look up
 
 
 def cell_sql(value: exp.Expr, bounds: Sequence[int]) -> exp.Expr:
@@ -84,64 +84,57 @@ def present_keys(con: duckdb.DuckDBPyConnection, table: str, key: str, keys: Seq
     """Those of ``keys`` that some row of the table has."""
     if not keys:
         return set()
-    con.register(_TEXTS, pa.table({"k": pa.array(list(keys), pa.string())}))
+    con.register(_KEYS, pa.table({"k": pa.array(list(keys), pa.string())}))
     try:
         query = exp.select(exp.cast(col("t", key), "VARCHAR")).from_(exp.alias_(exp.Table(this=ident(table)), "t")).where(
-            exp.In(this=exp.cast(col("t", key), "VARCHAR"), query=exp.Subquery(this=exp.select("k").from_(exp.Table(this=ident(_TEXTS))))))
+            exp.In(this=exp.cast(col("t", key), "VARCHAR"), query=exp.Subquery(this=exp.select("k").from_(exp.Table(this=ident(_KEYS))))))
         return {str(r[0]) for r in con.execute(query.sql("duckdb")).fetchall()}
     finally:
-        con.unregister(_TEXTS)
+        con.unregister(_KEYS)
 
 
 def rows_of(con: duckdb.DuckDBPyConnection, table: str, key: str, fields: Sequence[str], keys: Sequence[str]) -> list[dict]:
     """The typed rows (the given fields) of the given keys, in the file's order."""
     if not keys:
         return []
-    con.register(_TEXTS, pa.table({"k": pa.array(list(keys), pa.string())}))
+    con.register(_KEYS, pa.table({"k": pa.array(list(keys), pa.string())}))
     try:
         query = exp.select(*[col("t", f) for f in fields]).from_(exp.alias_(exp.Table(this=ident(table)), "t")).where(
             exp.In(this=exp.cast(col("t", key), "VARCHAR"), query=exp.Subquery(this=exp.select("k").from_(
-                exp.Table(this=ident(_TEXTS)))))).order_by(col("t", ROW))
+                exp.Table(this=ident(_KEYS)))))).order_by(col("t", ROW))
         return [dict(zip(fields, r)) for r in con.execute(query.sql("duckdb")).fetchall()]
     finally:
-        con.unregister(_TEXTS)
+        con.unregister(_KEYS)
 
 
-def distinct_values(con: duckdb.DuckDBPyConnection, field: str) -> list[Any]:
-    """The distinct values of a figure field among the grouped entities."""
-    query = exp.select(col("e", field)).distinct().from_(exp.alias_(exp.Table(this=ident(_ENTITIES)), "e"))
-    return [r[0] for r in con.execute(query.sql("duckdb")).fetchall()]
+def field(name: str) -> exp.Expr:
+    """A field of a grouped entity, in the SQL of :func:`records`' ``texts``."""
+    return col("e", name)
 
 
 def records(con: duckdb.DuckDBPyConnection, columns: Sequence[str], key: str, as_of: str, patterns: pa.Table,
-            texts: Mapping[str, pa.Table], others: pa.Table, batch: int = 100_000) -> Iterator[pa.RecordBatch]:
+            texts: Mapping[str, exp.Expr], others: pa.Table, batch: int = 100_000) -> Iterator[pa.RecordBatch]:
     """Every entity's record (``columns``, all text), ordered by entity: the grouped entities with
     their pattern's cells (``patterns``: a ``cell:i`` column per figure, then columns named as the
-    records') and each figure field's texts (``texts``: field -> a ``value:`` column, then columns
-    named as the records'), and the records made by the per-entity path (``others``)."""
+    records') and the texts SQL writes (``texts``: column -> an expression over :func:`field`),
+    and the records made by the per-entity path (``others``)."""
     source: dict[str, exp.Expr] = {"entity": col("e", key), "as_of": exp.Literal.string(as_of)}
     cells = [n for n in patterns.column_names if n.startswith(CELL)]
     source.update((n, col("p", n)) for n in patterns.column_names if not n.startswith(CELL))
-    for i, table in enumerate(texts.values()):
-        source.update((n, col(f"x{i}", n)) for n in table.column_names if n != VALUE)
+    source.update(texts)
     joined = exp.select(*[exp.alias_(source.get(c, exp.Literal.string("")), c, quoted=True) for c in columns]).from_(
         exp.alias_(exp.Table(this=ident(_ENTITIES)), "e"))
     on = exp.and_(*[exp.EQ(this=col("e", c), expression=col("p", c)) for c in cells]) if cells else exp.true()
     joined = joined.join(exp.alias_(exp.Table(this=ident(_PATTERNS)), "p"), on=on, join_type="inner")
-    for i, field in enumerate(texts):
-        joined = joined.join(exp.alias_(exp.Table(this=ident(f"{_TEXTS}{i}")), f"x{i}"),
-                             on=exp.EQ(this=col("e", field), expression=col(f"x{i}", VALUE)), join_type="inner")
     union = exp.union(joined, exp.select(*[col("o", c) for c in columns]).from_(exp.alias_(exp.Table(this=ident(_OTHERS)), "o")),
                       distinct=False)
     query = exp.select("*").from_(exp.alias_(exp.Subquery(this=union), "r")).order_by(col("r", "entity"))
     con.register(_PATTERNS, patterns)
     con.register(_OTHERS, others)
-    for i, table in enumerate(texts.values()):
-        con.register(f"{_TEXTS}{i}", table)
     try:
         reader = con.sql(query.sql("duckdb")).to_arrow_reader(batch)
         yield from reader
         reader.close()
     finally:
-        for name in [_PATTERNS, _OTHERS, *(f"{_TEXTS}{i}" for i in range(len(texts)))]:
+        for name in [_PATTERNS, _OTHERS]:
             con.unregister(name)

@@ -15,11 +15,10 @@ and what its record shows besides (observed value, bound, gap) only on its own v
    (:class:`~clausewise.report.columns.VerdictColumns`) gives the pattern's statuses,
    compliance, outcomes, failing conditions and missing data; the summary's counts are the
    representative's times the pattern's size;
-4. the texts of each distinct value of a figure field are made by the same functions as every
-   record's (:func:`~clausewise.evaluate.figuretable.leaf_result`, ``VerdictColumns.leaf_cells``),
-   once per value rather than once per entity, and joined in SQL. Why not format them in SQL:
-   the gap and the number formats are the report's rules (``gap_of``, ``value_text``); written
-   again as SQL they would be a second definition to keep in step;
+4. each leaf's observed value, bound and gap texts are SQL compiled
+   (:mod:`clausewise.columnar.texts`) from the definitions every record's are written with
+   (:mod:`clausewise.values.texts`: the whole-number format, the gap of each comparison), so
+   DuckDB writes them in the same pass;
 5. entities with an empty figure field (their missing-data reasons name them) and entities whose
    own row was rejected are evaluated one by one by the per-entity path, as before;
 6. the records, ordered by entity, go to the same :class:`~clausewise.report.records.VerdictSink`
@@ -33,14 +32,13 @@ Anything else falls back to the per-entity path, with the reason :func:`refusal`
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from clausewise.asp.cells import Cells
 from clausewise.data import files as datafiles
 from clausewise.engine.evaluation import EntityEvaluation
-from clausewise.evaluate.figuretable import FigureValue, is_constant, leaf_result
+from clausewise.evaluate.figuretable import is_constant
 from clausewise.evaluate.measure import Data, Evaluator, Scope
 from clausewise.evaluate.params import resolve_params
 from clausewise.language import syntax
@@ -53,6 +51,10 @@ from clausewise.values.valuetypes import INTEGRAL_UNITS
 
 #: the suffixes of entity table files DuckDB reads itself
 SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")
+#: a constant compared with a field on its right (``C <= field``) as large as this can make the
+#: per-entity path's gap percentage (gap * 100 / field, in Decimal's 28 digits) fail for that
+#: entity alone (an InvalidOperation, written as its error): such policies take the per-entity path
+_PERCENT_SAFE = 10 ** 24
 
 
 def figure_fields(policy: Any) -> dict[str, str] | str:
@@ -106,13 +108,7 @@ def columnar_audit(policy: Any, data: Sequence[str | Path], as_of: dt.date, para
     why = refusal(policy, sink)
     if why is not None:
         return why
-    collecting = gc.isenabled()
-    gc.disable()  # no reference cycles are made; scanning the objects made per value cost ~40% of the texts
-    try:
-        return _audit(policy, data, as_of, params, sink, threads)
-    finally:
-        if collecting:
-            gc.enable()
+    return _audit(policy, data, as_of, params, sink, threads)
 
 
 def _audit(policy: Any, data: Sequence[str | Path], as_of: dt.date, params: Mapping[str, Any] | None,
@@ -179,7 +175,9 @@ def _audit(policy: Any, data: Sequence[str | Path], as_of: dt.date, params: Mapp
         pattern_table = pa.table({n: pa.array([r[i] for r in pattern_rows], pa.int64()) for i, n in enumerate(cell_names)}
                                  | {c: pa.array([r[len(cell_names) + i] for r in pattern_rows], pa.string())
                                     for i, c in enumerate(fixed)})
-        texts = {name: evaluation.texts(layout, fid, sql.distinct_values(con, name)) for fid, name in fields.items()}
+        texts = evaluation.texts(layout, fields, sql.field)
+        if isinstance(texts, str):
+            return texts
         other_rows = layout.rows(others)
         other_table = pa.table({c: pa.array([r[i] for r in other_rows], pa.string()) for i, c in enumerate(layout.columns)})
         for batch in sql.records(con, layout.columns, key, str(as_of), pattern_table, texts, other_table):
@@ -212,26 +210,25 @@ class _Evaluation:
         done = policy.evaluate_chunk(list(scopes), rows, self.evaluation, self.encoder)
         return {v.entity: v for v in done}
 
-    def texts(self, layout: Any, fid: str, values: list[Any]) -> Any:
-        """A table of each value of figure ``fid`` and the observed value, bound and gap every leaf
-        that reads it shows for it."""
-        import pyarrow as pa
+    def texts(self, layout: Any, fields: Mapping[str, str], field: Callable[[str], Any]) -> dict[str, Any] | str:
+        """Each leaf's observed value, bound and gap columns as SQL over its figure's field
+        (``field(name)``: the entity's column), or why they cannot be."""
+        from clausewise.columnar.texts import OPS, leaf_texts
 
-        from clausewise.columnar.patterns import VALUE
-
-        compiled = self.policy.figures.compiled
-        leaves = [(n, compiled[n]) for n in layout.leaves if fid in compiled[n].figures]
-        figures = dict(self.evaluation.constants())
-        measured = [FigureValue(v) for v in values]
-        columns: dict[str, Any] = {VALUE: pa.array(values, pa.int64())}
-        for node_id, leaf in leaves:
-            texts = []
-            for value in measured:  # each value in turn as the figure's
-                figures[fid] = value
-                texts.append(layout.leaf_cells(leaf_result(leaf, figures)))
-            for suffix, column in zip(("observed", "bound", "gap"), zip(*texts) if texts else ((), (), ())):
-                columns[f"{node_id}.{suffix}"] = pa.array(column, pa.string())
-        return pa.table(columns)
+        compiled, constants = self.policy.figures.compiled, self.evaluation.constants()
+        columns: dict[str, Any] = {}
+        for node_id in layout.leaves:
+            leaf = compiled[node_id]
+            first, second = leaf.figures
+            constant = constants[second if first in fields else first]
+            if leaf.op not in OPS or type(constant.value) is not int or constant.missing is not None:
+                return f"condition {node_id} is not a comparison of whole numbers"
+            figure = first if first in fields else second
+            if figure != first and abs(constant.value) >= _PERCENT_SAFE:
+                return f"condition {node_id}: the per-entity path's gap percentage may need more than 28 digits"
+            made = leaf_texts(leaf.op, field(fields[figure]), constant.value, figure == first)
+            columns.update((f"{node_id}.{suffix}", text) for suffix, text in zip(("observed", "bound", "gap"), made))
+        return columns
 
 
 def _write(sink: VerdictSink, table: Any) -> None:

@@ -20,6 +20,7 @@ from clausewise.language.diagnostics import SourceFile
 from clausewise.language.refs import VarRef
 from clausewise.evaluate.closures import compile_value
 from clausewise.evaluate.measure import Evaluator, Missing, Scope, arith, missing
+from clausewise.values.texts import GAPS
 from clausewise.values.valuetypes import Month
 from clausewise.values.calendar import Window, WindowTooLong, month_window
 
@@ -100,14 +101,8 @@ def gap_of(op: str, observed: Any, bound: Any, integral: bool) -> Any:
         return diff + (1 if op in (">", "<") else 0)
     if not isinstance(observed, (int, Decimal)) or not isinstance(bound, (int, Decimal)) or isinstance(observed, bool):
         return None
-    step = 1 if integral and op in (">", "<") else 0
-    if op in (">=", ">"):
-        return bound - observed + step
-    if op in ("<=", "<"):
-        return observed - bound + step
-    if op == "=":
-        return abs(observed - bound)
-    return None
+    gap = GAPS.get(op)  # one definition, which the columnar audit compiles to SQL as well
+    return None if gap is None else gap.of(observed, bound, integral)
 
 
 _TENTH = Decimal("0.1")

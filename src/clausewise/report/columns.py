@@ -35,6 +35,7 @@ from clausewise.asp.plan import Plan, compliance
 from clausewise.report.encode import RawVerdict
 from clausewise.report.explain import observed_shown, outcome_json, value_text
 from clausewise.report.failed import ErrorVerdict
+from clausewise.values.texts import whole_text
 
 SUFFIXES = ("observed", "bound", "gap")
 
@@ -101,7 +102,7 @@ class VerdictColumns:
         comparison failed; empty when the leaf shows none)."""
         op, o = leaf.op, leaf.observed
         # value_text, with a whole number (most figures) written here: a call less per leaf
-        observed = (f"{o:,}" if type(o) is int else value_text(o)) if observed_shown(leaf) else ""
+        observed = (whole_text(o) if type(o) is int else value_text(o)) if observed_shown(leaf) else ""
         if op is None:
             bound = ""
         else:
@@ -113,7 +114,7 @@ class VerdictColumns:
             except TypeError:  # an unhashable bound (a set literal)
                 bound = value_text(b)
         g = leaf.gap
-        gap = (f"{g:,}" if type(g) is int else value_text(g)) if g is not None and leaf.status == "fail" else ""
+        gap = (whole_text(g) if type(g) is int else value_text(g)) if g is not None and leaf.status == "fail" else ""
         return observed, bound, gap
 
     def _error_row(self, raw: ErrorVerdict) -> list[str]:

@@ -16,6 +16,7 @@ from clausewise.report.models import ExplanationNode, Verdict
 from clausewise.asp.plan import LogicNode, Plan, compliance
 from clausewise.asp.solve import EntityAnswer
 from clausewise.values.valuetypes import Month, is_currency
+from clausewise.values.texts import whole_text
 
 UNIT_ZH = {"orders": "单", "yuan": "元", "points": "分", "merchants": "个", "count": "个", "days": "天"}
 UNIT_EN = {"orders": "orders", "yuan": "yuan", "points": "points", "merchants": "merchants", "count": "", "days": "days"}
@@ -32,13 +33,13 @@ def value_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return f"{value:,}"
+        return whole_text(value)
     if isinstance(value, Decimal):
         exponent = value.as_tuple().exponent
         if not isinstance(exponent, int):  # NaN or an infinity: never a figure, shown as Python does
             return str(value)
         if value == value.to_integral_value() and exponent >= 0:
-            return f"{int(value):,}"
+            return whole_text(int(value))
         # as written (a bound of 4.0 shows as 4.0); trailing zeros of a computed quotient go
         return f"{value:,f}" if -exponent <= 2 else f"{value.normalize():,f}"
     if isinstance(value, (dt.date, Month)):
