@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import time
 
@@ -177,6 +178,23 @@ def test_a_day_made_from_another_makes_only_the_measurers_it_uses(monkeypatch) -
     (s03,) = policy.timeline(EXAMPLES / "novice", "2024-03-01", "2024-03-20", entities=["S03"])
     assert s03.days[-1].outcome("exit_date") == "2024-03-15"
     assert 0 < len(one_day) <= 2 * len(policy.figures.entity_figures)  # the main program's first day and the rule's
+
+
+def test_a_range_is_evaluated_with_the_cycle_collector_paused_and_restored(monkeypatch) -> None:
+    """As in a one-day audit, the cycle collector does not run while a chunk of a range is evaluated
+    (it scanned the loaded rows hundreds of times a year), and runs again afterwards."""
+    policy = load_policy(POLICIES / "novice.policy")
+    seen: list[bool] = []
+    real = timeline.DayEvaluations.evaluate
+
+    def evaluate(self, scopes):
+        seen.append(gc.isenabled())
+        return real(self, scopes)
+    monkeypatch.setattr(timeline.DayEvaluations, "evaluate", evaluate)
+    assert gc.isenabled()
+    (s03,) = policy.timeline(EXAMPLES / "novice", "2024-03-14", "2024-03-16", entities=["S03"])
+    assert s03.days[-1].outcome("exit_date") == "2024-03-15"
+    assert seen == [False] and gc.isenabled()
 
 
 def test_parameters_that_change_with_the_day_are_measured_on_each_day() -> None:
