@@ -99,7 +99,7 @@ def run_columnar(workload: str, data: Path, workers: int, suffix: str = ".parque
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
-            table = pq.read_table(out, columns=["entity", outcome])
+            table = pq.ParquetFile(out).read(columns=["entity", outcome])  # read_table would import pyarrow.dataset
             pairs = list(zip(table.column(0).to_pylist(), table.column(1).to_pylist()))
         else:
             import csv

@@ -24,8 +24,8 @@ import pyarrow as pa
 
 from clausewise.columnar.fuse import Fused, fuse, shared_islands, split
 from clausewise.columnar.items import ItemsLowered, count_items, summarized, summary
-from clausewise.columnar.sql import Unsupported
-from clausewise.columnar.lower import SCALE, Lowered, Lowering
+from clausewise.columnar.sql import SCALE, Unsupported
+from clausewise.columnar.lower import Lowered, Lowering
 from clausewise.evaluate.figuretable import FigurePlan, FigureProducer, figure_plan
 from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
 from clausewise.language.diagnostics import ClausewiseError

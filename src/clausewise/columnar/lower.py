@@ -23,7 +23,7 @@ from typing import Any
 from sqlglot import exp
 
 from clausewise.columnar.itemfilter import filter_query
-from clausewise.columnar.sql import ISLANDS_CTE, Unsupported, col, decimal_type, ident, literal, template
+from clausewise.columnar.sql import ISLANDS_CTE, SCALE, Unsupported, col, decimal_type, ident, literal, template
 from clausewise.evaluate.figuretable import FigurePlan, is_constant, uses_var
 from clausewise.evaluate.measure import Evaluator, Missing, Scope
 from clausewise.language import syntax
@@ -41,8 +41,6 @@ from clausewise.language.refs import (
 from clausewise.values.calendar import Window
 from clausewise.values.valuetypes import INTEGRAL_UNITS, is_decimal_unit
 
-#: the column beside a decimal field holding the decimal places each value was written with
-SCALE = "scale:"
 
 _ISLANDS = ISLANDS_CTE + """
 SELECT i.e AS k FROM :table AS r JOIN islands AS i

@@ -34,9 +34,7 @@ from typing import Collection, Mapping, Sequence
 import duckdb
 from sqlglot import exp
 
-from clausewise.columnar.duck import arrow_table
-from clausewise.columnar.lower import SCALE
-from clausewise.columnar.sql import col, ident, literal
+from clausewise.columnar.sql import SCALE, col, ident, literal
 from clausewise.columnar.jsonl import PLAIN, jsonl_lines, jsonl_source, plain_json
 from clausewise.data.files import csv_cells, jsonl_rows, reversed_span
 from clausewise.data.rows import MAX_CELL_CHARS, TRUE_WORDS, RowError, RowValidator, field_parser, key_text, shown
@@ -363,9 +361,13 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema, e
             if any(is_decimal_unit(f.type.kind) and r[f.name] is not None and -r[f.name].as_tuple().exponent > _places(f)
                    for r in accepted for f in schema.fields):
                 return _drop(con, schema)
-            extra = arrow_table(schema, accepted)
             import pyarrow as pa
 
+            # here, not at the top: the columnar audit reads through this module, and the lowering of
+            # figures that columnar.duck brings (with its imports) is no part of it
+            from clausewise.columnar.duck import arrow_table
+
+            extra = arrow_table(schema, accepted)
             extra = extra.append_column(ROW, pa.array([r[ROW] for r in accepted], pa.int64()))
             con.register("accepted:", extra)
             cols = [col("a", ROW)] + [col("a", f.name) for f in schema.fields] + [

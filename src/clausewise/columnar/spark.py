@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 from clausewise.columnar.duck import ColumnarEvaluator, keyed
 from clausewise.columnar.items import ItemsLowered
-from clausewise.columnar.lower import SCALE
+from clausewise.columnar.sql import SCALE
 from clausewise.evaluate.measure import Data
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.values.valuetypes import INTEGRAL_UNITS, TableSchema, is_decimal_unit

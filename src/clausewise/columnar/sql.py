@@ -18,6 +18,8 @@ from sqlglot import exp
 
 #: the precision of every exact number: DECIMAL(38, s); whole numbers in SQL are DECIMAL(38, 0)
 PRECISION = 38
+#: the column beside a decimal field holding the decimal places each value was written with
+SCALE = "scale:"
 
 
 class Unsupported(Exception):

@@ -238,7 +238,8 @@ def _write(sink: VerdictSink, table: Any) -> None:
     if sink.kind == ".parquet":
         import pyarrow as pa
 
-        sink.write(table.cast(pa.schema([(c, pa.string()) for c in layout.columns])))
+        schema = pa.schema([(c, pa.string()) for c in layout.columns])
+        sink.write(table if table.schema == schema else table.cast(schema))  # a cast imports pyarrow.compute
         return
     from clausewise.report.records import csv_bytes
 
