@@ -266,7 +266,7 @@ def _undecided(verdict: Verdict) -> bool:
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes evaluating chunks of entities in parallel (default: one per core).")
 @click.option("--report", "report_path", type=click.Path(), default=None, metavar="FILE.html",
-              help="Also write the HTML audit report (see 'clausewise report').")
+              help="Also write the HTML audit report (see 'clausewise report'; with --from and --to, the range's).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report and the spreadsheet.")
 @click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python", show_default=True,
@@ -281,14 +281,14 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
     """Evaluate POLICY for every entity; write verdicts, a summary and a decision record (with --from and
     --to: the days each outcome held, per entity)."""
     if start is not None or end is not None:
-        if start is None or as_of is not None or report_path is not None or engine != "python" or form is not None:
-            raise ClausewiseError.simple("--from", "a range audit takes --from and --to, without --as-of, --report, --engine "
+        if start is None or as_of is not None or engine != "python" or form is not None:
+            raise ClausewiseError.simple("--from", "a range audit takes --from and --to, without --as-of, --engine "
                                          "or --verdicts",
                                          "give --from YYYY-MM-DD --to YYYY-MM-DD, or --as-of alone")
         from clausewise.engine.workers import default_workers
 
         timeline_command.audit_range(policy, data, start, end, gather_params(param, params_file), out,
-                                     workers or default_workers(), time_limit, memory_limit)
+                                     workers or default_workers(), time_limit, memory_limit, report_path, lang)
     day = as_of_day(as_of)
     loaded = load_versions([policy]).in_force_on(day)
     out_path = Path(out)

@@ -14,6 +14,7 @@ from clausewise.engine.policy import accounting_of, load_versions, shown_params
 from clausewise.engine.timeline import range_audit
 from clausewise.evaluate.params import resolve_params
 from clausewise.language.diagnostics import ClausewiseError
+from clausewise.report.rangehtml import RangeTotals, write_range_report
 from clausewise.report.records import csv_bytes
 from clausewise.report.timeline import (RANGE_COLUMNS, range_decision_record, range_record, range_rows, timeline_csv,
                                        timeline_json, timeline_text)
@@ -53,11 +54,16 @@ def timeline_cmd(policy: str, data, param, params_file, entity: str, start: str,
 
 
 def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None, params: dict, out: str,
-                workers: int = 1, time_limit: float | None = None, memory_limit: int | None = None) -> None:
+                workers: int = 1, time_limit: float | None = None, memory_limit: int | None = None,
+                report_path: str | None = None, lang: str = "en") -> None:
     """``audit --from --to``: per entity, the days on which each outcome held, to ``out`` (.jsonl or .csv),
-    a summary of entity-days per outcome value, and a decision record beside ``out``."""
+    a summary of entity-days per outcome value, a decision record beside ``out``, and with
+    ``report_path`` the HTML report of both (:mod:`clausewise.report.rangehtml`)."""
     if end is None:
         raise ClausewiseError.simple("--to", "--from needs --to", "give the last day of the range: --to YYYY-MM-DD")
+    if report_path is not None and Path(report_path).suffix != ".html":
+        raise ClausewiseError.simple("--report", f"a range audit's report is .html, not '{Path(report_path).suffix}'",
+                                     "give --report FILE.html")
     out_path = Path(out)
     if out_path.suffix not in (".jsonl", ".csv"):
         raise ClausewiseError.simple("--out", f"a range audit writes .jsonl or .csv, not '{out_path.suffix}'",
@@ -71,8 +77,7 @@ def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None,
     loaded.check_in_force(first, last)
     tables = loaded.load_data(list(data))
     days = (last - first).days + 1
-    totals: dict[str, dict[str, list[int]]] = {}  # field -> value -> [entity-days, entities]
-    entities = 0
+    totals = RangeTotals()
     csv_out = out_path.suffix == ".csv"
 
     def render(timeline: Any) -> tuple[dict, bytes]:  # in the worker: the entity's record and its lines
@@ -87,16 +92,12 @@ def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None,
             if csv_out:
                 f.write(csv_bytes([RANGE_COLUMNS]))
             for record, text in range_audit(loaded, tables, first, last, params, render, workers, time_limit, memory_limit):
-                entities += 1
                 f.write(text)
-                for field_name, entries in record["outcomes"].items():
-                    for entry in entries:
-                        count = totals.setdefault(field_name, {}).setdefault(entry["value"], [0, 0])
-                        count[0] += entry["days"]
-                        count[1] += 1
+                totals.add(record)
         partial.replace(out_path)
     finally:
         partial.unlink(missing_ok=True)
+    entities = totals.entities
     accounting, rejected = accounting_of(loaded.checked, tables, entities, entities)
     record_path = out_path.with_name(out_path.name + ".record.json")
     values, convention = resolve_params(loaded.checked, params, first)
@@ -107,10 +108,15 @@ def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None,
              f"{entities} entities, {entities * days} entity-days",
              f"rows: {accounting.rows_read} read = {accounting.rows_used} used + {accounting.rows_rejected} rejected",
              "days per outcome (entity-days, entities):"]
-    for field_name, values in totals.items():
+    for field_name, values in totals.values.items():
         shown = ", ".join(f"{value} {n} ({e})" for value, (n, e) in sorted(values.items()))
         lines.append(f"  {field_name}: {shown}")
     lines.append(f"days per entity: {out_path}\ndecision record: {record_path}")
+    if report_path is not None:
+        labels = {d.field: (d.decl.meta.labels.zh, d.decl.meta.labels.en) for d in loaded.plan.decides
+                  if d.decl.meta.labels is not None}
+        write_range_report(totals, record, labels, Path(report_path), lang)
+        lines.append(f"report: {report_path}")
     click.echo("\n".join(lines))
-    compliance = totals.get("compliant", {})
+    compliance = totals.values.get("compliant", {})
     sys.exit(3 if "error" in compliance else 1 if "false" in compliance or "undecided" in compliance else 0)
