@@ -29,18 +29,24 @@ HEADER = """\
 
 DECIDE_RULES = """\
 % ---- outcome selection (shared by every decide block)
+% undecided_by(E,F,I,when|value): outcome F is left undecided by clause I, whose condition is
+% unknown or whose value cannot be computed (missing data; the explanation lists those data).
 % by first: the first clause whose condition passes, if no earlier clause is still open.
 open_before(E,F,I) :- first(F), when(E,F,I,_), when(E,F,J,S), J < I, S != fail, S != na.
 chosen(E,F,I) :- first(F), when(E,F,I,pass), not open_before(E,F,I).
+undecided_by(E,F,I,when) :- first(F), when(E,F,I,unknown), not open_before(E,F,I).
 % by min|max: among passing clauses the best-ranked value; open if an unknown clause ranks better.
 candidate(E,F,I,R) :- ranked(F), when(E,F,I,pass), rank(E,F,I,R).
 best(E,F,B) :- ranked(F), candidate(E,F,_,_), B = #min{ R : candidate(E,F,_,R) }.
-in_doubt(E,F) :- ranked(F), when(E,F,I,unknown), rank(E,F,I,R), best(E,F,B), R < B.
-in_doubt(E,F) :- ranked(F), when(E,F,_,unknown), entity(E), not best(E,F,_).
+in_doubt(E,F,I,when) :- ranked(F), when(E,F,I,unknown), rank(E,F,I,R), best(E,F,B), R < B.
+in_doubt(E,F,I,when) :- ranked(F), when(E,F,I,unknown), entity(E), not best(E,F,_).
 % ... and open if a clause that passes or may pass has a missing value (its rank is not known).
-in_doubt(E,F) :- ranked(F), missing_value(E,F,I), when(E,F,I,S), S != fail, S != na.
-chosen(E,F,I) :- ranked(F), best(E,F,B), not in_doubt(E,F), I = #min{ J : candidate(E,F,J,B) }.
+in_doubt(E,F,I,value) :- ranked(F), missing_value(E,F,I), when(E,F,I,S), S != fail, S != na.
+in_doubt(E,F,I,when) :- ranked(F), missing_value(E,F,I), when(E,F,I,unknown).
+undecided_by(E,F,I,P) :- in_doubt(E,F,I,P).
+chosen(E,F,I) :- ranked(F), best(E,F,B), not in_doubt(E,F,_,_), I = #min{ J : candidate(E,F,J,B) }.
 % an outcome is decided when a clause is chosen and its value is known.
+undecided_by(E,F,I,value) :- chosen(E,F,I), missing_value(E,F,I).
 decided(E,F) :- chosen(E,F,I), not missing_value(E,F,I).
 undecided(E,F) :- field(F), entity(E), not decided(E,F).
 """
@@ -157,6 +163,7 @@ def compile_plan(plan: Plan, figures: FigureProgram | None = None) -> str:
     for node_id in sorted(plan.nodes):
         lines.append(f"status(E,{q(node_id)},S) :- {pred(node_id)}(E,S).")
     lines += ["#show status/3.", "#show chosen/3.", "#show undecided/2.", "#show missing_decided/2.",
+              "#show undecided_by/4.",
               "#defined leaf/3.", "#defined rank/4.", "#defined first/1.", "#defined ranked/1.",
               "#defined field/1.", "#defined when/4.", "#defined missing_decided/2.", "#defined candidate/4.",
               "#defined chosen/3.", "#defined missing_value/3."]

@@ -31,10 +31,13 @@ class EntityAnswer:
     #: the unit (0, 1, ... in window order) that decides each quantifier the program states, or
     #: the first unknown one; absent when none does
     units: dict[str, int] = field(default_factory=dict)
+    #: (field, clause, "when" or "value"): an outcome left undecided by a clause whose condition is
+    #: unknown or whose value is missing (``undecided_by/4``); its missing data are the verdict's
+    undecided_by: set[tuple[str, int, str]] = field(default_factory=set)
 
     def copy(self) -> "EntityAnswer":
         return EntityAnswer(dict(self.status), dict(self.chosen), set(self.undecided), set(self.missing_decided),
-                            dict(self.units))
+                            dict(self.units), set(self.undecided_by))
 
 
 class SolverError(Exception):
@@ -159,6 +162,10 @@ def _solve_distinct(program: str, signatures: list[tuple], shared: tuple[Fact, .
             elif name == "shown_unit":
                 node, _, unit = rest.rpartition(",")
                 answer.units[_unquote(node)] = int(unit)
+            elif name == "undecided_by":
+                rest, _, part = rest.rpartition(",")
+                field_name, _, clause = rest.rpartition(",")
+                answer.undecided_by.add((_unquote(field_name), int(clause), part))
 
     result = ctl.solve(on_model=on_model)
     if not result.satisfiable:

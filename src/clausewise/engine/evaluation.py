@@ -287,8 +287,15 @@ class EntityEvaluation:
 
     @staticmethod
     def outcomes(answer: EntityAnswer, measured: Measured) -> dict[str, Any]:
-        """The value of the clause the program chose for each outcome field."""
-        return {f: measured.values[(f, clause)] for f, clause in answer.chosen.items()}
+        """The value of the clause the program chose for each outcome field; a field left undecided
+        by the missing values of clauses it did not choose (``by min|max``) gets them (a
+        :class:`Missing`, whose reasons the verdict lists)."""
+        out = {f: measured.values[(f, clause)] for f, clause in answer.chosen.items()}
+        for f, i, part in sorted(answer.undecided_by) if answer.undecided_by else ():
+            if part == "value" and f not in answer.chosen:
+                value = measured.values[(f, i)]
+                out[f] = out[f] | value if f in out else value
+        return out
 
     def evaluate(self, scopes: dict[str, Scope]) -> dict[str, tuple[EntityAnswer, Measured, dict[str, Any]]]:
         """Measure, solve and read the outcomes of every entity in ``scopes``."""

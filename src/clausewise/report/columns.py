@@ -76,7 +76,7 @@ class VerdictColumns:
             values = raw.values
             outcomes = [outcome_cell(d, outcome_json(values.get(f)) if d else None) for f, d in zip(fields, decided)]
             leaves = raw.leaves
-            missing = ";".join(raw.missing_data()) if any(leaf.missing for leaf in leaves.values()) else ""
+            missing = ";".join(raw.missing_data())
             out.append([raw.entity, str(raw.encoder.as_of), head[0], *outcomes, *head[1:],
                         *self._figures(leaves), failing, missing])
         return out

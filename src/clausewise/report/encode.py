@@ -25,8 +25,9 @@ from typing import Any
 
 from clausewise.evaluate.leaves import LeafResult
 from clausewise.language import syntax
-from clausewise.report.explain import (answered_leaves, gap_direction, make_verdict, missing_decided, observed_shown,
-                                       outcome_json, percent_text, static_fields, value_text)
+from clausewise.report.explain import (MissingSources, answered_leaves, gap_direction, make_verdict, missing_data,
+                                       missing_sources, observed_shown, outcome_json, percent_text, static_fields,
+                                       value_text)
 from clausewise.report.models import Verdict
 from clausewise.asp.plan import LogicNode, Plan, compliance
 from clausewise.asp.solve import EntityAnswer
@@ -137,10 +138,8 @@ class RawVerdict:
         return out
 
     def missing_data(self) -> list[str]:
-        out: list[str] = []
-        for template in self.encoder.rules:
-            self.encoder.collect_missing(template, self, out, True)
-        return sorted(out)
+        """The missing data that decided something (:func:`clausewise.report.explain.missing_data`)."""
+        return missing_data(self.encoder.by_answer(self.answer)[3], self.leaves, self.values)
 
 
 class VerdictEncoder:
@@ -160,9 +159,10 @@ class VerdictEncoder:
         self._memo: dict[tuple, str] = {}
         #: the leaves that are quantifiers over months or days (the answer completes their results)
         self.quantified = tuple(leaf.id for leaf in plan.leaves() if isinstance(leaf.cond, syntax.Quantified))
-        #: id(answer) -> (answer, applied leaves, reported failing conditions): entities of one status
-        #: pattern share one answer object (asp/cells.py), so what it alone decides is made once
-        self._by_answer: dict[int, tuple[EntityAnswer, list[tuple[str, str]], list[str]]] = {}
+        #: id(answer) -> (answer, applied leaves, reported failing conditions, where its missing data
+        #: are): entities of one status pattern share one answer object (asp/cells.py), so what it
+        #: alone decides is made once
+        self._by_answer: dict[int, tuple[EntityAnswer, list[tuple[str, str]], list[str], MissingSources]] = {}
         #: id(answer) -> (answer, the verdict text's frame): see :meth:`_frame`
         self._frames: dict[int, tuple[EntityAnswer, tuple]] = {}
         self.outcomes = []
@@ -179,8 +179,9 @@ class VerdictEncoder:
         other.head = self.head.replace(f'"as_of":"{self.as_of.isoformat()}"', f'"as_of":"{as_of.isoformat()}"', 1)
         return other
 
-    def by_answer(self, answer: EntityAnswer) -> tuple[EntityAnswer, list[tuple[str, str]], list[str]]:
-        """(answer, its applied leaves, its reported failing conditions), made once per answer object."""
+    def by_answer(self, answer: EntityAnswer) -> tuple[EntityAnswer, list[tuple[str, str]], list[str], MissingSources]:
+        """(answer, its applied leaves, its reported failing conditions, where its missing data are:
+        :func:`clausewise.report.explain.missing_sources`), made once per answer object."""
         hit = self._by_answer.get(id(answer))
         if hit is not None and hit[0] is answer:
             return hit
@@ -203,7 +204,7 @@ class VerdictEncoder:
         failing = reported_failing(plan, status, compliant, [node_id for node_id, s in applied if s == "fail"])
         if len(self._by_answer) >= 4096:  # answers of earlier chunks: let them go
             self._by_answer.clear()
-        hit = self._by_answer[id(answer)] = (answer, applied, failing)
+        hit = self._by_answer[id(answer)] = (answer, applied, failing, missing_sources(plan, answer))
         return hit
 
     def _flatten(self, node: LogicNode) -> None:
@@ -226,7 +227,7 @@ class VerdictEncoder:
 
     def json(self, raw: RawVerdict) -> str:
         answer, leaves = raw.answer, raw.leaves
-        opening, statics, shown, missing_from, failing = self._frame(answer)
+        opening, statics, shown, failing = self._frame(answer)
         parts = ['{"entity":', encode_basestring(raw.entity), ",", self.head, opening]
         outcome_map, details = [], []
         for field_name, decided, head, tail in statics:
@@ -239,19 +240,14 @@ class VerdictEncoder:
             parts.append(text)
             if node_id is not None:
                 parts.append(figures(leaves[node_id]))
-        missing: list[str] = []
-        for node_id in missing_from:
-            leaf_missing = leaves[node_id].missing
-            if leaf_missing:
-                missing += [m for m in leaf_missing if m not in missing]
-        parts += ['],"missing_data":', _texts(sorted(missing)), failing]
+        missing = missing_data(self.by_answer(answer)[3], leaves, raw.values)
+        parts += ['],"missing_data":', _texts(missing), failing]
         return "".join(parts)
 
-    def _frame(self, answer: EntityAnswer) -> tuple[str, list, list[tuple[str, str | None]], list[str], str]:
+    def _frame(self, answer: EntityAnswer) -> tuple[str, list, list[tuple[str, str | None]], str]:
         """What a verdict's JSON text takes from its answer alone, made once per answer object: the
         compliance, each outcome's text around its value, the explanation tree's text with a gap
-        for each leaf's figures (text, leaf id or None), the leaves whose missing data decided
-        something (tree order) and the failing conditions' text."""
+        for each leaf's figures (text, leaf id or None) and the failing conditions' text."""
         hit = self._frames.get(id(answer))
         if hit is not None and hit[0] is answer:
             return hit[1]
@@ -268,31 +264,26 @@ class VerdictEncoder:
                                    f'"because":{_text(d.when_nodes[clause - 1]) if decided and clause else "null"}{tail}')))
         shown: list[tuple[str, str | None]] = []
         pending: list[str] = []
-        missing_from: list[str] = []
         for i, t in enumerate(self.rules):
             if i:
                 pending.append(",")
-            self._shape(t, answer, True, pending, shown, missing_from)
+            self._shape(t, answer, pending, shown)
         shown.append(("".join(pending), None))
         failing = ',"failing_conditions":' + _texts(self.by_answer(answer)[2]) + "}"
-        frame = (opening, statics, shown, missing_from, failing)
+        frame = (opening, statics, shown, failing)
         if len(self._frames) >= 4096:  # answers of earlier chunks: let them go
             self._frames.clear()
         self._frames[id(answer)] = (answer, frame)
         return frame
 
-    def _shape(self, t: _NodeTemplate, answer: EntityAnswer, relevant: bool, pending: list[str],
-               shown: list[tuple[str, str | None]], missing_from: list[str]) -> None:
+    def _shape(self, t: _NodeTemplate, answer: EntityAnswer, pending: list[str], shown: list[tuple[str, str | None]]) -> None:
         """One node's text under ``answer`` (see :meth:`_frame`): the text before a leaf's figures
         goes to ``shown`` with the leaf's id, the rest stays ``pending``."""
         node_id = t.node.id
         status = answer.status.get(node_id, "unknown")
         by_missing = node_id in answer.missing_decided
-        here = missing_decided(relevant, status, by_missing)
         pending.append(t.opening[status])
         if t.leaf:
-            if here:
-                missing_from.append(node_id)
             shown.append(("".join(pending), node_id))
             pending.clear()
         pending.append(t.closing[by_missing])
@@ -300,7 +291,7 @@ class VerdictEncoder:
             for i, c in enumerate(t.children):
                 if i:
                     pending.append(",")
-                self._shape(c, answer, here, pending, shown, missing_from)
+                self._shape(c, answer, pending, shown)
             pending.append("]}")
 
     def _figures(self, leaf: LeafResult) -> str:
@@ -333,13 +324,3 @@ class VerdictEncoder:
         missing = _texts(leaf.missing) if leaf.missing else "[]"
         return (f'"observed":{observed}{fixed}{gap},"witness":{witness},"ratio":{ratio},"windows":[{windows}],'
                 f'"missing":{missing},')
-
-    def collect_missing(self, t: _NodeTemplate, raw: RawVerdict, out: list[str], relevant: bool) -> None:
-        """As :func:`clausewise.report.explain.collect_missing`, on the templates."""
-        status = raw.answer.status.get(t.node.id, "unknown")
-        here = missing_decided(relevant, status, t.node.id in raw.answer.missing_decided)
-        if here and t.leaf:
-            out += [m for m in raw.leaves[t.node.id].missing if m not in out]
-        for child in t.children:
-            self.collect_missing(child, raw, out, here)
-

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from clausewise.evaluate.leaves import LeafResult
+from clausewise.evaluate.measure import Missing
 from clausewise.report.models import ExplanationNode, Verdict
 from clausewise.asp.plan import LogicNode, Plan, compliance
 from clausewise.asp.solve import EntityAnswer
@@ -146,22 +147,55 @@ def percent_text(percent: Decimal | None) -> str | None:
     return "<0.1%" if percent == 0 else f"{percent}%"
 
 
-def missing_decided(relevant: bool, status: str, decided_by_missing: bool) -> bool:
-    """Whether a node's missing data decided something (see :func:`collect_missing`)."""
-    return (relevant and status == "unknown") or decided_by_missing
+#: what a verdict's missing data are read from, by its answer alone (:func:`missing_sources`): the
+#: leaves whose missing data decided something, and the outcome fields whose missing value did
+MissingSources = tuple[list[str], list[str]]
 
 
-def collect_missing(node: dict[str, Any], out: list[str], relevant: bool = True) -> None:
-    """The missing data that decided something: those of unknown nodes reached through unknown
-    nodes only, and those of nodes a ``missing fails|passes`` reading decided. Data missing
-    under a node that passed or failed anyway changed nothing and are not listed."""
-    here = missing_decided(relevant, node["status"], node["decided_by_missing"])
-    if here:
-        for reason in node["missing"]:
-            if reason not in out:
-                out.append(reason)
-    for child in node["children"]:
-        collect_missing(child, out, here)
+def missing_sources(plan: Plan, answer: EntityAnswer) -> MissingSources:
+    """Where the missing data that decided something are, by the answer alone: the leaves (tree
+    order) that are unknown and reached through unknown nodes only, from a rule or from the
+    condition of a clause that left an outcome undecided (``undecided_by/4``), or under a node a
+    ``missing fails|passes`` reading decided; and the outcome fields left undecided by a missing
+    value. Data missing under a node that passed or failed anyway changed nothing."""
+    status, by_missing, undecided_by = answer.status, answer.missing_decided, answer.undecided_by
+    if not by_missing and not undecided_by and len(status) >= len(plan.nodes) and "unknown" not in status.values():
+        return [], []
+    leaves: list[str] = []
+    nodes = plan.nodes
+
+    def walk(node_id: str, relevant: bool) -> None:
+        here = (relevant and status.get(node_id, "unknown") == "unknown") or node_id in by_missing
+        node = nodes[node_id]
+        if here and node.kind == "leaf":
+            leaves.append(node_id)
+        for child in node.children:
+            walk(child, here)
+
+    for rule in plan.rules:
+        walk(rule, True)
+    fields: list[str] = []
+    if undecided_by:
+        whens = {d.field: d.when_nodes for d in plan.decides}
+        for field_name, clause, part in sorted(undecided_by):
+            when = whens[field_name][clause - 1]
+            if part == "when" and when is not None:
+                walk(when, True)
+            elif part == "value" and field_name not in fields:
+                fields.append(field_name)
+    return leaves, fields
+
+
+def missing_data(sources: MissingSources, leaves: dict[str, LeafResult], values: dict[str, Any]) -> list[str]:
+    """A verdict's missing data, sorted: those of the leaves and outcome values ``sources`` names
+    (:func:`missing_sources`); every writer of verdicts lists these."""
+    leaf_ids, fields = sources
+    found = {reason for node_id in leaf_ids for reason in leaves[node_id].missing}
+    for field_name in fields:
+        value = values.get(field_name)
+        if isinstance(value, Missing):
+            found.update(value.reasons)
+    return sorted(found)
 
 
 # ---- text rendering -------------------------------------------------------------------------------
@@ -307,12 +341,9 @@ def make_verdict(plan: Plan, entity: str, as_of: dt.date, answer: EntityAnswer, 
                             cites=list(meta.cites), label_zh=meta.labels.zh if meta.labels else d.field,
                             label_en=meta.labels.en if meta.labels else d.field))
     compliant = compliance(answer.status.get(plan.compliant)) if plan.compliant else None
-    missing: list[str] = []
-    for rule in rules:
-        collect_missing(rule, missing)
     h = plan.checked.header
     return Verdict.model_validate(dict(
         entity=entity, policy=h.name, version=h.version or "", as_of=as_of,
         effective_date="not stated" if h.effective_not_stated else None, compliant=compliant,
         outcomes={o["field"]: o["value"] for o in details}, outcome_details=details, rules=rules,
-        missing_data=sorted(missing)))
+        missing_data=missing_data(missing_sources(plan, answer), leaves, outcome_values)))
