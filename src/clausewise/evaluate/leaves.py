@@ -105,13 +105,19 @@ def gap_of(op: str, observed: Any, bound: Any, integral: bool) -> Any:
     return None if gap is None else gap.of(observed, bound, integral)
 
 
-_TENTH = Decimal("0.1")
-
-
 def _percent(gap: Any, bound: Any) -> Decimal | None:
-    if isinstance(gap, (int, Decimal)) and isinstance(bound, (int, Decimal)) and bound and not isinstance(bound, bool):
-        return (Decimal(gap) * 100 / abs(Decimal(bound))).quantize(_TENTH)
-    return None
+    """The gap's share of the bound in percent, to 0.1 (rounded half to even), exactly: in whole
+    numbers of tenths, so a bound or gap of any size is right (Decimal's 28 digits were not: a
+    constant of 26 digits compared with a small figure raised InvalidOperation)."""
+    if not (isinstance(gap, (int, Decimal)) and isinstance(bound, (int, Decimal))) or not bound or isinstance(bound, bool):
+        return None
+    gap_num, gap_den = gap.as_integer_ratio()
+    bound_num, bound_den = bound.as_integer_ratio()
+    den = gap_den * abs(bound_num)
+    tenths, rest = divmod(gap_num * bound_den * 1000, den)
+    if 2 * rest > den or (2 * rest == den and tenths % 2):
+        tenths += 1
+    return Decimal(f"{tenths}E-1")  # exact: scaleb would round to the context's 28 digits
 
 
 def unit_of(checked, node) -> str | None:
