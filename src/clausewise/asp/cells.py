@@ -11,7 +11,8 @@ entity, solved one by one). Explanations show the real values, which never pass 
 
 Figures compared only with each other (a shop's return rate and its category's median) matter
 only through their order: each enters as its rank among the values of its group (0, 1, ...),
-so shops whose rates stand the same way share a solve. An item looked up in a set of literals
+so shops whose rates stand the same way share a solve. A date in a window is compared with the
+window's start and end. An item looked up in a set of literals
 is itself when it is one of them, else one value standing for every other. A figure compared by
 an order on strings keeps its value. The months or days a quantifier walks (its units) each
 have a cell of the units figure's bounds.
@@ -68,18 +69,20 @@ class Cells:
                     seen[item] = None
                 continue
             if leaf.kind == "quantified":  # each unit is compared with the other side
-                a, b = leaf.figures[1:]
+                pairs = [tuple(leaf.figures[1:])]
             elif leaf.kind == "compare":
-                a, b = leaf.figures
+                pairs = [leaf.figures]
+            elif leaf.kind == "within":  # a date compared with its window's start and end
+                pairs = [leaf.figures[:2], (leaf.figures[0], leaf.figures[2])]
             else:
                 continue
-            for mine, other in ((a, b), (b, a)):
+            for mine, other in [pair for a, b in pairs for pair in ((a, b), (b, a))]:
                 if mine in program.constants:
                     continue
                 if other not in program.constants:
                     seen[mine] = None
                     continue
-                if leaf.op in ORDERS:
+                if leaf.op in ORDERS or leaf.kind == "within":
                     ordered.add(mine)
                 bounds = seen.setdefault(mine, [])
                 value = constants[other].value if constants[other].missing is None else None

@@ -9,7 +9,10 @@ same for every entity: literals are written into the program, parameters are ``p
 facts with their defaults in the program (``param_given/2`` overrides one), and constants
 computed from the as-of day are ``const/2`` facts of each evaluation.
 
-A membership in a set of literals is a rule over ``element/2`` facts the program states. A
+A membership in a set of literals is a rule over ``element/2`` facts the program states; a date in a
+window (``as_of in 60 days from found_on``, ``d in previous quarter of as_of``) compares the date with
+the window's start and end (:data:`WITHIN_RULES`), which are figures (offsets of the program's where they
+are, :data:`OFFSET_RULES`). A
 quantifier over the months or days of a window (``any month m in W: sum(... during m) >= B``)
 gets its units' values as ``unit_value(E, F, K, V)`` facts (``unit_none/3``, ``unit_missing/3``;
 ``K`` numbers the units in window order): each unit is compared by the same rules as a leaf's
@@ -18,8 +21,10 @@ A date offset between single dates (``end of 90 days from revoked_on``, ``cold_s
 days``, ``quarter_end_assessment - cold_start_pass_day``, ``end of previous quarter of as_of``) is a
 rule of the program over its dates' day numbers (:data:`OFFSET_RULES`, :data:`CALENDAR_RULES`): the
 dates enter as figures, the offset does not.
-Leaves of other shapes (a membership in a window, a condition over a group of items) are still
-decided in exact arithmetic outside the program and enter as ``leaf(E, Node, Status)``.
+Leaves of other shapes are still decided in exact arithmetic outside the program and enter as
+``leaf(E, Node, Status)``: a value in a list field (``catering in industries``), a month in a
+window, a quantifier whose body is not one comparison with its month or day on one side (``every
+day d in W: r0 on d``), and, in the analysis commands' search, quantifiers and dates in windows.
 """
 
 from __future__ import annotations
@@ -101,6 +106,19 @@ quantifier_status(E,L,S) :- quantifier(L,Q,W), entity(E), not missing(E,W), deci
     not unit_seen(E,L,D), not unit_seen(E,L,unknown), otherwise(Q,S).
 #defined unit_value/4. #defined unit_none/3. #defined unit_missing/3. #defined compares/4.
 #defined quantifies/5. #defined quantifier/3. #defined unit_status/4. #defined element/2.
+"""
+
+WITHIN_RULES = """\
+% ---- a date D in a window (within(L,D,S,T): S and T are the window's start and end days, both in it);
+% missing data on any of the three: unknown; else a window that does not exist (its start and end are
+% none) or a date that is none: not in it
+within_part(L,D) :- within(L,D,_,_).  within_part(L,S) :- within(L,_,S,_).  within_part(L,T) :- within(L,_,_,T).
+within_missing(E,L) :- within_part(L,F), missing(E,F).
+inside(E,L,unknown) :- within_missing(E,L).
+inside(E,L,no) :- within_part(L,F), none(E,F), not within_missing(E,L).
+inside(E,L,yes) :- within(L,D,S,T), value(E,D,X), value(E,S,A), value(E,T,B), A <= X, X <= B.
+inside(E,L,no) :- within(L,D,S,T), value(E,D,X), value(E,S,A), value(E,T,_), X < A.
+inside(E,L,no) :- within(L,D,S,T), value(E,D,X), value(E,S,_), value(E,T,B), X > B.
 """
 
 SHOWN_UNIT_RULES = """\
@@ -247,6 +265,8 @@ class FigureProgram:
             item, collection = defs
             return (item.role == "value" and encodable(item.unit) and collection.constant
                     and self._elements(collection) is not None)
+        if leaf.kind == "within":  # the search chooses a date's candidates, not its window's edges: leaf/3 there
+            return self.offsets and all(d.role == "value" and d.unit == "date" for d in defs)
         if leaf.kind == "quantified":
             if not self.quantifiers:
                 return False
@@ -357,6 +377,8 @@ class FigureProgram:
         lines.append(GENERIC_RULES)
         if any(leaf.kind == "quantified" for leaf in self.compiled.values()):
             lines.append(SHOWN_UNIT_RULES)
+        if any(leaf.kind == "within" for leaf in self.compiled.values()):
+            lines.append(WITHIN_RULES)
         if self.offset_figures:
             if any(offset[0] == "period_end" for offset in self.offset_figures.values()):
                 lines.append(f"param_default({q(CONVENTION)},{q(CONVENTIONS[0])}).  "
@@ -404,6 +426,12 @@ class FigureProgram:
                     f"unit_status(E,{qid},K,fail) :- unit_value(E,{u},K,X), value(E,{b},Y), {x} {fails} {y}.",
                     f"unit_status(E,{qid},K,S) :- compared(E,({qid},K),S).",
                     f"{head}(E,S) :- quantifier_status(E,{qid},S)."]
+        if leaf.kind == "within":
+            d, start, end = (q(f) for f in leaf.figures)
+            found, other = ("fail", "pass") if leaf.negated else ("pass", "fail")
+            return [f"within({qid},{d},{start},{end}).",
+                    f"{head}(E,{found}) :- inside(E,{qid},yes).  {head}(E,{other}) :- inside(E,{qid},no).",
+                    f"{head}(E,unknown) :- inside(E,{qid},unknown)."]
         f = q(leaf.figures[0])
         if leaf.kind == "member":
             s = q(leaf.figures[1])

@@ -3,10 +3,11 @@ statuses computed from it.
 
 A *figure* is an expression a leaf condition reads: a side of a comparison
 (``sum(shop_daily.paid_orders over bound_shops during evaluation_period)``, ``graduated_on``,
-``silver_paid_orders``), the item or collection of a membership, the value of ``is set`` or of
-a bool condition. The same expression text in several leaves is one figure. A figure that
-reads no data (literals, parameters, ``as_of``, named values made of them) is *constant*: one
-value per evaluation. Two more roles serve ``any|every month|day v in W: a op b`` when exactly
+``silver_paid_orders``), the item or collection of a membership (of a date in a window: the date
+and the window's start and end), the value of ``is set`` or of a bool condition. The same
+expression text in several leaves is one figure. A figure that reads no data (literals,
+parameters, ``as_of``, named values made of them) is *constant*: one value per evaluation. Two
+more roles serve ``any|every month|day v in W: a op b`` when exactly
 one side uses ``v``: the quantifier's *window* (a figure whose value is the window) and the
 *units* figure, the side that uses ``v`` measured for every month or day of the window. A leaf
 too complex to split (a quantifier over a group, ...) is a *leaf* figure whose value is its
@@ -74,12 +75,13 @@ class LeafDef:
     """How one leaf's result is computed from figures."""
 
     id: str
-    kind: str  # compare | member | is_set | truth | quantified | leaf
-    figures: tuple[str, ...]  # compare: left, right; member: item, collection; is_set, truth: value;
-    #                          quantified: window, units, other side; leaf: the leaf figure
+    kind: str  # compare | member | within | is_set | truth | quantified | leaf
+    figures: tuple[str, ...]  # compare: left, right; member: item, collection; within: the date, the
+    #                          window's start, its end; is_set, truth: value; quantified: window,
+    #                          units, other side; leaf: the leaf figure
     op: str = "="  # compare, quantified: the comparison
     unit: str | None = None  # the unit its figures are shown in
-    negated: bool = False  # member, is_set: 'not in', 'is missing'
+    negated: bool = False  # member, within, is_set: 'not in', 'is missing'
     quantifier: str | None = None  # quantified: any | every
     units_left: bool = True  # quantified: the units figure is the comparison's left side
 
@@ -194,7 +196,10 @@ class _Builder:
         self.figures: dict[str, FigureDef] = {}
         self._by_key: dict[tuple, str] = {}
 
-    def figure(self, key: tuple, fid: str, node: Any, role: str, **more: Any) -> str:
+    def figure(self, key: tuple, fid: str, node: Any, role: str, text: str | None = None, unit: str | None = None,
+               **more: Any) -> str:
+        """The figure of ``key`` (made as ``fid`` the first time); ``text`` and ``unit``: of a node the
+        policy does not write (the start or end of a window), else its own."""
         found = self._by_key.get(key)
         if found is not None:
             return found
@@ -202,13 +207,23 @@ class _Builder:
         constant = role != "leaf" and is_constant(self.checked, node)
         if role == "units":
             constant = False
-        self.figures[fid] = FigureDef(fid, _norm(self.text(node)), role, unit_of(self.checked, node) if role != "leaf" else None,
-                                      constant, windows, filters, node=node, **more)
+        if unit is None and role != "leaf":
+            unit = unit_of(self.checked, node)
+        self.figures[fid] = FigureDef(fid, text or _norm(self.text(node)), role, unit, constant, windows, filters,
+                                      node=node, **more)
         self._by_key[key] = fid
         return fid
 
     def value(self, node: Any, fid: str) -> str:
         return self.figure(("value", _norm(self.text(node))), fid, node, "value")
+
+    def edge(self, window: Any, kind: str, fid: str) -> str:
+        """The figure of the start or end day of a window (``start of 60 days from found_on``): a node
+        the policy does not write, measured as ``start of W`` would be (the window's own windows
+        are the figure's)."""
+        text = _norm(self.text(window))
+        node = syntax.Edge(kind, window, span=window.span)
+        return self.figure(("edge", kind, text), fid, node, "value", text=f"{kind} of {text}", unit="date")
 
     def offsets(self) -> None:
         """Each date offset of single dates gets its dates as figures (:func:`date_offset`): the
@@ -234,6 +249,10 @@ class _Builder:
             case syntax.Compare(op=op, left=left, right=right):
                 return LeafDef(leaf_id, "compare", (self.value(left, f"{leaf_id}.left"), self.value(right, f"{leaf_id}.right")),
                                op, compare_unit(c, cond))
+            case syntax.Member(item=item, collection=coll, negated=negated) \
+                    if unit_of(c, item) == "date" and (sort := c.sorts.get(coll.nid)) is not None and sort.kind == "window":
+                return LeafDef(leaf_id, "within", (self.value(item, f"{leaf_id}.item"), self.edge(coll, "start", f"{leaf_id}.start"),
+                                                   self.edge(coll, "end", f"{leaf_id}.end")), negated=negated)
             case syntax.Member(item=item, collection=coll, negated=negated):
                 return LeafDef(leaf_id, "member", (self.value(item, f"{leaf_id}.item"),
                                                    self.value(coll, f"{leaf_id}.collection")), negated=negated)
@@ -265,9 +284,9 @@ def _resolved(checked, node: Any) -> Any:
 def date_offset(checked, node: Any) -> tuple[Any, ...] | None:
     """A date offset between single dates (through named values): ``d + 1 day`` or ``d - 30 days``
     (('shift', d, days)), ``end of 90 days from d`` (('period_end', d, 90), convention C-4 is the
-    program's), ``a - b`` of two dates (('diff', a, b)), ``start of quarter of d`` or ``end of
-    previous month of d`` (('calendar', d, 'start' | 'end', 'quarter' | 'month', previous)); None
-    for any other expression."""
+    program's; ``start of N days from d`` is ('shift', d, 0)), ``a - b`` of two dates (('diff', a, b)),
+    ``start of quarter of d`` or ``end of previous month of d`` (('calendar', d, 'start' | 'end',
+    'quarter' | 'month', previous)); None for any other expression."""
     expr = _resolved(checked, node)
     if isinstance(expr, syntax.Edge) and expr.kind in ("start", "end"):
         window = _resolved(checked, expr.window)
@@ -279,6 +298,8 @@ def date_offset(checked, node: Any) -> tuple[Any, ...] | None:
             return ("shift", base, days if op == "+" else -days)
         case syntax.Edge(kind="end", window=syntax.NFrom(count=syntax.Number(value=int() as days), start=base)):
             return ("period_end", base, days)
+        case syntax.Edge(kind="start", window=syntax.NFrom(start=base)) if unit_of(checked, base) == "date":
+            return ("shift", base, 0)  # the first of N days from d is d, under either convention
         case syntax.Arith(op="-", left=a, right=b) if unit_of(checked, a) == "date" and unit_of(checked, b) == "date":
             return ("diff", a, b)
     return None
@@ -317,6 +338,8 @@ def leaf_result(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
         return values[leaf.figures[0]].value
     if kind == "quantified":
         return _quantified(leaf, values)
+    if kind == "within":
+        return _within(leaf, values)
     value = values[leaf.figures[0]]
     raw = value.raw()
     if kind == "member":
@@ -329,6 +352,20 @@ def leaf_result(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
     if isinstance(verdict, Missing):
         return LeafResult("unknown", missing=verdict.reasons, windows=windows)
     return LeafResult("pass" if verdict else "fail", None if isinstance(raw, Missing) else raw, unit=None, windows=windows)
+
+
+def _within(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
+    """A date in a window, from the date and the window's start and end (the explanation's: the
+    status the verdict shows is the program's); the window's start and end are none together when
+    it does not exist, and missing together, for the same reasons, when it cannot be known."""
+    item, start, end = (values[f] for f in leaf.figures)
+    raw = item.raw()
+    windows = _windows(item.windows, start.windows, end.windows)
+    bad = missing(raw, start.raw(), end.raw())
+    if bad is not None:
+        return LeafResult("unknown", missing=bad.reasons, windows=windows)
+    found = raw is not None and start.value is not None and end.value is not None and start.value <= raw <= end.value
+    return LeafResult("pass" if found != leaf.negated else "fail", raw, unit=None, windows=windows)
 
 
 def _quantified(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:

@@ -1,0 +1,128 @@
+"""A date in a window is a rule of the program: the date is compared with the window's start and end.
+
+``as_of in 60 days from opened_on``, ``closed_on in previous quarter of as_of``: the window's start
+and end are figures (offsets the program computes where they are: ``start of N days from d`` is d,
+``end of N days from d`` is C-4's, the edges of a month or quarter are CALENDAR_RULES'), and
+WITHIN_RULES decide the membership. The program's status (entities solved through their cells)
+must equal the Python reference's (the evaluator's ``member_truth`` on the whole window) on both
+sides of each edge, at the calendar's ends, with none and with missing data, under both C-4
+conventions; a wrong rule fails the comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import clausewise
+from clausewise.engine.evaluation import EntityEvaluation
+from clausewise.evaluate.leaves import LeafEvaluator
+from tests.support import policy_block, shop_evaluation
+
+AS_OF = dt.date(2024, 5, 15)
+
+RULES = {  # rule id -> the membership it states
+    "sixty": "as_of in 60 days from opened_on",
+    "not30": "as_of not in 30 days from opened_on",
+    "one": "closed_on in 1 days from opened_on",
+    "prevq": "closed_on in previous quarter of as_of",
+    "ownq": "closed_on in quarter of opened_on",
+    "prevm": "closed_on not in previous month of opened_on",
+    "range": "closed_on in opened_on .. as_of",
+    "param": "closed_on in period",
+    "last": "closed_on in last 30 days to opened_on",
+    "long": "closed_on in 90 days from opened_on",
+}
+
+POLICY = policy_block() + """table shops key shop_id {
+  shop_id: string
+  opened_on: date optional
+  closed_on: date optional
+}
+param period [T-1] "期间" / "period": window = 2024-01-01 .. 2024-03-31
+""" + "".join(f'rule {rid} [T-1] "窗口" / "window" = {text}\n' for rid, text in RULES.items())
+
+#: opened on days around the as-of day's 60- and 30-day edges, month and quarter edges, the calendar's ends
+OPENED = sorted({AS_OF - dt.timedelta(days=n) for n in (-1, 0, 1, 29, 30, 31, 58, 59, 60, 61)}
+                | {dt.date(2024, 1, 1), dt.date(2024, 2, 29), dt.date(2024, 3, 31), dt.date(2023, 12, 31),
+                   dt.date(1, 1, 1), dt.date(1, 1, 5), dt.date(1, 4, 1), dt.date(9999, 12, 31), dt.date(9999, 10, 15)})
+
+
+def _near(day: dt.date) -> set[dt.date]:
+    """A day and the days a window's edge may fall on next to it."""
+    out = {day}
+    for k in (-1, 1, 29, 30, 31, 59, 60, 61, 89, 90, 91):
+        try:
+            out.add(day + dt.timedelta(days=k))
+        except OverflowError:
+            pass
+    return out
+
+
+def _shops() -> list[dict]:
+    out = [{"shop_id": "Snone", "opened_on": None, "closed_on": None},
+           {"shop_id": "Sopen", "opened_on": AS_OF.isoformat(), "closed_on": None}]
+    for i, opened in enumerate(OPENED):
+        closed = _near(opened) | {dt.date(2024, 1, 1), dt.date(2024, 3, 31), dt.date(2024, 4, 1), dt.date(2023, 12, 31)}
+        for j, day in enumerate(sorted(closed)):
+            out.append({"shop_id": f"S{i:02d}{j:02d}", "opened_on": opened.isoformat(), "closed_on": day.isoformat()})
+        out.append({"shop_id": f"S{i:02d}n", "opened_on": opened.isoformat(), "closed_on": None})
+    return out
+
+
+def _disagreements(evaluation: EntityEvaluation, scopes: dict) -> tuple[list[str], set[tuple[str, str]]]:
+    """Each entity solved through its cell, against the reference: the evaluator's own walk of the
+    membership (``member_truth`` on the window it measures)."""
+    reference = LeafEvaluator(evaluation.ev)
+    measured = {e: evaluation.measure(s) for e, s in scopes.items()}
+    answers = evaluation.solve(measured)
+    wrong, seen = [], set()
+    for entity, scope in scopes.items():
+        for rid in RULES:
+            exact = reference.evaluate(evaluation.plan.nodes[rid].cond, scope).status
+            seen.add((rid, exact))
+            found = answers[entity].status.get(rid)
+            if found != exact:
+                wrong.append(f"{entity} {rid}: program {found}, exact {exact}")
+    return wrong, seen
+
+
+def test_the_program_states_each_membership_in_a_window():
+    policy = clausewise.compile_policy_text(POLICY, "t.policy")
+    program = policy.program
+    assert set(RULES) <= set(policy.figures.compiled)
+    for rid in RULES:
+        assert f'within("{rid}",' in program, rid
+        assert f'leaf(E,"{rid}",S)' not in program, rid
+    for fact in ('period_end("sixty.end",', ",60).", 'day_shift("sixty.start",', ",0).", 'period_end("long.end",',
+                 ",start,quarter,1).", ",end,month,1).", ",start,quarter,0)."):
+        assert fact in program, fact
+    # a window the program does not compute from single dates: its start and end enter as figures
+    assert "figure last.start = start of last 30 days to opened_on: a figure/3 fact per entity" in program
+    assert "param.start = start of period: a const/2 fact of each evaluation" in program
+    # the analysis commands' search still chooses these leaves (leaf/3): it chooses dates, not windows
+    assert 's_sixty(E,S) :- leaf(E,"sixty",S).' in policy.search_program
+
+
+@pytest.mark.parametrize("convention", ["start_day_is_day_1", "start_day_excluded"])
+def test_memberships_decided_by_the_program_equal_the_exact_statuses(convention):
+    evaluation, scopes = shop_evaluation(POLICY, _shops(), AS_OF, {"period_day_count_convention": convention})
+    wrong, seen = _disagreements(evaluation, scopes)
+    assert not wrong, "\n".join(wrong[:20])
+    for rid in RULES:
+        assert {(rid, "pass"), (rid, "fail")} <= seen, rid
+    assert ("prevm", "unknown") in seen and ("ownq", "pass") in seen  # the month before 0001-01: missing
+    # shops on the same side of every edge share a solve: far fewer signatures than shops
+    assert len({evaluation.signature(evaluation.measure(s)) for s in scopes.values()}) < len(scopes)
+
+
+@pytest.mark.parametrize("mutation", [("A <= X, X <= B", "A < X, X <= B"), ("X > B.", "X >= B.")])
+def test_a_wrong_membership_rule_is_a_disagreement(mutation):
+    evaluation, scopes = shop_evaluation(POLICY, _shops(), AS_OF)
+    old, new = mutation
+    assert old in evaluation.program
+    wrong_program = evaluation.program.replace(old, new)
+    mutated = EntityEvaluation(evaluation.plan, wrong_program, evaluation.figures, evaluation.ev, evaluation._text)
+    wrong, _ = _disagreements(mutated, scopes)
+    assert wrong
