@@ -138,12 +138,33 @@ def free_param(policy: Policy, name: str, as_of: dt.date) -> Any:
 
 
 # ---- measuring -------------------------------------------------------------------------------------------------
-def draft_subject(policy: Policy, draft: Draft) -> Subject:
-    """The draft's entity, evaluated on the draft's rows (no overrides)."""
+class Memo:
+    """What the drafts of one search share: each version's parameters resolved once per as-of day
+    and set of given values (drafts rarely change them), and each version's facts about its syntax
+    (:attr:`Evaluator.node_facts`, the same for any data, day and parameters)."""
+
+    def __init__(self) -> None:
+        self.params: dict[tuple, tuple[dict[str, Any], str]] = {}
+        self.facts: dict[int, dict[Any, Any]] = {}
+
+
+def draft_subject(policy: Policy, draft: Draft, memo: Memo | None = None) -> Subject:
+    """The draft's entity, evaluated on the draft's rows (no overrides); with ``memo``, the
+    parameters and syntax facts another draft of the same search found are used again."""
     c = policy.checked
-    values, convention = resolve_params(c, draft.params, draft.as_of)
+    if memo is None:
+        values, convention = resolve_params(c, draft.params, draft.as_of)
+    else:
+        # id(): the checked policy version, kept alive by the search that owns the memo; repr: the
+        # given values as text (a value of another type or form is another key, never a wrong hit)
+        key = (id(c), draft.as_of, tuple(sorted((k, repr(v)) for k, v in draft.params.items())))
+        if key not in memo.params:
+            memo.params[key] = resolve_params(c, draft.params, draft.as_of)
+        values, convention = memo.params[key]
     tables = {**draft.tables, c.entity_table: [draft.entity]}
     ev = Evaluator(c, Data(tables), values, draft.as_of, convention)
+    if memo is not None:
+        ev.node_facts = memo.facts.setdefault(id(c), {})
     rows = entity_rows(c, [draft.entity])
     entity = next(iter(rows)) if not c.dimension else f"{WITNESS}/{draft.dimension}"
     return Subject(policy, ev, LeafEvaluator(ev), entity, rows[entity], draft.as_of)

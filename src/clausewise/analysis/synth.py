@@ -21,8 +21,8 @@ from typing import Any, Callable, Iterator, Mapping
 from clausewise.language import syntax
 from clausewise.language.refs import AtRef, EntityFieldRef, ItemsRef, LetRef, LookupRef, ParamRef, RelationRef, RowsRef
 from clausewise.engine.policy import Policy
-from clausewise.analysis.drafts import (Draft, Realization, attempt, complete, default_value, distinct_keys, draft_subject,
-                                        free_param, minus, names_in, over, plus, same, times, walk)
+from clausewise.analysis.drafts import (Draft, Memo, Realization, attempt, complete, default_value, distinct_keys,
+                                        draft_subject, free_param, minus, names_in, over, plus, same, times, walk)
 from clausewise.analysis.figures import Figure, SpaceBuilder, figure_value
 from clausewise.evaluate.measure import Missing
 from clausewise.analysis.subjects import WITNESS, Subject
@@ -34,8 +34,8 @@ MAX_TEMPLATES = 400
 
 
 class _Builder:
-    def __init__(self, policies: list[Policy], space: SpaceBuilder):
-        self.policies, self.space = policies, space
+    def __init__(self, policies: list[Policy], space: SpaceBuilder, memo: Memo):
+        self.policies, self.space, self.memo = policies, space, memo
         self.policy, self.c = policies[0], policies[0].checked
         self._date_fields: dict[tuple[int, int, int], list[str]] = {}
 
@@ -57,14 +57,14 @@ class _Builder:
             for k in keys:
                 p = self.owner(self.space.figures[k])
                 if id(p) not in subjects:
-                    subjects[id(p)] = draft_subject(p, complete(p, draft))
+                    subjects[id(p)] = draft_subject(p, complete(p, draft), self.memo)
                 out[k] = figure_value(self.space.figures[k], subjects[id(p)])
             return out
         except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
             return None  # a draft the evaluator cannot take (e.g. a value of the wrong type): not a candidate
 
     def eval(self, draft: Draft, node: Any) -> Any:
-        subject = draft_subject(self.policy, draft)
+        subject = draft_subject(self.policy, draft, self.memo)
         try:
             return subject.ev.eval(node, subject.scope)
         except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
@@ -383,10 +383,10 @@ def _rank(policy: Policy, fig: Figure) -> tuple[int, str]:
 
 
 def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mapping[str, Any], as_of: dt.date,
-            params: Mapping[str, Any]) -> Realization:
+            params: Mapping[str, Any], memo: Memo | None = None) -> Realization:
     """Rows in the policy's tables (for diff: both versions') whose figures take the witness values,
     as far as possible; ``unmet`` lists the figures the rows could not be made to give (shared rows,
-    derived values)."""
+    derived values). ``memo``: what the realizations of one search share (a new one when not given)."""
     policies = [policies] if isinstance(policies, Policy) else list(policies)
     policy = policies[0]
     c = policy.checked
@@ -401,7 +401,7 @@ def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mappi
     table = c.tables[c.entity_table]
     entity = {f.name: default_value(f, day) for f in table.fields} | {table.key[0]: WITNESS}
     draft = Draft(day, given, entity, c.dimension_values[0] if c.dimension else None)
-    b = _Builder(policies, space)
+    b = _Builder(policies, space, memo or Memo())
     done: list[str] = []
     unmet: list[str] = []
     for key in sorted(keys, key=lambda k: _rank(policy, space.figures[k])):
@@ -437,7 +437,7 @@ def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mappi
     for t, rows in draft.tables.items():  # the keys complete() gave what was measured
         if t in c.tables:
             distinct_keys(c.tables[t], rows)
-    subject = draft_subject(policy, complete(policy, draft))
+    subject = draft_subject(policy, complete(policy, draft), b.memo)
     tables = {t: [] for pol in policies for t in pol.checked.tables} | draft.tables | {c.entity_table: [draft.entity]}
     columns: dict[str, list[str]] = {}
     for pol in policies:

@@ -21,7 +21,7 @@ from clausewise.engine.policy import Policy
 from clausewise.language.diagnostics import ClausewiseError
 from clausewise.analysis.figures import SpaceBuilder
 from clausewise.language.sorts import CONVENTION
-from clausewise.analysis.drafts import Realization, same
+from clausewise.analysis.drafts import Memo, Realization, same
 from clausewise.analysis.synth import realize
 
 #: at most this many figures sharing rows are tried against a conflicting one, and this many of their values
@@ -48,12 +48,13 @@ class Conflicts:
         self.cache: dict[tuple, bool] = {}
         self.rows: dict[tuple, Realization] = {}
         self.checks: dict[tuple[int, int], RowCheck] = {}
+        self.memo = Memo()  # what every realization of the run shares (parameters, syntax facts)
 
     def realize(self, witness: Mapping[str, Any]) -> Realization:
         """Rows for a whole witness (remembered: two findings often share one)."""
         key = _key(witness)
         if key not in self.rows:
-            self.rows[key] = realize(self.policies, self.space, witness, self.as_of, self.params)
+            self.rows[key] = realize(self.policies, self.space, witness, self.as_of, self.params, self.memo)
         return self.rows[key]
 
     def check(self, policy: Policy, r: Realization) -> RowCheck:
@@ -69,7 +70,7 @@ class Conflicts:
         if key not in self.cache and len(self.cache) >= MAX_TRIALS:
             return True  # out of budget: not known to conflict
         if key not in self.cache:
-            self.cache[key] = not realize(self.policies, self.space, values, self.as_of, self.params).unmet
+            self.cache[key] = not realize(self.policies, self.space, values, self.as_of, self.params, self.memo).unmet
         return self.cache[key]
 
     def exclusions(self, witness: Mapping[str, Any], r: Realization, used: set[str],
