@@ -197,6 +197,30 @@ def test_a_range_is_evaluated_with_the_cycle_collector_paused_and_restored(monke
     assert seen == [False] and gc.isenabled()
 
 
+@pytest.mark.parametrize("name", [n if n == "novice" else pytest.param(n, marks=pytest.mark.slow) for n in sorted(RANGES)])
+def test_a_range_solved_for_its_outcomes_only_gives_the_same_records(name: str) -> None:
+    """A range audit's records read each day's compliance and outcomes only: solved with a program
+    that shows no other status, every example entity's record is the same, its answers hold the
+    compliance condition's and the quantifiers' statuses only, and asking for another is an error."""
+    policy = load_policy(POLICIES / f"{name}.policy")
+    _, _, start, end = RANGES[name]
+    tables = policy.load_data(EXAMPLES / name)
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    full = list(range_audit(policy, tables, first, last, _params(name), range_record))
+    lean_days: list = []
+
+    def record(t):
+        lean_days.extend(t.days)
+        return range_record(t)
+    assert list(range_audit(policy, tables, first, last, _params(name), record, outcomes_only=True)) == full
+    quantified = [leaf.id for leaf in policy.plan.leaves() if isinstance(leaf.cond, syntax.Quantified)]
+    solved = [raw for raw in lean_days if hasattr(raw, "answer")]
+    assert solved and all(set(raw.answer.status) <= {policy.plan.compliant, *quantified} for raw in solved)
+    some_leaf = next(leaf.id for leaf in policy.plan.leaves() if leaf.id not in quantified)
+    with pytest.raises(LookupError, match="outcomes only"):
+        solved[0].answer.status.get(some_leaf, "na")
+
+
 def test_parameters_that_change_with_the_day_are_measured_on_each_day() -> None:
     """A parameter whose default reads ``as_of`` differs from day to day: each day's constants are
     its own (the verdicts equal one-day evaluations)."""

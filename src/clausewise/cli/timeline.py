@@ -91,7 +91,8 @@ def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None,
         with partial.open("wb") as f:
             if csv_out:
                 f.write(csv_bytes([RANGE_COLUMNS]))
-            for record, text in range_audit(loaded, tables, first, last, params, render, workers, time_limit, memory_limit):
+            for record, text in range_audit(loaded, tables, first, last, params, render, workers, time_limit,
+                                            memory_limit, outcomes_only=True):
                 f.write(text)
                 totals.add(record)
         partial.replace(out_path)

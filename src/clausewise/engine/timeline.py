@@ -20,11 +20,13 @@ from clausewise.asp.plan import nodes_under
 from clausewise.asp.solve import Fact, solve
 from clausewise.data import files as datafiles
 from clausewise.engine.evaluation import EntityEvaluation, Measured
+from clausewise.engine.history import showing_status_of
 from clausewise.engine.policy import no_cyclic_gc, rejected_verdict
 from clausewise.evaluate import computed
 from clausewise.evaluate.leaves import LeafResult
 from clausewise.evaluate.measure import Data, Evaluator, Scope
 from clausewise.evaluate.params import resolve_params
+from clausewise.language import syntax
 from clausewise.language.diagnostics import ClausewiseError, did_you_mean
 from clausewise.report.encode import RawVerdict, VerdictEncoder
 from clausewise.report.explain import outcome_json
@@ -52,10 +54,22 @@ def day_range(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 class DayEvaluations:
-    """One policy evaluated on each day of a range, over the same loaded rows and parameters."""
+    """One policy evaluated on each day of a range, over the same loaded rows and parameters;
+    ``outcomes_only``: each day's verdict is read for its compliance and outcomes only (a range
+    audit's records), so the program's answers hold no other status (:class:`OutcomesOnly`)."""
 
-    def __init__(self, policy: Any, tables: Mapping[str, Any], params: Mapping[str, Any], days: list[dt.date]):
+    def __init__(self, policy: Any, tables: Mapping[str, Any], params: Mapping[str, Any], days: list[dt.date],
+                 outcomes_only: bool = False):
         self.policy, self.days = policy, days
+        #: the program solved: with ``outcomes_only``, without the status/3 rules of the nodes no
+        #: outcome reads (reading 117 atoms per fact set of novice.policy was a third of the main solve)
+        self.program = policy.program
+        self._shown: tuple[str, ...] | None = None
+        if outcomes_only:
+            plan = policy.plan
+            self._shown = (*([plan.compliant] if plan.compliant else []),
+                           *(leaf.id for leaf in plan.leaves() if isinstance(leaf.cond, syntax.Quantified)))
+            self.program = showing_status_of(policy.program, list(self._shown), len(plan.nodes))
         rows = {name: t if hasattr(t, "by_field") else t.rows for name, t in tables.items()}
         self.data = Data(rows)  # the indexes by field are built once for every day
         self.params = dict(params)
@@ -160,11 +174,27 @@ class DayEvaluations:
                 continue
             if len(known) + len(new) > MAX_ANSWERS:
                 known.clear()
-            solved = solve(self.policy.program, {same[0]: list(signature) for signature, same in new.items()}, shared)
+            solved = solve(self.program, {same[0]: list(signature) for signature, same in new.items()}, shared)
             for signature, same in new.items():
                 known[signature] = answer = solved[same[0]]
+                if self._shown is not None:
+                    answer.status = OutcomesOnly(answer.status)
                 answers.update((key, answer) for key in same)
         return answers
+
+
+class OutcomesOnly(dict):
+    """The statuses of a day solved for its compliance and outcomes only (a range audit's record):
+    the compliance condition's and the quantifiers' (which a verdict's leaves read). Asking for any
+    other node's status is an error, not a silent "na": the program did not show it."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            raise LookupError(f"the status of {key} was not solved: this range is evaluated for its outcomes only")
+        return dict.get(self, key)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.get(key)
 
 
 class DayVerdict(RawVerdict):
@@ -293,11 +323,13 @@ def timelines(policy: Any, tables: Mapping[str, Any], start: dt.date, end: dt.da
 
 def range_audit(policy: Any, tables: Mapping[str, Any], start: dt.date, end: dt.date, params: Mapping[str, Any] | None,
                 render: Callable[[Timeline], T], workers: int = 1, time_limit: float | None = None,
-                memory_limit: int | None = None) -> Iterator[T]:
+                memory_limit: int | None = None, outcomes_only: bool = False) -> Iterator[T]:
     """``render(timeline)`` of every entity's timeline, in entity order; with ``workers`` > 1 (or a
     limit) chunks of entities are evaluated and rendered in worker processes
-    (:mod:`clausewise.engine.workers`), which hand back only what ``render`` made."""
-    days = _Range(policy, tables, start, end, params, None)
+    (:mod:`clausewise.engine.workers`), which hand back only what ``render`` made. ``outcomes_only``:
+    ``render`` reads each day's compliance and outcomes only (:func:`clausewise.report.timeline.range_record`),
+    not its explanation or its conditions' statuses (:class:`OutcomesOnly`; the spans' changed conditions)."""
+    days = _Range(policy, tables, start, end, params, None, outcomes_only)
     if workers <= 1 and time_limit is None and memory_limit is None:
         yield from (render(t) for t in days.all())
         return
@@ -314,10 +346,10 @@ class _Range:
     """The entities and days of a range, evaluated a chunk of entities at a time."""
 
     def __init__(self, policy: Any, tables: Mapping[str, Any], start: dt.date, end: dt.date,
-                 params: Mapping[str, Any] | None, entities: list[str] | None):
+                 params: Mapping[str, Any] | None, entities: list[str] | None, outcomes_only: bool = False):
         self.policy, self.start, self.end = policy, start, end
         self.days = day_range(start, end)
-        self.evaluations = DayEvaluations(policy, tables, params or {}, self.days)
+        self.evaluations = DayEvaluations(policy, tables, params or {}, self.days, outcomes_only)
         self.scopes, self.rejected = entity_scopes(policy, tables, entities)
         self.names = sorted({*self.scopes, *self.rejected})
 
