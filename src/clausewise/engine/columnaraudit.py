@@ -51,10 +51,6 @@ from clausewise.values.valuetypes import INTEGRAL_UNITS
 
 #: the suffixes of entity table files DuckDB reads itself
 SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")
-#: a constant compared with a field on its right (``C <= field``) as large as this can make the
-#: per-entity path's gap percentage (gap * 100 / field, in Decimal's 28 digits) fail for that
-#: entity alone (an InvalidOperation, written as its error): such policies take the per-entity path
-_PERCENT_SAFE = 10 ** 24
 
 
 def figure_fields(policy: Any) -> dict[str, str] | str:
@@ -224,8 +220,6 @@ class _Evaluation:
             if leaf.op not in OPS or type(constant.value) is not int or constant.missing is not None:
                 return f"condition {node_id} is not a comparison of whole numbers"
             figure = first if first in fields else second
-            if figure != first and abs(constant.value) >= _PERCENT_SAFE:
-                return f"condition {node_id}: the per-entity path's gap percentage may need more than 28 digits"
             made = leaf_texts(leaf.op, field(fields[figure]), constant.value, figure == first)
             columns.update((f"{node_id}.{suffix}", text) for suffix, text in zip(("observed", "bound", "gap"), made))
         return columns
