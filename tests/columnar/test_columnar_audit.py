@@ -140,6 +140,17 @@ def test_a_number_beyond_64_bits_falls_back_with_the_same_file(tmp_path, monkeyp
     assert b"9,223,372,036,854,775,808" in written
 
 
+def test_gaps_beyond_64_bits_in_columns_are_the_per_entity_file(tmp_path, monkeypatch):
+    text = SILVER.read_text("utf-8").replace("paid_orders >= silver_paid_orders", f"paid_orders >= {10 ** 20}").replace(
+        "active_merchants >= silver_active_merchants", f"{-(10 ** 20)} > active_merchants")
+    policy = tmp_path / "big.policy"
+    policy.write_text(text, "utf-8")
+    rows = [[f"P{i}", str(v), str(v), "150"] for i, v in enumerate([2 ** 63 - 1, 2 ** 62, 9_000_000, 1, 0])]
+    written = _same_audit(policy, _write(tmp_path / "data", rows, "csv"), tmp_path, ".csv", monkeypatch)
+    # 10^20 - 0 and 0 - (-10^20) + 1: DuckDB writes these gaps from HUGEINTs
+    assert b"100,000,000,000,000,000,000" in written and b"100,000,000,000,000,000,001" in written
+
+
 def test_entities_are_ordered_as_python_orders_their_keys(tmp_path, monkeypatch):
     keys = ["b", "B", "a", "Z", "é", "e\u0301", "女装", "😀", "a b", "a-b", "10", "9", "ä", "\u00a0x", "x\u200b"]
     rows = [[k, str(9_000_000 + i - 5), "1000", str(149 + i % 3)] for i, k in enumerate(keys)]
