@@ -140,12 +140,17 @@ def free_param(policy: Policy, name: str, as_of: dt.date) -> Any:
 # ---- measuring -------------------------------------------------------------------------------------------------
 class Memo:
     """What the drafts of one search share: each version's parameters resolved once per as-of day
-    and set of given values (drafts rarely change them), and each version's facts about its syntax
-    (:attr:`Evaluator.node_facts`, the same for any data, day and parameters)."""
+    and set of given values (drafts rarely change them), and what depends on a version's syntax
+    only (:attr:`Evaluator.node_facts`, the same for any data, day and parameters; what a figure
+    reads), and each table's row of default values per day."""
 
     def __init__(self) -> None:
         self.params: dict[tuple, tuple[dict[str, Any], str]] = {}
         self.facts: dict[int, dict[Any, Any]] = {}
+        #: (id of a checked version, node id) -> the tables and fields a figure reads (synth.reads)
+        self.reads: dict[tuple[int, int], frozenset[str]] = {}
+        #: (id of a table schema, as-of day) -> a row of every field's default (synth._Builder.blank)
+        self.blanks: dict[tuple[int, dt.date], dict[str, Any]] = {}
 
 
 def draft_subject(policy: Policy, draft: Draft, memo: Memo | None = None) -> Subject:
@@ -180,7 +185,8 @@ def complete(policy: Policy, draft: Draft) -> Draft:
         d.entity.setdefault(f.name, default_value(f, draft.as_of))
     for t, rows in draft.tables.items():
         if t in c.tables:
-            full = [{f.name: r.get(f.name, default_value(f, draft.as_of)) for f in c.tables[t].fields} | r for r in rows]
+            fields = c.tables[t].fields  # a default made only for a column the row lacks
+            full = [{f.name: r[f.name] if f.name in r else default_value(f, draft.as_of) for f in fields} | r for r in rows]
             d.tables[t] = distinct_keys(c.tables[t], full)
     return d
 

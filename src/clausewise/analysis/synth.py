@@ -26,7 +26,7 @@ from clausewise.analysis.drafts import (Draft, Memo, Realization, attempt, compl
 from clausewise.analysis.figures import Figure, SpaceBuilder, figure_value
 from clausewise.evaluate.measure import Missing
 from clausewise.analysis.subjects import WITNESS, Subject
-from clausewise.values.valuetypes import FieldSchema, Month
+from clausewise.values.valuetypes import FieldSchema, Month, TableSchema
 from clausewise.values.calendar import Window
 
 #: at most this many row templates are tried per figure
@@ -45,6 +45,14 @@ class _Builder:
             if fig.nodes[0].nid in p.checked.sorts or fig.nodes[0].nid in p.checked.refs:
                 return p
         return self.policies[0]
+
+    def blank(self, schema: TableSchema, as_of: dt.date) -> dict[str, Any]:
+        """A row of ``schema`` with every field's default (made once per search; not to be changed:
+        callers make their row from it with ``|``)."""
+        key = (id(schema), as_of)  # id(): a table of a checked version, kept alive by self.policies
+        if key not in self.memo.blanks:
+            self.memo.blanks[key] = {f.name: default_value(f, as_of) for f in schema.fields}
+        return self.memo.blanks[key]
 
     def use(self, fig: Figure) -> None:
         self.policy = self.owner(fig)
@@ -180,7 +188,7 @@ class _Builder:
         d = draft.copy()
         found = [r for r in d.tables.setdefault(table, []) if mine(r)]
         if not found:
-            row = {f.name: default_value(f, draft.as_of) for f in schema.fields} | {tfield: subject}
+            row = self.blank(schema, draft.as_of) | {tfield: subject}
             if day is not None:
                 row[schema.time_field] = day
             d.tables[table].append(row)
@@ -256,7 +264,7 @@ class _Builder:
                     key = self.new_item(d, rel, item_fields, days)
                     for agg in inner:
                         t, (tfield, _) = c.rows_ref(agg).table, c.rows_ref(agg).link
-                        row = {f.name: default_value(f, d.as_of) for f in c.tables[t].fields} | {tfield: key}
+                        row = self.blank(c.tables[t], d.as_of) | {tfield: key}
                         time_field = c.tables[t].time_field
                         if time_field is not None:
                             row[time_field] = min(days)
@@ -274,7 +282,7 @@ class _Builder:
         rows = list(self.variants(table, wanted, days, amount_field, amount, limit=MAX_TEMPLATES))
         for item_fields, fields in itertools.islice(((i, f) for f in rows for i in items), MAX_TEMPLATES):
             def make(d: Draft, fields=fields, item_fields=item_fields) -> None:
-                row = {f.name: default_value(f, d.as_of) for f in c.tables[table].fields} | fields
+                row = self.blank(c.tables[table], d.as_of) | fields
                 if rel is not None:
                     row[tfield] = self.new_item(d, rel, item_fields, days)
                 else:
@@ -287,10 +295,10 @@ class _Builder:
         c = self.c
         target = c.tables[rel.target]
         key = d.fresh("S")
-        row = {f.name: default_value(f, d.as_of) for f in target.fields} | fields | {target.key[0]: key}
+        row = self.blank(target, d.as_of) | fields | {target.key[0]: key}
         d.tables.setdefault(rel.target, []).append(row)
-        via = {f.name: default_value(f, d.as_of) for f in c.tables[rel.via].fields}
-        via |= {rel.from_field: d.entity[c.tables[c.entity_table].key[0]], rel.to_field: key}
+        via = self.blank(c.tables[rel.via], d.as_of) | {rel.from_field: d.entity[c.tables[c.entity_table].key[0]],
+                                                        rel.to_field: key}
         if rel.start_field:
             via[rel.start_field] = min(days) - dt.timedelta(days=1)
         if rel.end_field:
@@ -443,9 +451,18 @@ def realize(policies: Policy | list[Policy], space: SpaceBuilder, witness: Mappi
     for pol in policies:
         for t, schema in pol.checked.tables.items():
             columns[t] = list(dict.fromkeys(columns.get(t, []) + [f.name for f in schema.fields]))
-    read = {k: reads(b.owner(space.figures[k]).checked, space.figures[k].nodes[0]) for k in keys if k != "as_of"}
+    read = {k: _reads(b, space.figures[k]) for k in keys if k != "as_of"}
     sharing = {k: sorted(o for o in read if o != k and read[o] & read.get(k, set())) for k in unmet}
     return Realization(tables, subject.entity, draft.as_of, draft.params, values, unmet, sharing, columns)
+
+
+def _reads(b: _Builder, fig: Figure) -> frozenset[str]:
+    """:func:`reads` of a figure's first node, found once per search (it depends on the syntax only)."""
+    c = b.owner(fig).checked
+    key = (id(c), fig.nodes[0].nid)  # id(): the checked policy version, kept alive by the search
+    if key not in b.memo.reads:
+        b.memo.reads[key] = frozenset(reads(c, fig.nodes[0]))
+    return b.memo.reads[key]
 
 
 def reads(c: Any, node: Any, depth: int = 0) -> set[str]:
