@@ -188,13 +188,22 @@ def test_ladder_against_brute_force(ladder):
     assert {n for n in policy.plan.rules if "fail" not in statuses[n]} == {s for k, s in found if k == "never-fails"}
 
 
-def test_cli_verify():
-    out = CliRunner().invoke(main, ["verify", str(POLICIES / "novice.policy")])
+@pytest.fixture(scope="module")
+def cli_text(tmp_path_factory):
+    """``clausewise verify novice.policy --witness-data DIR`` in text: its directory and output (one
+    search of seconds, read by the tests below)."""
+    out_dir = tmp_path_factory.mktemp("verify") / "witnesses"
+    return out_dir, CliRunner().invoke(main, ["verify", str(POLICIES / "novice.policy"), "--witness-data", str(out_dir)])
+
+
+def test_cli_verify(cli_text):
+    out_dir, out = cli_text
     assert out.exit_code == 1 and "overlap: exit_date: clauses 1 (opened_on) and 2 (exited_on)" in out.output
     assert "witness:" in out.output and "did not check out" not in out.output
+    assert "2. overlap: exit_date" in out.output and f"--data {out_dir / '2'} --entity witness" in out.output
 
 
-def test_cli_witness_data_round_trip(tmp_path):
+def test_cli_witness_data_round_trip(tmp_path, cli_text):
     """verify --witness-data writes each realized finding's rows; explain on them shows the claim."""
     out_dir = tmp_path / "witnesses"
     policy = str(POLICIES / "novice.policy")
@@ -222,8 +231,7 @@ def test_cli_witness_data_round_trip(tmp_path):
             assert kind == "never-holds" and _status(verdict["rules"], subject) == "na"
         checked += 1
     assert checked == 12
-    text = runner.invoke(main, ["verify", policy, "--witness-data", str(tmp_path / "again")])
-    assert "2. overlap: exit_date" in text.output and f"--data {tmp_path / 'again' / '2'} --entity witness" in text.output
+    assert cli_text[1].output.count("\n    written: clausewise explain ") == checked  # text (test_cli_verify): the same
     again = runner.invoke(main, ["verify", policy, "--witness-data", str(out_dir)])  # not empty: never written over
     assert again.exit_code == 2 and "is not empty" in again.output and "Traceback" not in again.output
     (tmp_path / "file").write_text("x")
