@@ -162,3 +162,38 @@ def _applied(node):
         yield node
     for child in node.children:
         yield from _applied(child)
+
+
+def _texts_with_frames(policy, data, as_of, params, frame_from, monkeypatch):
+    """The verdict file's text when an answer's frame is kept from its ``frame_from``-th verdict,
+    and how many answers had a frame."""
+    from clausewise.report.encode import VerdictEncoder
+
+    monkeypatch.setattr(VerdictEncoder, "frame_from", frame_from)
+    raws, _ = raw_verdicts(policy, data, as_of, params)
+    text = "".join(raw.json() + "\n" for raw in raws).encode("utf-8")
+    encoders = {id(raw.encoder): raw.encoder for raw in raws}.values()
+    return text, sum(len(e._frames) for e in encoders), len({id(raw.answer) for raw in raws})
+
+
+@pytest.mark.parametrize("source", ["tier", "novice", "generated novice"])
+def test_verdict_text_is_the_same_with_and_without_the_answer_frames(tmp_path, monkeypatch, source):
+    """An answer's frame is a cache of the one routine's output: the bytes are the same whether
+    every answer, the answers met twice or none keep one."""
+    if source == "generated novice":
+        import datetime as dt
+
+        from benchmarks.generate import write_novice
+
+        write_novice(tmp_path, 300, 30, dt.date(2024, 3, 31))
+        policy, data, as_of, params = load_policy(POLICIES / "novice.policy"), tmp_path, "2024-03-31", {}
+    else:
+        as_of, with_params = {"tier": ("2024-04-01", True), "novice": ("2024-03-15", False)}[source]
+        policy, data, params = load_policy(POLICIES / f"{source}.policy"), EXAMPLES / source, params_of(source, with_params)
+    always, all_frames, answers = _texts_with_frames(policy, data, as_of, params, 1, monkeypatch)
+    twice, some_frames, _ = _texts_with_frames(policy, data, as_of, params, 2, monkeypatch)
+    never, no_frames, _ = _texts_with_frames(policy, data, as_of, params, 10**9, monkeypatch)
+    assert always == twice == never
+    assert all_frames == answers and no_frames == 0 and some_frames < answers
+    if source == "generated novice":  # some answers are shared, most are one shop's
+        assert 0 < some_frames < answers / 2

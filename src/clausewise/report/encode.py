@@ -4,7 +4,10 @@ An audit writes every verdict as JSON. Building pydantic models first and serial
 costs most of an audit's time (two thirds of workload 1 in docs/benchmarks.md). The text of
 an explanation is mostly the same for every entity (ids, labels, citations, expressions), so
 :class:`VerdictEncoder` prepares those pieces once per policy as JSON fragments and joins
-them with the few things that change (statuses, figures, gaps, windows, outcomes).
+them with the few things that change (statuses, figures, gaps, windows, outcomes). One routine
+(:meth:`VerdictEncoder._body`) writes a verdict; for an answer that several entities share (a
+status pattern, :mod:`clausewise.asp.cells`) its output with gaps for what differs between them is
+kept from the second verdict on (tests/report/test_encode.py: the same bytes with and without).
 
 The text is byte for byte what ``Verdict.model_dump_json()`` gives for the verdict
 :func:`clausewise.report.explain.make_verdict` builds from the same inputs (tests/report/test_encode.py
@@ -58,6 +61,8 @@ def _value(value: Any) -> str:
 
 
 STATUSES = ("pass", "fail", "unknown", "na")
+#: the kinds of gap in a verdict's text (:meth:`VerdictEncoder._body`)
+_LEAF, _VALUE, _MISSING = 0, 1, 2
 
 
 @dataclass
@@ -145,6 +150,9 @@ class RawVerdict:
 class VerdictEncoder:
     """JSON fragments of one plan's explanation nodes, prepared once, joined per entity."""
 
+    #: the verdict of an answer from which on its frame is kept (:meth:`json`); 1: from the first
+    frame_from = 2
+
     def __init__(self, plan: Plan, as_of: dt.date, source_text):
         self.plan, self.as_of, self.source_text = plan, as_of, source_text
         h = plan.checked.header
@@ -163,8 +171,10 @@ class VerdictEncoder:
         #: are): entities of one status pattern share one answer object (asp/cells.py), so what it
         #: alone decides is made once
         self._by_answer: dict[int, tuple[EntityAnswer, list[tuple[str, str]], list[str], MissingSources]] = {}
-        #: id(answer) -> (answer, the verdict text's frame): see :meth:`_frame`
-        self._frames: dict[int, tuple[EntityAnswer, tuple]] = {}
+        #: id(answer) -> (answer, the verdict text's frame): see :meth:`json`
+        self._frames: dict[int, tuple[EntityAnswer, tuple[list[str], list[tuple[int, str]]]]] = {}
+        #: id(answer) -> (answer, verdicts written without a frame)
+        self._met: dict[int, tuple[EntityAnswer, int]] = {}
         self.outcomes = []
         for d in plan.decides:
             meta = d.decl.meta
@@ -226,73 +236,112 @@ class VerdictEncoder:
         return _NodeTemplate(node, leaf, [self._template(self.plan.nodes[c]) for c in node.children], opening, closing)
 
     def json(self, raw: RawVerdict) -> str:
-        answer, leaves = raw.answer, raw.leaves
-        opening, statics, shown, failing = self._frame(answer)
-        parts = ['{"entity":', encode_basestring(raw.entity), ",", self.head, opening]
-        outcome_map, details = [], []
-        for field_name, decided, head, tail in statics:
-            value = _value(raw.values.get(field_name)) if decided else "null"
-            outcome_map.append(head + value)
-            details.append(tail[0] + value + tail[1])
-        parts += [",".join(outcome_map), '},"outcome_details":[', ",".join(details), '],"rules":[']
-        figures = self._figures
-        for text, node_id in shown:
-            parts.append(text)
-            if node_id is not None:
-                parts.append(figures(leaves[node_id]))
-        missing = missing_data(self.by_answer(answer)[3], leaves, raw.values)
-        parts += ['],"missing_data":', _texts(missing), failing]
+        """The verdict's JSON text, written by :meth:`_body`. An answer's first verdict is written
+        straight from the tree; from its second on, the answer's text with gaps for what differs
+        between entities (outcome values, leaf figures, missing data) is kept (its frame: the same
+        routine's output, :meth:`_frame`) and only the gaps are filled. Most answers of a policy
+        with many figures are one entity's, for whom a frame would not pay."""
+        answer = raw.answer
+        key = id(answer)
+        hit = self._frames.get(key)
+        if hit is not None and hit[0] is answer:
+            segments, gaps = hit[1]
+        else:
+            met = self._met.get(key)
+            times = met[1] + 1 if met is not None and met[0] is answer else 1
+            if times < self.frame_from:
+                if len(self._met) >= 4096:  # answers of earlier chunks: let them go
+                    self._met.clear()
+                self._met[key] = (answer, times)
+                return '{"entity":' + encode_basestring(raw.entity) + "," + self.head + "".join(self._body(answer, raw, []))
+            segments, gaps = self._frame(answer)
+        leaves, values, figures = raw.leaves, raw.values, self._figures
+        parts = ['{"entity":', encode_basestring(raw.entity), ",", self.head, segments[0]]
+        k = 1
+        for kind, name in gaps:
+            if kind == _LEAF:
+                parts.append(figures(leaves[name]))
+            elif kind == _VALUE:
+                parts.append(_value(values.get(name)))
+            else:
+                parts.append(_texts(missing_data(self.by_answer(answer)[3], leaves, values)))
+            parts.append(segments[k])
+            k += 1
         return "".join(parts)
 
-    def _frame(self, answer: EntityAnswer) -> tuple[str, list, list[tuple[str, str | None]], str]:
-        """What a verdict's JSON text takes from its answer alone, made once per answer object: the
-        compliance, each outcome's text around its value, the explanation tree's text with a gap
-        for each leaf's figures (text, leaf id or None) and the failing conditions' text."""
-        hit = self._frames.get(id(answer))
-        if hit is not None and hit[0] is answer:
-            return hit[1]
-        plan = self.plan
-        compliant = compliance(answer.status.get(plan.compliant)) if plan.compliant else None
-        opening = ("null" if compliant is None else "true" if compliant else "false") + ',"outcomes":{'
-        statics = []
-        for d, head, tail in self.outcomes:
-            clause = answer.chosen.get(d.field)
-            decided = clause is not None and d.field not in answer.undecided
-            statics.append((d.field, decided, _text(d.field) + ":",
-                            (head, f',"decided":{"true" if decided else "false"},'
-                                   f'"clause":{"null" if clause is None else clause},'
-                                   f'"because":{_text(d.when_nodes[clause - 1]) if decided and clause else "null"}{tail}')))
-        shown: list[tuple[str, str | None]] = []
-        pending: list[str] = []
-        for i, t in enumerate(self.rules):
-            if i:
-                pending.append(",")
-            self._shape(t, answer, pending, shown)
-        shown.append(("".join(pending), None))
-        failing = ',"failing_conditions":' + _texts(self.by_answer(answer)[2]) + "}"
-        frame = (opening, statics, shown, failing)
+    def _frame(self, answer: EntityAnswer) -> tuple[list[str], list[tuple[int, str]]]:
+        """The text of :meth:`_body` under ``answer`` with its gaps marked: (the texts between the
+        gaps, each gap's (kind, name)); kept per answer object. JSON text never holds a raw NUL
+        (every string in it is escaped), so NUL marks a gap."""
+        gaps: list[tuple[int, str]] = []
+        frame = ("".join(self._body(answer, None, gaps)).split("\x00"), gaps)
         if len(self._frames) >= 4096:  # answers of earlier chunks: let them go
             self._frames.clear()
         self._frames[id(answer)] = (answer, frame)
         return frame
 
-    def _shape(self, t: _NodeTemplate, answer: EntityAnswer, pending: list[str], shown: list[tuple[str, str | None]]) -> None:
-        """One node's text under ``answer`` (see :meth:`_frame`): the text before a leaf's figures
-        goes to ``shown`` with the leaf's id, the rest stays ``pending``."""
+    def _body(self, answer: EntityAnswer, raw: RawVerdict | None, gaps: list[tuple[int, str]]) -> list[str]:
+        """A verdict's JSON text after ``"as_of"``: the compliance, the outcomes, the explanation
+        tree, the missing data and the failing conditions, as ``answer`` decides them, with what
+        differs between entities of one answer taken from ``raw``, or (``raw`` None) left as a
+        NUL gap noted in ``gaps`` (kind, name)."""
+        plan = self.plan
+        compliant = compliance(answer.status.get(plan.compliant)) if plan.compliant else None
+        parts = [("null" if compliant is None else "true" if compliant else "false") + ',"outcomes":{']
+        chosen, undecided = answer.chosen, answer.undecided
+        values = raw.values if raw is not None else {}
+        decisions = []
+        for i, (d, _, _) in enumerate(self.outcomes):
+            clause = chosen.get(d.field)
+            decided = clause is not None and d.field not in undecided
+            if not decided:
+                text = "null"
+            elif raw is not None:
+                text = _value(values.get(d.field))
+            else:
+                text = "\x00"
+                gaps.append((_VALUE, d.field))
+            decisions.append((clause, decided, text))
+            parts += ["," if i else "", _text(d.field), ":", text]
+        parts.append('},"outcome_details":[')
+        for i, ((d, head, tail), (clause, decided, text)) in enumerate(zip(self.outcomes, decisions)):
+            if text == "\x00":
+                gaps.append((_VALUE, d.field))
+            parts += ["," if i else "", head, text,
+                      f',"decided":{"true" if decided else "false"},"clause":{"null" if clause is None else clause},'
+                      f'"because":{_text(d.when_nodes[clause - 1]) if decided and clause else "null"}{tail}']
+        parts.append('],"rules":[')
+        leaves = raw.leaves if raw is not None else None
+        for i, t in enumerate(self.rules):
+            if i:
+                parts.append(",")
+            self._node(t, answer, parts, leaves, gaps)
+        if raw is not None:
+            missing = _texts(missing_data(self.by_answer(answer)[3], raw.leaves, values))
+        else:
+            missing = "\x00"
+            gaps.append((_MISSING, ""))
+        parts += ['],"missing_data":', missing, ',"failing_conditions":', _texts(self.by_answer(answer)[2]), "}"]
+        return parts
+
+    def _node(self, t: _NodeTemplate, answer: EntityAnswer, parts: list[str], leaves: dict[str, LeafResult] | None,
+              gaps: list[tuple[int, str]]) -> None:
+        """One node's text under ``answer`` (see :meth:`_body`): a leaf's figures from ``leaves``, or a gap."""
         node_id = t.node.id
-        status = answer.status.get(node_id, "unknown")
-        by_missing = node_id in answer.missing_decided
-        pending.append(t.opening[status])
+        parts.append(t.opening[answer.status.get(node_id, "unknown")])
         if t.leaf:
-            shown.append(("".join(pending), node_id))
-            pending.clear()
-        pending.append(t.closing[by_missing])
+            if leaves is not None:
+                parts.append(self._figures(leaves[node_id]))
+            else:
+                parts.append("\x00")
+                gaps.append((_LEAF, node_id))
+        parts.append(t.closing[node_id in answer.missing_decided])
         if t.children:
             for i, c in enumerate(t.children):
                 if i:
-                    pending.append(",")
-                self._shape(c, answer, pending, shown)
-            pending.append("]}")
+                    parts.append(",")
+                self._node(c, answer, parts, leaves, gaps)
+            parts.append("]}")
 
     def _figures(self, leaf: LeafResult) -> str:
         """The leaf's figures, as :func:`clausewise.report.explain.leaf_fields` gives them, in JSON."""

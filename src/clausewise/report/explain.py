@@ -166,6 +166,8 @@ def missing_sources(plan: Plan, answer: EntityAnswer) -> MissingSources:
 
     def walk(node_id: str, relevant: bool) -> None:
         here = (relevant and status.get(node_id, "unknown") == "unknown") or node_id in by_missing
+        if not here and not by_missing:  # nothing below can be listed
+            return
         node = nodes[node_id]
         if here and node.kind == "leaf":
             leaves.append(node_id)
