@@ -12,7 +12,9 @@ entity, solved one by one). Explanations show the real values, which never pass 
 Figures compared only with each other (a shop's return rate and its category's median) matter
 only through their order: each enters as its rank among the values of its group (0, 1, ...),
 so shops whose rates stand the same way share a solve. A date in a window is compared with the
-window's start and end. An item looked up in a set of literals
+window's start and end. A constant looked up in a list field makes each of the list's items
+itself or one value standing for every other, and lists with the same such items, in any order
+and number, share a cell. An item looked up in a set of literals
 is itself when it is one of them, else one value standing for every other. A figure compared by
 an order on strings keeps its value. The months or days a quantifier walks (its units) each
 have a cell of the units figure's bounds.
@@ -43,6 +45,8 @@ class Cells:
         self.bounds: dict[str, list[Any] | None] = {}
         #: figures read only by 'is set' tests: the representative of any value is ``True``
         self.presence: set[str] = set()
+        #: the items of list fields a membership reads: only which items there are matters, not their order
+        self.lists = {leaf.figures[1] for leaf in program.compiled.values() if leaf.kind == "listed"}
         ordered: set[str] = set()
         seen: dict[str, list[Any] | None] = {}
         readers: dict[str, set[str]] = {}
@@ -60,6 +64,14 @@ class Cells:
                 not_only_peers.update(leaf.figures)
             if leaf.kind == "truth":
                 seen[leaf.figures[0]] = None  # a bool keeps its value
+            if leaf.kind == "listed":  # a constant looked up in a list: each item is it or another value
+                item, items = leaf.figures
+                found = constants[item].value if item in program.constants and constants[item].missing is None else None
+                if item in program.constants and seen.get(items, []) is not None:
+                    seen.setdefault(items, []).extend([found] if found is not None else [])  # type: ignore[union-attr]
+                else:
+                    seen[item] = seen[items] = None
+                continue
             if leaf.kind == "member":
                 item, collection = leaf.figures
                 elements = constants[collection].value if collection in program.constants else None
@@ -160,8 +172,8 @@ class Cells:
             elif fv.missing is not None or value is None or fid not in roles:
                 out.append("m" if fv.missing is not None else "n" if value is None else key(fid, value))
             elif roles[fid] == "units":
-                out.append(tuple("m" if u.missing is not None else "n" if u.value is None else key(fid, u.value)
-                                 for _, u in value))
+                units = tuple("m" if u.missing is not None else "n" if u.value is None else key(fid, u.value) for _, u in value)
+                out.append(tuple(sorted(set(units), key=repr)) if fid in self.lists else units)
             else:
                 out.append("v")  # a window: its days are the units'
         return out

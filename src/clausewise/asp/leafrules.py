@@ -12,7 +12,8 @@ computed from the as-of day are ``const/2`` facts of each evaluation.
 A membership in a set of literals is a rule over ``element/2`` facts the program states; a date in a
 window (``as_of in 60 days from found_on``, ``d in previous quarter of as_of``) compares the date with
 the window's start and end (:data:`WITHIN_RULES`), which are figures (offsets of the program's where they
-are, :data:`OFFSET_RULES`). A
+are, :data:`OFFSET_RULES`); a value in a list field (``catering in industries``) is looked up among
+the list's items, which enter as units of the list's figure (:data:`LISTED_RULES`). A
 quantifier over the months or days of a window (``any month m in W: sum(... during m) >= B``)
 gets its units' values as ``unit_value(E, F, K, V)`` facts (``unit_none/3``, ``unit_missing/3``;
 ``K`` numbers the units in window order): each unit is compared by the same rules as a leaf's
@@ -22,9 +23,9 @@ days``, ``quarter_end_assessment - cold_start_pass_day``, ``end of previous quar
 rule of the program over its dates' day numbers (:data:`OFFSET_RULES`, :data:`CALENDAR_RULES`): the
 dates enter as figures, the offset does not.
 Leaves of other shapes are still decided in exact arithmetic outside the program and enter as
-``leaf(E, Node, Status)``: a value in a list field (``catering in industries``), a month in a
-window, a quantifier whose body is not one comparison with its month or day on one side (``every
-day d in W: r0 on d``), and, in the analysis commands' search, quantifiers and dates in windows.
+``leaf(E, Node, Status)``: a month in a window, a quantifier whose body is not one comparison
+with its month or day on one side (``every day d in W: r0 on d``), and, in the analysis commands'
+search, quantifiers, dates in windows and values in list fields.
 """
 
 from __future__ import annotations
@@ -119,6 +120,18 @@ inside(E,L,no) :- within_part(L,F), none(E,F), not within_missing(E,L).
 inside(E,L,yes) :- within(L,D,S,T), value(E,D,X), value(E,S,A), value(E,T,B), A <= X, X <= B.
 inside(E,L,no) :- within(L,D,S,T), value(E,D,X), value(E,S,A), value(E,T,_), X < A.
 inside(E,L,no) :- within(L,D,S,T), value(E,D,X), value(E,S,_), value(E,T,B), X > B.
+"""
+
+LISTED_RULES = """\
+% ---- a value V in a list field (listed(L,V,C): the list's items are units of figure C, in order);
+% missing data on either side: unknown; else a value or a list that is none: not in it
+listed_item(E,L) :- listed(L,V,C), value(E,V,X), unit_value(E,C,_,X).
+list_missing(E,L) :- listed(L,V,_), missing(E,V).  list_missing(E,L) :- listed(L,_,C), missing(E,C).
+in_list(E,L,unknown) :- list_missing(E,L).
+in_list(E,L,no) :- listed(L,V,_), none(E,V), not list_missing(E,L).
+in_list(E,L,no) :- listed(L,_,C), none(E,C), not list_missing(E,L).
+in_list(E,L,yes) :- listed_item(E,L).
+in_list(E,L,no) :- listed(L,V,C), value(E,V,_), not none(E,C), not missing(E,C), not listed_item(E,L).
 """
 
 SHOWN_UNIT_RULES = """\
@@ -267,6 +280,11 @@ class FigureProgram:
                     and self._elements(collection) is not None)
         if leaf.kind == "within":  # the search chooses a date's candidates, not its window's edges: leaf/3 there
             return self.offsets and all(d.role == "value" and d.unit == "date" for d in defs)
+        if leaf.kind == "listed":  # the search chooses a yes/no figure for these: leaf/3 there
+            item, items = defs
+            literal = item.constant and self._literal(item.node) is not None  # an enum value: 'catering in industries'
+            return (self.quantifiers and item.role == "value" and (encodable(item.unit) or literal) and items.role == "units"
+                    and encodable(items.unit))
         if leaf.kind == "quantified":
             if not self.quantifiers:
                 return False
@@ -363,7 +381,9 @@ class FigureProgram:
         for fid in self.entity_figures:
             f = self.figures.figures[fid]
             where = f" during {', '.join(f.windows)}" if f.windows else ""
-            if f.role == "units":
+            if f.role == "units" and f.window_figure is None:
+                what = "a unit_value/4 fact per entity and item of the list"
+            elif f.role == "units":
                 window = self.figures.figures[f.window_figure or ""].text
                 what = f"a unit_value/4 fact per entity and {f.unit_kind} {f.var} of {window}"
             elif f.role == "window":
@@ -379,6 +399,8 @@ class FigureProgram:
             lines.append(SHOWN_UNIT_RULES)
         if any(leaf.kind == "within" for leaf in self.compiled.values()):
             lines.append(WITHIN_RULES)
+        if any(leaf.kind == "listed" for leaf in self.compiled.values()):
+            lines.append(LISTED_RULES)
         if self.offset_figures:
             if any(offset[0] == "period_end" for offset in self.offset_figures.values()):
                 lines.append(f"param_default({q(CONVENTION)},{q(CONVENTIONS[0])}).  "
@@ -432,6 +454,12 @@ class FigureProgram:
             return [f"within({qid},{d},{start},{end}).",
                     f"{head}(E,{found}) :- inside(E,{qid},yes).  {head}(E,{other}) :- inside(E,{qid},no).",
                     f"{head}(E,unknown) :- inside(E,{qid},unknown)."]
+        if leaf.kind == "listed":
+            v, items = (q(f) for f in leaf.figures)
+            found, other = ("fail", "pass") if leaf.negated else ("pass", "fail")
+            return [f"listed({qid},{v},{items}).",
+                    f"{head}(E,{found}) :- in_list(E,{qid},yes).  {head}(E,{other}) :- in_list(E,{qid},no).",
+                    f"{head}(E,unknown) :- in_list(E,{qid},unknown)."]
         f = q(leaf.figures[0])
         if leaf.kind == "member":
             s = q(leaf.figures[1])

@@ -7,11 +7,12 @@ A *figure* is an expression a leaf condition reads: a side of a comparison
 and the window's start and end), the value of ``is set`` or of a bool condition. The same
 expression text in several leaves is one figure. A figure that reads no data (literals,
 parameters, ``as_of``, named values made of them) is *constant*: one value per evaluation. Two
-more roles serve ``any|every month|day v in W: a op b`` when exactly
-one side uses ``v``: the quantifier's *window* (a figure whose value is the window) and the
-*units* figure, the side that uses ``v`` measured for every month or day of the window. A leaf
-too complex to split (a quantifier over a group, ...) is a *leaf* figure whose value is its
-whole :class:`~clausewise.evaluate.leaves.LeafResult`.
+more roles serve ``any|every month|day v in W: a op b`` when exactly one side uses ``v``: the
+quantifier's *window* (a figure whose value is the window) and the *units* figure, the side that
+uses ``v`` measured for every month or day of the window; the items of a list field a membership
+reads (``catering in industries``) are a units figure too. A leaf too complex to split (a
+quantifier over a group, ...) is a *leaf* figure whose value is its whole
+:class:`~clausewise.evaluate.leaves.LeafResult`.
 
 :func:`figure_plan` lowers a plan's leaves to a :class:`FigurePlan`; a producer fills a
 *figure table* (per entity id, and per ``for each`` value since the entity id carries it:
@@ -75,13 +76,14 @@ class LeafDef:
     """How one leaf's result is computed from figures."""
 
     id: str
-    kind: str  # compare | member | within | is_set | truth | quantified | leaf
+    kind: str  # compare | member | within | listed | is_set | truth | quantified | leaf
     figures: tuple[str, ...]  # compare: left, right; member: item, collection; within: the date, the
-    #                          window's start, its end; is_set, truth: value; quantified: window,
-    #                          units, other side; leaf: the leaf figure
+    #                          window's start, its end; listed: the value, the list's items (a units
+    #                          figure); is_set, truth: value; quantified: window, units, other side;
+    #                          leaf: the leaf figure
     op: str = "="  # compare, quantified: the comparison
     unit: str | None = None  # the unit its figures are shown in
-    negated: bool = False  # member, within, is_set: 'not in', 'is missing'
+    negated: bool = False  # member, within, listed, is_set: 'not in', 'is missing'
     quantifier: str | None = None  # quantified: any | every
     units_left: bool = True  # quantified: the units figure is the comparison's left side
 
@@ -253,6 +255,11 @@ class _Builder:
                     if unit_of(c, item) == "date" and (sort := c.sorts.get(coll.nid)) is not None and sort.kind == "window":
                 return LeafDef(leaf_id, "within", (self.value(item, f"{leaf_id}.item"), self.edge(coll, "start", f"{leaf_id}.start"),
                                                    self.edge(coll, "end", f"{leaf_id}.end")), negated=negated)
+            case syntax.Member(item=item, collection=syntax.Name() | syntax.Attr() as coll, negated=negated) \
+                    if isinstance(c.refs.get(coll.nid), (EntityFieldRef, LookupRef)) and (sort := c.sorts.get(coll.nid)) is not None \
+                    and sort.vtype is not None and sort.vtype.is_list:  # a list field: its items
+                items = self.figure(("items", _norm(self.text(coll))), f"{leaf_id}.items", coll, "units")
+                return LeafDef(leaf_id, "listed", (self.value(item, f"{leaf_id}.item"), items), negated=negated)
             case syntax.Member(item=item, collection=coll, negated=negated):
                 return LeafDef(leaf_id, "member", (self.value(item, f"{leaf_id}.item"),
                                                    self.value(coll, f"{leaf_id}.collection")), negated=negated)
@@ -342,9 +349,12 @@ def leaf_result(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
         return _within(leaf, values)
     value = values[leaf.figures[0]]
     raw = value.raw()
-    if kind == "member":
+    if kind in ("member", "listed"):
         coll = values[leaf.figures[1]]
-        verdict = member_truth(raw, coll.raw(), leaf.negated)
+        container = coll.raw()
+        if kind == "listed" and type(container) is tuple:  # the list's items, as the units figure holds them
+            container = tuple(item.value for _, item in container)
+        verdict = member_truth(raw, container, leaf.negated)
         windows = _windows(value.windows, coll.windows)
     else:
         verdict = is_set_truth(raw, leaf.negated) if kind == "is_set" else truth_of(raw)
@@ -454,6 +464,11 @@ class FigureProducer:
         ev = self.ev
         if f.role == "leaf":
             return FigureValue(self.leaf_eval.evaluate(f.node, scope))
+        if f.role == "units" and f.window_figure is None:  # the items of a list field, in order
+            items = self._value(f.node, scope)
+            if items.missing is not None or items.value is None:
+                return items
+            return FigureValue(tuple((k, FigureValue(item)) for k, item in enumerate(items.value)), None, items.windows)
         if f.role == "units":
             assert f.window_figure is not None and f.var is not None
             walked = known[f.window_figure].value
