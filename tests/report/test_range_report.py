@@ -38,6 +38,11 @@ def test_the_range_report_shows_the_days_each_outcome_held(tmp_path) -> None:
             assert v["entities"] == len(holding)
             assert v["entity_days"] == sum(x["days"] for r in holding for x in r["outcomes"][name] if x["value"] == v["value"])
     assert fields["daily_order_cap"]["label"] == "daily paid-order cap"
+    # the CLI's summary lists each field's values in the page's order: most entity-days first
+    for name, f in fields.items():
+        shown = ", ".join(f"{v['value']} {v['entity_days']} ({v['entities']})" for v in f["values"])
+        assert f"  {name}: {shown}\n" in result.output
+    assert [v["value"] for v in fields["settlement_days"]["values"]][:2] == ["30", "undecided"]
     # the page itself: S12 capped at 1,000 from 2024-03-13 to 03-15 (it exited 03-01; C-4: the day found is day 1)
     row = re.search(r"<tr><td>S12</td>(.*?)</tr>", page, re.DOTALL)
     assert row is not None and "1000: 3 days<br><span class=\"spans\">2024-03-13..2024-03-15</span>" in row.group(1)

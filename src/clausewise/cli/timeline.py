@@ -109,8 +109,8 @@ def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None,
              f"{entities} entities, {entities * days} entity-days",
              f"rows: {accounting.rows_read} read = {accounting.rows_used} used + {accounting.rows_rejected} rejected",
              "days per outcome (entity-days, entities):"]
-    for field_name, values in totals.values.items():
-        shown = ", ".join(f"{value} {n} ({e})" for value, (n, e) in sorted(values.items()))
+    for field_name in totals.values:
+        shown = ", ".join(f"{value} {n} ({e})" for value, n, e in totals.ranked(field_name))
         lines.append(f"  {field_name}: {shown}")
     lines.append(f"days per entity: {out_path}\ndecision record: {record_path}")
     if report_path is not None:

@@ -75,6 +75,12 @@ class RangeTotals:
                 count[0] += entry["days"]
                 count[1] += 1
 
+    def ranked(self, field_name: str) -> list[tuple[str, int, int]]:
+        """A field's values with their entity-days and entities, most entity-days first (then by
+        value): the order the CLI's summary and the page show them in."""
+        values = self.values.get(field_name, {})
+        return [(v, n, e) for v, (n, e) in sorted(values.items(), key=lambda item: (-item[1][0], item[0]))]
+
 
 def range_report_data(totals: RangeTotals, record: dict[str, Any], labels: dict[str, tuple[str, str]],
                       lang: str) -> dict[str, Any]:
@@ -82,9 +88,8 @@ def range_report_data(totals: RangeTotals, record: dict[str, Any], labels: dict[
     label (zh, en), the counts per value (most entity-days first) and the entities listed."""
     return {"lang": lang, "record": record, "entities": totals.entities,
             "fields": [{"field": f, "label": labels.get(f, (f, f))[0 if lang == "zh" else 1],
-                        "values": [{"value": v, "entity_days": n, "entities": e}
-                                   for v, (n, e) in sorted(values.items(), key=lambda item: (-item[1][0], item[0]))]}
-                       for f, values in totals.values.items()],
+                        "values": [{"value": v, "entity_days": n, "entities": e} for v, n, e in totals.ranked(f)]}
+                       for f in totals.values],
             "listed": totals.records}
 
 
