@@ -11,13 +11,9 @@ import click
 
 from clausewise.cli.main import as_of_day, gather_params, main, user_errors
 from clausewise.engine.policy import accounting_of, load_versions, shown_params
-from clausewise.engine.timeline import range_audit
 from clausewise.evaluate.params import resolve_params
 from clausewise.language.diagnostics import ClausewiseError
-from clausewise.report.rangehtml import RangeTotals, write_range_report
 from clausewise.report.records import csv_bytes
-from clausewise.report.timeline import (RANGE_COLUMNS, range_decision_record, range_record, range_rows, timeline_csv,
-                                       timeline_json, timeline_text)
 
 
 @main.command(name="timeline")
@@ -36,6 +32,8 @@ from clausewise.report.timeline import (RANGE_COLUMNS, range_decision_record, ra
 def timeline_cmd(policy: str, data, param, params_file, entity: str, start: str, end: str, lang: str, fmt: str) -> None:
     """The outcomes of POLICY for one entity on every day from --from to --to: spans where they stay
     the same, what decided a non-compliance, and the conditions that changed at each boundary."""
+    from clausewise.report.timeline import timeline_csv, timeline_json, timeline_text  # not loaded at CLI start-up
+
     first, last = as_of_day(start, "--from"), as_of_day(end, "--to")
     versions = load_versions([policy])
     loaded = versions.in_force_on(first)
@@ -59,6 +57,11 @@ def audit_range(policy: str, data: tuple[str, ...], start: str, end: str | None,
     """``audit --from --to``: per entity, the days on which each outcome held, to ``out`` (.jsonl or .csv),
     a summary of entity-days per outcome value, a decision record beside ``out``, and with
     ``report_path`` the HTML report of both (:mod:`clausewise.report.rangehtml`)."""
+    # imported here, not at CLI start-up: only a range audit uses them
+    from clausewise.engine.timeline import range_audit
+    from clausewise.report.rangehtml import RangeTotals, write_range_report
+    from clausewise.report.timeline import RANGE_COLUMNS, range_decision_record, range_record, range_rows
+
     if end is None:
         raise ClausewiseError.simple("--to", "--from needs --to", "give the last day of the range: --to YYYY-MM-DD")
     if report_path is not None and Path(report_path).suffix != ".html":
