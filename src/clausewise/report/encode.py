@@ -172,7 +172,7 @@ class VerdictEncoder:
         #: alone decides is made once
         self._by_answer: dict[int, tuple[EntityAnswer, list[tuple[str, str]], list[str], MissingSources]] = {}
         #: id(answer) -> (answer, the verdict text's frame): see :meth:`json`
-        self._frames: dict[int, tuple[EntityAnswer, tuple[list[str], list[tuple[int, str]]]]] = {}
+        self._frames: dict[int, tuple[EntityAnswer, tuple[str, list[tuple[int, str, str]]]]] = {}
         #: id(answer) -> (answer, verdicts written without a frame)
         self._met: dict[int, tuple[EntityAnswer, int]] = {}
         self.outcomes = []
@@ -245,7 +245,7 @@ class VerdictEncoder:
         key = id(answer)
         hit = self._frames.get(key)
         if hit is not None and hit[0] is answer:
-            segments, gaps = hit[1]
+            first, gaps = hit[1]
         else:
             met = self._met.get(key)
             times = met[1] + 1 if met is not None and met[0] is answer else 1
@@ -254,27 +254,29 @@ class VerdictEncoder:
                     self._met.clear()
                 self._met[key] = (answer, times)
                 return '{"entity":' + encode_basestring(raw.entity) + "," + self.head + "".join(self._body(answer, raw, []))
-            segments, gaps = self._frame(answer)
+            first, gaps = self._frame(answer)
         leaves, values, figures = raw.leaves, raw.values, self._figures
-        parts = ['{"entity":', encode_basestring(raw.entity), ",", self.head, segments[0]]
-        k = 1
-        for kind, name in gaps:
-            if kind == _LEAF:
-                parts.append(figures(leaves[name]))
-            elif kind == _VALUE:
-                parts.append(_value(values.get(name)))
+        parts = ['{"entity":', encode_basestring(raw.entity), ",", self.head, first]
+        append, leaf_gap, value_gap = parts.append, _LEAF, _VALUE
+        shown: dict[str, str] = {}  # an outcome's value is in the text twice
+        for kind, name, after in gaps:
+            if kind == leaf_gap:
+                append(figures(leaves[name]))
+            elif kind == value_gap:
+                text = shown.get(name)
+                append(text if text is not None else shown.setdefault(name, _value(values.get(name))))
             else:
-                parts.append(_texts(missing_data(self.by_answer(answer)[3], leaves, values)))
-            parts.append(segments[k])
-            k += 1
+                append(_texts(missing_data(self.by_answer(answer)[3], leaves, values)))
+            append(after)
         return "".join(parts)
 
-    def _frame(self, answer: EntityAnswer) -> tuple[list[str], list[tuple[int, str]]]:
-        """The text of :meth:`_body` under ``answer`` with its gaps marked: (the texts between the
-        gaps, each gap's (kind, name)); kept per answer object. JSON text never holds a raw NUL
-        (every string in it is escaped), so NUL marks a gap."""
+    def _frame(self, answer: EntityAnswer) -> tuple[str, list[tuple[int, str, str]]]:
+        """The text of :meth:`_body` under ``answer`` with its gaps marked: (the text before the
+        first gap, each gap's (kind, name, the text after it)); kept per answer object. JSON text
+        never holds a raw NUL (every string in it is escaped), so NUL marks a gap."""
         gaps: list[tuple[int, str]] = []
-        frame = ("".join(self._body(answer, None, gaps)).split("\x00"), gaps)
+        segments = "".join(self._body(answer, None, gaps)).split("\x00")
+        frame = (segments[0], [(kind, name, after) for (kind, name), after in zip(gaps, segments[1:])])
         if len(self._frames) >= 4096:  # answers of earlier chunks: let them go
             self._frames.clear()
         self._frames[id(answer)] = (answer, frame)
