@@ -176,6 +176,7 @@ def _texts_with_frames(policy, data, as_of, params, frame_from, monkeypatch):
     return text, sum(len(e._frames) for e in encoders), len({id(raw.answer) for raw in raws})
 
 
+@pytest.mark.slow  # each source evaluated three times
 @pytest.mark.parametrize("source", ["tier", "novice", "generated novice"])
 def test_verdict_text_is_the_same_with_and_without_the_answer_frames(tmp_path, monkeypatch, source):
     """An answer's frame is a cache of the one routine's output: the bytes are the same whether

@@ -14,6 +14,7 @@ import csv
 import json
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from clausewise.cli.main import main
@@ -60,6 +61,7 @@ def written(policy, raws) -> dict[str, list[str]]:
     return out
 
 
+@pytest.mark.slow  # the novice example, evaluated (and run through the CLI)
 def test_an_undecided_outcome_lists_the_data_its_clause_misses(tmp_path):
     policy = load_policy(POLICIES / "novice.policy")
     raws = raw_verdicts(policy, hostile_novice(tmp_path), "2024-03-15")
@@ -80,6 +82,7 @@ def _leaves(nodes):
         yield from _leaves(node.children)
 
 
+@pytest.mark.slow  # the novice example, evaluated (and run through the CLI)
 def test_explain_and_audit_list_the_same_missing_data(tmp_path):
     data = hostile_novice(tmp_path)
     policy = str(POLICIES / "novice.policy")
