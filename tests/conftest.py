@@ -205,14 +205,15 @@ QUICK = (
 #: The numbers: the file's CPU seconds in one process (2026-12-07, load 5-9); a file without one was
 #: not measured then and is placed by its SLOW entries.
 HEAVY = (
-    "tests/analysis/test_verify.py",  # 183 CPU s (life.policy's verify: 85; 61 with the recheck at 6ecf35c, load 8)
-    "tests/hostile/test_hostile_tables.py",  # 131 (56 runs; 49 since 23dd7b0: about 25 s less)
-    "tests/columnar/test_columnar_engine.py",  # 119 (26 of its 33 tests)
-    "tests/analysis/test_diff.py",  # 109 or more
-    "tests/report/test_encode.py",  # 64, and 40 more since its answer-frames test (2026-12-07 18:55, load 8)
-    "tests/engine/test_timeline.py",  # 96
-    "tests/hostile/test_hostile_calendar.py",  # 66
-    "tests/oracle/test_oracle.py",  # 54 or more (the generated policies: 54)
+    # these eight: CPU s in a run of the whole suite on 2 processes at bb8df84 (2026-12-07 19:16, load 2-4.5)
+    "tests/columnar/test_columnar_engine.py",  # 183 (119 before)
+    "tests/analysis/test_verify.py",  # 125 (183 before 90e2121 and 6ecf35c)
+    "tests/oracle/test_oracle.py",  # 112
+    "tests/engine/test_timeline.py",  # 111
+    "tests/analysis/test_diff.py",  # 100
+    "tests/report/test_encode.py",  # 84
+    "tests/hostile/test_hostile_tables.py",  # 82 (131 with its 56 runs before 23dd7b0)
+    "tests/hostile/test_hostile_calendar.py",  # 47
     "tests/report/test_columns.py",  # 43
     "tests/engine/test_speed_paths.py",  # 39
     "tests/columnar/test_columnar_spark.py",
