@@ -16,8 +16,8 @@ from clausewise.evaluate.measure import Missing
 from clausewise.report.models import ExplanationNode, Verdict
 from clausewise.asp.plan import LogicNode, Plan, compliance
 from clausewise.asp.solve import EntityAnswer
-from clausewise.values.valuetypes import Month, is_currency
 from clausewise.values.texts import whole_text
+from clausewise.values.valuetypes import Month, is_currency
 
 UNIT_ZH = {"orders": "单", "yuan": "元", "points": "分", "merchants": "个", "count": "个", "days": "天"}
 UNIT_EN = {"orders": "orders", "yuan": "yuan", "points": "points", "merchants": "merchants", "count": "", "days": "days"}
