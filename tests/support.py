@@ -86,6 +86,30 @@ def program_statuses(evaluation: Any, scopes: dict[str, Any]) -> tuple[dict, dic
     return measured, shared, statuses
 
 
+def reference_disagreements(evaluation: Any, scopes: dict[str, Any], rule_ids: Any,
+                             explained: bool = False) -> tuple[list[str], set[tuple[str, str]]]:
+    """Each entity solved through its cell, against the reference (the evaluator's own walk of each
+    rule's condition, ``LeafEvaluator``): the disagreements ("entity rule: program S, exact T") and
+    the (rule, exact status) pairs seen. With ``explained``, asserts that the explanation's result of
+    each rule (the measured leaf) is the exact status too."""
+    from clausewise.evaluate.leaves import LeafEvaluator
+
+    reference = LeafEvaluator(evaluation.ev)
+    measured = {e: evaluation.measure(s) for e, s in scopes.items()}
+    answers = evaluation.solve(measured)
+    wrong, seen = [], set()
+    for entity, scope in scopes.items():
+        for rid in rule_ids:
+            exact = reference.evaluate(evaluation.plan.nodes[rid].cond, scope).status
+            seen.add((rid, exact))
+            found = answers[entity].status.get(rid)
+            if found != exact:
+                wrong.append(f"{entity} {rid}: program {found}, exact {exact}")
+            if explained:
+                assert measured[entity].leaves[rid].status == exact, (entity, rid)
+    return wrong, seen
+
+
 def golden(name: str, actual: str) -> None:
     """Compare with tests/golden/NAME; CLAUSEWISE_UPDATE_GOLDEN=1 rewrites it."""
     path = GOLDEN / name

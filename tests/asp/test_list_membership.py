@@ -19,10 +19,9 @@ import clausewise
 from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.evaluate import computed
 from clausewise.evaluate.figuretable import FigureValue
-from clausewise.evaluate.leaves import LeafEvaluator
 from clausewise.evaluate.measure import Data, Evaluator, Scope
 from clausewise.evaluate.params import resolve_params
-from tests.support import policy_block
+from tests.support import policy_block, reference_disagreements
 
 AS_OF = dt.date(2024, 5, 15)
 BIG = [2**31 - 1, 2**31, 2**32, 2**63 - 1, 2**63, 2**63 + 1]
@@ -82,22 +81,6 @@ def _evaluation(program: str | None = None) -> tuple[EntityEvaluation, dict[str,
     return EntityEvaluation(policy.plan, program or policy.program, policy.figures, ev, policy.source_text), scopes
 
 
-def _disagreements(evaluation: EntityEvaluation, scopes: dict) -> tuple[list[str], set[tuple[str, str]]]:
-    reference = LeafEvaluator(evaluation.ev)
-    measured = {e: evaluation.measure(s) for e, s in scopes.items()}
-    answers = evaluation.solve(measured)
-    wrong, seen = [], set()
-    for entity, scope in scopes.items():
-        for rid in RULES:
-            exact = reference.evaluate(evaluation.plan.nodes[rid].cond, scope).status
-            seen.add((rid, exact))
-            found = answers[entity].status.get(rid)
-            if found != exact:
-                wrong.append(f"{entity} {rid}: program {found}, exact {exact}")
-            assert measured[entity].leaves[rid].status == exact, (entity, rid)  # the explanation's result
-    return wrong, seen
-
-
 def test_the_program_states_each_value_in_a_list():
     policy = clausewise.compile_policy_text(POLICY, "t.policy")
     assert set(RULES) <= set(policy.figures.compiled)
@@ -110,7 +93,7 @@ def test_the_program_states_each_value_in_a_list():
 
 def test_values_in_lists_decided_by_the_program_equal_the_exact_statuses():
     evaluation, scopes = _evaluation()
-    wrong, seen = _disagreements(evaluation, scopes)
+    wrong, seen = reference_disagreements(evaluation, scopes, RULES, explained=True)
     assert not wrong, "\n".join(wrong[:20])
     for rid in RULES:
         assert {(rid, "pass"), (rid, "fail")} <= seen, rid
@@ -135,5 +118,5 @@ def test_a_wrong_list_rule_is_a_disagreement(mutation):
     old, new = mutation
     assert old in evaluation.program
     mutated, scopes = _evaluation(evaluation.program.replace(old, new))
-    wrong, _ = _disagreements(mutated, scopes)
+    wrong, _ = reference_disagreements(mutated, scopes, RULES, explained=True)
     assert wrong

@@ -17,8 +17,7 @@ import pytest
 
 import clausewise
 from clausewise.engine.evaluation import EntityEvaluation
-from clausewise.evaluate.leaves import LeafEvaluator
-from tests.support import policy_block, shop_evaluation
+from tests.support import policy_block, reference_disagreements, shop_evaluation
 
 AS_OF = dt.date(2024, 5, 15)
 
@@ -71,23 +70,6 @@ def _shops() -> list[dict]:
     return out
 
 
-def _disagreements(evaluation: EntityEvaluation, scopes: dict) -> tuple[list[str], set[tuple[str, str]]]:
-    """Each entity solved through its cell, against the reference: the evaluator's own walk of the
-    membership (``member_truth`` on the window it measures)."""
-    reference = LeafEvaluator(evaluation.ev)
-    measured = {e: evaluation.measure(s) for e, s in scopes.items()}
-    answers = evaluation.solve(measured)
-    wrong, seen = [], set()
-    for entity, scope in scopes.items():
-        for rid in RULES:
-            exact = reference.evaluate(evaluation.plan.nodes[rid].cond, scope).status
-            seen.add((rid, exact))
-            found = answers[entity].status.get(rid)
-            if found != exact:
-                wrong.append(f"{entity} {rid}: program {found}, exact {exact}")
-    return wrong, seen
-
-
 def test_the_program_states_each_membership_in_a_window():
     policy = clausewise.compile_policy_text(POLICY, "t.policy")
     program = policy.program
@@ -108,7 +90,7 @@ def test_the_program_states_each_membership_in_a_window():
 @pytest.mark.parametrize("convention", ["start_day_is_day_1", "start_day_excluded"])
 def test_memberships_decided_by_the_program_equal_the_exact_statuses(convention):
     evaluation, scopes = shop_evaluation(POLICY, _shops(), AS_OF, {"period_day_count_convention": convention})
-    wrong, seen = _disagreements(evaluation, scopes)
+    wrong, seen = reference_disagreements(evaluation, scopes, RULES)
     assert not wrong, "\n".join(wrong[:20])
     for rid in RULES:
         assert {(rid, "pass"), (rid, "fail")} <= seen, rid
@@ -124,5 +106,5 @@ def test_a_wrong_membership_rule_is_a_disagreement(mutation):
     assert old in evaluation.program
     wrong_program = evaluation.program.replace(old, new)
     mutated = EntityEvaluation(evaluation.plan, wrong_program, evaluation.figures, evaluation.ev, evaluation._text)
-    wrong, _ = _disagreements(mutated, scopes)
+    wrong, _ = reference_disagreements(mutated, scopes, RULES)
     assert wrong
