@@ -236,7 +236,7 @@ def test_index_mistakes_are_user_errors(tmp_path):
 
 
 def test_bundled_coverage_needs_nothing_beside_the_clone(tmp_path, monkeypatch):
-    """A copy of policies/ alone (as in a fresh clone with no ../shared) has its own index."""
+    """A copy of policies/ alone (a fresh clone with nothing beside it) has its own index."""
     monkeypatch.delenv("CLAUSEWISE_CATALOG", raising=False)
     shutil.copytree(POLICIES, tmp_path / "policies")
     monkeypatch.chdir(tmp_path)
