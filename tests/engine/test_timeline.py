@@ -10,6 +10,8 @@ import time
 import pytest
 
 from clausewise.asp import cells
+from clausewise.asp.program import compile_plan
+from clausewise.asp.text import pred, q
 from clausewise.engine import evaluation, history, timeline
 from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.engine.policy import compile_policy_text, load_policy
@@ -219,6 +221,21 @@ def test_a_range_solved_for_its_outcomes_only_gives_the_same_records(name: str) 
     some_leaf = next(leaf.id for leaf in policy.plan.leaves() if leaf.id not in quantified)
     with pytest.raises(LookupError, match="outcomes only"):
         solved[0].answer.status.get(some_leaf, "na")
+
+
+def test_a_program_showing_some_statuses_is_the_whole_program_without_the_others_status_rules() -> None:
+    """``compile_plan(shown=...)`` (a range audit's and a rule's history's program) leaves out the
+    ``status/3`` rules of the nodes not shown, and nothing else; by default every node's is shown."""
+    policy = load_policy(POLICIES / "novice.policy")
+    assert compile_plan(policy.plan, policy.figures) == policy.program
+    assert policy.plan.compliant is not None
+    shown = [policy.plan.compliant, policy.plan.rules[0], "no-such-node"]
+    lean = compile_plan(policy.plan, policy.figures, shown=shown).split("\n")
+    whole = policy.program.split("\n")
+    statuses = [line for line in whole if line.startswith("status(E,")]
+    assert len(statuses) == len(policy.plan.nodes) > 3
+    kept = {f"status(E,{q(node)},S) :- {pred(node)}(E,S)." for node in shown[:2]}
+    assert lean == [line for line in whole if line not in statuses or line in kept]
 
 
 def test_parameters_that_change_with_the_day_are_measured_on_each_day() -> None:

@@ -10,6 +10,8 @@ Statuses: ``pass``, ``fail``, ``unknown`` (missing data), ``na`` (does not apply
 
 from __future__ import annotations
 
+from typing import Collection
+
 from clausewise.asp.leafrules import FigureProgram
 from clausewise.asp.plan import LogicNode, Plan
 from clausewise.asp.text import comment, pred, q
@@ -135,9 +137,10 @@ def _order(plan: Plan) -> list[LogicNode]:
     return order
 
 
-def compile_plan(plan: Plan, figures: FigureProgram | None = None) -> str:
+def compile_plan(plan: Plan, figures: FigureProgram | None = None, shown: Collection[str] | None = None) -> str:
     """The ASP program of a policy, as text; with ``figures``, the leaves it can decide from
-    figure facts are rules of the program (:mod:`clausewise.asp.leafrules`)."""
+    figure facts are rules of the program (:mod:`clausewise.asp.leafrules`); with ``shown``, only
+    those nodes' statuses are shown (``status/3``; the rest of the program is the same)."""
     h = plan.checked.header
     lines = [comment(f"clausewise program for policy {h.name} version {h.version}"),
              comment(f"compiled from {plan.checked.source.name}"), HEADER]
@@ -160,7 +163,7 @@ def compile_plan(plan: Plan, figures: FigureProgram | None = None) -> str:
     lines.append("")
     lines.append(DECIDE_RULES)
     lines.append("% ---- what the explanation reads")
-    for node_id in sorted(plan.nodes):
+    for node_id in sorted(plan.nodes if shown is None else set(plan.nodes) & set(shown)):
         lines.append(f"status(E,{q(node_id)},S) :- {pred(node_id)}(E,S).")
     lines += ["#show status/3.", "#show chosen/3.", "#show undecided/2.", "#show missing_decided/2.",
               "#show undecided_by/4.",

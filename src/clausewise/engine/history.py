@@ -22,7 +22,6 @@ from clausewise.asp.leafrules import FigureProgram
 from clausewise.asp.plan import Plan, nodes_under
 from clausewise.asp.program import compile_plan
 from clausewise.asp.solve import solve
-from clausewise.asp.text import q
 from clausewise.evaluate.figuretable import FigurePlan
 from clausewise.evaluate import measure
 from clausewise.language import syntax
@@ -236,8 +235,7 @@ class RuleHistory:
             figures = FigureProgram(plan, FigurePlan(self.figures.figures.figures,
                                                      {i: leaf for i, leaf in leaves.items() if i in under}))
             # only the rule's status is read: the answer holds one atom per day instead of one per node and day
-            program = compile_plan(plan, figures)
-            found = self._programs[rule] = (plan, showing_status_of(program, [rule], len(plan.nodes)), figures)
+            found = self._programs[rule] = (plan, compile_plan(plan, figures, shown=[rule]), figures)
         return found
 
     def _measure(self, rule: str, days: list[dt.date], scope: Scope) -> dict[tuple[str, dt.date], tuple[tuple, tuple]]:
@@ -276,17 +274,6 @@ class RuleHistory:
                 answers = solve(self._program(rule)[1], {str(k): list(f) for k, f in enumerate(part)}, shared)
                 known.update({f: answers[str(k)].status.get(rule, "unknown") for k, f in enumerate(part)})
         return {key: self._answers[(key[0], shared)][facts] for key, (shared, facts) in measured.items()}
-
-
-def showing_status_of(program: str, nodes: list[str], count: int) -> str:
-    """A compiled program of ``count`` nodes without the ``status/3`` rules of the nodes not in
-    ``nodes``: its answers hold those nodes' statuses only (and every other shown atom: chosen
-    clauses, undecided outcomes, ...), so reading them costs one atom per node kept instead of one
-    per node. The statuses the other nodes' rules read are not ``status/3``, so nothing else changes."""
-    kept = tuple(f"status(E,{q(node)},S) :- " for node in nodes)
-    lines = [line for line in program.split("\n") if not line.startswith("status(E,") or line.startswith(kept)]
-    assert len(lines) < program.count("\n") + 1 or count <= len(nodes), "the program's status/3 rules moved"
-    return "\n".join(lines)
 
 
 def history_of(ev: Evaluator) -> RuleHistory:

@@ -379,9 +379,11 @@ def _failing_part(policy: Policy, evaluation: EntityEvaluation, scope: Scope) ->
 
 @contextmanager
 def no_cyclic_gc():
-    """Pause Python's cycle collector (reference counting still frees memory) and restore it: an
-    evaluation makes no reference cycles, and each collection scans every loaded row (a one-day
-    audit, a chunk of a range's entities: :mod:`clausewise.engine.timeline`)."""
+    """Pause Python's cycle collector (reference counting still frees memory) and restore it: each
+    collection scans every loaded row (a one-day audit, a chunk of a range's entities:
+    :mod:`clausewise.engine.timeline`). A one-day evaluation makes no reference cycles; a range's
+    day evaluations and its rules' histories do (they refer to one another), and are collected
+    when the collector runs again after the chunk."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -17,10 +17,10 @@ from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 from clausewise.asp.cells import dates_only_ordered, ranked_dates
 from clausewise.asp.plan import nodes_under
+from clausewise.asp.program import compile_plan
 from clausewise.asp.solve import Fact, solve
 from clausewise.data import files as datafiles
 from clausewise.engine.evaluation import EntityEvaluation, Measured
-from clausewise.engine.history import showing_status_of
 from clausewise.engine.policy import no_cyclic_gc, rejected_verdict
 from clausewise.evaluate import computed
 from clausewise.evaluate.leaves import LeafResult
@@ -69,7 +69,7 @@ class DayEvaluations:
             plan = policy.plan
             self._shown = (*([plan.compliant] if plan.compliant else []),
                            *(leaf.id for leaf in plan.leaves() if isinstance(leaf.cond, syntax.Quantified)))
-            self.program = showing_status_of(policy.program, list(self._shown), len(plan.nodes))
+            self.program = compile_plan(plan, policy.figures, shown=self._shown)
         rows = {name: t if hasattr(t, "by_field") else t.rows for name, t in tables.items()}
         self.data = Data(rows)  # the indexes by field are built once for every day
         self.params = dict(params)
