@@ -10,82 +10,84 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
+from clausewise.language.syntax import DataclassMethods  # ==, hash and repr as @dataclass writes them
+
 #: (field of the table, field of the subject row it holds): how a table's rows join a subject row
 Link = tuple[str, str]
 
 
-@dataclass(frozen=True)
-class VarRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class VarRef(DataclassMethods):
     """A bound name: a quantifier's or an aggregate binder's variable (``d``, ``s``, ``o``)."""
 
     name: str
 
 
-@dataclass(frozen=True)
-class RowFieldRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class RowFieldRef(DataclassMethods):
     """A field of the row an aggregate is evaluating (``paid_orders`` or ``T.f`` inside ``sum(T.f ...)``)."""
 
     name: str
 
 
-@dataclass(frozen=True)
-class RowVarFieldRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class RowVarFieldRef(DataclassMethods):
     """``o.f`` where ``o`` is bound to a row of a table (``count(o in orders where o.f ...)``)."""
 
     var: str
     name: str
 
 
-@dataclass(frozen=True)
-class ItemFieldRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class ItemFieldRef(DataclassMethods):
     """``s.f`` where ``s`` is bound to a related item (``count(s in bound_shops where s.f ...)``)."""
 
     var: str
     name: str
 
 
-@dataclass(frozen=True)
-class LetRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class LetRef(DataclassMethods):
     """A named value (``let NAME = ...``)."""
 
     name: str
 
 
-@dataclass(frozen=True)
-class ParamRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class ParamRef(DataclassMethods):
     """A parameter (``param NAME: ...``), or a ladder's parameter."""
 
     name: str
 
 
-@dataclass(frozen=True)
-class EntityFieldRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class EntityFieldRef(DataclassMethods):
     """A field of the entity row; also the ``for each NAME`` dimension, which is its value."""
 
     name: str
 
 
-@dataclass(frozen=True)
-class ConventionRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class ConventionRef(DataclassMethods):
     """The period day count convention."""
 
 
-@dataclass(frozen=True)
-class TableRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class TableRef(DataclassMethods):
     """A table by name (``count(shop_daily during w)`` counts its rows)."""
 
     name: str
 
 
-@dataclass(frozen=True)
-class RelationRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class RelationRef(DataclassMethods):
     """A relation by name (``bound_shops``)."""
 
     name: str
 
 
-@dataclass(frozen=True)
-class LookupRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class LookupRef(DataclassMethods):
     """``T.f`` of the one row of ``T`` that belongs to the subject (``T`` keyed by the link)."""
 
     table: str
@@ -93,8 +95,8 @@ class LookupRef:
     link: Link
 
 
-@dataclass(frozen=True)
-class AtRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class AtRef(DataclassMethods):
     """``T.f on DATE``: the value in the subject's row of that day."""
 
     table: str
@@ -102,34 +104,34 @@ class AtRef:
     link: Link
 
 
-@dataclass(frozen=True)
-class RuleOnRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class RuleOnRef(DataclassMethods):
     """``RULE on DATE``: whether a rule passed as of another day."""
 
     name: str
 
 
-@dataclass(frozen=True)
-class RuleRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class RuleRef(DataclassMethods):
     """A rule read as a condition."""
 
     name: str
 
 
-@dataclass(frozen=True)
-class EnumRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class EnumRef(DataclassMethods):
     """A bare name that is a value of an enum (``tier_a``)."""
 
     value: str
 
 
-@dataclass(frozen=True)
-class ItemsRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class ItemsRef(DataclassMethods):
     """An aggregate over related items (``count(s in bound_shops ...)``)."""
 
 
-@dataclass(frozen=True)
-class RowsRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class RowsRef(DataclassMethods):
     """An aggregate over the rows of a table that belong to the subject."""
 
     table: str

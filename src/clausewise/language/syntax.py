@@ -9,9 +9,11 @@ import datetime as dt
 import itertools
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import Field, dataclass, field, fields
 from decimal import Decimal
+from operator import attrgetter
+from reprlib import recursive_repr
 from typing import Union
 
 from clausewise.language.diagnostics import NO_SPAN, Span
@@ -38,8 +40,58 @@ def _next_nid() -> int:
     return _TOKEN | next(_COUNTER)
 
 
-@dataclass(frozen=True)
-class Node:
+class DataclassMethods:
+    """The ``==``, ``hash`` and ``repr`` that ``@dataclass(frozen=True)`` generates (over the fields
+    with ``compare``, and with ``repr``), written once for the frozen dataclasses that inherit them
+    and are declared with ``eq=False, repr=False`` (syntax nodes, :mod:`clausewise.language.refs`):
+    creating such a class at import compiles three functions instead of six."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        cls = self.__class__
+        if other.__class__ is cls:
+            compared = _COMPARED.get(cls) or _compared(cls)
+            return compared(self) == compared(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        cls = self.__class__
+        return hash((_COMPARED.get(cls) or _compared(cls))(self))
+
+    @recursive_repr()
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)  # type: ignore[arg-type]
+        return f"{self.__class__.__qualname__}({shown})"
+
+
+_COMPARED: dict[type, Callable[[object], tuple]] = {}
+
+
+def _compared(cls: type) -> Callable[[object], tuple]:
+    """The tuple an instance of dataclass ``cls`` is compared and hashed by: its fields with
+    ``compare``, in field order, as ``@dataclass`` compares and hashes them."""
+    names = [f.name for f in fields(cls) if f.compare]
+    got: Callable[[object], tuple]
+    if not names:
+        got = _no_fields
+    elif len(names) == 1:
+        one = attrgetter(names[0])
+        got = lambda value: (one(value),)  # noqa: E731
+    else:
+        got = attrgetter(*names)
+    _COMPARED[cls] = got
+    return got
+
+
+def _no_fields(value: object) -> tuple:
+    return ()
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Node(DataclassMethods):
+    """A syntax node: what was written, the span it came from and its node id."""
+
     span: Span = field(default=NO_SPAN, compare=False, kw_only=True, repr=False)
     #: This node's id: the key of what the checker and later stages record about it (its sort,
     #: what a name refers to, cached values). Unlike ``id()``, it survives pickling, so a worker
@@ -72,7 +124,7 @@ def walk(node: Node, metadata: bool = False) -> Iterator[Node]:
 
 
 # ---- metadata -----------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Labels(Node):
     """A name in Chinese and English (``"中文" / "English"``). A label written in one language
     only (``"Top Rated"``) fills both, so every explanation falls back to it; ``single`` keeps
@@ -83,8 +135,10 @@ class Labels(Node):
     single: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Meta(Node):
+    """A condition's or declaration's citations, labels and missing-data decision."""
+
     cites: tuple[str, ...] = ()
     labels: Labels | None = None
     #: "fails" or "passes": how a condition with missing data is decided.
@@ -92,55 +146,69 @@ class Meta(Node):
 
 
 # ---- expressions ---------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Number(Node):
+    """A number as written (``900万``, ``4.5``, ``0.5%``), with the unit that follows it, if any."""
+
     value: Union[int, Decimal]
     unit: str | None
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class String(Node):
+    """A quoted text literal."""
+
     value: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class BoolLit(Node):
+    """``true`` or ``false``."""
+
     value: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class DateLit(Node):
+    """A date literal (``2024-01-01``)."""
+
     value: dt.date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class MonthLit(Node):
+    """A month literal (``2024-01``)."""
+
     value: Month
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class NoneLit(Node):
-    pass
+    """``none``: no value."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class AsOf(Node):
-    pass
+    """``as_of``: the day the policy is evaluated for."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Name(Node):
+    """A bare name: a field, parameter, let, rule, binder or enum value (the checker says which)."""
+
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Attr(Node):
+    """``base.name``: a field of a table, row or item."""
+
     base: "Expr"
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Index(Node):
     """``name[key]``; a parameter with several keys: ``name[k1, k2]`` (``more`` holds k2, ...)."""
 
@@ -149,7 +217,7 @@ class Index(Node):
     more: tuple["Expr", ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class AtDate(Node):
     """``shop_daily.experience_score on as_of``: the value in the row of that date."""
 
@@ -157,19 +225,23 @@ class AtDate(Node):
     date: "Expr"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Arith(Node):
+    """``left op right`` with op one of ``+ - * /``."""
+
     op: str
     left: "Expr"
     right: "Expr"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Neg(Node):
+    """``-expr``."""
+
     expr: "Expr"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Range(Node):
     """``a .. b``: every day (or month) from a to b, both included."""
 
@@ -177,7 +249,7 @@ class Range(Node):
     end: "Expr"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Calendar(Node):
     """``month of d``, ``quarter of d``; with ``previous``: the one before."""
 
@@ -186,7 +258,7 @@ class Calendar(Node):
     previous: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class LastN(Node):
     """``last 30 days to d`` / ``last 3 months to d``: a rolling window ending with d. The
     length may be a parameter, ``last lookback months to d`` (then ``unit`` is its unit)."""
@@ -200,7 +272,7 @@ class LastN(Node):
         return self.unit if isinstance(self.count, Name) else self.count.unit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class NFrom(Node):
     """``60 days from d``: a period of N days starting on d (convention C-4)."""
 
@@ -208,7 +280,7 @@ class NFrom(Node):
     start: "Expr"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Edge(Node):
     """``start of W``, ``end of W``, or ``day 20 of W`` (kind "day": the window's 20th day,
     none when it is shorter)."""
@@ -218,20 +290,26 @@ class Edge(Node):
     day: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FirstDay(Node):
+    """``first day d in W where c``: the first day of a window meeting a condition."""
+
     var: str
     window: "Expr"
     cond: "Cond"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class SetLit(Node):
+    """``{a, b, ...}``: a set of values."""
+
     items: tuple["Expr", ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Aggregate(Node):
+    """``fn(target ...)``: a sum, count, avg, min or max, with its binder, relation, window and filter."""
+
     fn: str
     target: "Expr"
     binder: str | None = None
@@ -241,7 +319,7 @@ class Aggregate(Node):
     where: "Cond | None" = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class CountUnits(Node):
     """``count(month m in W where c)``: the months (or days) of a window meeting a condition."""
 
@@ -251,7 +329,7 @@ class CountUnits(Node):
     where: "Cond | None" = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class IfExpr(Node):
     """``if c then a else b``: a value chosen by a condition (unknown when c is)."""
 
@@ -260,7 +338,7 @@ class IfExpr(Node):
     orelse: "Expr"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Band(Node):
     """``band of x in ladder``: the key of the highest threshold of a ladder that x reaches."""
 
@@ -268,7 +346,7 @@ class Band(Node):
     ladder: "Expr"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class TopN(Node):
     """``top N (field by agg >= bound)``: the field values whose figure meets the bound,
     largest figure first (ties by value), at most N."""
@@ -287,7 +365,7 @@ Expr = Union[
 
 
 # ---- conditions ----------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Entry(Node):
     """A member of a group; named entries carry their own citation and labels."""
 
@@ -296,8 +374,10 @@ class Entry(Node):
     meta: Meta | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Group(Node):
+    """``all of``, ``any of``, ``none of`` or ``at least N of`` a list of entries."""
+
     kind: str  # all | any | none | at_least
     entries: tuple[Entry, ...]
     n: int = 0
@@ -310,12 +390,14 @@ class Group(Node):
         return self.n_param or str(self.n)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Not(Node):
+    """``not c``."""
+
     cond: "Cond"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class IfThen(Node):
     """``if a then b``: b decides; when a fails, the condition does not apply."""
 
@@ -323,8 +405,10 @@ class IfThen(Node):
     then: "Cond"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Quantified(Node):
+    """``any month m in W: c`` / ``every day d in W: c``."""
+
     kind: str  # any | every
     unit: str  # month | day
     var: str
@@ -332,27 +416,33 @@ class Quantified(Node):
     cond: "Cond"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Compare(Node):
+    """``left op right``: a comparison of two values."""
+
     op: str
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Member(Node):
+    """``item in collection`` (``item not in collection`` when negated)."""
+
     item: Expr
     collection: Expr
     negated: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class IsSet(Node):
+    """``expr is set`` (``expr is missing`` when negated)."""
+
     expr: Expr
     negated: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Truth(Node):
     """A bare name or expression in a condition: a rule's outcome or a bool value."""
 
@@ -363,15 +453,19 @@ Cond = Union[Group, Not, IfThen, Quantified, Compare, Member, IsSet, Truth]
 
 
 # ---- declarations ---------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class TypeExpr(Node):
+    """A type as written: a unit or kind name, ``money(CUR)``, ``enum(...)`` or ``list(...)``."""
+
     name: str  # a unit, kind, "enum", "list" or "window"
     enum_values: tuple[str, ...] = ()
     element: "TypeExpr | None" = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Header(Node):
+    """The ``policy`` block: name, title, version, effective dates, sources, entity and compliance."""
+
     name: str
     title: Labels | None = None
     version: str | None = None
@@ -397,8 +491,10 @@ class Header(Node):
         return f"from {self.effective_from}" + (f" to {self.effective_to}" if self.effective_to else "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FieldDecl(Node):
+    """A field of a table declaration, with its type and the table field it refers to."""
+
     name: str
     type: TypeExpr
     optional: bool = False
@@ -406,16 +502,20 @@ class FieldDecl(Node):
     ref_field: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class TableDecl(Node):
+    """``table NAME key ... { fields }``."""
+
     name: str
     fields: tuple[FieldDecl, ...]
     key: tuple[str, ...] = ()
     time_field: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RelationDecl(Node):
+    """``relation NAME: TARGET via TABLE while START until END``: the items bound to an entity."""
+
     name: str
     meta: Meta
     target: str
@@ -424,8 +524,10 @@ class RelationDecl(Node):
     end_field: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ParamDecl(Node):
+    """``param NAME: type = default``, possibly keyed (``per``) or a window of a given shape."""
+
     name: str
     meta: Meta
     type: TypeExpr
@@ -439,28 +541,36 @@ class ParamDecl(Node):
     window_ends_by_as_of: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class LetDecl(Node):
+    """``let NAME = expr``: a named value."""
+
     name: str
     meta: Meta
     expr: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RuleDecl(Node):
+    """``rule NAME = cond``."""
+
     name: str
     meta: Meta
     body: Cond
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Clause(Node):
+    """One ``value when cond`` (or ``otherwise``) of a decision."""
+
     value: Expr
     when: Cond | None  # None: ``otherwise``
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class DecideDecl(Node):
+    """``decide NAME: type { clauses }``: an outcome and how its clauses combine."""
+
     name: str
     meta: Meta
     type: TypeExpr
@@ -469,7 +579,7 @@ class DecideDecl(Node):
     combine: str = "first"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class NotEncoded(Node):
     """``not encoded [CITE, ...] "理由" / "reason"``: clauses deliberately left out."""
 
@@ -484,7 +594,9 @@ class NotEncoded(Node):
 Decl = Union[TableDecl, RelationDecl, ParamDecl, LetDecl, RuleDecl, DecideDecl, NotEncoded]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class PolicyFile(Node):
+    """A whole policy: its header and declarations in source order."""
+
     header: Header | None
     decls: tuple[Decl, ...]
