@@ -6,16 +6,24 @@ and end are figures (offsets the program computes where they are: ``start of N d
 WITHIN_RULES decide the membership. The program's status (entities solved through their cells)
 must equal the Python reference's (the evaluator's ``member_truth`` on the whole window) on both
 sides of each edge, at the calendar's ends, with none and with missing data, under both C-4
-conventions; a wrong rule fails the comparison.
+conventions; a wrong rule fails the comparison. Shops whose dates stand alike to every edge share a
+solve (their cells, :meth:`clausewise.asp.cells.Cells.relations`): each gets the answer it gets solved
+alone, on random dates, and a cell that misplaces an edge fails that.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import clausewise
+from clausewise.asp import cells
+from clausewise.asp.solve import solve
+from clausewise.asp.terms import kind_of
 from clausewise.engine.evaluation import EntityEvaluation
 from tests.support import policy_block, reference_disagreements, shop_evaluation
 
@@ -108,3 +116,73 @@ def test_a_wrong_membership_rule_is_a_disagreement(mutation):
     mutated = EntityEvaluation(evaluation.plan, wrong_program, evaluation.figures, evaluation.ev, evaluation._text)
     wrong, _ = reference_disagreements(mutated, scopes, RULES)
     assert wrong
+
+
+def _cell_disagreements(evaluation: EntityEvaluation, scopes: dict) -> list[str]:
+    """Shops whose answer through their cell (solved with the other shops of their signature)
+    differs from their answer solved alone with their exact figures (every shop's own facts, no
+    representative, in one call: clingo solves each distinct set of facts on its own)."""
+    measured = {e: evaluation.measure(s) for e, s in scopes.items()}
+    shared = evaluation.solve(measured)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cells.Cells, "representative", lambda self, fid, value: (kind_of(value), value))
+        alone = solve(evaluation.program, {e: evaluation.facts(m) for e, m in measured.items()}, evaluation.shared_facts())
+    return [f"{e}: {shared[e].status} alone {alone[e].status}" for e in measured if alone[e] != shared[e]]
+
+
+EDGES = [dt.date(1, 1, 1), dt.date(1, 1, 5), dt.date(9999, 12, 31), dt.date(2023, 12, 31), dt.date(2024, 1, 1),
+         dt.date(2024, 3, 31), dt.date(2024, 4, 1), AS_OF]
+DAYS = st.one_of(st.none(), st.sampled_from(EDGES), st.dates(dt.date(2023, 9, 1), dt.date(2024, 8, 31)))
+
+
+@st.composite
+def _dates(draw) -> tuple[dt.date | None, dt.date | None]:
+    opened = draw(DAYS)
+    if opened is not None and draw(st.booleans()):  # closed near opened: around its window's edges
+        try:
+            return opened, opened + dt.timedelta(days=draw(st.integers(-95, 95)))
+        except OverflowError:
+            pass
+    return opened, draw(DAYS)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_dates(), min_size=2, max_size=8))
+def test_shops_in_one_cell_get_the_answer_each_gets_alone(dates):
+    shops = [{"shop_id": f"S{i:02d}", "opened_on": o and o.isoformat(), "closed_on": c and c.isoformat()}
+             for i, (o, c) in enumerate(dates)]
+    evaluation, scopes = shop_evaluation(POLICY, shops, AS_OF)
+    assert not _cell_disagreements(evaluation, scopes)
+    wrong, _ = reference_disagreements(evaluation, scopes, RULES)
+    assert not wrong, wrong
+
+
+def test_shops_whose_dates_stand_alike_to_the_edges_share_a_solve():
+    """300 shops opened on random days of a year and closed within 100 days of it: 67 signatures
+    (each shop had its own when the cells kept the dates of a window's edges of the shop's own)."""
+    rnd = random.Random(14)
+    opened = [dt.date(2023, 9, 1) + dt.timedelta(days=rnd.randrange(365)) for _ in range(300)]
+    shops = [{"shop_id": f"S{i:03d}", "opened_on": o.isoformat(),
+              "closed_on": (o + dt.timedelta(days=rnd.randrange(-100, 100))).isoformat()} for i, o in enumerate(opened)]
+    evaluation, scopes = shop_evaluation(POLICY, shops, AS_OF)
+    evaluation.constants()
+    assert evaluation._cells is not None and len(evaluation._cells.relative) == 6  # one .. last: an edge of the shop's own
+    signatures = {evaluation.signature(evaluation.measure(s)) for s in scopes.values()}
+    assert len(signatures) * 3 < len(scopes), (len(signatures), len(scopes))
+    assert not _cell_disagreements(evaluation, scopes)
+
+
+def _equal_is_below(value, bound) -> int:
+    return -1 if value <= bound else 1
+
+
+@pytest.mark.parametrize("mutation", ["equal is below", "no end"])
+def test_a_cell_that_misplaces_an_edge_is_a_disagreement(mutation, monkeypatch):
+    evaluation, scopes = shop_evaluation(POLICY, _shops(), AS_OF)
+    if mutation == "equal is below":
+        monkeypatch.setattr(cells, "_side", _equal_is_below)
+    else:  # the start's side stands for the end's
+        evaluation.constants()
+        assert evaluation._cells is not None
+        evaluation._cells.relative = [(d, s, s) for d, s, _ in evaluation._cells.relative]
+    assert _cell_disagreements(evaluation, scopes)

@@ -12,7 +12,12 @@ entity, solved one by one). Explanations show the real values, which never pass 
 Figures compared only with each other (a shop's return rate and its category's median) matter
 only through their order: each enters as its rank among the values of its group (0, 1, ...),
 so shops whose rates stand the same way share a solve. A date in a window is compared with the
-window's start and end. A constant looked up in a list field makes each of the list's items
+window's start and end: where these are constants, or offsets of one date the cells can bound,
+they bound the date (or the date bounds them); where the date and an edge are both the entity's
+(``closed_on in quarter of opened_on``, ``closed_on in opened_on .. as_of``), the cell records
+only the date's side of each edge and whether any of the three is none or missing
+(:meth:`Cells.relations`), which is all WITHIN_RULES read, and the dates reach the program as
+they are. A constant looked up in a list field makes each of the list's items
 itself or one value standing for every other, and lists with the same such items, in any order
 and number, share a cell. An item looked up in a set of literals
 is itself when it is one of them, else one value standing for every other. A figure compared by
@@ -47,6 +52,13 @@ class Cells:
         self.presence: set[str] = set()
         #: the items of list fields a membership reads: only which items there are matters, not their order
         self.lists = {leaf.figures[1] for leaf in program.compiled.values() if leaf.kind == "listed"}
+        #: a date in a window with an edge of the entity's own: (date, start, end) (see :meth:`relations`)
+        self.relative: list[tuple[str, str, str]] = []
+        #: the figures these read, directly or through the offsets the program computes: they reach
+        #: the program as they are (their key is still their cell among the constants they meet)
+        self.kept: set[str] = set()
+        #: the constant sides of :attr:`relative`
+        self._fixed: dict[str, FigureValue] = {}
         ordered: set[str] = set()
         seen: dict[str, list[Any] | None] = {}
         readers: dict[str, set[str]] = {}
@@ -85,6 +97,12 @@ class Cells:
             elif leaf.kind == "compare":
                 pairs = [leaf.figures]
             elif leaf.kind == "within":  # a date compared with its window's start and end
+                if _relative(program, leaf.figures):
+                    day, start, end = leaf.figures
+                    self.relative.append((day, start, end))
+                    self.kept.update(f for f in leaf.figures if f not in program.constants)
+                    self._fixed.update((f, constants[f]) for f in leaf.figures if f in program.constants)
+                    continue
                 pairs = [leaf.figures[:2], (leaf.figures[0], leaf.figures[2])]
             else:
                 continue
@@ -101,7 +119,7 @@ class Cells:
                 if bounds is not None and value is not None:
                     bounds.append(value)
         if program.offset_figures:
-            _offset_bounds(program, constants, seen, readers, not_only_peers)
+            _offset_bounds(program, constants, seen, readers, not_only_peers, self.kept)
         for fid in program.entity_figures:
             if readers.get(fid) == {"is_set"}:
                 self.presence.add(fid)
@@ -195,10 +213,29 @@ class Cells:
             out.update((fid, position[v]) for fid, v in present.items())
         return out
 
+    def relations(self, figures: Mapping[str, FigureValue]) -> list[Any]:
+        """For each date in a window of :attr:`relative`, of one entity's measured figures (the
+        offsets the program computes among them): whether the date, the start and the end are none
+        or missing, and when all three are dates, the date's side of the start and of the end (-1, 0,
+        1). WITHIN_RULES read nothing else of them."""
+        out: list[Any] = []
+        fixed = self._fixed
+        for parts in self.relative:
+            values = [fixed[f] if f in fixed else figures[f] for f in parts]
+            states = tuple("m" if v.missing is not None else "n" if v.value is None else "v" for v in values)
+            if states == ("v", "v", "v"):
+                day, start, end = (v.value for v in values)
+                out.append((_side(day, start), _side(day, end)))
+            else:
+                out.append(states)
+        return out
+
     def representative(self, fid: str, value: Any) -> tuple[str, Any]:
         """A value of the same cell as ``value`` (the value itself when it has no cell), as a
         (kind, value) fact argument."""
         kind = kind_of(value)
+        if fid in self.kept:
+            return (kind, value)
         if fid in self.presence:
             return ("bool", True)
         bounds = self.bounds.get(fid)
@@ -226,6 +263,20 @@ class Cells:
             return (kind, value)
 
 
+def _side(value: Any, bound: Any) -> int:
+    """-1, 0 or 1: ``value`` below, at or above ``bound``."""
+    return (value > bound) - (value < bound)
+
+
+def _relative(program: FigureProgram, parts: tuple[str, ...]) -> bool:
+    """Whether a date in a window (date, start, end) compares two of the entity's figures, or a
+    constant date with the edge of a month or quarter of the entity's date, which bounds no date."""
+    day, *edges = parts
+    constants, offsets = program.constants, program.offset_figures
+    return any(edge not in constants and (day not in constants or offsets.get(edge, ("",))[0] == "calendar")
+               for edge in edges)
+
+
 def _position(bounds: list[Any], value: Any) -> int:
     """Where ``value`` stands among sorted ``bounds``: 2i when just below bound i (or above them
     all, i = len), 2i + 1 when equal to bound i."""
@@ -234,12 +285,14 @@ def _position(bounds: list[Any], value: Any) -> int:
 
 
 def _offset_bounds(program: FigureProgram, constants: dict[str, FigureValue], seen: dict[str, list[Any] | None],
-                   readers: dict[str, set[str]], not_only_peers: set[str]) -> None:
+                   readers: dict[str, set[str]], not_only_peers: set[str], kept: set[str]) -> None:
     """The bounds of the dates a date offset is computed from (the program computes the offset): a
     bound ``v`` of ``d + k days`` is the bound ``v - k days`` of ``d``, with the days beyond which
     ``d + k`` leaves the calendar; ``end of N days from d`` bounds ``d`` at ``v - N + 1`` and ``v - N``
     (both C-4 conventions); ``a - b`` against ``p`` days bounds the one that is not constant at
-    ``a - p`` or ``b + p``. A date whose offset is compared with another entity figure keeps its value."""
+    ``a - p`` or ``b + p``. A date whose offset is compared with another entity figure keeps its value.
+    The dates of an offset in ``kept`` (an edge of a window compared with another of the entity's
+    dates) are kept too; such an offset met by no constant bounds nothing."""
     def shifted(day: Any, days: int) -> Any:
         try:
             return day + dt.timedelta(days=days) if isinstance(day, dt.date) else None
@@ -256,6 +309,10 @@ def _offset_bounds(program: FigureProgram, constants: dict[str, FigureValue], se
         for base in bases:
             readers.setdefault(base, set()).add("offset")
         bounds = seen.get(fid, [])
+        if fid in kept:
+            kept.update(b for b in bases if b not in program.constants)
+            if bounds == []:  # read only through relations (their cells record its state and sides)
+                continue
         if kind == "diff":
             a, b = rest
             if (a in program.constants) == (b in program.constants) or bounds is None:

@@ -268,6 +268,8 @@ class EntityEvaluation:
         assert of is not None
         ranks = of.ranks(measured.figures) if of.groups else {}
         cells = of.keys(measured.figures.items() if not self._offset_figures else self._sent(measured.figures), self._roles, ranks)
+        if of.relative:  # a date in a window with an edge of the entity's own: the date's sides of the edges
+            cells += of.relations(measured.figures)
         if self._status_leaves:
             leaves = measured.leaves
             cells += [leaves[node_id].status for node_id in self._status_leaves]
