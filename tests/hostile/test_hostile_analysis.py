@@ -17,7 +17,9 @@ NOVICE, TIER = str(POLICIES / "novice.policy"), str(POLICIES / "tier.policy")
 
 #: the CLI in a process whose clock says ``sys.argv[1]`` (every ``date.today()`` in it, whatever module asks)
 CLOCK = """
-import datetime, sys
+import datetime, sys, warnings
+# pyarrow's compiled modules check the size of the date class they meet: this harness's subclass, not the CLI's doing
+warnings.filterwarnings("ignore", message="datetime.date size changed", category=RuntimeWarning)
 day = datetime.date.fromisoformat(sys.argv.pop(1))
 class Clock(datetime.date):
     @classmethod

@@ -219,9 +219,9 @@ def fmt_cmd(policies: tuple[str, ...], check_only: bool) -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the labels.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--color/--no-color", default=None, help="Colour the tree (default: when writing to a terminal).")
-@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python", show_default=True,
-              help="What measures the figures: the Python evaluator, or DuckDB (or Spark) for the aggregates it can run "
-                   "(the same verdicts).")
+@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="duckdb", show_default=True,
+              help="What measures the figures: DuckDB, embedded, for the aggregates it can run (the rest in Python), the "
+                   "Python evaluator (the reference), or Spark (the same verdicts).")
 @user_errors
 def explain(policy: str, data, as_of, param, params_file, time_limit, memory_limit, entity: str, lang: str, fmt: str,
             color, engine: str) -> None:
@@ -269,26 +269,28 @@ def _undecided(verdict: Verdict) -> bool:
               help="Also write the HTML audit report (see 'clausewise report'; with --from and --to, the range's).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report and the spreadsheet.")
-@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python", show_default=True,
-              help="What measures the figures: the Python evaluator, or DuckDB (or Spark) for the aggregates it can run "
-                   "(the same verdicts).")
+@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default=None,
+              help="What measures the figures: DuckDB, embedded, for the aggregates it can run (the rest in Python), the "
+                   "Python evaluator (the reference), or Spark (the same verdicts). Default: duckdb; python for a "
+                   "--from/--to range, the only engine ranges run on.")
 @click.option("--from", "start", default=None, metavar="DATE",
               help="With --to, instead of --as-of: per entity, the days of the range on which each outcome held.")
 @click.option("--to", "end", default=None, metavar="DATE", help="The last day of the --from range (included).")
 @user_errors
 def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit, out: str, form: str | None,
-          workers: int | None, report_path: str | None, lang: str, engine: str, start: str | None, end: str | None) -> None:
+          workers: int | None, report_path: str | None, lang: str, engine: str | None, start: str | None, end: str | None) -> None:
     """Evaluate POLICY for every entity; write verdicts, a summary and a decision record (with --from and
     --to: the days each outcome held, per entity)."""
     if start is not None or end is not None:
-        if start is None or as_of is not None or engine != "python" or form is not None:
-            raise ClausewiseError.simple("--from", "a range audit takes --from and --to, without --as-of, --engine "
-                                         "or --verdicts",
+        if start is None or as_of is not None or engine not in (None, "python") or form is not None:
+            raise ClausewiseError.simple("--from", "a range audit takes --from and --to, without --as-of, --verdicts "
+                                         "or an --engine other than python",
                                          "give --from YYYY-MM-DD --to YYYY-MM-DD, or --as-of alone")
         from clausewise.engine.workers import default_workers
 
         timeline_command.audit_range(policy, data, start, end, gather_params(param, params_file), out,
                                      workers or default_workers(), time_limit, memory_limit, report_path, lang)
+    engine = engine or "duckdb"
     day = as_of_day(as_of)
     loaded = load_versions([policy]).in_force_on(day)
     out_path = Path(out)
