@@ -148,12 +148,18 @@ def test_a_memory_limit_reached_is_exit_2_with_the_message_and_no_witness_data(c
     assert not out.exists()
 
 
-@pytest.mark.parametrize("command", LIMITED, ids=["verify", "diff"])
+@pytest.mark.parametrize("command", [["verify", "small"], ["diff", "small", "small"]], ids=["verify", "diff"])
 def test_a_limit_reached_while_writing_witness_data_leaves_none(command, tmp_path, monkeypatch):
     """The limit is reached after the first witness file is written (a real allocation beyond a real limit, in
-    the search's child process): the directory, new or empty before, is left as it was."""
+    the search's child process): the directory, new or empty before, is left as it was. The search is of a small
+    policy (test_whatif's SMALL): the data are written after it, whatever it found (novice.policy: 32 CPU s)."""
     from clausewise.analysis.diff import Diff
     from clausewise.analysis.verify import Verification
+    from tests.analysis.test_whatif import SMALL
+
+    small = tmp_path / "small.policy"
+    small.write_text(SMALL, "utf-8")
+    command = [str(small) if arg == "small" else arg for arg in command]
 
     def write_then_grow(self, directory, *args, **kwargs):
         Path(directory, "1").mkdir(parents=True)
