@@ -5,6 +5,8 @@ Every test imports them one way: ``from tests.support import ...``.
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,17 @@ EXAMPLES = ROOT / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE_GOLDEN = os.environ.get("CLAUSEWISE_UPDATE_GOLDEN") == "1"
 
+
+@functools.lru_cache(maxsize=None)
+def bundled_audit(name: str, as_of: str, with_params: bool) -> tuple[Any, Any]:
+    """A bundled example's policy (policies/NAME.policy) and its whole audit on the Python engine
+    (examples/NAME, with its params.json when ``with_params``), made once per test process: tests
+    share them, so they read them and never change them."""
+    import clausewise
+
+    policy = clausewise.load_policy(POLICIES / f"{name}.policy")
+    params = json.loads((EXAMPLES / name / "params.json").read_text("utf-8")) if with_params else {}
+    return policy, policy.evaluate(EXAMPLES / name, as_of, params)
 
 
 def policy_block(name: str = "t", compliant: str | None = None, title: tuple[str, str] = ("测试", "test"),
