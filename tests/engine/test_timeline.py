@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 import json
 import time
+from collections import Counter
 
 import pytest
 
@@ -17,7 +18,7 @@ from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.engine.policy import compile_policy_text, load_policy
 from clausewise.engine.timeline import MAX_DAYS, day_range, range_audit
 from clausewise.engine.workers import LimitExceeded
-from clausewise.evaluate import measure
+from clausewise.evaluate import computed, measure
 from clausewise.evaluate.figuretable import FigureProducer
 from clausewise.evaluate.measure import Data, Evaluator
 from clausewise.language import syntax
@@ -236,6 +237,28 @@ def test_a_program_showing_some_statuses_is_the_whole_program_without_the_others
     assert len(statuses) == len(policy.plan.nodes) > 3
     kept = {f"status(E,{q(node)},S) :- {pred(node)}(E,S)." for node in shown[:2]}
     assert lean == [line for line in whole if line not in statuses or line in kept]
+
+
+@pytest.mark.parametrize("kept", [computed.SHARED_ENTITIES, 1])
+def test_an_entitys_daily_rows_are_walked_once_for_every_day_of_a_range(kept: int, monkeypatch) -> None:
+    """The rows a day-free aggregate keeps (novice's signed orders since opening) are found once per
+    entity for every day of a range and its history's rounds, though both measure a chunk's entities
+    in turn; with one entity's rows kept at a time they were walked again at each turn."""
+    monkeypatch.setattr(computed, "SHARED_ENTITIES", kept)
+    policy = load_policy(POLICIES / "novice.policy")
+    tables = policy.load_data(EXAMPLES / "novice")
+    walked: Counter = Counter()
+    row_value = measure.Evaluator.row_value
+
+    def counting(self, node, row, scope):
+        if row.get("signed_orders") is not None:
+            walked[(row.get("shop_id"), row.get("date"))] += 1
+        return row_value(self, node, row, scope)
+    monkeypatch.setattr(measure.Evaluator, "row_value", counting)
+    records = list(range_audit(policy, tables, dt.date(2024, 3, 1), dt.date(2024, 3, 16), None, range_record,
+                               outcomes_only=True))
+    assert len(records) == 14 and len(walked) > 20
+    assert (max(walked.values()) == 1) == (kept > 1)
 
 
 def test_parameters_that_change_with_the_day_are_measured_on_each_day() -> None:

@@ -218,19 +218,27 @@ def _day_free(ev: Evaluator, node: syntax.Aggregate) -> bool:
     return found
 
 
+#: entities whose day-shared caches are kept at once (all forgotten beyond it): a range's days and
+#: its rules' histories measure the entities of a chunk in turn, day after day
+SHARED_ENTITIES = 256
+
+
 def _shared_rows(ev: Evaluator, scope: Scope) -> dict:
-    """A cache that lives while one entity is evaluated, shared by the evaluators of other as-of days
-    (:meth:`Evaluator.on_day`): cleared when the entity changes."""
+    """A cache per entity, shared by the evaluators of other as-of days (:meth:`Evaluator.on_day`),
+    kept for the last :data:`SHARED_ENTITIES` entities (it was cleared whenever the entity changed,
+    so a range built each entity's rows again for every day and history round)."""
     shared = ev.day_shared
-    if shared.get("entity") is not scope.entity:
-        shared.clear()
-        shared["entity"], shared["rows"] = scope.entity, {}
-    return shared["rows"]
+    found = shared.get(id(scope.entity))  # id(): an entity row, kept alive with its cache below
+    if found is None or found[0] is not scope.entity:
+        if len(shared) >= SHARED_ENTITIES:
+            shared.clear()
+        found = shared[id(scope.entity)] = (scope.entity, {})
+    return found[1]
 
 
 def day_shared(ev: Evaluator, scope: Scope) -> dict:
-    """What the evaluators of every as-of day keep for the entity of ``scope`` (cleared when the
-    entity changes); keys are tuples, those of other modules tagged with a string first."""
+    """What the evaluators of every as-of day keep for the entity of ``scope`` (for the last
+    :data:`SHARED_ENTITIES` entities); keys are tuples, those of other modules tagged with a string first."""
     return _shared_rows(ev, scope)
 
 

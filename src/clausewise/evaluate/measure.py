@@ -123,8 +123,8 @@ class Evaluator:
         self.compiled: dict[int, Any] = {}  # see closures: expressions compiled to closures, by node id
         #: what depends only on the policy's nodes, never on the day or the parameters (shared by :meth:`on_day`)
         self.node_facts: dict[Any, Any] = {}
-        #: what one entity's rows give on every as-of day (rows an aggregate keeps), shared by :meth:`on_day`
-        self.day_shared: dict[str, Any] = {}
+        #: id(entity) -> (entity, what its rows give on every as-of day), shared by :meth:`on_day`
+        self.day_shared: dict[int, Any] = {}
         #: whether evaluators of other as-of days share :attr:`day_shared` (made by :meth:`on_day`):
         #: only then is a value that is the same on every day worth keeping there
         self.days_shared = False
