@@ -20,8 +20,7 @@ only the date's side of each edge and whether any of the three is none or missin
 they are. A constant looked up in a list field makes each of the list's items
 itself or one value standing for every other, and lists with the same such items, in any order
 and number, share a cell. An item looked up in a set of literals
-is itself when it is one of them, else one value standing for every other; the members of a set
-share a cell (a string's cell is which of its sets and constants it is in). A figure compared by
+is itself when it is one of them, else one value standing for every other. A figure compared by
 an order on strings keeps its value. The months or days a quantifier walks (its units) each
 have a cell of the units figure's bounds.
 """
@@ -62,8 +61,6 @@ class Cells:
         self._fixed: dict[str, FigureValue] = {}
         ordered: set[str] = set()
         seen: dict[str, list[Any] | None] = {}
-        #: the strings each figure is tested against, one set per test (a set of literals, or one constant)
-        tests: dict[str, list[frozenset[str]]] = {}
         readers: dict[str, set[str]] = {}
         #: per-entity figures compared with one another, and those also read any other way
         peers: dict[str, set[str]] = {}
@@ -84,7 +81,6 @@ class Cells:
                 found = constants[item].value if item in program.constants and constants[item].missing is None else None
                 if item in program.constants and seen.get(items, []) is not None:
                     seen.setdefault(items, []).extend([found] if found is not None else [])  # type: ignore[union-attr]
-                    tests.setdefault(items, []).append(frozenset([found] if type(found) is str else []))
                 else:
                     seen[item] = seen[items] = None
                 continue
@@ -93,7 +89,6 @@ class Cells:
                 elements = constants[collection].value if collection in program.constants else None
                 if item not in program.constants and isinstance(elements, (list, tuple)) and seen.get(item, []) is not None:
                     seen.setdefault(item, []).extend(e for e in elements if e is not None)  # type: ignore[union-attr]
-                    tests.setdefault(item, []).append(frozenset(e for e in elements if type(e) is str))
                 else:
                     seen[item] = None
                 continue
@@ -101,14 +96,16 @@ class Cells:
                 pairs = [tuple(leaf.figures[1:])]
             elif leaf.kind == "compare":
                 pairs = [leaf.figures]
-            elif leaf.kind == "within":  # a date compared with its window's start and end
-                if _relative(program, leaf.figures):
-                    day, start, end = leaf.figures
-                    self.relative.append((day, start, end))
-                    self.kept.update(f for f in leaf.figures if f not in program.constants)
-                    self._fixed.update((f, constants[f]) for f in leaf.figures if f in program.constants)
-                    continue
-                pairs = [leaf.figures[:2], (leaf.figures[0], leaf.figures[2])]
+            elif leaf.kind == "within":  # a date (a month: its first and last days) compared with the window's edges
+                day, start, end, *days = leaf.figures
+                pairs = []
+                for parts in [(d, start, end) for d in days or [day]]:
+                    if _relative(program, parts):
+                        self.relative.append(parts)
+                        self.kept.update(f for f in parts if f not in program.constants)
+                        self._fixed.update((f, constants[f]) for f in parts if f in program.constants)
+                    else:
+                        pairs += [parts[:2], (parts[0], parts[2])]
             else:
                 continue
             for mine, other in [pair for a, b in pairs for pair in ((a, b), (b, a))]:
@@ -123,7 +120,6 @@ class Cells:
                 value = constants[other].value if constants[other].missing is None else None
                 if bounds is not None and value is not None:
                     bounds.append(value)
-                    tests.setdefault(mine, []).append(frozenset([value] if type(value) is str else []))
         if program.offset_figures:
             _offset_bounds(program, constants, seen, readers, not_only_peers, self.kept)
         for fid in program.entity_figures:
@@ -157,10 +153,6 @@ class Cells:
                 self.groups.append(tuple(sorted(group)))
         #: the kind of each figure's bounds
         self.kinds = {fid: kind_of(b[0]) for fid, b in self.bounds.items() if b}
-        #: a string figure's key of each of its bounds: which of its tests the string passes (the members of
-        #: one set of literals share a cell); a string that is no bound passes none (key 0)
-        self._string_keys = {fid: {v: tuple(v in test for test in tests.get(fid, ())) for v in b}
-                             for fid, b in self.bounds.items() if b and self.kinds[fid] == "string"}
         #: figures with numeric bounds (the fast path of :meth:`key`)
         self._numeric = {fid: b for fid, b in self.bounds.items()
                          if b and self.kinds[fid] == "number" and fid not in self.presence}
@@ -180,8 +172,8 @@ class Cells:
             return (kind, value)
         if not bounds:
             return kind
-        if kind == "string":  # compared for equality or looked up: the tests it passes (none: 'another')
-            return self._string_keys[fid].get(value, 0)
+        if kind == "string":  # compared for equality or looked up: itself if a bound, else 'another'
+            return value if value in bounds else 0
         return _position(bounds, value)
 
     def keys(self, figures: Iterable[tuple[str, FigureValue]], roles: Mapping[str, str], ranks: Mapping[str, int]) -> list[Any]:
@@ -300,7 +292,8 @@ def _offset_bounds(program: FigureProgram, constants: dict[str, FigureValue], se
     bound ``v`` of ``d + k days`` is the bound ``v - k days`` of ``d``, with the days beyond which
     ``d + k`` leaves the calendar; ``end of N days from d`` bounds ``d`` at ``v - N + 1`` and ``v - N``
     (both C-4 conventions); ``a - b`` against ``p`` days bounds the one that is not constant at
-    ``a - p`` or ``b + p``. A date whose offset is compared with another entity figure keeps its value.
+    ``a - p`` or ``b + p``; the first or last day of a month M bounds M at each bound's month. A date
+    whose offset is compared with another entity figure keeps its value.
     The dates of an offset in ``kept`` (an edge of a window compared with another of the entity's
     dates) are kept too; such an offset met by no constant bounds nothing."""
     def shifted(day: Any, days: int) -> Any:
@@ -341,6 +334,10 @@ def _offset_bounds(program: FigureProgram, constants: dict[str, FigureValue], se
                 wanted.append(shifted(day.value, sign * p))
         elif bounds is None or kind == "calendar":  # the edge of an entity's date: the date keeps its value
             mine, wanted = rest[0], None
+        elif kind == "month_edge":  # a day of month M stands to a day v as M stands to v's month
+            mine, wanted = rest[0], [_month_of(v) if isinstance(v, dt.date) else None for v in bounds]
+            if None in wanted:
+                wanted = None
         elif kind == "shift":
             mine, days = rest
             wanted = [shifted(v, -days) for v in bounds]
@@ -352,6 +349,11 @@ def _offset_bounds(program: FigureProgram, constants: dict[str, FigureValue], se
             seen[mine] = None
         else:
             seen.setdefault(mine, []).extend(w for w in wanted if w is not None)  # type: ignore[union-attr]
+
+
+def _month_of(day: dt.date) -> Month:
+    """The month of a day that bounds a day of a month (the month's cell is its side of it)."""
+    return Month.of(day)
 
 
 def _any_of(kind: str, value: Any) -> Any:

@@ -12,8 +12,10 @@ computed from the as-of day are ``const/2`` facts of each evaluation.
 A membership in a set of literals is a rule over ``element/2`` facts the program states; a date in a
 window (``as_of in 60 days from found_on``, ``d in previous quarter of as_of``) compares the date with
 the window's start and end (:data:`WITHIN_RULES`), which are figures (offsets of the program's where they
-are, :data:`OFFSET_RULES`); a value in a list field (``catering in industries``) is looked up among
-the list's items, which enter as units of the list's figure (:data:`LISTED_RULES`). A
+are, :data:`OFFSET_RULES`), and a month in a window (``report_month in quarter of as_of``) its first and
+last days (:data:`MONTH_WITHIN_RULES`; the days are the program's, :data:`MONTH_EDGE_RULES`); a value
+in a list field (``catering in industries``) is looked up among the list's items, which enter as units
+of the list's figure (:data:`LISTED_RULES`). A
 quantifier over the months or days of a window (``any month m in W: sum(... during m) >= B``)
 gets its units' values as ``unit_value(E, F, K, V)`` facts (``unit_none/3``, ``unit_missing/3``;
 ``K`` numbers the units in window order): each unit is compared by the same rules as a leaf's
@@ -23,7 +25,7 @@ days``, ``quarter_end_assessment - cold_start_pass_day``, ``end of previous quar
 rule of the program over its dates' day numbers (:data:`OFFSET_RULES`, :data:`CALENDAR_RULES`): the
 dates enter as figures, the offset does not.
 Leaves of other shapes are still decided in exact arithmetic outside the program and enter as
-``leaf(E, Node, Status)``: a month in a window, a quantifier whose body is not one comparison
+``leaf(E, Node, Status)``: a quantifier whose body is not one comparison
 with its month or day on one side (``every day d in W: r0 on d``), and, in the analysis commands'
 search, quantifiers, dates in windows and values in list fields.
 """
@@ -122,6 +124,16 @@ inside(E,L,no) :- within(L,D,S,T), value(E,D,X), value(E,S,A), value(E,T,_), X <
 inside(E,L,no) :- within(L,D,S,T), value(E,D,X), value(E,S,_), value(E,T,B), X > B.
 """
 
+MONTH_WITHIN_RULES = """\
+% ---- a month in a window (month_in(L), with within((L,first),F,S,T) and within((L,last),Z,S,T): F and Z
+% are the month's first and last days): in it when both days are; unknown when either is; else not in it
+month_unknown(E,L) :- month_in(L), inside(E,(L,_),unknown).
+month_inside(E,L,unknown) :- month_unknown(E,L).
+month_inside(E,L,yes) :- month_in(L), inside(E,(L,first),yes), inside(E,(L,last),yes).
+month_inside(E,L,no) :- month_in(L), inside(E,(L,_),no), not month_unknown(E,L).
+#defined month_in/1.
+"""
+
 LISTED_RULES = """\
 % ---- a value V in a list field (listed(L,V,C): the list's items are units of figure C, in order);
 % missing data on either side: unknown; else a value or a list that is none: not in it
@@ -194,6 +206,16 @@ value(E,F,V - 1) :- calendar_edge(F,_,end,_,_), month_start(E,F,next,V).
 missing(E,F) :- period_from(E,F,S,_), S < 12.
 """
 
+MONTH_EDGE_RULES = """\
+% ---- the first or last day of a month M (month_edge(F,M,start|end)): M's value is its month number (YM of
+% CALENDAR_RULES), whose first day and the next month's CALENDAR_RULES compute
+period_from(E,F,YM,1) :- month_edge(F,M,_), value(E,M,YM).
+value(E,F,V) :- month_edge(F,_,start), month_start(E,F,start,V).
+value(E,F,V - 1) :- month_edge(F,_,end), month_start(E,F,next,V).
+offset_of(F,M) :- month_edge(F,M,_).
+#defined month_edge/3.
+"""
+
 
 @dataclass
 class FigureProgram:
@@ -212,7 +234,8 @@ class FigureProgram:
     #: False: date offsets enter as figures (the analysis commands' search chooses their values)
     offsets: bool = True
     #: figures the program computes from other figures (date offsets): id -> ('shift', base, days),
-    #: ('period_end', base, N), ('diff', a, b) or ('calendar', base, edge, unit, previous); no fact
+    #: ('period_end', base, N), ('diff', a, b), ('calendar', base, edge, unit, previous) or
+    #: ('month_edge', month, edge); no fact
     #: carries them (``figure/3`` carries their dates)
     offset_figures: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
@@ -257,8 +280,9 @@ class FigureProgram:
         def plain_or_constant(d: FigureDef) -> bool:
             return d.offset is None or (d.constant and self._offset_ok(d.offset))
 
+        unit = "month" if kind == "month_edge" else "date"
         return abs(days) <= MAX_OFFSET_DAYS and all(
-            (f := self.figures.figures[d]).role == "value" and f.unit == "date" and plain_or_constant(f) for d in dates)
+            (f := self.figures.figures[d]).role == "value" and f.unit == unit and plain_or_constant(f) for d in dates)
 
     def convention_params(self, convention: str) -> list[tuple[str, str]]:
         """The day-count convention C-4 as a ``param_given/2`` (name, value), when the program reads
@@ -279,7 +303,9 @@ class FigureProgram:
             return (item.role == "value" and encodable(item.unit) and collection.constant
                     and self._elements(collection) is not None)
         if leaf.kind == "within":  # the search chooses a date's candidates, not its window's edges: leaf/3 there
-            return self.offsets and all(d.role == "value" and d.unit == "date" for d in defs)
+            item, *days = defs
+            return (self.offsets and item.role == "value" and item.unit in ("date", "month")
+                    and all(d.role == "value" and d.unit == "date" for d in days))
         if leaf.kind == "listed":  # the search chooses a yes/no figure for these: leaf/3 there
             item, items = defs
             literal = item.constant and self._literal(item.node) is not None  # an enum value: 'catering in industries'
@@ -399,6 +425,8 @@ class FigureProgram:
             lines.append(SHOWN_UNIT_RULES)
         if any(leaf.kind == "within" for leaf in self.compiled.values()):
             lines.append(WITHIN_RULES)
+        if any(leaf.kind == "within" and len(leaf.figures) == 5 for leaf in self.compiled.values()):
+            lines.append(MONTH_WITHIN_RULES)
         if any(leaf.kind == "listed" for leaf in self.compiled.values()):
             lines.append(LISTED_RULES)
         if self.offset_figures:
@@ -406,8 +434,10 @@ class FigureProgram:
                 lines.append(f"param_default({q(CONVENTION)},{q(CONVENTIONS[0])}).  "
                              + comment("C-4: the start day of 'N days from d' is day 1 (a param_given/2 fact replaces it)"))
             lines.append(OFFSET_RULES)
-            if any(offset[0] == "calendar" for offset in self.offset_figures.values()):
+            if any(offset[0] in ("calendar", "month_edge") for offset in self.offset_figures.values()):
                 lines.append(CALENDAR_RULES)
+            if any(offset[0] == "month_edge" for offset in self.offset_figures.values()):
+                lines.append(MONTH_EDGE_RULES)
         return lines
 
     def _offset_lines(self, fid: str) -> list[str]:
@@ -419,6 +449,8 @@ class FigureProgram:
         elif kind == "calendar":
             base, edge, unit, previous = rest
             fact = f"calendar_edge({q(fid)},{q(base)},{edge},{unit},{int(previous)})."
+        elif kind == "month_edge":
+            fact = f"month_edge({q(fid)},{q(rest[0])},{rest[1]})."
         else:
             fact = f"{'day_shift' if kind == 'shift' else 'period_end'}({q(fid)},{q(rest[0])},{rest[1]})."
         names = " - ".join(self.figures.figures[b].text for b in self.bases(fid))
@@ -449,11 +481,14 @@ class FigureProgram:
                     f"unit_status(E,{qid},K,S) :- compared(E,({qid},K),S).",
                     f"{head}(E,S) :- quantifier_status(E,{qid},S)."]
         if leaf.kind == "within":
-            d, start, end = (q(f) for f in leaf.figures)
+            d, start, end, *days = (q(f) for f in leaf.figures)
             found, other = ("fail", "pass") if leaf.negated else ("pass", "fail")
-            return [f"within({qid},{d},{start},{end}).",
-                    f"{head}(E,{found}) :- inside(E,{qid},yes).  {head}(E,{other}) :- inside(E,{qid},no).",
-                    f"{head}(E,unknown) :- inside(E,{qid},unknown)."]
+            inside, stated = "inside", [f"within({qid},{d},{start},{end})."]
+            if days:  # a month: its first and last days
+                inside, stated = "month_inside", [f"month_in({qid}).  within(({qid},first),{days[0]},{start},{end}).  "
+                                                  f"within(({qid},last),{days[1]},{start},{end})."]
+            return stated + [f"{head}(E,{found}) :- {inside}(E,{qid},yes).  {head}(E,{other}) :- {inside}(E,{qid},no).",
+                             f"{head}(E,unknown) :- {inside}(E,{qid},unknown)."]
         if leaf.kind == "listed":
             v, items = (q(f) for f in leaf.figures)
             found, other = ("fail", "pass") if leaf.negated else ("pass", "fail")

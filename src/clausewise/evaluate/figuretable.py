@@ -78,7 +78,8 @@ class LeafDef:
     id: str
     kind: str  # compare | member | within | listed | is_set | truth | quantified | leaf
     figures: tuple[str, ...]  # compare: left, right; member: item, collection; within: the date, the
-    #                          window's start, its end; listed: the value, the list's items (a units
+    #                          window's start, its end (a month: and its first and last day); listed:
+    #                          the value, the list's items (a units
     #                          figure); is_set, truth: value; quantified: window, units, other side;
     #                          leaf: the leaf figure
     op: str = "="  # compare, quantified: the comparison
@@ -251,10 +252,13 @@ class _Builder:
             case syntax.Compare(op=op, left=left, right=right):
                 return LeafDef(leaf_id, "compare", (self.value(left, f"{leaf_id}.left"), self.value(right, f"{leaf_id}.right")),
                                op, compare_unit(c, cond))
-            case syntax.Member(item=item, collection=coll, negated=negated) \
-                    if unit_of(c, item) == "date" and (sort := c.sorts.get(coll.nid)) is not None and sort.kind == "window":
-                return LeafDef(leaf_id, "within", (self.value(item, f"{leaf_id}.item"), self.edge(coll, "start", f"{leaf_id}.start"),
-                                                   self.edge(coll, "end", f"{leaf_id}.end")), negated=negated)
+            case syntax.Member(item=item, collection=coll, negated=negated) if unit_of(c, item) in ("date", "month") \
+                    and (sort := c.sorts.get(coll.nid)) is not None and sort.kind == "window":
+                parts: tuple[str, ...] = (self.value(item, f"{leaf_id}.item"), self.edge(coll, "start", f"{leaf_id}.start"),
+                                          self.edge(coll, "end", f"{leaf_id}.end"))
+                if unit_of(c, item) == "month":  # in the window when its first and its last day are
+                    parts += (self.edge(item, "start", f"{leaf_id}.first"), self.edge(item, "end", f"{leaf_id}.last"))
+                return LeafDef(leaf_id, "within", parts, negated=negated)
             case syntax.Member(item=item, collection=syntax.Name() | syntax.Attr() as coll, negated=negated) \
                     if isinstance(c.refs.get(coll.nid), (EntityFieldRef, LookupRef)) and (sort := c.sorts.get(coll.nid)) is not None \
                     and sort.vtype is not None and sort.vtype.is_list:  # a list field: its items
@@ -293,12 +297,15 @@ def date_offset(checked, node: Any) -> tuple[Any, ...] | None:
     (('shift', d, days)), ``end of 90 days from d`` (('period_end', d, 90), convention C-4 is the
     program's; ``start of N days from d`` is ('shift', d, 0)), ``a - b`` of two dates (('diff', a, b)),
     ``start of quarter of d`` or ``end of previous month of d`` (('calendar', d, 'start' | 'end',
-    'quarter' | 'month', previous)); None for any other expression."""
+    'quarter' | 'month', previous)), ``start of m`` or ``end of m`` of a month m (('month_edge', m,
+    'start' | 'end')); None for any other expression."""
     expr = _resolved(checked, node)
     if isinstance(expr, syntax.Edge) and expr.kind in ("start", "end"):
         window = _resolved(checked, expr.window)
         if isinstance(window, syntax.Calendar) and unit_of(checked, window.date) == "date":
             return ("calendar", window.date, expr.kind, window.kind, window.previous)
+        if unit_of(checked, expr.window) == "month":
+            return ("month_edge", expr.window, expr.kind)
     match expr:
         case syntax.Arith(op="+" | "-" as op, left=base, right=syntax.Number(value=int() as days)) \
                 if unit_of(checked, base) == "date" and not isinstance(days, bool):
@@ -365,16 +372,17 @@ def leaf_result(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
 
 
 def _within(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
-    """A date in a window, from the date and the window's start and end (the explanation's: the
+    """A date or a month in a window, from it and the window's start and end (the explanation's: the
     status the verdict shows is the program's); the window's start and end are none together when
     it does not exist, and missing together, for the same reasons, when it cannot be known."""
-    item, start, end = (values[f] for f in leaf.figures)
+    item, start, end = (values[f] for f in leaf.figures[:3])
     raw = item.raw()
     windows = _windows(item.windows, start.windows, end.windows)
     bad = missing(raw, start.raw(), end.raw())
     if bad is not None:
         return LeafResult("unknown", missing=bad.reasons, windows=windows)
-    found = raw is not None and start.value is not None and end.value is not None and start.value <= raw <= end.value
+    found = raw is not None and start.value is not None and end.value is not None \
+        and Window(start.value, end.value).contains(raw)
     return LeafResult("pass" if found != leaf.negated else "fail", raw, unit=None, windows=windows)
 
 
