@@ -20,7 +20,8 @@ only the date's side of each edge and whether any of the three is none or missin
 they are. A constant looked up in a list field makes each of the list's items
 itself or one value standing for every other, and lists with the same such items, in any order
 and number, share a cell. An item looked up in a set of literals
-is itself when it is one of them, else one value standing for every other. A figure compared by
+is itself when it is one of them, else one value standing for every other; the members of a set
+share a cell (a string's cell is which of its sets and constants it is in). A figure compared by
 an order on strings keeps its value. The months or days a quantifier walks (its units) each
 have a cell of the units figure's bounds.
 """
@@ -61,6 +62,8 @@ class Cells:
         self._fixed: dict[str, FigureValue] = {}
         ordered: set[str] = set()
         seen: dict[str, list[Any] | None] = {}
+        #: the strings each figure is tested against, one set per test (a set of literals, or one constant)
+        tests: dict[str, list[frozenset[str]]] = {}
         readers: dict[str, set[str]] = {}
         #: per-entity figures compared with one another, and those also read any other way
         peers: dict[str, set[str]] = {}
@@ -81,6 +84,7 @@ class Cells:
                 found = constants[item].value if item in program.constants and constants[item].missing is None else None
                 if item in program.constants and seen.get(items, []) is not None:
                     seen.setdefault(items, []).extend([found] if found is not None else [])  # type: ignore[union-attr]
+                    tests.setdefault(items, []).append(frozenset([found] if type(found) is str else []))
                 else:
                     seen[item] = seen[items] = None
                 continue
@@ -89,6 +93,7 @@ class Cells:
                 elements = constants[collection].value if collection in program.constants else None
                 if item not in program.constants and isinstance(elements, (list, tuple)) and seen.get(item, []) is not None:
                     seen.setdefault(item, []).extend(e for e in elements if e is not None)  # type: ignore[union-attr]
+                    tests.setdefault(item, []).append(frozenset(e for e in elements if type(e) is str))
                 else:
                     seen[item] = None
                 continue
@@ -120,6 +125,7 @@ class Cells:
                 value = constants[other].value if constants[other].missing is None else None
                 if bounds is not None and value is not None:
                     bounds.append(value)
+                    tests.setdefault(mine, []).append(frozenset([value] if type(value) is str else []))
         if program.offset_figures:
             _offset_bounds(program, constants, seen, readers, not_only_peers, self.kept)
         for fid in program.entity_figures:
@@ -153,6 +159,10 @@ class Cells:
                 self.groups.append(tuple(sorted(group)))
         #: the kind of each figure's bounds
         self.kinds = {fid: kind_of(b[0]) for fid, b in self.bounds.items() if b}
+        #: a string figure's key of each of its bounds: which of its tests the string passes (the members of
+        #: one set of literals share a cell); a string that is no bound passes none (key 0)
+        self._string_keys = {fid: {v: tuple(v in test for test in tests.get(fid, ())) for v in b}
+                             for fid, b in self.bounds.items() if b and self.kinds[fid] == "string"}
         #: figures with numeric bounds (the fast path of :meth:`key`)
         self._numeric = {fid: b for fid, b in self.bounds.items()
                          if b and self.kinds[fid] == "number" and fid not in self.presence}
@@ -172,8 +182,8 @@ class Cells:
             return (kind, value)
         if not bounds:
             return kind
-        if kind == "string":  # compared for equality or looked up: itself if a bound, else 'another'
-            return value if value in bounds else 0
+        if kind == "string":  # compared for equality or looked up: the tests it passes (none: 'another')
+            return self._string_keys[fid].get(value, 0)
         return _position(bounds, value)
 
     def keys(self, figures: Iterable[tuple[str, FigureValue]], roles: Mapping[str, str], ranks: Mapping[str, int]) -> list[Any]:
