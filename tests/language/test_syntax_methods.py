@@ -23,8 +23,11 @@ POLICIES = sorted((Path(__file__).resolve().parents[2] / "policies").glob("*.pol
 
 
 def subclasses(cls: type) -> set[type]:
-    found = set(cls.__subclasses__())
-    return found.union(*(subclasses(c) for c in cls.__subclasses__()))
+    direct: list[type] = cls.__subclasses__()
+    found: set[type] = set(direct)
+    for sub in direct:
+        found |= subclasses(sub)
+    return found
 
 
 @functools.cache
@@ -39,7 +42,8 @@ def reference_class(cls: type) -> type:
 
 
 def reference(value: Any) -> Any:
-    return reference_class(type(value))(**{f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+    cls: type = type(value)
+    return reference_class(cls)(**{f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
 
 
 def reachable(root: Any) -> list[Any]:
