@@ -143,18 +143,28 @@ def _solve_distinct(program: str, signatures: list[tuple], shared: tuple[Fact, .
                 fact(clingo.Function(name, [entity, *(sym(a) for a in args)]))
     ctl.ground([("base", [])])
 
+    answer_of = {str(k): answer for k, answer in enumerate(answers)}
+    #: the text after the entity of a status/3 or chosen/3 symbol, read: the same for many entities
+    read: dict[str, tuple[str, Any]] = {}
+
     def on_model(model: clingo.Model) -> None:
         # Reading a symbol's text is one call into clingo; reading its parts is six.
         for s in model.symbols(shown=True):
             name, _, rest = str(s).partition("(")
             index, _, rest = rest[:-1].partition(",")
-            answer = answers[int(index)]
+            answer = answer_of[index]
             if name == "status":
-                node, _, status = rest.rpartition(",")
-                answer.status[_unquote(node)] = status
+                found = read.get(rest)
+                if found is None:
+                    node, _, status = rest.rpartition(",")
+                    found = read[rest] = (_unquote(node), status)
+                answer.status[found[0]] = found[1]
             elif name == "chosen":
-                field_name, _, clause = rest.rpartition(",")
-                answer.chosen[_unquote(field_name)] = int(clause)
+                found = read.get(rest)
+                if found is None:
+                    field_name, _, clause = rest.rpartition(",")
+                    found = read[rest] = (_unquote(field_name), int(clause))
+                answer.chosen[found[0]] = found[1]
             elif name == "undecided":
                 answer.undecided.add(_unquote(rest))
             elif name == "missing_decided":
