@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 
 import pytest
@@ -18,7 +19,7 @@ from clausewise.evaluate.leaves import LeafEvaluator
 from clausewise.evaluate.measure import Data, Evaluator, Scope
 from clausewise.evaluate.params import resolve_params
 from clausewise.report.records import Tally, VerdictSink, write_verdicts
-from tests.support import EXAMPLES, POLICIES
+from tests.support import EXAMPLES, POLICIES, bundled_audit
 from tests.oracle.gen import cases
 
 BUNDLED = [("tier", "2024-04-01", True), ("novice", "2024-03-15", False), ("renew", "2024-06-30", True),
@@ -37,9 +38,16 @@ def params_of(name, with_params):
     return json.loads((EXAMPLES / name / "params.json").read_text("utf-8")) if with_params else {}
 
 
+@functools.lru_cache(maxsize=None)
+def bundled_raws(name, as_of, with_params):
+    """The raw verdicts of a bundled example's audit, made once per process (read, never changed, but
+    for the answer frames their encoders keep as they write, which the frame test clears)."""
+    return raw_verdicts(load_policy(POLICIES / f"{name}.policy"), EXAMPLES / name, as_of, params_of(name, with_params))[0]
+
+
 @pytest.mark.parametrize("name, as_of, with_params", BUNDLED)
 def test_json_text_equals_the_models_on_the_bundled_examples(name, as_of, with_params):
-    raws, _ = raw_verdicts(load_policy(POLICIES / f"{name}.policy"), EXAMPLES / name, as_of, params_of(name, with_params))
+    raws = bundled_raws(name, as_of, with_params)
     assert len(raws) > 10
     for raw in raws:
         assert raw.json() == raw.model().model_dump_json()
@@ -111,9 +119,8 @@ def test_plain_comparisons_are_compiled_and_keep_missing_values_and_gaps():
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
 @pytest.mark.parametrize("name, as_of, with_params", BUNDLED)
 def test_streamed_audit_files_equal_the_files_made_from_models(tmp_path, name, as_of, with_params, suffix):
-    policy = load_policy(POLICIES / f"{name}.policy")
+    policy, evaluation = bundled_audit(name, as_of, with_params)  # the models: made once for both suffixes
     params = params_of(name, with_params)
-    evaluation = policy.evaluate(EXAMPLES / name, as_of, params)
     fields = [d.field for d in policy.plan.decides]
     if suffix == ".jsonl":
         write_verdicts(evaluation, tmp_path / f"models{suffix}")
@@ -189,11 +196,9 @@ def test_verdict_text_is_the_same_with_and_without_the_answer_frames(tmp_path, m
         from benchmarks.generate import write_novice
 
         write_novice(tmp_path, 300, 30, dt.date(2024, 3, 31))
-        policy, data, as_of, params = load_policy(POLICIES / "novice.policy"), tmp_path, "2024-03-31", {}
-    else:
-        as_of, with_params = {"tier": ("2024-04-01", True), "novice": ("2024-03-15", False)}[source]
-        policy, data, params = load_policy(POLICIES / f"{source}.policy"), EXAMPLES / source, params_of(source, with_params)
-    raws, _ = raw_verdicts(policy, data, as_of, params)
+        raws = raw_verdicts(load_policy(POLICIES / "novice.policy"), tmp_path, "2024-03-31", {})[0]
+    else:  # the raw verdicts of the test of the JSON text (the encoders' frames are cleared first)
+        raws = bundled_raws(source, *{"tier": ("2024-04-01", True), "novice": ("2024-03-15", False)}[source])
     never, no_frames, answers = _texts_with_frames(raws, 10**9, monkeypatch)
     always, all_frames, _ = _texts_with_frames(raws, 1, monkeypatch)
     twice, some_frames, _ = _texts_with_frames(raws, 2, monkeypatch)
