@@ -79,6 +79,9 @@ class Cells:
                 not_only_peers.update(leaf.figures)
             if leaf.kind == "truth":
                 seen[leaf.figures[0]] = None  # a bool keeps its value
+            if leaf.kind == "quantified" and leaf.op == "truth":
+                seen[leaf.figures[1]] = None  # so does each unit's
+                continue
             if leaf.kind == "listed":  # a constant looked up in a list: each item is it or another value
                 item, items = leaf.figures
                 found = constants[item].value if item in program.constants and constants[item].missing is None else None

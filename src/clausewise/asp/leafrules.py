@@ -19,15 +19,16 @@ of the list's figure (:data:`LISTED_RULES`). A
 quantifier over the months or days of a window (``any month m in W: sum(... during m) >= B``)
 gets its units' values as ``unit_value(E, F, K, V)`` facts (``unit_none/3``, ``unit_missing/3``;
 ``K`` numbers the units in window order): each unit is compared by the same rules as a leaf's
-two sides, and ``any``/``every`` is decided from the units' statuses (``quantifier_status/3``).
+two sides, or, of a quantifier over a bool of each unit (``every day d in W: r0 on d``), read as a
+``truth`` leaf reads a bool, and ``any``/``every`` is decided from the units' statuses (``quantifier_status/3``).
 A date offset between single dates (``end of 90 days from revoked_on``, ``cold_start_trigger + 60
 days``, ``quarter_end_assessment - cold_start_pass_day``, ``end of previous quarter of as_of``) is a
 rule of the program over its dates' day numbers (:data:`OFFSET_RULES`, :data:`CALENDAR_RULES`): the
 dates enter as figures, the offset does not.
 Leaves of other shapes are still decided in exact arithmetic outside the program and enter as
-``leaf(E, Node, Status)``: a quantifier whose body is not one comparison
-with its month or day on one side (``every day d in W: r0 on d``), and, in the analysis commands'
-search, quantifiers, dates in windows and values in list fields.
+``leaf(E, Node, Status)``: a quantifier whose body is neither one comparison with its month or
+day on one side nor a bool (``any day d in W: a and b``), and, in the analysis commands' search,
+quantifiers, dates in windows and values in list fields.
 """
 
 from __future__ import annotations
@@ -314,9 +315,11 @@ class FigureProgram:
         if leaf.kind == "quantified":
             if not self.quantifiers:
                 return False
-            window, units, other = defs
+            window, units, *other = defs
+            if leaf.op == "truth":  # a bool of each unit
+                return window.role == "window" and units.role == "units" and units.unit == "bool"
             return (window.role == "window" and units.role == "units" and encodable(units.unit)
-                    and other.role == "value" and encodable(other.unit))
+                    and other[0].role == "value" and encodable(other[0].unit))
         return False
 
     def _elements(self, f: FigureDef) -> list[str] | None:
@@ -469,6 +472,14 @@ class FigureProgram:
                     f"{head}(E,pass) :- value(E,{a},X), value(E,{b},Y), X {holds} Y.",
                     f"{head}(E,fail) :- value(E,{a},X), value(E,{b},Y), X {fails} Y.",
                     f"{head}(E,S) :- compared(E,{qid},S)."]
+        if leaf.kind == "quantified" and leaf.op == "truth":  # a bool of each unit, as a 'truth' leaf reads one
+            w, u = (q(f) for f in leaf.figures)
+            return [f"quantifier({qid},{leaf.quantifier or 'any'},{w}).",
+                    f"unit_status(E,{qid},K,pass) :- unit_value(E,{u},K,true).  "
+                    f"unit_status(E,{qid},K,fail) :- unit_value(E,{u},K,false).",
+                    f"unit_status(E,{qid},K,fail) :- unit_none(E,{u},K).  "
+                    f"unit_status(E,{qid},K,unknown) :- unit_missing(E,{u},K).",
+                    f"{head}(E,S) :- quantifier_status(E,{qid},S)."]
         if leaf.kind == "quantified":
             w, u, b = (q(f) for f in leaf.figures)
             fails, holds = OPS[leaf.op]

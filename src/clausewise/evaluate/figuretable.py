@@ -282,6 +282,12 @@ class _Builder:
                     oid = self.value(other, f"{leaf_id}.{'right' if on_left else 'left'}")
                     return LeafDef(leaf_id, "quantified", (wid, uid, oid), inner.op, compare_unit(c, inner),
                                    quantifier=kind, units_left=on_left)
+            case syntax.Quantified(kind=kind, unit=unit, var=var, window=window, cond=syntax.Truth(expr=expr)) \
+                    if uses_var(c, expr, var):  # a bool of each unit: 'every day d in W: r0 on d'
+                wid = self.figure(("window", _norm(self.text(window))), f"{leaf_id}.window", window, "window")
+                uid = self.figure(("units", _norm(self.text(expr)), var, unit, wid), f"{leaf_id}.units", expr, "units",
+                                  var=var, unit_kind=unit, window_figure=wid)
+                return LeafDef(leaf_id, "quantified", (wid, uid), "truth", quantifier=kind)
         return LeafDef(leaf_id, "leaf", (self.figure(("leaf", leaf_id), f"{leaf_id}.leaf", cond, "leaf"),))
 
 
@@ -363,12 +369,22 @@ def leaf_result(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
             container = tuple(item.value for _, item in container)
         verdict = member_truth(raw, container, leaf.negated)
         windows = _windows(value.windows, coll.windows)
+    elif kind == "truth":
+        return _truth(raw, list(value.windows))
     else:
-        verdict = is_set_truth(raw, leaf.negated) if kind == "is_set" else truth_of(raw)
+        verdict = is_set_truth(raw, leaf.negated)
         windows = list(value.windows)
     if isinstance(verdict, Missing):
         return LeafResult("unknown", missing=verdict.reasons, windows=windows)
     return LeafResult("pass" if verdict else "fail", None if isinstance(raw, Missing) else raw, unit=None, windows=windows)
+
+
+def _truth(raw: Any, windows: list[tuple[str, str]] | None = None) -> LeafResult:
+    """A bool value as a condition's result (the explanation's: the status the verdict shows is the program's)."""
+    verdict = truth_of(raw)
+    if isinstance(verdict, Missing):
+        return LeafResult("unknown", missing=verdict.reasons, windows=windows or [])
+    return LeafResult("pass" if verdict else "fail", raw, unit=None, windows=windows or [])
 
 
 def _within(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
@@ -387,14 +403,18 @@ def _within(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
 
 
 def _quantified(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
-    window, units, other = (values[f] for f in leaf.figures)
+    window, units, *other = (values[f] for f in leaf.figures)
     if window.missing is not None:
         return LeafResult("unknown", missing=window.missing, windows=list(window.windows))
     if window.value is None:  # a window from or to a day that does not exist
         return LeafResult("fail" if leaf.quantifier == "any" else "pass", witness="(no window)", windows=list(window.windows))
     results, shown = [], {}
     for unit, fv in units.value:
-        pair = (fv, other) if leaf.units_left else (other, fv)
+        if not other:  # a bool of each unit
+            results.append((unit, _truth(fv.raw())))
+            shown[unit] = _windows(window.windows, fv.windows)
+            continue
+        pair = (fv, other[0]) if leaf.units_left else (other[0], fv)
         results.append((unit, compared(leaf.op, pair[0].raw(), pair[1].raw(), leaf.unit)))
         shown[unit] = _windows(window.windows, pair[0].windows, pair[1].windows)
     # the status and the unit that decides are the program's (the answer's shown_unit/3): until
