@@ -21,15 +21,34 @@ UPDATE_GOLDEN = os.environ.get("CLAUSEWISE_UPDATE_GOLDEN") == "1"
 
 
 @functools.lru_cache(maxsize=None)
-def bundled_audit(name: str, as_of: str, with_params: bool) -> tuple[Any, Any]:
-    """A bundled example's policy (policies/NAME.policy) and its whole audit on the Python engine
-    (examples/NAME, with its params.json when ``with_params``), made once per test process: tests
-    share them, so they read them and never change them."""
+def bundled_policy(name: str) -> Any:
+    """policies/NAME.policy, loaded once per test process (tests share it: never change it)."""
     import clausewise
 
-    policy = clausewise.load_policy(POLICIES / f"{name}.policy")
-    params = json.loads((EXAMPLES / name / "params.json").read_text("utf-8")) if with_params else {}
-    return policy, policy.evaluate(EXAMPLES / name, as_of, params)
+    return clausewise.load_policy(POLICIES / f"{name}.policy")
+
+
+def bundled_params(name: str, with_params: bool) -> dict[str, Any]:
+    """examples/NAME/params.json when ``with_params``, else none (a new dict each call)."""
+    return json.loads((EXAMPLES / name / "params.json").read_text("utf-8")) if with_params else {}
+
+
+@functools.lru_cache(maxsize=None)
+def bundled_audit(name: str, as_of: str, with_params: bool) -> tuple[Any, Any]:
+    """A bundled example's policy and its whole audit on the Python engine (examples/NAME), made once
+    per test process: tests share them, so they read them and never change them."""
+    policy = bundled_policy(name)
+    return policy, policy.evaluate(EXAMPLES / name, as_of, bundled_params(name, with_params))
+
+
+@functools.lru_cache(maxsize=None)
+def bundled_raws(name: str, as_of: str, with_params: bool) -> list[Any]:
+    """The raw verdicts (report.encode.RawVerdict) of the same audit, made once per test process:
+    read, never changed (but for the answer frames their encoders keep as they write)."""
+    raws: list[Any] = []
+    bundled_policy(name).evaluate(EXAMPLES / name, as_of, bundled_params(name, with_params),
+                                  render_raw=lambda chunk: chunk, on_chunk=raws.extend)
+    return raws
 
 
 def policy_block(name: str = "t", compliant: str | None = None, title: tuple[str, str] = ("测试", "test"),

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import csv
-import functools
 import json
 
 import pytest
@@ -19,7 +18,7 @@ from clausewise.evaluate.leaves import LeafEvaluator
 from clausewise.evaluate.measure import Data, Evaluator, Scope
 from clausewise.evaluate.params import resolve_params
 from clausewise.report.records import Tally, VerdictSink, write_verdicts
-from tests.support import EXAMPLES, POLICIES, bundled_audit
+from tests.support import EXAMPLES, POLICIES, bundled_audit, bundled_raws
 from tests.oracle.gen import cases
 
 BUNDLED = [("tier", "2024-04-01", True), ("novice", "2024-03-15", False), ("renew", "2024-06-30", True),
@@ -36,13 +35,6 @@ def raw_verdicts(policy, data, as_of, params):
 
 def params_of(name, with_params):
     return json.loads((EXAMPLES / name / "params.json").read_text("utf-8")) if with_params else {}
-
-
-@functools.lru_cache(maxsize=None)
-def bundled_raws(name, as_of, with_params):
-    """The raw verdicts of a bundled example's audit, made once per process (read, never changed, but
-    for the answer frames their encoders keep as they write, which the frame test clears)."""
-    return raw_verdicts(load_policy(POLICIES / f"{name}.policy"), EXAMPLES / name, as_of, params_of(name, with_params))[0]
 
 
 @pytest.mark.parametrize("name, as_of, with_params", BUNDLED)
