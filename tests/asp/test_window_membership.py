@@ -186,3 +186,19 @@ def test_a_cell_that_misplaces_an_edge_is_a_disagreement(mutation, monkeypatch):
         assert evaluation._cells is not None
         evaluation._cells.relative = [(d, s, s) for d, s, _ in evaluation._cells.relative]
     assert _cell_disagreements(evaluation, scopes)
+
+
+def test_a_constant_day_in_a_month_or_quarter_of_the_shops_date():
+    """``as_of in quarter of opened_on``: the edges of a month or quarter bound no date, so the cell
+    records the constant day's sides of the shop's edges (a relation), as for a date of the shop's."""
+    rules = {"aq": "as_of in quarter of opened_on", "apm": "as_of not in previous month of opened_on",
+             "fixed": "2024-03-31 in month of closed_on"}
+    text = POLICY.split("rule ")[0] + "".join(f'rule {rid} [T-1] "窗口" / "window" = {t}\n' for rid, t in rules.items())
+    evaluation, scopes = shop_evaluation(text, _shops(), AS_OF)
+    wrong, seen = reference_disagreements(evaluation, scopes, rules)
+    assert not wrong, wrong[:20]
+    assert {("aq", "pass"), ("aq", "fail"), ("fixed", "pass"), ("fixed", "fail"), ("apm", "pass")} <= seen
+    assert not _cell_disagreements(evaluation, scopes)
+    evaluation.constants()
+    assert evaluation._cells is not None and len(evaluation._cells.relative) == 3
+    assert len({evaluation.signature(evaluation.measure(s)) for s in scopes.values()}) * 10 < len(scopes)
