@@ -92,6 +92,29 @@ def test_a_walk_that_needs_more_days_again_measures_twice_as_many(monkeypatch) -
         assert timeline.days[(dt.date.fromisoformat(day) - dt.date(2024, 1, 2)).days].json() == verdict.model_dump_json()
 
 
+def test_the_histories_of_one_plan_share_the_rules_programs_and_answers(monkeypatch) -> None:
+    """Each evaluation of other data makes a history of its own (an analysis command's drafts: one
+    each); a rule's program is compiled once per plan and a fact set solved once for all of them,
+    with the same verdicts as alone; another plan has programs and answers of its own."""
+    policy = compile_policy_text(RULE_ON)
+    compiled: list[str] = []
+    solved: list[int] = []
+    compile_plan, solve = history.compile_plan, history.solve
+    monkeypatch.setattr(history, "compile_plan", lambda *a, **k: compiled.append("x") or compile_plan(*a, **k))
+    monkeypatch.setattr(history, "solve", lambda program, facts, shared: solved.append(len(facts))
+                        or solve(program, facts, shared))
+
+    def busy_on(busy: str) -> list[str]:
+        rows = _rows(*((f"2024-01-0{d}", 10 if f"2024-01-0{d}" == busy else 0) for d in range(1, 6)))
+        return [v.model_dump_json() for v in policy.evaluate(rows, "2024-01-05").verdicts]
+    first = busy_on("2024-01-02")
+    assert '"first":"2024-01-02"' in first[0] and compiled == ["x"] and solved
+    assert busy_on("2024-01-02") == first and compiled == ["x"] and len(solved) == 1  # nothing solved again
+    assert '"first":"2024-01-03"' in busy_on("2024-01-03")[0] and len(solved) == 1  # the same two fact sets
+    policy = compile_policy_text(RULE_ON)
+    assert busy_on("2024-01-02") == first and compiled == ["x", "x"] and len(solved) == 2
+
+
 def test_a_day_whose_status_is_unknown_before_the_first_pass_makes_the_first_day_unknown() -> None:
     policy = compile_policy_text(RULE_ON.replace("paid_orders: orders", "paid_orders: orders optional"))
     rows = _rows(("2024-01-02", 10))
@@ -222,6 +245,7 @@ def test_histories_solved_together_equal_each_shop_evaluated_alone(tmp_path, mon
     assert 1 <= rounds <= 12, calls  # one call per round for all 30 shops, not one per shop
     monkeypatch.setattr(history.RuleHistory, "prepare", lambda self, ev, scopes, ahead=0: None)
     for shop, verdict in together.items():
+        history.forget_shared()  # each shop's days solved afresh, not read from the answers of the others
         (alone,) = policy.evaluate(data, "2024-03-31", entities=[shop]).verdicts
         assert alone.model_dump_json() == verdict, shop
     assert len(calls) - rounds >= len(together)  # alone: at least one call per shop

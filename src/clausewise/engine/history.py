@@ -37,6 +37,8 @@ FIRST_ROUND = 16
 MAX_ANSWERS, KEYS_PER_SOLVE = 100_000, 5000
 #: entities whose statuses are kept (cleared beyond it when :meth:`RuleHistory.prepare` starts)
 MAX_ENTITIES = 4000
+#: plans whose histories share their rules' programs and answers (all forgotten beyond it)
+MAX_SHARED = 16
 #: what a rule on a day is while :meth:`RuleHistory.prepare` collects the days to solve
 _PENDING = Missing(("not solved yet",))
 
@@ -52,8 +54,13 @@ class RuleHistory:
         self.keep: tuple[dt.date, dt.date] | None = None
         #: rule -> the evaluation of its first day, which the other days' evaluations are made from
         self._templates: dict[str, Any] = {}
-        #: rule -> the plan, program and figures of the rule alone
-        self._programs: dict[str, tuple[Plan, str, FigureProgram]] = {}
+        shared = _SHARED.get((id(plan), id(figures)))
+        if shared is None or shared[0] is not plan or shared[1] is not figures:
+            if len(_SHARED) >= MAX_SHARED:
+                _SHARED.clear()
+            shared = _SHARED[(id(plan), id(figures))] = (plan, figures, {}, {})
+        #: rule -> the plan, program and figures of the rule alone (the same for every history of the plan)
+        self._programs: dict[str, tuple[Plan, str, FigureProgram]] = shared[2]
         #: id(entity row) -> what :meth:`_entry` holds; the row is kept so that its id stays its own
         self._statuses: dict[int, tuple[dict, dict, dict, dict, dict, dict]] = {}
         #: while :meth:`prepare` collects: (days measured at most per window, days after a window's end)
@@ -61,8 +68,9 @@ class RuleHistory:
         self._measuring = self._asked = False
         self._lets: list[str] | None = None
         #: (rule, parameter facts) -> {a day's facts: the rule's status}: the program's answer depends
-        #: on the facts alone, so days (of any entity) with the same facts are solved once
-        self._answers: dict[tuple[str, tuple], dict[tuple, str]] = {}
+        #: on the facts alone, so days (of any entity, in any history of the plan) with the same facts
+        #: are solved once
+        self._answers: dict[tuple[str, tuple], dict[tuple, str]] = shared[3]
 
     def __call__(self, rule: str, day: dt.date, scope: Scope, until: dt.date | None = None) -> bool | Missing:
         """Whether ``rule`` passes for the entity of ``scope`` as of ``day`` (unknown: Missing);
@@ -276,6 +284,12 @@ class RuleHistory:
         return {key: self._answers[(key[0], shared)][facts] for key, (shared, facts) in measured.items()}
 
 
+def forget_shared() -> None:
+    """Forget the rules' programs and answers the histories of every plan share (the next history
+    compiles and solves afresh)."""
+    _SHARED.clear()
+
+
 def history_of(ev: Evaluator) -> RuleHistory:
     """The history for an evaluator no engine evaluation made (what-if, verify, diff): the policy's
     plan and figures, planned again from the checked policy (once per policy)."""
@@ -288,6 +302,10 @@ def history_of(ev: Evaluator) -> RuleHistory:
     return RuleHistory(found[1], found[2], ev, found[3])
 
 
+#: (id(plan), id(figures)) -> (the plan, the figures, {rule: its plan, program and figures}, the
+#: answers of :attr:`RuleHistory._answers`): what every history of one plan shares; an analysis
+#: command evaluates each draft entity with an evaluator, so a history, of its own
+_SHARED: dict[tuple[int, int], tuple[Plan, FigureProgram, dict, dict]] = {}
 #: id(checked policy) -> (the checked policy, its plan, figures and source text), for :func:`history_of`
 _PLANNED: dict[int, tuple[Any, Plan, FigureProgram, Callable[[Any], str]]] = {}
 measure.HISTORY = history_of
