@@ -25,7 +25,7 @@ from clausewise.evaluate.measure import Missing
 from clausewise.report.models import Verdict
 from clausewise.asp.plan import compliance
 from clausewise.asp.search import DIFF_RULES, Constant, Retry, Search
-from clausewise.analysis.witnessdata import Conflicts, WitnessData, write_witnesses
+from clausewise.analysis.witnessdata import Conflicts, WitnessData, misled, write_witnesses
 from clausewise.analysis.verify import RETRIES, check_free_params, data_lines, first_day_in_force, written_lines
 
 UNDECIDED = "undecided"
@@ -285,7 +285,10 @@ def _witness(kind: ChangeKind, atom: Any, run: _Run) -> ChangeKind:
             kind.shown = _shown(builder, subjects, kind.field, r.values)
             kind.because = _because(builder, subjects, {t: c.evaluated for t, c in checks.items()}, r.values)
             return kind
-        if not retry.fail(keys, index, *conflicts.exclusions(witness, r, used, keys)):
+        wrong = set().union(*(misled(builder, s, {a.arguments[1].string: a.arguments[2].name for a in model
+                                                   if a.name == f"{tag}_status"}, checks[tag].evaluated)
+                              for tag, s in subjects.items()))
+        if not retry.fail(keys, index, *conflicts.exclusions(witness, r, used, keys, wrong)):
             break
     return kind
 

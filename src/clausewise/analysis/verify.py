@@ -31,7 +31,7 @@ from clausewise.analysis.figures import DAY, SpaceBuilder
 from clausewise.analysis.programfacts import space_facts
 from clausewise.analysis.subjects import ASSUMED_MISSING, WITNESS, Evaluated, Subject, synthetic_subject, witness_lines
 from clausewise.asp.search import VERIFY_RULES, Constant, Retry, Search, sym
-from clausewise.analysis.witnessdata import Conflicts, RowCheck, WitnessData, write_witnesses
+from clausewise.analysis.witnessdata import Conflicts, RowCheck, WitnessData, misled, write_witnesses
 
 #: figure assignments tried per finding before giving up on realizing it as data
 RETRIES = 6
@@ -238,7 +238,9 @@ class _Verifier:
                 finding.witness, finding.checked, finding.data = assignment, True, WitnessData.of(r)
                 finding.shown = self.show(finding, r.values, used)
                 return finding
-            if not retry.fail(self.keys, index, *self.conflicts.exclusions(assignment, r, used, self.keys)):
+            searched = {s.arguments[1].string: s.arguments[2].name for s in model if s.name == "a_status"}
+            wrong = misled(self.builder, self.subject, searched, check.evaluated)
+            if not retry.fail(self.keys, index, *self.conflicts.exclusions(assignment, r, used, self.keys, wrong)):
                 break
         return finding
 

@@ -15,7 +15,7 @@ import json
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from clausewise.engine.policy import Policy
 from clausewise.language.diagnostics import ClausewiseError
@@ -41,7 +41,11 @@ class Conflicts:
     :class:`clausewise.asp.search.Retry`): a value no rows give at all; each value of a figure
     sharing its rows that the rows cannot combine with it (``B points = 3`` with ``B violations
     = 0``, and the same for every other count); failing both, the combination of the figure
-    with all the figures sharing its rows."""
+    with all the figures sharing its rows. And for the next tries of the same claim only (each
+    claim's :class:`clausewise.asp.search.Retry`): each value of the claim's figures that the rows
+    did not give and that changed a condition's status (``le (best month) = missing`` where the
+    other figures' rows make it 0), so that the search moves away from it even when no small
+    realization shows why."""
 
     def __init__(self, policies: Policy | list[Policy], space: SpaceBuilder, as_of: dt.date, params: Mapping[str, Any]):
         self.policies, self.space, self.as_of, self.params = policies, space, as_of, params
@@ -73,9 +77,13 @@ class Conflicts:
             self.cache[key] = not realize(self.policies, self.space, values, self.as_of, self.params, self.memo).unmet
         return self.cache[key]
 
-    def exclusions(self, witness: Mapping[str, Any], r: Realization, used: set[str],
-                   keys: list[str]) -> tuple[list[dict[str, int]], list[str]]:
-        """Nogoods as {figure: candidate index} groups, and the figures of the whole claim."""
+    def exclusions(self, witness: Mapping[str, Any], r: Realization, used: set[str], keys: list[str],
+                   misled: Collection[str] = ()) -> tuple[list[dict[str, int]], list[str], list[dict[str, int]]]:
+        """Nogoods as {figure: candidate index} groups, the figures of the whole claim, and the
+        values of the claim's figures that misled the search (``misled``: figures of a leaf whose
+        status on the rows is not the search's), for this claim only and on any day (on another
+        day the search would keep the value): those the rows did not give, or all of them when
+        the rows gave every value."""
         # the day and, with 'for each', the verdict's value: every trial is made in their context
         dimensions = {p.checked.dimension for p in ([self.policies] if isinstance(self.policies, Policy) else self.policies)}
         day = {k: witness[k] for k in sorted(witness) if k == "as_of" or k in dimensions}
@@ -96,7 +104,9 @@ class Conflicts:
             if not clash:
                 groups.append({**mine, **{o: witness[o] for o in sharing}})
         whole = sorted(used | ({"as_of"} & set(keys))) if used else list(keys)
-        return [self.indexes(g) for g in groups], whole
+        wrong = [k for k in sorted(misled) if k in used and k not in day]
+        missed = [{k: witness[k]} for k in ([k for k in wrong if k in r.unmet] if r.unmet else wrong)]
+        return [self.indexes(g) for g in groups], whole, [self.indexes(g) for g in missed]
 
     def indexes(self, group: Mapping[str, Any]) -> dict[str, int]:
         out = {}
@@ -104,6 +114,14 @@ class Conflicts:
             candidates = self.space.figures[k].candidates
             out[k] = next(i for i, c in enumerate(candidates) if same(c, value) and type(c) is type(value))
         return out
+
+
+def misled(space: SpaceBuilder, subject: Any, searched: Mapping[str, str], evaluated: Any) -> set[str]:
+    """The figures of each leaf whose status on the rows (``evaluated``, a subjects.Evaluated) is
+    not the one the search's answer gave it (``searched``: node id -> status)."""
+    status = evaluated.answer.status if evaluated is not None else {}
+    return {k for leaf, keys in space.leaf_figures[id(subject)].items() if searched.get(leaf) != status.get(leaf)
+            for k in keys}
 
 
 def _key(values: Mapping[str, Any]) -> tuple:

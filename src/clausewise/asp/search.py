@@ -252,6 +252,13 @@ class Search:
         return best[0] if result.satisfiable and best else None
 
 
+    def satisfiable(self, assume: Sequence[clingo.Symbol] = (), complete: bool = False) -> bool:
+        """Whether some answer set has the assumed atoms (optimisation ignored)."""
+        conf = self._solve_configuration()
+        conf.enum_mode, conf.opt_mode, conf.models = "auto", "ignore", "1"
+        self.ctl.assign_external(clingo.Function("complete"), complete)
+        return bool(self.ctl.solve(assumptions=[(a, True) for a in assume]).satisfiable)
+
     def guard(self, name: str) -> clingo.Symbol:
         """A fresh assumption atom: nogoods added under it hold only in solves that assume it."""
         atom = sym("guard", name)
@@ -282,23 +289,30 @@ class Retry:
     value together with the values of the figures that read the same rows, so the rest of the
     assignment stays free) and an *exact* one (the whole assignment of the claim's figures).
     A search assumes both; when the precise ones leave no witness (they can rule out more than
-    the one conflict), it tries again with the exact ones alone before giving up."""
+    the one conflict), it tries again with the exact ones alone before giving up. Strongest of
+    all, for this claim only, each value of the claim's figures that misled the search (*missed*:
+    the rows did not give it, and a condition over it took another status on the rows): without
+    it an exact nogood on a witness of many figures moves the search to one that differs in a
+    figure that does not matter and keeps the value the rows cannot give."""
 
     def __init__(self, search: "Search", name: str, learned: list[clingo.Symbol] | None = None):
         self.search, self.name = search, name
         #: conflicts hold whatever the claim: one list may serve every finding of a run
         self.precise: list[clingo.Symbol] = learned if learned is not None else []
         self.exact: list[clingo.Symbol] = []
+        self.missed: list[clingo.Symbol] = []
 
     def assumptions(self) -> list[list[clingo.Symbol]]:
         """Guard sets to assume, strongest first."""
         both = self.precise + self.exact
-        return [both, self.exact] if self.precise else [self.exact]
+        return ([both + self.missed] if self.missed else []) + ([both, self.exact] if self.precise else [self.exact])
 
-    def fail(self, keys: list[str], index: dict[int, int], groups: list[dict[str, int]], whole: list[str]) -> bool:
+    def fail(self, keys: list[str], index: dict[int, int], groups: list[dict[str, int]], whole: list[str],
+             missed: Sequence[dict[str, int]] = ()) -> bool:
         """Exclude a failed assignment (``index``: figure position -> candidate): each group of
-        figure values that conflict ({figure: candidate}), and the values of the claim's figures
-        (``whole``). False if nothing could be excluded."""
+        figure values that conflict ({figure: candidate}), the values of the claim's figures
+        (``whole``), and (for this claim) each value that misled the search (``missed``). False
+        if nothing could be excluded."""
         position = {k: i for i, k in enumerate(keys)}
         n = len(self.exact)
         for i, group in enumerate(groups):
@@ -306,6 +320,11 @@ class Retry:
             guard = self.search.guard(f"{self.name} {n} precise {i}")
             if atoms and self.search.forbid(atoms, guard):
                 self.precise.append(guard)
+        for i, group in enumerate(missed):
+            atoms = [sym("value", position[k], v) for k, v in sorted(group.items()) if k in position]
+            guard = self.search.guard(f"{self.name} {n} missed {i}")
+            if atoms and self.search.forbid(atoms, guard):
+                self.missed.append(guard)
         added = False
         found = [sym("value", position[k], index[position[k]]) for k in sorted(set(whole or keys)) if position.get(k) in index]
         guard = self.search.guard(f"{self.name} {n} exact")
@@ -315,7 +334,17 @@ class Retry:
         return added
 
     def solve(self, assume: Sequence[clingo.Symbol], complete: bool = False) -> list[clingo.Symbol] | None:
-        """The next witness: under every nogood so far, else under the exact ones alone."""
+        """The next witness: under every nogood so far, else under the exact ones alone. When
+        the missed values together leave no witness, only some are kept: in the order they were
+        learned, each that still leaves one with those kept before it."""
+        if self.missed:
+            base = list(assume) + self.precise + self.exact
+            if not self.search.satisfiable(base + self.missed, complete):
+                kept: list[clingo.Symbol] = []
+                for guard in self.missed:
+                    if self.search.satisfiable(base + kept + [guard], complete):
+                        kept.append(guard)
+                self.missed = kept
         for extra in self.assumptions():
             model = self.search.optimum(list(assume) + extra, complete)
             if model is not None:
