@@ -20,7 +20,7 @@ from clausewise.analysis.subjects import evaluate_with, subject_from_data, synth
 from clausewise.analysis.witnessdata import RowCheck
 from clausewise.analysis.verify import CAN_HAPPEN, claim_holds, verdict_agrees, verify
 
-from tests.support import HEADER, POLICIES
+from tests.support import HEADER, POLICIES, policy_block
 
 LADDER = HEADER + """
 rule busy [X-1] "忙" / "busy" = sum(shop_daily.paid_orders during last 30 days to as_of) >= 100
@@ -297,3 +297,54 @@ def test_free_param_mistakes_are_usage_errors():
     assert out.exit_code == 2 and "has no parameter 'post_exit_capp'" in out.output and "post_exit_cap" in out.output
     with pytest.raises(clausewise.ClausewiseError):
         verify(policy, free_params=["no_such"])
+
+
+
+LISTS = policy_block() + """table shops key shop_id {
+  shop_id: string
+  industries: list(enum(catering, hotel_travel))
+  tags: list(string) optional
+}
+rule caters [X-1] "餐饮" / "caters" = "catering" in industries
+rule untagged [X-2] "无标记" / "not tagged y" = "y" not in tags
+rule promoted [X-2] "推广" / "tagged x" = "x" in tags
+decide level [X-1] "档位" / "level": enum(high, mid, low) {
+  high when caters and untagged
+  mid when caters
+  low when untagged and promoted
+}
+"""
+@pytest.mark.parametrize("text,kind", [(LISTS, "listed")], ids=["lists"])
+def test_the_search_program_states_these_leaves(text, kind):
+    """'catering' in industries, 'y' not in tags, 'x' in tags (one list's conditions missing
+    together): the search program states them (it chooses the lists' items; the rules decide); the
+    findings equal brute force over every candidate assignment, and the claims that can happen are
+    realized as rows (tags x for the overlap of clauses 1 and 3)."""
+    policy = clausewise.compile_policy_text(text, f"{kind}.policy")
+    assert {leaf.kind for leaf in policy.search_figures.compiled.values()} == {kind}
+    assert f"{kind}(" in policy.search_program
+    result = verify(policy, "2024-03-01")
+    recheck(policy, result)
+    # clauses 2 and 3 pass together only with clause 1, which then decides: that overlap has no rows
+    assert {f.claim for f in result.findings if f.checked and f.data is not None} == {
+        ("undecided", "level"), ("overlap", "level", 1, 2), ("overlap", "level", 1, 3)}, result.render()
+    subject = synthetic_subject(policy, dt.date(2024, 3, 1), {})
+    builder = SpaceBuilder()
+    builder.add(subject)
+    builder.finish(with_current=False, allow_missing=True)
+    keys = sorted(builder.figures)
+    undecided, overlaps, statuses = set(), set(), {}
+    for values in itertools.product(*[builder.figures[k].candidates for k in keys]):
+        answer = evaluate_with(subject, builder.overrides(dict(zip(keys, values)))).answer
+        if "level" in answer.undecided or "level" not in answer.chosen:
+            undecided.add("level")
+        passing = [i for i in (1, 2, 3) if answer.status.get(f"level#{i}") == "pass"]
+        overlaps |= {(i, j) for i, j in itertools.combinations(passing, 2)}
+        for node, status in answer.status.items():
+            statuses.setdefault(node, set()).add(status)
+    first, second, third = policy.plan.rules
+    assert statuses[first] >= {"pass", "fail"} and statuses[second] >= {"pass", "fail"}
+    assert "unknown" in statuses[third]  # an empty optional list
+    found = {(f.kind, f.subject) for f in result.findings}
+    assert {("level", i, j) for i, j in overlaps} == {f.claim[1:] for f in result.findings if f.kind == "overlap"} != set()
+    assert undecided == {s for k, s in found if k in ("undecided", "gap")}

@@ -108,6 +108,14 @@ def may_be_missing(subject: Subject, node: Any) -> bool:
     return False
 
 
+def _is_list(subject: Subject, cond: Any) -> bool:
+    """Whether a condition is ``V in L`` (or ``not in``) of a list field ``L``."""
+    if not isinstance(cond, syntax.Member):
+        return False
+    sort = subject.policy.checked.sorts.get(cond.collection.nid)
+    return sort is not None and sort.vtype is not None and sort.vtype.is_list
+
+
 def _cond_may_miss(subject: Subject, cond: Any) -> bool:
     if isinstance(cond, (syntax.IsSet,)):
         return False
@@ -223,6 +231,8 @@ class SpaceBuilder:
                 figs = [self._figure(subject, cond, leaf.id, is_leaf=True)]
                 if isinstance(cond, syntax.Truth):  # a bool condition's value: the yes/no figure's
                     sides[cond.expr.nid] = (figs[0].key, [])
+                if isinstance(cond, syntax.Member) and _is_list(subject, cond):  # a value in a list: unknown when it is missing
+                    figs[0].may_miss = figs[0].may_miss or may_be_missing(subject, cond.collection)
             for fig in figs:
                 self._seed(subject, fig)
                 fig.may_miss = fig.may_miss or (not fig.is_leaf and fig.key != DAY and may_be_missing(subject, fig.nodes[-1]))

@@ -8,8 +8,9 @@ candidate, which input facts of the program it gives:
 * the program's per-entity figures (``figure/3``, ``figure_none/2``, ``figure_missing/2``): a
   program figure is a search figure (the same expression text), or one with an offset split off
   (``graduated_on + 90 days`` from ``graduated_on``; the offset applied by the evaluator's own
-  arithmetic, on each candidate day when it depends on the day); a program figure no search
-  figure gives keeps the value measured on the entity;
+  arithmetic, on each candidate day when it depends on the day); the items of a list field a
+  constant is looked up in (``unit_value/4``), from that condition's yes/no figure; a program
+  figure no search figure gives keeps the value measured on the entity;
 * the constants computed from the day (``const/2``) and the parameters (``param_given/2``,
   ``param_none/1``), per candidate day, exactly as the evaluation makes them; a free parameter's
   value is a search figure's;
@@ -65,7 +66,7 @@ def space_facts(builder: SpaceBuilder, subjects: Mapping[str, Subject]) -> tuple
                 facts.append(("missing_value", [index[k], v]))
     if DAY in builder.figures:
         facts.append(("day_figure", [index[DAY]]))
-    facts += [("same_row", [index[a], index[b]]) for a, b in same_row(builder)]
+    facts += [("same_row", [index[a], index[b]]) for a, b in same_row(builder) + same_list(builder)]
     facts += [("missing_if", [index[a], index[b]]) for a, b in missing_causes(builder)]
     for tag, subject in subjects.items():
         facts += _Feed(builder, subject, Constant(tag), index).facts()
@@ -105,6 +106,31 @@ def same_row(builder: SpaceBuilder) -> list[tuple[str, str]]:
     for members in rows.values():
         for a, required in members:
             pairs += [(a, b) for b, _ in members if required and b != a]
+    return sorted(set(pairs))
+
+
+def list_figures(builder: SpaceBuilder, subject: Subject, fid: str) -> list[tuple[Figure, Any]]:
+    """The yes/no figures (with their conditions ``V in L``) of the compiled leaves that look
+    values up in the list figure ``fid`` of the search program."""
+    out = []
+    per_leaf = builder.leaf_figures[id(subject)]
+    for leaf in subject.policy.search_figures.compiled.values():
+        keys = per_leaf.get(leaf.id, [])
+        if leaf.kind == "listed" and leaf.figures[1] == fid and len(keys) == 1:
+            fig = builder.figures[keys[0]]
+            out += [(fig, n) for n in fig.nodes[:1] if fig.is_leaf and isinstance(n, syntax.Member)]
+    return out
+
+
+def same_list(builder: SpaceBuilder) -> list[tuple[str, str]]:
+    """Pairs of yes/no figures that look values up in one list (the program's list figure): when
+    the list is missing both conditions are unknown, so both figures are missing together."""
+    pairs = []
+    for subject in builder.subjects:
+        program = subject.policy.search_figures
+        for fid in dict.fromkeys(leaf.figures[1] for leaf in program.compiled.values() if leaf.kind == "listed"):
+            keys = [fig.key for fig, _ in list_figures(builder, subject, fid)]
+            pairs += [(a, b) for a in keys for b in keys if a != b]
     return sorted(set(pairs))
 
 
@@ -253,17 +279,22 @@ class _Feed:
         return out
 
     def units(self, fid: str) -> list:
-        """The months or days a compiled quantifier walks (``unit_value/4`` ...): from the search
-        figure that stands for its leaf, as one unit (a best-month figure: its value; a yes/no
-        figure: a unit that decides, none, or a missing one), else as measured on the entity."""
+        """The months or days a compiled quantifier walks, or the items of a list a value is looked
+        up in (``unit_value/4`` ...): from the search figure that stands for its leaf, as one unit
+        (a best-month figure: its value; a yes/no figure: a unit that decides, none, or a missing
+        one; for a list: the value looked up, or no item, or the list missing), else as measured
+        on the entity."""
         tag, builder = self.tag, self.builder
-        leaf = next((lf for lf in self.program.compiled.values() if lf.kind == "quantified" and lf.figures[1] == fid), None)
+        leaf = next((lf for lf in self.program.compiled.values()
+                     if lf.kind in ("quantified", "listed") and lf.figures[1] == fid), None)
         keys = builder.leaf_figures[id(self.subject)].get(leaf.id, []) if leaf is not None else []
         fig = builder.figures[keys[0]] if len(keys) == 1 and keys[0] != DAY else None
         if leaf is None or fig is None or not (fig.is_leaf or fig.test is not None):
             measured = self.measured().get(fid)
             units = measured if isinstance(measured, tuple) else ()
             return [("gives_unit_fixed", [tag, fid, k, fed(unit.raw())]) for k, (_, unit) in enumerate(units)]
+        if leaf.kind == "listed":
+            return self.items(fid)
         out: list = []
         for v, value in enumerate(fig.candidates):
             per_day = [self._unit_for(fig, leaf, value, s) for s in self.days]
@@ -271,6 +302,27 @@ class _Feed:
             for i, unit in enumerate(per_day[:1] if same else per_day):
                 if unit is not NO_UNIT:
                     out.append(("gives_unit", [tag, self.on(None if same else i), self.index[fig.key], v, fid, 0, fed(unit)]))
+        return out
+
+    def items(self, fid: str) -> list:
+        """A list's items from the yes/no figures of the conditions ``V in L`` (V a constant) that
+        look values up in it, one unit each: the list holds V when the condition holds (``not
+        in``: when it does not); missing when the figure is (:func:`same_list`: the figures of
+        one list are missing together). The program's rule decides each status."""
+        tag, out = self.tag, []
+        for k, (fig, cond) in enumerate(list_figures(self.builder, self.subject, fid)):
+            for v, value in enumerate(fig.candidates):
+                if isinstance(value, Missing):
+                    out.append(("gives", [tag, ANY, self.index[fig.key], v, fid, MISSING]))
+                    continue
+                if bool(value) == cond.negated:
+                    continue  # no unit: V is not in the list
+                per_day = [s.ev.eval(cond.item, s.scope) for s in self.days]
+                same = all(_same(x, per_day[0]) for x in per_day)
+                for i, item in enumerate(per_day[:1] if same else per_day):
+                    if item is not None and not isinstance(item, Missing):
+                        out.append(("gives_unit", [tag, self.on(None if same else i), self.index[fig.key], v, fid, k,
+                                                   fed(item)]))
         return out
 
     def _unit_for(self, fig: Figure, leaf: Any, value: Any, s: Subject) -> Any:

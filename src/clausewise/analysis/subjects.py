@@ -147,14 +147,39 @@ class Substituted(Evaluator):
     def __init__(self, base: Evaluator, values: Mapping[int, Any], nodes: Any = ()):
         super().__init__(base.c, base.data, base.params, base.as_of, base.convention)
         self.values = dict(values)
+        #: a list a value is looked up in (by node id) -> every assumed ``V in L`` of that list (the
+        #: program decides those leaves from the list's items: the list is made to agree with them)
+        self.lists: dict[int, list[syntax.Member]] = {}
+        same: dict[Any, list[syntax.Member]] = {}
         for node in nodes:  # no compiled closures: they would read around an assumed value
             self.compiled[node.nid] = functools.partial(self.eval, node)
+            if isinstance(node, syntax.Member) and node.nid in self.values and node.collection.nid not in self.values \
+                    and _is_list(base.c, node.collection):
+                members = same.setdefault(base.c.refs.get(node.collection.nid), [])
+                members.append(node)
+                self.lists[node.collection.nid] = members
 
     def eval(self, node, scope: Scope) -> Any:
         values = self.values
         if values and node.nid in values:
             return values[node.nid]
+        members = self.lists.get(node.nid) if self.lists else None
+        if members is not None:
+            items = []
+            for member in members:
+                holds = values[member.nid]
+                if isinstance(holds, Missing):
+                    return holds
+                item = super().eval(member.item, scope)
+                if bool(holds) != member.negated and item is not None and not isinstance(item, Missing):
+                    items.append(item)
+            return items or None
         return super().eval(node, scope)
+
+
+def _is_list(c: Any, node: Any) -> bool:
+    sort = c.sorts.get(node.nid)
+    return sort is not None and sort.vtype is not None and sort.vtype.is_list
 
 
 class SubstitutedLeaves(LeafEvaluator):

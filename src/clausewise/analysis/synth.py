@@ -118,8 +118,36 @@ class _Builder:
             yield from self.arith(node, goal, draft, depth)
         elif isinstance(node, syntax.Aggregate) and isinstance(ref, RowsRef | ItemsRef):
             yield from self.aggregate(node, goal, draft)
+        elif isinstance(node, syntax.Member) and isinstance(goal, bool | Missing):
+            yield from self.listed(node, goal, draft, depth)
         if isinstance(goal, dt.date) and not isinstance(ref, EntityFieldRef | ParamRef):
             yield from self.shift(node, goal, draft)
+
+    def listed(self, node: syntax.Member, goal: bool | Missing, draft: Draft, depth: int) -> Iterator[Draft]:
+        """``V in L`` of a list field ``L`` (an entity field or a field of a row found by key): a
+        list holding V, or one item that is not V, or the field missing."""
+        ref = self.c.refs.get(node.collection.nid)
+        if isinstance(ref, EntityFieldRef):
+            schema = self.c.tables[self.c.entity_table].field(ref.name)
+        elif isinstance(ref, LookupRef):
+            schema = self.c.tables[ref.table].field(ref.field)
+        else:
+            return
+        if schema is None or not schema.type.is_list:
+            return
+        if isinstance(goal, Missing):
+            yield from self.expr(node.collection, goal, draft, depth + 1)
+            return
+        item = self.eval(draft, node.item)
+        if item is None or isinstance(item, Missing):
+            return
+        now = self.eval(draft, node.collection)
+        now = list(now) if isinstance(now, list | tuple) else []  # the items other conditions put there stay
+        if goal != node.negated:
+            value = now if item in now else now + [item]
+        else:
+            value = [v for v in now if v != item] or [v for v in self._item_values(schema, [draft.as_of]) if v != item][:1]
+        yield from self.expr(node.collection, value, draft, depth + 1)
 
     def arith(self, node: syntax.Arith, goal: Any, draft: Draft, depth: int) -> Iterator[Draft]:
         left, right = self.eval(draft, node.left), self.eval(draft, node.right)

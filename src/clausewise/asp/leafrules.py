@@ -158,11 +158,11 @@ class FigureProgram:
             item, *days = defs
             return (self.offsets and item.role == "value" and item.unit in ("date", "month")
                     and all(d.role == "value" and d.unit == "date" for d in days))
-        if leaf.kind == "listed":  # the search chooses a yes/no figure for these: leaf/3 there
+        if leaf.kind == "listed":  # the search states those of a constant value (it chooses the list's items)
             item, items = defs
             literal = item.constant and self._literal(item.node) is not None  # an enum value: 'catering in industries'
-            return (self.quantifiers and item.role == "value" and (encodable(item.unit) or literal) and items.role == "units"
-                    and encodable(items.unit))
+            return ((self.quantifiers or item.constant) and item.role == "value" and (encodable(item.unit) or literal)
+                    and items.role == "units" and encodable(items.unit))
         if leaf.kind == "quantified":
             if not self.quantifiers:
                 return False

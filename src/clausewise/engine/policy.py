@@ -89,9 +89,12 @@ class Policy:
     def search_figures(self) -> FigureProgram:
         """The figures and leaves of the program the analysis commands (what-if, verify, diff)
         search: :attr:`figures`, except that a quantifier over months or days reads its status from
-        ``leaf/3`` (the search decides it from the quantifier's best month), and a date offset
-        (``end of 90 days from revoked_on``) is a figure of its own, as before the program stated
-        offsets. Why not yet the evaluation's program (issue 14): the search chooses one candidate
+        ``leaf/3`` (the search decides it from the quantifier's best month), a date offset (``end
+        of 90 days from revoked_on``) is a figure of its own, as before the program stated offsets,
+        and so a date in a window (whose edges are offsets) and a value from data looked up in a list
+        field (``label in extra.labels``) read theirs from ``leaf/3`` too. A constant looked up in a
+        list field (``"catering" in industries``) is the program's rule: the search chooses the
+        list's items. Why not yet the evaluation's program (issue 14): the search chooses one candidate
         value per figure (analysis/figures.py, ties.py); choosing every unit's value needs the
         relations between units the data impose (a cumulative sum over ``start .. d`` never falls
         as ``d`` grows), or it finds witnesses no data give (LIFE verify's false never-holds and
