@@ -314,12 +314,29 @@ decide level [X-1] "档位" / "level": enum(high, mid, low) {
   low when untagged and promoted
 }
 """
-@pytest.mark.parametrize("text,kind", [(LISTS, "listed")], ids=["lists"])
+WINDOWS = policy_block() + """table shops key shop_id {
+  shop_id: string
+  opened_on: date optional
+  closed_on: date
+}
+rule recent [X-1] "新开" / "opened last quarter" = opened_on in previous quarter of as_of
+rule early [X-2] "早关" / "closed early in 2024" = closed_on in 2024-01-01 .. 2024-02-15
+rule opened [X-2] "已开" / "opened" = opened_on in 2020-01-01 .. as_of
+decide level [X-1] "档位" / "level": enum(high, mid, low) {
+  high when recent and early
+  mid when recent
+  low when early and opened
+}
+"""
+
+
+@pytest.mark.parametrize("text,kind", [(LISTS, "listed"), (WINDOWS, "within")], ids=["lists", "windows"])
 def test_the_search_program_states_these_leaves(text, kind):
     """'catering' in industries, 'y' not in tags, 'x' in tags (one list's conditions missing
-    together): the search program states them (it chooses the lists' items; the rules decide); the
-    findings equal brute force over every candidate assignment, and the claims that can happen are
-    realized as rows (tags x for the overlap of clauses 1 and 3)."""
+    together), and dates in windows of constant edges (the previous quarter of the day, literal
+    dates): the search program states them (it chooses the lists' items and the dates; the rules
+    decide); the findings equal brute force over every candidate assignment, and the claims that
+    can happen are realized as rows (for the lists: tags x for the overlap of clauses 1 and 3)."""
     policy = clausewise.compile_policy_text(text, f"{kind}.policy")
     assert {leaf.kind for leaf in policy.search_figures.compiled.values()} == {kind}
     assert f"{kind}(" in policy.search_program
@@ -344,7 +361,7 @@ def test_the_search_program_states_these_leaves(text, kind):
             statuses.setdefault(node, set()).add(status)
     first, second, third = policy.plan.rules
     assert statuses[first] >= {"pass", "fail"} and statuses[second] >= {"pass", "fail"}
-    assert "unknown" in statuses[third]  # an empty optional list
+    assert "unknown" in statuses[third]  # an empty optional list, a missing opening day
     found = {(f.kind, f.subject) for f in result.findings}
     assert {("level", i, j) for i, j in overlaps} == {f.claim[1:] for f in result.findings if f.kind == "overlap"} != set()
     assert undecided == {s for k, s in found if k in ("undecided", "gap")}

@@ -154,9 +154,9 @@ class FigureProgram:
             item, collection = defs
             return (item.role == "value" and encodable(item.unit) and collection.constant
                     and self._elements(collection) is not None)
-        if leaf.kind == "within":  # the search chooses a date's candidates, not its window's edges: leaf/3 there
+        if leaf.kind == "within":  # the search chooses a date, not a window's edges: it states constant windows
             item, *days = defs
-            return (self.offsets and item.role == "value" and item.unit in ("date", "month")
+            return ((self.offsets or all(d.constant for d in days)) and item.role == "value" and item.unit in ("date", "month")
                     and all(d.role == "value" and d.unit == "date" for d in days))
         if leaf.kind == "listed":  # the search states those of a constant value (it chooses the list's items)
             item, items = defs

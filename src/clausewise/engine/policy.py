@@ -91,15 +91,18 @@ class Policy:
         search: :attr:`figures`, except that a quantifier over months or days reads its status from
         ``leaf/3`` (the search decides it from the quantifier's best month), a date offset (``end
         of 90 days from revoked_on``) is a figure of its own, as before the program stated offsets,
-        and so a date in a window (whose edges are offsets) and a value from data looked up in a list
-        field (``label in extra.labels``) read theirs from ``leaf/3`` too. A constant looked up in a
-        list field (``"catering" in industries``) is the program's rule: the search chooses the
-        list's items. Why not yet the evaluation's program (issue 14): the search chooses one candidate
-        value per figure (analysis/figures.py, ties.py); choosing every unit's value needs the
-        relations between units the data impose (a cumulative sum over ``start .. d`` never falls
-        as ``d`` grows), or it finds witnesses no data give (LIFE verify's false never-holds and
-        gaps when it fed one unit); and an offset's candidates would have to be chosen through its
-        dates, shared with every other comparison that reads them."""
+        and so a date or month in a window with an edge from data (``as_of in 60 days from
+        found_on``; a month's own first and last days are offsets too) and a value from data looked
+        up in a list field (``label in extra.labels``) read theirs from ``leaf/3`` too. A date in a
+        window of constant edges (``opened_on in previous quarter of as_of``, ``d in period``) and a
+        constant looked up in a list field (``"catering" in industries``) are the program's rules:
+        the search chooses the date, or the list's items. Why not yet the evaluation's program
+        (issue 14): the search chooses one candidate value per figure (analysis/figures.py,
+        ties.py); choosing every unit's value needs the relations between units the data impose (a
+        cumulative sum over ``start .. d`` never falls as ``d`` grows), or it finds witnesses no
+        data give (LIFE verify's false never-holds and gaps when it fed one unit); and an offset's
+        candidates would have to be chosen through its dates, shared with every other comparison
+        that reads them."""
         return FigureProgram(self.plan, self.figures.figures, quantifiers=False, offsets=False)
 
     @functools.cached_property
