@@ -19,15 +19,16 @@ of the list's figure (:data:`LISTED_RULES`). A
 quantifier over the months or days of a window (``any month m in W: sum(... during m) >= B``)
 gets its units' values as ``unit_value(E, F, K, V)`` facts (``unit_none/3``, ``unit_missing/3``;
 ``K`` numbers the units in window order): each unit is compared by the same rules as a leaf's
-two sides, or, of a quantifier over a bool of each unit (``every day d in W: r0 on d``), read as a
+two sides (both sides' units where both read the unit: ``any month m in W: a(m) > b(m)``), or, of a
+quantifier over a bool of each unit (``every day d in W: r0 on d``), read as a
 ``truth`` leaf reads a bool, and ``any``/``every`` is decided from the units' statuses (``quantifier_status/3``).
 A date offset between single dates (``end of 90 days from revoked_on``, ``cold_start_trigger + 60
 days``, ``quarter_end_assessment - cold_start_pass_day``, ``end of previous quarter of as_of``) is a
 rule of the program over its dates' day numbers (:data:`OFFSET_RULES`, :data:`CALENDAR_RULES`): the
 dates enter as figures, the offset does not.
 Leaves of other shapes are still decided in exact arithmetic outside the program and enter as
-``leaf(E, Node, Status)``: a quantifier whose body is neither one comparison with its month or
-day on one side nor a bool (``any day d in W: a and b``), and, in the analysis commands' search,
+``leaf(E, Node, Status)``: a quantifier whose body is neither one comparison that reads its month
+or day nor a bool (``any day d in W: a and b``), and, in the analysis commands' search,
 quantifiers, dates in windows and values in list fields. The rules the leaves of a kind share are
 :mod:`clausewise.asp.commonrules`'.
 """
@@ -169,6 +170,8 @@ class FigureProgram:
             window, units, *other = defs
             if leaf.op == "truth":  # a bool of each unit
                 return window.role == "window" and units.role == "units" and units.unit == "bool"
+            if leaf.units_both:  # each unit's two sides
+                return window.role == "window" and all(d.role == "units" and encodable(d.unit) for d in (units, *other))
             return (window.role == "window" and units.role == "units" and encodable(units.unit)
                     and other[0].role == "value" and encodable(other[0].unit))
         return False
@@ -330,6 +333,17 @@ class FigureProgram:
                     f"unit_status(E,{qid},K,fail) :- unit_value(E,{u},K,false).",
                     f"unit_status(E,{qid},K,fail) :- unit_none(E,{u},K).  "
                     f"unit_status(E,{qid},K,unknown) :- unit_missing(E,{u},K).",
+                    f"{head}(E,S) :- quantifier_status(E,{qid},S)."]
+        if leaf.kind == "quantified" and leaf.units_both:  # each unit's two sides, as a comparison's
+            w, u, v = (q(f) for f in leaf.figures)
+            fails, holds = OPS[leaf.op]
+            unit = f"({qid},K),u({u},K),u({v},K),{OP_NAMES[leaf.op]}"
+            return [f"quantifier({qid},{leaf.quantifier or 'any'},{w}).",
+                    f"unit_status(E,{qid},K,pass) :- unit_value(E,{u},K,X), unit_value(E,{v},K,Y), X {holds} Y.",
+                    f"unit_status(E,{qid},K,fail) :- unit_value(E,{u},K,X), unit_value(E,{v},K,Y), X {fails} Y.",
+                    f"comparison(E,{unit}) :- unit(E,{u},K), unit(E,{v},K), no_value(E,u({u},K)).",
+                    f"comparison(E,{unit}) :- unit(E,{u},K), unit(E,{v},K), no_value(E,u({v},K)).",
+                    f"unit_status(E,{qid},K,S) :- compared(E,({qid},K),S).",
                     f"{head}(E,S) :- quantifier_status(E,{qid},S)."]
         if leaf.kind == "quantified":
             w, u, b = (q(f) for f in leaf.figures)

@@ -80,13 +80,15 @@ class LeafDef:
     figures: tuple[str, ...]  # compare: left, right; member: item, collection; within: the date, the
     #                          window's start, its end (a month: and its first and last day); listed:
     #                          the value, the list's items (a units
-    #                          figure); is_set, truth: value; quantified: window, units, other side;
+    #                          figure); is_set, truth: value; quantified: window, units, other side (its units
+    #                          too where both sides read the unit; none for a bool of each unit);
     #                          leaf: the leaf figure
     op: str = "="  # compare, quantified: the comparison
     unit: str | None = None  # the unit its figures are shown in
     negated: bool = False  # member, within, listed, is_set: 'not in', 'is missing'
     quantifier: str | None = None  # quantified: any | every
     units_left: bool = True  # quantified: the units figure is the comparison's left side
+    units_both: bool = False  # quantified: both sides are units figures (of the same months or days)
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,13 @@ class _Builder:
                     oid = self.value(other, f"{leaf_id}.{'right' if on_left else 'left'}")
                     return LeafDef(leaf_id, "quantified", (wid, uid, oid), inner.op, compare_unit(c, inner),
                                    quantifier=kind, units_left=on_left)
+                if sides == [True, True]:  # each unit's two sides: 'any month m in W: a(m) > b(m)'
+                    wid = self.figure(("window", _norm(self.text(window))), f"{leaf_id}.window", window, "window")
+                    lid, rid = (self.figure(("units", _norm(self.text(part)), var, unit, wid), f"{leaf_id}.{name}", part,
+                                            "units", var=var, unit_kind=unit, window_figure=wid)
+                                for part, name in ((inner.left, "units"), (inner.right, "units_right")))
+                    return LeafDef(leaf_id, "quantified", (wid, lid, rid), inner.op, compare_unit(c, inner),
+                                   quantifier=kind, units_both=True)
             case syntax.Quantified(kind=kind, unit=unit, var=var, window=window, cond=syntax.Truth(expr=expr)) \
                     if uses_var(c, expr, var):  # a bool of each unit: 'every day d in W: r0 on d'
                 wid = self.figure(("window", _norm(self.text(window))), f"{leaf_id}.window", window, "window")
@@ -414,7 +423,10 @@ def _quantified(leaf: LeafDef, values: Mapping[str, FigureValue]) -> LeafResult:
             results.append((unit, _truth(fv.raw())))
             shown[unit] = _windows(window.windows, fv.windows)
             continue
-        pair = (fv, other[0]) if leaf.units_left else (other[0], fv)
+        if leaf.units_both:  # the same unit of the other side
+            pair = (fv, other[0].value[len(results)][1])
+        else:
+            pair = (fv, other[0]) if leaf.units_left else (other[0], fv)
         results.append((unit, compared(leaf.op, pair[0].raw(), pair[1].raw(), leaf.unit)))
         shown[unit] = _windows(window.windows, pair[0].windows, pair[1].windows)
     # the status and the unit that decides are the program's (the answer's shown_unit/3): until
