@@ -28,9 +28,10 @@ rule of the program over its dates' day numbers (:data:`OFFSET_RULES`, :data:`CA
 dates enter as figures, the offset does not.
 Leaves of other shapes are still decided in exact arithmetic outside the program and enter as
 ``leaf(E, Node, Status)``: a quantifier whose body is neither one comparison that reads its month
-or day nor a bool (``any day d in W: a and b``), and, in the analysis commands' search,
-quantifiers, dates in windows and values in list fields. The rules the leaves of a kind share are
-:mod:`clausewise.asp.commonrules`'.
+or day nor a bool (``any day d in W: a and b``), and, in the analysis commands' search, a
+quantifier over months or days, a date or month in a window with an edge from data, and a value
+from data looked up in a list field. The rules shared by the leaves of a kind are in
+:mod:`clausewise.asp.commonrules`.
 """
 
 from __future__ import annotations
