@@ -87,9 +87,11 @@ def seller_policy(*transaction_fields: str, gap: str = "") -> str:
             + "table transactions key txn_id by date {\n" + fields + "}\n")
 
 
-def shop_evaluation(text: str, shops: list[dict], as_of: Any, params: dict | None = None) -> tuple[Any, dict[str, Any]]:
-    """The per-entity evaluation (engine.evaluation.EntityEvaluation) of a test policy whose only
-    table is ``shops``, over the given rows, with each shop's scope by its id."""
+def shop_evaluation(text: str, shops: list[dict], as_of: Any, params: dict | None = None,
+                    tables: dict[str, list[dict]] | None = None, program: str | None = None) -> tuple[Any, dict[str, Any]]:
+    """The per-entity evaluation (engine.evaluation.EntityEvaluation) of a test policy whose entity
+    table is ``shops``, over the given rows (and those of the other ``tables``), with each shop's
+    scope by its id; ``program``: another program text to solve with (a mutation of the policy's)."""
     import clausewise
     from clausewise.engine.evaluation import EntityEvaluation
     from clausewise.evaluate import computed
@@ -97,11 +99,11 @@ def shop_evaluation(text: str, shops: list[dict], as_of: Any, params: dict | Non
     from clausewise.evaluate.params import resolve_params
 
     policy = clausewise.compile_policy_text(text, "t.policy")
-    rows = {n: t.rows for n, t in policy.load_data({"shops": shops}).items()}
+    rows = {n: t.rows for n, t in policy.load_data({"shops": shops, **(tables or {})}).items()}
     values, convention = resolve_params(policy.checked, params or {}, as_of)
     ev = Evaluator(policy.checked, Data(rows), values, as_of, convention)
     scopes = {e: Scope(r, "shops", r) for e, r in sorted(computed.entity_rows(policy.checked, rows["shops"]).items())}
-    return EntityEvaluation(policy.plan, policy.program, policy.figures, ev, policy.source_text), scopes
+    return EntityEvaluation(policy.plan, program or policy.program, policy.figures, ev, policy.source_text), scopes
 
 
 def program_statuses(evaluation: Any, scopes: dict[str, Any]) -> tuple[dict, dict, set[tuple[str, str]]]:

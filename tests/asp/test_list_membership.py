@@ -17,11 +17,9 @@ import pytest
 
 import clausewise
 from clausewise.engine.evaluation import EntityEvaluation
-from clausewise.evaluate import computed
 from clausewise.evaluate.figuretable import FigureValue
-from clausewise.evaluate.measure import Data, Evaluator, Scope
-from clausewise.evaluate.params import resolve_params
-from tests.support import policy_block, reference_disagreements
+from clausewise.evaluate.measure import Scope
+from tests.support import policy_block, reference_disagreements, shop_evaluation
 
 AS_OF = dt.date(2024, 5, 15)
 BIG = [2**31 - 1, 2**31, 2**32, 2**63 - 1, 2**63, 2**63 + 1]
@@ -73,12 +71,8 @@ def _rows() -> dict[str, list[dict]]:
 
 
 def _evaluation(program: str | None = None) -> tuple[EntityEvaluation, dict[str, Scope]]:
-    policy = clausewise.compile_policy_text(POLICY, "t.policy")
-    rows = {n: t.rows for n, t in policy.load_data(_rows()).items()}
-    values, convention = resolve_params(policy.checked, {}, AS_OF)
-    ev = Evaluator(policy.checked, Data(rows), values, AS_OF, convention)
-    scopes = {e: Scope(r, "shops", r) for e, r in sorted(computed.entity_rows(policy.checked, rows["shops"]).items())}
-    return EntityEvaluation(policy.plan, program or policy.program, policy.figures, ev, policy.source_text), scopes
+    tables = _rows()
+    return shop_evaluation(POLICY, tables.pop("shops"), AS_OF, tables=tables, program=program)
 
 
 def test_the_program_states_each_value_in_a_list():

@@ -17,13 +17,11 @@ import pytest
 
 import clausewise
 from clausewise.engine.evaluation import EntityEvaluation
-from clausewise.evaluate import computed
 from clausewise.evaluate.leaves import LeafEvaluator
-from clausewise.evaluate.measure import Data, Evaluator, Scope
-from clausewise.evaluate.params import resolve_params
+from clausewise.evaluate.measure import Scope
 from clausewise.report.explain import answered_leaves
 from tests.asp.test_window_membership import _cell_disagreements
-from tests.support import policy_block, reference_disagreements
+from tests.support import policy_block, reference_disagreements, shop_evaluation
 
 AS_OF = dt.date(2024, 5, 15)
 RULES = {
@@ -57,12 +55,7 @@ def _evaluation(program: str | None = None) -> tuple[EntityEvaluation, dict[str,
             b = a if i % 3 == 0 else rnd.choice(VALUES[1:3]) if i % 3 == 1 else rnd.choice(VALUES)
             if rnd.random() < 0.8:
                 daily.append({"shop_id": f"S{i:02d}", "date": (AS_OF - dt.timedelta(days=k)).isoformat(), "a": a, "b": b})
-    policy = clausewise.compile_policy_text(POLICY, "t.policy")
-    rows = {n: t.rows for n, t in policy.load_data({"shops": shops, "daily": daily}).items()}
-    values, convention = resolve_params(policy.checked, {}, AS_OF)
-    ev = Evaluator(policy.checked, Data(rows), values, AS_OF, convention)
-    scopes = {e: Scope(r, "shops", r) for e, r in sorted(computed.entity_rows(policy.checked, rows["shops"]).items())}
-    return EntityEvaluation(policy.plan, program or policy.program, policy.figures, ev, policy.source_text), scopes
+    return shop_evaluation(POLICY, shops, AS_OF, tables={"daily": daily}, program=program)
 
 
 def test_the_program_states_each_unit_comparison():
