@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.metadata
 import json
 
 import pyarrow.parquet as pq
@@ -101,7 +102,8 @@ def test_audit_writes_verdicts_summary_and_record(tmp_path, suffix):
     assert record["as_of"] == "2024-03-15" and record["accounting"]["rows_rejected"] == 3
     assert sorted(d["table"] for d in record["data"]) == ["category_medians", "shop_daily", "shop_learning",
                                                           "shop_risk_findings", "shop_violations", "shops"]
-    assert set(record["engine"]) == {"clausewise", "clingo"}
+    assert set(record["engine"]) == {"clausewise", "clingo", "figures"}
+    assert record["engine"]["figures"] == f"duckdb {importlib.metadata.version('duckdb')}"  # the default engine
 
 
 @pytest.mark.parametrize("args, message", [

@@ -20,6 +20,7 @@ from typing import Any, Callable
 import click
 
 from clausewise.data.files import file_sha256
+from clausewise.engine.engines import engine_label
 from clausewise.engine.policy import load_policy, load_versions, parse_day
 from clausewise.evaluate.params import load_params_file
 from clausewise.language.diagnostics import ClausewiseError
@@ -327,7 +328,7 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
     try:
         files = [(streamed, kind, form)] + ([(side, ".jsonl", "tree")] if side else [])
         result = _stream_audit(loaded, data, day, params, limits, files, tally)
-        record = decision_record(loaded, result, [Path(p) for p in data], streamed)
+        record = decision_record(loaded, result, [Path(p) for p in data], streamed, engine_label(engine))
         if final != streamed:
             from clausewise.report.xlsx import write_xlsx
 

@@ -25,6 +25,17 @@ def check_engine(engine: str) -> None:
         raise ClausewiseError.simple("--engine", f"unknown engine '{engine}'", f"choose one of: {', '.join(ENGINES)}")
 
 
+def engine_label(engine: str) -> str:
+    """What measured the figures, for the decision record: ``python``, or the columnar engine and
+    the version of its library (``duckdb 2.0.1``; ``spark`` with pyspark's)."""
+    check_engine(engine)
+    if engine == "python":
+        return engine
+    from importlib.metadata import version  # only for a columnar engine's record
+
+    return f"{engine} {version('duckdb' if engine == 'duckdb' else 'pyspark')}"
+
+
 class PythonEngine:
     """Every table read by the Python reader, every figure measured by the evaluator."""
 

@@ -352,7 +352,10 @@ def shown_value(value: Any) -> str:
     return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def decision_record(policy: PolicyIdentity, result: Evaluation, data_paths: list[Path], out: Path) -> dict[str, Any]:
+def decision_record(policy: PolicyIdentity, result: Evaluation, data_paths: list[Path], out: Path,
+                    figures: str = "python") -> dict[str, Any]:
+    """What an audit read, with what, and what it wrote (``FILE.record.json``). ``figures``: what
+    measured the figures (:func:`clausewise.engine.engines.engine_label`)."""
     files = []
     for p in data_paths:
         for f in sorted(p.iterdir()) if p.is_dir() else [p]:
@@ -364,7 +367,7 @@ def decision_record(policy: PolicyIdentity, result: Evaluation, data_paths: list
         "as_of": str(result.as_of),
         "parameters": result.params,
         "data": files,
-        "engine": {"clausewise": __version__, "clingo": engine_version()},
+        "engine": {"clausewise": __version__, "clingo": engine_version(), "figures": figures},
         "accounting": result.accounting.model_dump(),
         "rejected_rows": [r.model_dump() for r in result.rejected],  # each with the entity it belonged to
         "verdicts": {"path": str(out), "sha256": file_sha256(out)},
