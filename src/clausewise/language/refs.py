@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from clausewise.language.syntax import DataclassMethods  # ==, hash and repr as @dataclass writes them
+from clausewise.language.dataclassmethods import DataclassMethods  # ==, hash and repr as @dataclass writes them
 
 #: (field of the table, field of the subject row it holds): how a table's rows join a subject row
 Link = tuple[str, str]

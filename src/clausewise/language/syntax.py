@@ -9,13 +9,12 @@ import datetime as dt
 import itertools
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import Field, dataclass, field, fields
 from decimal import Decimal
-from operator import attrgetter
-from reprlib import recursive_repr
 from typing import Union
 
+from clausewise.language.dataclassmethods import DataclassMethods  # ==, hash and repr as @dataclass writes them
 from clausewise.language.diagnostics import NO_SPAN, Span
 from clausewise.values.valuetypes import Month
 
@@ -38,54 +37,6 @@ os.register_at_fork(after_in_child=_new_process)
 
 def _next_nid() -> int:
     return _TOKEN | next(_COUNTER)
-
-
-class DataclassMethods:
-    """The ``==``, ``hash`` and ``repr`` that ``@dataclass(frozen=True)`` generates (over the fields
-    with ``compare``, and with ``repr``), written once for the frozen dataclasses that inherit them
-    and are declared with ``eq=False, repr=False`` (syntax nodes, :mod:`clausewise.language.refs`):
-    creating such a class at import compiles three functions instead of six."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        cls = self.__class__
-        if other.__class__ is cls:
-            compared = _COMPARED.get(cls) or _compared(cls)
-            return compared(self) == compared(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        cls = self.__class__
-        return hash((_COMPARED.get(cls) or _compared(cls))(self))
-
-    @recursive_repr()
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)  # type: ignore[arg-type]
-        return f"{self.__class__.__qualname__}({shown})"
-
-
-_COMPARED: dict[type, Callable[[object], tuple]] = {}
-
-
-def _compared(cls: type) -> Callable[[object], tuple]:
-    """The tuple an instance of dataclass ``cls`` is compared and hashed by: its fields with
-    ``compare``, in field order, as ``@dataclass`` compares and hashes them."""
-    names = [f.name for f in fields(cls) if f.compare]
-    got: Callable[[object], tuple]
-    if not names:
-        got = _no_fields
-    elif len(names) == 1:
-        one = attrgetter(names[0])
-        got = lambda value: (one(value),)  # noqa: E731
-    else:
-        got = attrgetter(*names)
-    _COMPARED[cls] = got
-    return got
-
-
-def _no_fields(value: object) -> tuple:
-    return ()
 
 
 @dataclass(frozen=True, eq=False, repr=False)
