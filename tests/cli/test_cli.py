@@ -106,6 +106,14 @@ def test_audit_writes_verdicts_summary_and_record(tmp_path, suffix):
     assert record["engine"]["figures"] == f"duckdb {importlib.metadata.version('duckdb')}"  # the default engine
 
 
+def test_explain_and_a_one_day_audit_default_to_the_same_engine():
+    from clausewise.engine.engines import CLI_DEFAULT_ENGINE
+
+    assert CLI_DEFAULT_ENGINE == "duckdb"  # the README and the record test above say so
+    assert f"[default: {CLI_DEFAULT_ENGINE}]" in " ".join(invoke("explain", "--help").output.split())
+    assert f"Default: {CLI_DEFAULT_ENGINE}; python for a --from/--to range" in " ".join(invoke("audit", "--help").output.split())
+
+
 @pytest.mark.parametrize("args, message", [
     (["--as-of", "2024-13-01"], "--as-of: error: not a date: '2024-13-01'"),
     (["--param", "silver_paid_orders"], "--param: error: expected NAME=VALUE, got 'silver_paid_orders'"),

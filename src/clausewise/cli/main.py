@@ -20,7 +20,7 @@ from typing import Any, Callable
 import click
 
 from clausewise.data.files import file_sha256
-from clausewise.engine.engines import engine_label
+from clausewise.engine.engines import CLI_DEFAULT_ENGINE, ENGINES, engine_label
 from clausewise.engine.policy import load_policy, load_versions, parse_day
 from clausewise.evaluate.params import load_params_file
 from clausewise.language.diagnostics import ClausewiseError
@@ -220,7 +220,7 @@ def fmt_cmd(policies: tuple[str, ...], check_only: bool) -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the labels.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--color/--no-color", default=None, help="Colour the tree (default: when writing to a terminal).")
-@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="duckdb", show_default=True,
+@click.option("--engine", type=click.Choice(ENGINES), default=CLI_DEFAULT_ENGINE, show_default=True,
               help="What measures the figures: DuckDB, embedded, for the aggregates it can run (the rest in Python), the "
                    "Python evaluator (the reference), or Spark (the same verdicts).")
 @user_errors
@@ -270,10 +270,10 @@ def _undecided(verdict: Verdict) -> bool:
               help="Also write the HTML audit report (see 'clausewise report'; with --from and --to, the range's).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report and the spreadsheet.")
-@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default=None,
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
               help="What measures the figures: DuckDB, embedded, for the aggregates it can run (the rest in Python), the "
-                   "Python evaluator (the reference), or Spark (the same verdicts). Default: duckdb; python for a "
-                   "--from/--to range, the only engine ranges run on.")
+                   f"Python evaluator (the reference), or Spark (the same verdicts). Default: {CLI_DEFAULT_ENGINE}; "
+                   "python for a --from/--to range, the only engine ranges run on.")
 @click.option("--from", "start", default=None, metavar="DATE",
               help="With --to, instead of --as-of: per entity, the days of the range on which each outcome held.")
 @click.option("--to", "end", default=None, metavar="DATE", help="The last day of the --from range (included).")
@@ -291,7 +291,7 @@ def audit(policy: str, data, as_of, param, params_file, time_limit, memory_limit
 
         timeline_command.audit_range(policy, data, start, end, gather_params(param, params_file), out,
                                      workers or default_workers(), time_limit, memory_limit, report_path, lang)
-    engine = engine or "duckdb"
+    engine = engine or CLI_DEFAULT_ENGINE
     day = as_of_day(as_of)
     loaded = load_versions([policy]).in_force_on(day)
     out_path = Path(out)

@@ -18,6 +18,9 @@ from clausewise.evaluate.measure import Data, Evaluator
 from clausewise.language.diagnostics import ClausewiseError
 
 ENGINES = ("python", "duckdb", "spark")
+#: what the CLI's ``explain`` and one-day ``audit`` measure with when ``--engine`` is not given (a
+#: ``--from/--to`` range runs on python, its only engine); the library's ``Policy.evaluate`` keeps python
+CLI_DEFAULT_ENGINE = "duckdb"
 
 
 def check_engine(engine: str) -> None:
