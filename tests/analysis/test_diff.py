@@ -15,7 +15,8 @@ import clausewise
 from clausewise.cli.main import main
 from clausewise.analysis.diff import diff, outcome_text
 from clausewise.analysis.figures import SpaceBuilder
-from clausewise.analysis.subjects import evaluate_with, subject_from_data, synthetic_subject
+from clausewise.analysis.assumed import solve_assumed
+from clausewise.analysis.subjects import evaluate_entity, subject_from_data, synthetic_subject
 
 from tests.support import EXAMPLES, POLICIES
 from tests.analysis.test_whatif import SMALL, small_data
@@ -68,8 +69,8 @@ def recheck(old, new, result, day) -> None:
             evaluation = policy.evaluate(data.tables, as_of=data.as_of, entities=[data.entity],
                                          params={k: v for k, v in data.params.items() if k in policy.checked.params})
             assert not evaluation.rejected, kind.render()
-        got = [outcome_text(s, evaluate_with(subject_from_data(s.policy, data.tables, data.entity, data.as_of, {
-            k: v for k, v in data.params.items() if k in s.policy.checked.params}), {}), kind.field) for s in subjects]
+        got = [outcome_text(s, evaluate_entity(subject_from_data(s.policy, data.tables, data.entity, data.as_of, {
+            k: v for k, v in data.params.items() if k in s.policy.checked.params})), kind.field) for s in subjects]
         assert got == [kind.old, kind.new], kind.render()
 
 
@@ -109,8 +110,8 @@ def test_without_data_against_brute_force():
     keys = sorted(builder.figures)
     expected = set()
     for values in itertools.product(*[builder.figures[k].candidates for k in keys]):
-        overrides = builder.overrides(dict(zip(keys, values)))
-        a, b = (outcome_text(s, evaluate_with(s, overrides), "level") for s in subjects)
+        assignment = dict(zip(keys, values))
+        a, b = (outcome_text(s, solve_assumed(builder, s, assignment), "level") for s in subjects)
         if a != b:
             expected.add(("level", a, b))
     assert {(k.field, k.old, k.new) for k in result.kinds} == expected != set()

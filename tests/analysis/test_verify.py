@@ -16,7 +16,8 @@ from click.testing import CliRunner
 import clausewise
 from clausewise.cli.main import main
 from clausewise.analysis.figures import SpaceBuilder
-from clausewise.analysis.subjects import evaluate_with, subject_from_data, synthetic_subject
+from clausewise.analysis.assumed import solve_assumed
+from clausewise.analysis.subjects import evaluate_entity, subject_from_data, synthetic_subject
 from clausewise.analysis.witnessdata import RowCheck
 from clausewise.analysis.verify import CAN_HAPPEN, claim_holds, verdict_agrees, verify
 
@@ -57,7 +58,7 @@ def recheck(policy, result) -> int:
             assert not evaluation.rejected, finding.render()
             assert verdict_agrees(finding.claim, RowCheck(None, evaluation.verdict(data.entity))), finding.render()
             subject = subject_from_data(policy, data.tables, data.entity, data.as_of, data.params)
-            assert claim_holds(finding.claim, evaluate_with(subject, {})), finding.render()
+            assert claim_holds(finding.claim, evaluate_entity(subject)), finding.render()
         elif finding.witness:
             assert "no witness could be realized as data rows" in finding.render()
             assert not finding.sound or finding.kind not in CAN_HAPPEN
@@ -169,7 +170,7 @@ def test_ladder_against_brute_force(ladder):
     keys = sorted(builder.figures)
     chosen, gaps, overlaps, statuses = set(), set(), set(), {}
     for values in itertools.product(*[builder.figures[k].candidates for k in keys]):
-        evaluated = evaluate_with(subject, builder.overrides(dict(zip(keys, values))))
+        evaluated = solve_assumed(builder, subject, dict(zip(keys, values)))
         answer = evaluated.answer
         complete = not any(type(v).__name__ == "Missing" for v in values)
         for d in policy.plan.decides:
@@ -352,7 +353,7 @@ def test_the_search_program_states_these_leaves(text, kind):
     keys = sorted(builder.figures)
     undecided, overlaps, statuses = set(), set(), {}
     for values in itertools.product(*[builder.figures[k].candidates for k in keys]):
-        answer = evaluate_with(subject, builder.overrides(dict(zip(keys, values)))).answer
+        answer = solve_assumed(builder, subject, dict(zip(keys, values))).answer
         if "level" in answer.undecided or "level" not in answer.chosen:
             undecided.add("level")
         passing = [i for i in (1, 2, 3) if answer.status.get(f"level#{i}") == "pass"]

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 import clausewise
 from clausewise.cli.main import main
 from clausewise.analysis.figures import SpaceBuilder
-from clausewise.analysis.subjects import evaluate_with, subject_from_data
+from clausewise.analysis.assumed import solve_assumed
+from clausewise.analysis.subjects import subject_from_data
 from clausewise.analysis.whatif import relative_weight, weight_cap, what_if
 
 from tests.support import EXAMPLES, HEADER, POLICIES
@@ -64,7 +65,7 @@ def check_repairs(policy, data, entity, field, value, as_of, params=None):
     builder = SpaceBuilder()
     builder.add(subject)
     for repair in result.repairs:
-        evaluated = evaluate_with(subject, builder.overrides(repair.overrides))
+        evaluated = solve_assumed(builder, subject, repair.overrides)
         assert str(evaluated.outcome(field)).lower() == value
     return result
 
@@ -90,8 +91,7 @@ def brute_force(policy, data, entity, field, value, as_of, params=None):
         for subset in itertools.combinations(keys, size):
             for values in itertools.product(*[builder.figures[k].candidates[1:] for k in subset]):
                 assignment = dict(zip(subset, values))
-                current = {k: f.current for k, f in builder.figures.items()}
-                evaluated = evaluate_with(subject, builder.overrides(current | assignment))
+                evaluated = solve_assumed(builder, subject, assignment)
                 if str(evaluated.outcome(field)).lower() == value:
                     weight = sum(relative_weight(builder.figures[k].current, v, cap) for k, v in assignment.items())
                     key = frozenset(subset)
@@ -99,6 +99,28 @@ def brute_force(policy, data, entity, field, value, as_of, params=None):
         if best:
             return size, best
     return None, {}
+
+
+def test_a_repair_is_checked_on_the_program(tier, tier_data, monkeypatch):
+    """A repair is checked by the policy's own program solved over the entity's figure table with
+    the changed figures replaced (no evaluator of assumed values): P03's 8,999,990 orders give
+    base, 9,000,000 give silver, one order short does not; a repair whose check fails is counted,
+    not shown."""
+    result = what_if(tier, tier_data, "P03", ["tier=silver"], "2024-04-01", TIER_PARAMS)
+    ((change,),) = [r.changes for r in result.repairs]
+    assert (change.old, change.new) == (8999990, 9000000)
+    subject = subject_from_data(tier, tier_data, "P03", result_day("2024-04-01"), TIER_PARAMS)
+    builder = SpaceBuilder()
+    builder.add(subject)
+    assert solve_assumed(builder, subject, {}).outcome("tier") == "base"
+    assert solve_assumed(builder, subject, {change.figure: change.new}).outcome("tier") == "silver"
+    assert solve_assumed(builder, subject, {change.figure: change.new - 1}).outcome("tier") == "base"
+    import clausewise.analysis.whatif as whatif_module
+
+    monkeypatch.setattr(whatif_module, "solve_assumed", lambda builder, subject, changes: solve_assumed(
+        builder, subject, {k: v - 1 for k, v in changes.items()}))
+    failed = what_if(tier, tier_data, "P03", ["tier=silver"], "2024-04-01", TIER_PARAMS)
+    assert not failed.repairs and failed.unchecked >= 1 and "did not check out" in failed.render()
 
 
 @pytest.mark.parametrize("entity", ["P03", "P12", "P07", "P05"])

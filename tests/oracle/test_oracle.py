@@ -120,10 +120,10 @@ def test_by_min_with_a_missing_value_in_a_passing_clause_is_undecided():
     assert [(v.entity, v.outcomes["cap"], v.outcome_details[0].decided) for v in result.verdicts] == [
         ("P1", None, False), ("P2", 5, True), ("P3", None, True)]
     # the analysis commands evaluate an entity through the same outcome step (was a copy without this rule)
-    from clausewise.analysis.subjects import evaluate_with, subject_from_data
+    from clausewise.analysis.subjects import evaluate_entity, subject_from_data
 
     policy = compile_policy_text(text)
-    outcomes = [evaluate_with(subject_from_data(policy, rows, e, SMALL.as_of, SMALL.params), {}).outcome("cap")
+    outcomes = [evaluate_entity(subject_from_data(policy, rows, e, SMALL.as_of, SMALL.params)).outcome("cap")
                 for e in ("P1", "P2", "P3")]
     assert outcomes == ["undecided", 5, None]
 

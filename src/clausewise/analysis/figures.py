@@ -21,9 +21,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
-from clausewise.analysis.subjects import AS_OF, ASSUMED_MISSING, Subject
+from clausewise.analysis.subjects import ASSUMED_MISSING, Subject
 from clausewise.analysis.ties import (
     DAY,
     bound_of,
@@ -33,7 +33,6 @@ from clausewise.analysis.ties import (
     split_offset,
     tie_cases,
 )
-from clausewise.evaluate.leaves import compare
 from clausewise.evaluate.measure import Missing
 from clausewise.evaluate.figuretable import uses_var
 from clausewise.language import syntax
@@ -322,28 +321,6 @@ class SpaceBuilder:
         fig = self.figures[key]
         clash = sum(1 for f in self.figures.values() if f.name == fig.name) > 1
         return f"{fig.name} ({fig.text})" if clash and not fig.is_leaf else fig.name
-
-    def overrides(self, assignment: Mapping[str, Any]) -> dict[int, Any]:
-        """Assumed values by node id for :func:`subjects.evaluate_with`. A best-month figure gives its
-        value to the side that walks the months (every month then has it, so the quantifier holds
-        exactly when the best month does) and, for a quantifier decided outside the program, its truth."""
-        out: dict[int, Any] = {}
-        for key, value in assignment.items():
-            fig = self.figures.get(key)
-            if fig is None:
-                continue
-            if key == DAY:
-                out[AS_OF] = value  # the evaluation day itself (see subjects.evaluate_with)
-                continue
-            if fig.test is not None:
-                op, bound, left = fig.test
-                for node in fig.nodes:
-                    if isinstance(node, syntax.Quantified) and isinstance(node.cond, syntax.Compare):
-                        out[(node.cond.left if left else node.cond.right).nid] = value
-                if not isinstance(value, Missing):
-                    value = compare(op, value, bound) if left else compare(op, bound, value)
-            out.update((node.nid, value) for node in fig.nodes)
-        return out
 
 
 def figure_value(fig: Figure, subject: Subject) -> Any:

@@ -340,7 +340,7 @@ class _Feed:
         other = cond.cond.right if leaf.units_left else cond.cond.left
         bound = s.ev.eval(other, s.scope)
         want = "pass" if deciding else "fail"
-        for probe in _probes(bound):
+        for probe in probes(bound):
             a, b = (probe, bound) if leaf.units_left else (bound, probe)
             if compared(leaf.op, a, b, None).status == want:
                 return probe
@@ -400,7 +400,7 @@ class _Feed:
 NO_UNIT = object()
 
 
-def _probes(bound: Any) -> list[Any]:
+def probes(bound: Any) -> list[Any]:
     """Values around a bound: it, and one step either side (a day for dates)."""
     if isinstance(bound, (Missing, bool)) or bound is None:
         return []

@@ -1,18 +1,16 @@
-"""The entity an analysis works on, and evaluating it with figures overridden.
+"""The entity an analysis works on, and its evaluation.
 
 A :class:`Subject` is one entity of real data (what-if, diff with data) or a generated one with
 no data at all (verify, diff without data), whose figures all come from a witness assignment.
-:func:`evaluate_with` evaluates it exactly as :meth:`Policy.evaluate` does (the same leaf
-evaluator, the same clingo program) with some expressions or conditions replaced by assumed
-values (a :class:`Substituted` evaluator: the evaluator itself has no such hook); what-if checks
-every repair through it, and the tests check the search against it.
+:func:`evaluate_entity` evaluates it exactly as :meth:`Policy.evaluate` does (the same figures,
+the same program); with figures assumed, :func:`clausewise.analysis.assumed.solve_assumed` solves
+that program over its figure table.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from typing import Any, Collection, Mapping
 
@@ -21,10 +19,9 @@ from clausewise.asp.solve import EntityAnswer
 from clausewise.engine.evaluation import EntityEvaluation
 from clausewise.engine.policy import Policy
 from clausewise.evaluate import computed
-from clausewise.evaluate.leaves import LeafEvaluator, LeafResult
+from clausewise.evaluate.leaves import LeafEvaluator
 from clausewise.evaluate.measure import Data, Evaluator, Missing, Scope
 from clausewise.evaluate.params import resolve_params
-from clausewise.language import syntax
 from clausewise.language.diagnostics import ClausewiseError
 
 #: the value a witness gives a figure to make it missing (an empty field, an absent row)
@@ -46,8 +43,6 @@ def witness_lines(shown: list[str], checked: bool, empty: str | None = None) -> 
     return lines
 #: the id of a generated entity
 WITNESS = "witness"
-#: the key of an override map that holds a generated entity's evaluation day (never a node id)
-AS_OF = -1
 
 
 @dataclass
@@ -68,18 +63,17 @@ class Subject:
     #: the parameters as given (before defaults), resolved again for each day :meth:`at` evaluates
     given: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
-    def at(self, day: dt.date) -> "Subject":
+    def at(self, day: dt.date, free: Mapping[str, Any] | None = None) -> "Subject":
         """The same entity evaluated on ``day``, by a fresh evaluator (nothing cached from another
-        day or another assignment: named values over overridden figures are computed again), with
-        the parameters resolved for ``day`` (a default ``last 30 days to as_of`` ends on it); the
-        free parameters keep what the search gives them."""
+        day), with the parameters resolved for ``day`` (a default ``last 30 days to as_of`` ends on
+        it); the free parameters keep their values, or take the ones ``free`` gives."""
         c = self.policy.checked
         kept = {n: p for n, p in c.params.items() if n not in self.free_params}
         try:
             values, convention = resolve_params(dataclasses.replace(c, params=kept), dict(self.given), day)
         except ClausewiseError:  # a default that cannot be computed for that day: as on the subject's day
             values, convention = dict(self.ev.params), self.ev.convention
-        values.update((n, self.ev.params.get(n)) for n in self.free_params)
+        values.update((n, (free or {}).get(n, self.ev.params.get(n))) for n in self.free_params)
         ev = Evaluator(c, self.ev.data, values, day, convention)
         return dataclasses.replace(self, ev=ev, leaf_eval=LeafEvaluator(ev), as_of=day)
 
@@ -139,87 +133,10 @@ class Evaluated:
         return self.values.get(field_name)
 
 
-class Substituted(Evaluator):
-    """An evaluator in which some expressions (by node id) have assumed values: what an entity
-    would give if those figures had these values. Analysis only: a fresh one per assignment,
-    so nothing it caches outlives the assumption."""
-
-    def __init__(self, base: Evaluator, values: Mapping[int, Any], nodes: Any = ()):
-        super().__init__(base.c, base.data, base.params, base.as_of, base.convention)
-        self.values = dict(values)
-        #: a list a value is looked up in (by node id) -> every assumed ``V in L`` of that list (the
-        #: program decides those leaves from the list's items: the list is made to agree with them)
-        self.lists: dict[int, list[syntax.Member]] = {}
-        same: dict[Any, list[syntax.Member]] = {}
-        for node in nodes:  # no compiled closures: they would read around an assumed value
-            self.compiled[node.nid] = functools.partial(self.eval, node)
-            if isinstance(node, syntax.Member) and node.nid in self.values and node.collection.nid not in self.values \
-                    and _is_list(base.c, node.collection):
-                members = same.setdefault(base.c.refs.get(node.collection.nid), [])
-                members.append(node)
-                self.lists[node.collection.nid] = members
-
-    def eval(self, node, scope: Scope) -> Any:
-        values = self.values
-        if values and node.nid in values:
-            return values[node.nid]
-        members = self.lists.get(node.nid) if self.lists else None
-        if members is not None:
-            items = []
-            for member in members:
-                holds = values[member.nid]
-                if isinstance(holds, Missing):
-                    return holds
-                item = super().eval(member.item, scope)
-                if bool(holds) != member.negated and item is not None and not isinstance(item, Missing):
-                    items.append(item)
-            return items or None
-        return super().eval(node, scope)
-
-
-def _is_list(c: Any, node: Any) -> bool:
-    sort = c.sorts.get(node.nid)
-    return sort is not None and sort.vtype is not None and sort.vtype.is_list
-
-
-class SubstitutedLeaves(LeafEvaluator):
-    """Leaf conditions through the tree walker, a condition with an assumed value (a yes/no
-    figure, or the truth a best-month figure gives) decided by it."""
-
-    def __init__(self, ev: Substituted):
-        super().__init__(ev, compiled=False)
-        self.assumed = ev.values
-
-    def evaluate(self, cond, scope: Scope) -> LeafResult:
-        if cond.nid in self.assumed:
-            value = self.assumed[cond.nid]
-            if isinstance(value, Missing):
-                return LeafResult("unknown", missing=value.reasons)
-            return LeafResult("pass" if value else "fail", observed=value)
-        return super().evaluate(cond, scope)
-
-
-def every_node(roots: Any) -> list[Any]:
-    """Every syntax node under the given roots (each once)."""
-    seen: dict[int, Any] = {}
-    for root in roots:
-        for node in syntax.walk(root, metadata=True) if isinstance(root, syntax.Node) else ():
-            seen.setdefault(node.nid, node)
-    return list(seen.values())
-
-
-def evaluate_with(subject: Subject, overrides: Mapping[int, Any]) -> Evaluated:
-    """The entity's statuses and outcomes with figures replaced by assumed values (by node id):
-    the same figure plan, leaf evaluator and clingo program as :meth:`Policy.evaluate`, through a
-    :class:`Substituted` evaluator. A generated entity is evaluated on the day the assumption
-    gives (:data:`AS_OF`)."""
-    if subject.free_as_of:
-        subject = subject.at(overrides.get(AS_OF, subject.as_of))
-    policy, scope = subject.policy, subject.scope
-    plan = policy.plan
-    roots = [leaf.cond for leaf in plan.leaves()] + [c.value for d in plan.decides for c in d.decl.clauses]
-    ev = Substituted(subject.ev, overrides, every_node(roots))
-    evaluation = EntityEvaluation(plan, policy.search_program, policy.search_figures, ev, policy.source_text,
-                                  SubstitutedLeaves(ev))
-    answer, _measured, values = evaluation.evaluate({subject.entity: scope})[subject.entity]
+def evaluate_entity(subject: Subject) -> Evaluated:
+    """The entity's statuses and outcomes as :meth:`Policy.evaluate` gives them: the same
+    :class:`EntityEvaluation` over the policy's own program and figures."""
+    policy = subject.policy
+    evaluation = EntityEvaluation(policy.plan, policy.program, policy.figures, subject.ev, policy.source_text)
+    answer, _measured, values = evaluation.evaluate({subject.entity: subject.scope})[subject.entity]
     return Evaluated(answer, values)

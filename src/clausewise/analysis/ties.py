@@ -13,13 +13,13 @@ import datetime as dt
 import itertools
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Mapping
 
 from clausewise.language import syntax
 from clausewise.language.refs import (CONSTANT, AtRef, ConventionRef, EntityFieldRef, EnumRef, ItemsRef, LetRef, LookupRef,
                                       ParamRef, RelationRef, RowFieldRef, RowsRef, RowVarFieldRef, VarRef)
-from clausewise.evaluate.measure import Missing
-from clausewise.analysis.subjects import ASSUMED_MISSING, Subject, Substituted
+from clausewise.evaluate.measure import Evaluator, Missing, Scope
+from clausewise.analysis.subjects import ASSUMED_MISSING, Subject
 from clausewise.values.valuetypes import Month
 from clausewise.values.calendar import Window
 
@@ -167,6 +167,23 @@ def same_value(a: Any, b: Any) -> bool:
         return a == b
     except TypeError:
         return False
+
+
+class Substituted(Evaluator):
+    """An evaluator in which some expressions (by node id) have assumed values: a computed figure
+    worked out from candidate values of its inputs (:func:`tie_cases` only; a fresh one per case,
+    so nothing it caches outlives the assumption). What remains of the analysis override hook
+    (issue 14): what-if, verify and diff solve the policy's program over figure tables
+    (:mod:`clausewise.analysis.assumed`)."""
+
+    def __init__(self, base: Evaluator, values: Mapping[int, Any]):
+        super().__init__(base.c, base.data, base.params, base.as_of, base.convention)
+        self.values = dict(values)
+
+    def eval(self, node: Any, scope: Scope) -> Any:
+        if node.nid in self.values:
+            return self.values[node.nid]
+        return super().eval(node, scope)
 
 
 def tie_cases(builder: Any, key: str) -> tuple[Any, list[str], list[tuple[tuple[int, ...], str]]] | None:

@@ -20,7 +20,8 @@ from clausewise.language.diagnostics import ClausewiseError, did_you_mean
 from clausewise.report.explain import value_text
 from clausewise.analysis.figures import Figure, SpaceBuilder
 from clausewise.analysis.programfacts import space_facts
-from clausewise.analysis.subjects import Subject, evaluate_with, subject_from_data
+from clausewise.analysis.assumed import solve_assumed
+from clausewise.analysis.subjects import Evaluated, Subject, evaluate_entity, subject_from_data
 from clausewise.evaluate.measure import Missing
 from clausewise.asp.plan import statuses_meaning
 from clausewise.asp.search import WHATIF_RULES, Constant, Search
@@ -112,6 +113,8 @@ class WhatIf:
             return "\n".join(lines)
         if not self.repairs:
             lines.append(f"{want} cannot be reached by changing this entity's figures")
+            if self.unchecked:
+                lines.append(f"({self.unchecked} proposed repair(s) did not check out on re-evaluation and are not shown)")
             return "\n".join(lines)
         n = len(self.repairs[0].changes)
         lines.append(f"to reach {want}, change {n} figure{'s' if n != 1 else ''}:")
@@ -192,7 +195,7 @@ def what_if(policy: Policy, data: Any, entity: str, targets: Mapping[str, str] |
     subject = subject_from_data(policy, data, entity, day, params or {})
     wanted = target_pairs(targets)
     goals = parse_targets(policy, subject, wanted)
-    now = evaluate_with(subject, {})
+    now = evaluate_entity(subject)
     result = WhatIf(entity, wanted, {f: now.outcome(f) for f in goals})
     if _meets(now, goals):
         result.already = True
@@ -242,15 +245,14 @@ def what_if(policy: Policy, data: Any, entity: str, targets: Mapping[str, str] |
 
 def _repair(builder: SpaceBuilder, subject: Subject, changed: list[str], chosen: dict[str, int], cap: int,
             goals: dict[str, list[int] | str]) -> Repair | None:
-    """The repair as changes, checked by evaluating the entity with them (None if it fails)."""
+    """The repair as changes, checked by the policy's own program solved over the entity's figures
+    with the changed ones replaced (None if it fails, or cannot be checked there)."""
     changes = []
     for key in changed:
         fig: Figure = builder.figures[key]
         changes.append(Change(key, fig.name, fig.text, fig.current, fig.candidates[chosen[key]]))
-    # unchanged figures keep the values just measured (not measured again: the same numbers, faster)
-    unchanged = {k: f.current for k, f in builder.figures.items()}
-    after = evaluate_with(subject, builder.overrides(unchanged | {c.figure: c.new for c in changes}))
-    if not _meets(after, goals):
+    after = solve_assumed(builder, subject, {c.figure: c.new for c in changes})
+    if after is None or not _meets(after, goals):
         return None
     weight = sum(relative_weight(c.old, c.new, cap) for c in changes)
     return Repair(changes, weight, {f: after.outcome(f) for f in goals})
@@ -268,7 +270,7 @@ def _distance(fig: Figure, value: Any) -> tuple:
     return (far, value not in fig.bounds, str(value))
 
 
-def _meets(evaluated, goals: dict[str, list[int] | str]) -> bool:
+def _meets(evaluated: Evaluated, goals: dict[str, list[int] | str]) -> bool:
     for name, goal in goals.items():
         if isinstance(goal, str):
             if evaluated.answer.status.get("compliant") not in goal.split():

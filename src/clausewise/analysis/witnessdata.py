@@ -139,8 +139,9 @@ class RowCheck:
 
 def evaluate_rows(policy: Policy, r: Realization) -> RowCheck:
     """Evaluate the rows through :meth:`Policy.evaluate` (validated as real data) and, for the
-    statuses a verdict does not show (clause conditions), the same evaluator and program on them."""
-    from clausewise.analysis.subjects import evaluate_with, subject_from_data
+    statuses a verdict does not show (clause conditions), the same evaluation of the entity
+    (:func:`clausewise.analysis.subjects.evaluate_entity`)."""
+    from clausewise.analysis.subjects import evaluate_entity, subject_from_data
 
     c = policy.checked  # the rows and parameters as text, exactly as --witness-data writes them
     params = {k: v for k, v in r.text_params().items() if k in c.params or k == CONVENTION}
@@ -155,7 +156,7 @@ def evaluate_rows(policy: Policy, r: Realization) -> RowCheck:
         problem = f"{bad.table} row {bad.row}: {bad.reason}"
     verdict = result.verdict(r.entity) if any(v.entity == r.entity for v in result.verdicts) else None
     subject = subject_from_data(policy, tables, r.entity, r.as_of, params)
-    return RowCheck(evaluate_with(subject, {}), verdict, problem if verdict is not None else problem or "no verdict")
+    return RowCheck(evaluate_entity(subject), verdict, problem if verdict is not None else problem or "no verdict")
 
 
 @dataclass

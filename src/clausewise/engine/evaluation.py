@@ -1,7 +1,7 @@
 """The one evaluation of entities: measure, solve, read the outcomes.
 
 Every path that evaluates a policy (the library's :meth:`Policy.evaluate`, the analysis
-commands' :func:`clausewise.analysis.subjects.evaluate_with`, the benchmarks' stage timings)
+commands' :mod:`clausewise.analysis.assumed`, the benchmarks' stage timings)
 goes through :class:`EntityEvaluation`:
 
 1. :meth:`EntityEvaluation.measure` computes the figures the program reads (sums, counts,
