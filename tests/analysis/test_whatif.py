@@ -161,6 +161,44 @@ def test_small_policy_minimal_by_brute_force(small, orders, score, shop_type, si
     assert {frozenset(r.overrides): r.weight for r in result.repairs} == best
 
 
+def test_assumed_figures_solve_as_rows_giving_them_evaluate(small):
+    """The figure-table solve that checks a repair agrees with Policy.evaluate on rows that give
+    the same figure values, for every assignment of the small policy's candidate grid."""
+    data = small_data(50, "3.9")
+    subject = subject_from_data(small, data, "S1", result_day("2024-03-01"), {})
+    builder = SpaceBuilder()
+    builder.add(subject)
+    builder.set_current(subject)
+    builder.finish(with_current=True, allow_missing=False)
+    orders, score, shop_type = (builder.figures[k] for k in (
+        "sum(shop_daily.paid_orders during last 30 days to as_of)", "shop_daily.experience_score on as_of", "shop_type"))
+    seen = set()
+    for values in itertools.product(orders.candidates, score.candidates, shop_type.candidates):
+        rows = small_data(values[0], str(values[1]), values[2])
+        if values[2] not in ("ordinary", "flagship"):
+            continue  # not a value the schema's enum admits in rows
+        verdict = small.evaluate(rows, as_of="2024-03-01", entities=["S1"]).verdict("S1")
+        solved = solve_assumed(builder, subject, dict(zip((orders.key, score.key, shop_type.key), values)))
+        assert solved is not None and solved.outcome("level") == verdict.outcomes["level"], values
+        seen.add(verdict.outcomes["level"])
+    assert seen == {"high", "low"}
+
+
+def test_a_repair_of_a_figure_with_an_offset_is_checked_with_the_offset():
+    """``sum(...) + 10 >= level_orders``: the figure is the sum, the program's figure the side; the
+    check applies the offset again (90 orders reach 100, 89 do not)."""
+    text = SMALL.replace("during last 30 days to as_of) >= level_orders", "during last 30 days to as_of) + 10 >= level_orders")
+    policy = clausewise.compile_policy_text(text, "offset.policy")
+    data = small_data(50, "4.5")
+    result = what_if(policy, data, "S1", ["level=high"], "2024-03-01")
+    assert [r.describe() for r in result.repairs] == ["orders +40 (to 90)"]
+    subject = subject_from_data(policy, data, "S1", result_day("2024-03-01"), {})
+    builder = SpaceBuilder()
+    builder.add(subject)
+    key = result.repairs[0].changes[0].figure
+    assert [solve_assumed(builder, subject, {key: n}).outcome("level") for n in (89, 90)] == ["low", "high"]
+
+
 def test_small_policy_strict_bound_steps_in_the_last_decimal_place(small):
     result = what_if(small, small_data(150, "3.9"), "S1", ["level=high"], "2024-03-01")
     assert result.repairs[0].describe() == "score +0.2 (to 4.1)"

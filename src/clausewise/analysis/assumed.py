@@ -199,4 +199,3 @@ class _Assumed:
             return False
         self.measured.leaves[leaf_id] = LeafResult(status)
         return True
-
