@@ -17,7 +17,6 @@ SLOW = (
     "tests/analysis/test_coverage.py::test_bundled_policies_cover_every_clause_of_their_documents",
     "tests/analysis/test_diff.py::test_a_change_appears_only_with_a_free_parameter",
     "tests/analysis/test_diff.py::test_at_least_groups_and_ranked_outcomes",
-    "tests/analysis/test_diff.py::test_cli_diff",
     "tests/analysis/test_diff.py::test_cli_diff_witness_data",
     "tests/analysis/test_diff.py::test_no_change_against_itself",
     "tests/analysis/test_diff.py::test_with_data_lists_exactly_the_entities_that_change",

@@ -126,15 +126,26 @@ def test_data_diff_of_small_policies():
 
 
 def test_cli_diff(tmp_path):
-    changed = tmp_path / "tier-800.policy"
-    changed.write_text((POLICIES / "tier.policy").read_text("utf-8").replace("= 900万", "= 800万"), "utf-8")
+    """The CLI's diff with data, --params and --as-of, and without data in JSON, on the small pair (the
+    searches on the bundled policies are the library tests' above: tier's without data is 7 CPU s)."""
+    old, new = tmp_path / "small.policy", tmp_path / "small2.policy"
+    old.write_text(SMALL, "utf-8")
+    new.write_text(SMALL.replace("= 100", "= 80"), "utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    for table, rows in small_data(90, "4.5").items():
+        (data / f"{table}.csv").write_text(",".join(rows[0]) + "\n" + "".join(
+            ",".join(str(v) for v in r.values()) + "\n" for r in rows), "utf-8")
+    (tmp_path / "params.json").write_text('{"level_orders": 85}', "utf-8")
     runner = CliRunner()
-    out = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(changed), "--data", str(EXAMPLES / "tier"),
-                               "--params", str(EXAMPLES / "tier" / "params.json"), "--as-of", "2024-04-01"])
-    assert out.exit_code == 1 and "P03:" in out.output and "tier base -> silver" in out.output
-    out = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(changed), "--format", "json", "--as-of", "2024-04-01"])
+    out = runner.invoke(main, ["diff", str(old), str(new), "--data", str(data), "--as-of", "2024-03-01"])
+    assert out.exit_code == 1 and "S1:" in out.output and "level low -> high" in out.output, out.output
+    out = runner.invoke(main, ["diff", str(old), str(new), "--data", str(data), "--params", str(tmp_path / "params.json"),
+                               "--as-of", "2024-03-01"])  # 90 orders meet 85 under both
+    assert out.exit_code == 0 and "S1:" not in out.output, out.output
+    out = runner.invoke(main, ["diff", str(old), str(new), "--format", "json", "--as-of", "2024-03-01"])
     kinds = json.loads(out.output)["kinds"]
-    assert out.exit_code == 1 and any(k["field"] == "tier" and k["old"] == "base" and k["new"] == "silver" and k["checked"]
+    assert out.exit_code == 1 and any(k["field"] == "level" and k["old"] == "low" and k["new"] == "high" and k["checked"]
                                       for k in kinds)
     same = runner.invoke(main, ["diff", str(POLICIES / "tier.policy"), str(POLICIES / "tier.policy"), "--as-of", "2024-04-01"])
     assert same.exit_code == 0 and "0 kinds of outcome change" in same.output
