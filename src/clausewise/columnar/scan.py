@@ -434,13 +434,14 @@ def _duplicates(con: duckdb.DuckDBPyConnection, path: Path, schema: TableSchema)
         return []
     keys = [col("t", k) for k in schema.key]
     shown = [f.name for f in schema.fields if f.name in schema.key or f.references]  # what names the row's entity
-    # the common case: one aggregate over one 64-bit hash of the key, no window (equal keys have equal
-    # hashes, so no repeated hash means no duplicate; a repeated one is looked for exactly below).
-    # On 9.9 M rows: 2.4-3.1 s of CPU against 3.1-3.7 s grouping by the key's columns
+    # the common case: as many distinct 64-bit hashes of the key as rows, one aggregate and no window
+    # (equal keys have equal hashes, so no repeated hash means no duplicate; a repeated one is looked
+    # for exactly below). On 9.9 M rows about 2.1 s of CPU against 2.9 s grouping by the hash with
+    # HAVING count(*) > 1, and 3.1-3.7 s grouping by the key's columns
     hashed = exp.Anonymous(this="hash", expressions=[k.copy() for k in keys])
-    repeated = exp.select(exp.Literal.number(1)).from_(exp.alias_(exp.Table(this=ident(schema.name)), "t")).group_by(
-        hashed).having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))).limit(1)
-    if not con.execute(repeated.sql("duckdb")).fetchall():
+    distinct = exp.EQ(this=exp.Count(this=exp.Star()), expression=exp.Count(this=exp.Distinct(expressions=[hashed])))
+    if con.execute(exp.select(distinct).from_(exp.alias_(exp.Table(this=ident(schema.name)), "t")).sql("duckdb")
+                   ).fetchall()[0][0]:
         return []
     first = exp.Window(this=exp.Min(this=col("t", ROW)), partition_by=keys)
     ranked = exp.select(col("t", ROW), *[col("t", n) for n in shown], exp.alias_(first, "first")).from_(
