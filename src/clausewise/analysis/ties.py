@@ -3,7 +3,9 @@
 A comparison with the day (``quarter_start_assessment + 1 day <= as_of``) is computed from the
 day; an offset is split off (``cold_start_fail_day = cold_start_trigger + 60 days`` is the figure
 ``cold_start_trigger``, its bound moved by 60 days); a named value computed from other figures
-(``cold_start_trigger`` from ``kind`` and ``history_pay``) is tied to them where they fix it.
+(``cold_start_trigger`` from ``kind`` and ``history_pay``) is tied to them where they fix it:
+worked out in Python for each combination of the inputs' candidates (at most
+:data:`MAX_TIE_CASES` with its own), the values it does not take ruled out of the search.
 Used by :mod:`clausewise.analysis.figures`.
 """
 
