@@ -166,6 +166,10 @@ class Cells:
         #: one set of literals share a cell); a string that is no bound passes none (key 0)
         self._string_keys = {fid: {v: tuple(v in test for test in tests.get(fid, ())) for v in b}
                              for fid, b in self.bounds.items() if b and self.kinds[fid] == "string"}
+        #: a string bound's representative: the least bound with its key (the members of a set share
+        #: one, so the days of a range, whose facts are compared as they are, share their solve too)
+        self._string_reps = {fid: {v: min(u for u in keys if keys[u] == k) for v, k in keys.items()}
+                             for fid, keys in self._string_keys.items()}
         #: figures with numeric bounds (the fast path of :meth:`key`)
         self._numeric = {fid: b for fid, b in self.bounds.items()
                          if b and self.kinds[fid] == "number" and fid not in self.presence}
@@ -260,7 +264,7 @@ class Cells:
             return (kind, _any_of(kind, value))
         if kind == "string":
             if value in bounds:
-                return (kind, value)
+                return (kind, self._string_reps[fid][value])
             other = ""
             while other in bounds:
                 other += "\x00"
