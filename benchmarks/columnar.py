@@ -17,6 +17,12 @@ and reports each one's median (on a shared machine only ratios within one run me
 ``--no-python`` leaves out the Python engine (minutes at this size) and checks the DuckDB
 verdicts against the Python engine's file of an earlier run on the same data instead.
 
+``--copies N`` makes the larger data sets of docs/benchmarks.md (issue 15): the generated
+``shop_daily`` rows repeated N times, each copy 90 days earlier than the one before, sorted by
+``shop_id`` and ``date`` (``--copies 11``: 9.9 M rows, 263 MB), the other tables as generated;
+``--parquet`` also writes the same data with ``shop_daily`` as typed Parquet, in a directory beside
+it (for ``explain``; the runs above read the CSV files).
+
 Prints a Markdown table and writes the results as JSON beside the data.
 """
 
@@ -87,6 +93,31 @@ def make_data(out: Path, providers: int, shops: int, days: int) -> dict[str, int
     return counts
 
 
+def make_copies(base: Path, out: Path, copies: int, parquet: Path | None) -> dict[str, int]:
+    """``base``'s data with its ``shop_daily`` rows repeated ``copies`` times, copy k shifted 90·k days
+    earlier, sorted by shop and day, in ``out`` (CSV) and, if given, in ``parquet`` (shop_daily typed)."""
+    import shutil
+
+    import duckdb
+
+    counts = json.loads((base / ".complete").read_text())
+    for target in [out] + ([parquet] if parquet else []):
+        target.mkdir(parents=True, exist_ok=True)
+        for name in ("bindings.csv", "shops.csv", "providers.csv", "params.json"):
+            shutil.copyfile(base / name, target / name)
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    shifted = ("SELECT shop_id, CAST(date AS DATE) - CAST(90 * k AS INTEGER) AS date, CAST(paid_orders AS BIGINT) AS paid_orders, "
+               "CAST(gift_orders AS BIGINT) AS gift_orders FROM read_csv($daily, header = true, all_varchar = true), "
+               "range($copies) AS c(k) ORDER BY shop_id, date")
+    con.execute(f"CREATE TABLE daily AS {shifted}", {"daily": str(base / "shop_daily.csv"), "copies": copies})
+    con.execute(f"COPY (SELECT shop_id, strftime(date, '%Y-%m-%d') AS date, paid_orders, gift_orders FROM daily) "
+                f"TO '{out / 'shop_daily.csv'}' (HEADER, DELIMITER ',')")  # benchmark paths, not data
+    if parquet:
+        con.execute(f"COPY daily TO '{parquet / 'shop_daily.parquet'}' (FORMAT parquet)")
+    return {**counts, "shop_daily": counts["shop_daily"] * copies}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--providers", type=int, default=500)
@@ -96,12 +127,24 @@ def main() -> None:
     parser.add_argument("--base", type=Path, default=Path("/tmp/clausewise-bench"))
     parser.add_argument("--repeat", type=int, default=1, help="runs of the DuckDB engine and of the hand query (median)")
     parser.add_argument("--no-python", action="store_true", help="check against an earlier run's Python verdicts")
+    parser.add_argument("--copies", type=int, default=1, help="shop_daily repeated this many times, 90 days apart")
+    parser.add_argument("--parquet", action="store_true", help="with --copies: also the data with shop_daily as Parquet")
     args = parser.parse_args()
     data = args.base / f"tier-raw-{args.providers}x{args.shops}x{args.days}"
     if not (data / ".complete").exists():
         print(f"generating {data} ...", file=sys.stderr, flush=True)
         counts = make_data(data, args.providers, args.shops, args.days)
         (data / ".complete").write_text(json.dumps(counts))
+    if args.copies > 1:
+        copied = data.with_name(f"{data.name}-x{args.copies}")
+        parquet = copied.with_name(copied.name + "-parquet") if args.parquet else None
+        if not (copied / ".complete").exists() or (parquet and not (parquet / "shop_daily.parquet").exists()):
+            print(f"generating {copied} ...", file=sys.stderr, flush=True)
+            counts = make_copies(data, copied, args.copies, parquet)
+            (copied / ".complete").write_text(json.dumps(counts))
+        if parquet:
+            print(f"Parquet: {parquet}", file=sys.stderr)
+        data = copied
     counts = json.loads((data / ".complete").read_text())
     rows = sum(counts.values())
     cw = [sys.executable, "-m", "clausewise.cli.main"]
