@@ -51,6 +51,37 @@ def bundled_raws(name: str, as_of: str, with_params: bool) -> list[Any]:
     return raws
 
 
+@functools.lru_cache(maxsize=None)
+def small_tier(shops_per_provider: int = 20) -> Path:
+    """A copy of examples/tier with the first ``shops_per_provider`` shops bound to each provider (their
+    bindings, shops and days; about 675 each in the example, 47,000 rows in all), made once per test
+    process in a temporary directory: for tests of every tier entity where the example's size is not
+    the point. Read it, never change it."""
+    import csv
+    import shutil
+    import tempfile
+
+    data = Path(_TEMPORARY.setdefault("small_tier", tempfile.TemporaryDirectory(prefix="small_tier")).name) / str(
+        shops_per_provider)
+    shutil.copytree(EXAMPLES / "tier", data)
+    with (data / "bindings.csv").open(encoding="utf-8-sig", newline="") as handle:
+        bound: dict[str, list[str]] = {}
+        for row in csv.DictReader(handle):
+            bound.setdefault(row["provider_id"], []).append(row["shop_id"])
+    kept = {shop for shops in bound.values() for shop in shops[:shops_per_provider]}
+    for path in data.glob("*.csv"):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+        if "shop_id" in rows[0]:
+            at = rows[0].index("shop_id")
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle).writerows([rows[0], *(r for r in rows[1:] if r[at] in kept)])
+    return data
+
+
+_TEMPORARY: dict[str, Any] = {}  # the temporary directories of the helpers above, removed when the process ends
+
+
 def policy_block(name: str = "t", compliant: str | None = None, title: tuple[str, str] = ("测试", "test"),
                  entity: str = "shop in shops", effective: str = "2020-01-01") -> str:
     """The ``policy`` block of a test policy: version 1, in force from ``effective``, source x.txt,

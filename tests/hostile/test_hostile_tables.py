@@ -25,7 +25,7 @@ import pytest
 from clausewise.data.files import find_table_files
 from clausewise.engine.policy import load_policy
 from clausewise.values.valuetypes import INTEGRAL_UNITS, is_decimal_unit
-from tests.support import EXAMPLES, POLICIES
+from tests.support import EXAMPLES, POLICIES, small_tier
 
 POLICY_DAYS = {"tier": "2024-04-01", "novice": "2024-03-15", "renew": "2024-06-30", "life": "2024-04-01"}
 
@@ -100,36 +100,14 @@ def _mutate(policy, data: Path, kind: str, owned: bool) -> set[str] | None:
     return touched if owned else None
 
 
-#: The bound shops of each tier provider the runs keep (of about 675): with the example's 47,000 rows a
-#: run took 2.5-5 CPU s; the hostile cells go into the first rows of each table either way.
-TIER_SHOPS = 20
-
-_SOURCES: dict[str, Path] = {}
 _BASELINES: dict[str, object] = {}
 
 
-def _source(name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example the runs of ``name`` copy: examples/NAME, but for tier a copy with the first
-    TIER_SHOPS shops bound to each provider (their bindings, shops and days), made once per process."""
-    if name != "tier":
-        return EXAMPLES / name
-    if name not in _SOURCES:
-        data = tmp_path_factory.mktemp("source") / name
-        shutil.copytree(EXAMPLES / name, data)
-        with (data / "bindings.csv").open(encoding="utf-8-sig", newline="") as handle:
-            bound: dict[str, list[str]] = {}
-            for row in csv.DictReader(handle):
-                bound.setdefault(row["provider_id"], []).append(row["shop_id"])
-        kept = {shop for shops in bound.values() for shop in shops[:TIER_SHOPS]}
-        for path in data.glob("*.csv"):
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                rows = list(csv.reader(handle))
-            if "shop_id" in rows[0]:
-                at = rows[0].index("shop_id")
-                with path.open("w", encoding="utf-8", newline="") as handle:
-                    csv.writer(handle).writerows([rows[0], *(r for r in rows[1:] if r[at] in kept)])
-        _SOURCES[name] = data
-    return _SOURCES[name]
+def _source(name: str) -> Path:
+    """The example the runs of ``name`` copy: examples/NAME, but tier's with 20 of each provider's shops
+    (tests/support.small_tier: with the example's 47,000 rows a run took 2.5-5 CPU s; the hostile
+    cells go into the first rows of each table either way)."""
+    return small_tier() if name == "tier" else EXAMPLES / name
 
 
 def _baseline(name: str, source: Path):
@@ -139,9 +117,9 @@ def _baseline(name: str, source: Path):
 
 
 @pytest.mark.parametrize("name, kind, owned", list(_cases()))
-def test_hostile_cells_in_every_field_of_every_table(name, kind, owned, tmp_path, tmp_path_factory):
+def test_hostile_cells_in_every_field_of_every_table(name, kind, owned, tmp_path):
     policy = load_policy(POLICIES / f"{name}.policy")
-    source = _source(name, tmp_path_factory)
+    source = _source(name)
     data = tmp_path / name
     shutil.copytree(source, data)
     touched = _mutate(policy, data, kind, owned)
