@@ -469,9 +469,13 @@ def test_cli_audit_and_explain(tmp_path):
     assert "75 entities, 75 verdicts" in run.stdout + run.stderr
     text = out.read_text("utf-8")
     assert "P01/catering,2024-04-01,true,passed" in text and "成都;重庆;西安" in text
-    run = subprocess.run([*cli, "explain", str(POLICIES / "life.policy"), *common, "--entity", "P03/catering",
-                          "--no-color"], capture_output=True, text=True, cwd=ROOT)
-    assert "short by 0.01 yuan" in run.stdout and "cold-start cycle passed in" in run.stdout
+    from click.testing import CliRunner
+
+    from clausewise.cli.main import main  # in this process: the process's own start is the audit's above
+
+    shown = CliRunner().invoke(main, ["explain", str(POLICIES / "life.policy"), *common, "--entity", "P03/catering",
+                                      "--no-color"])
+    assert "short by 0.01 yuan" in shown.stdout and "cold-start cycle passed in" in shown.stdout
 
 
 def test_text_explanation_shows_why_other_industries_rules_do_not_apply(life):
