@@ -22,12 +22,11 @@ param(P,V) :- param_given(P,V).
 param_overridden(P) :- param_given(P,_).
 param_overridden(P) :- param_none(P).
 value(E,F,V) :- figure(E,F,V).
-value(E,F,V) :- entity(E), const(F,V).
+value(E,F,V) :- entity(E), const(F,V), not stated(F).
 none(E,F) :- figure_none(E,F).
 none(E,F) :- entity(E), const_none(F).
 missing(E,F) :- figure_missing(E,F).
 missing(E,F) :- entity(E), const_missing(F).
-has_value(E,F) :- value(E,F,_).
 % the months or days a quantifier walks: unit K of figure F is the figure u(F,K)
 value(E,u(F,K),V) :- unit_value(E,F,K,V).
 none(E,u(F,K)) :- unit_none(E,F,K).
@@ -49,6 +48,8 @@ comparison(E,(L,K),A,u(F,K),O) :- quantifies(L,F,A,O,right), unit(E,F,K), no_val
 none_case(E,C,O,both) :- comparison(E,C,A,B,O), none(E,A), none(E,B).
 none_case(E,C,O,one) :- comparison(E,C,A,B,O), none(E,A), value(E,B,_).
 none_case(E,C,O,one) :- comparison(E,C,A,B,O), value(E,A,_), none(E,B).
+none_case(E,C,O,one) :- comparison(E,C,A,B,O), none(E,A), stated(B), const(B,_).
+none_case(E,C,O,one) :- comparison(E,C,A,B,O), stated(A), const(A,_), none(E,B).
 compared(E,C,pass) :- none_case(E,C,eq,both).
 compared(E,C,fail) :- none_case(E,C,ne,both).
 compared(E,C,fail) :- none_case(E,C,eq,one).
@@ -68,7 +69,8 @@ quantifier_status(E,L,unknown) :- quantifier(L,Q,W), entity(E), not missing(E,W)
 quantifier_status(E,L,S) :- quantifier(L,Q,W), entity(E), not missing(E,W), decides(Q,D),
     not unit_seen(E,L,D), not unit_seen(E,L,unknown), otherwise(Q,S).
 #defined unit_value/4. #defined unit_none/3. #defined unit_missing/3. #defined compares/4.
-#defined quantifies/5. #defined quantifier/3. #defined unit_status/4. #defined element/2.
+#defined quantifies/5. #defined quantifier/3. #defined unit_status/4. #defined element/2. #defined stated/1.
+#defined has_value/2.
 """
 
 WITHIN_RULES = """\

@@ -7,7 +7,9 @@ F)`` when data are missing (:mod:`clausewise.asp.terms` encodes values so that c
 order is their order, exactly). Constant figures (literals, parameters, ``as_of``) are the
 same for every entity: literals are written into the program, parameters are ``param/2``
 facts with their defaults in the program (``param_given/2`` overrides one), and constants
-computed from the as-of day are ``const/2`` facts of each evaluation.
+computed from the as-of day are ``const/2`` facts of each evaluation. A literal or parameter that only
+comparisons read (a leaf's side, a quantifier's bound) is read as ``const/2`` in their rules
+(``stated/1``) rather than copied to each entity's ``value/3``: fewer ground atoms per entity.
 
 A membership in a set of literals is a rule over ``element/2`` facts the program states; a date in a
 window (``as_of in 60 days from found_on``, ``d in previous quarter of as_of``) compares the date with
@@ -92,6 +94,8 @@ class FigureProgram:
     #: ('month_edge', month, edge); no fact
     #: carries them (``figure/3`` carries their dates)
     offset_figures: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    #: literals and parameters read as ``const/2`` where they are compared, not as ``value/3`` of each entity
+    stated: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         seen: dict[str, None] = {}
@@ -116,6 +120,26 @@ class FigureProgram:
                 self.constants[fid] = self._constant(f)
             else:
                 self.entity_figures.append(fid)
+        self.stated = self._stated()
+
+    def _stated(self) -> frozenset[str]:
+        """The literals and parameters that only the comparisons' own rules read (a leaf's sides, a
+        quantifier's bound): those rules read them as ``const/2``, so they are not copied to each entity."""
+        compared: set[str] = set()
+        per_entity = set(fid for offset in self.offset_figures for fid in self.bases(offset))
+        for leaf in self.compiled.values():
+            if leaf.kind == "compare":
+                compared.update(leaf.figures)
+            elif leaf.kind == "quantified" and leaf.op != "truth" and not leaf.units_both:
+                per_entity.update(leaf.figures[:2])
+                compared.add(leaf.figures[2])
+            else:
+                per_entity.update(leaf.figures)
+        return frozenset(fid for fid in compared - per_entity if self.constants.get(fid, ("",))[0] in ("param", "literal"))
+
+    def _side(self, fid: str, var: str) -> str:
+        """The body literal that reads a comparison's side into ``var``."""
+        return f"const({q(fid)},{var})" if fid in self.stated else f"value(E,{q(fid)},{var})"
 
     def bases(self, fid: str) -> tuple[str, ...]:
         """The dates an offset figure is computed from (none for any other figure)."""
@@ -262,6 +286,9 @@ class FigureProgram:
                                      "const_missing/1 when it has no days; its days or months are units)"))
             else:
                 lines.append(comment(f"{fid} = {f.text}: a const/2 fact of each evaluation (it depends on the day)"))
+        if self.stated:
+            lines.append(" ".join(f"stated({q(fid)})." for fid in sorted(self.stated)) + "  "
+                         + comment("read as const/2 where compared, not copied to each entity's value/3"))
         for fid in self.entity_figures:
             f = self.figures.figures[fid]
             where = f" during {', '.join(f.windows)}" if f.windows else ""
@@ -323,9 +350,12 @@ class FigureProgram:
         if leaf.kind == "compare":
             a, b = (q(f) for f in leaf.figures)
             fails, holds = OPS[leaf.op]
+            sides = f"{self._side(leaf.figures[0], 'X')}, {self._side(leaf.figures[1], 'Y')}"
+            if set(leaf.figures) <= self.stated:  # both sides constant: the same for every entity
+                sides = f"entity(E), {sides}"
             return [f"compares({qid},{a},{b},{OP_NAMES[leaf.op]}).",
-                    f"{head}(E,pass) :- value(E,{a},X), value(E,{b},Y), X {holds} Y.",
-                    f"{head}(E,fail) :- value(E,{a},X), value(E,{b},Y), X {fails} Y.",
+                    f"{head}(E,pass) :- {sides}, X {holds} Y.",
+                    f"{head}(E,fail) :- {sides}, X {fails} Y.",
                     f"{head}(E,S) :- compared(E,{qid},S)."]
         if leaf.kind == "quantified" and leaf.op == "truth":  # a bool of each unit, as a 'truth' leaf reads one
             w, u = (q(f) for f in leaf.figures)
@@ -351,10 +381,11 @@ class FigureProgram:
             fails, holds = OPS[leaf.op]
             side = "left" if leaf.units_left else "right"
             x, y = ("X", "Y") if leaf.units_left else ("Y", "X")
+            bound = self._side(leaf.figures[2], "Y")
             return [f"quantifier({qid},{leaf.quantifier or 'any'},{w}).  "
                     f"quantifies({qid},{u},{b},{OP_NAMES[leaf.op]},{side}).",
-                    f"unit_status(E,{qid},K,pass) :- unit_value(E,{u},K,X), value(E,{b},Y), {x} {holds} {y}.",
-                    f"unit_status(E,{qid},K,fail) :- unit_value(E,{u},K,X), value(E,{b},Y), {x} {fails} {y}.",
+                    f"unit_status(E,{qid},K,pass) :- unit_value(E,{u},K,X), {bound}, {x} {holds} {y}.",
+                    f"unit_status(E,{qid},K,fail) :- unit_value(E,{u},K,X), {bound}, {x} {fails} {y}.",
                     f"unit_status(E,{qid},K,S) :- compared(E,({qid},K),S).",
                     f"{head}(E,S) :- quantifier_status(E,{qid},S)."]
         if leaf.kind == "within":
@@ -383,4 +414,5 @@ class FigureProgram:
             return [f"{head}(E,pass) :- value(E,{f},true).", f"{head}(E,fail) :- value(E,{f},false).",
                     f"{head}(E,fail) :- none(E,{f}).", f"{head}(E,unknown) :- missing(E,{f})."]
         present, absent = ("fail", "pass") if leaf.negated else ("pass", "fail")
-        return [f"{head}(E,{present}) :- has_value(E,{f}).", f"{head}(E,{absent}) :- entity(E), not has_value(E,{f})."]
+        return [f"has_value(E,{f}) :- value(E,{f},_).",
+                f"{head}(E,{present}) :- has_value(E,{f}).", f"{head}(E,{absent}) :- entity(E), not has_value(E,{f})."]
