@@ -134,9 +134,16 @@ def read_records(path: Path) -> list[dict[str, str]]:
             for r in records]
 
 
-def test_csv_parquet_and_json_lines_in_columns_hold_the_tree_s_records(tmp_path):
-    tree = tmp_path / "tree.jsonl"
+@pytest.fixture(scope="module")
+def novice_tree(tmp_path_factory) -> Path:
+    """novice's audit in the tree form (a .jsonl file's default), made once for the module: read, never changed."""
+    tree = tmp_path_factory.mktemp("novice") / "tree.jsonl"
     assert novice(tree, "--workers", "1").exit_code == 1
+    return tree
+
+
+def test_csv_parquet_and_json_lines_in_columns_hold_the_tree_s_records(tmp_path, novice_tree):
+    tree = novice_tree
     trees = [json.loads(line) for line in tree.read_text("utf-8").splitlines()]
     fields = [d["field"] for d in trees[0]["outcome_details"]]
     expected = [record_of_tree(t, tree_order(trees[0], fields)) for t in trees]
@@ -146,7 +153,7 @@ def test_csv_parquet_and_json_lines_in_columns_hold_the_tree_s_records(tmp_path)
         assert read_records(out) == expected, out.name
         record = json.loads(out.with_name(out.name + ".record.json").read_text("utf-8"))
         assert record["verdicts"]["form"] == "columns"
-    assert json.loads((tmp_path / "tree.jsonl.record.json").read_text("utf-8"))["verdicts"]["form"] == "tree"
+    assert json.loads(tree.with_name("tree.jsonl.record.json").read_text("utf-8"))["verdicts"]["form"] == "tree"
     with (tmp_path / "v.csv").open(encoding="utf-8", newline="") as f:
         header = next(csv.reader(f))
     assert header == tree_order(trees[0], fields) and header[3] == "in_novice_period"
@@ -185,7 +192,7 @@ def test_the_tree_form_is_kept_on_request_and_refused_where_it_cannot_go(tmp_pat
 
 
 @pytest.mark.parametrize("name, extra", [("v.csv", []), ("v.parquet", []), ("v.jsonl", ["--verdicts", "columns"])])
-def test_the_report_of_a_file_in_columns_says_it_needs_the_trees(tmp_path, name, extra):
+def test_the_report_of_a_file_in_columns_says_it_needs_the_trees(tmp_path, novice_tree, name, extra):
     out = tmp_path / name
     assert novice(out, "--workers", "1", *extra).exit_code == 1
     for args in (["report", str(out), "--out", str(tmp_path / "r.html")],
@@ -194,9 +201,7 @@ def test_the_report_of_a_file_in_columns_says_it_needs_the_trees(tmp_path, name,
         assert result.exit_code == 2, result.output
         assert "no explanation trees" in result.output and "--verdicts tree" in result.output
         assert "Traceback" not in result.output
-    tree = tmp_path / "t.jsonl"
-    assert novice(tree, "--workers", "1").exit_code == 1
-    compare = CliRunner().invoke(main, ["report", str(tree), "--out", str(tmp_path / "c.html"), "--compare", str(out)])
+    compare = CliRunner().invoke(main, ["report", str(novice_tree), "--out", str(tmp_path / "c.html"), "--compare", str(out)])
     assert compare.exit_code == 2 and "no explanation trees" in compare.output
 
 
