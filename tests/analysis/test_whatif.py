@@ -199,6 +199,48 @@ def test_a_repair_of_a_figure_with_an_offset_is_checked_with_the_offset():
     assert [solve_assumed(builder, subject, {key: n}).outcome("level") for n in (89, 90)] == ["low", "high"]
 
 
+def test_assumed_quantifiers_take_their_units_from_the_figure():
+    """A quantifier the program states takes its months from the analysis figure: a yes/no figure
+    (``every month``) gives months on the side of the bound that gives its truth, missing ones
+    when it is missing; a best-month figure (``any month``, fixed bound) gives every month its value.
+    Months of one expression that both quantifiers' figures would give are not made up (None)."""
+    from clausewise.analysis.subjects import ASSUMED_MISSING, synthetic_subject
+
+    text = HEADER + """
+rule steady [X-1] "稳定" / "steady" = all of {
+  every_month [X-1] "每月" / "every month": every month m in previous quarter of as_of: sum(shop_daily.paid_orders during m) >= 10
+}
+rule peak [X-1] "峰值" / "peak" = all of {
+  any_month [X-1] "某月" / "any month": any month m in previous quarter of as_of: sum(shop_daily.amount_yuan during m) >= 20
+}
+"""
+    shared = clausewise.compile_policy_text(text.replace("amount_yuan during m) >= 20", "paid_orders during m) >= 20"),
+                                            "shared.policy")
+    subject = synthetic_subject(shared, result_day("2024-03-01"), {})
+    builder = SpaceBuilder()
+    builder.add(subject)
+    builder.finish(with_current=False, allow_missing=True)
+    assert solve_assumed(builder, subject, {k: f.candidates[0] for k, f in builder.figures.items()}) is None
+    policy = clausewise.compile_policy_text(text, "months.policy")
+    assert {leaf.kind for leaf in policy.figures.compiled.values()} == {"quantified"}
+    subject = synthetic_subject(policy, result_day("2024-03-01"), {})
+    builder = SpaceBuilder()
+    builder.add(subject)
+    builder.finish(with_current=False, allow_missing=True)
+    every = next(f for f in builder.figures.values() if f.is_leaf)
+    best = next(f for f in builder.figures.values() if f.test is not None)
+    got = {(e, b): solve_assumed(builder, subject, {every.key: e, best.key: b})
+           for e in every.candidates for b in best.candidates}
+    status = {(str(e), str(b)): (a.answer.status["steady.every_month"], a.answer.status["peak.any_month"])
+              for (e, b), a in got.items() if a is not None}
+    assert len(status) == len(got) == len(every.candidates) * len(best.candidates), sorted(status)
+    assert status == {(str(e), str(b)): ("pass" if e else "fail", "pass" if b >= 20 else "fail")
+                      for e in every.candidates for b in best.candidates}
+    gone = solve_assumed(builder, subject, {every.key: ASSUMED_MISSING, best.key: ASSUMED_MISSING})
+    assert gone is not None and (gone.answer.status["steady.every_month"], gone.answer.status["peak.any_month"]) == (
+        "unknown", "unknown")
+
+
 def test_small_policy_strict_bound_steps_in_the_last_decimal_place(small):
     result = what_if(small, small_data(150, "3.9"), "S1", ["level=high"], "2024-03-01")
     assert result.repairs[0].describe() == "score +0.2 (to 4.1)"

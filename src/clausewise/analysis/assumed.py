@@ -9,11 +9,12 @@ figure's value when it is the same comparison side or the same expression text (
 off applied again, :func:`clausewise.analysis.programfacts.forward`); the months or days of a
 quantifier take a best-month figure's value (every unit has it, so the quantifier holds exactly
 when the best unit does) or, from a yes/no figure, a value on the side of the bound that gives
-its truth; the items of a list a constant is looked up in are the constants whose yes/no figures
-say so. A generated entity is measured on the day and with the free parameters the assignment
-gives. A leaf the program does not state (``leaf/3``) takes the status its one assumed figure
+its truth (every unit the same, so ``any`` and ``every`` alike; months that two quantifiers'
+figures would both give are not made up here); the items of a list a constant is looked up in are
+the constants whose yes/no figures say so. A generated entity is measured on the day and with the
+free parameters the assignment gives. A leaf the program does not state (``leaf/3``) takes the status its one assumed figure
 gives it; one of several assumed figures cannot be decided here, and :func:`solve_assumed`
-says so (None) rather than guess.
+says so (None) rather than guess, as it does for months two quantifiers share.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def solve_assumed(builder: SpaceBuilder, subject: Subject, assignment: Mapping[s
     policy = subject.policy
     evaluation = EntityEvaluation(policy.plan, policy.program, policy.figures, on.ev, policy.source_text)
     measured = evaluation.measure(on.scope)
-    assumed = _Assumed(builder, subject, on, assignment, measured)
+    assumed = _Assumed(builder, subject, on, assignment, measured, evaluation.constants())
     assumed.values()
     for compiled in policy.figures.compiled.values():
         if not assumed.units(compiled):
@@ -78,8 +79,11 @@ class _Assumed:
     """The assumed values written into one entity's measured figures and leaf results."""
 
     def __init__(self, builder: SpaceBuilder, subject: Subject, on: Subject, assignment: Mapping[str, Any],
-                 measured: Measured):
+                 measured: Measured, constants: Mapping[str, FigureValue]):
         self.builder, self.subject, self.on, self.assignment, self.measured = builder, subject, on, assignment, measured
+        self.constants = constants
+        #: units figure -> the analysis figure that gave it its months or days
+        self.given: dict[str, str] = {}
         self.sides = builder.sides.get(id(subject), {})
         self.per_leaf = builder.leaf_figures[id(subject)]
         self.table = subject.policy.figures.figures.figures
@@ -122,11 +126,14 @@ class _Assumed:
         if fig is None or not (fig.is_leaf or fig.test is not None):
             return True  # its figures are the units' own (or as measured)
         value = self.assignment[fig.key]
+        units = leaf.figures[1:3] if leaf.units_both else leaf.figures[1:2]
+        if any(self.given.setdefault(fid, fig.key) != fig.key for fid in units):
+            return False  # months another quantifier's figure gives too: only the search relates the two
         if leaf.units_both:
             return isinstance(value, Missing) and self._every_unit(leaf.figures[1], value) \
                 and self._every_unit(leaf.figures[2], value)
         if fig.test is None and not isinstance(value, Missing):  # a yes/no figure: a unit on the side that gives it
-            value = self._unit_for(leaf, bool(value) == ((leaf.quantifier or "any") == "any"))
+            value = self._unit_for(leaf, bool(value))  # every unit the same: any and every alike
             if value is None:
                 return False
         return self._every_unit(leaf.figures[1], value)
@@ -143,7 +150,7 @@ class _Assumed:
         """A unit value whose comparison with the other side passes (or fails); a bool of each unit: itself."""
         if leaf.op == "truth":
             return passing
-        other = self.measured.figures.get(leaf.figures[2]) or self._constant(leaf.figures[2])
+        other = self.measured.figures.get(leaf.figures[2]) or self.constants.get(leaf.figures[2])
         bound = other.raw() if other is not None else None
         want = "pass" if passing else "fail"
         for probe in probes(bound):
@@ -151,11 +158,6 @@ class _Assumed:
             if compared(leaf.op, a, b, None).status == want:
                 return probe
         return None
-
-    def _constant(self, fid: str) -> FigureValue | None:
-        policy = self.subject.policy
-        evaluation = EntityEvaluation(policy.plan, policy.program, policy.figures, self.on.ev, policy.source_text)
-        return evaluation.constants().get(fid)
 
     def items(self, leaf: LeafDef) -> bool:
         """A list field's items from the yes/no figures of the conditions ``V in L`` that look
