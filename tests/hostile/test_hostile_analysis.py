@@ -98,19 +98,29 @@ def test_evaluations_give_the_same_answer_on_two_clocks(command, tmp_path):
         assert clocked == ["novice 2022-10-13 · entity S07 · as of 2026-12-07", "novice 2022-10-13 · entity S07 · as of 2031-05-05"]
 
 
+GAP = "gap.policy"  # written into the test's directory: a small dated policy with a gap (below)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("args, code", [
-    (["verify", NOVICE], 1),  # from its first day in force, 2022-10-13
+    (["verify", GAP], 1),  # from its first day in force, 2020-01-01 (novice's search: 8 CPU s on each clock)
     (["verify", TIER], 2),  # states no effective date: no day to run on
     (["diff", NOVICE, NOVICE], 0),  # the later first day in force of the two
     (["diff", TIER, TIER], 2),
     (["diff", NOVICE, NOVICE, "--data", str(EXAMPLES / "novice")], 2),  # the day the data are evaluated on
 ], ids=["verify", "verify-undated", "diff", "diff-undated", "diff-data"])
-def test_verify_and_diff_give_the_same_answer_on_two_clocks(args, code):
+def test_verify_and_diff_give_the_same_answer_on_two_clocks(args, code, tmp_path):
+    from tests.analysis.test_verify import THRESHOLDS
+
+    gap = tmp_path / GAP  # 90 to 99 orders: neither busy nor quiet, no level
+    gap.write_text(THRESHOLDS.replace("param lo [X-1]: orders = 100", "param lo [X-1]: orders = 90"), "utf-8")
+    args = [str(gap) if a == GAP else a for a in args]
     first, second = (on_clock(day, args) for day in ("2026-12-07", "2031-05-05"))
     assert first.returncode == second.returncode == code, first.stderr
     assert (first.stdout, first.stderr) == (second.stdout, second.stderr)
     assert "Traceback" not in first.stderr and "today" not in first.stdout + first.stderr
+    if args[0] == "verify" and code == 1:
+        assert "(as of 2020-01-01; " in first.stdout and "gap: level" in first.stdout, first.stdout
     if code == 2:
         assert first.stderr.startswith("--as-of: error: ") and "hint: give the day: --as-of YYYY-MM-DD" in first.stderr
 
