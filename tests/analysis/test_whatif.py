@@ -201,20 +201,23 @@ def test_a_repair_of_a_figure_with_an_offset_is_checked_with_the_offset():
 
 def test_assumed_quantifiers_take_their_units_from_the_figure():
     """A quantifier the program states takes its months from the analysis figure: a yes/no figure
-    (``every month``) gives months on the side of the bound that gives its truth, missing ones
-    when it is missing; a best-month figure (``any month``, fixed bound) gives every month its value.
+    (``every month`` against a bound from data) gives months on the side of the bound that gives
+    its truth, missing ones when it is missing; a best-month figure (``any month``, fixed bound)
+    gives every month its value.
     Months of one expression that both quantifiers' figures would give are not made up (None)."""
     from clausewise.analysis.subjects import ASSUMED_MISSING, synthetic_subject
 
     text = HEADER + """
 rule steady [X-1] "稳定" / "steady" = all of {
-  every_month [X-1] "每月" / "every month": every month m in previous quarter of as_of: sum(shop_daily.paid_orders during m) >= 10
+  every_month [X-1] "每月" / "every month": every month m in previous quarter of as_of:
+    sum(shop_daily.paid_orders during m) >= sum(shop_daily.paid_orders during last 7 days to as_of)
 }
 rule peak [X-1] "峰值" / "peak" = all of {
   any_month [X-1] "某月" / "any month": any month m in previous quarter of as_of: sum(shop_daily.amount_yuan during m) >= 20
 }
 """
-    shared = clausewise.compile_policy_text(text.replace("amount_yuan during m) >= 20", "paid_orders during m) >= 20"),
+    shared = clausewise.compile_policy_text(text.replace("amount_yuan during m) >= 20", "paid_orders during m) >= 20")
+                                            .replace(" >= sum(shop_daily.paid_orders during last 7 days to as_of)", " >= 10"),
                                             "shared.policy")
     subject = synthetic_subject(shared, result_day("2024-03-01"), {})
     builder = SpaceBuilder()
