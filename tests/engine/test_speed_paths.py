@@ -171,3 +171,26 @@ def test_a_nested_aggregate_is_remembered_per_subject_not_per_entity():
         raws: list = []
         policy.evaluate(data, "2024-02-01", render_raw=lambda chunk: chunk, on_chunk=raws.extend)
         assert raws[0].leaves["busy.busy_orders"].observed == 13
+
+
+def test_a_window_of_no_entity_is_made_once_per_day_and_shown_for_every_entity(monkeypatch):
+    """``last 7 days to end of month of as_of`` reads no entity: it is computed once per evaluator
+    (computed._during), and every entity's explanation still lists the windows it used, the month
+    inside it included."""
+    from clausewise.evaluate.measure import Evaluator
+    from tests.support import HEADER, node
+
+    rule = 'rule r [NOVICE-1] "r" / "r" = sum(shop_daily.paid_orders during last 7 days to end of month of as_of) >= 10\n'
+    policy = clausewise.compile_policy_text(HEADER + rule, "window.policy")
+    shops = [{"shop_id": s, "opened_on": "2020-01-01", "shop_type": "ordinary", "main_category": "x"} for s in ("S1", "S2", "S3")]
+    daily = [{"shop_id": s, "date": "2024-03-28", "paid_orders": o, "amount_yuan": 0, "experience_score": None}
+             for s, o in (("S1", 12), ("S2", 3), ("S3", 10))]
+    made: list[object] = []
+    real = Evaluator.window
+    monkeypatch.setattr(Evaluator, "window", lambda self, n, scope: made.append(n) or real(self, n, scope))
+    verdicts = policy.evaluate({"shops": shops, "shop_daily": daily}, "2024-03-15").verdicts
+    assert {v.entity: node(v, "r").status for v in verdicts} == {"S1": "pass", "S2": "fail", "S3": "pass"}
+    for v in verdicts:
+        assert [(w.expression, w.dates) for w in node(v, "r").windows] == [
+            ("month of as_of", "2024-03"), ("last 7 days to end of month of as_of", "2024-03-25..2024-03-31")], v.entity
+    assert len(made) == 2  # the month and the last 7 days, once (not once per shop)

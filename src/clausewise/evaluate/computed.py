@@ -14,7 +14,8 @@ import datetime as dt
 from typing import Any
 
 from clausewise.language import syntax
-from clausewise.language.refs import ItemFieldRef, LetRef, RowFieldRef, RowsRef, RowVarFieldRef, RuleOnRef, VarRef
+from clausewise.language.refs import (ConventionRef, EnumRef, ItemFieldRef, LetRef, ParamRef, RowFieldRef, RowsRef,
+                                      RowVarFieldRef, RuleOnRef, VarRef)
 from clausewise.evaluate.measure import SKIP, Evaluator, Item, Missing, Scope, missing
 from clausewise.values.valuetypes import Month
 from clausewise.values.calendar import Window, WindowTooLong
@@ -290,7 +291,7 @@ def remembered_aggregate(ev: Evaluator, node: syntax.Aggregate, scope: Scope, co
 def cached_aggregate(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> Any:
     window: Window | None = None
     if node.during is not None:
-        during = ev.as_window(ev.eval(node.during, scope))
+        during = _during(ev, node.during, scope)
         if during is None or isinstance(during, Missing):
             return during
         window = during
@@ -309,6 +310,32 @@ def cached_aggregate(ev: Evaluator, node: syntax.Aggregate, scope: Scope) -> Any
     if bad := missing(*values):
         return bad
     return ev.combine(node, values)
+
+
+#: the syntax an entity-free window is made of (``last 30 days to as_of``, ``as_of``, ``month of 2024-03-01``)
+_ENTITY_FREE = (syntax.AsOf, syntax.Number, syntax.DateLit, syntax.MonthLit, syntax.NoneLit, syntax.Range,
+                syntax.Calendar, syntax.LastN, syntax.NFrom, syntax.Edge, syntax.Arith, syntax.Neg)
+
+
+def _during(ev: Evaluator, during: Any, scope: Scope) -> Window | Missing | None:
+    """``ev.as_window(ev.eval(during, scope))``: the window an aggregate reads. One that reads no
+    entity (made of ``as_of``, literals and parameters) is the same for every entity of the
+    evaluator's day: computed once per evaluator, the windows it used listed again at every use."""
+    free = ev.node_facts.setdefault("entity_free", {})
+    if free.get(during.nid) is None:
+        free[during.nid] = all(isinstance(n, _ENTITY_FREE) or (isinstance(n, syntax.Name) and isinstance(
+            ev.c.refs.get(n.nid), ParamRef | EnumRef | ConventionRef)) for n in syntax.walk(during))
+    if not free[during.nid]:
+        return ev.as_window(ev.eval(during, scope))
+    cache = ev.__dict__.setdefault("_day_windows", {})
+    hit = cache.get(during.nid)
+    if hit is not None:
+        ev.windows_used.extend(hit[1])
+        return hit[0]
+    mark = len(ev.windows_used)
+    window = ev.as_window(ev.eval(during, scope))
+    cache[during.nid] = (window, ev.windows_used[mark:])
+    return window
 
 
 def _in_window(times: list, values: list, window: Window) -> list:
