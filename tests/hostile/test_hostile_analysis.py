@@ -125,7 +125,7 @@ def test_verify_and_diff_give_the_same_answer_on_two_clocks(args, code, tmp_path
         assert first.stderr.startswith("--as-of: error: ") and "hint: give the day: --as-of YYYY-MM-DD" in first.stderr
 
 
-def test_without_a_day_to_run_on_the_error_says_which():
+def test_without_a_day_to_run_on_the_error_says_which(tmp_path):
     runner = CliRunner()
     undated = runner.invoke(main, ["verify", TIER])
     assert undated.exit_code == 2
@@ -135,8 +135,13 @@ def test_without_a_day_to_run_on_the_error_says_which():
     assert both.exit_code == 2 and "neither version states an effective date, so diff has no day to run on" in both.output
     data = runner.invoke(main, ["diff", NOVICE, NOVICE, "--data", str(EXAMPLES / "novice")])
     assert data.exit_code == 2 and "diff on data needs the day to evaluate them on" in data.output
-    dated = runner.invoke(main, ["verify", TIER, "--as-of", "2024-04-01", "--format", "json"])
-    assert dated.exit_code in (0, 1) and '"as_of": "2024-04-01"' in dated.output
+    from tests.analysis.test_verify import THRESHOLDS
+
+    undated = tmp_path / "undated.policy"  # a small policy that, as TIER, states no effective date (tier's search: 4 CPU s)
+    undated.write_text(THRESHOLDS.replace("effective from 2020-01-01", "effective date not stated"), "utf-8")
+    assert runner.invoke(main, ["verify", str(undated)]).exit_code == 2
+    dated = runner.invoke(main, ["verify", str(undated), "--as-of", "2024-04-01", "--format", "json"])
+    assert dated.exit_code in (0, 1) and '"as_of": "2024-04-01"' in dated.output, dated.output
 
 
 # ---- a real memory limit -----------------------------------------------------------------------------------
