@@ -95,6 +95,19 @@ def test_a_number_and_its_representative_meet_every_bound_alike(bounds, value):
             assert compare(op, rep, bound) == compare(op, value, bound), (op, value, rep, bound)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-50, 50), min_size=1, max_size=5), st.lists(st.integers(-60, 60), min_size=2, max_size=8))
+def test_numbers_of_one_cell_share_its_representative_and_others_do_not(bounds, values):
+    """The representative of a number's cell is made once per cell: every later number of that
+    cell gets it, and a number of another cell gets its own (asked in any order)."""
+    cells = _cells_for(bounds)
+    reps = [cells.representative("f", v) for v in values]
+    for v, (_, rep) in zip(values, reps):
+        assert all(compare(op, rep, b) == compare(op, v, b) for b in bounds for op in OPS), (v, rep)
+    for (v, r), (w, q) in ((a, b) for a in zip(values, reps) for b in zip(values, reps)):
+        assert (r == q) == (cells.key("f", v) == cells.key("f", w)), (v, w, r, q)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.dates(min_value=dt.date(1, 1, 1)), min_size=1, max_size=4), st.dates())
 def test_a_day_and_its_representative_meet_every_bound_alike(bounds, value):

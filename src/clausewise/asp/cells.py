@@ -173,6 +173,8 @@ class Cells:
         #: figures with numeric bounds (the fast path of :meth:`key`)
         self._numeric = {fid: b for fid, b in self.bounds.items()
                          if b and self.kinds[fid] == "number" and fid not in self.presence}
+        #: (figure, position among its bounds) -> the representative made for that cell
+        self._made: dict[tuple[str, int], tuple[str, Any]] = {}
 
     def key(self, fid: str, value: Any) -> Any:
         """A small hashable key of the cell ``value`` falls in: two values with the same key have
@@ -251,7 +253,19 @@ class Cells:
 
     def representative(self, fid: str, value: Any) -> tuple[str, Any]:
         """A value of the same cell as ``value`` (the value itself when it has no cell), as a
-        (kind, value) fact argument."""
+        (kind, value) fact argument; a number's is made once per cell (for every entity of a day)."""
+        fast = self._numeric.get(fid)
+        if fast is not None and type(value) in _NUMBERS and fid not in self.kept:
+            cell = (fid, _position(fast, value))
+            found = self._made.get(cell)
+            if found is None:
+                found = self._representative(fid, value)
+                if found[1] is not value:  # not the value kept where no other could be made
+                    self._made[cell] = found
+            return found
+        return self._representative(fid, value)
+
+    def _representative(self, fid: str, value: Any) -> tuple[str, Any]:
         kind = kind_of(value)
         if fid in self.kept:
             return (kind, value)
