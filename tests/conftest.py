@@ -134,7 +134,6 @@ SLOW = (
     "tests/hostile/test_hostile_isolation.py::test_one_failing_entity_gets_an_error_verdict_and_the_others_are_unchanged",
     "tests/hostile/test_hostile_isolation.py::test_verdicts_of_the_other_entities_equal_a_clean_run",
     "tests/hostile/test_hostile_program.py::test_policy_strings_do_not_become_program_text[title]",
-    "tests/hostile/test_hostile_program.py::test_policy_strings_do_not_become_program_text[label]",  # 1.3
     "tests/hostile/test_hostile_program.py::test_policy_strings_do_not_become_program_text[version]",
     "tests/hostile/test_hostile_tables.py",  # every field of every bundled table: one evaluation of the examples each
     # language: generated and fuzzed text
@@ -193,7 +192,6 @@ SLOW = (
     "tests/report/test_range_report.py::test_the_range_report_in_chinese_and_a_report_that_is_not_html",
     "tests/report/test_report_browser.py",
     "tests/report/test_report_xlsx.py::test_every_verdict_file_and_report_lists_the_same_failing_conditions",
-    "tests/report/test_report_xlsx.py::test_one_row_per_entity_with_each_conditions_status_observed_bound_gap",  # 1.3
     "tests/report/test_report_xlsx.py::test_summary_and_record_sheets",
 )
 
