@@ -249,9 +249,8 @@ class SpaceBuilder:
                 fig.bounds.append(seed)
 
     def _best_unit(self, subject: Subject, cond: Any, name: str, leaf_id: str) -> Figure | None:
-        """``any month m in W: x >= b`` with a fixed bound: a figure, the best month's x (of
-        ``every``: the worst month's, the one that decides)."""
-        if not (isinstance(cond, syntax.Quantified) and isinstance(cond.cond, syntax.Compare)):
+        """``any month m in W: x >= b`` with a fixed bound: a figure, the best month's x."""
+        if not (isinstance(cond, syntax.Quantified) and cond.kind == "any" and isinstance(cond.cond, syntax.Compare)):
             return None
         inner = cond.cond
         checked = subject.policy.checked
@@ -262,10 +261,9 @@ class SpaceBuilder:
         bound = subject.ev.eval(other, subject.scope)
         if isinstance(bound, Missing):
             return None
-        best = "best" if cond.kind == "any" else "worst"
-        text = f"{subject.policy.source_text(side)} in the {best} {cond.unit} of {subject.policy.source_text(cond.window)}"
+        text = f"{subject.policy.source_text(side)} in the best {cond.unit} of {subject.policy.source_text(cond.window)}"
         sort = subject.policy.checked.sorts.get(side.nid)
-        fig = self.figures.setdefault(f"leaf {leaf_id}", Figure(f"leaf {leaf_id}", text, f"{name} ({best} {cond.unit})",
+        fig = self.figures.setdefault(f"leaf {leaf_id}", Figure(f"leaf {leaf_id}", text, f"{name} (best {cond.unit})",
                                                                 vtype=sort.vtype if sort else None))
         fig.nodes.append(cond)
         fig.test = (inner.op, bound, side is inner.left)

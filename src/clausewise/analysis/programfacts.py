@@ -9,10 +9,8 @@ candidate, which input facts of the program it gives:
   program figure is a search figure (the same expression text), or one with an offset split off
   (``graduated_on + 90 days`` from ``graduated_on``; the offset applied by the evaluator's own
   arithmetic, on each candidate day when it depends on the day); the items of a list field a
-  constant is looked up in (``unit_value/4``), from that condition's yes/no figure; the one unit
-  of a quantifier the program states, from its best-month (worst, of ``every``) figure, its
-  window then not measured; a program figure no search figure gives keeps the value measured on
-  the entity;
+  constant is looked up in (``unit_value/4``), from that condition's yes/no figure; a program
+  figure no search figure gives keeps the value measured on the entity;
 * the constants computed from the day (``const/2``) and the parameters (``param_given/2``,
   ``param_none/1``), per candidate day, exactly as the evaluation makes them; a free parameter's
   value is a search figure's;
@@ -259,8 +257,6 @@ class _Feed:
                 out += self.units(fid)
                 continue
             if plan.figures[fid].role == "window":  # as evaluation gives it: only when it is none or missing
-                if self.windows_stood_for(fid):
-                    continue
                 window = self.measured().get(fid)
                 if window is None or isinstance(window, Missing):
                     out.append(("gives_fixed", [tag, fid, fed(window)]))
@@ -288,11 +284,12 @@ class _Feed:
         (a best-month figure: its value; a yes/no figure: a unit that decides, none, or a missing
         one; for a list: the value looked up, or no item, or the list missing), else as measured
         on the entity."""
-        tag = self.tag
+        tag, builder = self.tag, self.builder
         leaf = next((lf for lf in self.program.compiled.values()
                      if lf.kind in ("quantified", "listed") and lf.figures[1] == fid), None)
-        fig = self.stood_for(leaf) if leaf is not None else None
-        if leaf is None or fig is None:
+        keys = builder.leaf_figures[id(self.subject)].get(leaf.id, []) if leaf is not None else []
+        fig = builder.figures[keys[0]] if len(keys) == 1 and keys[0] != DAY else None
+        if leaf is None or fig is None or not (fig.is_leaf or fig.test is not None):
             measured = self.measured().get(fid)
             units = measured if isinstance(measured, tuple) else ()
             return [("gives_unit_fixed", [tag, fid, k, fed(unit.raw())]) for k, (_, unit) in enumerate(units)]
@@ -306,20 +303,6 @@ class _Feed:
                 if unit is not NO_UNIT:
                     out.append(("gives_unit", [tag, self.on(None if same else i), self.index[fig.key], v, fid, 0, fed(unit)]))
         return out
-
-    def stood_for(self, leaf: Any) -> Figure | None:
-        """The one search figure that stands for a compiled leaf (a yes/no or a best-month
-        figure), if any."""
-        keys = self.builder.leaf_figures[id(self.subject)].get(leaf.id, [])
-        fig = self.builder.figures[keys[0]] if len(keys) == 1 and keys[0] != DAY else None
-        return fig if fig is not None and (fig.is_leaf or fig.test is not None) else None
-
-    def windows_stood_for(self, fid: str) -> bool:
-        """Whether every quantifier that walks the window figure ``fid`` has a search figure that
-        stands for it: its units then come from that figure alone (a missing one: a missing unit),
-        not from the window measured on the entity (as the figure's leaf/3 status did)."""
-        leaves = [lf for lf in self.program.compiled.values() if lf.kind == "quantified" and lf.figures[0] == fid]
-        return bool(leaves) and all(self.stood_for(lf) is not None for lf in leaves)
 
     def items(self, fid: str) -> list:
         """A list's items from the yes/no figures of the conditions ``V in L`` (V a constant) that

@@ -393,31 +393,12 @@ class _Builder:
         amounts: list[Any] = [goal] if fig.test is not None else ([1, 10**6, 10**9] if goal is True else [])
         if isinstance(goal, Missing):
             amounts = [Missing(("",))]
-        elif node.kind == "every" and fig.test is not None:  # the worst month or day: every one has the value
-            yield from self.every_unit(node, window, inner, goal, draft)
         for agg, amount_field in inner:
             for amount in amounts:
                 for make in self.templates(agg, days, amount_field, amount):
                     d = draft.copy()
                     make(d)
                     yield d
-
-
-    def every_unit(self, node: syntax.Quantified, window: Window, inner: list, goal: Any, draft: Draft) -> Iterator[Draft]:
-        """``every month m in W: x > b`` with ``x`` the value of each month: one row on each month (its
-        first day) or day of the window, each giving ``goal`` (up to 62 units)."""
-        days = [m.first_day for m in window.months()] if node.unit == "month" else list(window.days())
-        if not days or len(days) > 62:
-            return
-        for agg, amount_field in inner:
-            d = draft.copy()
-            for day in days:
-                make = next(iter(self.templates(agg, [day], amount_field, goal)), None)
-                if make is None:
-                    break
-                make(d)
-            else:
-                yield d
 
 
 def _rank(policy: Policy, fig: Figure) -> tuple[int, str]:

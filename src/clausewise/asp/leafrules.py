@@ -31,8 +31,7 @@ dates enter as figures, the offset does not.
 Leaves of other shapes are still decided in exact arithmetic outside the program and enter as
 ``leaf(E, Node, Status)``: a quantifier whose body is neither one comparison that reads its month
 or day nor a bool (``any day d in W: a and b``), and, in the analysis commands' search, a
-quantifier over months or days but one of a side against a constant, a date or month in a window
-with an edge from data, and a value
+quantifier over months or days, a date or month in a window with an edge from data, and a value
 from data looked up in a list field. The rules shared by the leaves of a kind are in
 :mod:`clausewise.asp.commonrules`.
 """
@@ -190,10 +189,10 @@ class FigureProgram:
             literal = item.constant and self._literal(item.node) is not None  # an enum value: 'catering in industries'
             return ((self.quantifiers or item.constant) and item.role == "value" and (encodable(item.unit) or literal)
                     and items.role == "units" and encodable(items.unit))
-        if leaf.kind == "quantified":  # the search states those of one side against a constant (it chooses the unit)
-            window, units, *other = defs
-            if not self.quantifiers and (leaf.op == "truth" or leaf.units_both or not other[0].constant):
+        if leaf.kind == "quantified":
+            if not self.quantifiers:
                 return False
+            window, units, *other = defs
             if leaf.op == "truth":  # a bool of each unit
                 return window.role == "window" and units.role == "units" and units.unit == "bool"
             if leaf.units_both:  # each unit's two sides

@@ -89,8 +89,7 @@ class Policy:
     def search_figures(self) -> FigureProgram:
         """The figures and leaves of the program the analysis commands (what-if, verify, diff)
         search: :attr:`figures`, except that a quantifier over months or days reads its status from
-        ``leaf/3`` (the search decides it from its yes/no figure) unless it compares one side that
-        reads the unit with a constant (the search then chooses the deciding unit), a date offset (``end
+        ``leaf/3`` (the search decides it from the quantifier's best month), a date offset (``end
         of 90 days from revoked_on``) is a figure of its own, as before the program stated offsets,
         and so a date or month in a window with an edge from data (``as_of in 60 days from
         found_on``; a month's own first and last days are offsets too) and a value from data looked
