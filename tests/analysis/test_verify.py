@@ -329,23 +329,44 @@ decide level [X-1] "档位" / "level": enum(high, mid, low) {
   low when early and opened
 }
 """
+EDGES = policy_block() + """table shops key shop_id {
+  shop_id: string
+  joined_on: date optional
+  closed_on: date
+}
+rule fresh [X-1] "新" / "joined in the last 60 days" = as_of in 60 days from joined_on
+rule closing [X-2] "将关" / "closed in the last 30 days" = as_of in 30 days from closed_on
+rule newest [X-2] "最新" / "joined in the last 10 days" = as_of in 10 days from joined_on
+decide level [X-1] "档位" / "level": enum(high, mid, low) {
+  high when fresh and closing
+  mid when fresh
+  low when closing and newest
+}
+"""
 
 
-@pytest.mark.parametrize("text,kind", [(LISTS, "listed"), (WINDOWS, "within")], ids=["lists", "windows"])
-def test_the_search_program_states_these_leaves(text, kind):
+SHADOWED = {("status", "level#3", "pass")}  # 'joined in the last 10 days' implies 'in the last 60 days'
+
+
+@pytest.mark.parametrize("text,kind,rule,more", [(LISTS, "listed", "listed(", set()), (WINDOWS, "within", "within(", set()),
+                                                 (EDGES, "within", "day_shift(", SHADOWED)],
+                         ids=["lists", "windows", "window-edges"])
+def test_the_search_program_states_these_leaves(text, kind, rule, more):
     """'catering' in industries, 'y' not in tags, 'x' in tags (one list's conditions missing
-    together), and dates in windows of constant edges (the previous quarter of the day, literal
-    dates): the search program states them (it chooses the lists' items and the dates; the rules
-    decide); the findings equal brute force over every candidate assignment, and the claims that
-    can happen are realized as rows (for the lists: tags x for the overlap of clauses 1 and 3)."""
+    together), dates in windows of constant edges (the previous quarter of the day, literal
+    dates), and the day in a window of days from a date of the data (the search chooses that date,
+    the program computes the window's edges): the search program
+    states them (it chooses the lists' items and the dates; the rules decide); the
+    findings equal brute force over every candidate assignment, and the claims that can happen are
+    realized as rows (for the lists: tags x for the overlap of clauses 1 and 3)."""
     policy = clausewise.compile_policy_text(text, f"{kind}.policy")
     assert {leaf.kind for leaf in policy.search_figures.compiled.values()} == {kind}
-    assert f"{kind}(" in policy.search_program
+    assert rule in policy.search_program and ":- leaf(E," not in policy.search_program  # no leaf reads leaf/3
     result = verify(policy, "2024-03-01")
     recheck(policy, result)
     # clauses 2 and 3 pass together only with clause 1, which then decides: that overlap has no rows
     assert {f.claim for f in result.findings if f.checked and f.data is not None} == {
-        ("undecided", "level"), ("overlap", "level", 1, 2), ("overlap", "level", 1, 3)}, result.render()
+        ("undecided", "level"), ("overlap", "level", 1, 2), ("overlap", "level", 1, 3)} | more, result.render()
     subject = synthetic_subject(policy, dt.date(2024, 3, 1), {})
     builder = SpaceBuilder()
     builder.add(subject)

@@ -91,8 +91,10 @@ def test_the_program_states_each_membership_in_a_window():
     # a window the program does not compute from single dates: its start and end enter as figures
     assert "figure last.start = start of last 30 days to opened_on: a figure/3 fact per entity" in program
     assert "param.start = start of period: a const/2 fact of each evaluation" in program
-    # the analysis commands' search still chooses these leaves (leaf/3): it chooses dates, not windows
-    assert 's_sixty(E,S) :- leaf(E,"sixty",S).' in policy.search_program
+    # the analysis commands' search states a constant day in a window of days from one date (it chooses
+    # the date, the program computes the edges); the other windows with an edge from data it reads from leaf/3
+    assert 'within("sixty",' in policy.search_program and 'within("not30",' in policy.search_program
+    assert 's_one(E,S) :- leaf(E,"one",S).' in policy.search_program
 
 
 @pytest.mark.parametrize("convention", ["start_day_is_day_1", "start_day_excluded"])

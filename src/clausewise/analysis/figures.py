@@ -36,6 +36,7 @@ from clausewise.analysis.ties import (
 from clausewise.evaluate.measure import Missing
 from clausewise.evaluate.figuretable import uses_var
 from clausewise.language import syntax
+from clausewise.language.sorts import CONVENTIONS
 from clausewise.language.refs import CONSTANT, EntityFieldRef, LetRef, ParamRef, RowFieldRef, RowsRef, RowVarFieldRef
 from clausewise.values.valuetypes import Month, ValueType, is_decimal_unit, is_money
 
@@ -224,6 +225,11 @@ class SpaceBuilder:
             elif isinstance(cond, (syntax.IsSet, syntax.Truth)) and not isinstance(cond.expr, syntax.Aggregate):
                 figs = [self._figure(subject, cond.expr, name)]
                 sides[cond.expr.nid] = (figs[0].key, [])
+            elif isinstance(cond, syntax.Member) and (base := self._window_date(subject, leaf.id)) is not None:
+                fig = self._figure(subject, base.node, name)
+                sides[base.node.nid] = (fig.key, [])
+                self.deferred.append((fig, subject, _edge_bounds(cond.item, subject.policy.search_figures, leaf.id)))
+                figs = [fig] + ([self.day_figure()] if depends_on_data(subject, cond.item) else [])
             elif (best := self._best_unit(subject, cond, name, leaf.id)) is not None:
                 figs = [best]
             else:
@@ -247,6 +253,15 @@ class SpaceBuilder:
             seed = subject.seeds.get(ref.name)
             if seed is not None and not isinstance(seed, (Missing, dict)) and seed not in fig.bounds:
                 fig.bounds.append(seed)
+
+    def _window_date(self, subject: Subject, leaf_id: str) -> Any:
+        """The date (its figure definition) that the edges of the window of a constant date are
+        day offsets of, where the search's program states that leaf (``as_of in 60 days from
+        found_on``: found_on), else None."""
+        program = subject.policy.search_figures
+        leaf = program.compiled.get(leaf_id)
+        base = program.edges_of_one_date(leaf) if leaf is not None and leaf.kind == "within" else None
+        return program.figures.figures[base] if base is not None else None
 
     def _best_unit(self, subject: Subject, cond: Any, name: str, leaf_id: str) -> Figure | None:
         """``any month m in W: x >= b`` with a fixed bound: a figure, the best month's x."""
@@ -321,6 +336,27 @@ class SpaceBuilder:
         fig = self.figures[key]
         clash = sum(1 for f in self.figures.values() if f.name == fig.name) > 1
         return f"{fig.name} ({fig.text})" if clash and not fig.is_leaf else fig.name
+
+
+def _edge_bounds(item: Any, program: Any, leaf_id: str) -> Any:
+    """The values of a window's date at which a constant date ``item`` enters or leaves it: where
+    an edge (the date plus K days, or the end of N days from it) is the item's day."""
+    def bounds(subject: Subject) -> list[Any]:
+        day = subject.ev.eval(item, subject.scope)
+        if not isinstance(day, dt.date):
+            return []
+        extra = 0 if subject.ev.convention == CONVENTIONS[0] else 1
+        out = []
+        for fid in program.compiled[leaf_id].figures[1:3]:
+            offset = program.offset_figures.get(fid)
+            if offset is not None:
+                days = offset[2] if offset[0] == "shift" else offset[2] - 1 + extra
+                try:
+                    out.append(day - dt.timedelta(days=days))
+                except OverflowError:
+                    continue
+        return out
+    return bounds
 
 
 def figure_value(fig: Figure, subject: Subject) -> Any:

@@ -253,6 +253,8 @@ class _Feed:
         sides = self.sides()
         plan = self.program.figures
         for fid in self.program.entity_figures:
+            if fid in self.program.offset_figures:  # the program computes it (a window's edge from a chosen date)
+                continue
             if plan.figures[fid].role == "units":
                 out += self.units(fid)
                 continue

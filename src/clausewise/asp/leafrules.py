@@ -31,7 +31,8 @@ dates enter as figures, the offset does not.
 Leaves of other shapes are still decided in exact arithmetic outside the program and enter as
 ``leaf(E, Node, Status)``: a quantifier whose body is neither one comparison that reads its month
 or day nor a bool (``any day d in W: a and b``), and, in the analysis commands' search, a
-quantifier over months or days, a date or month in a window with an edge from data, and a value
+quantifier over months or days, a date or month in a window with an edge from data but a constant
+date in a window of days from one date, and a value
 from data looked up in a list field. The rules shared by the leaves of a kind are in
 :mod:`clausewise.asp.commonrules`.
 """
@@ -104,7 +105,9 @@ class FigureProgram:
                 self.compiled[leaf_id] = leaf
                 for fid in leaf.figures:
                     seen.setdefault(fid)
-        pending = list(seen) if self.offsets else []
+        pending = list(seen) if self.offsets else [  # the search: the edges from data of a window a constant is in
+            f for leaf in self.compiled.values() if leaf.kind == "within" for f in leaf.figures[1:3]
+            if not self.figures.figures[f].constant]
         while pending:  # an offset's date may be a constant offset itself: its own dates are read too
             fid = pending.pop(0)
             offset = self.figures.figures[fid].offset
@@ -180,10 +183,10 @@ class FigureProgram:
             item, collection = defs
             return (item.role == "value" and encodable(item.unit) and collection.constant
                     and self._elements(collection) is not None)
-        if leaf.kind == "within":  # the search chooses a date, not a window's edges: it states constant windows
+        if leaf.kind == "within":  # the search chooses a date, or the one date a window's edges are offsets of
             item, *days = defs
-            return ((self.offsets or all(d.constant for d in days)) and item.role == "value" and item.unit in ("date", "month")
-                    and all(d.role == "value" and d.unit == "date" for d in days))
+            return ((self.offsets or all(d.constant for d in days) or self.edges_of_one_date(leaf) is not None) and item.role == "value"
+                    and item.unit in ("date", "month") and all(d.role == "value" and d.unit == "date" for d in days))
         if leaf.kind == "listed":  # the search states those of a constant value (it chooses the list's items)
             item, items = defs
             literal = item.constant and self._literal(item.node) is not None  # an enum value: 'catering in industries'
@@ -200,6 +203,26 @@ class FigureProgram:
             return (window.role == "window" and units.role == "units" and encodable(units.unit)
                     and other[0].role == "value" and encodable(other[0].unit))
         return False
+
+    def edges_of_one_date(self, leaf: LeafDef) -> str | None:
+        """The date figure a constant date's window is made from (``as_of in 60 days from
+        found_on``: found_on), when each edge from data is a day offset of it (the search chooses
+        it, the program computes the edges); else None."""
+        item, start, end, *days = (self.figures.figures[f] for f in leaf.figures)
+        if not item.constant or days:
+            return None
+        bases = set()
+        for edge in (start, end):
+            if edge.constant:
+                continue
+            offset = edge.offset
+            if offset is None or offset[0] not in ("shift", "period_end") or not self._offset_ok(offset):
+                return None
+            base = self.figures.figures[offset[1]]
+            if base.offset is not None or base.constant:
+                return None
+            bases.add(base.id)
+        return bases.pop() if len(bases) == 1 else None
 
     def _elements(self, f: FigureDef) -> list[str] | None:
         """The terms of a set of literals (``{"江苏省", "上海市"}``), None for any other collection."""

@@ -91,12 +91,14 @@ class Policy:
         search: :attr:`figures`, except that a quantifier over months or days reads its status from
         ``leaf/3`` (the search decides it from the quantifier's best month), a date offset (``end
         of 90 days from revoked_on``) is a figure of its own, as before the program stated offsets,
-        and so a date or month in a window with an edge from data (``as_of in 60 days from
-        found_on``; a month's own first and last days are offsets too) and a value from data looked
+        and so a date or month in a window with an edge from data (a month's own first and last days
+        are offsets too) and a value from data looked
         up in a list field (``label in extra.labels``) read theirs from ``leaf/3`` too. A date in a
         window of constant edges (``opened_on in previous quarter of as_of``, ``d in period``) and a
         constant looked up in a list field (``"catering" in industries``) are the program's rules:
-        the search chooses the date, or the list's items. Why not yet the evaluation's program
+        the search chooses the date, or the list's items; so is a constant date in a window of days
+        from a date of the data (``as_of in 60 days from found_on``: the search chooses found_on,
+        the program computes the window's edges from it). Why not yet the evaluation's program
         (issue 14): the search chooses one candidate value per figure (analysis/figures.py,
         ties.py); choosing every unit's value needs the relations between units the data impose (a
         cumulative sum over ``start .. d`` never falls as ``d`` grows), or it finds witnesses no
