@@ -14,6 +14,7 @@ in Python.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from decimal import Context, Decimal, Inexact
@@ -22,6 +23,7 @@ from typing import Any, Collection, Mapping
 import duckdb
 import pyarrow as pa
 
+from clausewise.columnar.connection import connect
 from clausewise.columnar.fuse import Fused, fuse, shared_islands, split
 from clausewise.columnar.items import ItemsLowered, count_items, summarized, summary
 from clausewise.columnar.sql import SCALE, Unsupported
@@ -71,9 +73,7 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
     from ``tables``. ``bounds``: per count of items, :func:`~clausewise.columnar.items.item_bounds`
     (its items are then decided in SQL, see :func:`_items`)."""
     bounds = bounds or {}
-    own = con is None
-    con = duckdb.connect(":memory:") if con is None else con
-    try:
+    with connect() if con is None else contextlib.nullcontext(con) as con:
         needed = sorted(({t for low in lowered.values() for t in (*low.tables, *getattr(low, "filter_tables", ()))}
                          | {b.target for b in bounds.values()}) - set(present))
         broken: dict[str, str] = {}
@@ -114,9 +114,6 @@ def run(lowered: Mapping[int, Any], tables: Mapping[str, list[dict]], schemas: M
                     and not any(t in broken for t in low.filter_tables):
                 _decide_filters(con, low, results[key], dialect)
         return results, refused
-    finally:
-        if own:
-            con.close()
 
 
 def _decide_filters(con: duckdb.DuckDBPyConnection, low: Lowered, by_entity: dict[Any, dict], dialect: str) -> None:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, MutableMapping, Sequence
 
-import duckdb
 
+from clausewise.columnar.connection import connect
 from clausewise.columnar.duck import ColumnarEvaluator, run
 from clausewise.columnar.items import ItemsLowered, item_bounds
 from clausewise.columnar.lower import Lowering
@@ -62,8 +62,7 @@ class Prepared:
             from clausewise.columnar.spark import spark_evaluator  # pyspark is imported only when it is used
 
             return spark_evaluator(self, tables)
-        con = duckdb.connect(":memory:")
-        try:
+        with connect() as con:
             scanned: set[str] = set()
             entity = tables[c.entity_table]
             key = c.tables[c.entity_table].key
@@ -87,8 +86,6 @@ class Prepared:
             bounds = {k: b for k, low in self.lowered.items() if isinstance(low, ItemsLowered)
                       and (b := item_bounds(measuring, low)) is not None}
             results, failed = run(self.lowered, read, c.tables, con=con, present=scanned, bounds=bounds)
-        finally:
-            con.close()
         for k, message in failed.items():
             low = self.lowered[k]
             if set(low.tables) & scanned:

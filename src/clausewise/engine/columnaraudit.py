@@ -109,9 +109,8 @@ def columnar_audit(policy: Any, data: Sequence[str | Path], as_of: dt.date, para
 
 def _audit(policy: Any, data: Sequence[str | Path], as_of: dt.date, params: Mapping[str, Any] | None,
            sink: VerdictSink, threads: int) -> tuple[Evaluation, Tally] | str:
-    import duckdb
-
     from clausewise.columnar import patterns as sql
+    from clausewise.columnar.connection import connect
     from clausewise.columnar.scan import scan_file
     from clausewise.engine.policy import accounting_of, rejected_verdict, shown_params
 
@@ -126,8 +125,7 @@ def _audit(policy: Any, data: Sequence[str | Path], as_of: dt.date, params: Mapp
         return "no entity table file DuckDB reads"
     schema = checked.tables[table]
     key = schema.key[0]
-    con = duckdb.connect(":memory:", config={"threads": max(1, int(threads))})
-    try:
+    with connect(threads) as con:
         scanned = scan_file(con, Path(files[table]), schema, None)
         if scanned is None:
             return "DuckDB does not read the entity table as the reader does"
@@ -179,8 +177,6 @@ def _audit(policy: Any, data: Sequence[str | Path], as_of: dt.date, params: Mapp
         for batch in sql.records(con, layout.columns, key, str(as_of), pattern_table, texts, other_table):
             _write(sink, pa.Table.from_batches([batch]))
         entities = len(scanned.rows) + len(rejected)
-    finally:
-        con.close()
     accounting, rejected_rows = accounting_of(checked, {table: scanned}, entities, entities)
     return (Evaluation(policy=policy.name, version=policy.version, as_of=as_of, params=shown_params(values, convention),
                        verdicts=[], accounting=accounting, rejected=rejected_rows), tally)
