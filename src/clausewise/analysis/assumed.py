@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
-from clausewise.analysis.programfacts import probes, candidate_status, forward
+from clausewise.analysis.programfacts import candidate_status, forward, unit_against
 from clausewise.analysis.subjects import Evaluated, Subject
 from clausewise.analysis.ties import DAY
 from clausewise.engine.evaluation import EntityEvaluation, Measured
 from clausewise.evaluate.figuretable import FigureValue, LeafDef
-from clausewise.evaluate.leaves import LeafResult, compared
+from clausewise.evaluate.leaves import LeafResult
 from clausewise.evaluate.measure import Missing
 from clausewise.language import syntax
 from clausewise.language.refs import ParamRef
@@ -151,13 +151,7 @@ class _Assumed:
         if leaf.op == "truth":
             return passing
         other = self.measured.figures.get(leaf.figures[2]) or self.constants.get(leaf.figures[2])
-        bound = other.raw() if other is not None else None
-        want = "pass" if passing else "fail"
-        for probe in probes(bound):
-            a, b = (probe, bound) if leaf.units_left else (bound, probe)
-            if compared(leaf.op, a, b, None).status == want:
-                return probe
-        return None
+        return unit_against(leaf, other.raw() if other is not None else None, passing)
 
     def items(self, leaf: LeafDef) -> bool:
         """A list field's items from the yes/no figures of the conditions ``V in L`` that look

@@ -341,12 +341,8 @@ class _Feed:
             return NO_UNIT
         other = cond.cond.right if leaf.units_left else cond.cond.left
         bound = s.ev.eval(other, s.scope)
-        want = "pass" if deciding else "fail"
-        for probe in probes(bound):
-            a, b = (probe, bound) if leaf.units_left else (bound, probe)
-            if compared(leaf.op, a, b, None).status == want:
-                return probe
-        return NO_UNIT
+        found = unit_against(leaf, bound, deciding)
+        return NO_UNIT if found is None else found
 
     # ---- leaves the program does not state yet ------------------------------------------------------------
     def leaves(self) -> list:
@@ -413,6 +409,17 @@ def probes(bound: Any) -> list[Any]:
         step = Decimal(1).scaleb(min(0, exponent)) if isinstance(exponent, int) and exponent < 0 else 1
         return [bound, bound + step, bound - step]
     return [bound]
+
+
+def unit_against(leaf: Any, bound: Any, passing: bool) -> Any:
+    """A unit's value whose comparison with ``bound`` (the quantifier's other side; the unit on
+    the left when ``leaf.units_left``) passes, or fails; None when no value near the bound does."""
+    want = "pass" if passing else "fail"
+    for probe in probes(bound):
+        a, b = (probe, bound) if leaf.units_left else (bound, probe)
+        if compared(leaf.op, a, b, None).status == want:
+            return probe
+    return None
 
 
 def _param_of(subject: Subject, fig: Figure) -> str | None:
