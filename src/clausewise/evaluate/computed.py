@@ -327,7 +327,7 @@ def _during(ev: Evaluator, during: Any, scope: Scope) -> Window | Missing | None
             ev.c.refs.get(n.nid), ParamRef | EnumRef | ConventionRef)) for n in syntax.walk(during))
     if not free[during.nid]:
         return ev.as_window(ev.eval(during, scope))
-    cache = ev.__dict__.setdefault("_day_windows", {})
+    cache = ev.day_windows
     hit = cache.get(during.nid)
     if hit is not None:
         ev.windows_used.extend(hit[1])

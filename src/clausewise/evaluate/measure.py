@@ -125,6 +125,8 @@ class Evaluator:
         self.node_facts: dict[Any, Any] = {}
         #: id(entity) -> (entity, what its rows give on every as-of day), shared by :meth:`on_day`
         self.day_shared: dict[int, Any] = {}
+        #: a window that reads no entity (by node id) -> (the window, the windows it used): this day's only
+        self.day_windows: dict[int, Any] = {}
         #: whether evaluators of other as-of days share :attr:`day_shared` (made by :meth:`on_day`):
         #: only then is a value that is the same on every day worth keeping there
         self.days_shared = False
